@@ -1,0 +1,17 @@
+//! Lodestar's domain: the records a customer success team keeps, the rules that make a record
+//! valid, and the calculations on them. This crate never touches IO (database, files, network,
+//! clock): callers pass "today" in, so every rule is testable with fixed inputs.
+
+pub mod account;
+pub mod contact;
+pub mod contract;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod text;
+pub mod user;
+pub mod vocabulary;
+
+pub use error::{FieldError, Invalid, Valid};
+pub use ids::{AccountId, ContactId, ContractId, UserId};
+pub use money::Cents;

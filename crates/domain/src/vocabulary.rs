@@ -1,0 +1,219 @@
+//! The closed vocabularies of customer success: lifecycle stages, tiers, roles, … Each parses
+//! leniently (case, spaces and hyphens don't matter; common synonyms from CRM exports are
+//! accepted) and always writes one canonical snake_case spelling.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $what:literal {
+            $( $variant:ident = $text:literal $(| $alias:literal)* => $label:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The canonical spelling used in storage, exports and the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// The name shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $(Self::$variant => $label),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(input: &str) -> Result<Self, String> {
+                let key = normalise(input);
+                $(
+                    if key == $text $(|| key == $alias)* || key == normalise($label) {
+                        return Ok(Self::$variant);
+                    }
+                )+
+                let allowed: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                Err(format!("unknown {} {:?}; expected one of: {}", $what, input.trim(), allowed.join(", ")))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+fn normalise(input: &str) -> String {
+    input.trim().to_lowercase().replace([' ', '-', '/'], "_")
+}
+
+vocabulary!(
+    /// Where an account is in its life with us (seed 003: Land → Adopt → Expand → Renew).
+    LifecycleStage, "lifecycle stage" {
+        Land = "land" | "onboarding" | "new" => "Land (onboarding)",
+        Adopt = "adopt" | "adoption" => "Adopt",
+        Expand = "expand" | "expansion" => "Expand",
+        Renew = "renew" | "renewal" => "Renew",
+        Churned = "churned" | "churn" | "lost" => "Churned",
+    }
+);
+
+vocabulary!(
+    /// The experience level an account gets; each has a benchmark book size per CSM (seed 004).
+    Tier, "tier" {
+        Strategic = "strategic" => "Strategic",
+        Enterprise = "enterprise" => "Enterprise",
+        MidTier = "mid_tier" | "mid" | "mid_market" | "commercial" => "Mid-tier",
+        LongTail = "long_tail" | "tech_touch" | "low_touch" | "smb" => "Long tail",
+    }
+);
+
+impl Tier {
+    /// The accounts one CSM can serve in this tier, from the seed's benchmarks
+    /// (8–12 strategic, 15 enterprise, 40 mid-tier, 100–200 long tail).
+    pub fn benchmark_book_size(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Tier::Strategic => 8..=12,
+            Tier::Enterprise => 15..=15,
+            Tier::MidTier => 40..=40,
+            Tier::LongTail => 100..=200,
+        }
+    }
+}
+
+vocabulary!(
+    Level, "level" {
+        Low = "low" => "Low",
+        Medium = "medium" | "med" | "moderate" => "Medium",
+        High = "high" => "High",
+    }
+);
+
+/// How much an account can still grow with us.
+pub type GrowthPotential = Level;
+/// How much weight a contact carries in the customer's decisions.
+pub type Influence = Level;
+
+vocabulary!(
+    /// Whether the customer wants a person or prefers to help themselves (seed 004 tiers).
+    EngagementPreference, "engagement preference" {
+        HighTouch = "high_touch" | "high" => "High-touch",
+        SelfServe = "self_serve" | "low_touch" | "tech_touch" => "Self-serve",
+    }
+);
+
+vocabulary!(
+    ContactRole, "contact role" {
+        DecisionMaker = "decision_maker" | "economic_buyer" | "buyer" => "Decision maker",
+        Champion = "champion" => "Champion",
+        Admin = "admin" | "administrator" => "Admin",
+        User = "user" | "end_user" => "User",
+        ExecSponsor = "exec_sponsor" | "executive_sponsor" | "executive" => "Executive sponsor",
+    }
+);
+
+vocabulary!(
+    ContactStatus, "contact status" {
+        Active = "active" => "Active",
+        Left = "left" | "inactive" | "former" => "Left the company",
+    }
+);
+
+vocabulary!(
+    /// What a person on the vendor's team may do in Lodestar.
+    Role, "role" {
+        Admin = "admin" => "Admin",
+        Leader = "leader" | "cs_leader" | "manager" => "CS leader",
+        Csm = "csm" => "CSM",
+        AssociateCsm = "associate_csm" | "associate" => "Associate CSM",
+        Ae = "ae" | "account_executive" => "Account executive",
+        Executive = "executive" | "exec" => "Executive",
+        Viewer = "viewer" | "read_only" => "Viewer",
+    }
+);
+
+vocabulary!(
+    /// Why an account's ARR changed. NRR and GRR are computed from these.
+    ChangeKind, "change kind" {
+        New = "new" | "new_business" => "New business",
+        Expansion = "expansion" | "upsell" | "cross_sell" => "Expansion",
+        Contraction = "contraction" | "downsell" | "downgrade" => "Contraction",
+        Renewal = "renewal" => "Renewal",
+        Churn = "churn" | "churned" | "cancellation" => "Churn",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_is_lenient_but_writing_is_canonical() {
+        assert_eq!("Mid-Tier".parse::<Tier>().unwrap(), Tier::MidTier);
+        assert_eq!(" long tail ".parse::<Tier>().unwrap(), Tier::LongTail);
+        assert_eq!(
+            "Onboarding".parse::<LifecycleStage>().unwrap(),
+            LifecycleStage::Land
+        );
+        assert_eq!(
+            "Land (onboarding)".parse::<LifecycleStage>().unwrap(),
+            LifecycleStage::Land
+        );
+        assert_eq!("Associate CSM".parse::<Role>().unwrap(), Role::AssociateCsm);
+        assert_eq!(Tier::MidTier.as_str(), "mid_tier");
+        for t in Tier::ALL {
+            assert_eq!(
+                t.as_str().parse::<Tier>().unwrap(),
+                *t,
+                "canonical spelling round-trips"
+            );
+            assert_eq!(t.label().parse::<Tier>().unwrap(), *t, "label round-trips");
+        }
+    }
+
+    #[test]
+    fn unknown_values_list_the_allowed_ones() {
+        let err = "gold".parse::<Tier>().unwrap_err();
+        assert_eq!(
+            err,
+            r#"unknown tier "gold"; expected one of: strategic, enterprise, mid_tier, long_tail"#
+        );
+    }
+
+    #[test]
+    fn serde_uses_the_canonical_spelling() {
+        assert_eq!(
+            serde_json::to_string(&Role::AssociateCsm).unwrap(),
+            r#""associate_csm""#
+        );
+        assert_eq!(serde_json::from_str::<Role>(r#""csm""#).unwrap(), Role::Csm);
+        assert!(
+            serde_json::from_str::<Role>(r#""boss""#)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown role")
+        );
+    }
+}
