@@ -67,13 +67,9 @@ pub struct Account {
     pub fields: AccountFields,
 }
 
-/// Whether making `parent` the parent of `child` would close a loop, given a way to look up
-/// each account's current parent.
-pub fn parent_creates_cycle(
-    child: AccountId,
-    parent: AccountId,
-    mut parent_of: impl FnMut(AccountId) -> Option<AccountId>,
-) -> bool {
+/// Whether making `parent` the parent of `child` would close a loop in a hierarchy (accounts
+/// under parent accounts, people under managers), given a way to look up each node's parent.
+pub fn creates_cycle<T: Copy + PartialEq>(child: T, parent: T, mut parent_of: impl FnMut(T) -> Option<T>) -> bool {
     let mut cursor = Some(parent);
     // Bounded walk: a hierarchy deeper than this is itself a data error worth refusing.
     for _ in 0..64 {
@@ -166,10 +162,10 @@ pub(crate) mod tests {
             [(AccountId(2), AccountId(1)), (AccountId(3), AccountId(2))].into();
         let lookup = |id| parents.get(&id).copied();
         assert!(
-            parent_creates_cycle(AccountId(1), AccountId(3), lookup),
+            creates_cycle(AccountId(1), AccountId(3), lookup),
             "1 under 3 loops"
         );
-        assert!(!parent_creates_cycle(AccountId(4), AccountId(3), lookup));
-        assert!(!parent_creates_cycle(AccountId(3), AccountId(1), lookup));
+        assert!(!creates_cycle(AccountId(4), AccountId(3), lookup));
+        assert!(!creates_cycle(AccountId(3), AccountId(1), lookup));
     }
 }

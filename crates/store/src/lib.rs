@@ -1,1 +1,171 @@
+//! Lodestar's persistence: one [`Store`] that behaves the same on SQLite and PostgreSQL.
+//!
+//! Every query is written once. The `on_pool!`/`on_tx!` macros expand a query expression once
+//! per backend, so each copy is type-checked against its own driver and binds native types
+//! (dates stay `DATE` on PostgreSQL) without a runtime "any" layer. SQL is kept portable:
+//! `$n` placeholders (which sqlx's SQLite driver accepts too), `ON CONFLICT`, `RETURNING`.
 
+mod backup;
+mod bulk;
+mod catalog;
+mod error;
+mod migrate;
+mod records;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use backup::{BackupSummary, RestoreSummary};
+pub use catalog::{Column, ColumnType, Table};
+pub use error::StoreError;
+pub use migrate::MIGRATIONS;
+pub use records::accounts::AccountUpsert;
+pub use records::contracts::ContractUpsert;
+pub use records::dataset::Dataset;
+pub use records::UpsertSummary;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub(crate) enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A transaction on either backend. Dropping it without [`Tx::commit`] rolls it back.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool (an executor).
+macro_rules! on_pool {
+    ($store:expr, |$p:ident| $body:expr) => {
+        match &*$store.pools {
+            $crate::Pools::Sqlite($p) => $body,
+            $crate::Pools::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection (use `&mut *$c` as executor).
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c: &mut sqlx::SqliteConnection = &mut *t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c: &mut sqlx::PgConnection = &mut *t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use {on_pool, on_tx};
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// The database layer. Cheap to clone; all clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pools: std::sync::Arc<Pools>,
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…` without migrating.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pools = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            if path.is_empty() {
+                return Err(StoreError::BadUrl(url.to_owned()));
+            }
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                .map_err(|_| StoreError::BadUrl(url.to_owned()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: a committed record survives power loss, not only a process crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-65536");
+            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            Pools::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Pools::Postgres(pool)
+        } else {
+            return Err(StoreError::BadUrl(url.to_owned()));
+        };
+        Ok(Store { pools: std::sync::Arc::new(pools) })
+    }
+
+    /// Connects and brings the schema up to date: what every command does before its work.
+    pub async fn open(url: &str) -> Result<Store> {
+        let store = Store::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match *self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |p| p.close().await)
+    }
+
+    /// Starts a read-write transaction. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of failing when a
+    /// reader tries to become a writer.
+    pub(crate) async fn begin_write(&self) -> Result<Tx> {
+        Ok(match &*self.pools {
+            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Starts a read-only transaction that sees one consistent snapshot throughout, even
+    /// while other connections write (SQLite WAL readers; PostgreSQL REPEATABLE READ).
+    pub(crate) async fn begin_snapshot(&self) -> Result<Tx> {
+        Ok(match &*self.pools {
+            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pools::Postgres(p) => {
+                Tx::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
+            }
+        })
+    }
+}
+
+/// The current time at the precision both databases keep (microseconds), so a value read
+/// back equals the value written on either backend.
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

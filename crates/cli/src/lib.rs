@@ -1,0 +1,3 @@
+//! The `lodestar` command's building blocks, as a library so tests drive them in-process.
+
+pub mod demo;

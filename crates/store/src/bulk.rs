@@ -1,0 +1,165 @@
+//! Multi-row INSERT for bulk paths (imports, demo data, restore): one statement carries as
+//! many rows as the parameter limits allow, instead of one round trip per row.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::{Result, Tx, on_tx};
+
+/// A column value with its type, so NULLs bind with the column's type on PostgreSQL.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    Timestamp(Option<DateTime<Utc>>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(Some(v))
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<NaiveDate> for Value {
+    fn from(v: NaiveDate) -> Self {
+        Value::Date(Some(v))
+    }
+}
+impl From<Option<NaiveDate>> for Value {
+    fn from(v: Option<NaiveDate>) -> Self {
+        Value::Date(v)
+    }
+}
+impl From<DateTime<Utc>> for Value {
+    fn from(v: DateTime<Utc>) -> Self {
+        Value::Timestamp(Some(v))
+    }
+}
+
+/// Below SQLite's 32,766 and PostgreSQL's 65,535 bound parameters per statement.
+const MAX_PARAMS: usize = 30_000;
+const MAX_ROWS: usize = 500;
+
+fn statement(table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns.len() {
+            n += 1;
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&n.to_string());
+        }
+        sql.push(')');
+    }
+    sql.push(' ');
+    sql.push_str(tail);
+    sql
+}
+
+/// Binds each [`Value`] with its own type (inside an `on_tx!`/`on_pool!` body).
+macro_rules! bind_values {
+    ($query:ident, $values:expr) => {
+        for value in $values {
+            $query = match value {
+                Value::Int(v) => $query.bind(v),
+                Value::Text(v) => $query.bind(v),
+                Value::Date(v) => $query.bind(v),
+                Value::Timestamp(v) => $query.bind(v),
+            };
+        }
+    };
+}
+
+pub(crate) use bind_values;
+
+fn chunks(columns: usize, rows: Vec<Vec<Value>>) -> impl Iterator<Item = Vec<Vec<Value>>> {
+    let per_statement = (MAX_PARAMS / columns.max(1)).clamp(1, MAX_ROWS);
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(per_statement).collect())
+    })
+}
+
+/// Inserts `rows` (each in `columns` order); `tail` is appended to every statement
+/// (e.g. an `ON CONFLICT` clause).
+pub(crate) async fn insert_rows(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    tail: &str,
+) -> Result<()> {
+    for chunk in chunks(columns.len(), rows) {
+        let sql = statement(table, columns, chunk.len(), tail);
+        on_tx!(&mut *tx, |c| {
+            let mut query = sqlx::query(&sql);
+            bind_values!(query, chunk.into_iter().flatten());
+            query.execute(&mut *c).await?;
+        });
+    }
+    Ok(())
+}
+
+/// Like [`insert_rows`], for statements whose `tail` ends in `RETURNING id, external_id`:
+/// returns those pairs for every row written.
+pub(crate) async fn upsert_rows_returning_ids(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    tail: &str,
+) -> Result<Vec<(i64, String)>> {
+    let mut ids = Vec::new();
+    for chunk in chunks(columns.len(), rows) {
+        let sql = statement(table, columns, chunk.len(), tail);
+        let mut part: Vec<(i64, String)> = on_tx!(&mut *tx, |c| {
+            let mut query = sqlx::query_as(&sql);
+            bind_values!(query, chunk.into_iter().flatten());
+            query.fetch_all(&mut *c).await?
+        });
+        ids.append(&mut part);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_number_parameters_across_rows() {
+        assert_eq!(statement("t", &["a", "b"], 2, "RETURNING id"), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) RETURNING id");
+    }
+
+    #[test]
+    fn chunks_respect_the_parameter_limit() {
+        let rows: Vec<Vec<Value>> = (0..1201).map(|i| vec![Value::from(i as i64); 100]).collect();
+        let sizes: Vec<usize> = chunks(100, rows).map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![300, 300, 300, 300, 1]);
+        assert!(sizes.iter().all(|n| n * 100 <= MAX_PARAMS));
+    }
+}

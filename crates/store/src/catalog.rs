@@ -1,0 +1,97 @@
+//! What tables and columns the database has, read from the database itself. Backup and
+//! restore are driven by this, so a table added by a later migration is backed up without
+//! anyone remembering to list it; the parity test uses it to compare the two backends.
+
+use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
+
+/// The logical column types Lodestar's schema may use. Anything else is refused, which keeps
+/// every value representable identically on both backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Int,
+    Text,
+    Date,
+    Timestamp,
+}
+
+impl ColumnType {
+    fn from_declared(backend: Backend, declared: &str) -> Option<ColumnType> {
+        let d = declared.to_ascii_lowercase();
+        Some(match (backend, d.as_str()) {
+            (_, "bigint" | "integer") => ColumnType::Int,
+            (_, "text") => ColumnType::Text,
+            (_, "date") => ColumnType::Date,
+            (Backend::Sqlite, "timestamptz") | (Backend::Postgres, "timestamp with time zone") => {
+                ColumnType::Timestamp
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: ColumnType,
+    pub nullable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+}
+
+/// Lodestar's bookkeeping table; it describes the schema rather than holding data.
+pub(crate) const MIGRATIONS_TABLE: &str = "lodestar_migrations";
+
+impl Store {
+    /// Every data table with its columns in declaration order, tables sorted by name.
+    pub async fn tables(&self) -> Result<Vec<Table>> {
+        let mut tx = self.begin_snapshot().await?;
+        read_tables(&mut tx, self.backend()).await
+    }
+}
+
+pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Table>> {
+    let names: Vec<String> = on_tx!(tx, |c| {
+        sqlx::query_scalar(match backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text FROM information_schema.tables
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            }
+        })
+        .fetch_all(&mut *c)
+        .await?
+    });
+    let mut tables = Vec::new();
+    for name in names.into_iter().filter(|n| n != MIGRATIONS_TABLE) {
+        // (name, declared type, nullable)
+        let raw: Vec<(String, String, bool)> = on_tx!(tx, |c| {
+            match backend {
+                Backend::Sqlite => sqlx::query_as(
+                    "SELECT name, type, \"notnull\" = 0 AND pk = 0 FROM pragma_table_info($1) ORDER BY cid",
+                ),
+                Backend::Postgres => sqlx::query_as(
+                    "SELECT column_name::text, data_type::text, is_nullable = 'YES' FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                ),
+            }
+            .bind(&name)
+            .fetch_all(&mut *c)
+            .await?
+        });
+        let mut columns = Vec::new();
+        for (column, declared, nullable) in raw {
+            let ty = ColumnType::from_declared(backend, &declared).ok_or_else(|| {
+                StoreError::Corrupt(format!("column {name}.{column} has type {declared}, which Lodestar does not use"))
+            })?;
+            columns.push(Column { name: column, ty, nullable });
+        }
+        tables.push(Table { name, columns });
+    }
+    Ok(tables)
+}

@@ -1,0 +1,42 @@
+use lodestar_domain::Invalid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A record breaks a rule; names the field and the reason.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    #[error("{what} {key} does not exist")]
+    NotFound { what: &'static str, key: String },
+    /// The write would break a uniqueness rule (e.g. an email already in use).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("the database schema is at version {found}, newer than this lodestar knows ({known}); upgrade lodestar")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("the database is not empty ({table} has rows); {action} needs an empty database")]
+    NotEmpty { table: String, action: &'static str },
+    #[error("backup file: {0}")]
+    Backup(String),
+    #[error("stored data breaks a rule ({0}); was the database edited by hand?")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return StoreError::Conflict(format!("a record with this key already exists ({})", db.message()));
+                }
+                sqlx::error::ErrorKind::ForeignKeyViolation => {
+                    return StoreError::Conflict(format!("a referenced record does not exist ({})", db.message()));
+                }
+                _ => {}
+            }
+        }
+        StoreError::Database(e)
+    }
+}

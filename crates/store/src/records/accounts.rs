@@ -1,0 +1,252 @@
+//! Customer accounts (F-01).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use lodestar_domain::account::{Account, AccountFields, creates_cycle};
+use lodestar_domain::text::{CustomFields, ExternalId};
+use lodestar_domain::user::AccountSlot;
+use lodestar_domain::{AccountId, Invalid, UserId, Valid};
+
+use super::{UpsertSummary, existing_keys, ids_by_external_id, parse, parse_opt, to_u32};
+use crate::bulk::{Value, upsert_rows_returning_ids};
+use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+
+/// An account to create or update by external id. When `parent_external_id` is set it wins
+/// over `fields.parent_id`, so a file may list a child before its parent.
+#[derive(Debug, Clone)]
+pub struct AccountUpsert {
+    pub fields: Valid<AccountFields>,
+    pub parent_external_id: Option<ExternalId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    external_id: String,
+    name: String,
+    domain: Option<String>,
+    industry: Option<String>,
+    employees: Option<i64>,
+    region: Option<String>,
+    lifecycle_stage: String,
+    tier: Option<String>,
+    owner_id: Option<i64>,
+    ae_id: Option<i64>,
+    sponsor_id: Option<i64>,
+    growth_potential: Option<String>,
+    engagement_preference: Option<String>,
+    launch_date: Option<NaiveDate>,
+    first_value_date: Option<NaiveDate>,
+    parent_id: Option<i64>,
+    custom_fields: String,
+}
+
+impl TryFrom<AccountRow> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<Account> {
+        Ok(Account {
+            id: AccountId(r.id),
+            fields: AccountFields {
+                external_id: parse("accounts.external_id", &r.external_id)?,
+                name: parse("accounts.name", &r.name)?,
+                domain: parse_opt("accounts.domain", r.domain)?,
+                industry: parse_opt("accounts.industry", r.industry)?,
+                employees: to_u32("accounts.employees", r.employees)?,
+                region: parse_opt("accounts.region", r.region)?,
+                lifecycle_stage: parse("accounts.lifecycle_stage", &r.lifecycle_stage)?,
+                tier: parse_opt("accounts.tier", r.tier)?,
+                owner_id: r.owner_id.map(UserId),
+                ae_id: r.ae_id.map(UserId),
+                sponsor_id: r.sponsor_id.map(UserId),
+                growth_potential: parse_opt("accounts.growth_potential", r.growth_potential)?,
+                engagement_preference: parse_opt("accounts.engagement_preference", r.engagement_preference)?,
+                launch_date: r.launch_date,
+                first_value_date: r.first_value_date,
+                parent_id: r.parent_id.map(AccountId),
+                custom_fields: CustomFields::parse_json(&r.custom_fields)
+                    .map_err(|e| StoreError::Corrupt(format!("accounts.custom_fields: {e}")))?,
+            },
+        })
+    }
+}
+
+pub(crate) const ACCOUNT_COLUMNS: &[&str] = &[
+    "external_id",
+    "name",
+    "domain",
+    "industry",
+    "employees",
+    "region",
+    "lifecycle_stage",
+    "tier",
+    "owner_id",
+    "ae_id",
+    "sponsor_id",
+    "growth_potential",
+    "engagement_preference",
+    "launch_date",
+    "first_value_date",
+    "parent_id",
+    "custom_fields",
+];
+
+pub(crate) fn account_values(f: &AccountFields) -> Vec<Value> {
+    fn text<T: ToString>(v: &Option<T>) -> Value {
+        Value::Text(v.as_ref().map(T::to_string))
+    }
+    vec![
+        f.external_id.as_str().into(),
+        f.name.as_str().into(),
+        text(&f.domain),
+        text(&f.industry),
+        f.employees.map(i64::from).into(),
+        text(&f.region),
+        f.lifecycle_stage.as_str().into(),
+        text(&f.tier),
+        f.owner_id.map(|u| u.0).into(),
+        f.ae_id.map(|u| u.0).into(),
+        f.sponsor_id.map(|u| u.0).into(),
+        text(&f.growth_potential),
+        text(&f.engagement_preference),
+        f.launch_date.into(),
+        f.first_value_date.into(),
+        f.parent_id.map(|a| a.0).into(),
+        f.custom_fields.to_json().into(),
+    ]
+}
+
+const SELECT_ACCOUNTS: &str = "SELECT id, external_id, name, domain, industry, employees, region, lifecycle_stage, \
+     tier, owner_id, ae_id, sponsor_id, growth_potential, engagement_preference, launch_date, first_value_date, \
+     parent_id, custom_fields FROM accounts";
+
+impl Store {
+    /// Creates or updates accounts by external id in one transaction. Checks that every
+    /// referenced user exists and may hold the slot (owner, AE, sponsor), that every parent
+    /// exists, and that no parent chain loops; any failure writes nothing.
+    pub async fn upsert_accounts(&self, accounts: Vec<AccountUpsert>) -> Result<UpsertSummary> {
+        let mut tx = self.begin_write().await?;
+        let roles = Store::roles(&mut tx).await?;
+        for a in &accounts {
+            check_slots(&a.fields, &roles)?;
+        }
+        let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
+        let existing = existing_keys(&mut tx, "accounts", "external_id", &keys).await?;
+
+        let mut columns = ACCOUNT_COLUMNS.to_vec();
+        columns.extend(["created_at", "updated_at"]);
+        let ts = now();
+        let rows = accounts
+            .iter()
+            .map(|a| {
+                let mut row = account_values(&a.fields);
+                row.extend([ts.into(), ts.into()]);
+                row
+            })
+            .collect();
+        let set: Vec<String> = ACCOUNT_COLUMNS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let tail = format!(
+            "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
+            set.join(", ")
+        );
+        let written = upsert_rows_returning_ids(&mut tx, "accounts", &columns, rows, &tail).await?;
+
+        let with_parent_key: Vec<&AccountUpsert> =
+            accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
+        if !with_parent_key.is_empty() {
+            let ids = ids_by_external_id(&mut tx, "accounts").await?;
+            for a in with_parent_key {
+                let parent_key = a.parent_external_id.as_ref().expect("filtered on is_some");
+                let parent = *ids.get(parent_key.as_str()).ok_or_else(|| {
+                    Invalid::field("parent_id", format!("no account has the external id {parent_key}"))
+                })?;
+                let me = ids[a.fields.external_id.as_str()];
+                on_tx!(&mut tx, |c| {
+                    sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2")
+                        .bind(parent)
+                        .bind(me)
+                        .execute(&mut *c)
+                        .await?.rows_affected()
+                });
+            }
+        }
+        check_hierarchy(&mut tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
+        tx.commit().await?;
+        Ok(UpsertSummary {
+            created: keys.iter().filter(|k| !existing.contains(*k)).count(),
+            updated: keys.iter().filter(|k| existing.contains(*k)).count(),
+            changes_recorded: 0,
+        })
+    }
+
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
+        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        row.map(Account::try_from).transpose()
+    }
+
+    pub async fn account_by_external_id(&self, key: &ExternalId) -> Result<Option<Account>> {
+        let sql = format!("{SELECT_ACCOUNTS} WHERE external_id = $1");
+        let row: Option<AccountRow> =
+            on_pool!(self, |p| sqlx::query_as(&sql).bind(key.as_str()).fetch_optional(p).await?);
+        row.map(Account::try_from).transpose()
+    }
+
+    /// Every account, ordered by external id (the stable order of exports).
+    pub async fn accounts(&self) -> Result<Vec<Account>> {
+        let sql = format!("{SELECT_ACCOUNTS} ");
+        let mut rows: Vec<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        // Sorted here, not in SQL: byte order is the same on both backends whatever the
+        // PostgreSQL collation, so exports of equal data are equal files.
+        rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+        rows.into_iter().map(Account::try_from).collect()
+    }
+
+    pub async fn count_accounts(&self) -> Result<i64> {
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(p).await?))
+    }
+
+    /// Every account's external id with its row id.
+    pub async fn account_ids(&self) -> Result<HashMap<String, AccountId>> {
+        let mut tx = self.begin_snapshot().await?;
+        let ids = ids_by_external_id(&mut tx, "accounts").await?;
+        Ok(ids.into_iter().map(|(k, v)| (k, AccountId(v))).collect())
+    }
+}
+
+fn check_slots(f: &AccountFields, roles: &HashMap<UserId, (String, lodestar_domain::vocabulary::Role)>) -> Result<()> {
+    for (slot, user) in [
+        (AccountSlot::Owner, f.owner_id),
+        (AccountSlot::AccountExecutive, f.ae_id),
+        (AccountSlot::ExecutiveSponsor, f.sponsor_id),
+    ] {
+        let Some(user) = user else { continue };
+        let (email, role) = roles
+            .get(&user)
+            .ok_or_else(|| Invalid::field(slot.field(), format!("user {user} does not exist")))?;
+        if !slot.accepts(*role) {
+            return Err(Invalid::field(slot.field(), slot.refusal(email, *role)).into());
+        }
+    }
+    Ok(())
+}
+
+/// Refuses any parent chain through `changed` that loops back on itself.
+async fn check_hierarchy(tx: &mut Tx, changed: impl Iterator<Item = AccountId>) -> Result<()> {
+    let pairs: Vec<(i64, i64)> = on_tx!(&mut *tx, |c| {
+        sqlx::query_as("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL").fetch_all(&mut *c).await?
+    });
+    let parent_of: HashMap<AccountId, AccountId> =
+        pairs.into_iter().map(|(c, p)| (AccountId(c), AccountId(p))).collect();
+    for id in changed {
+        let Some(&parent) = parent_of.get(&id) else { continue };
+        if parent == id {
+            return Err(Invalid::field("parent_id", "an account cannot be its own parent").into());
+        }
+        let lookup = |a: AccountId| if a == id { None } else { parent_of.get(&a).copied() };
+        if creates_cycle(id, parent, lookup) {
+            return Err(Invalid::field("parent_id", format!("account {id} would become its own ancestor")).into());
+        }
+    }
+    Ok(())
+}

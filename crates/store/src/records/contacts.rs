@@ -1,0 +1,128 @@
+//! People at the customer (F-02).
+
+use chrono::NaiveDate;
+use lodestar_domain::contact::{Contact, ContactFields};
+use lodestar_domain::{AccountId, ContactId, Valid};
+
+use super::{UpsertSummary, existing_keys, parse, parse_opt};
+use crate::bulk::{Value, upsert_rows_returning_ids};
+use crate::{Result, Store, StoreError, now, on_pool};
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    id: i64,
+    external_id: String,
+    account_id: i64,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    email: Option<String>,
+    title: Option<String>,
+    role: Option<String>,
+    influence: Option<String>,
+    status: String,
+    left_on: Option<NaiveDate>,
+}
+
+impl TryFrom<ContactRow> for Contact {
+    type Error = StoreError;
+    fn try_from(r: ContactRow) -> Result<Contact> {
+        Ok(Contact {
+            id: ContactId(r.id),
+            fields: ContactFields {
+                external_id: parse("contacts.external_id", &r.external_id)?,
+                account_id: AccountId(r.account_id),
+                first_name: parse_opt("contacts.first_name", r.first_name)?,
+                last_name: parse_opt("contacts.last_name", r.last_name)?,
+                email: parse_opt("contacts.email", r.email)?,
+                title: parse_opt("contacts.title", r.title)?,
+                role: parse_opt("contacts.role", r.role)?,
+                influence: parse_opt("contacts.influence", r.influence)?,
+                status: parse("contacts.status", &r.status)?,
+                left_on: r.left_on,
+            },
+        })
+    }
+}
+
+pub(crate) const CONTACT_COLUMNS: &[&str] = &[
+    "external_id",
+    "account_id",
+    "first_name",
+    "last_name",
+    "email",
+    "title",
+    "role",
+    "influence",
+    "status",
+    "left_on",
+];
+
+pub(crate) fn contact_values(f: &ContactFields) -> Vec<Value> {
+    fn text<T: ToString>(v: &Option<T>) -> Value {
+        Value::Text(v.as_ref().map(T::to_string))
+    }
+    vec![
+        f.external_id.as_str().into(),
+        f.account_id.0.into(),
+        text(&f.first_name),
+        text(&f.last_name),
+        text(&f.email),
+        text(&f.title),
+        text(&f.role),
+        text(&f.influence),
+        f.status.as_str().into(),
+        f.left_on.into(),
+    ]
+}
+
+const SELECT_CONTACTS: &str = "SELECT id, external_id, account_id, first_name, last_name, email, title, role, \
+     influence, status, left_on FROM contacts";
+
+impl Store {
+    /// Creates or updates contacts by external id in one transaction.
+    pub async fn upsert_contacts(&self, contacts: Vec<Valid<ContactFields>>) -> Result<UpsertSummary> {
+        let mut tx = self.begin_write().await?;
+        let keys: Vec<String> = contacts.iter().map(|c| c.external_id.to_string()).collect();
+        let existing = existing_keys(&mut tx, "contacts", "external_id", &keys).await?;
+        let mut columns = CONTACT_COLUMNS.to_vec();
+        columns.extend(["created_at", "updated_at"]);
+        let ts = now();
+        let rows = contacts
+            .iter()
+            .map(|c| {
+                let mut row = contact_values(c);
+                row.extend([ts.into(), ts.into()]);
+                row
+            })
+            .collect();
+        let set: Vec<String> = CONTACT_COLUMNS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let tail = format!(
+            "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
+            set.join(", ")
+        );
+        upsert_rows_returning_ids(&mut tx, "contacts", &columns, rows, &tail).await?;
+        tx.commit().await?;
+        Ok(UpsertSummary {
+            created: keys.iter().filter(|k| !existing.contains(*k)).count(),
+            updated: keys.iter().filter(|k| existing.contains(*k)).count(),
+            changes_recorded: 0,
+        })
+    }
+
+    /// Every contact, ordered by external id.
+    pub async fn contacts(&self) -> Result<Vec<Contact>> {
+        let sql = format!("{SELECT_CONTACTS} ");
+        let mut rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        // Sorted here, not in SQL: byte order is the same on both backends whatever the
+        // PostgreSQL collation, so exports of equal data are equal files.
+        rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+        rows.into_iter().map(Contact::try_from).collect()
+    }
+
+    /// The contacts of one account, ordered by last and first name.
+    pub async fn contacts_of(&self, account: AccountId) -> Result<Vec<Contact>> {
+        let sql = format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
+        let rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(account.0).fetch_all(p).await?);
+        rows.into_iter().map(Contact::try_from).collect()
+    }
+}

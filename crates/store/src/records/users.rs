@@ -1,0 +1,195 @@
+//! The team (F-04).
+
+use std::collections::HashMap;
+
+use lodestar_domain::account::creates_cycle;
+use lodestar_domain::text::Email;
+use lodestar_domain::user::{User, UserFields};
+use lodestar_domain::vocabulary::Role;
+use lodestar_domain::{Invalid, UserId, Valid};
+
+use super::{UpsertSummary, existing_keys, parse, to_u32};
+use crate::bulk::{Value, upsert_rows_returning_ids};
+use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+
+/// A user to create or update by email. The manager is named by email so a file can list a
+/// manager after the people they manage.
+#[derive(Debug, Clone)]
+pub struct UserUpsert {
+    pub fields: Valid<UserFields>,
+    pub manager_email: Option<Email>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    manager_id: Option<i64>,
+    capacity: Option<i64>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<User> {
+        Ok(User {
+            id: UserId(r.id),
+            fields: UserFields {
+                email: parse("users.email", &r.email)?,
+                name: parse("users.name", &r.name)?,
+                role: parse("users.role", &r.role)?,
+                manager_id: r.manager_id.map(UserId),
+                capacity: to_u32("users.capacity", r.capacity)?,
+            },
+        })
+    }
+}
+
+const SELECT_USERS: &str = "SELECT id, email, name, role, manager_id, capacity FROM users";
+
+pub(crate) const USER_COLUMNS: &[&str] = &["email", "name", "role", "manager_id", "capacity"];
+
+pub(crate) fn user_values(f: &UserFields) -> Vec<Value> {
+    vec![
+        f.email.as_str().into(),
+        f.name.as_str().into(),
+        f.role.as_str().into(),
+        f.manager_id.map(|m| m.0).into(),
+        f.capacity.map(i64::from).into(),
+    ]
+}
+
+impl Store {
+    /// Creates one user; refuses an email that is already taken.
+    pub async fn create_user(&self, fields: Valid<UserFields>) -> Result<User> {
+        let email = fields.email.clone();
+        let mut tx = self.begin_write().await?;
+        if !existing_keys(&mut tx, "users", "email", &[email.to_string()]).await?.is_empty() {
+            return Err(StoreError::Conflict(format!("a user with email {email} already exists")));
+        }
+        self.write_users(&mut tx, vec![UserUpsert { fields, manager_email: None }]).await?;
+        tx.commit().await?;
+        self.user_by_email(&email).await?.ok_or(StoreError::NotFound { what: "user", key: email.to_string() })
+    }
+
+    /// Creates or updates users by email, in one transaction.
+    pub async fn upsert_users(&self, users: Vec<UserUpsert>) -> Result<UpsertSummary> {
+        let mut tx = self.begin_write().await?;
+        let summary = self.write_users(&mut tx, users).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn write_users(&self, tx: &mut Tx, users: Vec<UserUpsert>) -> Result<UpsertSummary> {
+        let emails: Vec<String> = users.iter().map(|u| u.fields.email.to_string()).collect();
+        let existing = existing_keys(tx, "users", "email", &emails).await?;
+        let mut columns = USER_COLUMNS.to_vec();
+        columns.extend(["created_at", "updated_at"]);
+        let ts = now();
+        let mut rows = Vec::with_capacity(users.len());
+        for u in &users {
+            let mut row = user_values(&u.fields);
+            row.extend([ts.into(), ts.into()]);
+            rows.push(row);
+        }
+        let set: Vec<String> = USER_COLUMNS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        // `email AS external_id`: the upsert helper returns (id, key) pairs.
+        let tail = format!(
+            "ON CONFLICT (email) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, email AS external_id",
+            set.join(", ")
+        );
+        upsert_rows_returning_ids(tx, "users", &columns, rows, &tail).await?;
+
+        let people: Vec<(i64, String, Option<i64>)> =
+            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, manager_id FROM users").fetch_all(&mut *c).await?);
+        let id_of: HashMap<&str, i64> = people.iter().map(|(id, e, _)| (e.as_str(), *id)).collect();
+        let mut manager_of: HashMap<i64, i64> = people.iter().filter_map(|(id, _, m)| Some((*id, (*m)?))).collect();
+        for u in users.iter() {
+            let Some(manager) = &u.manager_email else { continue };
+            let me = id_of[u.fields.email.as_str()];
+            let manager_id = *id_of.get(manager.as_str()).ok_or_else(|| {
+                Invalid::field("manager_id", format!("no user has the email {manager}"))
+            })?;
+            manager_of.insert(me, manager_id);
+            on_tx!(&mut *tx, |c| {
+                sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
+                    .bind(manager_id)
+                    .bind(me)
+                    .execute(&mut *c)
+                    .await?.rows_affected()
+            });
+        }
+        for u in &users {
+            let me = id_of[u.fields.email.as_str()];
+            if let Some(&manager) = manager_of.get(&me) {
+                let without_me = |id: i64| if id == me { None } else { manager_of.get(&id).copied() };
+                if !id_of.values().any(|&id| id == manager) {
+                    return Err(Invalid::field("manager_id", format!("user {manager} does not exist")).into());
+                }
+                if creates_cycle(me, manager, without_me) {
+                    return Err(Invalid::field(
+                        "manager_id",
+                        format!("{} would end up managing themselves through the reporting chain", u.fields.email),
+                    )
+                    .into());
+                }
+            }
+        }
+        Ok(UpsertSummary {
+            created: emails.iter().filter(|e| !existing.contains(*e)).count(),
+            updated: emails.iter().filter(|e| existing.contains(*e)).count(),
+            changes_recorded: 0,
+        })
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>> {
+        let sql = format!("{SELECT_USERS} WHERE id = $1");
+        let row: Option<UserRow> =
+            on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        row.map(User::try_from).transpose()
+    }
+
+    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
+        let sql = format!("{SELECT_USERS} WHERE email = $1");
+        let row: Option<UserRow> =
+            on_pool!(self, |p| sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(p).await?);
+        row.map(User::try_from).transpose()
+    }
+
+    /// Every user, ordered by email.
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let sql = format!("{SELECT_USERS} ");
+        let mut rows: Vec<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        // Sorted here, not in SQL: byte order is the same on both backends whatever the
+        // PostgreSQL collation, so exports of equal data are equal files.
+        rows.sort_by(|a, b| a.email.cmp(&b.email));
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    /// Stores a password hash (argon2id PHC string) for sign-in.
+    pub async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
+        let done = on_pool!(self, |p| {
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(hash)
+                .bind(now())
+                .bind(id.0)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound { what: "user", key: id.to_string() });
+        }
+        Ok(())
+    }
+
+    /// The role of every user, for checking who may hold which account slot.
+    pub(crate) async fn roles(tx: &mut Tx) -> Result<HashMap<UserId, (String, Role)>> {
+        let rows: Vec<(i64, String, String)> =
+            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, role FROM users").fetch_all(&mut *c).await?);
+        rows.into_iter()
+            .map(|(id, email, role)| Ok((UserId(id), (email, parse("users.role", &role)?))))
+            .collect()
+    }
+}
