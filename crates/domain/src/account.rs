@@ -69,7 +69,11 @@ pub struct Account {
 
 /// Whether making `parent` the parent of `child` would close a loop in a hierarchy (accounts
 /// under parent accounts, people under managers), given a way to look up each node's parent.
-pub fn creates_cycle<T: Copy + PartialEq>(child: T, parent: T, mut parent_of: impl FnMut(T) -> Option<T>) -> bool {
+pub fn creates_cycle<T: Copy + PartialEq>(
+    child: T,
+    parent: T,
+    mut parent_of: impl FnMut(T) -> Option<T>,
+) -> bool {
     let mut cursor = Some(parent);
     // Bounded walk: a hierarchy deeper than this is itself a data error worth refusing.
     for _ in 0..64 {

@@ -83,7 +83,9 @@ impl Store {
         let mut out = BufWriter::new(file);
         let mut tx = self.begin_snapshot().await?;
         let schema_version: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM lodestar_migrations").fetch_one(&mut *c).await?
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM lodestar_migrations")
+                .fetch_one(&mut *c)
+                .await?
         });
         let tables = read_tables(&mut tx, self.backend()).await?;
         let header = Header {
@@ -100,20 +102,44 @@ impl Store {
         let mut total = 0;
         for table in &tables {
             let count_sql = format!("SELECT COUNT(*) FROM {}", table.name);
-            let count: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(&count_sql).fetch_one(&mut *c).await?);
+            let count: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(&count_sql)
+                .fetch_one(&mut *c)
+                .await?);
             let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-            write_line(&mut out, &TableHeader { table: table.name.clone(), columns, rows: count as u64 }, &partial)?;
+            write_line(
+                &mut out,
+                &TableHeader {
+                    table: table.name.clone(),
+                    columns,
+                    rows: count as u64,
+                },
+                &partial,
+            )?;
             let written = dump_table(&mut tx, table, &mut out, &partial).await?;
             if written != count as u64 {
-                return Err(StoreError::Backup(format!("{} changed during the backup snapshot", table.name)));
+                return Err(StoreError::Backup(format!(
+                    "{} changed during the backup snapshot",
+                    table.name
+                )));
             }
             total += written;
         }
-        write_line(&mut out, &Trailer { end: true, tables: tables.len(), rows: total }, &partial)?;
+        write_line(
+            &mut out,
+            &Trailer {
+                end: true,
+                tables: tables.len(),
+                rows: total,
+            },
+            &partial,
+        )?;
         let file = out.into_inner().map_err(|e| io_error(&partial, e))?;
         file.sync_all().map_err(|e| io_error(&partial, e))?;
         std::fs::rename(&partial, path).map_err(|e| io_error(path, e))?;
-        Ok(BackupSummary { tables: tables.len(), rows: total })
+        Ok(BackupSummary {
+            tables: tables.len(),
+            rows: total,
+        })
     }
 
     /// Loads a backup into this database, which must be empty (apart from its schema).
@@ -128,13 +154,21 @@ impl Store {
                 Some((i, Err(e))) => Err(io_error(path, format!("line {}: {e}", i + 1))),
             }
         };
-        let bad = |line: usize, what: String| StoreError::Backup(format!("{}:{line}: {what}", path.display()));
+        let bad = |line: usize, what: String| {
+            StoreError::Backup(format!("{}:{line}: {what}", path.display()))
+        };
 
         let (n, first) = next_line()?.ok_or_else(|| bad(1, "the file is empty".into()))?;
-        let header: Header =
-            serde_json::from_str(&first).map_err(|e| bad(n, format!("not a Lodestar backup header: {e}")))?;
+        let header: Header = serde_json::from_str(&first)
+            .map_err(|e| bad(n, format!("not a Lodestar backup header: {e}")))?;
         if header.format != FORMAT || header.format_version != FORMAT_VERSION {
-            return Err(bad(n, format!("unsupported format {} version {}", header.format, header.format_version)));
+            return Err(bad(
+                n,
+                format!(
+                    "unsupported format {} version {}",
+                    header.format, header.format_version
+                ),
+            ));
         }
         let known = MIGRATIONS.last().map_or(0, |m| m.version);
         if header.schema_version != known {
@@ -160,15 +194,23 @@ impl Store {
                 trailer = Some((n, t));
                 break;
             }
-            let th: TableHeader =
-                serde_json::from_str(&line).map_err(|e| bad(n, format!("expected a table header: {e}")))?;
-            let table = tables
-                .iter()
-                .find(|t| t.name == th.table)
-                .ok_or_else(|| bad(n, format!("table {} does not exist in this database", th.table)))?;
+            let th: TableHeader = serde_json::from_str(&line)
+                .map_err(|e| bad(n, format!("expected a table header: {e}")))?;
+            let table = tables.iter().find(|t| t.name == th.table).ok_or_else(|| {
+                bad(
+                    n,
+                    format!("table {} does not exist in this database", th.table),
+                )
+            })?;
             let ours: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
             if ours != th.columns.iter().map(String::as_str).collect::<Vec<_>>() {
-                return Err(bad(n, format!("columns of {} differ: backup {:?}, database {:?}", th.table, th.columns, ours)));
+                return Err(bad(
+                    n,
+                    format!(
+                        "columns of {} differ: backup {:?}, database {:?}",
+                        th.table, th.columns, ours
+                    ),
+                ));
             }
             let mut batch = Vec::new();
             let mut rows = 0u64;
@@ -178,33 +220,57 @@ impl Store {
                 if !line.starts_with('[') {
                     break;
                 }
-                let values: Vec<Json> =
-                    serde_json::from_str(line).map_err(|e| bad(*n, format!("malformed row: {e}")))?;
+                let values: Vec<Json> = serde_json::from_str(line)
+                    .map_err(|e| bad(*n, format!("malformed row: {e}")))?;
                 batch.push(row_values(table, values).map_err(|e| bad(*n, e))?);
                 rows += 1;
                 if batch.len() == RESTORE_BATCH {
-                    insert_rows(&mut tx, &table.name, &ours, std::mem::take(&mut batch), "").await?;
+                    insert_rows(&mut tx, &table.name, &ours, std::mem::take(&mut batch), "")
+                        .await?;
                 }
             }
             insert_rows(&mut tx, &table.name, &ours, batch, "").await?;
             if rows != th.rows {
-                return Err(bad(n, format!("table {} should have {} rows, the file has {rows}", th.table, th.rows)));
+                return Err(bad(
+                    n,
+                    format!(
+                        "table {} should have {} rows, the file has {rows}",
+                        th.table, th.rows
+                    ),
+                ));
             }
             restored_tables += 1;
             total += rows;
         }
         match trailer {
             Some((n, t)) if !t.end || t.tables != restored_tables || t.rows != total => {
-                return Err(bad(n, format!("the end marker says {} tables and {} rows; read {restored_tables} and {total}", t.tables, t.rows)));
+                return Err(bad(
+                    n,
+                    format!(
+                        "the end marker says {} tables and {} rows; read {restored_tables} and {total}",
+                        t.tables, t.rows
+                    ),
+                ));
             }
             Some(_) => {}
-            None => return Err(StoreError::Backup(format!("{}: the file is truncated (no end marker)", path.display()))),
+            None => {
+                return Err(StoreError::Backup(format!(
+                    "{}: the file is truncated (no end marker)",
+                    path.display()
+                )));
+            }
         }
-        let with_ids: Vec<&str> =
-            tables.iter().filter(|t| t.columns.iter().any(|c| c.name == "id")).map(|t| t.name.as_str()).collect();
+        let with_ids: Vec<&str> = tables
+            .iter()
+            .filter(|t| t.columns.iter().any(|c| c.name == "id"))
+            .map(|t| t.name.as_str())
+            .collect();
         reset_id_sequences(&mut tx, &with_ids).await?;
         tx.commit().await?;
-        Ok(RestoreSummary { tables: restored_tables, rows: total })
+        Ok(RestoreSummary {
+            tables: restored_tables,
+            rows: total,
+        })
     }
 }
 
@@ -213,10 +279,23 @@ fn write_line(out: &mut impl Write, value: &impl Serialize, path: &Path) -> Resu
     out.write_all(b"\n").map_err(|e| io_error(path, e))
 }
 
-async fn dump_table(tx: &mut crate::Tx, table: &Table, out: &mut impl Write, path: &Path) -> Result<u64> {
+async fn dump_table(
+    tx: &mut crate::Tx,
+    table: &Table,
+    out: &mut impl Write,
+    path: &Path,
+) -> Result<u64> {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    let order = if names.contains(&"id") { "id".to_owned() } else { names.join(", ") };
-    let sql = format!("SELECT {} FROM {} ORDER BY {order}", names.join(", "), table.name);
+    let order = if names.contains(&"id") {
+        "id".to_owned()
+    } else {
+        names.join(", ")
+    };
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {order}",
+        names.join(", "),
+        table.name
+    );
     let mut written = 0;
     on_tx!(tx, |c| {
         let mut rows = sqlx::query(&sql).fetch(&mut *c);
@@ -226,10 +305,12 @@ async fn dump_table(tx: &mut crate::Tx, table: &Table, out: &mut impl Write, pat
                 let v = match column.ty {
                     ColumnType::Int => row.try_get::<Option<i64>, _>(i)?.map(Json::from),
                     ColumnType::Text => row.try_get::<Option<String>, _>(i)?.map(Json::from),
-                    ColumnType::Date => row.try_get::<Option<NaiveDate>, _>(i)?.map(|d| Json::from(d.to_string())),
-                    ColumnType::Timestamp => {
-                        row.try_get::<Option<DateTime<Utc>>, _>(i)?.map(|t| Json::from(timestamp_text(t)))
-                    }
+                    ColumnType::Date => row
+                        .try_get::<Option<NaiveDate>, _>(i)?
+                        .map(|d| Json::from(d.to_string())),
+                    ColumnType::Timestamp => row
+                        .try_get::<Option<DateTime<Utc>>, _>(i)?
+                        .map(|t| Json::from(timestamp_text(t))),
                 };
                 values.push(v.unwrap_or(Json::Null));
             }
@@ -243,7 +324,12 @@ async fn dump_table(tx: &mut crate::Tx, table: &Table, out: &mut impl Write, pat
 /// Converts one backup row to typed values for the target table.
 fn row_values(table: &Table, values: Vec<Json>) -> Result<Vec<Value>, String> {
     if values.len() != table.columns.len() {
-        return Err(format!("row has {} values, {} has {} columns", values.len(), table.name, table.columns.len()));
+        return Err(format!(
+            "row has {} values, {} has {} columns",
+            values.len(),
+            table.name,
+            table.columns.len()
+        ));
     }
     table
         .columns
@@ -265,7 +351,11 @@ fn row_values(table: &Table, values: Vec<Json>) -> Result<Vec<Value>, String> {
             Ok(match column.ty {
                 ColumnType::Int => Value::from(v.as_i64().ok_or_else(wrong)?),
                 ColumnType::Text => Value::from(v.as_str().ok_or_else(wrong)?),
-                ColumnType::Date => Value::from(v.as_str().and_then(|s| s.parse::<NaiveDate>().ok()).ok_or_else(wrong)?),
+                ColumnType::Date => Value::from(
+                    v.as_str()
+                        .and_then(|s| s.parse::<NaiveDate>().ok())
+                        .ok_or_else(wrong)?,
+                ),
                 ColumnType::Timestamp => Value::from(
                     v.as_str()
                         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())

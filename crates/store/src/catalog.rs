@@ -87,9 +87,15 @@ pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Tab
         let mut columns = Vec::new();
         for (column, declared, nullable) in raw {
             let ty = ColumnType::from_declared(backend, &declared).ok_or_else(|| {
-                StoreError::Corrupt(format!("column {name}.{column} has type {declared}, which Lodestar does not use"))
+                StoreError::Corrupt(format!(
+                    "column {name}.{column} has type {declared}, which Lodestar does not use"
+                ))
             })?;
-            columns.push(Column { name: column, ty, nullable });
+            columns.push(Column {
+                name: column,
+                ty,
+                nullable,
+            });
         }
         tables.push(Table { name, columns });
     }

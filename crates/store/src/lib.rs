@@ -11,22 +11,27 @@ mod catalog;
 mod error;
 mod migrate;
 mod records;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use backup::{BackupSummary, RestoreSummary};
 pub use catalog::{Column, ColumnType, Table};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
+pub use records::UpsertSummary;
 pub use records::accounts::AccountUpsert;
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
-pub use records::UpsertSummary;
+pub use records::users::UserUpsert;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -108,10 +113,14 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
                 .pragma("cache_size", "-65536");
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await?;
             Pools::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
@@ -121,7 +130,9 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_owned()));
         };
-        Ok(Store { pools: std::sync::Arc::new(pools) })
+        Ok(Store {
+            pools: std::sync::Arc::new(pools),
+        })
     }
 
     /// Connects and brings the schema up to date: what every command does before its work.
@@ -157,9 +168,10 @@ impl Store {
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx> {
         Ok(match &*self.pools {
             Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pools::Postgres(p) => {
-                Tx::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
-            }
+            Pools::Postgres(p) => Tx::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await?,
+            ),
         })
     }
 }

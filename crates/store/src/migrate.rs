@@ -37,7 +37,9 @@ impl Store {
         on_tx!(&mut tx, |c| {
             if backend == Backend::Postgres {
                 // Serialises concurrent migrators; released at commit.
-                sqlx::query("SELECT pg_advisory_xact_lock(4242424242)").execute(&mut *c).await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(4242424242)")
+                    .execute(&mut *c)
+                    .await?;
             }
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS lodestar_migrations (
@@ -80,7 +82,9 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64> {
         let mut tx = self.begin_snapshot().await?;
         let v: Option<i64> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT MAX(version) FROM lodestar_migrations").fetch_one(&mut *c).await?
+            sqlx::query_scalar("SELECT MAX(version) FROM lodestar_migrations")
+                .fetch_one(&mut *c)
+                .await?
         });
         Ok(v.unwrap_or(0))
     }

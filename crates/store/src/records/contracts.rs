@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use lodestar_domain::contract::{ArrChange, ArrHistory, Contract, ContractFields, LineItem, kind_of_adjustment};
+use lodestar_domain::contract::{
+    ArrChange, ArrHistory, Contract, ContractFields, LineItem, kind_of_adjustment,
+};
 use lodestar_domain::vocabulary::ChangeKind;
 use lodestar_domain::{AccountId, Cents, ContractId, Invalid, Valid};
 
@@ -33,8 +35,15 @@ struct ContractRow {
     arr_cents: i64,
 }
 
-pub(crate) const CONTRACT_COLUMNS: &[&str] =
-    &["external_id", "account_id", "name", "start_date", "end_date", "currency", "arr_cents"];
+pub(crate) const CONTRACT_COLUMNS: &[&str] = &[
+    "external_id",
+    "account_id",
+    "name",
+    "start_date",
+    "end_date",
+    "currency",
+    "arr_cents",
+];
 
 pub(crate) fn contract_values(f: &ContractFields, arr: Cents) -> Vec<Value> {
     vec![
@@ -48,10 +57,22 @@ pub(crate) fn contract_values(f: &ContractFields, arr: Cents) -> Vec<Value> {
     ]
 }
 
-pub(crate) const CHANGE_COLUMNS: &[&str] =
-    &["contract_id", "account_id", "effective_date", "kind", "arr_before_cents", "arr_after_cents", "created_at"];
+pub(crate) const CHANGE_COLUMNS: &[&str] = &[
+    "contract_id",
+    "account_id",
+    "effective_date",
+    "kind",
+    "arr_before_cents",
+    "arr_after_cents",
+    "created_at",
+];
 
-pub(crate) fn change_values(contract: ContractId, account: AccountId, c: &ArrChange, ts: chrono::DateTime<chrono::Utc>) -> Vec<Value> {
+pub(crate) fn change_values(
+    contract: ContractId,
+    account: AccountId,
+    c: &ArrChange,
+    ts: chrono::DateTime<chrono::Utc>,
+) -> Vec<Value> {
     vec![
         contract.0.into(),
         account.0.into(),
@@ -63,10 +84,22 @@ pub(crate) fn change_values(contract: ContractId, account: AccountId, c: &ArrCha
     ]
 }
 
-pub(crate) const LINE_ITEM_COLUMNS: &[&str] =
-    &["contract_id", "account_id", "position", "product", "quantity", "unit_price_cents", "discount_bp"];
+pub(crate) const LINE_ITEM_COLUMNS: &[&str] = &[
+    "contract_id",
+    "account_id",
+    "position",
+    "product",
+    "quantity",
+    "unit_price_cents",
+    "discount_bp",
+];
 
-pub(crate) fn line_item_values(contract: ContractId, account: AccountId, position: usize, item: &LineItem) -> Vec<Value> {
+pub(crate) fn line_item_values(
+    contract: ContractId,
+    account: AccountId,
+    position: usize,
+    item: &LineItem,
+) -> Vec<Value> {
     vec![
         contract.0.into(),
         account.0.into(),
@@ -78,18 +111,22 @@ pub(crate) fn line_item_values(contract: ContractId, account: AccountId, positio
     ]
 }
 
-const SELECT_CONTRACTS: &str =
-    "SELECT id, external_id, account_id, name, start_date, end_date, currency, arr_cents FROM contracts";
+const SELECT_CONTRACTS: &str = "SELECT id, external_id, account_id, name, start_date, end_date, currency, arr_cents FROM contracts";
 
 impl Store {
     /// Creates or updates contracts by external id in one transaction, recording every ARR
     /// change in the contract's history. Any invalid change writes nothing.
     pub async fn upsert_contracts(&self, contracts: Vec<ContractUpsert>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
-        let keys: Vec<String> = contracts.iter().map(|c| c.fields.external_id.to_string()).collect();
+        let keys: Vec<String> = contracts
+            .iter()
+            .map(|c| c.fields.external_id.to_string())
+            .collect();
         let existing = load_contracts(&mut tx, Which::ExternalIds(&keys)).await?;
-        let existing: HashMap<String, Contract> =
-            existing.into_iter().map(|c| (c.fields.external_id.to_string(), c)).collect();
+        let existing: HashMap<String, Contract> = existing
+            .into_iter()
+            .map(|c| (c.fields.external_id.to_string(), c))
+            .collect();
 
         // Decide every change before writing anything.
         let mut pending: Vec<(String, AccountId, ArrChange)> = Vec::new();
@@ -100,7 +137,9 @@ impl Store {
             match existing.get(&key) {
                 None => {
                     let mut history = ArrHistory::default();
-                    let change = history.record(c.fields.start_date, ChangeKind::New, c.arr).map_err(refuse)?;
+                    let change = history
+                        .record(c.fields.start_date, ChangeKind::New, c.arr)
+                        .map_err(refuse)?;
                     pending.push((key, c.fields.account_id, change));
                 }
                 Some(old) => {
@@ -127,16 +166,20 @@ impl Store {
                 row
             })
             .collect();
-        let set: Vec<String> = CONTRACT_COLUMNS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let set: Vec<String> = CONTRACT_COLUMNS[1..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
         let tail = format!(
             "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
             set.join(", ")
         );
-        let ids: HashMap<String, i64> = upsert_rows_returning_ids(&mut tx, "contracts", &columns, rows, &tail)
-            .await?
-            .into_iter()
-            .map(|(id, key)| (key, id))
-            .collect();
+        let ids: HashMap<String, i64> =
+            upsert_rows_returning_ids(&mut tx, "contracts", &columns, rows, &tail)
+                .await?
+                .into_iter()
+                .map(|(id, key)| (key, id))
+                .collect();
         let change_rows = pending
             .iter()
             .map(|(key, account, change)| change_values(ContractId(ids[key]), *account, change, ts))
@@ -147,7 +190,11 @@ impl Store {
                 let sql = format!(
                     "UPDATE {table} SET account_id = (SELECT account_id FROM contracts WHERE id = $1) WHERE contract_id = $1"
                 );
-                on_tx!(&mut tx, |c| sqlx::query(&sql).bind(id).execute(&mut *c).await?.rows_affected());
+                on_tx!(&mut tx, |c| sqlx::query(&sql)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected());
             }
         }
         tx.commit().await?;
@@ -169,8 +216,10 @@ impl Store {
     ) -> Result<ArrChange> {
         let mut tx = self.begin_write().await?;
         let mut found = load_contracts(&mut tx, Which::Ids(&[contract.0])).await?;
-        let mut current =
-            found.pop().ok_or(StoreError::NotFound { what: "contract", key: contract.to_string() })?;
+        let mut current = found.pop().ok_or(StoreError::NotFound {
+            what: "contract",
+            key: contract.to_string(),
+        })?;
         let change = current.changes.record(date, kind, arr_after)?;
         let ts = now();
         let row = change_values(contract, current.fields.account_id, &change, ts);
@@ -181,19 +230,31 @@ impl Store {
                 .bind(ts)
                 .bind(contract.0)
                 .execute(&mut *c)
-                .await?.rows_affected()
+                .await?
+                .rows_affected()
         });
         tx.commit().await?;
         Ok(change)
     }
 
     /// Replaces a contract's line items.
-    pub async fn set_line_items(&self, contract: ContractId, items: Vec<Valid<LineItem>>) -> Result<()> {
+    pub async fn set_line_items(
+        &self,
+        contract: ContractId,
+        items: Vec<Valid<LineItem>>,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let mut found = load_contracts(&mut tx, Which::Ids(&[contract.0])).await?;
-        let current = found.pop().ok_or(StoreError::NotFound { what: "contract", key: contract.to_string() })?;
+        let current = found.pop().ok_or(StoreError::NotFound {
+            what: "contract",
+            key: contract.to_string(),
+        })?;
         on_tx!(&mut tx, |c| {
-            sqlx::query("DELETE FROM contract_line_items WHERE contract_id = $1").bind(contract.0).execute(&mut *c).await?.rows_affected()
+            sqlx::query("DELETE FROM contract_line_items WHERE contract_id = $1")
+                .bind(contract.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
         });
         let rows = items
             .iter()
@@ -226,12 +287,21 @@ impl Store {
 
     /// The account's ARR in force at the end of `date`, summed over its contracts' histories.
     pub async fn account_arr_at(&self, account: AccountId, date: NaiveDate) -> Result<Cents> {
-        let total = self.contracts_of(account).await?.iter().map(|c| c.changes.arr_at(date).0).sum();
+        let total = self
+            .contracts_of(account)
+            .await?
+            .iter()
+            .map(|c| c.changes.arr_at(date).0)
+            .sum();
         Ok(Cents(total))
     }
 
     pub async fn count_contracts(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM contracts").fetch_one(p).await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contracts"
+        )
+        .fetch_one(p)
+        .await?))
     }
 }
 
@@ -248,10 +318,18 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
     // (column to filter on, values) per statement; keys are chunked to bound the parameters.
     let filters: Vec<(&str, Vec<Value>)> = match which {
         Which::All => vec![("", vec![])],
-        Which::Ids(ids) => ids.chunks(500).map(|c| ("id", c.iter().map(|i| Value::from(*i)).collect())).collect(),
+        Which::Ids(ids) => ids
+            .chunks(500)
+            .map(|c| ("id", c.iter().map(|i| Value::from(*i)).collect()))
+            .collect(),
         Which::ExternalIds(keys) => keys
             .chunks(500)
-            .map(|c| ("external_id", c.iter().map(|k| Value::from(k.as_str())).collect()))
+            .map(|c| {
+                (
+                    "external_id",
+                    c.iter().map(|k| Value::from(k.as_str())).collect(),
+                )
+            })
             .collect(),
         Which::Account(a) => vec![("account_id", vec![Value::from(a.0)])],
     };
@@ -266,7 +344,9 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
             let list = placeholders.join(", ");
             (
                 format!(" WHERE {column} IN ({list})"),
-                format!(" WHERE contract_id IN (SELECT id FROM contracts WHERE {column} IN ({list}))"),
+                format!(
+                    " WHERE contract_id IN (SELECT id FROM contracts WHERE {column} IN ({list}))"
+                ),
             )
         };
         let sql = format!("{SELECT_CONTRACTS}{contract_filter}");
@@ -291,7 +371,9 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
 
     let mut items_of: HashMap<i64, Vec<LineItem>> = HashMap::new();
     for (contract, product, quantity, unit_price, discount_bp) in items {
-        let corrupt = |what: &str| StoreError::Corrupt(format!("contract_line_items.{what} of contract {contract}"));
+        let corrupt = |what: &str| {
+            StoreError::Corrupt(format!("contract_line_items.{what} of contract {contract}"))
+        };
         items_of.entry(contract).or_default().push(LineItem {
             product: parse("contract_line_items.product", &product)?,
             quantity: u32::try_from(quantity).map_err(|_| corrupt("quantity"))?,
@@ -301,12 +383,18 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
     }
     let mut changes_of: HashMap<i64, Vec<(NaiveDate, ChangeKind, Cents)>> = HashMap::new();
     for (contract, date, kind, arr_after) in changes {
-        changes_of.entry(contract).or_default().push((date, parse("contract_changes.kind", &kind)?, Cents(arr_after)));
+        changes_of.entry(contract).or_default().push((
+            date,
+            parse("contract_changes.kind", &kind)?,
+            Cents(arr_after),
+        ));
     }
     rows.into_iter()
         .map(|r| {
             let history = ArrHistory::from_changes(changes_of.remove(&r.id).unwrap_or_default())
-                .map_err(|e| StoreError::Corrupt(format!("history of contract {}: {e}", r.external_id)))?;
+                .map_err(|e| {
+                    StoreError::Corrupt(format!("history of contract {}: {e}", r.external_id))
+                })?;
             if history.current() != Cents(r.arr_cents) {
                 return Err(StoreError::Corrupt(format!(
                     "contract {} has ARR {} but its history ends at {}",

@@ -9,7 +9,10 @@ use lodestar_domain::user::User;
 
 use super::accounts::{ACCOUNT_COLUMNS, account_values};
 use super::contacts::{CONTACT_COLUMNS, contact_values};
-use super::contracts::{CHANGE_COLUMNS, CONTRACT_COLUMNS, LINE_ITEM_COLUMNS, change_values, contract_values, line_item_values};
+use super::contracts::{
+    CHANGE_COLUMNS, CONTRACT_COLUMNS, LINE_ITEM_COLUMNS, change_values, contract_values,
+    line_item_values,
+};
 use super::users::{USER_COLUMNS, user_values};
 use super::{defer_foreign_keys, ensure_empty, reset_id_sequences};
 use crate::bulk::{Value, insert_rows};
@@ -26,7 +29,12 @@ pub struct Dataset {
     pub contracts: Vec<Contract>,
 }
 
-fn with_id_and_times(id: i64, mut values: Vec<Value>, ts: DateTime<Utc>, times: usize) -> Vec<Value> {
+fn with_id_and_times(
+    id: i64,
+    mut values: Vec<Value>,
+    ts: DateTime<Utc>,
+    times: usize,
+) -> Vec<Value> {
     values.insert(0, id.into());
     values.extend(std::iter::repeat_n(Value::from(ts), times));
     values
@@ -49,23 +57,61 @@ impl Store {
         let ts = data.created_at;
         let both = &["created_at", "updated_at"][..];
 
-        let rows = data.users.iter().map(|u| with_id_and_times(u.id.0, user_values(&u.fields), ts, 2)).collect();
+        let rows = data
+            .users
+            .iter()
+            .map(|u| with_id_and_times(u.id.0, user_values(&u.fields), ts, 2))
+            .collect();
         insert_rows(&mut tx, "users", &columns(USER_COLUMNS, both), rows, "").await?;
 
-        let rows =
-            data.accounts.iter().map(|a| with_id_and_times(a.id.0, account_values(&a.fields), ts, 2)).collect();
-        insert_rows(&mut tx, "accounts", &columns(ACCOUNT_COLUMNS, both), rows, "").await?;
+        let rows = data
+            .accounts
+            .iter()
+            .map(|a| with_id_and_times(a.id.0, account_values(&a.fields), ts, 2))
+            .collect();
+        insert_rows(
+            &mut tx,
+            "accounts",
+            &columns(ACCOUNT_COLUMNS, both),
+            rows,
+            "",
+        )
+        .await?;
 
-        let rows =
-            data.contacts.iter().map(|c| with_id_and_times(c.id.0, contact_values(&c.fields), ts, 2)).collect();
-        insert_rows(&mut tx, "contacts", &columns(CONTACT_COLUMNS, both), rows, "").await?;
+        let rows = data
+            .contacts
+            .iter()
+            .map(|c| with_id_and_times(c.id.0, contact_values(&c.fields), ts, 2))
+            .collect();
+        insert_rows(
+            &mut tx,
+            "contacts",
+            &columns(CONTACT_COLUMNS, both),
+            rows,
+            "",
+        )
+        .await?;
 
         let rows = data
             .contracts
             .iter()
-            .map(|c| with_id_and_times(c.id.0, contract_values(&c.fields, c.changes.current()), ts, 2))
+            .map(|c| {
+                with_id_and_times(
+                    c.id.0,
+                    contract_values(&c.fields, c.changes.current()),
+                    ts,
+                    2,
+                )
+            })
             .collect();
-        insert_rows(&mut tx, "contracts", &columns(CONTRACT_COLUMNS, both), rows, "").await?;
+        insert_rows(
+            &mut tx,
+            "contracts",
+            &columns(CONTRACT_COLUMNS, both),
+            rows,
+            "",
+        )
+        .await?;
 
         let mut items = Vec::new();
         let mut changes = Vec::new();
@@ -80,8 +126,18 @@ impl Store {
         insert_rows(&mut tx, "contract_line_items", LINE_ITEM_COLUMNS, items, "").await?;
         insert_rows(&mut tx, "contract_changes", CHANGE_COLUMNS, changes, "").await?;
 
-        reset_id_sequences(&mut tx, &["users", "accounts", "contacts", "contracts", "contract_line_items", "contract_changes"])
-            .await?;
+        reset_id_sequences(
+            &mut tx,
+            &[
+                "users",
+                "accounts",
+                "contacts",
+                "contracts",
+                "contract_line_items",
+                "contract_changes",
+            ],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

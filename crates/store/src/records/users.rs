@@ -65,12 +65,29 @@ impl Store {
     pub async fn create_user(&self, fields: Valid<UserFields>) -> Result<User> {
         let email = fields.email.clone();
         let mut tx = self.begin_write().await?;
-        if !existing_keys(&mut tx, "users", "email", &[email.to_string()]).await?.is_empty() {
-            return Err(StoreError::Conflict(format!("a user with email {email} already exists")));
+        if !existing_keys(&mut tx, "users", "email", &[email.to_string()])
+            .await?
+            .is_empty()
+        {
+            return Err(StoreError::Conflict(format!(
+                "a user with email {email} already exists"
+            )));
         }
-        self.write_users(&mut tx, vec![UserUpsert { fields, manager_email: None }]).await?;
+        self.write_users(
+            &mut tx,
+            vec![UserUpsert {
+                fields,
+                manager_email: None,
+            }],
+        )
+        .await?;
         tx.commit().await?;
-        self.user_by_email(&email).await?.ok_or(StoreError::NotFound { what: "user", key: email.to_string() })
+        self.user_by_email(&email)
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "user",
+                key: email.to_string(),
+            })
     }
 
     /// Creates or updates users by email, in one transaction.
@@ -93,7 +110,10 @@ impl Store {
             row.extend([ts.into(), ts.into()]);
             rows.push(row);
         }
-        let set: Vec<String> = USER_COLUMNS[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let set: Vec<String> = USER_COLUMNS[1..]
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
         // `email AS external_id`: the upsert helper returns (id, key) pairs.
         let tail = format!(
             "ON CONFLICT (email) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, email AS external_id",
@@ -101,12 +121,20 @@ impl Store {
         );
         upsert_rows_returning_ids(tx, "users", &columns, rows, &tail).await?;
 
-        let people: Vec<(i64, String, Option<i64>)> =
-            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, manager_id FROM users").fetch_all(&mut *c).await?);
+        let people: Vec<(i64, String, Option<i64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+            "SELECT id, email, manager_id FROM users"
+        )
+        .fetch_all(&mut *c)
+        .await?);
         let id_of: HashMap<&str, i64> = people.iter().map(|(id, e, _)| (e.as_str(), *id)).collect();
-        let mut manager_of: HashMap<i64, i64> = people.iter().filter_map(|(id, _, m)| Some((*id, (*m)?))).collect();
+        let mut manager_of: HashMap<i64, i64> = people
+            .iter()
+            .filter_map(|(id, _, m)| Some((*id, (*m)?)))
+            .collect();
         for u in users.iter() {
-            let Some(manager) = &u.manager_email else { continue };
+            let Some(manager) = &u.manager_email else {
+                continue;
+            };
             let me = id_of[u.fields.email.as_str()];
             let manager_id = *id_of.get(manager.as_str()).ok_or_else(|| {
                 Invalid::field("manager_id", format!("no user has the email {manager}"))
@@ -117,20 +145,34 @@ impl Store {
                     .bind(manager_id)
                     .bind(me)
                     .execute(&mut *c)
-                    .await?.rows_affected()
+                    .await?
+                    .rows_affected()
             });
         }
         for u in &users {
             let me = id_of[u.fields.email.as_str()];
             if let Some(&manager) = manager_of.get(&me) {
-                let without_me = |id: i64| if id == me { None } else { manager_of.get(&id).copied() };
+                let without_me = |id: i64| {
+                    if id == me {
+                        None
+                    } else {
+                        manager_of.get(&id).copied()
+                    }
+                };
                 if !id_of.values().any(|&id| id == manager) {
-                    return Err(Invalid::field("manager_id", format!("user {manager} does not exist")).into());
+                    return Err(Invalid::field(
+                        "manager_id",
+                        format!("user {manager} does not exist"),
+                    )
+                    .into());
                 }
                 if creates_cycle(me, manager, without_me) {
                     return Err(Invalid::field(
                         "manager_id",
-                        format!("{} would end up managing themselves through the reporting chain", u.fields.email),
+                        format!(
+                            "{} would end up managing themselves through the reporting chain",
+                            u.fields.email
+                        ),
                     )
                     .into());
                 }
@@ -145,15 +187,19 @@ impl Store {
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("{SELECT_USERS} WHERE id = $1");
-        let row: Option<UserRow> =
-            on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(id.0)
+            .fetch_optional(p)
+            .await?);
         row.map(User::try_from).transpose()
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
         let sql = format!("{SELECT_USERS} WHERE email = $1");
-        let row: Option<UserRow> =
-            on_pool!(self, |p| sqlx::query_as(&sql).bind(email.as_str()).fetch_optional(p).await?);
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(email.as_str())
+            .fetch_optional(p)
+            .await?);
         row.map(User::try_from).transpose()
     }
 
@@ -179,15 +225,21 @@ impl Store {
                 .rows_affected()
         });
         if done == 0 {
-            return Err(StoreError::NotFound { what: "user", key: id.to_string() });
+            return Err(StoreError::NotFound {
+                what: "user",
+                key: id.to_string(),
+            });
         }
         Ok(())
     }
 
     /// The role of every user, for checking who may hold which account slot.
     pub(crate) async fn roles(tx: &mut Tx) -> Result<HashMap<UserId, (String, Role)>> {
-        let rows: Vec<(i64, String, String)> =
-            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, role FROM users").fetch_all(&mut *c).await?);
+        let rows: Vec<(i64, String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+            "SELECT id, email, role FROM users"
+        )
+        .fetch_all(&mut *c)
+        .await?);
         rows.into_iter()
             .map(|(id, email, role)| Ok((UserId(id), (email, parse("users.role", &role)?))))
             .collect()

@@ -1,0 +1,130 @@
+//! Test databases. Every test gets its own: a SQLite file in a temporary directory, or a
+//! PostgreSQL database created for it and dropped afterwards.
+//!
+//! PostgreSQL tests run when `LODESTAR_TEST_POSTGRES_URL` names a server (any database on it,
+//! e.g. `postgres://postgres@127.0.0.1:5432/test`). Without it they are skipped with a loud
+//! message — except under `CI=true`, where a missing or unreachable PostgreSQL fails the run.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::Connection;
+
+use crate::Store;
+
+pub const POSTGRES_URL_VAR: &str = "LODESTAR_TEST_POSTGRES_URL";
+
+/// A store on a throw-away database; call [`TestDb::finish`] to drop a PostgreSQL database.
+pub struct TestDb {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// An empty, migrated SQLite database in its own temporary directory.
+    pub async fn sqlite() -> TestDb {
+        let db = TestDb::sqlite_unmigrated().await;
+        db.store.migrate().await.expect("migrate SQLite");
+        db
+    }
+
+    pub async fn sqlite_unmigrated() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("lodestar.db").display());
+        let store = Store::connect(&url).await.expect("open SQLite");
+        TestDb {
+            store,
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    /// An empty, migrated PostgreSQL database, or `None` when PostgreSQL tests are skipped.
+    pub async fn postgres() -> Option<TestDb> {
+        let db = TestDb::postgres_unmigrated().await?;
+        db.store.migrate().await.expect("migrate PostgreSQL");
+        Some(db)
+    }
+
+    pub async fn postgres_unmigrated() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL store tests must run in CI"
+                );
+            }
+            eprintln!(
+                "\n*** SKIPPED on PostgreSQL: set {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test to run it ***\n"
+            );
+            return None;
+        };
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "lodestar_test_{}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            nanos
+        );
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR}={admin_url} is unreachable: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("a PostgreSQL URL has a database path");
+        let url = format!("{base}/{name}");
+        let store = Store::connect(&url)
+            .await
+            .expect("connect to the test database");
+        Some(TestDb {
+            store,
+            url,
+            _dir: None,
+            postgres: Some((admin_url, name)),
+        })
+    }
+
+    /// Closes the pool and drops the PostgreSQL database (a SQLite directory goes with `self`).
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await;
+            }
+        }
+    }
+}
+
+/// Declares `mod NAME { sqlite(); postgres(); }` running `async fn NAME(store: Store)` on both.
+#[macro_export]
+macro_rules! store_test {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::testing::TestDb::sqlite().await;
+                super::$name(db.store.clone()).await;
+                db.finish().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::TestDb::postgres().await {
+                    super::$name(db.store.clone()).await;
+                    db.finish().await;
+                }
+            }
+        }
+    };
+}

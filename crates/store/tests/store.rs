@@ -1,0 +1,738 @@
+//! The store test suite: every case runs on SQLite and on PostgreSQL (see `store_test!`).
+
+use chrono::NaiveDate;
+use lodestar_domain::account::AccountFields;
+use lodestar_domain::contact::ContactFields;
+use lodestar_domain::contract::{ContractFields, Currency, LineItem};
+use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name};
+use lodestar_domain::user::UserFields;
+use lodestar_domain::vocabulary::{ChangeKind, ContactStatus, LifecycleStage, Role};
+use lodestar_domain::{AccountId, Cents, UserId};
+use lodestar_store::testing::TestDb;
+use lodestar_store::{AccountUpsert, ContractUpsert, Store, StoreError, store_test};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn user(email: &str, role: Role) -> UserFields {
+    UserFields {
+        email: Email::parse(email).unwrap(),
+        name: Name::parse(email.split('@').next().unwrap()).unwrap(),
+        role,
+        manager_id: None,
+        capacity: None,
+    }
+}
+
+fn account(key: &str) -> AccountFields {
+    AccountFields {
+        external_id: ExternalId::parse(key).unwrap(),
+        name: Name::parse(&format!("Account {key}")).unwrap(),
+        domain: None,
+        industry: Some(Label::parse("Retail").unwrap()),
+        employees: Some(120),
+        region: None,
+        lifecycle_stage: LifecycleStage::Adopt,
+        tier: None,
+        owner_id: None,
+        ae_id: None,
+        sponsor_id: None,
+        growth_potential: None,
+        engagement_preference: None,
+        launch_date: Some(d("2025-02-01")),
+        first_value_date: None,
+        parent_id: None,
+        custom_fields: CustomFields::parse_json(r#"{"plan":"growth","seats":40}"#).unwrap(),
+    }
+}
+
+fn upsert(fields: AccountFields) -> AccountUpsert {
+    AccountUpsert {
+        fields: fields.validate(None).unwrap(),
+        parent_external_id: None,
+    }
+}
+
+fn contact(key: &str, account: AccountId) -> ContactFields {
+    ContactFields {
+        external_id: ExternalId::parse(key).unwrap(),
+        account_id: account,
+        first_name: Some(Label::parse("Ada").unwrap()),
+        last_name: Some(Label::parse(key).unwrap()),
+        email: None,
+        title: None,
+        role: None,
+        influence: None,
+        status: ContactStatus::Active,
+        left_on: None,
+    }
+}
+
+fn contract(key: &str, account: AccountId, arr: i64, as_of: &str) -> ContractUpsert {
+    let fields = ContractFields {
+        external_id: ExternalId::parse(key).unwrap(),
+        account_id: account,
+        name: None,
+        start_date: d("2025-01-01"),
+        end_date: d("2026-01-01"),
+        currency: Currency::USD,
+    };
+    ContractUpsert {
+        fields: fields.validate().unwrap(),
+        arr: Cents(arr),
+        as_of: d(as_of),
+    }
+}
+
+async fn one_account(store: &Store, key: &str) -> AccountId {
+    store
+        .upsert_accounts(vec![upsert(account(key))])
+        .await
+        .unwrap();
+    store
+        .account_by_external_id(&ExternalId::parse(key).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+fn field_of(err: StoreError) -> &'static str {
+    match err {
+        StoreError::Invalid(i) => i.errors[0].field,
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+}
+
+store_test!(migrations_are_idempotent);
+async fn migrations_are_idempotent(store: Store) {
+    let latest = lodestar_store::MIGRATIONS.last().unwrap().version;
+    assert_eq!(store.schema_version().await.unwrap(), latest);
+    assert!(
+        store.migrate().await.unwrap().is_empty(),
+        "a second run applies nothing"
+    );
+    let tables: Vec<String> = store
+        .tables()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert!(
+        tables.contains(&"accounts".to_owned())
+            && !tables.contains(&"lodestar_migrations".to_owned())
+    );
+}
+
+store_test!(users_have_unique_emails_and_acyclic_managers);
+async fn users_have_unique_emails_and_acyclic_managers(store: Store) {
+    let lead = store
+        .create_user(user("lead@v.io", Role::Leader).validate(None).unwrap())
+        .await
+        .unwrap();
+    let err = store
+        .create_user(user("LEAD@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("lead@v.io already exists"),
+        "{err}"
+    );
+    let csm_fields = UserFields {
+        manager_id: Some(lead.id),
+        ..user("csm@v.io", Role::Csm)
+    };
+    let csm = store
+        .create_user(csm_fields.validate(None).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(csm.fields.manager_id, Some(lead.id));
+
+    // The leader reporting to their own report would close a loop.
+    let looped = lodestar_store::UserUpsert {
+        fields: user("lead@v.io", Role::Leader).validate(None).unwrap(),
+        manager_email: Some(Email::parse("csm@v.io").unwrap()),
+    };
+    assert_eq!(
+        field_of(store.upsert_users(vec![looped]).await.unwrap_err()),
+        "manager_id"
+    );
+    let unknown = lodestar_store::UserUpsert {
+        fields: user("new@v.io", Role::Csm).validate(None).unwrap(),
+        manager_email: Some(Email::parse("ghost@v.io").unwrap()),
+    };
+    assert_eq!(
+        field_of(store.upsert_users(vec![unknown]).await.unwrap_err()),
+        "manager_id"
+    );
+    assert_eq!(
+        store.users().await.unwrap().len(),
+        2,
+        "refused batches write nothing"
+    );
+    assert_eq!(
+        store
+            .user_by_email(&Email::parse("lead@v.io").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .fields
+            .manager_id,
+        None
+    );
+}
+
+store_test!(accounts_round_trip_every_field);
+async fn accounts_round_trip_every_field(store: Store) {
+    let csm = store
+        .create_user(user("csm@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    let ae = store
+        .create_user(user("ae@v.io", Role::Ae).validate(None).unwrap())
+        .await
+        .unwrap();
+    let exec = store
+        .create_user(user("cro@v.io", Role::Executive).validate(None).unwrap())
+        .await
+        .unwrap();
+    let full = AccountFields {
+        domain: Some("https://www.acme.com".parse().unwrap()),
+        region: Some(Label::parse("EMEA").unwrap()),
+        tier: Some("enterprise".parse().unwrap()),
+        owner_id: Some(csm.id),
+        ae_id: Some(ae.id),
+        sponsor_id: Some(exec.id),
+        growth_potential: Some("high".parse().unwrap()),
+        engagement_preference: Some("high_touch".parse().unwrap()),
+        first_value_date: Some(d("2025-03-01")),
+        ..account("acme")
+    };
+    let summary = store
+        .upsert_accounts(vec![upsert(full.clone())])
+        .await
+        .unwrap();
+    assert_eq!((summary.created, summary.updated), (1, 0));
+    let stored = store
+        .account_by_external_id(&full.external_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.fields, full);
+    assert_eq!(store.account(stored.id).await.unwrap().unwrap(), stored);
+
+    let renamed = AccountFields {
+        name: Name::parse("Acme Corp").unwrap(),
+        ..full
+    };
+    let summary = store.upsert_accounts(vec![upsert(renamed)]).await.unwrap();
+    assert_eq!(
+        (summary.created, summary.updated),
+        (0, 1),
+        "same external id updates"
+    );
+    assert_eq!(store.count_accounts().await.unwrap(), 1);
+    assert_eq!(
+        store
+            .account(stored.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .fields
+            .name
+            .as_str(),
+        "Acme Corp"
+    );
+}
+
+store_test!(account_references_are_checked);
+async fn account_references_are_checked(store: Store) {
+    let viewer = store
+        .create_user(user("vi@v.io", Role::Viewer).validate(None).unwrap())
+        .await
+        .unwrap();
+    let csm = store
+        .create_user(user("csm@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    let unknown_owner = AccountFields {
+        owner_id: Some(UserId(999)),
+        ..account("a")
+    };
+    let err = store
+        .upsert_accounts(vec![upsert(unknown_owner)])
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "owner_id: user 999 does not exist");
+    let viewer_owner = AccountFields {
+        owner_id: Some(viewer.id),
+        ..account("a")
+    };
+    let err = store
+        .upsert_accounts(vec![upsert(viewer_owner)])
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("vi@v.io is a Viewer; an account owner must be one of"),
+        "{err}"
+    );
+    let csm_as_sponsor = AccountFields {
+        sponsor_id: Some(csm.id),
+        ..account("a")
+    };
+    assert_eq!(
+        field_of(
+            store
+                .upsert_accounts(vec![upsert(csm_as_sponsor)])
+                .await
+                .unwrap_err()
+        ),
+        "sponsor_id"
+    );
+    let csm_as_ae = AccountFields {
+        ae_id: Some(csm.id),
+        ..account("a")
+    };
+    assert_eq!(
+        field_of(
+            store
+                .upsert_accounts(vec![upsert(csm_as_ae)])
+                .await
+                .unwrap_err()
+        ),
+        "ae_id"
+    );
+    // A batch with one bad row writes none of its rows.
+    let bad = AccountFields {
+        owner_id: Some(viewer.id),
+        ..account("b")
+    };
+    assert!(
+        store
+            .upsert_accounts(vec![upsert(account("ok")), upsert(bad)])
+            .await
+            .is_err()
+    );
+    assert_eq!(store.count_accounts().await.unwrap(), 0);
+}
+
+store_test!(parents_may_come_after_children_but_never_loop);
+async fn parents_may_come_after_children_but_never_loop(store: Store) {
+    let child = AccountUpsert {
+        fields: account("child").validate(None).unwrap(),
+        parent_external_id: Some(ExternalId::parse("parent").unwrap()),
+    };
+    store
+        .upsert_accounts(vec![child, upsert(account("parent"))])
+        .await
+        .unwrap();
+    let parent = store
+        .account_by_external_id(&ExternalId::parse("parent").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let child = store
+        .account_by_external_id(&ExternalId::parse("child").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(child.fields.parent_id, Some(parent.id));
+
+    let looped = AccountUpsert {
+        fields: account("parent").validate(None).unwrap(),
+        parent_external_id: Some(ExternalId::parse("child").unwrap()),
+    };
+    let err = store.upsert_accounts(vec![looped]).await.unwrap_err();
+    assert!(
+        err.to_string().contains("would become its own ancestor"),
+        "{err}"
+    );
+    let orphan = AccountUpsert {
+        fields: account("x").validate(None).unwrap(),
+        parent_external_id: Some(ExternalId::parse("nope").unwrap()),
+    };
+    assert_eq!(
+        field_of(store.upsert_accounts(vec![orphan]).await.unwrap_err()),
+        "parent_id"
+    );
+    assert_eq!(
+        store
+            .account(parent.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .fields
+            .parent_id,
+        None
+    );
+}
+
+store_test!(contacts_belong_to_existing_accounts);
+async fn contacts_belong_to_existing_accounts(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let left = ContactFields {
+        email: Some(Email::parse("ada@acme.com").unwrap()),
+        status: ContactStatus::Left,
+        left_on: Some(d("2025-06-30")),
+        role: Some("champion".parse().unwrap()),
+        influence: Some("high".parse().unwrap()),
+        ..contact("c1", acme)
+    };
+    let summary = store
+        .upsert_contacts(vec![left.clone().validate().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(summary.created, 1);
+    assert_eq!(store.contacts_of(acme).await.unwrap()[0].fields, left);
+    store
+        .upsert_contacts(vec![left.validate().unwrap()])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.contacts().await.unwrap().len(),
+        1,
+        "re-import updates, never duplicates"
+    );
+
+    let err = store
+        .upsert_contacts(vec![contact("c2", AccountId(4242)).validate().unwrap()])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+}
+
+store_test!(contract_history_derives_arr_at_any_date);
+async fn contract_history_derives_arr_at_any_date(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let summary = store
+        .upsert_contracts(vec![contract("k1", acme, 10_000_00, "2025-01-01")])
+        .await
+        .unwrap();
+    assert_eq!((summary.created, summary.changes_recorded), (1, 1));
+    let same = store
+        .upsert_contracts(vec![contract("k1", acme, 10_000_00, "2025-03-01")])
+        .await
+        .unwrap();
+    assert_eq!(
+        (same.updated, same.changes_recorded),
+        (1, 0),
+        "same ARR records no change"
+    );
+    let up = store
+        .upsert_contracts(vec![contract("k1", acme, 15_000_00, "2025-06-01")])
+        .await
+        .unwrap();
+    assert_eq!(up.changes_recorded, 1);
+    store
+        .upsert_contracts(vec![contract("k1", acme, 12_000_00, "2025-09-01")])
+        .await
+        .unwrap();
+    let k1 = store.contracts_of(acme).await.unwrap().pop().unwrap();
+    let kinds: Vec<ChangeKind> = k1.changes.changes().iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::New,
+            ChangeKind::Expansion,
+            ChangeKind::Contraction
+        ]
+    );
+    store
+        .record_contract_change(
+            k1.id,
+            d("2026-01-01"),
+            ChangeKind::Renewal,
+            Cents(13_000_00),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(
+        store.account_arr_at(acme, d("2024-12-31")).await.unwrap(),
+        Cents(0)
+    );
+    assert_eq!(
+        store.account_arr_at(acme, d("2025-05-31")).await.unwrap(),
+        Cents(10_000_00)
+    );
+    assert_eq!(
+        store.account_arr_at(acme, d("2025-06-01")).await.unwrap(),
+        Cents(15_000_00)
+    );
+    assert_eq!(
+        store.account_arr_at(acme, d("2025-12-01")).await.unwrap(),
+        Cents(12_000_00)
+    );
+    assert_eq!(
+        store.account_arr_at(acme, d("2026-02-01")).await.unwrap(),
+        Cents(13_000_00)
+    );
+
+    // Out-of-order and impossible changes are refused and leave the history untouched.
+    let err = store
+        .record_contract_change(
+            k1.id,
+            d("2025-12-01"),
+            ChangeKind::Expansion,
+            Cents(20_000_00),
+        )
+        .await;
+    assert_eq!(field_of(err.unwrap_err()), "effective_date");
+    let err = store
+        .record_contract_change(k1.id, d("2026-02-01"), ChangeKind::Churn, Cents(5))
+        .await;
+    assert_eq!(field_of(err.unwrap_err()), "arr");
+    let err = store
+        .upsert_contracts(vec![contract("k2", acme, 0, "2025-01-01")])
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(err), "arr");
+    store
+        .upsert_contracts(vec![contract("k1", acme, 0, "2026-03-01")])
+        .await
+        .unwrap();
+    let k1 = store.contract(k1.id).await.unwrap().unwrap();
+    assert!(k1.changes.is_churned());
+    assert_eq!(k1.arr, Cents(0));
+    assert_eq!(store.count_contracts().await.unwrap(), 1);
+}
+
+store_test!(line_items_are_replaced_in_order);
+async fn line_items_are_replaced_in_order(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .upsert_contracts(vec![contract("k1", acme, 10_000_00, "2025-01-01")])
+        .await
+        .unwrap();
+    let id = store.contracts().await.unwrap()[0].id;
+    let item = |product: &str, q| {
+        LineItem {
+            product: Name::parse(product).unwrap(),
+            quantity: q,
+            unit_price: Cents(100_00),
+            discount_bp: 500,
+        }
+        .validate()
+        .unwrap()
+    };
+    store
+        .set_line_items(id, vec![item("Seats", 80), item("SSO add-on", 1)])
+        .await
+        .unwrap();
+    store
+        .set_line_items(id, vec![item("Seats", 100), item("Analytics", 2)])
+        .await
+        .unwrap();
+    let items = store.contract(id).await.unwrap().unwrap().line_items;
+    let names: Vec<&str> = items.iter().map(|i| i.product.as_str()).collect();
+    assert_eq!(names, ["Seats", "Analytics"]);
+    assert_eq!(items[0].annual_amount(), Cents(9_500_00));
+}
+
+store_test!(backup_restores_identical_data);
+async fn backup_restores_identical_data(store: Store) {
+    fill(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.ndjson");
+    let summary = store.backup(&first).await.unwrap();
+    assert_eq!(summary.tables, 6);
+
+    let target = TestDb::sqlite().await;
+    let restored = target.store.restore(&first).await.unwrap();
+    assert_eq!(restored, summary);
+    let second = dir.path().join("second.ndjson");
+    target.store.backup(&second).await.unwrap();
+    assert_eq!(
+        body(&first),
+        body(&second),
+        "a restored database backs up to the same data"
+    );
+    assert_eq!(
+        target.store.accounts().await.unwrap(),
+        store.accounts().await.unwrap()
+    );
+    // New rows after a restore get fresh ids.
+    one_account(&target.store, "after-restore").await;
+    let err = target.store.restore(&first).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotEmpty { .. }), "{err:?}");
+    target.finish().await;
+}
+
+store_test!(damaged_backups_restore_nothing);
+async fn damaged_backups_restore_nothing(store: Store) {
+    fill(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.ndjson");
+    store.backup(&good).await.unwrap();
+    let text = std::fs::read_to_string(&good).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let truncated = dir.path().join("truncated.ndjson");
+    std::fs::write(&truncated, lines[..lines.len() - 3].join("\n")).unwrap();
+    let target = TestDb::sqlite().await;
+    let err = target.store.restore(&truncated).await.unwrap_err();
+    assert!(
+        err.to_string().contains("truncated") || err.to_string().contains("rows"),
+        "{err}"
+    );
+    assert!(
+        target.store.accounts().await.unwrap().is_empty(),
+        "nothing was written"
+    );
+    let garbage = dir.path().join("garbage.ndjson");
+    std::fs::write(&garbage, "hello\n").unwrap();
+    assert!(
+        target
+            .store
+            .restore(&garbage)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains(":1: not a Lodestar backup")
+    );
+    target.finish().await;
+}
+
+store_test!(backup_is_a_consistent_snapshot_while_writing);
+async fn backup_is_a_consistent_snapshot_while_writing(store: Store) {
+    // A writer adds an account and its contact in one transaction, again and again. A backup
+    // taken meanwhile must hold whole pairs only.
+    let writer_store = store.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop_writer = stop.clone();
+    let writer = tokio::spawn(async move {
+        let mut i = 0;
+        while !stop_writer.load(std::sync::atomic::Ordering::Relaxed) {
+            let key = format!("w{i}");
+            let id = one_account(&writer_store, &key).await;
+            writer_store
+                .upsert_contacts(vec![contact(&format!("{key}-c"), id).validate().unwrap()])
+                .await
+                .unwrap();
+            i += 1;
+        }
+        i
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.ndjson");
+    store.backup(&path).await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.await.unwrap();
+
+    let target = TestDb::sqlite().await;
+    target.store.restore(&path).await.unwrap();
+    let accounts = target.store.accounts().await.unwrap();
+    let contacts = target.store.contacts().await.unwrap();
+    assert!(
+        !accounts.is_empty(),
+        "the writer was running before the backup"
+    );
+    // The snapshot may catch a pair between its two transactions, never half a transaction.
+    assert!(contacts.len() == accounts.len() || contacts.len() + 1 == accounts.len());
+    assert!(accounts.len() <= written + 1);
+    target.finish().await;
+}
+
+/// One of everything, with a hierarchy and a manager chain.
+async fn fill(store: &Store) {
+    let lead = store
+        .create_user(user("lead@v.io", Role::Leader).validate(None).unwrap())
+        .await
+        .unwrap();
+    let csm = UserFields {
+        manager_id: Some(lead.id),
+        capacity: Some(40),
+        ..user("csm@v.io", Role::Csm)
+    };
+    let csm = store
+        .create_user(csm.validate(None).unwrap())
+        .await
+        .unwrap();
+    let parent = AccountFields {
+        owner_id: Some(csm.id),
+        ..account("parent")
+    };
+    store.upsert_accounts(vec![upsert(parent)]).await.unwrap();
+    let child = AccountUpsert {
+        fields: AccountFields {
+            name: Name::parse("Ünïcødé — \"quoted\", comma").unwrap(),
+            ..account("child")
+        }
+        .validate(None)
+        .unwrap(),
+        parent_external_id: Some(ExternalId::parse("parent").unwrap()),
+    };
+    store.upsert_accounts(vec![child]).await.unwrap();
+    let acme = store
+        .account_by_external_id(&ExternalId::parse("parent").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    store
+        .upsert_contacts(vec![contact("c1", acme).validate().unwrap()])
+        .await
+        .unwrap();
+    store
+        .upsert_contracts(vec![contract("k1", acme, 10_000_00, "2025-01-01")])
+        .await
+        .unwrap();
+    store
+        .upsert_contracts(vec![contract("k1", acme, 11_000_00, "2025-05-01")])
+        .await
+        .unwrap();
+    let k1 = store.contracts().await.unwrap()[0].id;
+    let item = LineItem {
+        product: Name::parse("Seats").unwrap(),
+        quantity: 10,
+        unit_price: Cents(1_100_00),
+        discount_bp: 0,
+    };
+    store
+        .set_line_items(k1, vec![item.validate().unwrap()])
+        .await
+        .unwrap();
+}
+
+/// A backup without its first line (which says when and where it was made).
+fn body(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split_once('\n').unwrap().1.to_owned()
+}
+
+/// Needs both databases: the schema and the data must come out the same on each.
+#[tokio::test]
+async fn sqlite_and_postgres_have_the_same_schema_and_a_backup_moves_between_them() {
+    let sqlite = TestDb::sqlite().await;
+    let Some(postgres) = TestDb::postgres().await else {
+        return;
+    };
+    assert_eq!(
+        sqlite.store.tables().await.unwrap(),
+        postgres.store.tables().await.unwrap()
+    );
+
+    fill(&sqlite.store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let from_sqlite = dir.path().join("from-sqlite.ndjson");
+    sqlite.store.backup(&from_sqlite).await.unwrap();
+    postgres.store.restore(&from_sqlite).await.unwrap();
+    let from_postgres = dir.path().join("from-postgres.ndjson");
+    postgres.store.backup(&from_postgres).await.unwrap();
+    assert_eq!(body(&from_sqlite), body(&from_postgres));
+    // And back again, into a fresh SQLite database.
+    let again = TestDb::sqlite().await;
+    again.store.restore(&from_postgres).await.unwrap();
+    assert_eq!(
+        again.store.contracts().await.unwrap(),
+        sqlite.store.contracts().await.unwrap()
+    );
+    // Identity sequences moved past the restored ids.
+    one_account(&postgres.store, "new-after-restore").await;
+    postgres.finish().await;
+    sqlite.finish().await;
+    again.finish().await;
+}
