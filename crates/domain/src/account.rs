@@ -45,11 +45,9 @@ impl AccountFields {
                 format!("{first_value} is before the launch date {launch}; first value comes after go-live")
             });
         }
-        rules.require(
-            own_id.is_none() || self.parent_id != own_id,
-            "parent_id",
-            || "an account cannot be its own parent".into(),
-        );
+        rules.require(own_id.is_none() || self.parent_id != own_id, "parent_id", || {
+            "an account cannot be its own parent".into()
+        });
         rules.require(
             self.first_value_date.is_none() || self.launch_date.is_some(),
             "launch_date",
@@ -69,11 +67,7 @@ pub struct Account {
 
 /// Whether making `parent` the parent of `child` would close a loop in a hierarchy (accounts
 /// under parent accounts, people under managers), given a way to look up each node's parent.
-pub fn creates_cycle<T: Copy + PartialEq>(
-    child: T,
-    parent: T,
-    mut parent_of: impl FnMut(T) -> Option<T>,
-) -> bool {
+pub fn creates_cycle<T: Copy + PartialEq>(child: T, parent: T, mut parent_of: impl FnMut(T) -> Option<T>) -> bool {
     let mut cursor = Some(parent);
     // Bounded walk: a hierarchy deeper than this is itself a data error worth refusing.
     for _ in 0..64 {
@@ -131,19 +125,12 @@ pub(crate) mod tests {
         };
         let err = early.validate(None).unwrap_err();
         assert_eq!(err.errors[0].field, "first_value_date");
-        assert!(
-            err.errors[0]
-                .reason
-                .contains("before the launch date 2025-01-10")
-        );
+        assert!(err.errors[0].reason.contains("before the launch date 2025-01-10"));
         let no_launch = AccountFields {
             launch_date: None,
             ..ok
         };
-        assert_eq!(
-            no_launch.validate(None).unwrap_err().errors[0].field,
-            "launch_date"
-        );
+        assert_eq!(no_launch.validate(None).unwrap_err().errors[0].field, "launch_date");
     }
 
     #[test]
@@ -153,22 +140,15 @@ pub(crate) mod tests {
             ..account()
         };
         assert!(a.clone().validate(Some(AccountId(8))).is_ok());
-        assert_eq!(
-            a.validate(Some(AccountId(7))).unwrap_err().errors[0].field,
-            "parent_id"
-        );
+        assert_eq!(a.validate(Some(AccountId(7))).unwrap_err().errors[0].field, "parent_id");
     }
 
     #[test]
     fn cycles_in_the_hierarchy_are_found() {
         // 1 <- 2 <- 3 (3's parent is 2, 2's parent is 1)
-        let parents: HashMap<_, _> =
-            [(AccountId(2), AccountId(1)), (AccountId(3), AccountId(2))].into();
+        let parents: HashMap<_, _> = [(AccountId(2), AccountId(1)), (AccountId(3), AccountId(2))].into();
         let lookup = |id| parents.get(&id).copied();
-        assert!(
-            creates_cycle(AccountId(1), AccountId(3), lookup),
-            "1 under 3 loops"
-        );
+        assert!(creates_cycle(AccountId(1), AccountId(3), lookup), "1 under 3 loops");
         assert!(!creates_cycle(AccountId(4), AccountId(3), lookup));
         assert!(!creates_cycle(AccountId(3), AccountId(1), lookup));
     }

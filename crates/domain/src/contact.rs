@@ -50,10 +50,7 @@ impl ContactFields {
             .map(|p| p.as_str())
             .collect();
         if parts.is_empty() {
-            self.email
-                .as_ref()
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_default()
+            self.email.as_ref().map(|e| e.as_str().to_owned()).unwrap_or_default()
         } else {
             parts.join(" ")
         }
@@ -115,10 +112,7 @@ mod tests {
             status: ContactStatus::Left,
             ..contact()
         };
-        assert_eq!(
-            left.clone().validate().unwrap_err().errors[0].field,
-            "left_on"
-        );
+        assert_eq!(left.clone().validate().unwrap_err().errors[0].field, "left_on");
         let dated = ContactFields {
             left_on: Some("2025-03-01".parse().unwrap()),
             ..left

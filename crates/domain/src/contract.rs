@@ -21,9 +21,7 @@ impl Currency {
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = input.trim().to_ascii_uppercase();
         match s.as_bytes() {
-            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
-                Ok(Currency([*a, *b, *c]))
-            }
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Currency([*a, *b, *c])),
             _ => Err(format!(
                 "{input:?} is not a currency code (three letters, e.g. USD or EUR)"
             )),
@@ -67,10 +65,7 @@ impl ContractFields {
     pub fn validate(self) -> Result<Valid<Self>, Invalid> {
         let mut rules = Rules::default();
         rules.require(self.end_date > self.start_date, "end_date", || {
-            format!(
-                "{} is not after the start date {}",
-                self.end_date, self.start_date
-            )
+            format!("{} is not after the start date {}", self.end_date, self.start_date)
         });
         rules.finish(self)
     }
@@ -91,12 +86,8 @@ pub struct LineItem {
 impl LineItem {
     pub fn validate(self) -> Result<Valid<Self>, Invalid> {
         let mut rules = Rules::default();
-        rules.require(self.quantity > 0, "quantity", || {
-            "must be at least 1".into()
-        });
-        rules.require(self.unit_price.0 >= 0, "unit_price", || {
-            "must not be negative".into()
-        });
+        rules.require(self.quantity > 0, "quantity", || "must be at least 1".into());
+        rules.require(self.unit_price.0 >= 0, "unit_price", || "must not be negative".into());
         rules.require(self.discount_bp <= 10_000, "discount_bp", || {
             format!("{} basis points is more than 100 %", self.discount_bp)
         });
@@ -137,9 +128,7 @@ pub struct ArrHistory {
 
 impl ArrHistory {
     /// Rebuilds a history from stored changes, re-checking every rule.
-    pub fn from_changes(
-        changes: impl IntoIterator<Item = (NaiveDate, ChangeKind, Cents)>,
-    ) -> Result<Self, Invalid> {
+    pub fn from_changes(changes: impl IntoIterator<Item = (NaiveDate, ChangeKind, Cents)>) -> Result<Self, Invalid> {
         let mut history = Self::default();
         for (date, kind, arr_after) in changes {
             history.record(date, kind, arr_after)?;
@@ -166,18 +155,11 @@ impl ArrHistory {
     }
 
     pub fn is_churned(&self) -> bool {
-        self.changes
-            .last()
-            .is_some_and(|c| c.kind == ChangeKind::Churn)
+        self.changes.last().is_some_and(|c| c.kind == ChangeKind::Churn)
     }
 
     /// Appends a change after checking it against the history so far.
-    pub fn record(
-        &mut self,
-        date: NaiveDate,
-        kind: ChangeKind,
-        arr_after: Cents,
-    ) -> Result<ArrChange, Invalid> {
+    pub fn record(&mut self, date: NaiveDate, kind: ChangeKind, arr_after: Cents) -> Result<ArrChange, Invalid> {
         let before = self.current();
         let last = self.changes.last();
         let mut rules = Rules::default();
@@ -329,10 +311,7 @@ mod tests {
             unit_price: Cents(-1),
             ..item
         };
-        assert_eq!(
-            negative.validate().unwrap_err().errors[0].field,
-            "unit_price"
-        );
+        assert_eq!(negative.validate().unwrap_err().errors[0].field, "unit_price");
     }
 
     #[test]
@@ -357,12 +336,9 @@ mod tests {
 
     #[test]
     fn each_change_kind_enforces_its_direction() {
-        let start =
-            || ArrHistory::from_changes([(d("2024-01-01"), ChangeKind::New, Cents(100))]).unwrap();
+        let start = || ArrHistory::from_changes([(d("2024-01-01"), ChangeKind::New, Cents(100))]).unwrap();
         let fails = |kind, arr: i64, field: &str| {
-            let err = start()
-                .record(d("2024-02-01"), kind, Cents(arr))
-                .unwrap_err();
+            let err = start().record(d("2024-02-01"), kind, Cents(arr)).unwrap_err();
             assert_eq!(err.errors[0].field, field, "{kind} to {arr}: {err}");
         };
         fails(ChangeKind::Expansion, 100, "arr");
@@ -373,11 +349,7 @@ mod tests {
         fails(ChangeKind::Renewal, 0, "arr");
         fails(ChangeKind::New, 200, "kind");
         fails(ChangeKind::Expansion, -5, "arr");
-        assert!(
-            start()
-                .record(d("2024-02-01"), ChangeKind::Renewal, Cents(120))
-                .is_ok()
-        );
+        assert!(start().record(d("2024-02-01"), ChangeKind::Renewal, Cents(120)).is_ok());
     }
 
     #[test]
@@ -399,17 +371,13 @@ mod tests {
                 .field,
             "arr"
         );
-        let mut h =
-            ArrHistory::from_changes([(d("2024-05-01"), ChangeKind::New, Cents(100))]).unwrap();
+        let mut h = ArrHistory::from_changes([(d("2024-05-01"), ChangeKind::New, Cents(100))]).unwrap();
         let err = h
             .record(d("2024-04-01"), ChangeKind::Expansion, Cents(200))
             .unwrap_err();
         assert_eq!(err.errors[0].field, "effective_date");
-        h.record(d("2024-06-01"), ChangeKind::Churn, Cents(0))
-            .unwrap();
-        let err = h
-            .record(d("2024-07-01"), ChangeKind::Renewal, Cents(100))
-            .unwrap_err();
+        h.record(d("2024-06-01"), ChangeKind::Churn, Cents(0)).unwrap();
+        let err = h.record(d("2024-07-01"), ChangeKind::Renewal, Cents(100)).unwrap_err();
         assert!(err.to_string().contains("win-back is a new contract"));
         assert_eq!(h.changes().len(), 2, "refused changes are not recorded");
     }
@@ -417,21 +385,9 @@ mod tests {
     #[test]
     fn adjustments_are_classified_by_direction() {
         assert_eq!(kind_of_adjustment(Cents(100), Cents(100)), None);
-        assert_eq!(
-            kind_of_adjustment(Cents(0), Cents(100)),
-            Some(ChangeKind::New)
-        );
-        assert_eq!(
-            kind_of_adjustment(Cents(100), Cents(150)),
-            Some(ChangeKind::Expansion)
-        );
-        assert_eq!(
-            kind_of_adjustment(Cents(100), Cents(50)),
-            Some(ChangeKind::Contraction)
-        );
-        assert_eq!(
-            kind_of_adjustment(Cents(100), Cents(0)),
-            Some(ChangeKind::Churn)
-        );
+        assert_eq!(kind_of_adjustment(Cents(0), Cents(100)), Some(ChangeKind::New));
+        assert_eq!(kind_of_adjustment(Cents(100), Cents(150)), Some(ChangeKind::Expansion));
+        assert_eq!(kind_of_adjustment(Cents(100), Cents(50)), Some(ChangeKind::Contraction));
+        assert_eq!(kind_of_adjustment(Cents(100), Cents(0)), Some(ChangeKind::Churn));
     }
 }

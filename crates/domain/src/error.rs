@@ -48,12 +48,7 @@ pub(crate) struct Rules {
 }
 
 impl Rules {
-    pub(crate) fn require(
-        &mut self,
-        ok: bool,
-        field: &'static str,
-        reason: impl FnOnce() -> String,
-    ) {
+    pub(crate) fn require(&mut self, ok: bool, field: &'static str, reason: impl FnOnce() -> String) {
         if !ok {
             self.errors.push(FieldError {
                 field,
@@ -66,9 +61,7 @@ impl Rules {
         if self.errors.is_empty() {
             Ok(Valid(value))
         } else {
-            Err(Invalid {
-                errors: self.errors,
-            })
+            Err(Invalid { errors: self.errors })
         }
     }
 }

@@ -6,9 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// An amount in the smallest currency unit (cents). Never a float, so sums are exact and a
 /// backup restored on another database gives back the same numbers.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
@@ -27,9 +25,7 @@ impl Cents {
         let (whole, frac) = s2.split_once('.').unwrap_or((s2, ""));
         let groups: Vec<&str> = whole.split(',').collect();
         let grouped_ok = groups.len() == 1
-            || (!groups[0].is_empty()
-                && groups[0].len() <= 3
-                && groups[1..].iter().all(|g| g.len() == 3));
+            || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
         let digits = |t: &str| t.chars().all(|c| c.is_ascii_digit());
         if whole.is_empty() || !grouped_ok || !groups.iter().all(|g| digits(g)) || !digits(frac) {
             return Err(bad());
@@ -37,10 +33,7 @@ impl Cents {
         if frac.len() > 2 {
             return Err(format!("{s:?} has more than two decimal places"));
         }
-        let units: i64 = groups
-            .concat()
-            .parse()
-            .map_err(|_| format!("{s:?} is too large"))?;
+        let units: i64 = groups.concat().parse().map_err(|_| format!("{s:?} is too large"))?;
         let cents: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
         units
             .checked_mul(100)
@@ -84,21 +77,11 @@ mod tests {
     #[test]
     fn refuses_negative_malformed_and_overlong_amounts() {
         assert!(Cents::parse("-5").unwrap_err().contains("negative"));
-        assert!(
-            Cents::parse("1.005")
-                .unwrap_err()
-                .contains("two decimal places")
-        );
-        for bad in [
-            "", "abc", "12,00", "1,2345", ",100", "1.2.3", "12 000", "1e5",
-        ] {
+        assert!(Cents::parse("1.005").unwrap_err().contains("two decimal places"));
+        for bad in ["", "abc", "12,00", "1,2345", ",100", "1.2.3", "12 000", "1e5"] {
             assert!(Cents::parse(bad).is_err(), "{bad:?} should be refused");
         }
-        assert!(
-            Cents::parse("999999999999999999999")
-                .unwrap_err()
-                .contains("too large")
-        );
+        assert!(Cents::parse("999999999999999999999").unwrap_err().contains("too large"));
     }
 
     #[test]

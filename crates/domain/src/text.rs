@@ -16,9 +16,7 @@ fn clean(input: &str, max_chars: usize) -> Result<String, String> {
     }
     let n = s.chars().count();
     if n > max_chars {
-        return Err(format!(
-            "is {n} characters long; at most {max_chars} are allowed"
-        ));
+        return Err(format!("is {n} characters long; at most {max_chars} are allowed"));
     }
     Ok(s.to_owned())
 }
@@ -84,9 +82,7 @@ impl ExternalId {
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = clean(input, 128)?;
         if s.chars().any(char::is_whitespace) {
-            return Err(format!(
-                "{s:?} contains whitespace; external ids are single tokens"
-            ));
+            return Err(format!("{s:?} contains whitespace; external ids are single tokens"));
         }
         Ok(Self(s))
     }
@@ -126,14 +122,8 @@ impl Domain {
     pub fn parse(input: &str) -> Result<Self, String> {
         let raw = clean(input, 253)?.to_lowercase();
         let without_scheme = raw.split_once("://").map_or(raw.as_str(), |(_, rest)| rest);
-        let host = without_scheme
-            .split(['/', '?', '#'])
-            .next()
-            .unwrap_or_default();
-        let host = host
-            .strip_prefix("www.")
-            .unwrap_or(host)
-            .trim_end_matches('.');
+        let host = without_scheme.split(['/', '?', '#']).next().unwrap_or_default();
+        let host = host.strip_prefix("www.").unwrap_or(host).trim_end_matches('.');
         let label_ok = |l: &str| {
             !l.is_empty()
                 && l.len() <= 63
@@ -192,9 +182,7 @@ impl CustomFields {
                         Self::MAX_VALUE_CHARS
                     ));
                 }
-                serde_json::Value::String(_)
-                | serde_json::Value::Number(_)
-                | serde_json::Value::Bool(_) => {}
+                serde_json::Value::String(_) | serde_json::Value::Number(_) | serde_json::Value::Bool(_) => {}
                 other => {
                     return Err(format!(
                         "value of {key:?} must be a string, number or boolean, not {other}"
@@ -258,17 +246,9 @@ mod tests {
     fn text_is_trimmed_bounded_and_printable() {
         assert_eq!(Name::parse("  Acme  ").unwrap().as_str(), "Acme");
         assert_eq!(Name::parse("   ").unwrap_err(), "must not be empty");
-        assert!(
-            Name::parse("a\nb")
-                .unwrap_err()
-                .contains("control characters")
-        );
+        assert!(Name::parse("a\nb").unwrap_err().contains("control characters"));
         assert!(Name::parse(&"x".repeat(200)).is_ok());
-        assert!(
-            Name::parse(&"x".repeat(201))
-                .unwrap_err()
-                .contains("201 characters")
-        );
+        assert!(Name::parse(&"x".repeat(201)).unwrap_err().contains("201 characters"));
         assert!(
             Label::parse(&"é".repeat(100)).is_ok(),
             "limits count characters, not bytes"
@@ -277,20 +257,14 @@ mod tests {
 
     #[test]
     fn external_ids_are_single_tokens() {
-        assert_eq!(
-            ExternalId::parse(" 0015g00000ABC ").unwrap().as_str(),
-            "0015g00000ABC"
-        );
+        assert_eq!(ExternalId::parse(" 0015g00000ABC ").unwrap().as_str(), "0015g00000ABC");
         assert!(ExternalId::parse("a b").unwrap_err().contains("whitespace"));
         assert!(ExternalId::parse(&"x".repeat(129)).is_err());
     }
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(
-            Email::parse("Jo.Doe@Acme.COM").unwrap().as_str(),
-            "jo.doe@acme.com"
-        );
+        assert_eq!(Email::parse("Jo.Doe@Acme.COM").unwrap().as_str(), "jo.doe@acme.com");
         for bad in [
             "jo",
             "@acme.com",
@@ -342,14 +316,8 @@ mod tests {
                 .contains("string, number or boolean")
         );
         assert!(CustomFields::parse_json(r#"{"plan":null}"#).is_err());
-        assert!(
-            CustomFields::parse_json("[1]")
-                .unwrap_err()
-                .contains("JSON object")
-        );
-        let many: BTreeMap<_, _> = (0..51)
-            .map(|i| (format!("f{i}"), serde_json::json!(i)))
-            .collect();
+        assert!(CustomFields::parse_json("[1]").unwrap_err().contains("JSON object"));
+        let many: BTreeMap<_, _> = (0..51).map(|i| (format!("f{i}"), serde_json::json!(i))).collect();
         assert!(CustomFields::new(many).unwrap_err().contains("at most 50"));
         let long = format!(r#"{{"note":"{}"}}"#, "x".repeat(1001));
         assert!(

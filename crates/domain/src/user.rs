@@ -23,11 +23,9 @@ impl UserFields {
     /// exists and that no management chain loops.
     pub fn validate(self, own_id: Option<UserId>) -> Result<Valid<Self>, Invalid> {
         let mut rules = Rules::default();
-        rules.require(
-            own_id.is_none() || self.manager_id != own_id,
-            "manager_id",
-            || "a person cannot be their own manager".into(),
-        );
+        rules.require(own_id.is_none() || self.manager_id != own_id, "manager_id", || {
+            "a person cannot be their own manager".into()
+        });
         rules.require(self.capacity != Some(0), "capacity", || {
             "must be at least 1 account (leave empty to use the tier benchmark)".into()
         });

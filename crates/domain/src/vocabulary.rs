@@ -173,10 +173,7 @@ mod tests {
     fn parsing_is_lenient_but_writing_is_canonical() {
         assert_eq!("Mid-Tier".parse::<Tier>().unwrap(), Tier::MidTier);
         assert_eq!(" long tail ".parse::<Tier>().unwrap(), Tier::LongTail);
-        assert_eq!(
-            "Onboarding".parse::<LifecycleStage>().unwrap(),
-            LifecycleStage::Land
-        );
+        assert_eq!("Onboarding".parse::<LifecycleStage>().unwrap(), LifecycleStage::Land);
         assert_eq!(
             "Land (onboarding)".parse::<LifecycleStage>().unwrap(),
             LifecycleStage::Land

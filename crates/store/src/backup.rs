@@ -102,9 +102,7 @@ impl Store {
         let mut total = 0;
         for table in &tables {
             let count_sql = format!("SELECT COUNT(*) FROM {}", table.name);
-            let count: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(&count_sql)
-                .fetch_one(&mut *c)
-                .await?);
+            let count: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(&count_sql).fetch_one(&mut *c).await?);
             let columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
             write_line(
                 &mut out,
@@ -154,20 +152,15 @@ impl Store {
                 Some((i, Err(e))) => Err(io_error(path, format!("line {}: {e}", i + 1))),
             }
         };
-        let bad = |line: usize, what: String| {
-            StoreError::Backup(format!("{}:{line}: {what}", path.display()))
-        };
+        let bad = |line: usize, what: String| StoreError::Backup(format!("{}:{line}: {what}", path.display()));
 
         let (n, first) = next_line()?.ok_or_else(|| bad(1, "the file is empty".into()))?;
-        let header: Header = serde_json::from_str(&first)
-            .map_err(|e| bad(n, format!("not a Lodestar backup header: {e}")))?;
+        let header: Header =
+            serde_json::from_str(&first).map_err(|e| bad(n, format!("not a Lodestar backup header: {e}")))?;
         if header.format != FORMAT || header.format_version != FORMAT_VERSION {
             return Err(bad(
                 n,
-                format!(
-                    "unsupported format {} version {}",
-                    header.format, header.format_version
-                ),
+                format!("unsupported format {} version {}", header.format, header.format_version),
             ));
         }
         let known = MIGRATIONS.last().map_or(0, |m| m.version);
@@ -194,14 +187,12 @@ impl Store {
                 trailer = Some((n, t));
                 break;
             }
-            let th: TableHeader = serde_json::from_str(&line)
-                .map_err(|e| bad(n, format!("expected a table header: {e}")))?;
-            let table = tables.iter().find(|t| t.name == th.table).ok_or_else(|| {
-                bad(
-                    n,
-                    format!("table {} does not exist in this database", th.table),
-                )
-            })?;
+            let th: TableHeader =
+                serde_json::from_str(&line).map_err(|e| bad(n, format!("expected a table header: {e}")))?;
+            let table = tables
+                .iter()
+                .find(|t| t.name == th.table)
+                .ok_or_else(|| bad(n, format!("table {} does not exist in this database", th.table)))?;
             let ours: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
             if ours != th.columns.iter().map(String::as_str).collect::<Vec<_>>() {
                 return Err(bad(
@@ -220,23 +211,19 @@ impl Store {
                 if !line.starts_with('[') {
                     break;
                 }
-                let values: Vec<Json> = serde_json::from_str(line)
-                    .map_err(|e| bad(*n, format!("malformed row: {e}")))?;
+                let values: Vec<Json> =
+                    serde_json::from_str(line).map_err(|e| bad(*n, format!("malformed row: {e}")))?;
                 batch.push(row_values(table, values).map_err(|e| bad(*n, e))?);
                 rows += 1;
                 if batch.len() == RESTORE_BATCH {
-                    insert_rows(&mut tx, &table.name, &ours, std::mem::take(&mut batch), "")
-                        .await?;
+                    insert_rows(&mut tx, &table.name, &ours, std::mem::take(&mut batch), "").await?;
                 }
             }
             insert_rows(&mut tx, &table.name, &ours, batch, "").await?;
             if rows != th.rows {
                 return Err(bad(
                     n,
-                    format!(
-                        "table {} should have {} rows, the file has {rows}",
-                        th.table, th.rows
-                    ),
+                    format!("table {} should have {} rows, the file has {rows}", th.table, th.rows),
                 ));
             }
             restored_tables += 1;
@@ -279,23 +266,14 @@ fn write_line(out: &mut impl Write, value: &impl Serialize, path: &Path) -> Resu
     out.write_all(b"\n").map_err(|e| io_error(path, e))
 }
 
-async fn dump_table(
-    tx: &mut crate::Tx,
-    table: &Table,
-    out: &mut impl Write,
-    path: &Path,
-) -> Result<u64> {
+async fn dump_table(tx: &mut crate::Tx, table: &Table, out: &mut impl Write, path: &Path) -> Result<u64> {
     let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let order = if names.contains(&"id") {
         "id".to_owned()
     } else {
         names.join(", ")
     };
-    let sql = format!(
-        "SELECT {} FROM {} ORDER BY {order}",
-        names.join(", "),
-        table.name
-    );
+    let sql = format!("SELECT {} FROM {} ORDER BY {order}", names.join(", "), table.name);
     let mut written = 0;
     on_tx!(tx, |c| {
         let mut rows = sqlx::query(&sql).fetch(&mut *c);
@@ -351,11 +329,9 @@ fn row_values(table: &Table, values: Vec<Json>) -> Result<Vec<Value>, String> {
             Ok(match column.ty {
                 ColumnType::Int => Value::from(v.as_i64().ok_or_else(wrong)?),
                 ColumnType::Text => Value::from(v.as_str().ok_or_else(wrong)?),
-                ColumnType::Date => Value::from(
-                    v.as_str()
-                        .and_then(|s| s.parse::<NaiveDate>().ok())
-                        .ok_or_else(wrong)?,
-                ),
+                ColumnType::Date => {
+                    Value::from(v.as_str().and_then(|s| s.parse::<NaiveDate>().ok()).ok_or_else(wrong)?)
+                }
                 ColumnType::Timestamp => Value::from(
                     v.as_str()
                         .and_then(|s| DateTime::parse_from_rfc3339(s).ok())

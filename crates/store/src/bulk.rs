@@ -160,9 +160,7 @@ mod tests {
 
     #[test]
     fn chunks_respect_the_parameter_limit() {
-        let rows: Vec<Vec<Value>> = (0..1201)
-            .map(|i| vec![Value::from(i as i64); 100])
-            .collect();
+        let rows: Vec<Vec<Value>> = (0..1201).map(|i| vec![Value::from(i as i64); 100]).collect();
         let sizes: Vec<usize> = chunks(100, rows).map(|c| c.len()).collect();
         assert_eq!(sizes, vec![300, 300, 300, 300, 1]);
         assert!(sizes.iter().all(|n| n * 100 <= MAX_PARAMS));

@@ -21,9 +21,7 @@ impl ColumnType {
             (_, "bigint" | "integer") => ColumnType::Int,
             (_, "text") => ColumnType::Text,
             (_, "date") => ColumnType::Date,
-            (Backend::Sqlite, "timestamptz") | (Backend::Postgres, "timestamp with time zone") => {
-                ColumnType::Timestamp
-            }
+            (Backend::Sqlite, "timestamptz") | (Backend::Postgres, "timestamp with time zone") => ColumnType::Timestamp,
             _ => return None,
         })
     }

@@ -12,9 +12,7 @@ pub enum StoreError {
     Conflict(String),
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
     BadUrl(String),
-    #[error(
-        "the database schema is at version {found}, newer than this lodestar knows ({known}); upgrade lodestar"
-    )]
+    #[error("the database schema is at version {found}, newer than this lodestar knows ({known}); upgrade lodestar")]
     SchemaTooNew { found: i64, known: i64 },
     #[error("the database is not empty ({table} has rows); {action} needs an empty database")]
     NotEmpty { table: String, action: &'static str },
@@ -31,16 +29,10 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &e {
             match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
-                    return StoreError::Conflict(format!(
-                        "a record with this key already exists ({})",
-                        db.message()
-                    ));
+                    return StoreError::Conflict(format!("a record with this key already exists ({})", db.message()));
                 }
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Conflict(format!(
-                        "a referenced record does not exist ({})",
-                        db.message()
-                    ));
+                    return StoreError::Conflict(format!("a referenced record does not exist ({})", db.message()));
                 }
                 _ => {}
             }

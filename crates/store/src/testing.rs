@@ -51,9 +51,7 @@ impl TestDb {
     pub async fn postgres_unmigrated() -> Option<TestDb> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!(
-                    "CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL store tests must run in CI"
-                );
+                panic!("CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL store tests must run in CI");
             }
             eprintln!(
                 "\n*** SKIPPED on PostgreSQL: set {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test to run it ***\n"
@@ -83,9 +81,7 @@ impl TestDb {
             .rsplit_once('/')
             .expect("a PostgreSQL URL has a database path");
         let url = format!("{base}/{name}");
-        let store = Store::connect(&url)
-            .await
-            .expect("connect to the test database");
+        let store = Store::connect(&url).await.expect("connect to the test database");
         Some(TestDb {
             store,
             url,

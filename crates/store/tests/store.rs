@@ -86,10 +86,7 @@ fn contract(key: &str, account: AccountId, arr: i64, as_of: &str) -> ContractUps
 }
 
 async fn one_account(store: &Store, key: &str) -> AccountId {
-    store
-        .upsert_accounts(vec![upsert(account(key))])
-        .await
-        .unwrap();
+    store.upsert_accounts(vec![upsert(account(key))]).await.unwrap();
     store
         .account_by_external_id(&ExternalId::parse(key).unwrap())
         .await
@@ -113,17 +110,8 @@ async fn migrations_are_idempotent(store: Store) {
         store.migrate().await.unwrap().is_empty(),
         "a second run applies nothing"
     );
-    let tables: Vec<String> = store
-        .tables()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    assert!(
-        tables.contains(&"accounts".to_owned())
-            && !tables.contains(&"lodestar_migrations".to_owned())
-    );
+    let tables: Vec<String> = store.tables().await.unwrap().into_iter().map(|t| t.name).collect();
+    assert!(tables.contains(&"accounts".to_owned()) && !tables.contains(&"lodestar_migrations".to_owned()));
 }
 
 store_test!(users_have_unique_emails_and_acyclic_managers);
@@ -136,18 +124,12 @@ async fn users_have_unique_emails_and_acyclic_managers(store: Store) {
         .create_user(user("LEAD@v.io", Role::Csm).validate(None).unwrap())
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("lead@v.io already exists"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("lead@v.io already exists"), "{err}");
     let csm_fields = UserFields {
         manager_id: Some(lead.id),
         ..user("csm@v.io", Role::Csm)
     };
-    let csm = store
-        .create_user(csm_fields.validate(None).unwrap())
-        .await
-        .unwrap();
+    let csm = store.create_user(csm_fields.validate(None).unwrap()).await.unwrap();
     assert_eq!(csm.fields.manager_id, Some(lead.id));
 
     // The leader reporting to their own report would close a loop.
@@ -167,11 +149,7 @@ async fn users_have_unique_emails_and_acyclic_managers(store: Store) {
         field_of(store.upsert_users(vec![unknown]).await.unwrap_err()),
         "manager_id"
     );
-    assert_eq!(
-        store.users().await.unwrap().len(),
-        2,
-        "refused batches write nothing"
-    );
+    assert_eq!(store.users().await.unwrap().len(), 2, "refused batches write nothing");
     assert_eq!(
         store
             .user_by_email(&Email::parse("lead@v.io").unwrap())
@@ -210,16 +188,9 @@ async fn accounts_round_trip_every_field(store: Store) {
         first_value_date: Some(d("2025-03-01")),
         ..account("acme")
     };
-    let summary = store
-        .upsert_accounts(vec![upsert(full.clone())])
-        .await
-        .unwrap();
+    let summary = store.upsert_accounts(vec![upsert(full.clone())]).await.unwrap();
     assert_eq!((summary.created, summary.updated), (1, 0));
-    let stored = store
-        .account_by_external_id(&full.external_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = store.account_by_external_id(&full.external_id).await.unwrap().unwrap();
     assert_eq!(stored.fields, full);
     assert_eq!(store.account(stored.id).await.unwrap().unwrap(), stored);
 
@@ -228,21 +199,10 @@ async fn accounts_round_trip_every_field(store: Store) {
         ..full
     };
     let summary = store.upsert_accounts(vec![upsert(renamed)]).await.unwrap();
-    assert_eq!(
-        (summary.created, summary.updated),
-        (0, 1),
-        "same external id updates"
-    );
+    assert_eq!((summary.created, summary.updated), (0, 1), "same external id updates");
     assert_eq!(store.count_accounts().await.unwrap(), 1);
     assert_eq!(
-        store
-            .account(stored.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .fields
-            .name
-            .as_str(),
+        store.account(stored.id).await.unwrap().unwrap().fields.name.as_str(),
         "Acme Corp"
     );
 }
@@ -261,19 +221,13 @@ async fn account_references_are_checked(store: Store) {
         owner_id: Some(UserId(999)),
         ..account("a")
     };
-    let err = store
-        .upsert_accounts(vec![upsert(unknown_owner)])
-        .await
-        .unwrap_err();
+    let err = store.upsert_accounts(vec![upsert(unknown_owner)]).await.unwrap_err();
     assert_eq!(err.to_string(), "owner_id: user 999 does not exist");
     let viewer_owner = AccountFields {
         owner_id: Some(viewer.id),
         ..account("a")
     };
-    let err = store
-        .upsert_accounts(vec![upsert(viewer_owner)])
-        .await
-        .unwrap_err();
+    let err = store.upsert_accounts(vec![upsert(viewer_owner)]).await.unwrap_err();
     assert!(
         err.to_string()
             .contains("vi@v.io is a Viewer; an account owner must be one of"),
@@ -284,12 +238,7 @@ async fn account_references_are_checked(store: Store) {
         ..account("a")
     };
     assert_eq!(
-        field_of(
-            store
-                .upsert_accounts(vec![upsert(csm_as_sponsor)])
-                .await
-                .unwrap_err()
-        ),
+        field_of(store.upsert_accounts(vec![upsert(csm_as_sponsor)]).await.unwrap_err()),
         "sponsor_id"
     );
     let csm_as_ae = AccountFields {
@@ -297,12 +246,7 @@ async fn account_references_are_checked(store: Store) {
         ..account("a")
     };
     assert_eq!(
-        field_of(
-            store
-                .upsert_accounts(vec![upsert(csm_as_ae)])
-                .await
-                .unwrap_err()
-        ),
+        field_of(store.upsert_accounts(vec![upsert(csm_as_ae)]).await.unwrap_err()),
         "ae_id"
     );
     // A batch with one bad row writes none of its rows.
@@ -346,10 +290,7 @@ async fn parents_may_come_after_children_but_never_loop(store: Store) {
         parent_external_id: Some(ExternalId::parse("child").unwrap()),
     };
     let err = store.upsert_accounts(vec![looped]).await.unwrap_err();
-    assert!(
-        err.to_string().contains("would become its own ancestor"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("would become its own ancestor"), "{err}");
     let orphan = AccountUpsert {
         fields: account("x").validate(None).unwrap(),
         parent_external_id: Some(ExternalId::parse("nope").unwrap()),
@@ -358,16 +299,7 @@ async fn parents_may_come_after_children_but_never_loop(store: Store) {
         field_of(store.upsert_accounts(vec![orphan]).await.unwrap_err()),
         "parent_id"
     );
-    assert_eq!(
-        store
-            .account(parent.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .fields
-            .parent_id,
-        None
-    );
+    assert_eq!(store.account(parent.id).await.unwrap().unwrap().fields.parent_id, None);
 }
 
 store_test!(contacts_belong_to_existing_accounts);
@@ -387,10 +319,7 @@ async fn contacts_belong_to_existing_accounts(store: Store) {
         .unwrap();
     assert_eq!(summary.created, 1);
     assert_eq!(store.contacts_of(acme).await.unwrap()[0].fields, left);
-    store
-        .upsert_contacts(vec![left.validate().unwrap()])
-        .await
-        .unwrap();
+    store.upsert_contacts(vec![left.validate().unwrap()]).await.unwrap();
     assert_eq!(
         store.contacts().await.unwrap().len(),
         1,
@@ -432,28 +361,13 @@ async fn contract_history_derives_arr_at_any_date(store: Store) {
         .unwrap();
     let k1 = store.contracts_of(acme).await.unwrap().pop().unwrap();
     let kinds: Vec<ChangeKind> = k1.changes.changes().iter().map(|c| c.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            ChangeKind::New,
-            ChangeKind::Expansion,
-            ChangeKind::Contraction
-        ]
-    );
+    assert_eq!(kinds, [ChangeKind::New, ChangeKind::Expansion, ChangeKind::Contraction]);
     store
-        .record_contract_change(
-            k1.id,
-            d("2026-01-01"),
-            ChangeKind::Renewal,
-            Cents(13_000_00),
-        )
+        .record_contract_change(k1.id, d("2026-01-01"), ChangeKind::Renewal, Cents(13_000_00))
         .await
         .unwrap();
 
-    assert_eq!(
-        store.account_arr_at(acme, d("2024-12-31")).await.unwrap(),
-        Cents(0)
-    );
+    assert_eq!(store.account_arr_at(acme, d("2024-12-31")).await.unwrap(), Cents(0));
     assert_eq!(
         store.account_arr_at(acme, d("2025-05-31")).await.unwrap(),
         Cents(10_000_00)
@@ -473,23 +387,19 @@ async fn contract_history_derives_arr_at_any_date(store: Store) {
 
     // Out-of-order and impossible changes are refused and leave the history untouched.
     let err = store
-        .record_contract_change(
-            k1.id,
-            d("2025-12-01"),
-            ChangeKind::Expansion,
-            Cents(20_000_00),
-        )
+        .record_contract_change(k1.id, d("2025-12-01"), ChangeKind::Expansion, Cents(20_000_00))
         .await;
     assert_eq!(field_of(err.unwrap_err()), "effective_date");
     let err = store
         .record_contract_change(k1.id, d("2026-02-01"), ChangeKind::Churn, Cents(5))
         .await;
     assert_eq!(field_of(err.unwrap_err()), "arr");
-    let err = store
+    // A contract that arrives already at zero (lapsed before the import) has no history.
+    let lapsed = store
         .upsert_contracts(vec![contract("k2", acme, 0, "2025-01-01")])
         .await
-        .unwrap_err();
-    assert_eq!(field_of(err), "arr");
+        .unwrap();
+    assert_eq!((lapsed.created, lapsed.changes_recorded), (1, 0));
     store
         .upsert_contracts(vec![contract("k1", acme, 0, "2026-03-01")])
         .await
@@ -497,7 +407,15 @@ async fn contract_history_derives_arr_at_any_date(store: Store) {
     let k1 = store.contract(k1.id).await.unwrap().unwrap();
     assert!(k1.changes.is_churned());
     assert_eq!(k1.arr, Cents(0));
-    assert_eq!(store.count_contracts().await.unwrap(), 1);
+    assert_eq!(store.count_contracts().await.unwrap(), 2);
+    let k2 = store
+        .contracts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.fields.external_id.as_str() == "k2")
+        .unwrap();
+    assert!(k2.changes.changes().is_empty() && k2.arr == Cents(0));
 }
 
 store_test!(line_items_are_replaced_in_order);
@@ -550,10 +468,7 @@ async fn backup_restores_identical_data(store: Store) {
         body(&second),
         "a restored database backs up to the same data"
     );
-    assert_eq!(
-        target.store.accounts().await.unwrap(),
-        store.accounts().await.unwrap()
-    );
+    assert_eq!(target.store.accounts().await.unwrap(), store.accounts().await.unwrap());
     // New rows after a restore get fresh ids.
     one_account(&target.store, "after-restore").await;
     let err = target.store.restore(&first).await.unwrap_err();
@@ -577,10 +492,7 @@ async fn damaged_backups_restore_nothing(store: Store) {
         err.to_string().contains("truncated") || err.to_string().contains("rows"),
         "{err}"
     );
-    assert!(
-        target.store.accounts().await.unwrap().is_empty(),
-        "nothing was written"
-    );
+    assert!(target.store.accounts().await.unwrap().is_empty(), "nothing was written");
     let garbage = dir.path().join("garbage.ndjson");
     std::fs::write(&garbage, "hello\n").unwrap();
     assert!(
@@ -626,10 +538,7 @@ async fn backup_is_a_consistent_snapshot_while_writing(store: Store) {
     target.store.restore(&path).await.unwrap();
     let accounts = target.store.accounts().await.unwrap();
     let contacts = target.store.contacts().await.unwrap();
-    assert!(
-        !accounts.is_empty(),
-        "the writer was running before the backup"
-    );
+    assert!(!accounts.is_empty(), "the writer was running before the backup");
     // The snapshot may catch a pair between its two transactions, never half a transaction.
     assert!(contacts.len() == accounts.len() || contacts.len() + 1 == accounts.len());
     assert!(accounts.len() <= written + 1);
@@ -647,10 +556,7 @@ async fn fill(store: &Store) {
         capacity: Some(40),
         ..user("csm@v.io", Role::Csm)
     };
-    let csm = store
-        .create_user(csm.validate(None).unwrap())
-        .await
-        .unwrap();
+    let csm = store.create_user(csm.validate(None).unwrap()).await.unwrap();
     let parent = AccountFields {
         owner_id: Some(csm.id),
         ..account("parent")
@@ -691,10 +597,7 @@ async fn fill(store: &Store) {
         unit_price: Cents(1_100_00),
         discount_bp: 0,
     };
-    store
-        .set_line_items(k1, vec![item.validate().unwrap()])
-        .await
-        .unwrap();
+    store.set_line_items(k1, vec![item.validate().unwrap()]).await.unwrap();
 }
 
 /// A backup without its first line (which says when and where it was made).

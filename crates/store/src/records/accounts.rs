@@ -60,10 +60,7 @@ impl TryFrom<AccountRow> for Account {
                 ae_id: r.ae_id.map(UserId),
                 sponsor_id: r.sponsor_id.map(UserId),
                 growth_potential: parse_opt("accounts.growth_potential", r.growth_potential)?,
-                engagement_preference: parse_opt(
-                    "accounts.engagement_preference",
-                    r.engagement_preference,
-                )?,
+                engagement_preference: parse_opt("accounts.engagement_preference", r.engagement_preference)?,
                 launch_date: r.launch_date,
                 first_value_date: r.first_value_date,
                 parent_id: r.parent_id.map(AccountId),
@@ -133,10 +130,7 @@ impl Store {
         for a in &accounts {
             check_slots(&a.fields, &roles)?;
         }
-        let keys: Vec<String> = accounts
-            .iter()
-            .map(|a| a.fields.external_id.to_string())
-            .collect();
+        let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
         let existing = existing_keys(&mut tx, "accounts", "external_id", &keys).await?;
 
         let mut columns = ACCOUNT_COLUMNS.to_vec();
@@ -160,19 +154,13 @@ impl Store {
         );
         let written = upsert_rows_returning_ids(&mut tx, "accounts", &columns, rows, &tail).await?;
 
-        let with_parent_key: Vec<&AccountUpsert> = accounts
-            .iter()
-            .filter(|a| a.parent_external_id.is_some())
-            .collect();
+        let with_parent_key: Vec<&AccountUpsert> = accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
         if !with_parent_key.is_empty() {
             let ids = ids_by_external_id(&mut tx, "accounts").await?;
             for a in with_parent_key {
                 let parent_key = a.parent_external_id.as_ref().expect("filtered on is_some");
                 let parent = *ids.get(parent_key.as_str()).ok_or_else(|| {
-                    Invalid::field(
-                        "parent_id",
-                        format!("no account has the external id {parent_key}"),
-                    )
+                    Invalid::field("parent_id", format!("no account has the external id {parent_key}"))
                 })?;
                 let me = ids[a.fields.external_id.as_str()];
                 on_tx!(&mut tx, |c| {
@@ -196,10 +184,7 @@ impl Store {
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
-        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(id.0)
-            .fetch_optional(p)
-            .await?);
+        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
         row.map(Account::try_from).transpose()
     }
 
@@ -215,8 +200,7 @@ impl Store {
     /// Every account, ordered by external id (the stable order of exports).
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let sql = format!("{SELECT_ACCOUNTS} ");
-        let mut rows: Vec<AccountRow> =
-            on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let mut rows: Vec<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
         // Sorted here, not in SQL: byte order is the same on both backends whatever the
         // PostgreSQL collation, so exports of equal data are equal files.
         rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
@@ -224,11 +208,9 @@ impl Store {
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM accounts"
-        )
-        .fetch_one(p)
-        .await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(p)
+            .await?))
     }
 
     /// Every account's external id with its row id.
@@ -239,10 +221,7 @@ impl Store {
     }
 }
 
-fn check_slots(
-    f: &AccountFields,
-    roles: &HashMap<UserId, (String, lodestar_domain::vocabulary::Role)>,
-) -> Result<()> {
+fn check_slots(f: &AccountFields, roles: &HashMap<UserId, (String, lodestar_domain::vocabulary::Role)>) -> Result<()> {
     for (slot, user) in [
         (AccountSlot::Owner, f.owner_id),
         (AccountSlot::AccountExecutive, f.ae_id),
@@ -266,10 +245,8 @@ async fn check_hierarchy(tx: &mut Tx, changed: impl Iterator<Item = AccountId>) 
             .fetch_all(&mut *c)
             .await?
     });
-    let parent_of: HashMap<AccountId, AccountId> = pairs
-        .into_iter()
-        .map(|(c, p)| (AccountId(c), AccountId(p)))
-        .collect();
+    let parent_of: HashMap<AccountId, AccountId> =
+        pairs.into_iter().map(|(c, p)| (AccountId(c), AccountId(p))).collect();
     for id in changed {
         let Some(&parent) = parent_of.get(&id) else {
             continue;
@@ -278,18 +255,10 @@ async fn check_hierarchy(tx: &mut Tx, changed: impl Iterator<Item = AccountId>) 
             return Err(Invalid::field("parent_id", "an account cannot be its own parent").into());
         }
         let lookup = |a: AccountId| {
-            if a == id {
-                None
-            } else {
-                parent_of.get(&a).copied()
-            }
+            if a == id { None } else { parent_of.get(&a).copied() }
         };
         if creates_cycle(id, parent, lookup) {
-            return Err(Invalid::field(
-                "parent_id",
-                format!("account {id} would become its own ancestor"),
-            )
-            .into());
+            return Err(Invalid::field("parent_id", format!("account {id} would become its own ancestor")).into());
         }
     }
     Ok(())

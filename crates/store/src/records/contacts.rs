@@ -80,10 +80,7 @@ const SELECT_CONTACTS: &str = "SELECT id, external_id, account_id, first_name, l
 
 impl Store {
     /// Creates or updates contacts by external id in one transaction.
-    pub async fn upsert_contacts(
-        &self,
-        contacts: Vec<Valid<ContactFields>>,
-    ) -> Result<UpsertSummary> {
+    pub async fn upsert_contacts(&self, contacts: Vec<Valid<ContactFields>>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
         let keys: Vec<String> = contacts.iter().map(|c| c.external_id.to_string()).collect();
         let existing = existing_keys(&mut tx, "contacts", "external_id", &keys).await?;
@@ -118,8 +115,7 @@ impl Store {
     /// Every contact, ordered by external id.
     pub async fn contacts(&self) -> Result<Vec<Contact>> {
         let sql = format!("{SELECT_CONTACTS} ");
-        let mut rows: Vec<ContactRow> =
-            on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let mut rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
         // Sorted here, not in SQL: byte order is the same on both backends whatever the
         // PostgreSQL collation, so exports of equal data are equal files.
         rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
@@ -128,13 +124,9 @@ impl Store {
 
     /// The contacts of one account, ordered by last and first name.
     pub async fn contacts_of(&self, account: AccountId) -> Result<Vec<Contact>> {
-        let sql = format!(
-            "{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id"
-        );
-        let rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(account.0)
-            .fetch_all(p)
-            .await?);
+        let sql =
+            format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
+        let rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(account.0).fetch_all(p).await?);
         rows.into_iter().map(Contact::try_from).collect()
     }
 }

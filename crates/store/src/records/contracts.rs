@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use lodestar_domain::contract::{
-    ArrChange, ArrHistory, Contract, ContractFields, LineItem, kind_of_adjustment,
-};
+use lodestar_domain::contract::{ArrChange, ArrHistory, Contract, ContractFields, LineItem, kind_of_adjustment};
 use lodestar_domain::vocabulary::ChangeKind;
 use lodestar_domain::{AccountId, Cents, ContractId, Invalid, Valid};
 
@@ -111,17 +109,15 @@ pub(crate) fn line_item_values(
     ]
 }
 
-const SELECT_CONTRACTS: &str = "SELECT id, external_id, account_id, name, start_date, end_date, currency, arr_cents FROM contracts";
+const SELECT_CONTRACTS: &str =
+    "SELECT id, external_id, account_id, name, start_date, end_date, currency, arr_cents FROM contracts";
 
 impl Store {
     /// Creates or updates contracts by external id in one transaction, recording every ARR
     /// change in the contract's history. Any invalid change writes nothing.
     pub async fn upsert_contracts(&self, contracts: Vec<ContractUpsert>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
-        let keys: Vec<String> = contracts
-            .iter()
-            .map(|c| c.fields.external_id.to_string())
-            .collect();
+        let keys: Vec<String> = contracts.iter().map(|c| c.fields.external_id.to_string()).collect();
         let existing = load_contracts(&mut tx, Which::ExternalIds(&keys)).await?;
         let existing: HashMap<String, Contract> = existing
             .into_iter()
@@ -135,6 +131,9 @@ impl Store {
             let key = c.fields.external_id.to_string();
             let refuse = |e: Invalid| StoreError::Invalid(e);
             match existing.get(&key) {
+                // A contract first seen with no ARR (one that lapsed or churned before this
+                // import) is kept without a history: the file does not say what it was worth.
+                None if c.arr == Cents::ZERO => {}
                 None => {
                     let mut history = ArrHistory::default();
                     let change = history
@@ -174,12 +173,11 @@ impl Store {
             "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
             set.join(", ")
         );
-        let ids: HashMap<String, i64> =
-            upsert_rows_returning_ids(&mut tx, "contracts", &columns, rows, &tail)
-                .await?
-                .into_iter()
-                .map(|(id, key)| (key, id))
-                .collect();
+        let ids: HashMap<String, i64> = upsert_rows_returning_ids(&mut tx, "contracts", &columns, rows, &tail)
+            .await?
+            .into_iter()
+            .map(|(id, key)| (key, id))
+            .collect();
         let change_rows = pending
             .iter()
             .map(|(key, account, change)| change_values(ContractId(ids[key]), *account, change, ts))
@@ -238,11 +236,7 @@ impl Store {
     }
 
     /// Replaces a contract's line items.
-    pub async fn set_line_items(
-        &self,
-        contract: ContractId,
-        items: Vec<Valid<LineItem>>,
-    ) -> Result<()> {
+    pub async fn set_line_items(&self, contract: ContractId, items: Vec<Valid<LineItem>>) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let mut found = load_contracts(&mut tx, Which::Ids(&[contract.0])).await?;
         let current = found.pop().ok_or(StoreError::NotFound {
@@ -297,11 +291,9 @@ impl Store {
     }
 
     pub async fn count_contracts(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM contracts"
-        )
-        .fetch_one(p)
-        .await?))
+        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM contracts")
+            .fetch_one(p)
+            .await?))
     }
 }
 
@@ -324,12 +316,7 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
             .collect(),
         Which::ExternalIds(keys) => keys
             .chunks(500)
-            .map(|c| {
-                (
-                    "external_id",
-                    c.iter().map(|k| Value::from(k.as_str())).collect(),
-                )
-            })
+            .map(|c| ("external_id", c.iter().map(|k| Value::from(k.as_str())).collect()))
             .collect(),
         Which::Account(a) => vec![("account_id", vec![Value::from(a.0)])],
     };
@@ -344,9 +331,7 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
             let list = placeholders.join(", ");
             (
                 format!(" WHERE {column} IN ({list})"),
-                format!(
-                    " WHERE contract_id IN (SELECT id FROM contracts WHERE {column} IN ({list}))"
-                ),
+                format!(" WHERE contract_id IN (SELECT id FROM contracts WHERE {column} IN ({list}))"),
             )
         };
         let sql = format!("{SELECT_CONTRACTS}{contract_filter}");
@@ -371,9 +356,7 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
 
     let mut items_of: HashMap<i64, Vec<LineItem>> = HashMap::new();
     for (contract, product, quantity, unit_price, discount_bp) in items {
-        let corrupt = |what: &str| {
-            StoreError::Corrupt(format!("contract_line_items.{what} of contract {contract}"))
-        };
+        let corrupt = |what: &str| StoreError::Corrupt(format!("contract_line_items.{what} of contract {contract}"));
         items_of.entry(contract).or_default().push(LineItem {
             product: parse("contract_line_items.product", &product)?,
             quantity: u32::try_from(quantity).map_err(|_| corrupt("quantity"))?,
@@ -383,18 +366,15 @@ async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> 
     }
     let mut changes_of: HashMap<i64, Vec<(NaiveDate, ChangeKind, Cents)>> = HashMap::new();
     for (contract, date, kind, arr_after) in changes {
-        changes_of.entry(contract).or_default().push((
-            date,
-            parse("contract_changes.kind", &kind)?,
-            Cents(arr_after),
-        ));
+        changes_of
+            .entry(contract)
+            .or_default()
+            .push((date, parse("contract_changes.kind", &kind)?, Cents(arr_after)));
     }
     rows.into_iter()
         .map(|r| {
             let history = ArrHistory::from_changes(changes_of.remove(&r.id).unwrap_or_default())
-                .map_err(|e| {
-                    StoreError::Corrupt(format!("history of contract {}: {e}", r.external_id))
-                })?;
+                .map_err(|e| StoreError::Corrupt(format!("history of contract {}: {e}", r.external_id)))?;
             if history.current() != Cents(r.arr_cents) {
                 return Err(StoreError::Corrupt(format!(
                     "contract {} has ARR {} but its history ends at {}",

@@ -10,8 +10,7 @@ use lodestar_domain::user::User;
 use super::accounts::{ACCOUNT_COLUMNS, account_values};
 use super::contacts::{CONTACT_COLUMNS, contact_values};
 use super::contracts::{
-    CHANGE_COLUMNS, CONTRACT_COLUMNS, LINE_ITEM_COLUMNS, change_values, contract_values,
-    line_item_values,
+    CHANGE_COLUMNS, CONTRACT_COLUMNS, LINE_ITEM_COLUMNS, change_values, contract_values, line_item_values,
 };
 use super::users::{USER_COLUMNS, user_values};
 use super::{defer_foreign_keys, ensure_empty, reset_id_sequences};
@@ -29,12 +28,7 @@ pub struct Dataset {
     pub contracts: Vec<Contract>,
 }
 
-fn with_id_and_times(
-    id: i64,
-    mut values: Vec<Value>,
-    ts: DateTime<Utc>,
-    times: usize,
-) -> Vec<Value> {
+fn with_id_and_times(id: i64, mut values: Vec<Value>, ts: DateTime<Utc>, times: usize) -> Vec<Value> {
     values.insert(0, id.into());
     values.extend(std::iter::repeat_n(Value::from(ts), times));
     values
@@ -69,49 +63,21 @@ impl Store {
             .iter()
             .map(|a| with_id_and_times(a.id.0, account_values(&a.fields), ts, 2))
             .collect();
-        insert_rows(
-            &mut tx,
-            "accounts",
-            &columns(ACCOUNT_COLUMNS, both),
-            rows,
-            "",
-        )
-        .await?;
+        insert_rows(&mut tx, "accounts", &columns(ACCOUNT_COLUMNS, both), rows, "").await?;
 
         let rows = data
             .contacts
             .iter()
             .map(|c| with_id_and_times(c.id.0, contact_values(&c.fields), ts, 2))
             .collect();
-        insert_rows(
-            &mut tx,
-            "contacts",
-            &columns(CONTACT_COLUMNS, both),
-            rows,
-            "",
-        )
-        .await?;
+        insert_rows(&mut tx, "contacts", &columns(CONTACT_COLUMNS, both), rows, "").await?;
 
         let rows = data
             .contracts
             .iter()
-            .map(|c| {
-                with_id_and_times(
-                    c.id.0,
-                    contract_values(&c.fields, c.changes.current()),
-                    ts,
-                    2,
-                )
-            })
+            .map(|c| with_id_and_times(c.id.0, contract_values(&c.fields, c.changes.current()), ts, 2))
             .collect();
-        insert_rows(
-            &mut tx,
-            "contracts",
-            &columns(CONTRACT_COLUMNS, both),
-            rows,
-            "",
-        )
-        .await?;
+        insert_rows(&mut tx, "contracts", &columns(CONTRACT_COLUMNS, both), rows, "").await?;
 
         let mut items = Vec::new();
         let mut changes = Vec::new();

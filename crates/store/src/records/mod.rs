@@ -24,34 +24,21 @@ pub struct UpsertSummary {
 /// Parses a stored value with the domain's parser; a failure means the row was not written
 /// by Lodestar.
 pub(crate) fn parse<T: FromStr<Err = String>>(column: &str, value: &str) -> Result<T> {
-    value
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+    value.parse().map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
-pub(crate) fn parse_opt<T: FromStr<Err = String>>(
-    column: &str,
-    value: Option<String>,
-) -> Result<Option<T>> {
+pub(crate) fn parse_opt<T: FromStr<Err = String>>(column: &str, value: Option<String>) -> Result<Option<T>> {
     value.map(|v| parse(column, &v)).transpose()
 }
 
 pub(crate) fn to_u32(column: &str, value: Option<i64>) -> Result<Option<u32>> {
     value
-        .map(|v| {
-            u32::try_from(v)
-                .map_err(|_| StoreError::Corrupt(format!("{column}: {v} is out of range")))
-        })
+        .map(|v| u32::try_from(v).map_err(|_| StoreError::Corrupt(format!("{column}: {v} is out of range"))))
         .transpose()
 }
 
 /// Which of `keys` already exist in `table.column`.
-pub(crate) async fn existing_keys(
-    tx: &mut Tx,
-    table: &str,
-    column: &str,
-    keys: &[String],
-) -> Result<HashSet<String>> {
+pub(crate) async fn existing_keys(tx: &mut Tx, table: &str, column: &str, keys: &[String]) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in keys.chunks(500) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
@@ -74,23 +61,15 @@ pub(crate) async fn existing_keys(
 /// Maps every external id of `table` to its row id.
 pub(crate) async fn ids_by_external_id(tx: &mut Tx, table: &str) -> Result<HashMap<String, i64>> {
     let sql = format!("SELECT external_id, id FROM {table}");
-    let rows: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .fetch_all(&mut *c)
-        .await?);
+    let rows: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
     Ok(rows.into_iter().collect())
 }
 
 /// Refuses to go on unless every data table is empty (demo data and restores never merge).
-pub(crate) async fn ensure_empty(
-    tx: &mut Tx,
-    backend: Backend,
-    action: &'static str,
-) -> Result<()> {
+pub(crate) async fn ensure_empty(tx: &mut Tx, backend: Backend, action: &'static str) -> Result<()> {
     for table in crate::catalog::read_tables(tx, backend).await? {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", table.name);
-        let any: bool = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql)
-            .fetch_one(&mut *c)
-            .await?);
+        let any: bool = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql).fetch_one(&mut *c).await?);
         if any {
             return Err(StoreError::NotEmpty {
                 table: table.name,
@@ -106,14 +85,10 @@ pub(crate) async fn ensure_empty(
 pub(crate) async fn defer_foreign_keys(tx: &mut Tx) -> Result<()> {
     match tx {
         Tx::Sqlite(t) => {
-            sqlx::query("PRAGMA defer_foreign_keys = ON")
-                .execute(&mut **t)
-                .await?;
+            sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut **t).await?;
         }
         Tx::Postgres(t) => {
-            sqlx::query("SET CONSTRAINTS ALL DEFERRED")
-                .execute(&mut **t)
-                .await?;
+            sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut **t).await?;
         }
     }
     Ok(())

@@ -82,12 +82,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.user_by_email(&email)
-            .await?
-            .ok_or(StoreError::NotFound {
-                what: "user",
-                key: email.to_string(),
-            })
+        self.user_by_email(&email).await?.ok_or(StoreError::NotFound {
+            what: "user",
+            key: email.to_string(),
+        })
     }
 
     /// Creates or updates users by email, in one transaction.
@@ -121,24 +119,20 @@ impl Store {
         );
         upsert_rows_returning_ids(tx, "users", &columns, rows, &tail).await?;
 
-        let people: Vec<(i64, String, Option<i64>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-            "SELECT id, email, manager_id FROM users"
-        )
-        .fetch_all(&mut *c)
-        .await?);
+        let people: Vec<(i64, String, Option<i64>)> =
+            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, manager_id FROM users")
+                .fetch_all(&mut *c)
+                .await?);
         let id_of: HashMap<&str, i64> = people.iter().map(|(id, e, _)| (e.as_str(), *id)).collect();
-        let mut manager_of: HashMap<i64, i64> = people
-            .iter()
-            .filter_map(|(id, _, m)| Some((*id, (*m)?)))
-            .collect();
+        let mut manager_of: HashMap<i64, i64> = people.iter().filter_map(|(id, _, m)| Some((*id, (*m)?))).collect();
         for u in users.iter() {
             let Some(manager) = &u.manager_email else {
                 continue;
             };
             let me = id_of[u.fields.email.as_str()];
-            let manager_id = *id_of.get(manager.as_str()).ok_or_else(|| {
-                Invalid::field("manager_id", format!("no user has the email {manager}"))
-            })?;
+            let manager_id = *id_of
+                .get(manager.as_str())
+                .ok_or_else(|| Invalid::field("manager_id", format!("no user has the email {manager}")))?;
             manager_of.insert(me, manager_id);
             on_tx!(&mut *tx, |c| {
                 sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
@@ -153,18 +147,10 @@ impl Store {
             let me = id_of[u.fields.email.as_str()];
             if let Some(&manager) = manager_of.get(&me) {
                 let without_me = |id: i64| {
-                    if id == me {
-                        None
-                    } else {
-                        manager_of.get(&id).copied()
-                    }
+                    if id == me { None } else { manager_of.get(&id).copied() }
                 };
                 if !id_of.values().any(|&id| id == manager) {
-                    return Err(Invalid::field(
-                        "manager_id",
-                        format!("user {manager} does not exist"),
-                    )
-                    .into());
+                    return Err(Invalid::field("manager_id", format!("user {manager} does not exist")).into());
                 }
                 if creates_cycle(me, manager, without_me) {
                     return Err(Invalid::field(
@@ -187,10 +173,7 @@ impl Store {
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("{SELECT_USERS} WHERE id = $1");
-        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(id.0)
-            .fetch_optional(p)
-            .await?);
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
         row.map(User::try_from).transpose()
     }
 
@@ -235,11 +218,10 @@ impl Store {
 
     /// The role of every user, for checking who may hold which account slot.
     pub(crate) async fn roles(tx: &mut Tx) -> Result<HashMap<UserId, (String, Role)>> {
-        let rows: Vec<(i64, String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-            "SELECT id, email, role FROM users"
-        )
-        .fetch_all(&mut *c)
-        .await?);
+        let rows: Vec<(i64, String, String)> =
+            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, role FROM users")
+                .fetch_all(&mut *c)
+                .await?);
         rows.into_iter()
             .map(|(id, email, role)| Ok((UserId(id), (email, parse("users.role", &role)?))))
             .collect()

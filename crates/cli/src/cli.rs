@@ -1,0 +1,292 @@
+//! The command line: argument parsing and one function per subcommand.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use lodestar_domain::text::{Email, Name};
+use lodestar_domain::user::UserFields;
+use lodestar_domain::vocabulary::Role;
+use lodestar_store::Store;
+
+use crate::demo::{DemoConfig, generate};
+use crate::transfer::export::{Format, export};
+use crate::transfer::import::{ImportOptions, import};
+use crate::transfer::kinds::Kind;
+
+/// Lodestar: customer success on one binary — accounts, contacts, contracts and ARR history
+/// on SQLite or PostgreSQL.
+#[derive(Debug, Parser)]
+#[command(name = "lodestar", version, propagate_version = true)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true, env = "LODESTAR_DB", default_value = "sqlite://lodestar.db")]
+    pub db: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bring the database schema up to date (every command also does this first).
+    Migrate,
+    /// Load a realistic, deterministic demo data set into an empty database.
+    Demo {
+        /// How many customer accounts to generate.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        accounts: u32,
+        /// Random seed: the same seed (and day) gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// The day the data is generated around (renewals ahead, history behind); default today.
+        #[arg(long)]
+        today: Option<NaiveDate>,
+    },
+    /// Manage the people on your team who use Lodestar.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
+    /// their contacts and contracts). Any invalid row stops the import before anything is
+    /// written, unless --skip-invalid is given.
+    Import {
+        kind: Kind,
+        file: PathBuf,
+        /// Column mapping: a preset (hubspot, salesforce) or a JSON mapping file.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Import the valid rows and report the invalid ones.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Effective date of ARR changes found when re-importing contracts; default today.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+    },
+    /// Export every record of a kind, in a stable order, to stdout or a file.
+    Export {
+        kind: Kind,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Write to this file instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write a consistent backup of the whole database to FILE (safe while Lodestar runs).
+    Backup { file: PathBuf },
+    /// Load a backup into an empty database — SQLite or PostgreSQL, whichever made it.
+    Restore { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person to the team.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, leader, csm, associate_csm, ae, executive or viewer.
+        #[arg(long)]
+        role: String,
+        /// Email of their manager.
+        #[arg(long)]
+        manager: Option<String>,
+        /// The most accounts they should own.
+        #[arg(long)]
+        capacity: Option<u32>,
+        /// Read a sign-in password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List the team.
+    List,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let store = Store::open(&cli.db)
+        .await
+        .with_context(|| format!("cannot open the database {}", cli.db))?;
+    let result = dispatch(&store, cli.command).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
+    let today = || chrono::Utc::now().date_naive();
+    match command {
+        Command::Migrate => {
+            println!("database schema is at version {}", store.schema_version().await?);
+        }
+        Command::Demo {
+            accounts,
+            seed,
+            today: day,
+        } => {
+            let started = Instant::now();
+            let config = DemoConfig {
+                accounts: accounts as usize,
+                seed,
+                today: day.unwrap_or_else(today),
+            };
+            let data = generate(&config);
+            let counts = (
+                data.users.len(),
+                data.accounts.len(),
+                data.contacts.len(),
+                data.contracts.len(),
+            );
+            store.load_into_empty(data).await.context("cannot load the demo data")?;
+            println!(
+                "demo data loaded in {:.1}s: {} users, {} accounts, {} contacts, {} contracts (seed {seed}, today {})",
+                started.elapsed().as_secs_f64(),
+                counts.0,
+                counts.1,
+                counts.2,
+                counts.3,
+                config.today
+            );
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    manager,
+                    capacity,
+                    password_stdin,
+                },
+        } => {
+            let manager_id = match manager {
+                None => None,
+                Some(m) => {
+                    let m = Email::parse(&m).map_err(|e| anyhow::anyhow!("--manager: {e}"))?;
+                    Some(
+                        store
+                            .user_by_email(&m)
+                            .await?
+                            .with_context(|| format!("--manager: no user has the email {m}"))?
+                            .id,
+                    )
+                }
+            };
+            let fields = UserFields {
+                email: Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?,
+                name: Name::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+                role: role.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?,
+                manager_id,
+                capacity,
+            };
+            let password = if password_stdin { Some(read_password()?) } else { None };
+            let hash = password.as_deref().map(crate::password::hash).transpose()?;
+            let user = store.create_user(fields.validate(None)?).await?;
+            if let Some(hash) = hash {
+                store.set_password_hash(user.id, &hash).await?;
+            }
+            println!(
+                "added {} <{}> as {}",
+                user.fields.name,
+                user.fields.email,
+                user.fields.role.label()
+            );
+        }
+        Command::User {
+            command: UserCommand::List,
+        } => {
+            for u in store.users().await? {
+                println!("{}\t{}\t{}", u.fields.email, u.fields.role, u.fields.name);
+            }
+        }
+        Command::Import {
+            kind,
+            file,
+            mapping,
+            skip_invalid,
+            as_of,
+        } => {
+            let options = ImportOptions {
+                mapping,
+                skip_invalid,
+                as_of: as_of.unwrap_or_else(today),
+                progress: true,
+            };
+            let report = import(store, kind, &file, &options).await?;
+            for line in report.error_lines() {
+                eprintln!("{line}");
+            }
+            if !report.ignored_columns.is_empty() {
+                eprintln!("note: columns not imported: {}", report.ignored_columns.join(", "));
+            }
+            if report.written.is_none() {
+                bail!("{report}");
+            }
+            println!("{report}");
+        }
+        Command::Export { kind, format, output } => match output {
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                export(store, kind, format, &mut out).await?;
+                out.flush()?;
+            }
+            Some(path) => {
+                let n = write_atomically(&path, async |out| export(store, kind, format, out).await).await?;
+                eprintln!("exported {n} {} to {}", kind.name(), path.display());
+            }
+        },
+        Command::Backup { file } => {
+            let s = store.backup(&file).await?;
+            println!(
+                "backed up {} rows from {} tables to {}",
+                s.rows,
+                s.tables,
+                file.display()
+            );
+        }
+        Command::Restore { file } => {
+            let s = store.restore(&file).await?;
+            println!(
+                "restored {} rows into {} tables from {}",
+                s.rows,
+                s.tables,
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// Writes through a temporary file that replaces `path` only when complete, so a failed
+/// export never leaves half a file behind.
+async fn write_atomically<T>(
+    path: &Path,
+    write: impl AsyncFnOnce(&mut dyn Write) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let partial = path.with_extension("partial");
+    let file = std::fs::File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let result = write(&mut out).await;
+    let finished = result.and_then(|v| {
+        let file = out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(v)
+    });
+    if finished.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    finished
+}

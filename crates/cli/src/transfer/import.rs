@@ -1,0 +1,682 @@
+//! CSV import (F-05). Reads the whole file, checks every row — values, rules between fields,
+//! references to users and accounts — and only then writes, in one transaction. By default a
+//! file with any invalid row writes nothing; `--skip-invalid` writes the valid rows. Rows are
+//! matched by external id (users by email), so importing the same file twice changes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use lodestar_domain::account::AccountFields;
+use lodestar_domain::contact::ContactFields;
+use lodestar_domain::contract::{ContractFields, Currency};
+use lodestar_domain::text::{CustomFields, Email, ExternalId};
+use lodestar_domain::user::{AccountSlot, User, UserFields};
+use lodestar_domain::vocabulary::{ContactStatus, LifecycleStage};
+use lodestar_domain::{AccountId, Cents, Invalid, UserId};
+use lodestar_store::{AccountUpsert, ContractUpsert, Store, UpsertSummary, UserUpsert};
+
+use super::kinds::{Kind, custom_key};
+use super::mapping::Mapping;
+
+pub struct ImportOptions {
+    /// A preset name or a mapping file; `None` expects Lodestar's own headers.
+    pub mapping: Option<String>,
+    pub skip_invalid: bool,
+    /// The date an ARR change found by re-importing a contract takes effect.
+    pub as_of: NaiveDate,
+    /// Show a progress bar (only ever drawn on a terminal).
+    pub progress: bool,
+}
+
+/// One problem in one cell (or row) of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: u64,
+    /// 1-based column, when the problem is in one cell.
+    pub column: Option<usize>,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug)]
+pub struct ImportReport {
+    pub file: String,
+    pub rows: usize,
+    pub invalid: Vec<RowError>,
+    /// What was written; `None` when errors stopped the import before writing.
+    pub written: Option<UpsertSummary>,
+    /// Headers that fed no field.
+    pub ignored_columns: Vec<String>,
+}
+
+impl ImportReport {
+    /// `FILE:LINE:COLUMN: field: reason` for every problem.
+    pub fn error_lines(&self) -> Vec<String> {
+        self.invalid
+            .iter()
+            .map(|e| match e.column {
+                Some(c) => format!("{}:{}:{}: {}: {}", self.file, e.line, c, e.field, e.reason),
+                None => format!("{}:{}: {}: {}", self.file, e.line, e.field, e.reason),
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.written {
+            Some(w) => {
+                write!(
+                    f,
+                    "{}: {} rows read, {} created, {} updated",
+                    self.file, self.rows, w.created, w.updated
+                )?;
+                if w.changes_recorded > 0 {
+                    write!(f, ", {} ARR changes recorded", w.changes_recorded)?;
+                }
+                let skipped: HashSet<u64> = self.invalid.iter().map(|e| e.line).collect();
+                if !skipped.is_empty() {
+                    write!(f, ", {} invalid rows skipped", skipped.len())?;
+                }
+                Ok(())
+            }
+            None => write!(
+                f,
+                "{}: {} problems in {} rows; nothing was imported (fix them, or use --skip-invalid to import the valid rows)",
+                self.file,
+                self.invalid.len(),
+                self.rows
+            ),
+        }
+    }
+}
+
+/// Reads `path` as CSV of `kind` and writes it to `store`. Errors about the file as a whole
+/// (unreadable, unknown mapping, missing columns) are `Err`; row problems are in the report.
+pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOptions) -> anyhow::Result<ImportReport> {
+    let file = path.display().to_string();
+    let mapping = match &options.mapping {
+        Some(spec) => Mapping::load(spec, kind)?,
+        None => Mapping::default(),
+    };
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("{file}: cannot read"))?
+        .len();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("{file}: cannot read"))?;
+    let headers = reader
+        .headers()
+        .with_context(|| format!("{file}:1: cannot read the header"))?
+        .clone();
+    let (columns, ignored_columns) =
+        resolve_columns(kind, &mapping, &headers).map_err(|e| anyhow::anyhow!("{file}:1: {e}"))?;
+
+    let bar = progress_bar(size, options.progress);
+    let mut sheet = Sheet {
+        kind,
+        mapping,
+        columns,
+        rows: Vec::new(),
+        errors: Vec::new(),
+    };
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                bail!("{file}:{line}: not valid CSV: {e}");
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.len() != headers.len() {
+            sheet.errors.push(RowError {
+                line,
+                column: None,
+                field: "row".into(),
+                reason: format!("has {} cells but the header has {}", record.len(), headers.len()),
+            });
+        } else {
+            sheet.rows.push((line, record.iter().map(unneutralise).collect()));
+        }
+        if sheet.rows.len() % 1024 == 0 {
+            bar.set_position(record.position().map_or(0, |p| p.byte()));
+        }
+    }
+    bar.finish_and_clear();
+    let rows = sheet.rows.len() + sheet.errors.len();
+
+    let written = match kind {
+        Kind::Users => {
+            let valid = users(&mut sheet, store).await?;
+            sheet.write_if_clean(options, || store.upsert_users(valid)).await?
+        }
+        Kind::Accounts => {
+            let valid = accounts(&mut sheet, store).await?;
+            sheet.write_if_clean(options, || store.upsert_accounts(valid)).await?
+        }
+        Kind::Contacts => {
+            let valid = contacts(&mut sheet, store).await?;
+            sheet.write_if_clean(options, || store.upsert_contacts(valid)).await?
+        }
+        Kind::Contracts => {
+            let valid = contracts(&mut sheet, store, options.as_of).await?;
+            sheet.write_if_clean(options, || store.upsert_contracts(valid)).await?
+        }
+    };
+    let mut invalid = sheet.errors;
+    invalid.sort_by_key(|e| (e.line, e.column));
+    Ok(ImportReport {
+        file,
+        rows,
+        invalid,
+        written,
+        ignored_columns,
+    })
+}
+
+fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} [{bar:30}] {eta} left")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Exports protect cells that a spreadsheet would run as a formula by prefixing `'`; this
+/// takes the prefix off again so an exported file imports to the same values.
+fn unneutralise(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+/// Field → 0-based column index, and the headers no field uses.
+fn resolve_columns(
+    kind: Kind,
+    mapping: &Mapping,
+    headers: &csv::StringRecord,
+) -> anyhow::Result<(HashMap<String, usize>, Vec<String>)> {
+    let find = |wanted: &str| {
+        headers.iter().position(|h| h == wanted).or_else(|| {
+            headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(wanted.trim()))
+        })
+    };
+    let mut columns = HashMap::new();
+    if mapping.columns.is_empty() {
+        for (i, h) in headers.iter().enumerate() {
+            if kind.accepts(h.trim()) {
+                columns.insert(h.trim().to_owned(), i);
+            }
+        }
+    } else {
+        for (field, header) in &mapping.columns {
+            let i = find(header)
+                .ok_or_else(|| anyhow::anyhow!("the header has no column {header:?} (mapped to {field})"))?;
+            columns.insert(field.clone(), i);
+        }
+    }
+    let missing: Vec<&str> = kind
+        .required()
+        .iter()
+        .copied()
+        .filter(|f| !columns.contains_key(*f))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "no column for the required field(s) {}; {} files need {} (use --mapping for other headers)",
+            missing.join(", "),
+            kind.name(),
+            kind.required().join(", ")
+        );
+    }
+    let used: HashSet<usize> = columns.values().copied().collect();
+    let ignored = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, h)| h.to_owned())
+        .collect();
+    Ok((columns, ignored))
+}
+
+struct Sheet {
+    kind: Kind,
+    mapping: Mapping,
+    columns: HashMap<String, usize>,
+    rows: Vec<(u64, Vec<String>)>,
+    errors: Vec<RowError>,
+}
+
+/// One row being read: typed access to its fields, collecting every problem.
+struct Row<'a> {
+    sheet_kind: Kind,
+    mapping: &'a Mapping,
+    columns: &'a HashMap<String, usize>,
+    line: u64,
+    cells: &'a [String],
+    errors: Vec<RowError>,
+}
+
+impl Row<'_> {
+    fn column_of(&self, field: &str) -> Option<usize> {
+        self.columns.get(field).map(|i| i + 1)
+    }
+
+    fn error(&mut self, field: &str, reason: impl Into<String>) {
+        let field = self.sheet_kind.field_for(field).to_owned();
+        let column = self.column_of(&field);
+        self.errors.push(RowError {
+            line: self.line,
+            column,
+            field,
+            reason: reason.into(),
+        });
+    }
+
+    /// The trimmed, translated value of `field`; `None` when unmapped or empty.
+    fn text(&self, field: &str) -> Option<&str> {
+        let raw = self.cells.get(*self.columns.get(field)?)?;
+        let value = self.mapping.translate(field, raw).trim();
+        (!value.is_empty()).then_some(value)
+    }
+
+    fn optional<T>(&mut self, field: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        let value = self.text(field)?.to_owned();
+        parse(&value).map_err(|e| self.error(field, e)).ok()
+    }
+
+    fn required<T>(&mut self, field: &str, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<T> {
+        if self.text(field).is_none() {
+            self.error(field, "is required");
+            return None;
+        }
+        self.optional(field, parse)
+    }
+
+    fn date(&mut self, field: &str, required: bool) -> Option<NaiveDate> {
+        let formats = self.mapping.date_formats.clone();
+        let parse = |v: &str| parse_date(v, &formats);
+        if required {
+            self.required(field, parse)
+        } else {
+            self.optional(field, parse)
+        }
+    }
+
+    fn invalid(&mut self, invalid: Invalid) {
+        for e in invalid.errors {
+            self.error(e.field, e.reason);
+        }
+    }
+}
+
+/// ISO dates (`2025-01-31`, or the date part of an ISO timestamp), then `formats`.
+fn parse_date(value: &str, formats: &[String]) -> Result<NaiveDate, String> {
+    if let Ok(d) = value.parse::<NaiveDate>() {
+        return Ok(d);
+    }
+    for f in formats {
+        if let Ok(d) = NaiveDate::parse_from_str(value, f) {
+            return Ok(d);
+        }
+    }
+    if value.len() > 10 && value.is_char_boundary(10) && matches!(value.as_bytes()[10], b'T' | b' ') {
+        if let Ok(d) = value[..10].parse::<NaiveDate>() {
+            return Ok(d);
+        }
+    }
+    let extra = if formats.is_empty() {
+        String::new()
+    } else {
+        format!(" or {}", formats.join(", "))
+    };
+    Err(format!("{value:?} is not a date (expected YYYY-MM-DD{extra})"))
+}
+
+fn parse_count(value: &str) -> Result<u32, String> {
+    value
+        .replace(',', "")
+        .parse::<u32>()
+        .map_err(|_| format!("{value:?} is not a whole number of zero or more"))
+}
+
+impl Sheet {
+    /// Reads every row with `read`, which returns the row's key (for duplicate detection)
+    /// and its value, or `None` when the row had problems.
+    fn read_rows<T>(&mut self, mut read: impl FnMut(&mut Row<'_>) -> Option<(String, T)>) -> Vec<(u64, T)> {
+        let mut out = Vec::new();
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let key_field = if self.kind == Kind::Users {
+            "email"
+        } else {
+            "external_id"
+        };
+        for (line, cells) in &self.rows {
+            let mut row = Row {
+                sheet_kind: self.kind,
+                mapping: &self.mapping,
+                columns: &self.columns,
+                line: *line,
+                cells,
+                errors: Vec::new(),
+            };
+            let value = read(&mut row);
+            if let Some((key, value)) = value.filter(|_| row.errors.is_empty()) {
+                match seen.get(&key) {
+                    Some(first) => row.error(key_field, format!("{key} already appears on line {first}")),
+                    None => {
+                        seen.insert(key, *line);
+                        out.push((*line, value));
+                    }
+                }
+            }
+            self.errors.append(&mut row.errors);
+        }
+        out
+    }
+
+    /// Writes the valid rows unless there are errors and `--skip-invalid` was not given.
+    async fn write_if_clean<F, Fut>(&self, options: &ImportOptions, write: F) -> anyhow::Result<Option<UpsertSummary>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = lodestar_store::Result<UpsertSummary>>,
+    {
+        if !self.errors.is_empty() && !options.skip_invalid {
+            return Ok(None);
+        }
+        Ok(Some(
+            write().await.context("the import was refused; nothing was written")?,
+        ))
+    }
+}
+
+/// Resolves a person named in a CRM export: by email, else by their exact, unique name
+/// (CRM exports often give the owner's name).
+struct People {
+    by_email: HashMap<String, (UserId, lodestar_domain::vocabulary::Role)>,
+    by_name: HashMap<String, Vec<(UserId, lodestar_domain::vocabulary::Role)>>,
+}
+
+impl People {
+    fn new(users: &[User]) -> People {
+        let mut by_name: HashMap<String, Vec<_>> = HashMap::new();
+        for u in users {
+            by_name
+                .entry(u.fields.name.as_str().to_lowercase())
+                .or_default()
+                .push((u.id, u.fields.role));
+        }
+        let by_email = users
+            .iter()
+            .map(|u| (u.fields.email.to_string(), (u.id, u.fields.role)))
+            .collect();
+        People { by_email, by_name }
+    }
+
+    fn resolve(&self, slot: AccountSlot, who: &str) -> Result<UserId, String> {
+        let found = match self.by_email.get(&who.to_lowercase()) {
+            Some(u) => *u,
+            None => match self.by_name.get(&who.to_lowercase()).map(Vec::as_slice) {
+                Some([u]) => *u,
+                Some(_) => return Err(format!("several users are named {who:?}; use their email")),
+                None => return Err(format!("unknown user {who:?} (no user has this email or name)")),
+            },
+        };
+        if !slot.accepts(found.1) {
+            return Err(slot.refusal(who, found.1));
+        }
+        Ok(found.0)
+    }
+}
+
+async fn users(sheet: &mut Sheet, store: &Store) -> anyhow::Result<Vec<UserUpsert>> {
+    let known: HashSet<String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| u.fields.email.to_string())
+        .collect();
+    let in_file: HashSet<String> = sheet
+        .rows
+        .iter()
+        .filter_map(|(_, cells)| Some(cells.get(*sheet.columns.get("email")?)?.trim().to_lowercase()))
+        .collect();
+    let rows = sheet.read_rows(|row| {
+        let email = row.required("email", Email::parse);
+        let name = row.required("name", |v| v.parse());
+        let role = row.required("role", |v| v.parse());
+        let capacity = row.optional("capacity", parse_count);
+        let manager_email = row.optional("manager_email", Email::parse);
+        if let Some(m) = &manager_email {
+            if !known.contains(m.as_str()) && !in_file.contains(m.as_str()) {
+                row.error(
+                    "manager_email",
+                    format!("no user has the email {m} (in the database or this file)"),
+                );
+            }
+        }
+        let fields = UserFields {
+            email: email?,
+            name: name?,
+            role: role?,
+            manager_id: None,
+            capacity,
+        };
+        match fields.validate(None) {
+            Ok(fields) => Some((fields.email.to_string(), UserUpsert { fields, manager_email })),
+            Err(e) => {
+                row.invalid(e);
+                None
+            }
+        }
+    });
+    Ok(rows.into_iter().map(|(_, u)| u).collect())
+}
+
+async fn accounts(sheet: &mut Sheet, store: &Store) -> anyhow::Result<Vec<AccountUpsert>> {
+    let people = People::new(&store.users().await?);
+    let known = store.account_ids().await?;
+    let in_file: HashSet<String> = sheet
+        .rows
+        .iter()
+        .filter_map(|(_, cells)| Some(cells.get(*sheet.columns.get("external_id")?)?.trim().to_owned()))
+        .collect();
+    let custom_columns: Vec<String> = sheet
+        .columns
+        .keys()
+        .filter(|f| custom_key(f).is_some())
+        .cloned()
+        .collect();
+    let rows = sheet.read_rows(|row| {
+        let external_id = row.required("external_id", ExternalId::parse);
+        let name = row.required("name", |v| v.parse());
+        let user = |row: &mut Row<'_>, field: &str, slot: AccountSlot| row.optional(field, |v| people.resolve(slot, v));
+        let owner_id = user(row, "owner_email", AccountSlot::Owner);
+        let ae_id = user(row, "ae_email", AccountSlot::AccountExecutive);
+        let sponsor_id = user(row, "sponsor_email", AccountSlot::ExecutiveSponsor);
+        let parent_external_id = row.optional("parent_external_id", |v| {
+            let key = ExternalId::parse(v)?;
+            if known.contains_key(key.as_str()) || in_file.contains(key.as_str()) {
+                Ok(key)
+            } else {
+                Err(format!(
+                    "no account has the external id {key} (in the database or this file)"
+                ))
+            }
+        });
+        let mut custom_fields = row
+            .optional("custom_fields", CustomFields::parse_json)
+            .unwrap_or_default();
+        for column in &custom_columns {
+            let key = custom_key(column).expect("filtered on custom keys").to_owned();
+            if let Some(value) = row.text(column).map(str::to_owned) {
+                if let Err(e) = custom_fields.insert(key, serde_json::Value::String(value)) {
+                    row.error(column, e);
+                }
+            }
+        }
+        let fields = AccountFields {
+            external_id: external_id?,
+            name: name?,
+            domain: row.optional("domain", |v| v.parse()),
+            industry: row.optional("industry", |v| v.parse()),
+            employees: row.optional("employees", parse_count),
+            region: row.optional("region", |v| v.parse()),
+            lifecycle_stage: row
+                .optional("lifecycle_stage", |v| v.parse())
+                .unwrap_or(LifecycleStage::Land),
+            tier: row.optional("tier", |v| v.parse()),
+            owner_id,
+            ae_id,
+            sponsor_id,
+            growth_potential: row.optional("growth_potential", |v| v.parse()),
+            engagement_preference: row.optional("engagement_preference", |v| v.parse()),
+            launch_date: row.date("launch_date", false),
+            first_value_date: row.date("first_value_date", false),
+            parent_id: None,
+            custom_fields,
+        };
+        let own_id = known.get(fields.external_id.as_str()).copied();
+        if parent_external_id.as_ref() == Some(&fields.external_id) {
+            row.error("parent_id", "an account cannot be its own parent");
+            return None;
+        }
+        match fields.validate(own_id) {
+            Ok(fields) => Some((
+                fields.external_id.to_string(),
+                AccountUpsert {
+                    fields,
+                    parent_external_id,
+                },
+            )),
+            Err(e) => {
+                row.invalid(e);
+                None
+            }
+        }
+    });
+    Ok(rows.into_iter().map(|(_, a)| a).collect())
+}
+
+/// Resolves `account_external_id` against the accounts already stored.
+fn account_ref(row: &mut Row<'_>, known: &HashMap<String, AccountId>) -> Option<AccountId> {
+    row.required("account_external_id", |v| {
+        // CRM exports may list several associated companies ("123;456"): the first is primary.
+        let first = v.split(';').next().unwrap_or(v).trim();
+        known
+            .get(first)
+            .copied()
+            .ok_or_else(|| format!("no account has the external id {first:?}; import accounts first"))
+    })
+}
+
+async fn contacts(sheet: &mut Sheet, store: &Store) -> anyhow::Result<Vec<lodestar_domain::Valid<ContactFields>>> {
+    let known = store.account_ids().await?;
+    let rows = sheet.read_rows(|row| {
+        let external_id = row.required("external_id", ExternalId::parse);
+        let account_id = account_ref(row, &known);
+        let fields = ContactFields {
+            external_id: external_id?,
+            account_id: account_id?,
+            first_name: row.optional("first_name", |v| v.parse()),
+            last_name: row.optional("last_name", |v| v.parse()),
+            email: row.optional("email", Email::parse),
+            title: row.optional("title", |v| v.parse()),
+            role: row.optional("role", |v| v.parse()),
+            influence: row.optional("influence", |v| v.parse()),
+            status: row.optional("status", |v| v.parse()).unwrap_or(ContactStatus::Active),
+            left_on: row.date("left_on", false),
+        };
+        match fields.validate() {
+            Ok(fields) => Some((fields.external_id.to_string(), fields)),
+            Err(e) => {
+                row.invalid(e);
+                None
+            }
+        }
+    });
+    Ok(rows.into_iter().map(|(_, c)| c).collect())
+}
+
+async fn contracts(sheet: &mut Sheet, store: &Store, as_of: NaiveDate) -> anyhow::Result<Vec<ContractUpsert>> {
+    let known = store.account_ids().await?;
+    let rows = sheet.read_rows(|row| {
+        let external_id = row.required("external_id", ExternalId::parse);
+        let account_id = account_ref(row, &known);
+        let start_date = row.date("start_date", true);
+        let end_date = row.date("end_date", true);
+        let arr = row.required("arr", Cents::parse);
+        let fields = ContractFields {
+            external_id: external_id?,
+            account_id: account_id?,
+            name: row.optional("name", |v| v.parse()),
+            start_date: start_date?,
+            end_date: end_date?,
+            currency: row.optional("currency", Currency::parse).unwrap_or(Currency::USD),
+        };
+        match fields.validate() {
+            Ok(fields) => Some((
+                fields.external_id.to_string(),
+                ContractUpsert {
+                    fields,
+                    arr: arr?,
+                    as_of,
+                },
+            )),
+            Err(e) => {
+                row.invalid(e);
+                None
+            }
+        }
+    });
+    Ok(rows.into_iter().map(|(_, c)| c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_accept_iso_timestamps_and_mapped_formats() {
+        let us = vec!["%m/%d/%Y".to_owned()];
+        assert_eq!(parse_date("2025-01-31", &[]).unwrap().to_string(), "2025-01-31");
+        assert_eq!(parse_date("2025-01-31 10:00", &[]).unwrap().to_string(), "2025-01-31");
+        assert_eq!(
+            parse_date("2025-01-31T10:00:00Z", &[]).unwrap().to_string(),
+            "2025-01-31"
+        );
+        assert_eq!(parse_date("1/31/2025", &us).unwrap().to_string(), "2025-01-31");
+        assert!(
+            parse_date("1/31/2025", &[])
+                .unwrap_err()
+                .contains("expected YYYY-MM-DD")
+        );
+        assert!(parse_date("2025-02-30", &[]).is_err());
+    }
+
+    #[test]
+    fn neutralised_cells_import_as_written() {
+        assert_eq!(unneutralise("'=SUM(A1)"), "=SUM(A1)");
+        assert_eq!(unneutralise("'-Minus Corp"), "-Minus Corp");
+        assert_eq!(
+            unneutralise("'quoted'"),
+            "'quoted'",
+            "only the export's own prefix is removed"
+        );
+    }
+}

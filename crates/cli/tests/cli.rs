@@ -1,0 +1,540 @@
+//! End-to-end tests of the `lodestar` binary: what an operator types and sees.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use lodestar_store::testing::TestDb;
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn lodestar(db: &str, args: &[&str]) -> Run {
+    lodestar_with_stdin(db, args, "")
+}
+
+fn lodestar_with_stdin(db: &str, args: &[&str], stdin: &str) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lodestar"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LODESTAR_DB")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run lodestar");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+    Run {
+        ok: status.success(),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn ok(db: &str, args: &[&str]) -> String {
+    let run = lodestar(db, args);
+    assert!(run.ok, "lodestar {args:?} failed:\n{}", run.stderr);
+    run.stdout
+}
+
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+    fn db(&self, name: &str) -> String {
+        format!("sqlite://{}", self.dir.path().join(name).display())
+    }
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const TEAM: &str = "email,name,role,manager_email,capacity
+lead@vendor.io,Lena Lead,leader,,
+sam@vendor.io,Sam Success,csm,lead@vendor.io,40
+ana@vendor.io,Ana Exec,ae,,
+";
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lodestar"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for sub in ["migrate", "demo", "user", "import", "export", "backup", "restore"] {
+        assert!(help.contains(sub), "--help lacks {sub}:\n{help}");
+    }
+}
+
+#[test]
+fn migrate_creates_the_schema_and_bad_urls_are_explained() {
+    let t = Scratch::new();
+    assert!(ok(&t.db("a.db"), &["migrate"]).contains("schema is at version 1"));
+    let run = lodestar("mysql://x", &["migrate"]);
+    assert!(
+        !run.ok && run.stderr.contains("use sqlite://PATH or postgres://"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn users_are_added_with_validated_fields_and_a_hashed_password() {
+    let t = Scratch::new();
+    let db = t.db("u.db");
+    let run = lodestar_with_stdin(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Admin@Vendor.io",
+            "--name",
+            "Ada Admin",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a long enough secret\n",
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("added Ada Admin <admin@vendor.io> as Admin"));
+    let bad_role = lodestar(
+        &db,
+        &["user", "add", "--email", "x@v.io", "--name", "X", "--role", "boss"],
+    );
+    assert!(
+        bad_role
+            .stderr
+            .contains("--role: unknown role \"boss\"; expected one of: admin, leader"),
+        "{}",
+        bad_role.stderr
+    );
+    let dup = lodestar(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@vendor.io",
+            "--name",
+            "Y",
+            "--role",
+            "csm",
+        ],
+    );
+    assert!(dup.stderr.contains("already exists"), "{}", dup.stderr);
+    let ghost = lodestar(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "y@v.io",
+            "--name",
+            "Y",
+            "--role",
+            "csm",
+            "--manager",
+            "no@v.io",
+        ],
+    );
+    assert!(
+        ghost.stderr.contains("--manager: no user has the email no@v.io"),
+        "{}",
+        ghost.stderr
+    );
+    let weak = lodestar_with_stdin(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "z@v.io",
+            "--name",
+            "Z",
+            "--role",
+            "csm",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert!(weak.stderr.contains("at least 12 characters"), "{}", weak.stderr);
+    assert_eq!(
+        ok(&db, &["user", "list"]).lines().count(),
+        1,
+        "refused users are not stored"
+    );
+}
+
+#[test]
+fn an_import_with_errors_names_file_line_and_column_and_writes_nothing() {
+    let t = Scratch::new();
+    let db = t.db("i.db");
+    ok(&db, &["import", "users", s(&t.file("team.csv", TEAM))]);
+    let accounts = t.file(
+        "accounts.csv",
+        "external_id,name,domain,employees,owner_email,lifecycle_stage,launch_date,first_value_date,tier
+A1,Acme,acme.com,120,sam@vendor.io,adopt,2025-01-10,2025-02-01,enterprise
+A2,Globex,not a domain,-5,ghost@vendor.io,sideways,2025-13-01,,gold
+A3,Initech,initech.com,10,ana@vendor.io,adopt,2025-03-01,2025-02-01,
+A1,Acme again,acme.com,1,,,,,
+,No Id,,,,,,,
+",
+    );
+    let run = lodestar(&db, &["import", "accounts", s(&accounts)]);
+    assert!(!run.ok);
+    let f = s(&accounts);
+    for expected in [
+        format!("{f}:3:3: domain: \"not a domain\" is not a web domain"),
+        format!("{f}:3:4: employees: \"-5\" is not a whole number"),
+        format!("{f}:3:5: owner_email: unknown user \"ghost@vendor.io\""),
+        format!("{f}:3:6: lifecycle_stage: unknown lifecycle stage \"sideways\""),
+        format!("{f}:3:7: launch_date: \"2025-13-01\" is not a date"),
+        format!("{f}:3:9: tier: unknown tier \"gold\""),
+        format!("{f}:4:5: owner_email: ana@vendor.io is a Account executive; an account owner must be one of"),
+        format!("{f}:4:8: first_value_date: 2025-02-01 is before the launch date 2025-03-01"),
+        format!("{f}:5:1: external_id: A1 already appears on line 2"),
+        format!("{f}:6:1: external_id: is required"),
+    ] {
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert!(run.stderr.contains("nothing was imported"), "{}", run.stderr);
+    assert_eq!(
+        ok(&db, &["export", "accounts"]).lines().count(),
+        1,
+        "only the header: nothing written"
+    );
+
+    let skipped = lodestar(&db, &["import", "accounts", s(&accounts), "--skip-invalid"]);
+    assert!(skipped.ok, "{}", skipped.stderr);
+    assert!(
+        skipped.stdout.contains("1 created, 0 updated, 4 invalid rows skipped"),
+        "{}",
+        skipped.stdout
+    );
+    assert_eq!(ok(&db, &["export", "accounts"]).lines().count(), 2);
+}
+
+#[test]
+fn whole_file_problems_are_refused_up_front() {
+    let t = Scratch::new();
+    let db = t.db("w.db");
+    let no_name = t.file("no_name.csv", "external_id,domain\nA1,acme.com\n");
+    let run = lodestar(&db, &["import", "accounts", s(&no_name)]);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:1: no column for the required field(s) name", s(&no_name))),
+        "{}",
+        run.stderr
+    );
+    let mapping = t.file("m.json", "{\"columns\": {\"name\": \"Company\",}}");
+    let run = lodestar(&db, &["import", "accounts", s(&no_name), "--mapping", s(&mapping)]);
+    assert!(
+        run.stderr.contains(&format!("{}:1:", s(&mapping))) && run.stderr.contains("invalid mapping"),
+        "{}",
+        run.stderr
+    );
+    let mapping = t.file("m2.json", r#"{"columns": {"nme": "Company"}}"#);
+    let run = lodestar(&db, &["import", "accounts", s(&no_name), "--mapping", s(&mapping)]);
+    assert!(run.stderr.contains("unknown field \"nme\""), "{}", run.stderr);
+    let ragged = t.file("ragged.csv", "external_id,name\nA1,Acme,extra\n");
+    let run = lodestar(&db, &["import", "accounts", s(&ragged)]);
+    assert!(
+        run.stderr
+            .contains(&format!("{}:2: row: has 3 cells but the header has 2", s(&ragged))),
+        "{}",
+        run.stderr
+    );
+    let missing = lodestar(&db, &["import", "accounts", s(&t.path("nope.csv"))]);
+    assert!(missing.stderr.contains("nope.csv: cannot read"), "{}", missing.stderr);
+}
+
+#[test]
+fn reimporting_updates_by_external_id_and_records_arr_changes() {
+    let t = Scratch::new();
+    let db = t.db("r.db");
+    ok(&db, &["import", "users", s(&t.file("team.csv", TEAM))]);
+    let accounts = t.file(
+        "a.csv",
+        "external_id,name,owner_email\nA1,Acme,sam@vendor.io\nA2,Globex,Sam Success\n",
+    );
+    assert!(ok(&db, &["import", "accounts", s(&accounts)]).contains("2 created, 0 updated"));
+    assert!(ok(&db, &["import", "accounts", s(&accounts)]).contains("0 created, 2 updated"));
+    assert_eq!(ok(&db, &["export", "accounts"]).lines().count(), 3, "no duplicates");
+
+    let contracts = t.file(
+        "k.csv",
+        "external_id,account_external_id,start_date,end_date,arr\nK1,A1,2025-01-01,2026-01-01,\"12,000\"\n",
+    );
+    assert!(ok(&db, &["import", "contracts", s(&contracts)]).contains("1 created, 0 updated, 1 ARR changes recorded"));
+    assert!(ok(&db, &["import", "contracts", s(&contracts)]).contains("0 created, 1 updated"));
+    let grown = t.file(
+        "k2.csv",
+        "external_id,account_external_id,start_date,end_date,arr\nK1,A1,2025-01-01,2026-01-01,15000\n",
+    );
+    assert!(ok(&db, &["import", "contracts", s(&grown), "--as-of", "2025-06-01"]).contains("1 ARR changes recorded"));
+    let json = ok(&db, &["export", "contracts", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kinds: Vec<&str> = parsed[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["new", "expansion"]);
+    assert_eq!(parsed[0]["arr"], "15000.00");
+
+    let bad = t.file(
+        "bad.csv",
+        "external_id,account_external_id,start_date,end_date,arr\nK9,A1,2025-01-01,2024-01-01,-5\nK8,NOPE,2025-01-01,2026-01-01,5\n",
+    );
+    let run = lodestar(&db, &["import", "contracts", s(&bad)]);
+    let f = s(&bad);
+    assert!(
+        run.stderr.contains(&format!("{f}:2:5: arr: \"-5\" is negative")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "{f}:3:2: account_external_id: no account has the external id \"NOPE\""
+        )),
+        "{}",
+        run.stderr
+    );
+    let end_before_start = t.file(
+        "ebs.csv",
+        "external_id,account_external_id,start_date,end_date,arr\nK9,A1,2025-01-01,2024-01-01,5\n",
+    );
+    let run = lodestar(&db, &["import", "contracts", s(&end_before_start)]);
+    assert!(
+        run.stderr
+            .contains(":2:4: end_date: 2024-01-01 is not after the start date 2025-01-01"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn hubspot_and_salesforce_exports_import_with_their_presets() {
+    let t = Scratch::new();
+    let db = t.db("crm.db");
+    ok(&db, &["import", "users", s(&t.file("team.csv", TEAM))]);
+    let hubspot = t.file(
+        "hubspot-companies.csv",
+        "Record ID,Company name,Company Domain Name,Industry,Number of Employees,Country/Region,Company owner,Lifecycle Stage,Parent Company ID,Annual Revenue
+901,Acme Corp,acme.com,Retail,250,Germany,Sam Success,Customer,,1000000
+902,Acme GmbH,acme.de,Retail,40,Germany,sam@vendor.io,customer,901,
+",
+    );
+    let out = ok(&db, &["import", "accounts", s(&hubspot), "--mapping", "hubspot"]);
+    assert!(out.contains("2 created"), "{out}");
+    let contacts = t.file(
+        "hubspot-contacts.csv",
+        "Record ID,First Name,Last Name,Email,Job Title,Associated Company IDs\n51,Ada,Lovelace,ADA@acme.com,CTO,901;902\n",
+    );
+    ok(&db, &["import", "contacts", s(&contacts), "--mapping", "hubspot"]);
+    let salesforce = t.file(
+        "sf-accounts.csv",
+        "Account ID,Account Name,Website,Industry,Employees,Billing Country,Account Owner,Parent Account ID,Type
+001A,Globex,https://www.globex.com/,Energy,5000,USA,sam@vendor.io,,Customer
+",
+    );
+    ok(&db, &["import", "accounts", s(&salesforce), "--mapping", "salesforce"]);
+    let sf_contracts = t.file(
+        "sf-contracts.csv",
+        "Contract ID,Account ID,Contract Name,Contract Start Date,Contract End Date,ARR,Contract Currency\n800A,001A,Globex 2025,1/15/2025,1/15/2026,\"$48,000.00\",EUR\n",
+    );
+    ok(
+        &db,
+        &["import", "contracts", s(&sf_contracts), "--mapping", "salesforce"],
+    );
+
+    let accounts = ok(&db, &["export", "accounts", "--format", "json"]);
+    let accounts: serde_json::Value = serde_json::from_str(&accounts).unwrap();
+    let acme_de = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["external_id"] == "902")
+        .unwrap();
+    assert_eq!(acme_de["parent_external_id"], "901");
+    assert_eq!(acme_de["lifecycle_stage"], "adopt");
+    assert_eq!(acme_de["owner_email"], "sam@vendor.io");
+    let globex = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["external_id"] == "001A")
+        .unwrap();
+    assert_eq!(globex["domain"], "globex.com");
+    assert_eq!(globex["employees"], 5000);
+    let contacts = ok(&db, &["export", "contacts"]);
+    assert!(
+        contacts.contains("51,901,Ada,Lovelace,ada@acme.com,CTO,,,active,"),
+        "{contacts}"
+    );
+    let contracts = ok(&db, &["export", "contracts"]);
+    assert!(
+        contracts.contains("800A,001A,Globex 2025,2025-01-15,2026-01-15,EUR,48000.00"),
+        "{contracts}"
+    );
+}
+
+#[test]
+fn exports_neutralise_formulas_and_reimport_them_verbatim() {
+    let t = Scratch::new();
+    let db = t.db("f.db");
+    let evil = t.file(
+        "evil.csv",
+        "external_id,name,industry\nA1,=HYPERLINK(\"http://x\"),+cmd\nA2,@SUM(1),-minus\n",
+    );
+    ok(&db, &["import", "accounts", s(&evil)]);
+    let csv = ok(&db, &["export", "accounts"]);
+    assert!(csv.contains("A1,\"'=HYPERLINK(\"\"http://x\"\")\",,'+cmd"), "{csv}");
+    assert!(csv.contains("A2,'@SUM(1),,'-minus"), "{csv}");
+    let copy = t.db("f2.db");
+    ok(&copy, &["import", "accounts", s(&t.file("back.csv", &csv))]);
+    assert_eq!(ok(&copy, &["export", "accounts"]), csv);
+    let json = ok(&copy, &["export", "accounts", "--format", "json"]);
+    assert!(
+        json.contains(r#""name":"=HYPERLINK(\"http://x\")""#),
+        "JSON is not a spreadsheet: values stay as they are: {json}"
+    );
+}
+
+/// Demo data → CSV exports → import into an empty database → the same exports.
+fn round_trip_through_csv(source: &str, target: &str, t: &Scratch) {
+    let mut files = Vec::new();
+    for kind in ["users", "accounts", "contacts", "contracts"] {
+        let path = t.path(&format!("{kind}.csv"));
+        ok(source, &["export", kind, "-o", s(&path)]);
+        files.push((kind, path));
+    }
+    for (kind, path) in &files {
+        ok(target, &["import", kind, s(path)]);
+    }
+    for (kind, path) in &files {
+        assert_eq!(
+            ok(target, &["export", kind]),
+            std::fs::read_to_string(path).unwrap(),
+            "{kind} differ"
+        );
+    }
+}
+
+#[test]
+fn demo_data_round_trips_through_csv_on_sqlite() {
+    let t = Scratch::new();
+    let source = t.db("demo.db");
+    ok(
+        &source,
+        &["demo", "--accounts", "150", "--seed", "7", "--today", "2026-11-25"],
+    );
+    round_trip_through_csv(&source, &t.db("copy.db"), &t);
+}
+
+#[tokio::test]
+async fn demo_data_round_trips_through_csv_into_postgres() {
+    let Some(pg) = TestDb::postgres_unmigrated().await else {
+        return;
+    };
+    let t = Scratch::new();
+    let source = t.db("demo.db");
+    ok(
+        &source,
+        &["demo", "--accounts", "150", "--seed", "7", "--today", "2026-11-25"],
+    );
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || round_trip_through_csv(&source, &url, &t))
+        .await
+        .unwrap();
+    pg.finish().await;
+}
+
+#[test]
+fn demo_is_deterministic_and_only_fills_an_empty_database() {
+    let t = Scratch::new();
+    let (a, b, c) = (t.db("a.db"), t.db("b.db"), t.db("c.db"));
+    for (db, seed) in [(&a, "1"), (&b, "1"), (&c, "2")] {
+        let out = ok(
+            db,
+            &["demo", "--accounts", "120", "--seed", seed, "--today", "2026-11-25"],
+        );
+        assert!(out.contains("120 accounts"), "{out}");
+    }
+    for kind in ["users", "accounts", "contacts", "contracts"] {
+        assert_eq!(
+            ok(&a, &["export", kind]),
+            ok(&b, &["export", kind]),
+            "same seed, same {kind}"
+        );
+    }
+    assert_ne!(ok(&a, &["export", "accounts"]), ok(&c, &["export", "accounts"]));
+    let again = lodestar(&a, &["demo", "--accounts", "10"]);
+    assert!(
+        !again.ok && again.stderr.contains("needs an empty database"),
+        "{}",
+        again.stderr
+    );
+}
+
+/// The README's move from SQLite to PostgreSQL: backup, then restore.
+#[tokio::test]
+async fn backup_from_sqlite_restores_into_postgres_with_identical_data() {
+    let Some(pg) = TestDb::postgres_unmigrated().await else {
+        return;
+    };
+    let t = Scratch::new();
+    let sqlite = t.db("live.db");
+    let url = pg.url.clone();
+    let backup = t.path("lodestar.backup");
+    let checks = tokio::task::spawn_blocking(move || {
+        ok(
+            &sqlite,
+            &["demo", "--accounts", "100", "--seed", "3", "--today", "2026-11-25"],
+        );
+        assert!(ok(&sqlite, &["backup", s(&backup)]).contains("rows from 6 tables"));
+        assert!(ok(&url, &["restore", s(&backup)]).contains("into 6 tables"));
+        for kind in ["users", "accounts", "contacts", "contracts"] {
+            assert_eq!(
+                ok(&sqlite, &["export", kind, "--format", "json"]),
+                ok(&url, &["export", kind, "--format", "json"])
+            );
+        }
+        let twice = lodestar(&url, &["restore", s(&backup)]);
+        assert!(
+            !twice.ok && twice.stderr.contains("restore needs an empty database"),
+            "{}",
+            twice.stderr
+        );
+    });
+    checks.await.unwrap();
+    pg.finish().await;
+}
