@@ -93,12 +93,12 @@ impl TestDb {
     /// Closes the pool and drops the PostgreSQL database (a SQLite directory goes with `self`).
     pub async fn finish(self) {
         self.store.close().await;
-        if let Some((admin_url, name)) = &self.postgres {
-            if let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await;
-            }
+        if let Some((admin_url, name)) = &self.postgres
+            && let Ok(mut admin) = sqlx::PgConnection::connect(admin_url).await
+        {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin)
+                .await;
         }
     }
 }

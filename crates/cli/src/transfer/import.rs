@@ -145,7 +145,7 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
         } else {
             sheet.rows.push((line, record.iter().map(unneutralise).collect()));
         }
-        if sheet.rows.len() % 1024 == 0 {
+        if sheet.rows.len().is_multiple_of(1024) {
             bar.set_position(record.position().map_or(0, |p| p.byte()));
         }
     }
@@ -335,10 +335,12 @@ fn parse_date(value: &str, formats: &[String]) -> Result<NaiveDate, String> {
             return Ok(d);
         }
     }
-    if value.len() > 10 && value.is_char_boundary(10) && matches!(value.as_bytes()[10], b'T' | b' ') {
-        if let Ok(d) = value[..10].parse::<NaiveDate>() {
-            return Ok(d);
-        }
+    if value.len() > 10
+        && value.is_char_boundary(10)
+        && matches!(value.as_bytes()[10], b'T' | b' ')
+        && let Ok(d) = value[..10].parse::<NaiveDate>()
+    {
+        return Ok(d);
     }
     let extra = if formats.is_empty() {
         String::new()
@@ -462,13 +464,14 @@ async fn users(sheet: &mut Sheet, store: &Store) -> anyhow::Result<Vec<UserUpser
         let role = row.required("role", |v| v.parse());
         let capacity = row.optional("capacity", parse_count);
         let manager_email = row.optional("manager_email", Email::parse);
-        if let Some(m) = &manager_email {
-            if !known.contains(m.as_str()) && !in_file.contains(m.as_str()) {
-                row.error(
-                    "manager_email",
-                    format!("no user has the email {m} (in the database or this file)"),
-                );
-            }
+        if let Some(m) = &manager_email
+            && !known.contains(m.as_str())
+            && !in_file.contains(m.as_str())
+        {
+            row.error(
+                "manager_email",
+                format!("no user has the email {m} (in the database or this file)"),
+            );
         }
         let fields = UserFields {
             email: email?,
@@ -524,10 +527,10 @@ async fn accounts(sheet: &mut Sheet, store: &Store) -> anyhow::Result<Vec<Accoun
             .unwrap_or_default();
         for column in &custom_columns {
             let key = custom_key(column).expect("filtered on custom keys").to_owned();
-            if let Some(value) = row.text(column).map(str::to_owned) {
-                if let Err(e) = custom_fields.insert(key, serde_json::Value::String(value)) {
-                    row.error(column, e);
-                }
+            if let Some(value) = row.text(column).map(str::to_owned)
+                && let Err(e) = custom_fields.insert(key, serde_json::Value::String(value))
+            {
+                row.error(column, e);
             }
         }
         let fields = AccountFields {
