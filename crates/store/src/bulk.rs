@@ -14,6 +14,13 @@ pub(crate) enum Value {
     Timestamp(Option<DateTime<Utc>>),
 }
 
+impl Value {
+    /// Optional text from anything displayable (a vocabulary value, a validated string).
+    pub(crate) fn text_of<T: ToString>(v: &Option<T>) -> Value {
+        Value::Text(v.as_ref().map(T::to_string))
+    }
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(Some(v))

@@ -8,9 +8,9 @@ use lodestar_domain::text::{CustomFields, ExternalId};
 use lodestar_domain::user::AccountSlot;
 use lodestar_domain::{AccountId, Invalid, UserId, Valid};
 
-use super::{UpsertSummary, existing_keys, ids_by_external_id, parse, parse_opt, to_u32};
-use crate::bulk::{Value, upsert_rows_returning_ids};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use super::{UpsertSummary, existing_keys, ids_by_external_id, parse, parse_opt, to_u32, upsert_by_key};
+use crate::bulk::Value;
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// An account to create or update by external id. When `parent_external_id` is set it wins
 /// over `fields.parent_id`, so a file may list a child before its parent.
@@ -92,23 +92,20 @@ pub(crate) const ACCOUNT_COLUMNS: &[&str] = &[
 ];
 
 pub(crate) fn account_values(f: &AccountFields) -> Vec<Value> {
-    fn text<T: ToString>(v: &Option<T>) -> Value {
-        Value::Text(v.as_ref().map(T::to_string))
-    }
     vec![
         f.external_id.as_str().into(),
         f.name.as_str().into(),
-        text(&f.domain),
-        text(&f.industry),
+        Value::text_of(&f.domain),
+        Value::text_of(&f.industry),
         f.employees.map(i64::from).into(),
-        text(&f.region),
+        Value::text_of(&f.region),
         f.lifecycle_stage.as_str().into(),
-        text(&f.tier),
+        Value::text_of(&f.tier),
         f.owner_id.map(|u| u.0).into(),
         f.ae_id.map(|u| u.0).into(),
         f.sponsor_id.map(|u| u.0).into(),
-        text(&f.growth_potential),
-        text(&f.engagement_preference),
+        Value::text_of(&f.growth_potential),
+        Value::text_of(&f.engagement_preference),
         f.launch_date.into(),
         f.first_value_date.into(),
         f.parent_id.map(|a| a.0).into(),
@@ -133,26 +130,8 @@ impl Store {
         let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
         let existing = existing_keys(&mut tx, "accounts", "external_id", &keys).await?;
 
-        let mut columns = ACCOUNT_COLUMNS.to_vec();
-        columns.extend(["created_at", "updated_at"]);
-        let ts = now();
-        let rows = accounts
-            .iter()
-            .map(|a| {
-                let mut row = account_values(&a.fields);
-                row.extend([ts.into(), ts.into()]);
-                row
-            })
-            .collect();
-        let set: Vec<String> = ACCOUNT_COLUMNS[1..]
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let tail = format!(
-            "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
-            set.join(", ")
-        );
-        let written = upsert_rows_returning_ids(&mut tx, "accounts", &columns, rows, &tail).await?;
+        let rows = accounts.iter().map(|a| account_values(&a.fields)).collect();
+        let written = upsert_by_key(&mut tx, "accounts", ACCOUNT_COLUMNS, rows).await?;
 
         let with_parent_key: Vec<&AccountUpsert> = accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
         if !with_parent_key.is_empty() {
@@ -175,11 +154,7 @@ impl Store {
         }
         check_hierarchy(&mut tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
         tx.commit().await?;
-        Ok(UpsertSummary {
-            created: keys.iter().filter(|k| !existing.contains(*k)).count(),
-            updated: keys.iter().filter(|k| existing.contains(*k)).count(),
-            changes_recorded: 0,
-        })
+        Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {

@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use lodestar_domain::contact::{Contact, ContactFields};
 use lodestar_domain::{AccountId, ContactId, Valid};
 
-use super::{UpsertSummary, existing_keys, parse, parse_opt};
-use crate::bulk::{Value, upsert_rows_returning_ids};
-use crate::{Result, Store, StoreError, now, on_pool};
+use super::{UpsertSummary, existing_keys, parse, parse_opt, upsert_by_key};
+use crate::bulk::Value;
+use crate::{Result, Store, StoreError, on_pool};
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -58,18 +58,15 @@ pub(crate) const CONTACT_COLUMNS: &[&str] = &[
 ];
 
 pub(crate) fn contact_values(f: &ContactFields) -> Vec<Value> {
-    fn text<T: ToString>(v: &Option<T>) -> Value {
-        Value::Text(v.as_ref().map(T::to_string))
-    }
     vec![
         f.external_id.as_str().into(),
         f.account_id.0.into(),
-        text(&f.first_name),
-        text(&f.last_name),
-        text(&f.email),
-        text(&f.title),
-        text(&f.role),
-        text(&f.influence),
+        Value::text_of(&f.first_name),
+        Value::text_of(&f.last_name),
+        Value::text_of(&f.email),
+        Value::text_of(&f.title),
+        Value::text_of(&f.role),
+        Value::text_of(&f.influence),
         f.status.as_str().into(),
         f.left_on.into(),
     ]
@@ -84,32 +81,10 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let keys: Vec<String> = contacts.iter().map(|c| c.external_id.to_string()).collect();
         let existing = existing_keys(&mut tx, "contacts", "external_id", &keys).await?;
-        let mut columns = CONTACT_COLUMNS.to_vec();
-        columns.extend(["created_at", "updated_at"]);
-        let ts = now();
-        let rows = contacts
-            .iter()
-            .map(|c| {
-                let mut row = contact_values(c);
-                row.extend([ts.into(), ts.into()]);
-                row
-            })
-            .collect();
-        let set: Vec<String> = CONTACT_COLUMNS[1..]
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let tail = format!(
-            "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
-            set.join(", ")
-        );
-        upsert_rows_returning_ids(&mut tx, "contacts", &columns, rows, &tail).await?;
+        let rows = contacts.iter().map(|c| contact_values(c)).collect();
+        upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, rows).await?;
         tx.commit().await?;
-        Ok(UpsertSummary {
-            created: keys.iter().filter(|k| !existing.contains(*k)).count(),
-            updated: keys.iter().filter(|k| existing.contains(*k)).count(),
-            changes_recorded: 0,
-        })
+        Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
     }
 
     /// Every contact, ordered by external id.

@@ -7,8 +7,8 @@ use lodestar_domain::contract::{ArrChange, ArrHistory, Contract, ContractFields,
 use lodestar_domain::vocabulary::ChangeKind;
 use lodestar_domain::{AccountId, Cents, ContractId, Invalid, Valid};
 
-use super::{UpsertSummary, parse, parse_opt};
-use crate::bulk::{Value, bind_values, insert_rows, upsert_rows_returning_ids};
+use super::{UpsertSummary, parse, parse_opt, upsert_by_key};
+use crate::bulk::{Value, bind_values, insert_rows};
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
 /// A contract to create or update by external id, with the ARR it has now. A new contract
@@ -154,26 +154,9 @@ impl Store {
             }
         }
 
-        let mut columns = CONTRACT_COLUMNS.to_vec();
-        columns.extend(["created_at", "updated_at"]);
         let ts = now();
-        let rows = contracts
-            .iter()
-            .map(|c| {
-                let mut row = contract_values(&c.fields, c.arr);
-                row.extend([ts.into(), ts.into()]);
-                row
-            })
-            .collect();
-        let set: Vec<String> = CONTRACT_COLUMNS[1..]
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        let tail = format!(
-            "ON CONFLICT (external_id) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, external_id",
-            set.join(", ")
-        );
-        let ids: HashMap<String, i64> = upsert_rows_returning_ids(&mut tx, "contracts", &columns, rows, &tail)
+        let rows = contracts.iter().map(|c| contract_values(&c.fields, c.arr)).collect();
+        let ids: HashMap<String, i64> = upsert_by_key(&mut tx, "contracts", CONTRACT_COLUMNS, rows)
             .await?
             .into_iter()
             .map(|(id, key)| (key, id))
@@ -196,11 +179,7 @@ impl Store {
             }
         }
         tx.commit().await?;
-        Ok(UpsertSummary {
-            created: keys.iter().filter(|k| !existing.contains_key(*k)).count(),
-            updated: keys.iter().filter(|k| existing.contains_key(*k)).count(),
-            changes_recorded: pending.len(),
-        })
+        Ok(UpsertSummary::of(&keys, |k| existing.contains_key(k), pending.len()))
     }
 
     /// Records one ARR change (an expansion, a renewal, …) after checking it against the

@@ -10,7 +10,8 @@ pub mod users;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use crate::{Backend, Result, StoreError, Tx, on_tx};
+use crate::bulk::{Value, upsert_rows_returning_ids};
+use crate::{Backend, Result, StoreError, Tx, now, on_tx};
 
 /// What a batch write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -19,6 +20,50 @@ pub struct UpsertSummary {
     pub updated: usize,
     /// ARR changes recorded (contracts only).
     pub changes_recorded: usize,
+}
+
+impl UpsertSummary {
+    /// Counts `keys` as created or updated, by whether they `existed` before the write.
+    pub(crate) fn of(keys: &[String], existed: impl Fn(&str) -> bool, changes_recorded: usize) -> Self {
+        let updated = keys.iter().filter(|k| existed(k)).count();
+        UpsertSummary {
+            created: keys.len() - updated,
+            updated,
+            changes_recorded,
+        }
+    }
+}
+
+/// Writes `rows` (each in `columns` order; `columns[0]` is the table's unique key) stamped
+/// with the current time. A row whose key exists updates every column but `created_at`.
+/// Returns `(id, key)` for every row written.
+pub(crate) async fn upsert_by_key(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<Vec<(i64, String)>> {
+    let key = columns[0];
+    let ts = now();
+    let mut all = columns.to_vec();
+    all.extend(["created_at", "updated_at"]);
+    let rows = rows
+        .into_iter()
+        .map(|mut row| {
+            row.extend([ts.into(), ts.into()]);
+            row
+        })
+        .collect();
+    let set: Vec<String> = columns[1..]
+        .iter()
+        .chain(&["updated_at"])
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    let tail = format!(
+        "ON CONFLICT ({key}) DO UPDATE SET {} RETURNING id, {key}",
+        set.join(", ")
+    );
+    upsert_rows_returning_ids(tx, table, &all, rows, &tail).await
 }
 
 /// Parses a stored value with the domain's parser; a failure means the row was not written

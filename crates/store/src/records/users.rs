@@ -8,8 +8,8 @@ use lodestar_domain::user::{User, UserFields};
 use lodestar_domain::vocabulary::Role;
 use lodestar_domain::{Invalid, UserId, Valid};
 
-use super::{UpsertSummary, existing_keys, parse, to_u32};
-use crate::bulk::{Value, upsert_rows_returning_ids};
+use super::{UpsertSummary, existing_keys, parse, to_u32, upsert_by_key};
+use crate::bulk::Value;
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
 /// A user to create or update by email. The manager is named by email so a file can list a
@@ -99,25 +99,8 @@ impl Store {
     async fn write_users(&self, tx: &mut Tx, users: Vec<UserUpsert>) -> Result<UpsertSummary> {
         let emails: Vec<String> = users.iter().map(|u| u.fields.email.to_string()).collect();
         let existing = existing_keys(tx, "users", "email", &emails).await?;
-        let mut columns = USER_COLUMNS.to_vec();
-        columns.extend(["created_at", "updated_at"]);
-        let ts = now();
-        let mut rows = Vec::with_capacity(users.len());
-        for u in &users {
-            let mut row = user_values(&u.fields);
-            row.extend([ts.into(), ts.into()]);
-            rows.push(row);
-        }
-        let set: Vec<String> = USER_COLUMNS[1..]
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
-        // `email AS external_id`: the upsert helper returns (id, key) pairs.
-        let tail = format!(
-            "ON CONFLICT (email) DO UPDATE SET {}, updated_at = excluded.updated_at RETURNING id, email AS external_id",
-            set.join(", ")
-        );
-        upsert_rows_returning_ids(tx, "users", &columns, rows, &tail).await?;
+        let rows = users.iter().map(|u| user_values(&u.fields)).collect();
+        upsert_by_key(tx, "users", USER_COLUMNS, rows).await?;
 
         let people: Vec<(i64, String, Option<i64>)> =
             on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, manager_id FROM users")
@@ -164,11 +147,7 @@ impl Store {
                 }
             }
         }
-        Ok(UpsertSummary {
-            created: emails.iter().filter(|e| !existing.contains(*e)).count(),
-            updated: emails.iter().filter(|e| existing.contains(*e)).count(),
-            changes_recorded: 0,
-        })
+        Ok(UpsertSummary::of(&emails, |k| existing.contains(k), 0))
     }
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
