@@ -19,6 +19,7 @@ CREATE TABLE users (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX users_manager_id ON users (manager_id);
 
 CREATE TABLE accounts (
     id {{ID}},
@@ -42,7 +43,11 @@ CREATE TABLE accounts (
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );
+-- Every foreign-key column is indexed: lookups by owner/AE/sponsor are common, and a deleted
+-- or restored parent row must find its children without a table scan.
 CREATE INDEX accounts_owner_id ON accounts (owner_id);
+CREATE INDEX accounts_ae_id ON accounts (ae_id);
+CREATE INDEX accounts_sponsor_id ON accounts (sponsor_id);
 CREATE INDEX accounts_parent_id ON accounts (parent_id);
 CREATE INDEX accounts_name ON accounts (name);
 
@@ -92,6 +97,7 @@ CREATE TABLE contract_line_items (
     discount_bp BIGINT NOT NULL CHECK (discount_bp BETWEEN 0 AND 10000),
     UNIQUE (contract_id, position)
 );
+CREATE INDEX contract_line_items_account_id ON contract_line_items (account_id);
 
 CREATE TABLE contract_changes (
     id {{ID}},

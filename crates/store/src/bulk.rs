@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::{Result, Tx, on_tx};
+use crate::{Backend, Result, Tx, on_tx};
 
 /// A column value with its type, so NULLs bind with the column's type on PostgreSQL.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,9 @@ impl From<DateTime<Utc>> for Value {
 const MAX_PARAMS: usize = 30_000;
 const MAX_ROWS: usize = 500;
 
-fn statement(table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
+/// The multi-row statement. SQLite gets anonymous `?` placeholders: it looks a named one
+/// (`$n`) up in a linear list, which makes binding a 10,000-parameter statement quadratic.
+fn statement(backend: Backend, table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
     let mut n = 0;
     for r in 0..rows {
@@ -76,8 +78,13 @@ fn statement(table: &str, columns: &[&str], rows: usize, tail: &str) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&n.to_string());
+                }
+            }
         }
         sql.push(')');
     }
@@ -121,7 +128,7 @@ pub(crate) async fn insert_rows(
     tail: &str,
 ) -> Result<()> {
     for chunk in chunks(columns.len(), rows) {
-        let sql = statement(table, columns, chunk.len(), tail);
+        let sql = statement(tx.backend(), table, columns, chunk.len(), tail);
         on_tx!(&mut *tx, |c| {
             let mut query = sqlx::query(&sql);
             bind_values!(query, chunk.into_iter().flatten());
@@ -142,7 +149,7 @@ pub(crate) async fn upsert_rows_returning_ids(
 ) -> Result<Vec<(i64, String)>> {
     let mut ids = Vec::new();
     for chunk in chunks(columns.len(), rows) {
-        let sql = statement(table, columns, chunk.len(), tail);
+        let sql = statement(tx.backend(), table, columns, chunk.len(), tail);
         let mut part: Vec<(i64, String)> = on_tx!(&mut *tx, |c| {
             let mut query = sqlx::query_as(&sql);
             bind_values!(query, chunk.into_iter().flatten());
@@ -160,8 +167,12 @@ mod tests {
     #[test]
     fn statements_number_parameters_across_rows() {
         assert_eq!(
-            statement("t", &["a", "b"], 2, "RETURNING id"),
+            statement(Backend::Postgres, "t", &["a", "b"], 2, "RETURNING id"),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) RETURNING id"
+        );
+        assert_eq!(
+            statement(Backend::Sqlite, "t", &["a", "b"], 2, ""),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) "
         );
     }
 

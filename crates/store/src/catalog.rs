@@ -38,13 +38,17 @@ pub struct Column {
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
+    /// The other tables this one's foreign keys point at, sorted.
+    pub references: Vec<String>,
 }
 
 /// Lodestar's bookkeeping table; it describes the schema rather than holding data.
 pub(crate) const MIGRATIONS_TABLE: &str = "lodestar_migrations";
 
 impl Store {
-    /// Every data table with its columns in declaration order, tables sorted by name.
+    /// Every data table with its columns in declaration order, parents before the tables
+    /// that reference them (ties by name): the order a load can insert without waiting for
+    /// a parent row.
     pub async fn tables(&self) -> Result<Vec<Table>> {
         let mut tx = self.begin_snapshot().await?;
         read_tables(&mut tx, self.backend()).await
@@ -54,17 +58,18 @@ impl Store {
 pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Table>> {
     let names: Vec<String> = on_tx!(tx, |c| {
         sqlx::query_scalar(match backend {
-            Backend::Sqlite => {
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            }
+            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
             Backend::Postgres => {
                 "SELECT table_name::text FROM information_schema.tables
-                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
             }
         })
         .fetch_all(&mut *c)
         .await?
     });
+    // Sorted here, not by a database collation, so both backends agree.
+    let mut names = names;
+    names.sort();
     let mut tables = Vec::new();
     for name in names.into_iter().filter(|n| n != MIGRATIONS_TABLE) {
         // (name, declared type, nullable)
@@ -95,7 +100,38 @@ pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Tab
                 nullable,
             });
         }
-        tables.push(Table { name, columns });
+        let sql = match backend {
+            Backend::Sqlite => "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list($1)",
+            Backend::Postgres => {
+                "SELECT DISTINCT confrelid::regclass::text FROM pg_constraint
+                 WHERE contype = 'f' AND conrelid = (quote_ident(current_schema()) || '.' || quote_ident($1))::regclass"
+            }
+        };
+        let mut references: Vec<String> =
+            on_tx!(tx, |c| sqlx::query_scalar(sql).bind(&name).fetch_all(&mut *c).await?);
+        references.retain(|r| r != &name);
+        references.sort();
+        tables.push(Table {
+            name,
+            columns,
+            references,
+        });
     }
-    Ok(tables)
+    Ok(parents_first(tables))
+}
+
+/// Orders tables so every table comes after the tables it references (Kahn's algorithm,
+/// taking the alphabetically first ready table each time, so the order is stable).
+fn parents_first(mut pending: Vec<Table>) -> Vec<Table> {
+    let mut ordered: Vec<Table> = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let ready = pending
+            .iter()
+            .position(|t| t.references.iter().all(|r| ordered.iter().any(|o| &o.name == r)))
+            // A reference cycle between tables: fall back to name order for the rest
+            // (loads defer foreign-key checks to commit, so any order is still correct).
+            .unwrap_or(0);
+        ordered.push(pending.remove(ready));
+    }
+    ordered
 }
