@@ -114,7 +114,17 @@ async fn migrations_are_idempotent(store: Store) {
     assert!(!tables.contains(&"lodestar_migrations".to_owned()));
     // Parents before the tables that reference them: the order backups are written and
     // restored in, so a load never waits on a missing parent row.
-    assert_eq!(tables, ["users", "accounts", "contacts", "contracts", "contract_changes", "contract_line_items"]);
+    assert_eq!(
+        tables,
+        [
+            "users",
+            "accounts",
+            "contacts",
+            "contracts",
+            "contract_changes",
+            "contract_line_items"
+        ]
+    );
 }
 
 store_test!(users_have_unique_emails_and_acyclic_managers);

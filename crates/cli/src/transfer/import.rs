@@ -149,8 +149,12 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
             bar.set_position(record.position().map_or(0, |p| p.byte()));
         }
     }
-    bar.finish_and_clear();
     let rows = sheet.rows.len() + sheet.errors.len();
+    // Checking references and writing one transaction take longer than reading: keep
+    // showing that the import is alive.
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"));
+    bar.set_message(format!("checking and writing {rows} rows"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
 
     let written = match kind {
         Kind::Users => {
@@ -170,6 +174,7 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
             sheet.write_if_clean(options, || store.upsert_contracts(valid)).await?
         }
     };
+    bar.finish_and_clear();
     let mut invalid = sheet.errors;
     invalid.sort_by_key(|e| (e.line, e.column));
     Ok(ImportReport {
