@@ -53,9 +53,16 @@ impl TestDb {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("CI=true but {POSTGRES_URL_VAR} is not set: the PostgreSQL store tests must run in CI");
             }
-            eprintln!(
-                "\n*** SKIPPED on PostgreSQL: set {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test to run it ***\n"
-            );
+            // Written to stderr directly: the test harness captures `eprintln!`, and a skip
+            // must be seen. Once per test binary is loud enough.
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n*** PostgreSQL tests SKIPPED: set {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/test to run them ***\n"
+                );
+            });
             return None;
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
