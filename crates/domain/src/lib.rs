@@ -2,6 +2,7 @@
 //! valid, and the calculations on them. This crate never touches IO (database, files, network,
 //! clock): callers pass "today" in, so every rule is testable with fixed inputs.
 
+pub mod access;
 pub mod account;
 pub mod contact;
 pub mod contract;

@@ -16,6 +16,8 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("the database is not empty ({table} has rows); {action} needs an empty database")]
     NotEmpty { table: String, action: &'static str },
+    #[error("the cursor is not one this list gave out (or belongs to another sort order)")]
+    BadCursor,
     #[error("backup file: {0}")]
     Backup(String),
     #[error("stored data breaks a rule ({0}); was the database edited by hand?")]

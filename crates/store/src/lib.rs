@@ -26,9 +26,11 @@ pub use catalog::{Column, ColumnType, Table};
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use records::UpsertSummary;
-pub use records::accounts::AccountUpsert;
+pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
+pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
+pub use records::tokens::ApiToken;
 pub use records::users::UserUpsert;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -10,11 +10,18 @@ pub struct Migration {
     sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "core_records",
-    sql: include_str!("../migrations/0001_core_records.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core_records",
+        sql: include_str!("../migrations/0001_core_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "api_tokens_and_account_rollups",
+        sql: include_str!("../migrations/0002_api_tokens_and_account_rollups.sql"),
+    },
+];
 
 impl Migration {
     /// The step's SQL for one backend: only the primary-key spelling differs.

@@ -117,6 +117,7 @@ async fn migrations_are_idempotent(store: Store) {
     assert_eq!(
         tables,
         [
+            "api_tokens",
             "users",
             "accounts",
             "contacts",
@@ -469,7 +470,7 @@ async fn backup_restores_identical_data(store: Store) {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.ndjson");
     let summary = store.backup(&first).await.unwrap();
-    assert_eq!(summary.tables, 6);
+    assert_eq!(summary.tables, 7);
 
     let target = TestDb::sqlite().await;
     let restored = target.store.restore(&first).await.unwrap();
@@ -651,4 +652,200 @@ async fn sqlite_and_postgres_have_the_same_schema_and_a_backup_moves_between_the
     postgres.finish().await;
     sqlite.finish().await;
     again.finish().await;
+}
+
+store_test!(account_lists_filter_sort_and_page_with_cursors);
+async fn account_lists_filter_sort_and_page_with_cursors(store: Store) {
+    use lodestar_store::{AccountFilter, AccountOrder, AccountSort};
+    let csm = store
+        .create_user(user("csm@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    let mut batch = Vec::new();
+    for i in 0..25 {
+        let f = AccountFields {
+            name: Name::parse(&format!("Company {:02}", 24 - i)).unwrap(),
+            tier: Some(if i % 2 == 0 { "enterprise" } else { "long_tail" }.parse().unwrap()),
+            owner_id: (i % 5 == 0).then_some(csm.id),
+            domain: Some(format!("c{i}.example.com").parse().unwrap()),
+            ..account(&format!("a{i:02}"))
+        };
+        batch.push(upsert(f));
+    }
+    store.upsert_accounts(batch).await.unwrap();
+    for i in 0..10 {
+        let id = store
+            .account_by_external_id(&ExternalId::parse(&format!("a{i:02}")).unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let mut k = contract(&format!("k{i}"), id, (i + 1) * 1_000_00, "2025-01-01");
+        let mut f = k.fields.clone().into_inner();
+        f.end_date = d("2026-01-01") + chrono::Days::new(i as u64 * 10);
+        k.fields = f.validate().unwrap();
+        store.upsert_contracts(vec![k]).await.unwrap();
+    }
+
+    // Paging by name visits every account once, in order.
+    let by_name = AccountOrder {
+        sort: AccountSort::Name,
+        descending: false,
+    };
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = store
+            .list_accounts(&AccountFilter::default(), by_name, 10, cursor.as_deref())
+            .await
+            .unwrap();
+        seen.extend(page.items.iter().map(|a| a.account.fields.name.to_string()));
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen, sorted);
+
+    let filter = AccountFilter {
+        tier: Some("enterprise".parse().unwrap()),
+        owner_id: Some(csm.id),
+        ..Default::default()
+    };
+    let page = store.list_accounts(&filter, by_name, 50, None).await.unwrap();
+    assert_eq!(page.items.len(), 3, "a00, a10, a20");
+    let q = AccountFilter {
+        q: Some("C7.EXAMPLE".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.list_accounts(&q, by_name, 50, None).await.unwrap().items.len(), 1);
+    let literal = AccountFilter {
+        q: Some("%".into()),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_accounts(&literal, by_name, 50, None)
+            .await
+            .unwrap()
+            .items
+            .is_empty(),
+        "% is literal"
+    );
+
+    // ARR and renewal come from the contracts.
+    let by_arr = AccountOrder {
+        sort: AccountSort::Arr,
+        descending: true,
+    };
+    let top = store
+        .list_accounts(&AccountFilter::default(), by_arr, 2, None)
+        .await
+        .unwrap();
+    assert_eq!(top.items[0].arr, Cents(10_000_00));
+    assert_eq!(top.items[1].arr, Cents(9_000_00));
+    let second = store
+        .list_accounts(&AccountFilter::default(), by_arr, 2, top.next_cursor.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(second.items[0].arr, Cents(8_000_00));
+    let err = store
+        .list_accounts(&AccountFilter::default(), by_name, 2, top.next_cursor.as_deref())
+        .await;
+    assert!(
+        matches!(err, Err(StoreError::BadCursor)),
+        "a cursor belongs to its sort order"
+    );
+    let soon = AccountFilter {
+        renewal_between: Some((d("2026-01-01"), d("2026-01-25"))),
+        ..Default::default()
+    };
+    let by_renewal = AccountOrder {
+        sort: AccountSort::RenewalDate,
+        descending: false,
+    };
+    let renewing = store.list_accounts(&soon, by_renewal, 50, None).await.unwrap();
+    let dates: Vec<_> = renewing
+        .items
+        .iter()
+        .map(|a| a.renewal_date.unwrap().to_string())
+        .collect();
+    assert_eq!(dates, ["2026-01-01", "2026-01-11", "2026-01-21"]);
+}
+
+store_test!(accounts_are_created_updated_and_deleted_one_by_one);
+async fn accounts_are_created_updated_and_deleted_one_by_one(store: Store) {
+    let created = store
+        .create_account(account("acme").validate(None).unwrap())
+        .await
+        .unwrap();
+    let dup = store
+        .create_account(account("acme").validate(None).unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::Conflict(_)), "{dup:?}");
+    let other = store
+        .create_account(account("globex").validate(None).unwrap())
+        .await
+        .unwrap();
+    let id = created.account.id;
+    let renamed = AccountFields {
+        external_id: ExternalId::parse("acme-2").unwrap(),
+        ..account("x")
+    };
+    let updated = store.update_account(id, renamed.validate(None).unwrap()).await.unwrap();
+    assert_eq!(updated.account.id, id);
+    assert_eq!(updated.account.fields.external_id.as_str(), "acme-2");
+    let taken = AccountFields {
+        external_id: ExternalId::parse("globex").unwrap(),
+        ..account("x")
+    };
+    assert!(matches!(
+        store.update_account(id, taken.validate(None).unwrap()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let child = AccountFields {
+        parent_id: Some(id),
+        ..account("globex")
+    };
+    store
+        .update_account(other.account.id, child.validate(None).unwrap())
+        .await
+        .unwrap();
+    store
+        .upsert_contracts(vec![contract("k1", id, 5_000_00, "2025-01-01")])
+        .await
+        .unwrap();
+    store.delete_account(id).await.unwrap();
+    assert!(store.account(id).await.unwrap().is_none());
+    assert_eq!(
+        store.count_contracts().await.unwrap(),
+        0,
+        "contracts go with their account"
+    );
+    assert_eq!(
+        store.account(other.account.id).await.unwrap().unwrap().fields.parent_id,
+        None
+    );
+    assert!(matches!(
+        store.delete_account(id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+store_test!(api_tokens_are_found_by_hash_until_revoked);
+async fn api_tokens_are_found_by_hash_until_revoked(store: Store) {
+    let t = store
+        .create_token(&Name::parse("zapier").unwrap(), Role::Viewer, "lst_ab12", "hash-1")
+        .await
+        .unwrap();
+    assert_eq!(store.active_token_by_hash("hash-1").await.unwrap().unwrap().id, t.id);
+    assert!(store.active_token_by_hash("hash-2").await.unwrap().is_none());
+    store.revoke_token(t.id).await.unwrap();
+    assert!(store.active_token_by_hash("hash-1").await.unwrap().is_none());
+    assert!(store.tokens().await.unwrap()[0].revoked_at.is_some());
+    assert!(store.revoke_token(t.id).await.is_err(), "already revoked");
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use lodestar_domain::account::{Account, AccountFields, creates_cycle};
 use lodestar_domain::text::{CustomFields, ExternalId};
 use lodestar_domain::user::AccountSlot;
-use lodestar_domain::{AccountId, Invalid, UserId, Valid};
+use lodestar_domain::{AccountId, Cents, Invalid, UserId, Valid};
 
 use super::{UpsertSummary, existing_keys, ids_by_external_id, parse, parse_opt, to_u32, upsert_by_key};
 use crate::bulk::Value;
@@ -21,7 +21,7 @@ pub struct AccountUpsert {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountRow {
+pub(crate) struct AccountRow {
     id: i64,
     external_id: String,
     name: String,
@@ -40,6 +40,30 @@ struct AccountRow {
     first_value_date: Option<NaiveDate>,
     parent_id: Option<i64>,
     custom_fields: String,
+    arr_cents: i64,
+    renewal_date: Option<NaiveDate>,
+}
+
+/// An account with the figures lists show beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountSummary {
+    pub account: Account,
+    /// Current ARR over all its contracts.
+    pub arr: Cents,
+    /// The earliest end date among its contracts with ARR.
+    pub renewal_date: Option<NaiveDate>,
+}
+
+impl TryFrom<AccountRow> for AccountSummary {
+    type Error = StoreError;
+    fn try_from(r: AccountRow) -> Result<AccountSummary> {
+        let (arr, renewal_date) = (Cents(r.arr_cents), r.renewal_date);
+        Ok(AccountSummary {
+            account: Account::try_from(r)?,
+            arr,
+            renewal_date,
+        })
+    }
 }
 
 impl TryFrom<AccountRow> for Account {
@@ -113,9 +137,9 @@ pub(crate) fn account_values(f: &AccountFields) -> Vec<Value> {
     ]
 }
 
-const SELECT_ACCOUNTS: &str = "SELECT id, external_id, name, domain, industry, employees, region, lifecycle_stage, \
+pub(crate) const SELECT_ACCOUNTS: &str = "SELECT id, external_id, name, domain, industry, employees, region, lifecycle_stage, \
      tier, owner_id, ae_id, sponsor_id, growth_potential, engagement_preference, launch_date, first_value_date, \
-     parent_id, custom_fields FROM accounts";
+     parent_id, custom_fields, arr_cents, renewal_date FROM accounts";
 
 impl Store {
     /// Creates or updates accounts by external id in one transaction. Checks that every
@@ -123,38 +147,124 @@ impl Store {
     /// exists, and that no parent chain loops; any failure writes nothing.
     pub async fn upsert_accounts(&self, accounts: Vec<AccountUpsert>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
-        let roles = Store::roles(&mut tx).await?;
-        for a in &accounts {
-            check_slots(&a.fields, &roles)?;
-        }
-        let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
-        let existing = existing_keys(&mut tx, "accounts", "external_id", &keys).await?;
-
-        let rows = accounts.iter().map(|a| account_values(&a.fields)).collect();
-        let written = upsert_by_key(&mut tx, "accounts", ACCOUNT_COLUMNS, rows).await?;
-
-        let with_parent_key: Vec<&AccountUpsert> = accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
-        if !with_parent_key.is_empty() {
-            let ids = ids_by_external_id(&mut tx, "accounts").await?;
-            for a in with_parent_key {
-                let parent_key = a.parent_external_id.as_ref().expect("filtered on is_some");
-                let parent = *ids.get(parent_key.as_str()).ok_or_else(|| {
-                    Invalid::field("parent_id", format!("no account has the external id {parent_key}"))
-                })?;
-                let me = ids[a.fields.external_id.as_str()];
-                on_tx!(&mut tx, |c| {
-                    sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2")
-                        .bind(parent)
-                        .bind(me)
-                        .execute(&mut *c)
-                        .await?
-                        .rows_affected()
-                });
-            }
-        }
-        check_hierarchy(&mut tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
+        let summary = write_accounts(&mut tx, accounts).await?;
         tx.commit().await?;
-        Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
+        Ok(summary)
+    }
+
+    /// Creates one account; refuses an external id that is already taken.
+    pub async fn create_account(&self, fields: Valid<AccountFields>) -> Result<AccountSummary> {
+        let key = fields.external_id.to_string();
+        let mut tx = self.begin_write().await?;
+        if !existing_keys(&mut tx, "accounts", "external_id", std::slice::from_ref(&key))
+            .await?
+            .is_empty()
+        {
+            return Err(StoreError::Conflict(format!(
+                "an account with external id {key} already exists"
+            )));
+        }
+        write_accounts(
+            &mut tx,
+            vec![AccountUpsert {
+                fields,
+                parent_external_id: None,
+            }],
+        )
+        .await?;
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT id FROM accounts WHERE external_id = $1")
+                .bind(&key)
+                .fetch_one(&mut *c)
+                .await?
+        });
+        tx.commit().await?;
+        let id = AccountId(id);
+        self.account_summary(id)
+            .await?
+            .ok_or(StoreError::NotFound { what: "account", key })
+    }
+
+    /// Replaces every field of an existing account (its external id too, if not taken).
+    pub async fn update_account(&self, id: AccountId, fields: Valid<AccountFields>) -> Result<AccountSummary> {
+        let mut tx = self.begin_write().await?;
+        let current: Option<String> = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT external_id FROM accounts WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let current = current.ok_or(StoreError::NotFound {
+            what: "account",
+            key: id.to_string(),
+        })?;
+        let key = fields.external_id.to_string();
+        if key != current {
+            if !existing_keys(&mut tx, "accounts", "external_id", std::slice::from_ref(&key))
+                .await?
+                .is_empty()
+            {
+                return Err(StoreError::Conflict(format!(
+                    "an account with external id {key} already exists"
+                )));
+            }
+            // Rename first, so the upsert below finds this row by its new key.
+            on_tx!(&mut tx, |c| {
+                sqlx::query("UPDATE accounts SET external_id = $1 WHERE id = $2")
+                    .bind(&key)
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        if fields.parent_id == Some(id) {
+            return Err(Invalid::field("parent_id", "an account cannot be its own parent").into());
+        }
+        write_accounts(
+            &mut tx,
+            vec![AccountUpsert {
+                fields,
+                parent_external_id: None,
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        self.account_summary(id).await?.ok_or(StoreError::NotFound {
+            what: "account",
+            key: id.to_string(),
+        })
+    }
+
+    /// Deletes an account with its contacts and contracts; its subsidiaries lose their parent.
+    pub async fn delete_account(&self, id: AccountId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let gone = on_tx!(&mut tx, |c| {
+            sqlx::query("UPDATE accounts SET parent_id = NULL WHERE parent_id = $1")
+                .bind(id.0)
+                .execute(&mut *c)
+                .await?;
+            sqlx::query("DELETE FROM accounts WHERE id = $1")
+                .bind(id.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()
+        });
+        if gone == 0 {
+            return Err(StoreError::NotFound {
+                what: "account",
+                key: id.to_string(),
+            });
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One account with its ARR and next renewal.
+    pub async fn account_summary(&self, id: AccountId) -> Result<Option<AccountSummary>> {
+        let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
+        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        row.map(AccountSummary::try_from).transpose()
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
@@ -194,6 +304,42 @@ impl Store {
         let ids = ids_by_external_id(&mut tx, "accounts").await?;
         Ok(ids.into_iter().map(|(k, v)| (k, AccountId(v))).collect())
     }
+}
+
+/// Upserts accounts inside `tx` after checking user slots, then links parents named by
+/// external id and checks the hierarchy.
+async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<UpsertSummary> {
+    let roles = Store::roles(tx).await?;
+    for a in &accounts {
+        check_slots(&a.fields, &roles)?;
+    }
+    let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
+    let existing = existing_keys(tx, "accounts", "external_id", &keys).await?;
+
+    let rows = accounts.iter().map(|a| account_values(&a.fields)).collect();
+    let written = upsert_by_key(tx, "accounts", ACCOUNT_COLUMNS, rows).await?;
+
+    let with_parent_key: Vec<&AccountUpsert> = accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
+    if !with_parent_key.is_empty() {
+        let ids = ids_by_external_id(tx, "accounts").await?;
+        for a in with_parent_key {
+            let parent_key = a.parent_external_id.as_ref().expect("filtered on is_some");
+            let parent = *ids
+                .get(parent_key.as_str())
+                .ok_or_else(|| Invalid::field("parent_id", format!("no account has the external id {parent_key}")))?;
+            let me = ids[a.fields.external_id.as_str()];
+            on_tx!(&mut *tx, |c| {
+                sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2")
+                    .bind(parent)
+                    .bind(me)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+    }
+    check_hierarchy(tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
+    Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
 }
 
 fn check_slots(f: &AccountFields, roles: &HashMap<UserId, (String, lodestar_domain::vocabulary::Role)>) -> Result<()> {

@@ -7,7 +7,7 @@ use lodestar_domain::contract::{ArrChange, ArrHistory, Contract, ContractFields,
 use lodestar_domain::vocabulary::ChangeKind;
 use lodestar_domain::{AccountId, Cents, ContractId, Invalid, Valid};
 
-use super::{UpsertSummary, parse, parse_opt, upsert_by_key};
+use super::{UpsertSummary, parse, parse_opt, refresh_account_rollups, upsert_by_key};
 use crate::bulk::{Value, bind_values, insert_rows};
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
@@ -178,6 +178,11 @@ impl Store {
                     .rows_affected());
             }
         }
+        let mut touched: Vec<i64> = contracts.iter().map(|c| c.fields.account_id.0).collect();
+        touched.extend(existing.values().map(|c| c.fields.account_id.0));
+        touched.sort_unstable();
+        touched.dedup();
+        refresh_account_rollups(&mut tx, Some(&touched)).await?;
         tx.commit().await?;
         Ok(UpsertSummary::of(&keys, |k| existing.contains_key(k), pending.len()))
     }
@@ -210,6 +215,7 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        refresh_account_rollups(&mut tx, Some(&[current.fields.account_id.0])).await?;
         tx.commit().await?;
         Ok(change)
     }

@@ -13,7 +13,7 @@ use super::contracts::{
     CHANGE_COLUMNS, CONTRACT_COLUMNS, LINE_ITEM_COLUMNS, change_values, contract_values, line_item_values,
 };
 use super::users::{USER_COLUMNS, user_values};
-use super::{defer_foreign_keys, ensure_empty, reset_id_sequences};
+use super::{defer_foreign_keys, ensure_empty, refresh_account_rollups, reset_id_sequences};
 use crate::bulk::{Value, insert_rows};
 use crate::{Result, Store};
 
@@ -92,6 +92,7 @@ impl Store {
         insert_rows(&mut tx, "contract_line_items", LINE_ITEM_COLUMNS, items, "").await?;
         insert_rows(&mut tx, "contract_changes", CHANGE_COLUMNS, changes, "").await?;
 
+        refresh_account_rollups(&mut tx, None).await?;
         reset_id_sequences(
             &mut tx,
             &[

@@ -1,10 +1,12 @@
 //! Reading and writing the core records. Each submodule owns one record kind: its columns,
 //! its row mapping and its reference checks.
 
+pub mod account_list;
 pub mod accounts;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
+pub mod tokens;
 pub mod users;
 
 use std::collections::{HashMap, HashSet};
@@ -108,6 +110,33 @@ pub(crate) async fn ids_by_external_id(tx: &mut Tx, table: &str) -> Result<HashM
     let sql = format!("SELECT external_id, id FROM {table}");
     let rows: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
     Ok(rows.into_iter().collect())
+}
+
+/// Recomputes accounts' ARR and next renewal date from their contracts: for `ids`, or for
+/// every account when `ids` is `None`. Called in the transaction of every contract change.
+pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) -> Result<()> {
+    const UPDATE: &str = "UPDATE accounts SET \
+        arr_cents = (SELECT COALESCE(SUM(arr_cents), 0) FROM contracts WHERE contracts.account_id = accounts.id), \
+        renewal_date = (SELECT MIN(end_date) FROM contracts WHERE contracts.account_id = accounts.id AND contracts.arr_cents > 0)";
+    let Some(ids) = ids else {
+        on_tx!(&mut *tx, |c| sqlx::query(UPDATE)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+        return Ok(());
+    };
+    for chunk in ids.chunks(500) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{UPDATE} WHERE id IN ({})", placeholders.join(", "));
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
 }
 
 /// Refuses to go on unless every data table is empty (demo data and restores never merge).

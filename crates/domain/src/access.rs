@@ -1,0 +1,85 @@
+//! Who may do what. One place for the rules, so every page and endpoint asks the same
+//! question and gets the same answer.
+
+use crate::UserId;
+use crate::vocabulary::Role;
+
+/// Whoever is making a request: a signed-in user, or an API token (which has a role but
+/// owns no accounts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub user: Option<UserId>,
+}
+
+impl Actor {
+    /// Every role may read every account, contact and contract.
+    pub fn can_read(&self) -> bool {
+        true
+    }
+
+    /// Managing users, tokens and settings.
+    pub fn can_administer(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Creating accounts and reassigning them: leaders and admins run the book of business.
+    pub fn can_manage_all_accounts(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader)
+    }
+
+    /// Changing an account (and its contacts and contracts) owned by `owner`: leaders and
+    /// admins any account; CSMs and associates their own book; everyone else nothing.
+    pub fn can_write_account(&self, owner: Option<UserId>) -> bool {
+        match self.role {
+            Role::Admin | Role::Leader => true,
+            Role::Csm | Role::AssociateCsm => self.user.is_some() && self.user == owner,
+            Role::Ae | Role::Executive | Role::Viewer => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, user: Option<i64>) -> Actor {
+        Actor {
+            role,
+            user: user.map(UserId),
+        }
+    }
+
+    #[test]
+    fn csms_write_only_their_own_book() {
+        let csm = actor(Role::Csm, Some(7));
+        assert!(csm.can_write_account(Some(UserId(7))));
+        assert!(!csm.can_write_account(Some(UserId(8))), "another CSM's account");
+        assert!(!csm.can_write_account(None), "an unowned account");
+        assert!(actor(Role::AssociateCsm, Some(9)).can_write_account(Some(UserId(9))));
+        assert!(
+            !actor(Role::Csm, None).can_write_account(None),
+            "a CSM token owns nothing"
+        );
+        assert!(!csm.can_manage_all_accounts() && !csm.can_administer());
+    }
+
+    #[test]
+    fn leaders_and_admins_write_everything_readers_nothing() {
+        for role in [Role::Admin, Role::Leader] {
+            assert!(actor(role, Some(1)).can_write_account(Some(UserId(2))));
+            assert!(actor(role, None).can_manage_all_accounts());
+        }
+        for role in [Role::Ae, Role::Executive, Role::Viewer] {
+            let a = actor(role, Some(3));
+            assert!(a.can_read());
+            assert!(
+                !a.can_write_account(Some(UserId(3))),
+                "{role} is read-only even as owner"
+            );
+            assert!(!a.can_manage_all_accounts());
+        }
+        assert!(actor(Role::Admin, None).can_administer());
+        assert!(!actor(Role::Leader, None).can_administer());
+    }
+}

@@ -1,0 +1,19 @@
+-- API tokens: named credentials with a role, for scripts and integrations (Bearer auth).
+-- Only a SHA-256 hash of the secret is stored; the prefix lets people recognise a token.
+CREATE TABLE api_tokens (
+    id {{ID}},
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ
+);
+
+-- Each account's current ARR (sum over its contracts) and next renewal (earliest end date of
+-- a contract with ARR), kept in the same transaction as every contract change, so lists can
+-- filter and sort by them with an index at 100,000 accounts.
+ALTER TABLE accounts ADD COLUMN arr_cents BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN renewal_date DATE;
+CREATE INDEX accounts_arr_cents ON accounts (arr_cents, id);
+CREATE INDEX accounts_renewal_date ON accounts (renewal_date, id);

@@ -1,0 +1,84 @@
+//! API tokens: the store keeps a name, a role, a recognisable prefix and a hash of the secret.
+
+use chrono::{DateTime, Utc};
+use lodestar_domain::text::Name;
+use lodestar_domain::vocabulary::Role;
+
+use super::parse;
+use crate::{Result, Store, StoreError, now, on_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+type TokenRow = (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+
+fn token(r: TokenRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.0,
+        name: r.1,
+        role: parse("api_tokens.role", &r.2)?,
+        prefix: r.3,
+        created_at: r.4,
+        revoked_at: r.5,
+    })
+}
+
+const SELECT_TOKENS: &str = "SELECT id, name, role, prefix, created_at, revoked_at FROM api_tokens";
+
+impl Store {
+    /// Stores a new token; `hash` is the hex SHA-256 of the secret, which is never stored.
+    pub async fn create_token(&self, name: &Name, role: Role, prefix: &str, hash: &str) -> Result<ApiToken> {
+        let sql = "INSERT INTO api_tokens (name, role, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
+                   RETURNING id, name, role, prefix, created_at, revoked_at";
+        let row: TokenRow = on_pool!(self, |p| {
+            sqlx::query_as(sql)
+                .bind(name.as_str())
+                .bind(role.as_str())
+                .bind(prefix)
+                .bind(hash)
+                .bind(now())
+                .fetch_one(p)
+                .await?
+        });
+        token(row)
+    }
+
+    /// The live (not revoked) token with this secret hash.
+    pub async fn active_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
+        let sql = format!("{SELECT_TOKENS} WHERE token_hash = $1 AND revoked_at IS NULL");
+        let row: Option<TokenRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(hash).fetch_optional(p).await?);
+        row.map(token).transpose()
+    }
+
+    pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
+        let sql = format!("{SELECT_TOKENS} ORDER BY id");
+        let rows: Vec<TokenRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        rows.into_iter().map(token).collect()
+    }
+
+    /// Revokes a token at once; requests carrying it are refused from then on.
+    pub async fn revoke_token(&self, id: i64) -> Result<()> {
+        let done = on_pool!(self, |p| {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(now())
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if done == 0 {
+            return Err(StoreError::NotFound {
+                what: "active token",
+                key: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
