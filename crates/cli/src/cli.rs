@@ -18,7 +18,7 @@ use crate::transfer::import::{ImportOptions, import};
 use crate::transfer::kinds::Kind;
 
 /// Lodestar: customer success on one binary — accounts, contacts, contracts and ARR history
-/// on SQLite or PostgreSQL.
+/// on SQLite or PostgreSQL, with a JSON API.
 #[derive(Debug, Parser)]
 #[command(name = "lodestar", version, propagate_version = true)]
 pub struct Cli {
@@ -31,6 +31,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Serve the JSON API (and its OpenAPI document) until SIGTERM or Ctrl-C.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Load the demo data set first if the database is empty, and print an admin token.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
     /// Load a realistic, deterministic demo data set into an empty database.
@@ -49,6 +58,11 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Manage API tokens (sent as `Authorization: Bearer …`).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
     },
     /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
     /// their contacts and contracts). Any invalid row stops the import before anything is
@@ -79,6 +93,27 @@ pub enum Command {
     Backup { file: PathBuf },
     /// Load a backup into an empty database — SQLite or PostgreSQL, whichever made it.
     Restore { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it once: only its hash is stored.
+    Create {
+        /// What the token is for (shown in `token list`).
+        #[arg(long)]
+        name: String,
+        /// The token's role (admin, leader, csm, associate_csm, ae, executive, viewer);
+        /// ignored with --user, whose own role applies.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        /// Act as this user (email), with their role and their book of accounts.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id; it stops working at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +153,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
     let today = || chrono::Utc::now().date_naive();
     match command {
+        Command::Serve { listen, demo } => serve(store, &listen, demo).await?,
+        Command::Token {
+            command: TokenCommand::Create { name, role, user },
+        } => {
+            let name = Name::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let (role, user) = match user {
+                Some(email) => {
+                    let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--user: {e}"))?;
+                    let u = store
+                        .user_by_email(&email)
+                        .await?
+                        .with_context(|| format!("--user: no user has the email {email}"))?;
+                    (u.fields.role, Some(u.id))
+                }
+                None => (role.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?, None),
+            };
+            let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user).await?;
+            eprintln!(
+                "token {} ({}, {}) created; it is shown only now:",
+                token.id,
+                token.name,
+                token.role.label()
+            );
+            println!("{secret}");
+        }
+        Command::Token {
+            command: TokenCommand::List,
+        } => {
+            for t in store.tokens().await? {
+                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}…\t{}\t{}\t{state}", t.id, t.prefix, t.role, t.name);
+            }
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { id },
+        } => {
+            store.revoke_token(id).await?;
+            println!("token {id} revoked");
+        }
         Command::Migrate => {
             println!("database schema is at version {}", store.schema_version().await?);
         }
@@ -257,6 +331,41 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             );
         }
     }
+    Ok(())
+}
+
+/// Accounts in the data set `serve --demo` loads into an empty database.
+const SERVE_DEMO_ACCOUNTS: usize = 1000;
+
+async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        if store.count_accounts().await? == 0 && store.users().await?.is_empty() {
+            let config = DemoConfig {
+                accounts: SERVE_DEMO_ACCOUNTS,
+                seed: 42,
+                today: chrono::Utc::now().date_naive(),
+            };
+            store
+                .load_into_empty(generate(&config))
+                .await
+                .context("cannot load the demo data")?;
+            println!("loaded the demo data set ({SERVE_DEMO_ACCOUNTS} accounts)");
+        }
+        let admin = Email::parse(crate::demo::ADMIN_EMAIL).expect("a valid email");
+        if let Some(admin) = store.user_by_email(&admin).await? {
+            let name = Name::parse("serve --demo").expect("a valid name");
+            let (_, secret) =
+                lodestar_server::auth::issue_token(store, &name, admin.fields.role, Some(admin.id)).await?;
+            println!("API token for {} (admin): {secret}", admin.fields.email);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("Lodestar is listening on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
+    lodestar_server::serve(listener, store.clone(), lodestar_server::shutdown_signal()).await?;
+    println!("stopped");
     Ok(())
 }
 

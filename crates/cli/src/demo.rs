@@ -34,6 +34,9 @@ use lodestar_store::Dataset;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The demo data set's administrator, who `serve --demo` hands a token to.
+pub const ADMIN_EMAIL: &str = "admin@lodestar.demo";
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct DemoConfig {
@@ -1017,13 +1020,7 @@ impl Team {
             aes: Vec::new(),
             executives: Vec::new(),
         };
-        team.add(
-            words,
-            Role::Admin,
-            None,
-            Some("admin@lodestar.demo"),
-            Some("Demo Admin"),
-        );
+        team.add(words, Role::Admin, None, Some(ADMIN_EMAIL), Some("Demo Admin"));
         for i in 0..executive_count {
             // The first executive heads customer success; the others report to them.
             let manager = (i > 0).then(|| team.executives[0]);

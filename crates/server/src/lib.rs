@@ -1,1 +1,115 @@
+//! Lodestar's HTTP server: the JSON API under `/api/v1` with its OpenAPI document, and the
+//! health check. The server keeps no state of its own — every request reads and writes the
+//! database — so any number of instances can share one PostgreSQL.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+mod json;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use lodestar_store::Store;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+
+/// What every handler shares: only the store (a pool of database connections).
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts and the team."),
+    modifiers(&BearerAuth),
+    tags((name = "accounts"), (name = "users"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("lst_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The application: API routes, the OpenAPI document, the health check.
+pub fn app(store: Store) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::accounts::router())
+        .merge(api::users::router())
+        .split_for_parts();
+    let doc = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
+    )
+    .route("/healthz", get(healthz))
+    .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
+    .with_state(AppState { store })
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
+        .merge(api::accounts::router())
+        .merge(api::users::router())
+        .into_openapi()
+}
+
+/// Answers 200 when the database answers.
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.store.schema_version().await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,14 +1,17 @@
--- API tokens: named credentials with a role, for scripts and integrations (Bearer auth).
+-- API tokens: named credentials for scripts and integrations (Bearer auth). A token either has
+-- a role of its own (an integration) or acts as one user, with that user's current role.
 -- Only a SHA-256 hash of the secret is stored; the prefix lets people recognise a token.
 CREATE TABLE api_tokens (
     id {{ID}},
     name TEXT NOT NULL,
     role TEXT NOT NULL,
+    user_id BIGINT REFERENCES users (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
     prefix TEXT NOT NULL,
     token_hash TEXT NOT NULL UNIQUE,
     created_at TIMESTAMPTZ NOT NULL,
     revoked_at TIMESTAMPTZ
 );
+CREATE INDEX api_tokens_user_id ON api_tokens (user_id);
 
 -- Each account's current ARR (sum over its contracts) and next renewal (earliest end date of
 -- a contract with ARR), kept in the same transaction as every contract change, so lists can

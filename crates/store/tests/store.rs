@@ -839,7 +839,13 @@ async fn accounts_are_created_updated_and_deleted_one_by_one(store: Store) {
 store_test!(api_tokens_are_found_by_hash_until_revoked);
 async fn api_tokens_are_found_by_hash_until_revoked(store: Store) {
     let t = store
-        .create_token(&Name::parse("zapier").unwrap(), Role::Viewer, "lst_ab12", "hash-1")
+        .create_token(
+            &Name::parse("zapier").unwrap(),
+            Role::Viewer,
+            None,
+            "lst_ab12",
+            "hash-1",
+        )
         .await
         .unwrap();
     assert_eq!(store.active_token_by_hash("hash-1").await.unwrap().unwrap().id, t.id);

@@ -1,6 +1,7 @@
 //! API tokens: the store keeps a name, a role, a recognisable prefix and a hash of the secret.
 
 use chrono::{DateTime, Utc};
+use lodestar_domain::UserId;
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::Role;
 
@@ -12,35 +13,54 @@ pub struct ApiToken {
     pub id: i64,
     pub name: String,
     pub role: Role,
+    /// The user the token acts as; `None` for an integration token with its own role.
+    pub user_id: Option<UserId>,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-type TokenRow = (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+type TokenRow = (
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
 
 fn token(r: TokenRow) -> Result<ApiToken> {
     Ok(ApiToken {
         id: r.0,
         name: r.1,
         role: parse("api_tokens.role", &r.2)?,
-        prefix: r.3,
-        created_at: r.4,
-        revoked_at: r.5,
+        user_id: r.3.map(UserId),
+        prefix: r.4,
+        created_at: r.5,
+        revoked_at: r.6,
     })
 }
 
-const SELECT_TOKENS: &str = "SELECT id, name, role, prefix, created_at, revoked_at FROM api_tokens";
+const SELECT_TOKENS: &str = "SELECT id, name, role, user_id, prefix, created_at, revoked_at FROM api_tokens";
 
 impl Store {
     /// Stores a new token; `hash` is the hex SHA-256 of the secret, which is never stored.
-    pub async fn create_token(&self, name: &Name, role: Role, prefix: &str, hash: &str) -> Result<ApiToken> {
-        let sql = "INSERT INTO api_tokens (name, role, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) \
-                   RETURNING id, name, role, prefix, created_at, revoked_at";
+    pub async fn create_token(
+        &self,
+        name: &Name,
+        role: Role,
+        user: Option<UserId>,
+        prefix: &str,
+        hash: &str,
+    ) -> Result<ApiToken> {
+        let sql = "INSERT INTO api_tokens (name, role, user_id, prefix, token_hash, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, name, role, user_id, prefix, created_at, revoked_at";
         let row: TokenRow = on_pool!(self, |p| {
             sqlx::query_as(sql)
                 .bind(name.as_str())
                 .bind(role.as_str())
+                .bind(user.map(|u| u.0))
                 .bind(prefix)
                 .bind(hash)
                 .bind(now())

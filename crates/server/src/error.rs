@@ -1,0 +1,139 @@
+//! Every failure of a request becomes one `application/problem+json` answer (RFC 9457) here,
+//! and nowhere else, naming the field and the reason where there is one.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use lodestar_domain::{FieldError, Invalid};
+use lodestar_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The request could not be read: malformed JSON, an unknown field, a wrong type.
+    BadRequest {
+        field: Option<String>,
+        reason: String,
+    },
+    /// The request was read but breaks a rule of the record.
+    Invalid(Invalid),
+    Unauthenticated,
+    Forbidden(&'static str),
+    NotFound(String),
+    Conflict(String),
+    UnsupportedMediaType,
+    Internal(String),
+}
+
+/// A problem detail (RFC 9457) as this API writes it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status code says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// One entry per field at fault.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub reason: String,
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn problem(self) -> Problem {
+        let status = self.status();
+        let (detail, errors) = match self {
+            ApiError::BadRequest { field, reason } => match field {
+                Some(field) => (format!("{field}: {reason}"), vec![ProblemField { field, reason }]),
+                None => (reason, vec![]),
+            },
+            ApiError::Invalid(invalid) => (
+                invalid.to_string(),
+                invalid
+                    .errors
+                    .into_iter()
+                    .map(|FieldError { field, reason }| ProblemField {
+                        field: field.to_owned(),
+                        reason,
+                    })
+                    .collect(),
+            ),
+            ApiError::Unauthenticated => (
+                "sign in, or send an API token as `Authorization: Bearer …`".to_owned(),
+                vec![],
+            ),
+            ApiError::Forbidden(why) => (why.to_owned(), vec![]),
+            ApiError::NotFound(what) | ApiError::Conflict(what) => (what, vec![]),
+            ApiError::UnsupportedMediaType => ("send the body as `Content-Type: application/json`".to_owned(), vec![]),
+            ApiError::Internal(_) => ("the server failed; the error was logged".to_owned(), vec![]),
+        };
+        Problem {
+            kind: "about:blank".into(),
+            title: status.canonical_reason().unwrap_or("Error").into(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Invalid(i) => ApiError::Invalid(i),
+            StoreError::NotFound { what, key } => ApiError::NotFound(format!("{what} {key} does not exist")),
+            StoreError::Conflict(why) => ApiError::Conflict(why),
+            StoreError::BadCursor => ApiError::BadRequest {
+                field: Some("cursor".into()),
+                reason: e.to_string(),
+            },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(i: Invalid) -> Self {
+        ApiError::Invalid(i)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(why) = &self {
+            eprintln!("error: {why}");
+        }
+        let unauthenticated = matches!(self, ApiError::Unauthenticated);
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).expect("a problem serialises");
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if unauthenticated {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
