@@ -458,3 +458,36 @@ async fn lists_filter_sort_and_page() {
         "no contracts, no renewals"
     );
 }
+
+#[tokio::test]
+async fn counts_accept_integral_json_numbers_only() {
+    let api = Api::new().await;
+    let (_, admin) = api.user("admin@v.io", Role::Admin).await;
+    let whole = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(json!({"external_id": "a", "name": "A", "employees": 40.0})),
+        )
+        .await;
+    assert_eq!(
+        (whole.status, whole.body["employees"].as_u64()),
+        (StatusCode::CREATED, Some(40))
+    );
+    for bad in [json!(40.5), json!(-1), json!(5_000_000_000u64)] {
+        let r = api
+            .send(
+                "POST",
+                "/api/v1/accounts",
+                Some(&admin),
+                Some(json!({"external_id": "b", "name": "B", "employees": bad})),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["errors"][0]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("employees")),
+            "{bad}"
+        );
+    }
+}

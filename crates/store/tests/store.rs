@@ -117,9 +117,9 @@ async fn migrations_are_idempotent(store: Store) {
     assert_eq!(
         tables,
         [
-            "api_tokens",
             "users",
             "accounts",
+            "api_tokens",
             "contacts",
             "contracts",
             "contract_changes",

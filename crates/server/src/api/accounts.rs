@@ -39,7 +39,8 @@ pub struct AccountInput {
     #[schema(example = "acme.com")]
     pub domain: Option<String>,
     pub industry: Option<String>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub employees: Option<u32>,
     pub region: Option<String>,
     /// land, adopt, expand, renew or churned; default land.
@@ -113,6 +114,20 @@ impl AccountInput {
         }
         .validate(own_id)
     }
+}
+
+/// A count that JSON may spell `40` or `40.0` (both are integers to JSON Schema).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let value = n
+        .as_u64()
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
+    value
+        .and_then(|v| u32::try_from(v).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number between 0 and 4294967295")))
 }
 
 /// The value of a parsed field, or `None` with its problem added to `errors`.
