@@ -8,7 +8,10 @@ use lodestar_domain::text::{CustomFields, ExternalId};
 use lodestar_domain::user::AccountSlot;
 use lodestar_domain::{AccountId, Cents, Invalid, UserId, Valid};
 
-use super::{UpsertSummary, existing_keys, ids_by_external_id, parse, parse_opt, to_u32, upsert_by_key};
+use super::{
+    UpsertSummary, claim_external_id, delete_by_id, ensure_new_external_id, existing_keys, ids_by_external_id, parse,
+    parse_opt, to_u32, upsert_by_key,
+};
 use crate::bulk::Value;
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
@@ -156,106 +159,36 @@ impl Store {
     pub async fn create_account(&self, fields: Valid<AccountFields>) -> Result<AccountSummary> {
         let key = fields.external_id.to_string();
         let mut tx = self.begin_write().await?;
-        if !existing_keys(&mut tx, "accounts", "external_id", std::slice::from_ref(&key))
-            .await?
-            .is_empty()
-        {
-            return Err(StoreError::Conflict(format!(
-                "an account with external id {key} already exists"
-            )));
-        }
-        write_accounts(
-            &mut tx,
-            vec![AccountUpsert {
-                fields,
-                parent_external_id: None,
-            }],
-        )
-        .await?;
-        let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT id FROM accounts WHERE external_id = $1")
-                .bind(&key)
-                .fetch_one(&mut *c)
-                .await?
-        });
+        ensure_new_external_id(&mut tx, "accounts", "account", &key).await?;
+        write_accounts(&mut tx, vec![AccountUpsert { fields, parent_external_id: None }]).await?;
+        let id = ids_by_external_id(&mut tx, "accounts").await?[&key];
         tx.commit().await?;
-        let id = AccountId(id);
-        self.account_summary(id)
-            .await?
-            .ok_or(StoreError::NotFound { what: "account", key })
+        self.account_summary(AccountId(id)).await?.ok_or(StoreError::NotFound { what: "account", key })
     }
 
     /// Replaces every field of an existing account (its external id too, if not taken).
     pub async fn update_account(&self, id: AccountId, fields: Valid<AccountFields>) -> Result<AccountSummary> {
-        let mut tx = self.begin_write().await?;
-        let current: Option<String> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT external_id FROM accounts WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *c)
-                .await?
-        });
-        let current = current.ok_or(StoreError::NotFound {
-            what: "account",
-            key: id.to_string(),
-        })?;
-        let key = fields.external_id.to_string();
-        if key != current {
-            if !existing_keys(&mut tx, "accounts", "external_id", std::slice::from_ref(&key))
-                .await?
-                .is_empty()
-            {
-                return Err(StoreError::Conflict(format!(
-                    "an account with external id {key} already exists"
-                )));
-            }
-            // Rename first, so the upsert below finds this row by its new key.
-            on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE accounts SET external_id = $1 WHERE id = $2")
-                    .bind(&key)
-                    .bind(id.0)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
-        }
         if fields.parent_id == Some(id) {
             return Err(Invalid::field("parent_id", "an account cannot be its own parent").into());
         }
-        write_accounts(
-            &mut tx,
-            vec![AccountUpsert {
-                fields,
-                parent_external_id: None,
-            }],
-        )
-        .await?;
+        let mut tx = self.begin_write().await?;
+        claim_external_id(&mut tx, "accounts", "account", id.0, fields.external_id.as_str()).await?;
+        write_accounts(&mut tx, vec![AccountUpsert { fields, parent_external_id: None }]).await?;
         tx.commit().await?;
-        self.account_summary(id).await?.ok_or(StoreError::NotFound {
-            what: "account",
-            key: id.to_string(),
-        })
+        self.account_summary(id).await?.ok_or(StoreError::NotFound { what: "account", key: id.to_string() })
     }
 
     /// Deletes an account with its contacts and contracts; its subsidiaries lose their parent.
     pub async fn delete_account(&self, id: AccountId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let gone = on_tx!(&mut tx, |c| {
+        on_tx!(&mut tx, |c| {
             sqlx::query("UPDATE accounts SET parent_id = NULL WHERE parent_id = $1")
-                .bind(id.0)
-                .execute(&mut *c)
-                .await?;
-            sqlx::query("DELETE FROM accounts WHERE id = $1")
                 .bind(id.0)
                 .execute(&mut *c)
                 .await?
                 .rows_affected()
         });
-        if gone == 0 {
-            return Err(StoreError::NotFound {
-                what: "account",
-                key: id.to_string(),
-            });
-        }
+        delete_by_id(&mut tx, "accounts", "account", id.0).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,7 +4,10 @@ use chrono::NaiveDate;
 use lodestar_domain::contact::{Contact, ContactFields};
 use lodestar_domain::{AccountId, ContactId, Valid};
 
-use super::{UpsertSummary, existing_keys, parse, parse_opt, upsert_by_key};
+use super::{
+    UpsertSummary, claim_external_id, delete_by_id, ensure_new_external_id, existing_keys, parse, parse_opt,
+    upsert_by_key,
+};
 use crate::bulk::Value;
 use crate::{Result, Store, StoreError, on_pool};
 
@@ -85,6 +88,38 @@ impl Store {
         upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, rows).await?;
         tx.commit().await?;
         Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
+    }
+
+    pub async fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
+        let sql = format!("{SELECT_CONTACTS} WHERE id = $1");
+        let row: Option<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        row.map(Contact::try_from).transpose()
+    }
+
+    /// Creates one contact; refuses an external id that is already taken.
+    pub async fn create_contact(&self, fields: Valid<ContactFields>) -> Result<Contact> {
+        let mut tx = self.begin_write().await?;
+        ensure_new_external_id(&mut tx, "contacts", "contact", fields.external_id.as_str()).await?;
+        let written = upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
+        tx.commit().await?;
+        let id = ContactId(written[0].0);
+        self.contact(id).await?.ok_or(StoreError::NotFound { what: "contact", key: id.to_string() })
+    }
+
+    /// Replaces every field of a contact (its external id too, if not taken).
+    pub async fn update_contact(&self, id: ContactId, fields: Valid<ContactFields>) -> Result<Contact> {
+        let mut tx = self.begin_write().await?;
+        claim_external_id(&mut tx, "contacts", "contact", id.0, fields.external_id.as_str()).await?;
+        upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
+        tx.commit().await?;
+        self.contact(id).await?.ok_or(StoreError::NotFound { what: "contact", key: id.to_string() })
+    }
+
+    pub async fn delete_contact(&self, id: ContactId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        delete_by_id(&mut tx, "contacts", "contact", id.0).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Every contact, ordered by external id.

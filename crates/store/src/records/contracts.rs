@@ -7,7 +7,10 @@ use lodestar_domain::contract::{ArrChange, ArrHistory, Contract, ContractFields,
 use lodestar_domain::vocabulary::ChangeKind;
 use lodestar_domain::{AccountId, Cents, ContractId, Invalid, Valid};
 
-use super::{UpsertSummary, parse, parse_opt, refresh_account_rollups, upsert_by_key};
+use super::{
+    UpsertSummary, claim_external_id, delete_by_id, ensure_new_external_id, parse, parse_opt, refresh_account_rollups,
+    upsert_by_key,
+};
 use crate::bulk::{Value, bind_values, insert_rows};
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
@@ -117,74 +120,45 @@ impl Store {
     /// change in the contract's history. Any invalid change writes nothing.
     pub async fn upsert_contracts(&self, contracts: Vec<ContractUpsert>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
-        let keys: Vec<String> = contracts.iter().map(|c| c.fields.external_id.to_string()).collect();
-        let existing = load_contracts(&mut tx, Which::ExternalIds(&keys)).await?;
-        let existing: HashMap<String, Contract> = existing
-            .into_iter()
-            .map(|c| (c.fields.external_id.to_string(), c))
-            .collect();
-
-        // Decide every change before writing anything.
-        let mut pending: Vec<(String, AccountId, ArrChange)> = Vec::new();
-        let mut moved: Vec<i64> = Vec::new();
-        for c in &contracts {
-            let key = c.fields.external_id.to_string();
-            let refuse = |e: Invalid| StoreError::Invalid(e);
-            match existing.get(&key) {
-                // A contract first seen with no ARR (one that lapsed or churned before this
-                // import) is kept without a history: the file does not say what it was worth.
-                None if c.arr == Cents::ZERO => {}
-                None => {
-                    let mut history = ArrHistory::default();
-                    let change = history
-                        .record(c.fields.start_date, ChangeKind::New, c.arr)
-                        .map_err(refuse)?;
-                    pending.push((key, c.fields.account_id, change));
-                }
-                Some(old) => {
-                    if old.fields.account_id != c.fields.account_id {
-                        moved.push(old.id.0);
-                    }
-                    if let Some(kind) = kind_of_adjustment(old.arr, c.arr) {
-                        let mut history = old.changes.clone();
-                        let change = history.record(c.as_of, kind, c.arr).map_err(refuse)?;
-                        pending.push((key, c.fields.account_id, change));
-                    }
-                }
-            }
-        }
-
-        let ts = now();
-        let rows = contracts.iter().map(|c| contract_values(&c.fields, c.arr)).collect();
-        let ids: HashMap<String, i64> = upsert_by_key(&mut tx, "contracts", CONTRACT_COLUMNS, rows)
-            .await?
-            .into_iter()
-            .map(|(id, key)| (key, id))
-            .collect();
-        let change_rows = pending
-            .iter()
-            .map(|(key, account, change)| change_values(ContractId(ids[key]), *account, change, ts))
-            .collect();
-        insert_rows(&mut tx, "contract_changes", CHANGE_COLUMNS, change_rows, "").await?;
-        for id in moved {
-            for table in ["contract_changes", "contract_line_items"] {
-                let sql = format!(
-                    "UPDATE {table} SET account_id = (SELECT account_id FROM contracts WHERE id = $1) WHERE contract_id = $1"
-                );
-                on_tx!(&mut tx, |c| sqlx::query(&sql)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected());
-            }
-        }
-        let mut touched: Vec<i64> = contracts.iter().map(|c| c.fields.account_id.0).collect();
-        touched.extend(existing.values().map(|c| c.fields.account_id.0));
-        touched.sort_unstable();
-        touched.dedup();
-        refresh_account_rollups(&mut tx, Some(&touched)).await?;
+        let summary = write_contracts(&mut tx, contracts).await?;
         tx.commit().await?;
-        Ok(UpsertSummary::of(&keys, |k| existing.contains_key(k), pending.len()))
+        Ok(summary)
+    }
+
+    /// Creates one contract, starting its history with a `new` change of `arr`.
+    pub async fn create_contract(&self, contract: ContractUpsert) -> Result<Contract> {
+        let key = contract.fields.external_id.to_string();
+        let mut tx = self.begin_write().await?;
+        ensure_new_external_id(&mut tx, "contracts", "contract", &key).await?;
+        write_contracts(&mut tx, vec![contract]).await?;
+        let created = load_contracts(&mut tx, Which::ExternalIds(std::slice::from_ref(&key))).await?.pop();
+        tx.commit().await?;
+        created.ok_or(StoreError::NotFound { what: "contract", key })
+    }
+
+    /// Replaces a contract's fields; its ARR changes only through its history.
+    pub async fn update_contract(&self, id: ContractId, fields: Valid<ContractFields>) -> Result<Contract> {
+        let mut tx = self.begin_write().await?;
+        claim_external_id(&mut tx, "contracts", "contract", id.0, fields.external_id.as_str()).await?;
+        let current = load_contracts(&mut tx, Which::Ids(&[id.0])).await?.pop();
+        let current = current.ok_or(StoreError::NotFound { what: "contract", key: id.to_string() })?;
+        let as_of = fields.start_date;
+        write_contracts(&mut tx, vec![ContractUpsert { fields, arr: current.arr, as_of }]).await?;
+        let updated = load_contracts(&mut tx, Which::Ids(&[id.0])).await?.pop();
+        tx.commit().await?;
+        updated.ok_or(StoreError::NotFound { what: "contract", key: id.to_string() })
+    }
+
+    /// Deletes a contract with its line items and history.
+    pub async fn delete_contract(&self, id: ContractId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let account: Option<i64> = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT account_id FROM contracts WHERE id = $1").bind(id.0).fetch_optional(&mut *c).await?
+        });
+        delete_by_id(&mut tx, "contracts", "contract", id.0).await?;
+        refresh_account_rollups(&mut tx, Some(&[account.unwrap_or_default()])).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records one ARR change (an expansion, a renewal, …) after checking it against the
@@ -280,6 +254,77 @@ impl Store {
             .fetch_one(p)
             .await?))
     }
+}
+
+/// Upserts contracts inside `tx`, recording each ARR change and refreshing account rollups.
+async fn write_contracts(tx: &mut Tx, contracts: Vec<ContractUpsert>) -> Result<UpsertSummary> {
+    let keys: Vec<String> = contracts.iter().map(|c| c.fields.external_id.to_string()).collect();
+    let existing = load_contracts(tx, Which::ExternalIds(&keys)).await?;
+    let existing: HashMap<String, Contract> = existing
+        .into_iter()
+        .map(|c| (c.fields.external_id.to_string(), c))
+        .collect();
+
+    // Decide every change before writing anything.
+    let mut pending: Vec<(String, AccountId, ArrChange)> = Vec::new();
+    let mut moved: Vec<i64> = Vec::new();
+    for c in &contracts {
+        let key = c.fields.external_id.to_string();
+        let refuse = |e: Invalid| StoreError::Invalid(e);
+        match existing.get(&key) {
+            // A contract first seen with no ARR (one that lapsed or churned before this
+            // import) is kept without a history: the file does not say what it was worth.
+            None if c.arr == Cents::ZERO => {}
+            None => {
+                let mut history = ArrHistory::default();
+                let change = history
+                    .record(c.fields.start_date, ChangeKind::New, c.arr)
+                    .map_err(refuse)?;
+                pending.push((key, c.fields.account_id, change));
+            }
+            Some(old) => {
+                if old.fields.account_id != c.fields.account_id {
+                    moved.push(old.id.0);
+                }
+                if let Some(kind) = kind_of_adjustment(old.arr, c.arr) {
+                    let mut history = old.changes.clone();
+                    let change = history.record(c.as_of, kind, c.arr).map_err(refuse)?;
+                    pending.push((key, c.fields.account_id, change));
+                }
+            }
+        }
+    }
+
+    let ts = now();
+    let rows = contracts.iter().map(|c| contract_values(&c.fields, c.arr)).collect();
+    let ids: HashMap<String, i64> = upsert_by_key(tx, "contracts", CONTRACT_COLUMNS, rows)
+        .await?
+        .into_iter()
+        .map(|(id, key)| (key, id))
+        .collect();
+    let change_rows = pending
+        .iter()
+        .map(|(key, account, change)| change_values(ContractId(ids[key]), *account, change, ts))
+        .collect();
+    insert_rows(tx, "contract_changes", CHANGE_COLUMNS, change_rows, "").await?;
+    for id in moved {
+        for table in ["contract_changes", "contract_line_items"] {
+            let sql = format!(
+                "UPDATE {table} SET account_id = (SELECT account_id FROM contracts WHERE id = $1) WHERE contract_id = $1"
+            );
+            on_tx!(&mut *tx, |c| sqlx::query(&sql)
+                .bind(id)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+        }
+    }
+    let mut touched: Vec<i64> = contracts.iter().map(|c| c.fields.account_id.0).collect();
+    touched.extend(existing.values().map(|c| c.fields.account_id.0));
+    touched.sort_unstable();
+    touched.dedup();
+    refresh_account_rollups(tx, Some(&touched)).await?;
+    Ok(UpsertSummary::of(&keys, |k| existing.contains_key(k), pending.len()))
 }
 
 /// Which contracts [`load_contracts`] reads.
