@@ -30,7 +30,7 @@ pub struct AppState {
 #[openapi(
     info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts and the team."),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "users"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"))
 )]
 struct ApiDoc;
 
@@ -55,6 +55,8 @@ impl Modify for BearerAuth {
 pub fn app(store: Store) -> Router {
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
+        .merge(api::contacts::router())
+        .merge(api::contracts::router())
         .merge(api::users::router())
         .split_for_parts();
     let doc = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
@@ -71,6 +73,8 @@ pub fn app(store: Store) -> Router {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
+        .merge(api::contacts::router())
+        .merge(api::contracts::router())
         .merge(api::users::router())
         .into_openapi()
 }

@@ -491,3 +491,162 @@ async fn counts_accept_integral_json_numbers_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn contacts_and_contracts_follow_their_accounts_book() {
+    let api = Api::new().await;
+    let (anna, anna_token) = api.user("anna@v.io", Role::Csm).await;
+    let (_, ben_token) = api.user("ben@v.io", Role::Csm).await;
+    let (_, viewer) = api.user("view@v.io", Role::Viewer).await;
+    let (_, leader) = api.user("lead@v.io", Role::Leader).await;
+    let acc = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&leader),
+            Some(account("annas", Some(anna))),
+        )
+        .await;
+    let acc = acc.body["id"].as_i64().unwrap();
+
+    let contact = json!({"external_id": "c1", "first_name": "Ada", "email": "ada@annas.com", "role": "champion", "influence": "high"});
+    let path = format!("/api/v1/accounts/{acc}/contacts");
+    assert_eq!(
+        api.send("POST", &path, Some(&ben_token), Some(contact.clone()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let created = api.send("POST", &path, Some(&anna_token), Some(contact)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let cid = created.body["id"].as_i64().unwrap();
+    let left = json!({"external_id": "c1", "first_name": "Ada", "status": "left"});
+    let refused = api
+        .send("PUT", &format!("/api/v1/contacts/{cid}"), Some(&anna_token), Some(left))
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("left_on"))
+    );
+    let listed = api.send("GET", &path, Some(&viewer), None).await;
+    assert_eq!(listed.body[0]["role"], "champion");
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/contacts/{cid}"), Some(&viewer), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/contacts/{cid}"), Some(&anna_token), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+
+    let path = format!("/api/v1/accounts/{acc}/contracts");
+    let no_arr = api
+        .send(
+            "POST",
+            &path,
+            Some(&anna_token),
+            Some(json!({"external_id": "k1", "start_date": "2025-01-01", "end_date": "2026-01-01"})),
+        )
+        .await;
+    assert_eq!(
+        (no_arr.status, no_arr.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("arr"))
+    );
+    let backwards = api
+        .send(
+            "POST",
+            &path,
+            Some(&anna_token),
+            Some(json!({"external_id": "k1", "start_date": "2025-01-01", "end_date": "2024-01-01", "arr": "100"})),
+        )
+        .await;
+    assert_eq!(backwards.body["errors"][0]["field"], "end_date");
+    let k = api
+        .send(
+            "POST",
+            &path,
+            Some(&anna_token),
+            Some(json!({"external_id": "k1", "start_date": "2025-01-01", "end_date": "2026-01-01", "arr": "12,000"})),
+        )
+        .await;
+    assert_eq!(
+        (k.status, k.body["arr"].as_str()),
+        (StatusCode::CREATED, Some("12000.00")),
+        "{}",
+        k.body
+    );
+    let kid = k.body["id"].as_i64().unwrap();
+    let changes = format!("/api/v1/contracts/{kid}/changes");
+    let shrink = api
+        .send(
+            "POST",
+            &changes,
+            Some(&anna_token),
+            Some(json!({"effective_date": "2025-06-01", "kind": "expansion", "arr": "9000"})),
+        )
+        .await;
+    assert_eq!(
+        (shrink.status, shrink.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("arr"))
+    );
+    let grow = api
+        .send(
+            "POST",
+            &changes,
+            Some(&anna_token),
+            Some(json!({"effective_date": "2025-06-01", "kind": "expansion", "arr": "15000"})),
+        )
+        .await;
+    assert_eq!(grow.status, StatusCode::CREATED);
+    assert_eq!(
+        api.send(
+            "POST",
+            &changes,
+            Some(&ben_token),
+            Some(json!({"effective_date": "2025-07-01", "kind": "churn", "arr": "0"}))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let items = json!([{"product": "Seats", "quantity": 100, "unit_price": "150", "discount_bp": 0}]);
+    let with_items = api
+        .send(
+            "PUT",
+            &format!("/api/v1/contracts/{kid}/line_items"),
+            Some(&anna_token),
+            Some(items),
+        )
+        .await;
+    assert_eq!(with_items.body["line_items"][0]["annual_amount"], "15000.00");
+    let account_now = api
+        .send("GET", &format!("/api/v1/accounts/{acc}"), Some(&viewer), None)
+        .await;
+    assert_eq!(
+        (
+            account_now.body["arr"].as_str(),
+            account_now.body["renewal_date"].as_str()
+        ),
+        (Some("15000.00"), Some("2026-01-01"))
+    );
+    let history = api
+        .send("GET", &format!("/api/v1/contracts/{kid}"), Some(&viewer), None)
+        .await;
+    let kinds: Vec<&str> = history.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["new", "expansion"]);
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/contracts/{kid}"), Some(&anna_token), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+}

@@ -2,19 +2,20 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::text::CustomFields;
 use lodestar_domain::vocabulary::LifecycleStage;
-use lodestar_domain::{AccountId, FieldError, Invalid, UserId};
+use lodestar_domain::{AccountId, Invalid, UserId};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort, AccountSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::{IdPath, account_not_found, bad, checked, path_id, vocab, whole_number};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
@@ -116,25 +117,6 @@ impl AccountInput {
     }
 }
 
-/// A count that JSON may spell `40` or `40.0` (both are integers to JSON Schema).
-fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
-        return Ok(None);
-    };
-    let value = n
-        .as_u64()
-        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
-    value
-        .and_then(|v| u32::try_from(v).ok())
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number between 0 and 4294967295")))
-}
-
-/// The value of a parsed field, or `None` with its problem added to `errors`.
-fn checked<T>(errors: &mut Vec<FieldError>, field: &'static str, parsed: Result<T, String>) -> Option<T> {
-    parsed.map_err(|reason| errors.push(FieldError { field, reason })).ok()
-}
-
 /// An account as the API returns it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccountOutput {
@@ -227,18 +209,6 @@ pub struct AccountQuery {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// Parses an optional vocabulary value from the query string.
-fn vocab<T: std::str::FromStr<Err = String>>(field: &str, value: Option<String>) -> Result<Option<T>, ApiError> {
-    value.map(|v| v.parse().map_err(|e: String| bad(field, e))).transpose()
-}
-
-fn bad(field: &str, reason: impl Into<String>) -> ApiError {
-    ApiError::BadRequest {
-        field: Some(field.to_owned()),
-        reason: reason.into(),
-    }
 }
 
 impl AccountQuery {
@@ -345,10 +315,14 @@ async fn create_account(
 async fn get_account(
     State(state): State<AppState>,
     Caller(_actor): Caller,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    id: IdPath,
 ) -> Result<axum::Json<AccountOutput>, ApiError> {
-    let id = account_id(id)?;
-    let account = state.store.account_summary(id).await?.ok_or_else(|| not_found(id))?;
+    let id = AccountId(path_id(id)?);
+    let account = state
+        .store
+        .account_summary(id)
+        .await?
+        .ok_or_else(|| account_not_found(id))?;
     Ok(axum::Json(account.into()))
 }
 
@@ -368,11 +342,11 @@ async fn get_account(
 async fn replace_account(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    id: IdPath,
     Json(input): Json<AccountInput>,
 ) -> Result<axum::Json<AccountOutput>, ApiError> {
-    let id = account_id(id)?;
-    let current = state.store.account(id).await?.ok_or_else(|| not_found(id))?;
+    let id = AccountId(path_id(id)?);
+    let current = state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
     if !actor.can_write_account(current.fields.owner_id) {
         return Err(ApiError::Forbidden("this account is in another CSM's book"));
     }
@@ -398,20 +372,12 @@ async fn replace_account(
 async fn delete_account(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    id: IdPath,
 ) -> Result<StatusCode, ApiError> {
-    let id = account_id(id)?;
+    let id = AccountId(path_id(id)?);
     if !actor.can_manage_all_accounts() {
         return Err(ApiError::Forbidden("only leaders and admins delete accounts"));
     }
     state.store.delete_account(id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn account_id(id: Result<Path<i64>, axum::extract::rejection::PathRejection>) -> Result<AccountId, ApiError> {
-    id.map(|Path(id)| AccountId(id)).map_err(|e| bad("id", e.body_text()))
-}
-
-fn not_found(id: AccountId) -> ApiError {
-    ApiError::NotFound(format!("account {id} does not exist"))
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/users`: the team, readable by every signed-in caller.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use lodestar_domain::UserId;
 use lodestar_domain::user::User;
 use serde::Serialize;
@@ -11,6 +11,8 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
+
+use super::{IdPath, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -69,12 +71,9 @@ async fn list_users(State(state): State<AppState>, Caller(_): Caller) -> Result<
 async fn get_user(
     State(state): State<AppState>,
     Caller(_): Caller,
-    id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
+    id: IdPath,
 ) -> Result<axum::Json<UserOutput>, ApiError> {
-    let Path(id) = id.map_err(|e| ApiError::BadRequest {
-        field: Some("id".into()),
-        reason: e.body_text(),
-    })?;
+    let id = path_id(id)?;
     let user = state
         .store
         .user(UserId(id))

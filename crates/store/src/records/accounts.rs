@@ -160,10 +160,19 @@ impl Store {
         let key = fields.external_id.to_string();
         let mut tx = self.begin_write().await?;
         ensure_new_external_id(&mut tx, "accounts", "account", &key).await?;
-        write_accounts(&mut tx, vec![AccountUpsert { fields, parent_external_id: None }]).await?;
+        write_accounts(
+            &mut tx,
+            vec![AccountUpsert {
+                fields,
+                parent_external_id: None,
+            }],
+        )
+        .await?;
         let id = ids_by_external_id(&mut tx, "accounts").await?[&key];
         tx.commit().await?;
-        self.account_summary(AccountId(id)).await?.ok_or(StoreError::NotFound { what: "account", key })
+        self.account_summary(AccountId(id))
+            .await?
+            .ok_or(StoreError::NotFound { what: "account", key })
     }
 
     /// Replaces every field of an existing account (its external id too, if not taken).
@@ -173,9 +182,19 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         claim_external_id(&mut tx, "accounts", "account", id.0, fields.external_id.as_str()).await?;
-        write_accounts(&mut tx, vec![AccountUpsert { fields, parent_external_id: None }]).await?;
+        write_accounts(
+            &mut tx,
+            vec![AccountUpsert {
+                fields,
+                parent_external_id: None,
+            }],
+        )
+        .await?;
         tx.commit().await?;
-        self.account_summary(id).await?.ok_or(StoreError::NotFound { what: "account", key: id.to_string() })
+        self.account_summary(id).await?.ok_or(StoreError::NotFound {
+            what: "account",
+            key: id.to_string(),
+        })
     }
 
     /// Deletes an account with its contacts and contracts; its subsidiaries lose their parent.

@@ -103,7 +103,10 @@ impl Store {
         let written = upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
         tx.commit().await?;
         let id = ContactId(written[0].0);
-        self.contact(id).await?.ok_or(StoreError::NotFound { what: "contact", key: id.to_string() })
+        self.contact(id).await?.ok_or(StoreError::NotFound {
+            what: "contact",
+            key: id.to_string(),
+        })
     }
 
     /// Replaces every field of a contact (its external id too, if not taken).
@@ -112,7 +115,10 @@ impl Store {
         claim_external_id(&mut tx, "contacts", "contact", id.0, fields.external_id.as_str()).await?;
         upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
         tx.commit().await?;
-        self.contact(id).await?.ok_or(StoreError::NotFound { what: "contact", key: id.to_string() })
+        self.contact(id).await?.ok_or(StoreError::NotFound {
+            what: "contact",
+            key: id.to_string(),
+        })
     }
 
     pub async fn delete_contact(&self, id: ContactId) -> Result<()> {

@@ -131,7 +131,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         ensure_new_external_id(&mut tx, "contracts", "contract", &key).await?;
         write_contracts(&mut tx, vec![contract]).await?;
-        let created = load_contracts(&mut tx, Which::ExternalIds(std::slice::from_ref(&key))).await?.pop();
+        let created = load_contracts(&mut tx, Which::ExternalIds(std::slice::from_ref(&key)))
+            .await?
+            .pop();
         tx.commit().await?;
         created.ok_or(StoreError::NotFound { what: "contract", key })
     }
@@ -141,19 +143,36 @@ impl Store {
         let mut tx = self.begin_write().await?;
         claim_external_id(&mut tx, "contracts", "contract", id.0, fields.external_id.as_str()).await?;
         let current = load_contracts(&mut tx, Which::Ids(&[id.0])).await?.pop();
-        let current = current.ok_or(StoreError::NotFound { what: "contract", key: id.to_string() })?;
+        let current = current.ok_or(StoreError::NotFound {
+            what: "contract",
+            key: id.to_string(),
+        })?;
         let as_of = fields.start_date;
-        write_contracts(&mut tx, vec![ContractUpsert { fields, arr: current.arr, as_of }]).await?;
+        write_contracts(
+            &mut tx,
+            vec![ContractUpsert {
+                fields,
+                arr: current.arr,
+                as_of,
+            }],
+        )
+        .await?;
         let updated = load_contracts(&mut tx, Which::Ids(&[id.0])).await?.pop();
         tx.commit().await?;
-        updated.ok_or(StoreError::NotFound { what: "contract", key: id.to_string() })
+        updated.ok_or(StoreError::NotFound {
+            what: "contract",
+            key: id.to_string(),
+        })
     }
 
     /// Deletes a contract with its line items and history.
     pub async fn delete_contract(&self, id: ContractId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let account: Option<i64> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT account_id FROM contracts WHERE id = $1").bind(id.0).fetch_optional(&mut *c).await?
+            sqlx::query_scalar("SELECT account_id FROM contracts WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *c)
+                .await?
         });
         delete_by_id(&mut tx, "contracts", "contract", id.0).await?;
         refresh_account_rollups(&mut tx, Some(&[account.unwrap_or_default()])).await?;

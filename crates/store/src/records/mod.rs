@@ -107,36 +107,74 @@ pub(crate) async fn existing_keys(tx: &mut Tx, table: &str, column: &str, keys: 
 
 /// Readies row `id` of `table` to take `new_key` as its external id: the row must exist and
 /// the key must be its own or free. Renames the row, so an upsert by key then updates it.
-pub(crate) async fn claim_external_id(tx: &mut Tx, table: &'static str, what: &'static str, id: i64, new_key: &str) -> Result<()> {
+pub(crate) async fn claim_external_id(
+    tx: &mut Tx,
+    table: &'static str,
+    what: &'static str,
+    id: i64,
+    new_key: &str,
+) -> Result<()> {
     let sql = format!("SELECT external_id FROM {table} WHERE id = $1");
-    let current: Option<String> =
-        on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql).bind(id).fetch_optional(&mut *c).await?);
-    let current = current.ok_or(StoreError::NotFound { what, key: id.to_string() })?;
+    let current: Option<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?);
+    let current = current.ok_or(StoreError::NotFound {
+        what,
+        key: id.to_string(),
+    })?;
     if current != new_key {
-        if !existing_keys(tx, table, "external_id", &[new_key.to_owned()]).await?.is_empty() {
-            return Err(StoreError::Conflict(format!("a {what} with external id {new_key} already exists")));
+        if !existing_keys(tx, table, "external_id", &[new_key.to_owned()])
+            .await?
+            .is_empty()
+        {
+            return Err(StoreError::Conflict(format!(
+                "a {what} with external id {new_key} already exists"
+            )));
         }
         let sql = format!("UPDATE {table} SET external_id = $1 WHERE id = $2");
-        on_tx!(&mut *tx, |c| sqlx::query(&sql).bind(new_key).bind(id).execute(&mut *c).await?.rows_affected());
+        on_tx!(&mut *tx, |c| sqlx::query(&sql)
+            .bind(new_key)
+            .bind(id)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
     }
     Ok(())
 }
 
 /// Refuses a new row whose external id is taken.
-pub(crate) async fn ensure_new_external_id(tx: &mut Tx, table: &'static str, what: &'static str, key: &str) -> Result<()> {
-    if existing_keys(tx, table, "external_id", &[key.to_owned()]).await?.is_empty() {
+pub(crate) async fn ensure_new_external_id(
+    tx: &mut Tx,
+    table: &'static str,
+    what: &'static str,
+    key: &str,
+) -> Result<()> {
+    if existing_keys(tx, table, "external_id", &[key.to_owned()])
+        .await?
+        .is_empty()
+    {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!("a {what} with external id {key} already exists")))
+        Err(StoreError::Conflict(format!(
+            "a {what} with external id {key} already exists"
+        )))
     }
 }
 
 /// Deletes row `id` of `table`; `NotFound` when there is none.
 pub(crate) async fn delete_by_id(tx: &mut Tx, table: &'static str, what: &'static str, id: i64) -> Result<()> {
     let sql = format!("DELETE FROM {table} WHERE id = $1");
-    let gone = on_tx!(&mut *tx, |c| sqlx::query(&sql).bind(id).execute(&mut *c).await?.rows_affected());
+    let gone = on_tx!(&mut *tx, |c| sqlx::query(&sql)
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
     if gone == 0 {
-        return Err(StoreError::NotFound { what, key: id.to_string() });
+        return Err(StoreError::NotFound {
+            what,
+            key: id.to_string(),
+        });
     }
     Ok(())
 }
