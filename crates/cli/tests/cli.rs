@@ -90,7 +90,7 @@ fn help_lists_every_subcommand() {
 #[test]
 fn migrate_creates_the_schema_and_bad_urls_are_explained() {
     let t = Scratch::new();
-    assert!(ok(&t.db("a.db"), &["migrate"]).contains("schema is at version 2"));
+    assert!(ok(&t.db("a.db"), &["migrate"]).contains("schema is at version 3"));
     let run = lodestar("mysql://x", &["migrate"]);
     assert!(
         !run.ok && run.stderr.contains("use sqlite://PATH or postgres://"),
@@ -520,8 +520,8 @@ async fn backup_from_sqlite_restores_into_postgres_with_identical_data() {
             &sqlite,
             &["demo", "--accounts", "100", "--seed", "3", "--today", "2026-11-25"],
         );
-        assert!(ok(&sqlite, &["backup", s(&backup)]).contains("rows from 7 tables"));
-        assert!(ok(&url, &["restore", s(&backup)]).contains("into 7 tables"));
+        assert!(ok(&sqlite, &["backup", s(&backup)]).contains("rows from 9 tables"));
+        assert!(ok(&url, &["restore", s(&backup)]).contains("into 9 tables"));
         for kind in ["users", "accounts", "contacts", "contracts"] {
             assert_eq!(
                 ok(&sqlite, &["export", kind, "--format", "json"]),

@@ -21,6 +21,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "api_tokens_and_account_rollups",
         sql: include_str!("../migrations/0002_api_tokens_and_account_rollups.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sessions",
+        sql: include_str!("../migrations/0003_sessions.sql"),
+    },
 ];
 
 impl Migration {

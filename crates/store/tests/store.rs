@@ -117,13 +117,15 @@ async fn migrations_are_idempotent(store: Store) {
     assert_eq!(
         tables,
         [
+            "sign_in_failures",
             "users",
             "accounts",
             "api_tokens",
             "contacts",
             "contracts",
             "contract_changes",
-            "contract_line_items"
+            "contract_line_items",
+            "sessions"
         ]
     );
 }
@@ -470,7 +472,7 @@ async fn backup_restores_identical_data(store: Store) {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.ndjson");
     let summary = store.backup(&first).await.unwrap();
-    assert_eq!(summary.tables, 7);
+    assert_eq!(summary.tables, 9);
 
     let target = TestDb::sqlite().await;
     let restored = target.store.restore(&first).await.unwrap();
@@ -920,4 +922,43 @@ async fn contacts_and_contracts_are_created_updated_and_deleted_one_by_one(store
     store.delete_contract(k.id).await.unwrap();
     assert_eq!(store.account_summary(globex).await.unwrap().unwrap().arr, Cents(0));
     assert!(store.contract(k.id).await.unwrap().is_none());
+}
+
+store_test!(sessions_live_until_they_end_and_failures_are_counted);
+async fn sessions_live_until_they_end_and_failures_are_counted(store: Store) {
+    let u = store
+        .create_user(user("u@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    store.set_password_hash(u.id, "$argon2id$dummy").await.unwrap();
+    let (found, hash) = store
+        .password_hash(&Email::parse("u@v.io").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.id, hash.as_deref()), (u.id, Some("$argon2id$dummy")));
+    assert!(
+        store
+            .password_hash(&Email::parse("nobody@v.io").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let earlier = chrono::Utc::now() - chrono::Duration::hours(1);
+    store.create_session(u.id, "live", later).await.unwrap();
+    store.create_session(u.id, "stale", earlier).await.unwrap();
+    assert_eq!(store.session_user("live").await.unwrap().unwrap().id, u.id);
+    assert!(store.session_user("stale").await.unwrap().is_none(), "expired");
+    store.delete_session("live").await.unwrap();
+    assert!(store.session_user("live").await.unwrap().is_none(), "signed out");
+
+    let since = chrono::Utc::now() - chrono::Duration::minutes(15);
+    for _ in 0..3 {
+        store.record_sign_in_failure("x@v.io").await.unwrap();
+    }
+    assert_eq!(store.sign_in_failures_since("x@v.io", since).await.unwrap(), 3);
+    assert_eq!(store.sign_in_failures_since("y@v.io", since).await.unwrap(), 0);
+    store.clear_sign_in_failures("x@v.io").await.unwrap();
+    assert_eq!(store.sign_in_failures_since("x@v.io", since).await.unwrap(), 0);
 }
