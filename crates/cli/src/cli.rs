@@ -256,7 +256,11 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 capacity,
             };
             let password = if password_stdin { Some(read_password()?) } else { None };
-            let hash = password.as_deref().map(crate::password::hash).transpose()?;
+            let hash = password
+                .as_deref()
+                .map(lodestar_server::password::hash)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let user = store.create_user(fields.validate(None)?).await?;
             if let Some(hash) = hash {
                 store.set_password_hash(user.id, &hash).await?;
@@ -353,6 +357,11 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
         }
         let admin = Email::parse(crate::demo::ADMIN_EMAIL).expect("a valid email");
         if let Some(admin) = store.user_by_email(&admin).await? {
+            // A fresh password each start: the demo never ships a known credential.
+            let password = random_password();
+            let hash = lodestar_server::password::hash(&password).map_err(anyhow::Error::msg)?;
+            store.set_password_hash(admin.id, &hash).await?;
+            println!("Sign in as {} with the password {password}", admin.fields.email);
             let name = Name::parse("serve --demo").expect("a valid name");
             let (_, secret) =
                 lodestar_server::auth::issue_token(store, &name, admin.fields.role, Some(admin.id)).await?;
@@ -367,6 +376,16 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
     lodestar_server::serve(listener, store.clone(), lodestar_server::shutdown_signal()).await?;
     println!("stopped");
     Ok(())
+}
+
+/// 16 letters and digits from the thread's cryptographic generator.
+fn random_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 fn read_password() -> anyhow::Result<String> {

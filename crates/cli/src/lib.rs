@@ -2,5 +2,4 @@
 
 pub mod cli;
 pub mod demo;
-pub mod password;
 pub mod transfer;

@@ -54,6 +54,15 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if header.is_none() {
+            // A browser signed in to the web UI may call the API with its session cookie.
+            if let Some(user) = crate::web::session::session_user(&state.store, &parts.headers).await? {
+                return Ok(Caller(Actor {
+                    role: user.fields.role,
+                    user: Some(user.id),
+                }));
+            }
+        }
         let secret = header
             .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
             .map(str::trim)

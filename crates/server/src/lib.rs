@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod json;
+pub mod password;
+mod web;
 
 use std::future::Future;
 
@@ -51,32 +53,33 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The application: API routes, the OpenAPI document, the health check.
-pub fn app(store: Store) -> Router {
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+/// The API routes, each with its OpenAPI description.
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(api::accounts::router())
         .merge(api::contacts::router())
         .merge(api::contracts::router())
         .merge(api::users::router())
-        .split_for_parts();
+}
+
+/// The application: the web UI, the API and its OpenAPI document, the health check.
+pub fn app(store: Store) -> Router {
+    let (api, doc) = api_router().split_for_parts();
     let doc = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
+    let state = AppState { store };
     api.route(
         "/api/v1/openapi.json",
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
     )
     .route("/healthz", get(healthz))
+    .merge(web::router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
-    .with_state(AppState { store })
-}
-
-/// The OpenAPI document, as served at `/api/v1/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    OpenApiRouter::<AppState>::with_openapi(ApiDoc::openapi())
-        .merge(api::accounts::router())
-        .merge(api::contacts::router())
-        .merge(api::contracts::router())
-        .merge(api::users::router())
-        .into_openapi()
+    .layer(axum::middleware::from_fn(web::csrf_guard))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        web::security_headers,
+    ))
+    .with_state(state)
 }
 
 /// Answers 200 when the database answers.

@@ -165,6 +165,39 @@ impl Store {
         row.map(User::try_from).transpose()
     }
 
+    /// The users with these ids (in no particular order); unknown ids are skipped.
+    pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("{SELECT_USERS} WHERE id IN ({})", placeholders.join(", "));
+            let rows: Vec<UserRow> = on_pool!(self, |p| {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(id.0);
+                }
+                q.fetch_all(p).await?
+            });
+            for r in rows {
+                out.push(User::try_from(r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each owner's book: (owner, number of accounts, total ARR in cents).
+    pub async fn books(&self) -> Result<Vec<(UserId, i64, i64)>> {
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(arr_cents), 0) AS BIGINT) FROM accounts \
+                 WHERE owner_id IS NOT NULL GROUP BY owner_id",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(u, n, arr)| (UserId(u), n, arr)).collect())
+    }
+
     /// Every user, ordered by email.
     pub async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{SELECT_USERS} ");

@@ -1,0 +1,142 @@
+// The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
+// a viewer sees no edit controls and a forced edit is refused. Screenshots go to
+// test-artifacts/ at the repository root.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = process.env.LODESTAR_BIN ?? join(root, "target/debug/lodestar");
+const artifacts = join(root, "test-artifacts");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const work = mkdtempSync(join(tmpdir(), "lodestar-ui-"));
+const db = `sqlite://${join(work, "ui.db")}`;
+const VIEWER = { email: "vera.viewer@example.com", password: "viewer-password-123" };
+
+let server, base, admin, browser;
+
+function lodestar(args, input) {
+  return execFileSync(bin, ["--db", db, ...args], { input, encoding: "utf8" });
+}
+
+before(async () => {
+  if (!existsSync(chromiumPath)) {
+    if (process.env.CI === "true") throw new Error(`CI=true but ${chromiumPath} is missing`);
+    console.error(`\n*** browser tests SKIPPED: ${chromiumPath} not found (apt-get install chromium) ***\n`);
+    return;
+  }
+  mkdirSync(artifacts, { recursive: true });
+  lodestar(["demo", "--accounts", "300", "--seed", "11"]);
+  lodestar(["user", "add", "--email", VIEWER.email, "--name", "Vera Viewer", "--role", "viewer", "--password-stdin"], VIEWER.password + "\n");
+  server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: server.stdout });
+  admin = { email: "admin@lodestar.demo" };
+  for await (const line of lines) {
+    const pw = line.match(/^Sign in as (\S+) with the password (\S+)$/);
+    if (pw) admin.password = pw[2];
+    const at = line.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+    if (at) {
+      // localhost, not 127.0.0.1: browsers keep Secure cookies on http://localhost only.
+      base = `http://localhost:${at[1]}`;
+      break;
+    }
+  }
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--disable-quic"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill("SIGTERM");
+});
+
+async function signIn(page, who) {
+  await page.goto(`${base}/accounts`);
+  assert.match(page.url(), /\/sign-in\?next=/, "signed-out visitors are sent to the sign-in page");
+  await page.fill("input[name=email]", who.email);
+  await page.fill("input[name=password]", who.password);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/accounts`);
+}
+
+test("a CS leader signs in, filters, opens an account, edits it and signs out", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${base}/sign-in`);
+  await page.fill("input[name=email]", admin.email);
+  await page.fill("input[name=password]", "not the password");
+  await page.click("button[type=submit]");
+  assert.match(await page.textContent(".alert"), /Email or password is wrong/);
+
+  await signIn(page, admin);
+  await page.screenshot({ path: join(artifacts, "accounts.png"), fullPage: true });
+  assert.equal(await page.locator("#accounts tbody tr").count(), 50, "a full first page");
+
+  await page.selectOption("select[name=tier]", "strategic");
+  await page.selectOption("select[name=sort]", "-arr");
+  await page.click("#filters button[type=submit]");
+  await page.waitForURL(/tier=strategic/);
+  const tiers = await page.locator("#accounts tbody tr td:nth-child(2)").allTextContents();
+  assert.ok(tiers.length > 0 && tiers.every((t) => t.trim() === "Strategic"), `only strategic accounts: ${tiers}`);
+  const arrs = (await page.locator("#accounts tbody td.num").allTextContents()).map((t) => Number(t.replace(/[$,]/g, "")));
+  assert.deepEqual(arrs, [...arrs].sort((a, b) => b - a), "sorted by ARR, highest first");
+  await page.screenshot({ path: join(artifacts, "accounts-filtered.png"), fullPage: true });
+
+  const name = (await page.locator("a.account-link").first().textContent()).trim();
+  await page.click("a.account-link >> nth=0");
+  await page.waitForSelector("#account-name");
+  assert.equal((await page.textContent("#account-name")).trim(), name);
+  await page.waitForSelector("#arr-chart svg");
+  await page.screenshot({ path: join(artifacts, "account.png"), fullPage: true });
+
+  await page.click("#edit-account");
+  await page.fill("#field-industry", "Aerospace");
+  await page.fill("#field-launch_date", "2025-03-01");
+  await page.fill("#field-first_value_date", "2025-01-01");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-first_value_date"), /before the launch date/, "the message sits next to the field");
+  await page.screenshot({ path: join(artifacts, "account-edit-error.png"), fullPage: true });
+  await page.fill("#field-first_value_date", "2025-04-01");
+  await page.click("#save");
+  await page.waitForSelector("#account-name");
+  await page.reload();
+  const facts = await page.textContent("dl.facts");
+  assert.match(facts, /Aerospace/, "the edit is persisted");
+  assert.match(facts, /2025-04-01/);
+
+  await page.click("#sign-out");
+  await page.waitForURL(/\/sign-in/);
+  await page.goto(`${base}/accounts`);
+  assert.match(page.url(), /\/sign-in/, "the session ended at sign-out");
+  await page.close();
+});
+
+test("a viewer sees no edit controls and a forced edit is refused", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, VIEWER);
+  await page.click("a.account-link >> nth=0");
+  await page.waitForSelector("#account-name");
+  assert.equal(await page.locator("#edit-account").count(), 0, "no edit button for a viewer");
+  await page.screenshot({ path: join(artifacts, "account-viewer.png"), fullPage: true });
+  const path = new URL(page.url()).pathname;
+  const forced = await page.evaluate(async (p) => {
+    const body = new URLSearchParams({ name: "Hijacked", domain: "", industry: "", employees: "", region: "", lifecycle_stage: "adopt",
+      tier: "", growth_potential: "", engagement_preference: "", launch_date: "", first_value_date: "" });
+    const res = await fetch(`${p}/edit`, { method: "POST", body });
+    return res.status;
+  }, path);
+  assert.equal(forced, 403, "the server refuses the viewer's POST");
+  const direct = await page.goto(`${base}${path}/edit`);
+  assert.equal(direct.status(), 403);
+  await page.goto(`${base}${path}`);
+  assert.notEqual((await page.textContent("#account-name")).trim(), "Hijacked");
+  await page.close();
+});

@@ -1,0 +1,152 @@
+//! The web UI: server-rendered pages (askama templates, compile-checked), a little htmx, and
+//! ECharts for charts — both vendored and embedded in the binary. Every page asks the same
+//! `Actor` rules as the API; a page shows only the controls its viewer may use.
+
+mod accounts;
+mod assets;
+pub(crate) mod session;
+mod team;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use lodestar_domain::access::Actor;
+use lodestar_domain::user::User;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/accounts") }))
+        .route("/sign-in", get(session::sign_in_form).post(session::sign_in))
+        .route("/sign-out", axum::routing::post(session::sign_out))
+        .route("/accounts", get(accounts::list))
+        .route("/accounts/{id}", get(accounts::show))
+        .route("/accounts/{id}/edit", get(accounts::edit_form).post(accounts::edit))
+        .route("/team", get(team::show))
+        .route("/assets/{name}", get(assets::serve))
+}
+
+/// A rendered page.
+pub(crate) type Html = axum::response::Html<String>;
+
+pub(crate) fn render(t: &impl askama::Template) -> Result<Html, ApiError> {
+    t.render()
+        .map(axum::response::Html)
+        .map_err(|e| ApiError::Internal(format!("template: {e}")))
+}
+
+/// The signed-in person of a page request; without a live session the browser is sent to
+/// the sign-in page and back here afterwards.
+pub(crate) struct SignedIn {
+    pub user: User,
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match session::session_user(&state.store, &parts.headers).await {
+            Ok(Some(user)) => Ok(SignedIn {
+                actor: Actor {
+                    role: user.fields.role,
+                    user: Some(user.id),
+                },
+                user,
+            }),
+            Ok(None) => {
+                let here = parts.uri.path_and_query().map_or("/accounts", |p| p.as_str());
+                let next: String = url_encode(here);
+                Err(Redirect::to(&format!("/sign-in?next={next}")).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Refuses cross-site writes. A request that changes something and does not carry an API
+/// token (so it relies on the browser's cookie) must come from this site: `Sec-Fetch-Site`
+/// says so, or the `Origin` matches the `Host`. SameSite=Lax cookies are the second line.
+pub(crate) async fn csrf_guard(request: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let has_token = request.headers().contains_key(header::AUTHORIZATION);
+    if unsafe_method && !has_token && !same_site(request.headers()) {
+        return ApiError::Forbidden("cross-site request refused").into_response();
+    }
+    next.run(request).await
+}
+
+fn same_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        return site == "same-origin" || site == "none";
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, o)| o == host),
+        _ => false,
+    }
+}
+
+/// Headers every response gets: a strict Content-Security-Policy (only our own scripts and
+/// styles), no sniffing, no framing, no referrer leaks.
+pub(crate) async fn security_headers(State(_): State<AppState>, request: Request, next: Next) -> Response {
+    let mut res = next.run(request).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+/// A page for "you may not": shown instead of a control that should not have been used.
+pub(crate) fn forbidden(why: &'static str) -> Response {
+    (StatusCode::FORBIDDEN, ApiError::Forbidden(why)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_site_needs_fetch_metadata_or_a_matching_origin() {
+        let mut h = axum::http::HeaderMap::new();
+        assert!(!same_site(&h), "no evidence is refused");
+        h.insert(header::HOST, HeaderValue::from_static("lodestar.example"));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://lodestar.example"));
+        assert!(same_site(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!same_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_site(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(same_site(&h));
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(url_encode("/accounts?q=a b&x=1"), "/accounts%3Fq%3Da%20b%26x%3D1");
+    }
+}
