@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite: every Rust test (store cases on SQLite and, with
-# LODESTAR_TEST_POSTGRES_URL, on PostgreSQL), then schemathesis against the OpenAPI document
-# of a running `lodestar serve --demo`. Under CI=true nothing may be skipped.
+# LODESTAR_TEST_POSTGRES_URL, on PostgreSQL), the browser tests in headless Chromium, then
+# schemathesis against the OpenAPI document of a running `lodestar serve --demo`.
+# Under CI=true nothing may be skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --locked
+
+# Browser tests (screenshots land in test-artifacts/). They need Debian's chromium and the
+# npm package playwright-core (`npm ci --prefix browser-tests`).
+if [ -d browser-tests/node_modules/playwright-core ]; then
+  (cd browser-tests && node --test)
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI=true but browser-tests/node_modules is missing (npm ci --prefix browser-tests)" >&2
+  exit 1
+else
+  echo "*** browser tests SKIPPED: run 'npm ci --prefix browser-tests' (and apt-get install chromium) ***" >&2
+fi
 
 # API conformance: no server error, and every response matches the documented status codes,
 # content types, headers and schemas. (Not "positive data acceptance": rules between fields,

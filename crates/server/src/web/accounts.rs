@@ -393,7 +393,7 @@ pub(crate) async fn show(
     if let Some(d) = f.first_value_date {
         timeline.push((d, "Reached first value".to_owned()));
     }
-    timeline.sort_by(|a, b| b.0.cmp(&a.0));
+    timeline.sort_by_key(|e| std::cmp::Reverse(e.0));
     let today = chrono::Utc::now().date_naive();
     let points: Vec<(String, f64)> = month_ends(today, 35)
         .into_iter()
