@@ -75,11 +75,23 @@ pub fn app(store: Store) -> Router {
     .merge(web::router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
     .layer(axum::middleware::from_fn(web::csrf_guard))
+    .layer(axum::middleware::from_fn(run_to_completion))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         web::security_headers,
     ))
     .with_state(state)
+}
+
+/// Runs each request on its own task, so a client that disconnects mid-request cannot cancel
+/// the handler between a database transaction's steps. (A cancelled `BEGIN` can leave a
+/// pooled SQLite connection inside a transaction nobody owns: sqlx then refuses every later
+/// `BEGIN IMMEDIATE` on it.)
+async fn run_to_completion(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => ApiError::Internal(format!("request task failed: {e}")).into_response(),
+    }
 }
 
 /// Answers 200 when the database answers.

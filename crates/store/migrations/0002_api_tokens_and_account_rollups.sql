@@ -20,3 +20,9 @@ ALTER TABLE accounts ADD COLUMN arr_cents BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE accounts ADD COLUMN renewal_date DATE;
 CREATE INDEX accounts_arr_cents ON accounts (arr_cents, id);
 CREATE INDEX accounts_renewal_date ON accounts (renewal_date, id);
+-- The list's common filter + sort pairs ("my book by ARR", "strategic accounts by ARR", …):
+-- with the filter column first, a page is a short index range, not a scan past other rows.
+CREATE INDEX accounts_tier_arr ON accounts (tier, arr_cents, id);
+CREATE INDEX accounts_owner_arr ON accounts (owner_id, arr_cents, id);
+CREATE INDEX accounts_owner_name ON accounts (owner_id, name, id);
+CREATE INDEX accounts_stage_arr ON accounts (lifecycle_stage, arr_cents, id);

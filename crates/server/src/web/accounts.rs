@@ -181,19 +181,25 @@ pub(crate) async fn list(
             }
         })
         .collect();
-    let mut owners: Vec<Choice> = state
-        .store
-        .users()
-        .await?
-        .into_iter()
-        .filter(|u| matches!(u.fields.role, Role::Csm | Role::AssociateCsm | Role::Leader))
-        .map(|u| Choice {
-            value: u.id.0.to_string(),
-            label: u.fields.name.to_string(),
-            selected: Some(u.id) == owner,
-        })
-        .collect();
-    owners.sort_by(|a, b| a.label.cmp(&b.label));
+    // "My accounts", plus whoever's book is being looked at (the team page links here):
+    // a select of every owner would be thousands of names in a large team.
+    let mut owners = vec![Choice {
+        value: me.id.0.to_string(),
+        label: "My accounts".into(),
+        selected: owner == Some(me.id),
+    }];
+    if let Some(other) = owner.filter(|o| *o != me.id) {
+        let label = state
+            .store
+            .user(other)
+            .await?
+            .map_or_else(|| format!("User {other}"), |u| u.fields.name.to_string());
+        owners.push(Choice {
+            value: other.0.to_string(),
+            label,
+            selected: true,
+        });
+    }
     let keep = |extra: &str| {
         let mut parts = Vec::new();
         for (k, v) in [

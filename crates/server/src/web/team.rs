@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use lodestar_domain::Cents;
 
 struct Member {
+    id: i64,
     name: String,
     email: String,
     role: String,
@@ -44,6 +45,7 @@ pub(crate) async fn show(State(state): State<AppState>, SignedIn { user: me, .. 
         .map(|u| {
             let (n, arr) = books.get(&u.id).copied().unwrap_or((0, 0));
             Member {
+                id: u.id.0,
                 name: u.fields.name.to_string(),
                 email: u.fields.email.to_string(),
                 role: u.fields.role.label().to_owned(),
