@@ -68,25 +68,12 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|s| s.starts_with(TOKEN_PREFIX))
             .ok_or(ApiError::Unauthenticated)?;
-        let token = state
+        let (role, user) = state
             .store
-            .active_token_by_hash(&token_hash(secret))
+            .token_actor(&token_hash(secret))
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        let actor = match token.user_id {
-            // A user's token carries the user's role as it is now, so a role change applies at once.
-            Some(id) => {
-                let user = state.store.user(id).await?.ok_or(ApiError::Unauthenticated)?;
-                Actor {
-                    role: user.fields.role,
-                    user: Some(id),
-                }
-            }
-            None => Actor {
-                role: token.role,
-                user: None,
-            },
-        };
+        let actor = Actor { role, user };
         Ok(Caller(actor))
     }
 }

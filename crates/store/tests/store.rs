@@ -850,10 +850,29 @@ async fn api_tokens_are_found_by_hash_until_revoked(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(store.active_token_by_hash("hash-1").await.unwrap().unwrap().id, t.id);
-    assert!(store.active_token_by_hash("hash-2").await.unwrap().is_none());
+    assert_eq!(store.token_actor("hash-1").await.unwrap(), Some((Role::Viewer, None)));
+    assert!(store.token_actor("hash-2").await.unwrap().is_none());
+    let csm = store
+        .create_user(user("c@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    store
+        .create_token(
+            &Name::parse("mine").unwrap(),
+            Role::Viewer,
+            Some(csm.id),
+            "lst_cd34",
+            "hash-3",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.token_actor("hash-3").await.unwrap(),
+        Some((Role::Csm, Some(csm.id))),
+        "a user's token has the user's role"
+    );
     store.revoke_token(t.id).await.unwrap();
-    assert!(store.active_token_by_hash("hash-1").await.unwrap().is_none());
+    assert!(store.token_actor("hash-1").await.unwrap().is_none());
     assert!(store.tokens().await.unwrap()[0].revoked_at.is_some());
     assert!(store.revoke_token(t.id).await.is_err(), "already revoked");
 }

@@ -70,11 +70,27 @@ impl Store {
         token(row)
     }
 
-    /// The live (not revoked) token with this secret hash.
-    pub async fn active_token_by_hash(&self, hash: &str) -> Result<Option<ApiToken>> {
-        let sql = format!("{SELECT_TOKENS} WHERE token_hash = $1 AND revoked_at IS NULL");
-        let row: Option<TokenRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(hash).fetch_optional(p).await?);
-        row.map(token).transpose()
+    /// The role and user a live token acts with, in one query: a user's token carries the
+    /// user's current role, an integration token its own.
+    pub async fn token_actor(&self, hash: &str) -> Result<Option<(Role, Option<UserId>)>> {
+        let row: Option<(String, Option<i64>, Option<String>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+                "SELECT t.role, t.user_id, u.role FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            )
+            .bind(hash)
+            .fetch_optional(p)
+            .await?
+        });
+        let Some((token_role, user, user_role)) = row else {
+            return Ok(None);
+        };
+        let role = match (user, user_role) {
+            (Some(_), Some(r)) => parse("users.role", &r)?,
+            (Some(_), None) => return Ok(None),
+            (None, _) => parse("api_tokens.role", &token_role)?,
+        };
+        Ok(Some((role, user.map(UserId))))
     }
 
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
