@@ -272,3 +272,91 @@ async fn pages_show_only_what_the_viewer_may_do_and_refuse_the_rest() {
         assert!(bad.body.contains(field), "{field} shown next to its field");
     }
 }
+
+#[tokio::test]
+async fn only_admins_manage_users_and_tokens() {
+    let web = Web::new().await;
+    web.user("ada@v.io", Role::Admin).await;
+    web.user("lena@v.io", Role::Leader).await;
+    let ada = web.sign_in("ada@v.io", PASSWORD, None).await.cookie().unwrap();
+    let lena = web.sign_in("lena@v.io", PASSWORD, None).await.cookie().unwrap();
+    let origin = Some("http://lodestar.test");
+    for path in ["/admin/users", "/admin/tokens"] {
+        assert_eq!(
+            web.request("GET", path, Some(&lena), None, None).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            web.request("GET", path, Some(&ada), None, None).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        web.request("POST", "/admin/tokens", Some(&lena), origin, Some("name=x&role=admin"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let created = web
+        .request(
+            "POST",
+            "/admin/tokens",
+            Some(&ada),
+            origin,
+            Some("name=CRM+sync&role=viewer"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(created.headers[header::CACHE_CONTROL], "no-store");
+    let secret = created
+        .body
+        .split("<pre class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("lst_"));
+    let again = web.request("GET", "/admin/tokens", Some(&ada), None, None).await;
+    assert!(!again.body.contains(&secret), "the secret is shown only once");
+    let id = web.db.store.tokens().await.unwrap()[0].id;
+    web.request(
+        "POST",
+        &format!("/admin/tokens/{id}/revoke"),
+        Some(&ada),
+        origin,
+        Some(""),
+    )
+    .await;
+    assert!(web.db.store.tokens().await.unwrap()[0].revoked_at.is_some());
+
+    let short = web
+        .request(
+            "POST",
+            "/admin/users",
+            Some(&ada),
+            origin,
+            Some("email=new@v.io&name=New&role=csm&password=short"),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("at least 12 characters"));
+    let added = web
+        .request(
+            "POST",
+            "/admin/users",
+            Some(&ada),
+            origin,
+            Some("email=new@v.io&name=New+Person&role=csm&password=long+enough+secret"),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        web.sign_in("new@v.io", "long enough secret", None).await.status,
+        StatusCode::SEE_OTHER,
+        "the new person can sign in"
+    );
+}

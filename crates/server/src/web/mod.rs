@@ -3,6 +3,7 @@
 //! `Actor` rules as the API; a page shows only the controls its viewer may use.
 
 mod accounts;
+mod admin;
 mod assets;
 pub(crate) mod session;
 mod team;
@@ -29,6 +30,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/accounts/{id}", get(accounts::show))
         .route("/accounts/{id}/edit", get(accounts::edit_form).post(accounts::edit))
         .route("/team", get(team::show))
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/admin/tokens/{id}/revoke", axum::routing::post(admin::revoke_token))
         .route("/assets/{name}", get(assets::serve))
 }
 

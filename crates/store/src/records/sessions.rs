@@ -22,6 +22,16 @@ impl Store {
         Ok(Some((user, hash)))
     }
 
+    /// The users who have a password, i.e. who can sign in to the web UI.
+    pub async fn users_with_password(&self) -> Result<std::collections::HashSet<UserId>> {
+        let ids: Vec<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar("SELECT id FROM users WHERE password_hash IS NOT NULL")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(ids.into_iter().map(UserId).collect())
+    }
+
     pub async fn create_session(&self, user: UserId, token_hash: &str, expires_at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, |p| {
             sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
