@@ -650,3 +650,75 @@ async fn contacts_and_contracts_follow_their_accounts_book() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn only_admins_write_users_through_the_api() {
+    let api = Api::new().await;
+    let (_, admin) = api.user("admin@v.io", Role::Admin).await;
+    let (_, leader) = api.user("lead@v.io", Role::Leader).await;
+    let body = json!({"email": "New@V.io", "name": "New Person", "role": "csm", "capacity": 40});
+    assert_eq!(
+        api.send("POST", "/api/v1/users", Some(&leader), Some(body.clone()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let created = api
+        .send("POST", "/api/v1/users", Some(&admin), Some(body.clone()))
+        .await;
+    assert_eq!(
+        (created.status, created.body["email"].as_str()),
+        (StatusCode::CREATED, Some("new@v.io"))
+    );
+    assert_eq!(
+        api.send("POST", "/api/v1/users", Some(&admin), Some(body)).await.status,
+        StatusCode::CONFLICT
+    );
+    let id = created.body["id"].as_i64().unwrap();
+    let own_manager = json!({"email": "new@v.io", "name": "New Person", "role": "csm", "manager_id": id});
+    let refused = api
+        .send("PUT", &format!("/api/v1/users/{id}"), Some(&admin), Some(own_manager))
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("manager_id"))
+    );
+    let promoted = json!({"email": "new@v.io", "name": "New Person", "role": "leader"});
+    assert_eq!(
+        api.send("PUT", &format!("/api/v1/users/{id}"), Some(&admin), Some(promoted))
+            .await
+            .body["role"],
+        "leader"
+    );
+    let acc = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(account("theirs", Some(UserId(id)))),
+        )
+        .await;
+    let busy = api
+        .send("DELETE", &format!("/api/v1/users/{id}"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        busy.status,
+        StatusCode::CONFLICT,
+        "an owner of accounts stays until they are handed over"
+    );
+    let acc = acc.body["id"].as_i64().unwrap();
+    api.send("DELETE", &format!("/api/v1/accounts/{acc}"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/users/{id}"), Some(&admin), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        api.send("GET", &format!("/api/v1/users/{id}"), Some(&admin), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -88,6 +88,79 @@ impl Store {
         })
     }
 
+    /// Replaces every field of a user (their email too, if no one else has it).
+    pub async fn update_user(&self, id: UserId, fields: Valid<UserFields>) -> Result<User> {
+        let mut tx = self.begin_write().await?;
+        let current: Option<String> = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let current = current.ok_or(StoreError::NotFound {
+            what: "user",
+            key: id.to_string(),
+        })?;
+        let email = fields.email.to_string();
+        if email != current {
+            if !existing_keys(&mut tx, "users", "email", std::slice::from_ref(&email))
+                .await?
+                .is_empty()
+            {
+                return Err(StoreError::Conflict(format!(
+                    "a user with email {email} already exists"
+                )));
+            }
+            on_tx!(&mut tx, |c| {
+                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                    .bind(&email)
+                    .bind(id.0)
+                    .execute(&mut *c)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        if fields.manager_id == Some(id) {
+            return Err(Invalid::field("manager_id", "a person cannot be their own manager").into());
+        }
+        self.write_users(
+            &mut tx,
+            vec![UserUpsert {
+                fields,
+                manager_email: None,
+            }],
+        )
+        .await?;
+        tx.commit().await?;
+        self.user(id).await?.ok_or(StoreError::NotFound {
+            what: "user",
+            key: id.to_string(),
+        })
+    }
+
+    /// Removes a user. Someone who still owns, sells or sponsors accounts, or manages people,
+    /// cannot be removed until those are handed over.
+    pub async fn delete_user(&self, id: UserId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let ties: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM accounts WHERE owner_id = $1 OR ae_id = $1 OR sponsor_id = $1) \
+                      + (SELECT COUNT(*) FROM users WHERE manager_id = $1)",
+            )
+            .bind(id.0)
+            .fetch_one(&mut *c)
+            .await?
+        });
+        if ties > 0 {
+            return Err(StoreError::Conflict(format!(
+                "user {id} still owns, sells or sponsors accounts or manages people ({ties}); hand them over first"
+            )));
+        }
+        super::delete_by_id(&mut tx, "users", "user", id.0).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Creates or updates users by email, in one transaction.
     pub async fn upsert_users(&self, users: Vec<UserUpsert>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
