@@ -39,6 +39,110 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
 }
 
+/// The problems a reading endpoint answers with, for its OpenAPI description.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum ReadProblems {
+    #[response(
+        status = 400,
+        description = "A malformed id or query parameter",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "Not signed in",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 404,
+        description = "No such record",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// The problems a creating or replacing endpoint answers with.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum WriteProblems {
+    #[response(
+        status = 400,
+        description = "Malformed JSON, an unknown field or a malformed id",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "Not signed in",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "The caller may not make this change",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such record",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 409,
+        description = "The external id or email is taken",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+    #[response(status = 415, description = "Not JSON", content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    #[response(
+        status = 422,
+        description = "A field breaks a rule",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
+}
+
+/// The problems a deleting endpoint answers with.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its OpenAPI description is used
+pub enum DeleteProblems {
+    #[response(
+        status = 400,
+        description = "A malformed id",
+        content_type = "application/problem+json"
+    )]
+    BadRequest(Problem),
+    #[response(
+        status = 401,
+        description = "Not signed in",
+        content_type = "application/problem+json"
+    )]
+    Unauthenticated(Problem),
+    #[response(
+        status = 403,
+        description = "The caller may not delete this",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
+        status = 404,
+        description = "No such record",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+    #[response(
+        status = 409,
+        description = "Other records still depend on it",
+        content_type = "application/problem+json"
+    )]
+    Conflict(Problem),
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemField {
     pub field: String,

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 use super::{IdPath, account_not_found, bad, checked, path_id, vocab, whole_number};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::json::Json;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -254,8 +254,7 @@ impl AccountQuery {
 #[utoipa::path(get, path = "/api/v1/accounts", tag = "accounts", params(AccountQuery),
     responses(
         (status = 200, description = "A page of accounts", body = AccountPage),
-        (status = 400, description = "A bad filter, sort, limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn list_accounts(
@@ -282,12 +281,7 @@ async fn list_accounts(
 #[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = AccountInput,
     responses(
         (status = 201, description = "Created", body = AccountOutput),
-        (status = 400, description = "Malformed JSON or an unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller may not create this account", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn create_account(
@@ -307,9 +301,7 @@ async fn create_account(
 #[utoipa::path(get, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The account", body = AccountOutput),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn get_account(
@@ -330,13 +322,7 @@ async fn get_account(
 #[utoipa::path(put, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)), request_body = AccountInput,
     responses(
         (status = 200, description = "The updated account", body = AccountOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller may not change this account", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn replace_account(
@@ -363,10 +349,7 @@ async fn replace_account(
 #[utoipa::path(delete, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only leaders and admins delete accounts", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        DeleteProblems,
     ),
     security(("bearer" = [])))]
 async fn delete_account(

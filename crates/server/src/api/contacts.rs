@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 use super::{IdPath, account_not_found, checked, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::json::Json;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -126,9 +126,7 @@ fn contact_not_found(id: ContactId) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/contacts", tag = "contacts", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The account's contacts", body = Vec<ContactOutput>),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn list_contacts(
@@ -158,13 +156,7 @@ async fn list_contacts(
     request_body = ContactInput,
     responses(
         (status = 201, description = "Created", body = ContactOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn create_contact(
@@ -183,9 +175,7 @@ async fn create_contact(
 #[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The contact", body = ContactOutput),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contact", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn get_contact(
@@ -209,13 +199,7 @@ async fn get_contact(
     request_body = ContactInput,
     responses(
         (status = 200, description = "The updated contact", body = ContactOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contact", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn replace_contact(
@@ -235,10 +219,7 @@ async fn replace_contact(
 #[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contact", body = Problem, content_type = "application/problem+json"),
+        DeleteProblems,
     ),
     security(("bearer" = [])))]
 async fn delete_contact(

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use super::{IdPath, account_not_found, checked, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::json::Json;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -198,9 +198,7 @@ async fn writable_contract(
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/contracts", tag = "contracts", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The account's contracts", body = Vec<ContractOutput>),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn list_contracts(
@@ -230,13 +228,7 @@ async fn list_contracts(
     request_body = ContractInput,
     responses(
         (status = 201, description = "Created", body = ContractOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn create_contract(
@@ -261,9 +253,7 @@ async fn create_contract(
 #[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The contract", body = ContractOutput),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn get_contract(
@@ -287,13 +277,7 @@ async fn get_contract(
     request_body = ContractInput,
     responses(
         (status = 200, description = "The updated contract", body = ContractOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The external id is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn replace_contract(
@@ -315,10 +299,7 @@ async fn replace_contract(
 #[utoipa::path(delete, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
+        DeleteProblems,
     ),
     security(("bearer" = [])))]
 async fn delete_contract(
@@ -337,12 +318,7 @@ async fn delete_contract(
     request_body = ChangeInput,
     responses(
         (status = 201, description = "Recorded", body = ChangeOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The change does not fit the history", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn record_change(
@@ -371,12 +347,7 @@ async fn record_change(
     request_body = Vec<LineItemInput>,
     responses(
         (status = 200, description = "The contract with its new line items", body = ContractOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is not in the caller's book", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such contract", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A line item breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn replace_line_items(

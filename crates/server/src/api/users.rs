@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 
 use super::{IdPath, checked, path_id};
 use crate::json::Json;
@@ -101,12 +101,7 @@ fn require_admin(actor: &Actor) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserInput,
     responses(
         (status = 201, description = "Created", body = UserOutput),
-        (status = 400, description = "Malformed JSON or an unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn create_user(
@@ -123,13 +118,7 @@ async fn create_user(
 #[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserInput,
     responses(
         (status = 200, description = "The updated user", body = UserOutput),
-        (status = 400, description = "Malformed JSON, an unknown field or a malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule", body = Problem, content_type = "application/problem+json"),
+        WriteProblems,
     ),
     security(("bearer" = [])))]
 async fn replace_user(
@@ -149,11 +138,7 @@ async fn replace_user(
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The user still has accounts or reports", body = Problem, content_type = "application/problem+json"),
+        DeleteProblems,
     ),
     security(("bearer" = [])))]
 async fn delete_user(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<StatusCode, ApiError> {
@@ -166,7 +151,7 @@ async fn delete_user(State(state): State<AppState>, Caller(actor): Caller, id: I
 #[utoipa::path(get, path = "/api/v1/users", tag = "users",
     responses(
         (status = 200, description = "Every user", body = Vec<UserOutput>),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn list_users(State(state): State<AppState>, Caller(_): Caller) -> Result<axum::Json<Vec<UserOutput>>, ApiError> {
@@ -179,9 +164,7 @@ async fn list_users(State(state): State<AppState>, Caller(_): Caller) -> Result<
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The user", body = UserOutput),
-        (status = 400, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        ReadProblems,
     ),
     security(("bearer" = [])))]
 async fn get_user(
