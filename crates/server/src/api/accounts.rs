@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, account_not_found, bad, checked, path_id, vocab, whole_number};
+use super::{IdPath, account_not_found, bad, checked, checked_opt, path_id, vocab, whole_number};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -67,23 +67,15 @@ impl AccountInput {
     /// Parses every field, collecting all problems, then checks the rules between fields.
     fn into_fields(self, own_id: Option<AccountId>) -> Result<lodestar_domain::Valid<AccountFields>, Invalid> {
         let mut errors = Vec::new();
-        macro_rules! opt {
-            ($field:literal, $value:expr) => {
-                match $value {
-                    None => None,
-                    Some(v) => checked(&mut errors, $field, v.parse()),
-                }
-            };
-        }
         let external_id = checked(&mut errors, "external_id", self.external_id.parse());
         let name = checked(&mut errors, "name", self.name.parse());
-        let domain = opt!("domain", self.domain);
-        let industry = opt!("industry", self.industry);
-        let region = opt!("region", self.region);
-        let lifecycle_stage = opt!("lifecycle_stage", self.lifecycle_stage);
-        let tier = opt!("tier", self.tier);
-        let growth_potential = opt!("growth_potential", self.growth_potential);
-        let engagement_preference = opt!("engagement_preference", self.engagement_preference);
+        let domain = checked_opt(&mut errors, "domain", self.domain);
+        let industry = checked_opt(&mut errors, "industry", self.industry);
+        let region = checked_opt(&mut errors, "region", self.region);
+        let lifecycle_stage = checked_opt(&mut errors, "lifecycle_stage", self.lifecycle_stage);
+        let tier = checked_opt(&mut errors, "tier", self.tier);
+        let growth_potential = checked_opt(&mut errors, "growth_potential", self.growth_potential);
+        let engagement_preference = checked_opt(&mut errors, "engagement_preference", self.engagement_preference);
         let custom_fields = match self.custom_fields {
             None => Some(CustomFields::default()),
             Some(map) => checked(&mut errors, "custom_fields", CustomFields::new(map)),

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, account_not_found, checked, path_id, require_account_write};
+use super::{IdPath, account_not_found, checked, checked_opt, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -45,22 +45,14 @@ pub struct ContactInput {
 impl ContactInput {
     fn into_fields(self, account_id: AccountId) -> Result<Valid<ContactFields>, Invalid> {
         let mut errors = Vec::new();
-        macro_rules! opt {
-            ($field:literal, $value:expr) => {
-                match $value {
-                    None => None,
-                    Some(v) => checked(&mut errors, $field, v.parse()),
-                }
-            };
-        }
         let external_id = checked(&mut errors, "external_id", self.external_id.parse());
-        let first_name = opt!("first_name", self.first_name);
-        let last_name = opt!("last_name", self.last_name);
-        let email = opt!("email", self.email);
-        let title = opt!("title", self.title);
-        let role = opt!("role", self.role);
-        let influence = opt!("influence", self.influence);
-        let status = opt!("status", self.status);
+        let first_name = checked_opt(&mut errors, "first_name", self.first_name);
+        let last_name = checked_opt(&mut errors, "last_name", self.last_name);
+        let email = checked_opt(&mut errors, "email", self.email);
+        let title = checked_opt(&mut errors, "title", self.title);
+        let role = checked_opt(&mut errors, "role", self.role);
+        let influence = checked_opt(&mut errors, "influence", self.influence);
+        let status = checked_opt(&mut errors, "status", self.status);
         let Some(external_id) = external_id.filter(|_| errors.is_empty()) else {
             return Err(Invalid { errors });
         };

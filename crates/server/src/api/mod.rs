@@ -61,6 +61,15 @@ pub(crate) fn checked<T>(errors: &mut Vec<FieldError>, field: &'static str, pars
     parsed.map_err(|reason| errors.push(FieldError { field, reason })).ok()
 }
 
+/// Like [`checked`], for an optional text field parsed with the domain's `FromStr`.
+pub(crate) fn checked_opt<T: std::str::FromStr<Err = String>>(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    value: Option<String>,
+) -> Option<T> {
+    value.and_then(|v| checked(errors, field, v.parse()))
+}
+
 /// Parses an optional vocabulary value from the query string.
 pub(crate) fn vocab<T: std::str::FromStr<Err = String>>(
     field: &str,
