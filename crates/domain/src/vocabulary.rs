@@ -33,6 +33,11 @@ macro_rules! vocabulary {
         impl FromStr for $name {
             type Err = String;
             fn from_str(input: &str) -> Result<Self, String> {
+                // Fast path for the canonical spelling (what storage and exports hold): no
+                // allocation, which matters when a list decodes thousands of values.
+                if let Some(v) = Self::ALL.iter().find(|v| v.as_str() == input) {
+                    return Ok(*v);
+                }
                 let key = normalise(input);
                 $(
                     if key == $text $(|| key == $alias)* || key == normalise($label) {
