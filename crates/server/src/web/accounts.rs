@@ -25,7 +25,7 @@ pub(crate) struct Choice {
     pub selected: bool,
 }
 
-fn choices<T: Copy + PartialEq>(
+pub(crate) fn choices<T: Copy + PartialEq>(
     all: &[T],
     current: Option<T>,
     value: fn(T) -> &'static str,
@@ -562,20 +562,34 @@ fn current_values(f: &AccountFields) -> BTreeMap<&'static str, String> {
     ])
 }
 
+/// The account to edit, or the 403 page when `actor` may not change it.
+async fn writable_account(
+    state: &AppState,
+    actor: &lodestar_domain::access::Actor,
+    id: AccountId,
+) -> Result<Result<lodestar_domain::account::Account, Response>, ApiError> {
+    let account = state
+        .store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
+    if actor.can_write_account(account.fields.owner_id) {
+        Ok(Ok(account))
+    } else {
+        Ok(Err(forbidden("you may not edit this account")))
+    }
+}
+
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let id = AccountId(id);
-    let account = state
-        .store
-        .account(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
-    if !actor.can_write_account(account.fields.owner_id) {
-        return Ok(forbidden("you may not edit this account"));
-    }
+    let account = match writable_account(&state, &actor, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
     let values = current_values(&account.fields);
     Ok(edit_page(
         &state,
@@ -597,14 +611,10 @@ pub(crate) async fn edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, ApiError> {
     let id = AccountId(id);
-    let account = state
-        .store
-        .account(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
-    if !actor.can_write_account(account.fields.owner_id) {
-        return Ok(forbidden("you may not edit this account"));
-    }
+    let account = match writable_account(&state, &actor, id).await? {
+        Ok(account) => account,
+        Err(refused) => return Ok(refused),
+    };
     let mut errors: BTreeMap<String, String> = BTreeMap::new();
     fn note(errors: &mut BTreeMap<String, String>, field: &str, e: String) {
         errors.entry(field.to_owned()).or_insert(e);

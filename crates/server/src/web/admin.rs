@@ -11,7 +11,7 @@ use lodestar_domain::user::{User, UserFields};
 use lodestar_domain::vocabulary::Role;
 use serde::Deserialize;
 
-use super::accounts::Choice;
+use super::accounts::{Choice, choices};
 use super::{Html, SignedIn, forbidden, render};
 use crate::error::ApiError;
 use crate::{AppState, auth, password};
@@ -60,14 +60,7 @@ async fn users_page(state: &AppState, me: User, form: NewUserForm, error: Option
             can_sign_in: with_password.contains(&u.id),
         })
         .collect();
-    let roles = Role::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: r.label().into(),
-            selected: form.role == r.as_str(),
-        })
-        .collect();
+    let roles = choices(Role::ALL, form.role.parse().ok(), Role::as_str, Role::label);
     render(&UsersPage {
         me,
         users: rows,
@@ -185,14 +178,7 @@ async fn tokens_page(
             active: t.revoked_at.is_none(),
         })
         .collect();
-    let roles = Role::ALL
-        .iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: r.label().into(),
-            selected: *r == Role::Viewer,
-        })
-        .collect();
+    let roles = choices(Role::ALL, Some(Role::Viewer), Role::as_str, Role::label);
     render(&TokensPage {
         me,
         tokens,
