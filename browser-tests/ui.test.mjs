@@ -111,6 +111,9 @@ test("a CS leader signs in, filters, opens an account, edits it and signs out", 
   const facts = await page.textContent("dl.facts");
   assert.match(facts, /Aerospace/, "the edit is persisted");
   assert.match(facts, /2025-04-01/);
+  const story = await page.textContent("ol.timeline");
+  assert.match(story, /Industry: .+ → Aerospace/, "the edit is told on the timeline");
+  assert.match(story, /First value: .+ → 2025-04-01/);
 
   await page.click("#sign-out");
   await page.waitForURL(/\/sign-in/);

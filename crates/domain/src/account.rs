@@ -65,6 +65,110 @@ pub struct Account {
     pub fields: AccountFields,
 }
 
+/// A value on either side of a [`FieldChange`]. References stay ids so the reader can show
+/// the person's or account's current name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangedValue {
+    Empty,
+    Text(String),
+    User(UserId),
+    Account(AccountId),
+}
+
+/// One field an edit changed: a line of the account's timeline (F-06).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field as people call it ("Lifecycle stage", "Owner (CSM)").
+    pub label: String,
+    pub before: ChangedValue,
+    pub after: ChangedValue,
+}
+
+impl AccountFields {
+    /// The fields that differ between `before` and `self`, in form order; custom fields
+    /// one key at a time.
+    pub fn changes_since(&self, before: &AccountFields) -> Vec<FieldChange> {
+        fn text<T: ToString>(v: Option<T>) -> ChangedValue {
+            v.map_or(ChangedValue::Empty, |v| ChangedValue::Text(v.to_string()))
+        }
+        let user = |u: Option<UserId>| u.map_or(ChangedValue::Empty, ChangedValue::User);
+        let account = |a: Option<AccountId>| a.map_or(ChangedValue::Empty, ChangedValue::Account);
+        let pairs = [
+            (
+                "External id",
+                text(Some(&before.external_id)),
+                text(Some(&self.external_id)),
+            ),
+            ("Name", text(Some(&before.name)), text(Some(&self.name))),
+            ("Domain", text(before.domain.as_ref()), text(self.domain.as_ref())),
+            ("Industry", text(before.industry.as_ref()), text(self.industry.as_ref())),
+            ("Employees", text(before.employees), text(self.employees)),
+            ("Region", text(before.region.as_ref()), text(self.region.as_ref())),
+            (
+                "Lifecycle stage",
+                text(Some(before.lifecycle_stage.label())),
+                text(Some(self.lifecycle_stage.label())),
+            ),
+            (
+                "Tier",
+                text(before.tier.map(|t| t.label())),
+                text(self.tier.map(|t| t.label())),
+            ),
+            ("Owner (CSM)", user(before.owner_id), user(self.owner_id)),
+            ("Account executive", user(before.ae_id), user(self.ae_id)),
+            ("Executive sponsor", user(before.sponsor_id), user(self.sponsor_id)),
+            (
+                "Growth potential",
+                text(before.growth_potential.map(|g| g.label())),
+                text(self.growth_potential.map(|g| g.label())),
+            ),
+            (
+                "Engagement",
+                text(before.engagement_preference.map(|g| g.label())),
+                text(self.engagement_preference.map(|g| g.label())),
+            ),
+            ("Launch (go-live)", text(before.launch_date), text(self.launch_date)),
+            (
+                "First value",
+                text(before.first_value_date),
+                text(self.first_value_date),
+            ),
+            ("Parent account", account(before.parent_id), account(self.parent_id)),
+        ];
+        let mut changes: Vec<FieldChange> = pairs
+            .into_iter()
+            .filter(|(_, b, a)| b != a)
+            .map(|(label, before, after)| FieldChange {
+                label: label.to_owned(),
+                before,
+                after,
+            })
+            .collect();
+        let custom = |fields: &CustomFields, key: &str| {
+            fields.get(key).map_or(ChangedValue::Empty, |v| {
+                ChangedValue::Text(v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            })
+        };
+        let keys: std::collections::BTreeSet<&String> = before
+            .custom_fields
+            .iter()
+            .chain(self.custom_fields.iter())
+            .map(|(k, _)| k)
+            .collect();
+        for key in keys {
+            let (b, a) = (custom(&before.custom_fields, key), custom(&self.custom_fields, key));
+            if b != a {
+                changes.push(FieldChange {
+                    label: key.clone(),
+                    before: b,
+                    after: a,
+                });
+            }
+        }
+        changes
+    }
+}
+
 /// Whether making `parent` the parent of `child` would close a loop in a hierarchy (accounts
 /// under parent accounts, people under managers), given a way to look up each node's parent.
 pub fn creates_cycle<T: Copy + PartialEq>(child: T, parent: T, mut parent_of: impl FnMut(T) -> Option<T>) -> bool {
@@ -151,5 +255,48 @@ pub(crate) mod tests {
         assert!(creates_cycle(AccountId(1), AccountId(3), lookup), "1 under 3 loops");
         assert!(!creates_cycle(AccountId(4), AccountId(3), lookup));
         assert!(!creates_cycle(AccountId(3), AccountId(1), lookup));
+    }
+
+    #[test]
+    fn changes_list_each_edited_field_once() {
+        let before = AccountFields {
+            owner_id: Some(UserId(1)),
+            custom_fields: CustomFields::parse_json(r#"{"plan": "gold", "seats": 10}"#).unwrap(),
+            ..account()
+        };
+        let after = AccountFields {
+            lifecycle_stage: LifecycleStage::Adopt,
+            owner_id: Some(UserId(2)),
+            custom_fields: CustomFields::parse_json(r#"{"plan": "gold", "region_code": "eu"}"#).unwrap(),
+            ..before.clone()
+        };
+        let changes = after.changes_since(&before);
+        let text = |s: &str| ChangedValue::Text(s.to_owned());
+        assert_eq!(
+            changes,
+            vec![
+                FieldChange {
+                    label: "Lifecycle stage".into(),
+                    before: text("Land (onboarding)"),
+                    after: text("Adopt")
+                },
+                FieldChange {
+                    label: "Owner (CSM)".into(),
+                    before: ChangedValue::User(UserId(1)),
+                    after: ChangedValue::User(UserId(2))
+                },
+                FieldChange {
+                    label: "region_code".into(),
+                    before: ChangedValue::Empty,
+                    after: text("eu")
+                },
+                FieldChange {
+                    label: "seats".into(),
+                    before: text("10"),
+                    after: ChangedValue::Empty
+                },
+            ]
+        );
+        assert!(after.changes_since(&after).is_empty());
     }
 }

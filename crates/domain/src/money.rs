@@ -47,6 +47,22 @@ impl Cents {
     }
 }
 
+impl Cents {
+    /// Rounded to whole dollars with thousands separators (`$1,234,568`): how people read ARR.
+    pub fn whole_dollars(self) -> String {
+        let dollars = (self.0 + 50).div_euclid(100);
+        let digits = dollars.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        format!("{}${out}", if dollars < 0 { "-" } else { "" })
+    }
+}
+
 impl fmt::Display for Cents {
     /// Plain decimal with two places (`12000.50`), the form exports use and imports accept.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -59,6 +75,14 @@ impl fmt::Display for Cents {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_dollars_are_grouped_and_rounded() {
+        assert_eq!(Cents(1_234_567_89).whole_dollars(), "$1,234,568");
+        assert_eq!(Cents(0).whole_dollars(), "$0");
+        assert_eq!(Cents(999_00).whole_dollars(), "$999");
+        assert_eq!(Cents(-1_500_00).whole_dollars(), "-$1,500");
+    }
 
     #[test]
     fn parses_what_spreadsheets_write() {

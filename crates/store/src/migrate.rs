@@ -26,6 +26,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sessions",
         sql: include_str!("../migrations/0003_sessions.sql"),
     },
+    Migration {
+        version: 4,
+        name: "account_timeline",
+        sql: include_str!("../migrations/0004_account_timeline.sql"),
+    },
 ];
 
 impl Migration {

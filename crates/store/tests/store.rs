@@ -9,7 +9,7 @@ use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::{ChangeKind, ContactStatus, LifecycleStage, Role};
 use lodestar_domain::{AccountId, Cents, UserId};
 use lodestar_store::testing::TestDb;
-use lodestar_store::{AccountUpsert, ContractUpsert, Store, StoreError, store_test};
+use lodestar_store::{AccountUpsert, ContractUpsert, Store, StoreError, TimelineKind, assemble_timeline, store_test};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -120,6 +120,7 @@ async fn migrations_are_idempotent(store: Store) {
             "sign_in_failures",
             "users",
             "accounts",
+            "account_timeline",
             "api_tokens",
             "contacts",
             "contracts",
@@ -472,7 +473,7 @@ async fn backup_restores_identical_data(store: Store) {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.ndjson");
     let summary = store.backup(&first).await.unwrap();
-    assert_eq!(summary.tables, 9);
+    assert_eq!(summary.tables, 10);
 
     let target = TestDb::sqlite().await;
     let restored = target.store.restore(&first).await.unwrap();
@@ -798,7 +799,10 @@ async fn accounts_are_created_updated_and_deleted_one_by_one(store: Store) {
         external_id: ExternalId::parse("acme-2").unwrap(),
         ..account("x")
     };
-    let updated = store.update_account(id, renamed.validate(None).unwrap()).await.unwrap();
+    let updated = store
+        .update_account(id, renamed.validate(None).unwrap(), None)
+        .await
+        .unwrap();
     assert_eq!(updated.account.id, id);
     assert_eq!(updated.account.fields.external_id.as_str(), "acme-2");
     let taken = AccountFields {
@@ -806,7 +810,7 @@ async fn accounts_are_created_updated_and_deleted_one_by_one(store: Store) {
         ..account("x")
     };
     assert!(matches!(
-        store.update_account(id, taken.validate(None).unwrap()).await,
+        store.update_account(id, taken.validate(None).unwrap(), None).await,
         Err(StoreError::Conflict(_))
     ));
     let child = AccountFields {
@@ -814,7 +818,7 @@ async fn accounts_are_created_updated_and_deleted_one_by_one(store: Store) {
         ..account("globex")
     };
     store
-        .update_account(other.account.id, child.validate(None).unwrap())
+        .update_account(other.account.id, child.validate(None).unwrap(), None)
         .await
         .unwrap();
     store
@@ -980,4 +984,65 @@ async fn sessions_live_until_they_end_and_failures_are_counted(store: Store) {
     assert_eq!(store.sign_in_failures_since("y@v.io", since).await.unwrap(), 0);
     store.clear_sign_in_failures("x@v.io").await.unwrap();
     assert_eq!(store.sign_in_failures_since("x@v.io", since).await.unwrap(), 0);
+}
+
+store_test!(edits_are_told_on_the_account_timeline);
+async fn edits_are_told_on_the_account_timeline(store: Store) {
+    let ann = store
+        .create_user(user("ann@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    let leader = store
+        .create_user(user("lee@v.io", Role::Leader).validate(None).unwrap())
+        .await
+        .unwrap();
+    let id = one_account(&store, "acme").await;
+    store
+        .upsert_contracts(vec![contract("k1", id, 5_000_00, "2025-03-01")])
+        .await
+        .unwrap();
+    let edited = AccountFields {
+        lifecycle_stage: LifecycleStage::Expand,
+        owner_id: Some(ann.id),
+        ..store.account(id).await.unwrap().unwrap().fields
+    };
+    store
+        .update_account(id, edited.clone().validate(Some(id)).unwrap(), Some(leader.id))
+        .await
+        .unwrap();
+    // Saving without a change adds nothing.
+    store
+        .update_account(id, edited.validate(Some(id)).unwrap(), Some(leader.id))
+        .await
+        .unwrap();
+
+    let entries = store.timeline_entries(id).await.unwrap();
+    let texts: Vec<(&str, Option<&str>)> = entries.iter().map(|e| (e.text.as_str(), e.actor.as_deref())).collect();
+    assert_eq!(
+        texts,
+        [
+            ("Lifecycle stage: Adopt → Expand", Some("lee")),
+            ("Owner (CSM): — → ann", Some("lee")),
+        ]
+    );
+    assert!(entries.iter().all(|e| e.kind == TimelineKind::Edit && e.at.is_some()));
+
+    let account = store.account(id).await.unwrap().unwrap();
+    let contracts = store.contracts_of(id).await.unwrap();
+    let story = assemble_timeline(&account, &contracts, entries);
+    let kinds: Vec<TimelineKind> = story.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            TimelineKind::Edit,
+            TimelineKind::Edit,
+            TimelineKind::Launch,
+            TimelineKind::ContractChange
+        ],
+        "newest first: {story:?}"
+    );
+
+    // The story goes with its account.
+    store.delete_account(id).await.unwrap();
+    assert!(store.timeline_entries(id).await.unwrap().is_empty());
 }

@@ -334,7 +334,9 @@ async fn replace_account(
             "only a leader can hand an account to another owner",
         ));
     }
-    Ok(axum::Json(state.store.update_account(id, fields).await?.into()))
+    Ok(axum::Json(
+        state.store.update_account(id, fields, actor.user).await?.into(),
+    ))
 }
 
 /// Delete an account with its contacts and contracts.

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{EngagementPreference, Level, LifecycleStage, Role, Tier};
-use lodestar_domain::{AccountId, Cents, UserId};
+use lodestar_domain::{AccountId, UserId};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort};
 use serde::Deserialize;
 
@@ -38,20 +38,6 @@ pub(crate) fn choices<T: Copy + PartialEq>(
             selected: current == Some(*v),
         })
         .collect()
-}
-
-/// Money as people read it: `$12,500`.
-pub(crate) fn money(c: Cents) -> String {
-    let dollars = (c.0 + 50) / 100;
-    let digits = dollars.abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{}${out}", if dollars < 0 { "-" } else { "" })
 }
 
 fn names(users: &[User]) -> HashMap<UserId, String> {
@@ -176,7 +162,7 @@ pub(crate) async fn list(
                     .owner_id
                     .and_then(|o| owner_names.get(&o).cloned())
                     .unwrap_or_else(|| "—".into()),
-                arr: money(a.arr),
+                arr: a.arr.whole_dollars(),
                 renewal: a.renewal_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
             }
         })
@@ -265,6 +251,8 @@ struct ContractRow {
 
 struct Event {
     date: String,
+    /// Who made the change, when a person did.
+    actor: Option<String>,
     text: String,
 }
 
@@ -373,33 +361,8 @@ pub(crate) async fn show(
         })
         .collect();
     let contracts = state.store.contracts_of(id).await?;
-    let mut timeline = Vec::new();
-    for c in &contracts {
-        let label = c
-            .fields
-            .name
-            .as_ref()
-            .map_or_else(|| c.fields.external_id.to_string(), |n| n.to_string());
-        for ch in c.changes.changes() {
-            timeline.push((
-                ch.effective_date,
-                format!(
-                    "{} — {}: ARR {} → {}",
-                    label,
-                    ch.kind.label(),
-                    money(ch.arr_before),
-                    money(ch.arr_after)
-                ),
-            ));
-        }
-    }
-    if let Some(d) = f.launch_date {
-        timeline.push((d, "Went live".to_owned()));
-    }
-    if let Some(d) = f.first_value_date {
-        timeline.push((d, "Reached first value".to_owned()));
-    }
-    timeline.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let entries = state.store.timeline_entries(id).await?;
+    let timeline = lodestar_store::assemble_timeline(&summary.account, &contracts, entries);
     let today = chrono::Utc::now().date_naive();
     let points: Vec<(String, f64)> = month_ends(today, 35)
         .into_iter()
@@ -418,7 +381,7 @@ pub(crate) async fn show(
         can_edit: actor.can_write_account(f.owner_id),
         facts,
         custom,
-        arr: money(summary.arr),
+        arr: summary.arr.whole_dollars(),
         renewal: summary
             .renewal_date
             .map(|d| d.to_string())
@@ -433,14 +396,15 @@ pub(crate) async fn show(
                     .as_ref()
                     .map_or_else(|| c.fields.external_id.to_string(), |n| n.to_string()),
                 term: format!("{} → {}", c.fields.start_date, c.fields.end_date),
-                arr: money(c.arr),
+                arr: c.arr.whole_dollars(),
             })
             .collect(),
         timeline: timeline
             .into_iter()
-            .map(|(d, text)| Event {
-                date: d.to_string(),
-                text,
+            .map(|e| Event {
+                date: e.on.to_string(),
+                actor: e.actor,
+                text: e.text,
             })
             .collect(),
         chart,
@@ -685,7 +649,7 @@ pub(crate) async fn edit(
     }
     if errors.is_empty() {
         let result = match fields.clone().validate(Some(id)) {
-            Ok(valid) => state.store.update_account(id, valid).await.map(|_| ()),
+            Ok(valid) => state.store.update_account(id, valid, Some(me.id)).await.map(|_| ()),
             Err(invalid) => Err(invalid.into()),
         };
         match result {
@@ -714,13 +678,6 @@ pub(crate) async fn edit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_is_grouped_and_rounded_to_dollars() {
-        assert_eq!(money(Cents(1_234_567_89)), "$1,234,568");
-        assert_eq!(money(Cents(0)), "$0");
-        assert_eq!(money(Cents(999_00)), "$999");
-    }
 
     #[test]
     fn month_ends_run_oldest_first_and_stop_today() {

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use axum::extract::State;
 use lodestar_domain::user::User;
 
-use super::accounts::money;
 use super::{Html, SignedIn, render};
 use crate::AppState;
 use crate::error::ApiError;
@@ -50,7 +49,7 @@ pub(crate) async fn show(State(state): State<AppState>, SignedIn { user: me, .. 
                 email: u.fields.email.to_string(),
                 role: u.fields.role.label().to_owned(),
                 accounts: n,
-                arr: money(Cents(arr)),
+                arr: Cents(arr).whole_dollars(),
                 capacity: u.fields.capacity.map(|c| c.to_string()).unwrap_or_else(|| "—".into()),
                 over: u.fields.capacity.is_some_and(|c| n > i64::from(c)),
             }

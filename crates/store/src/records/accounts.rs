@@ -176,12 +176,29 @@ impl Store {
     }
 
     /// Replaces every field of an existing account (its external id too, if not taken).
-    pub async fn update_account(&self, id: AccountId, fields: Valid<AccountFields>) -> Result<AccountSummary> {
+    /// Replaces an account's fields and records what changed on its timeline, as done by
+    /// `actor` (no one for a system change).
+    pub async fn update_account(
+        &self,
+        id: AccountId,
+        fields: Valid<AccountFields>,
+        actor: Option<UserId>,
+    ) -> Result<AccountSummary> {
         if fields.parent_id == Some(id) {
             return Err(Invalid::field("parent_id", "an account cannot be its own parent").into());
         }
         let mut tx = self.begin_write().await?;
+        let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
+        let before: Option<AccountRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(id.0)
+            .fetch_optional(&mut *c)
+            .await?);
+        let before = before.map(Account::try_from).transpose()?.ok_or(StoreError::NotFound {
+            what: "account",
+            key: id.to_string(),
+        })?;
         claim_external_id(&mut tx, "accounts", "account", id.0, fields.external_id.as_str()).await?;
+        let changes = fields.changes_since(&before.fields);
         write_accounts(
             &mut tx,
             vec![AccountUpsert {
@@ -190,6 +207,7 @@ impl Store {
             }],
         )
         .await?;
+        super::timeline::record_edit(&mut tx, id, actor, &changes).await?;
         tx.commit().await?;
         self.account_summary(id).await?.ok_or(StoreError::NotFound {
             what: "account",

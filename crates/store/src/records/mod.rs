@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod dataset;
 pub mod sessions;
+pub mod timeline;
 pub mod tokens;
 pub mod users;
 
