@@ -95,7 +95,7 @@ pub fn assemble_timeline(
     if let Some(d) = f.first_value_date {
         entries.push(dated(d, TimelineKind::FirstValue, "Reached first value".into()));
     }
-    entries.sort_by(|a, b| (b.on, b.at).cmp(&(a.on, a.at)));
+    entries.sort_by_key(|e| std::cmp::Reverse((e.on, e.at)));
     entries
 }
 
