@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod text;
+pub mod usage;
 pub mod user;
 pub mod vocabulary;
 

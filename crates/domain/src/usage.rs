@@ -1,0 +1,340 @@
+//! Product-usage messages in the Segment tracking spec (F-10): what each call must carry, the
+//! limits Segment documents, and how a message's time and people are read. The same rules
+//! serve the HTTP API and the bulk import, so a file and a live client are judged alike.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+/// Segment's limit for one call.
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// Segment's limit for one `/v1/batch` request.
+pub const MAX_BATCH_BYTES: usize = 500 * 1024;
+/// Longest id (user, anonymous, group, message) and event name kept.
+const MAX_ID_CHARS: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    Identify,
+    Track,
+    Group,
+    Page,
+    Screen,
+    Alias,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 6] = [
+        MessageKind::Identify,
+        MessageKind::Track,
+        MessageKind::Group,
+        MessageKind::Page,
+        MessageKind::Screen,
+        MessageKind::Alias,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Identify => "identify",
+            MessageKind::Track => "track",
+            MessageKind::Group => "group",
+            MessageKind::Page => "page",
+            MessageKind::Screen => "screen",
+            MessageKind::Alias => "alias",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<MessageKind> {
+        MessageKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Whether the message is someone using the product (and so counts in usage), rather
+    /// than a statement about who someone is.
+    pub fn is_activity(self) -> bool {
+        matches!(self, MessageKind::Track | MessageKind::Page | MessageKind::Screen)
+    }
+}
+
+/// A message that passed the rules, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub message_id: String,
+    /// The Segment `userId`, or the `anonymousId` of someone not yet identified.
+    pub user_key: String,
+    /// What was used: the event of a `track`, the name of a `page` or `screen` (or just
+    /// "page"/"screen" when unnamed). `None` for the other kinds.
+    pub feature: Option<String>,
+    /// The account, by external id: a `group` call's `groupId`, or `context.groupId`.
+    pub group_id: Option<String>,
+    /// An `alias` call's earlier id for the same person.
+    pub previous_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    /// `identify` and `group` traits (`context.traits` when the call has none of its own).
+    pub traits: Map<String, Value>,
+    /// The message exactly as it arrived: nothing a client sent is lost.
+    pub payload: String,
+}
+
+/// The wire form, borrowing from the input where it can. Unknown members are kept in the
+/// payload and otherwise ignored, as Segment does.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    message_id: Option<Cow<'a, str>>,
+    user_id: Option<Value>,
+    anonymous_id: Option<Value>,
+    #[serde(borrow)]
+    event: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    group_id: Option<Value>,
+    previous_id: Option<Value>,
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    original_timestamp: Option<Cow<'a, str>>,
+    traits: Option<Map<String, Value>>,
+    context: Option<WireContext>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireContext {
+    group_id: Option<Value>,
+    traits: Option<Map<String, Value>>,
+}
+
+/// Why a message was refused, naming the member at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.reason)
+    }
+}
+
+fn refuse(field: &'static str, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        field,
+        reason: reason.into(),
+    }
+}
+
+/// An id as Segment accepts it: a string, or a number that some clients send for user ids.
+fn id_text(field: &'static str, value: Option<Value>) -> Result<Option<String>, Refusal> {
+    let text = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        Some(other) => return Err(refuse(field, format!("must be a string, not {other}"))),
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    bounded(field, text).map(Some)
+}
+
+fn bounded(field: &'static str, text: &str) -> Result<String, Refusal> {
+    if text.chars().count() > MAX_ID_CHARS {
+        return Err(refuse(field, format!("is longer than {MAX_ID_CHARS} characters")));
+    }
+    Ok(text.to_owned())
+}
+
+fn instant(field: &'static str, text: &str) -> Result<DateTime<Utc>, Refusal> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            refuse(
+                field,
+                format!("{text:?} is not an ISO-8601 date and time with a zone, like 2026-11-25T14:03:00Z"),
+            )
+        })
+}
+
+impl Message {
+    /// Reads one message. `kind` is set by single-call endpoints (`/v1/track`) and wins over
+    /// a `type` member; `received_at` is used when the message carries no time;
+    /// `fallback_id` names a message that came without a `messageId`.
+    pub fn parse(
+        json: &str,
+        kind: Option<MessageKind>,
+        received_at: DateTime<Utc>,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Message, Refusal> {
+        if json.len() > MAX_MESSAGE_BYTES {
+            return Err(refuse(
+                "message",
+                format!(
+                    "is {} bytes; a call may be at most {MAX_MESSAGE_BYTES} bytes (32 KB)",
+                    json.len()
+                ),
+            ));
+        }
+        let wire: Wire = serde_json::from_str(json).map_err(|e| refuse("message", e.to_string()))?;
+        let kind = match (kind, wire.kind.as_deref()) {
+            (Some(k), _) => k,
+            (None, Some(t)) => MessageKind::parse(t).ok_or_else(|| {
+                refuse(
+                    "type",
+                    format!("{t:?} is not a Segment call; use identify, track, group, page, screen or alias"),
+                )
+            })?,
+            (None, None) => return Err(refuse("type", "is required in a batch")),
+        };
+        let user_id = id_text("userId", wire.user_id)?;
+        let anonymous_id = id_text("anonymousId", wire.anonymous_id)?;
+        let user_key = user_id
+            .or(anonymous_id)
+            .ok_or_else(|| refuse("userId", "a userId or an anonymousId is required"))?;
+        let message_id = match wire.message_id.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => bounded("messageId", m)?,
+            None => fallback_id(),
+        };
+        let (context_group, context_traits) = wire.context.map_or((None, None), |c| (c.group_id, c.traits));
+        let group_id = match kind {
+            MessageKind::Group => Some(
+                id_text("groupId", wire.group_id)?
+                    .ok_or_else(|| refuse("groupId", "is required in a group call"))?,
+            ),
+            _ => id_text("context.groupId", context_group)?,
+        };
+        let feature = match kind {
+            MessageKind::Track => Some(bounded(
+                "event",
+                wire.event
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .ok_or_else(|| refuse("event", "is required in a track call"))?,
+            )?),
+            MessageKind::Page | MessageKind::Screen => Some(match wire.name.as_deref().map(str::trim) {
+                Some(n) if !n.is_empty() => bounded("name", n)?,
+                _ => kind.as_str().to_owned(),
+            }),
+            _ => None,
+        };
+        let previous_id = match kind {
+            MessageKind::Alias => Some(
+                id_text("previousId", wire.previous_id)?
+                    .ok_or_else(|| refuse("previousId", "is required in an alias call"))?,
+            ),
+            _ => None,
+        };
+        let occurred_at = match (wire.timestamp, wire.original_timestamp) {
+            (Some(t), _) => instant("timestamp", &t)?,
+            (None, Some(t)) => instant("originalTimestamp", &t)?,
+            (None, None) => received_at,
+        };
+        Ok(Message {
+            kind,
+            message_id,
+            user_key,
+            feature,
+            group_id,
+            previous_id,
+            occurred_at,
+            traits: wire.traits.or(context_traits).unwrap_or_default(),
+            payload: json.to_owned(),
+        })
+    }
+
+    /// The email among the traits, lower-cased, for matching a contact.
+    pub fn email(&self) -> Option<String> {
+        self.traits
+            .get("email")
+            .and_then(Value::as_str)
+            .map(|e| e.trim().to_lowercase())
+            .filter(|e| e.contains('@'))
+    }
+}
+
+/// The body of `/v1/batch`: its messages, each still as raw JSON so that its size and payload
+/// are exactly what the client sent.
+#[derive(Deserialize)]
+pub struct Batch<'a> {
+    #[serde(borrow)]
+    pub batch: Vec<&'a RawValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-25T12:00:00Z".parse().unwrap()
+    }
+
+    fn parse(json: &str) -> Result<Message, Refusal> {
+        Message::parse(json, None, now(), || "generated".into())
+    }
+
+    #[test]
+    fn a_track_call_names_its_feature_account_and_time() {
+        let m = parse(
+            r#"{"type":"track","messageId":"m1","userId":42,"event":" Report Exported ",
+                "context":{"groupId":"acme"},"timestamp":"2026-11-20T09:30:00.123+01:00","properties":{"rows":3}}"#,
+        )
+        .unwrap();
+        assert_eq!(m.kind, MessageKind::Track);
+        assert_eq!(m.user_key, "42", "numeric user ids are read as text");
+        assert_eq!(m.feature.as_deref(), Some("Report Exported"));
+        assert_eq!(m.group_id.as_deref(), Some("acme"));
+        assert_eq!(m.occurred_at.to_rfc3339(), "2026-11-20T08:30:00.123+00:00");
+        assert!(m.payload.contains(r#""rows":3"#), "the payload is kept as sent");
+    }
+
+    #[test]
+    fn missing_pieces_are_named() {
+        let field = |json: &str| parse(json).unwrap_err().field;
+        assert_eq!(field(r#"{"type":"track","userId":"u"}"#), "event");
+        assert_eq!(field(r#"{"type":"track","event":"x"}"#), "userId");
+        assert_eq!(field(r#"{"type":"group","userId":"u"}"#), "groupId");
+        assert_eq!(field(r#"{"type":"alias","userId":"u"}"#), "previousId");
+        assert_eq!(field(r#"{"type":"wave","userId":"u"}"#), "type");
+        assert_eq!(field(r#"{"userId":"u"}"#), "type");
+        assert_eq!(field(r#"{"type":"track","userId":"u","event":"x","timestamp":"yesterday"}"#), "timestamp");
+        assert_eq!(field(r#"{"type":"track","userId":{"a":1},"event":"x"}"#), "userId");
+        assert_eq!(field("[1, 2"), "message");
+    }
+
+    #[test]
+    fn the_endpoint_sets_the_kind_and_defaults_fill_the_rest() {
+        let m = Message::parse(r#"{"anonymousId":"anon-1"}"#, Some(MessageKind::Page), now(), || "gen-1".into())
+            .unwrap();
+        assert_eq!(m.kind, MessageKind::Page);
+        assert_eq!(m.user_key, "anon-1");
+        assert_eq!(m.feature.as_deref(), Some("page"));
+        assert_eq!(m.message_id, "gen-1");
+        assert_eq!(m.occurred_at, now(), "no timestamp: the time it arrived");
+    }
+
+    #[test]
+    fn identify_traits_carry_the_email() {
+        let m = parse(r#"{"type":"identify","userId":"u1","traits":{"email":" Ann@Acme.COM ","plan":"pro"}}"#).unwrap();
+        assert_eq!(m.email().as_deref(), Some("ann@acme.com"));
+        let from_context =
+            parse(r#"{"type":"track","userId":"u1","event":"x","context":{"traits":{"email":"b@acme.com"}}}"#).unwrap();
+        assert_eq!(from_context.email().as_deref(), Some("b@acme.com"));
+    }
+
+    #[test]
+    fn calls_over_32_kb_are_refused() {
+        let big = format!(r#"{{"type":"track","userId":"u","event":"x","properties":{{"p":"{}"}}}}"#, "a".repeat(33_000));
+        let refusal = parse(&big).unwrap_err();
+        assert_eq!(refusal.field, "message");
+        assert!(refusal.reason.contains("at most 32768 bytes"), "{refusal}");
+    }
+}
