@@ -206,8 +206,7 @@ impl Message {
         let (context_group, context_traits) = wire.context.map_or((None, None), |c| (c.group_id, c.traits));
         let group_id = match kind {
             MessageKind::Group => Some(
-                id_text("groupId", wire.group_id)?
-                    .ok_or_else(|| refuse("groupId", "is required in a group call"))?,
+                id_text("groupId", wire.group_id)?.ok_or_else(|| refuse("groupId", "is required in a group call"))?,
             ),
             _ => id_text("context.groupId", context_group)?,
         };
@@ -305,15 +304,20 @@ mod tests {
         assert_eq!(field(r#"{"type":"alias","userId":"u"}"#), "previousId");
         assert_eq!(field(r#"{"type":"wave","userId":"u"}"#), "type");
         assert_eq!(field(r#"{"userId":"u"}"#), "type");
-        assert_eq!(field(r#"{"type":"track","userId":"u","event":"x","timestamp":"yesterday"}"#), "timestamp");
+        assert_eq!(
+            field(r#"{"type":"track","userId":"u","event":"x","timestamp":"yesterday"}"#),
+            "timestamp"
+        );
         assert_eq!(field(r#"{"type":"track","userId":{"a":1},"event":"x"}"#), "userId");
         assert_eq!(field("[1, 2"), "message");
     }
 
     #[test]
     fn the_endpoint_sets_the_kind_and_defaults_fill_the_rest() {
-        let m = Message::parse(r#"{"anonymousId":"anon-1"}"#, Some(MessageKind::Page), now(), || "gen-1".into())
-            .unwrap();
+        let m = Message::parse(r#"{"anonymousId":"anon-1"}"#, Some(MessageKind::Page), now(), || {
+            "gen-1".into()
+        })
+        .unwrap();
         assert_eq!(m.kind, MessageKind::Page);
         assert_eq!(m.user_key, "anon-1");
         assert_eq!(m.feature.as_deref(), Some("page"));
@@ -332,7 +336,10 @@ mod tests {
 
     #[test]
     fn calls_over_32_kb_are_refused() {
-        let big = format!(r#"{{"type":"track","userId":"u","event":"x","properties":{{"p":"{}"}}}}"#, "a".repeat(33_000));
+        let big = format!(
+            r#"{{"type":"track","userId":"u","event":"x","properties":{{"p":"{}"}}}}"#,
+            "a".repeat(33_000)
+        );
         let refusal = parse(&big).unwrap_err();
         assert_eq!(refusal.field, "message");
         assert!(refusal.reason.contains("at most 32768 bytes"), "{refusal}");

@@ -32,7 +32,9 @@ pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
+pub use records::usage::{FeatureDay, IngestSummary, UsageDay};
 pub use records::users::UserUpsert;
+pub use records::write_keys::WriteKey;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

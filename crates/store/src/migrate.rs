@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "account_timeline",
         sql: include_str!("../migrations/0004_account_timeline.sql"),
     },
+    Migration {
+        version: 5,
+        name: "usage",
+        sql: include_str!("../migrations/0005_usage.sql"),
+    },
 ];
 
 impl Migration {

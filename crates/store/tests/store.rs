@@ -5,11 +5,14 @@ use lodestar_domain::account::AccountFields;
 use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency, LineItem};
 use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name};
+use lodestar_domain::usage::Message;
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::{ChangeKind, ContactStatus, LifecycleStage, Role};
 use lodestar_domain::{AccountId, Cents, UserId};
 use lodestar_store::testing::TestDb;
-use lodestar_store::{AccountUpsert, ContractUpsert, Store, StoreError, TimelineKind, assemble_timeline, store_test};
+use lodestar_store::{
+    AccountUpsert, ContractUpsert, IngestSummary, Store, StoreError, TimelineKind, assemble_timeline, store_test,
+};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -126,7 +129,13 @@ async fn migrations_are_idempotent(store: Store) {
             "contracts",
             "contract_changes",
             "contract_line_items",
-            "sessions"
+            "sessions",
+            "usage_account_days",
+            "usage_events",
+            "usage_feature_days",
+            "usage_people",
+            "usage_user_days",
+            "write_keys"
         ]
     );
 }
@@ -473,7 +482,7 @@ async fn backup_restores_identical_data(store: Store) {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.ndjson");
     let summary = store.backup(&first).await.unwrap();
-    assert_eq!(summary.tables, 10);
+    assert_eq!(summary.tables, store.tables().await.unwrap().len());
 
     let target = TestDb::sqlite().await;
     let restored = target.store.restore(&first).await.unwrap();
@@ -1045,4 +1054,129 @@ async fn edits_are_told_on_the_account_timeline(store: Store) {
     // The story goes with its account.
     store.delete_account(id).await.unwrap();
     assert!(store.timeline_entries(id).await.unwrap().is_empty());
+}
+
+fn message(json: &str) -> Message {
+    Message::parse(json, None, "2026-11-25T12:00:00Z".parse().unwrap(), || {
+        unreachable!("ids are given")
+    })
+    .unwrap()
+}
+
+fn track(id: &str, user: &str, event: &str, at: &str, group: Option<&str>) -> Message {
+    let context = group.map_or(String::new(), |g| format!(r#","context":{{"groupId":"{g}"}}"#));
+    message(&format!(
+        r#"{{"type":"track","messageId":"{id}","userId":"{user}","event":"{event}","timestamp":"{at}"{context}}}"#
+    ))
+}
+
+async fn days(store: &Store, account: AccountId) -> Vec<(String, i64, i64)> {
+    store
+        .usage_days(account, d("2026-01-01"), d("2026-12-31"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.day.to_string(), u.events, u.active_users))
+        .collect()
+}
+
+store_test!(usage_is_stored_once_placed_on_accounts_and_rolled_up);
+async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let ada = ContactFields {
+        email: Some(Email::parse("ada@acme.io").unwrap()),
+        ..contact("ada", acme)
+    };
+    store.upsert_contacts(vec![ada.validate().unwrap()]).await.unwrap();
+    let batch = vec![
+        message(
+            r#"{"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-11-01T08:00:00Z"}"#,
+        ),
+        track("t1", "u1", "Report Exported", "2026-11-02T09:00:00Z", None),
+        track("t2", "u1", "Report Exported", "2026-11-02T23:59:59Z", None),
+        track("t2", "u1", "Report Exported", "2026-11-02T23:59:59Z", None),
+        track("t3", "u2", "Signed In", "2026-11-02T10:00:00Z", Some("globex")),
+        message(
+            r#"{"type":"identify","messageId":"i1","userId":"u3","traits":{"email":"ADA@acme.io"},"timestamp":"2026-11-03T08:00:00Z"}"#,
+        ),
+        track("t4", "u3", "Signed In", "2026-11-03T08:05:00+02:00", None),
+    ];
+    let summary = store.ingest(batch.clone()).await.unwrap();
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 6,
+            duplicates: 1,
+            unmatched: 1
+        },
+        "t2 repeats; t3 names an account not yet known"
+    );
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 1), ("2026-11-03".into(), 1, 1)],
+        "u1 by the group call, u3 by the contact's email; 08:05+02:00 is 06:05 UTC"
+    );
+
+    // The waiting event attaches when its account arrives.
+    let globex = one_account(&store, "globex").await;
+    assert_eq!(days(&store, globex).await, [("2026-11-02".into(), 1, 1)]);
+
+    // A late event lands on its own day; a second user makes two active.
+    store
+        .ingest(vec![track("t5", "u3", "Report Exported", "2026-11-02T12:00:00Z", None)])
+        .await
+        .unwrap();
+    let expected = [("2026-11-02".to_owned(), 3, 2), ("2026-11-03".to_owned(), 1, 1)];
+    assert_eq!(days(&store, acme).await, expected);
+    let features: Vec<(String, String, i64)> = store
+        .feature_days(acme, d("2026-11-01"), d("2026-11-30"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.feature, f.day.to_string(), f.events))
+        .collect();
+    assert_eq!(
+        features,
+        [
+            ("Report Exported".into(), "2026-11-02".into(), 3),
+            ("Signed In".into(), "2026-11-03".into(), 1)
+        ]
+    );
+
+    // Sending everything again stores nothing; rebuilding gives the same rollups.
+    let again = store.ingest(batch).await.unwrap();
+    assert_eq!(again.stored, 0);
+    assert_eq!(again.duplicates, 7);
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, expected);
+    assert_eq!(days(&store, globex).await, [("2026-11-02".into(), 1, 1)]);
+}
+
+store_test!(an_alias_merges_an_anonymous_visitor_into_the_user);
+async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .ingest(vec![
+            message(r#"{"type":"page","messageId":"p1","anonymousId":"anon-7","name":"Pricing","timestamp":"2026-11-02T09:00:00Z"}"#),
+            message(r#"{"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-11-02T09:10:00Z"}"#),
+            track("t1", "u1", "Signed In", "2026-11-02T09:11:00Z", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 1, 1)],
+        "the visitor is not placed yet"
+    );
+    store
+        .ingest(vec![message(
+            r#"{"type":"alias","messageId":"a1","userId":"u1","previousId":"anon-7","timestamp":"2026-11-02T09:12:00Z"}"#,
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 1)],
+        "the visit counts for u1 once the two ids are one person"
+    );
 }

@@ -309,6 +309,7 @@ async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<Ups
         }
     }
     check_hierarchy(tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
+    super::usage::place_waiting_usage(tx, &keys).await?;
     Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
 }
 

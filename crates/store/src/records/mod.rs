@@ -9,13 +9,15 @@ pub mod dataset;
 pub mod sessions;
 pub mod timeline;
 pub mod tokens;
+pub mod usage;
 pub mod users;
+pub mod write_keys;
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use crate::bulk::{Value, upsert_rows_returning_ids};
-use crate::{Backend, Result, StoreError, Tx, now, on_tx};
+use crate::{Backend, Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
 /// What a batch write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -254,6 +256,24 @@ pub(crate) async fn reset_id_sequences(tx: &mut Tx, tables: &[&str]) -> Result<(
             );
             sqlx::query(&sql).execute(&mut **t).await?;
         }
+    }
+    Ok(())
+}
+
+/// Marks credential `id` of `table` (API tokens, write keys) revoked now.
+pub(crate) async fn revoke(store: &Store, table: &str, what: &'static str, id: i64) -> Result<()> {
+    let sql = format!("UPDATE {table} SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL");
+    let done = on_pool!(store, |p| sqlx::query(&sql)
+        .bind(now())
+        .bind(id)
+        .execute(p)
+        .await?
+        .rows_affected());
+    if done == 0 {
+        return Err(StoreError::NotFound {
+            what,
+            key: id.to_string(),
+        });
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use lodestar_domain::UserId;
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::Role;
 
-use super::parse;
-use crate::{Result, Store, StoreError, now, on_pool};
+use super::{parse, revoke};
+use crate::{Result, Store, now, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
@@ -101,20 +101,6 @@ impl Store {
 
     /// Revokes a token at once; requests carrying it are refused from then on.
     pub async fn revoke_token(&self, id: i64) -> Result<()> {
-        let done = on_pool!(self, |p| {
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(now())
-                .bind(id)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        if done == 0 {
-            return Err(StoreError::NotFound {
-                what: "active token",
-                key: id.to_string(),
-            });
-        }
-        Ok(())
+        revoke(self, "api_tokens", "active token", id).await
     }
 }
