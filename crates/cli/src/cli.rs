@@ -64,6 +64,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage write keys: what event sources (Segment, RudderStack clients) send as the HTTP
+    /// Basic user name to `/v1/…`.
+    Writekey {
+        #[command(subcommand)]
+        command: WriteKeyCommand,
+    },
     /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
     /// their contacts and contracts). Any invalid row stops the import before anything is
     /// written, unless --skip-invalid is given.
@@ -113,6 +119,20 @@ pub enum TokenCommand {
     /// List tokens (never their secrets).
     List,
     /// Revoke a token by id; it stops working at once.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WriteKeyCommand {
+    /// Create a write key and print it once: only its hash is stored.
+    Create {
+        /// Which source sends with it (shown in `writekey list`).
+        #[arg(long)]
+        name: String,
+    },
+    /// List write keys (never the keys themselves).
+    List,
+    /// Revoke a write key by id; events sent with it are refused from then on.
     Revoke { id: i64 },
 }
 
@@ -191,6 +211,28 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         } => {
             store.revoke_token(id).await?;
             println!("token {id} revoked");
+        }
+        Command::Writekey {
+            command: WriteKeyCommand::Create { name },
+        } => {
+            let name = Name::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let (key, secret) = lodestar_server::auth::issue_write_key(store, &name).await?;
+            eprintln!("write key {} ({}) created; it is shown only now:", key.id, key.name);
+            println!("{secret}");
+        }
+        Command::Writekey {
+            command: WriteKeyCommand::List,
+        } => {
+            for k in store.write_keys().await? {
+                let state = if k.revoked_at.is_some() { "revoked" } else { "active" };
+                println!("{}\t{}…\t{}\t{state}", k.id, k.prefix, k.name);
+            }
+        }
+        Command::Writekey {
+            command: WriteKeyCommand::Revoke { id },
+        } => {
+            store.revoke_write_key(id).await?;
+            println!("write key {id} revoked");
         }
         Command::Migrate => {
             println!("database schema is at version {}", store.schema_version().await?);

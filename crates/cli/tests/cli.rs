@@ -82,7 +82,9 @@ fn help_lists_every_subcommand() {
         .output()
         .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
-    for sub in ["migrate", "demo", "user", "import", "export", "backup", "restore"] {
+    for sub in [
+        "migrate", "demo", "user", "token", "writekey", "import", "export", "backup", "restore",
+    ] {
         assert!(help.contains(sub), "--help lacks {sub}:\n{help}");
     }
 }

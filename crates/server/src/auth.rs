@@ -10,7 +10,7 @@ use lodestar_domain::UserId;
 use lodestar_domain::access::Actor;
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::Role;
-use lodestar_store::{ApiToken, Store};
+use lodestar_store::{ApiToken, Store, WriteKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -27,23 +27,38 @@ pub fn token_hash(secret: &str) -> String {
         .collect()
 }
 
-/// Creates an API token with 256 random bits, acting as `user` (with their role) or as an
-/// integration with `role`. Returns the stored record and the secret, which exists only in
-/// this return value: show it once.
+/// A new secret with 256 random bits after `kind_prefix`, and the part of it shown in lists.
+fn new_secret(kind_prefix: &str) -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!("{kind_prefix}{}", URL_SAFE_NO_PAD.encode(bytes));
+    let shown: String = secret.chars().take(kind_prefix.len() + 6).collect();
+    (secret, shown)
+}
+
+/// Creates an API token acting as `user` (with their role) or as an integration with
+/// `role`. Returns the stored record and the secret, which exists only in this return
+/// value: show it once.
 pub async fn issue_token(
     store: &Store,
     name: &Name,
     role: Role,
     user: Option<UserId>,
 ) -> lodestar_store::Result<(ApiToken, String)> {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let secret = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
-    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let (secret, shown) = new_secret(TOKEN_PREFIX);
     let token = store
-        .create_token(name, role, user, &prefix, &token_hash(&secret))
+        .create_token(name, role, user, &shown, &token_hash(&secret))
         .await?;
     Ok((token, secret))
+}
+
+/// Creates a write key for an event source; like a token, it is returned only here.
+pub async fn issue_write_key(store: &Store, name: &Name) -> lodestar_store::Result<(WriteKey, String)> {
+    let (secret, shown) = new_secret("wk_");
+    let key = store
+        .create_write_key(name.as_str(), &shown, &token_hash(&secret))
+        .await?;
+    Ok((key, secret))
 }
 
 /// The caller of an API request. Extracting it refuses unauthenticated requests with 401.

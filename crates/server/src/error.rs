@@ -22,6 +22,10 @@ pub enum ApiError {
     NotFound(String),
     Conflict(String),
     UnsupportedMediaType,
+    /// An event source sent no live write key.
+    NoWriteKey,
+    /// The server is saturated; the client should retry after this many seconds.
+    Busy(u32),
     Internal(String),
 }
 
@@ -154,11 +158,12 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated | ApiError::NoWriteKey => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -183,6 +188,14 @@ impl ApiError {
             ),
             ApiError::Unauthenticated => (
                 "sign in, or send an API token as `Authorization: Bearer …`".to_owned(),
+                vec![],
+            ),
+            ApiError::NoWriteKey => (
+                "send a live write key (`lodestar writekey create`) as the HTTP Basic user name".to_owned(),
+                vec![],
+            ),
+            ApiError::Busy(seconds) => (
+                format!("the server is saturated; nothing from this request was stored: retry in {seconds} s"),
                 vec![],
             ),
             ApiError::Forbidden(why) => (why.to_owned(), vec![]),
@@ -226,7 +239,15 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(why) = &self {
             eprintln!("error: {why}");
         }
-        let unauthenticated = matches!(self, ApiError::Unauthenticated);
+        let challenge = match self {
+            ApiError::Unauthenticated => Some("Bearer"),
+            ApiError::NoWriteKey => Some("Basic realm=\"Lodestar event ingestion\""),
+            _ => None,
+        };
+        let retry_after = match self {
+            ApiError::Busy(seconds) => Some(seconds),
+            _ => None,
+        };
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).expect("a problem serialises");
         let mut response = (status, body).into_response();
@@ -235,8 +256,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if unauthenticated {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        if let Some(challenge) = challenge {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        }
+        if let Some(seconds) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod ingest;
 mod json;
 pub mod password;
 mod web;
@@ -22,10 +23,12 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
 
-/// What every handler shares: only the store (a pool of database connections).
+/// What every handler shares: the store (a pool of database connections) and the event
+/// writer, which holds messages only until they are committed.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub ingestor: ingest::Ingestor,
 }
 
 #[derive(OpenApi)]
@@ -62,16 +65,25 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::users::router())
 }
 
-/// The application: the web UI, the API and its OpenAPI document, the health check.
+/// The application: the web UI, the API and its OpenAPI document, event ingestion, the
+/// health check.
 pub fn app(store: Store) -> Router {
+    app_with(AppState {
+        ingestor: ingest::Ingestor::start(store.clone()),
+        store,
+    })
+}
+
+/// [`app`] with a given state (tests use it to set the ingestion bounds).
+pub fn app_with(state: AppState) -> Router {
     let (api, doc) = api_router().split_for_parts();
     let doc = serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises");
-    let state = AppState { store };
     api.route(
         "/api/v1/openapi.json",
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
     )
     .route("/healthz", get(healthz))
+    .merge(ingest::router())
     .merge(web::router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
     .layer(axum::middleware::from_fn(web::csrf_guard))

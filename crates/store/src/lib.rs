@@ -32,7 +32,7 @@ pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
-pub use records::usage::{FeatureDay, IngestSummary, UsageDay};
+pub use records::usage::{FeatureDay, IngestSummary, UsageCounts, UsageDay};
 pub use records::users::UserUpsert;
 pub use records::write_keys::WriteKey;
 

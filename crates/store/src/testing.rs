@@ -131,3 +131,25 @@ macro_rules! store_test {
         }
     };
 }
+
+/// The write lock of a SQLite database, held by a connection of its own until released: for
+/// tests of what Lodestar does while another process writes.
+pub struct SqliteWriteLock(sqlx::SqliteConnection);
+
+impl SqliteWriteLock {
+    pub async fn hold(url: &str) -> SqliteWriteLock {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.expect("open SQLite");
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut conn)
+            .await
+            .expect("take the write lock");
+        SqliteWriteLock(conn)
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut self.0)
+            .await
+            .expect("release the write lock");
+    }
+}

@@ -570,7 +570,23 @@ pub struct FeatureDay {
     pub events: i64,
 }
 
+/// How many messages are stored, and how many of them wait for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageCounts {
+    pub events: i64,
+    pub unmatched: i64,
+}
+
 impl Store {
+    pub async fn usage_counts(&self) -> Result<UsageCounts> {
+        let (events, unmatched): (i64, i64) = crate::on_pool!(self, |p| sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) - COUNT(account_id) FROM usage_events"
+        )
+        .fetch_one(p)
+        .await?);
+        Ok(UsageCounts { events, unmatched })
+    }
+
     /// The account's activity per day from `from` to `to` (inclusive), days without activity left out.
     pub async fn usage_days(&self, account: AccountId, from: NaiveDate, to: NaiveDate) -> Result<Vec<UsageDay>> {
         Ok(crate::on_pool!(self, |p| sqlx::query_as(

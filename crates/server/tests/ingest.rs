@@ -1,0 +1,317 @@
+//! Segment-compatible ingestion through the real router: write keys, every call, the limits,
+//! all-or-nothing batches, duplicates, and saturation answered with 503 + Retry-After.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::BodyExt;
+use lodestar_domain::text::Name;
+use lodestar_server::AppState;
+use lodestar_server::ingest::Ingestor;
+use lodestar_store::testing::{SqliteWriteLock, TestDb};
+use lodestar_store::{Store, UsageCounts};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Source {
+    app: Router,
+    store: Store,
+    key: String,
+    _db: TestDb,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+impl Source {
+    async fn new() -> Source {
+        let db = TestDb::sqlite().await;
+        Source::with_app(db, lodestar_server::app).await
+    }
+
+    async fn with_app(db: TestDb, app: impl FnOnce(Store) -> Router) -> Source {
+        let (_, key) = lodestar_server::auth::issue_write_key(&db.store, &Name::parse("web app").unwrap())
+            .await
+            .unwrap();
+        Source {
+            app: app(db.store.clone()),
+            store: db.store.clone(),
+            key,
+            _db: db,
+        }
+    }
+
+    async fn post(&self, path: &str, key: Option<&str>, body: impl Into<String>) -> Reply {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(k) = key {
+            req = req.header(
+                header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(format!("{k}:"))),
+            );
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body.into())).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    async fn send(&self, path: &str, body: Value) -> Reply {
+        self.post(path, Some(&self.key.clone()), body.to_string()).await
+    }
+
+    async fn counts(&self) -> UsageCounts {
+        self.store.usage_counts().await.unwrap()
+    }
+}
+
+fn track(id: &str, user: &str, event: &str) -> Value {
+    json!({"type": "track", "messageId": id, "userId": user, "event": event, "timestamp": "2026-11-20T10:00:00Z"})
+}
+
+#[tokio::test]
+async fn every_call_is_stored_and_linked_to_its_account() {
+    let s = Source::new().await;
+    let acme = s
+        .store
+        .create_account(
+            lodestar_domain::account::AccountFields {
+                external_id: "acme".parse().unwrap(),
+                name: "Acme".parse().unwrap(),
+                domain: None,
+                industry: None,
+                employees: None,
+                region: None,
+                lifecycle_stage: lodestar_domain::vocabulary::LifecycleStage::Adopt,
+                tier: None,
+                owner_id: None,
+                ae_id: None,
+                sponsor_id: None,
+                growth_potential: None,
+                engagement_preference: None,
+                launch_date: None,
+                first_value_date: None,
+                parent_id: None,
+                custom_fields: Default::default(),
+            }
+            .validate(None)
+            .unwrap(),
+        )
+        .await
+        .unwrap()
+        .account
+        .id;
+    let calls = [
+        (
+            "/v1/identify",
+            json!({"messageId": "i1", "userId": "u1", "traits": {"email": "ann@acme.io"}}),
+        ),
+        (
+            "/v1/group",
+            json!({"messageId": "g1", "userId": "u1", "groupId": "acme"}),
+        ),
+        (
+            "/v1/track",
+            json!({"messageId": "t1", "userId": "u1", "event": "Report Exported", "timestamp": "2026-11-20T10:00:00Z"}),
+        ),
+        (
+            "/v1/page",
+            json!({"messageId": "p1", "userId": "u1", "name": "Dashboard", "timestamp": "2026-11-20T11:00:00Z"}),
+        ),
+        (
+            "/v1/screen",
+            json!({"messageId": "s1", "userId": "u1", "name": "Home", "timestamp": "2026-11-21T11:00:00Z"}),
+        ),
+        (
+            "/v1/alias",
+            json!({"messageId": "a1", "userId": "u1", "previousId": "anon-1"}),
+        ),
+    ];
+    for (path, body) in calls {
+        let reply = s.send(path, body).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {:?}", reply.body);
+        assert_eq!(reply.body, json!({"success": true}));
+    }
+    let reply = s
+        .send(
+            "/v1/batch",
+            json!({"batch": [track("t2", "u1", "Report Exported"), track("t3", "u2", "Signed In")], "sentAt": "2026-11-20T10:00:01Z", "writeKey": "ignored"}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(
+        s.counts().await,
+        UsageCounts {
+            events: 8,
+            unmatched: 1
+        },
+        "u2 has no account yet"
+    );
+    let days = s
+        .store
+        .usage_days(acme, "2026-11-01".parse().unwrap(), "2026-11-30".parse().unwrap())
+        .await
+        .unwrap();
+    let days: Vec<(String, i64, i64)> = days
+        .into_iter()
+        .map(|d| (d.day.to_string(), d.events, d.active_users))
+        .collect();
+    assert_eq!(days, [("2026-11-20".into(), 3, 1), ("2026-11-21".into(), 1, 1)]);
+}
+
+#[tokio::test]
+async fn sources_without_a_live_write_key_are_refused() {
+    let s = Source::new().await;
+    let body = track("t1", "u1", "x").to_string();
+    for key in [None, Some("wk_not-a-key")] {
+        let reply = s.post("/v1/track", key, body.clone()).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert!(
+            reply.headers[header::WWW_AUTHENTICATE]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
+    }
+    let key = s.store.write_keys().await.unwrap()[0].id;
+    s.store.revoke_write_key(key).await.unwrap();
+    assert_eq!(
+        s.send("/v1/track", track("t1", "u1", "x")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(s.counts().await.events, 0);
+}
+
+#[tokio::test]
+async fn limits_and_bad_messages_answer_400_and_store_nothing_from_the_request() {
+    let s = Source::new().await;
+    let big = "x".repeat(33 * 1024);
+    let reply = s
+        .send(
+            "/v1/track",
+            json!({"messageId": "m", "userId": "u", "event": "x", "properties": {"p": big}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("32768"),
+        "{:?}",
+        reply.body
+    );
+
+    let many: Vec<Value> = (0..400)
+        .map(|i| json!({"type": "track", "messageId": format!("m{i}"), "userId": "u", "event": "x", "properties": {"p": "y".repeat(1400)}}))
+        .collect();
+    let reply = s.send("/v1/batch", json!({ "batch": many })).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("500 KB"),
+        "{:?}",
+        reply.body
+    );
+
+    let reply = s
+        .post(
+            "/v1/batch",
+            Some(&s.key.clone()),
+            r#"{"batch": [{"type":"track","messageId":"ok","userId":"u","event":"x"}, {"type":"#,
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "malformed JSON");
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/problem+json");
+
+    let reply = s
+        .send(
+            "/v1/batch",
+            json!({"batch": [track("ok", "u", "x"), {"type": "track", "messageId": "bad", "userId": "u"}]}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.body["errors"][0]["field"], "batch[1].event", "{:?}", reply.body);
+    assert_eq!(s.counts().await.events, 0, "nothing from a refused request is stored");
+}
+
+#[tokio::test]
+async fn a_repeated_message_id_is_stored_once() {
+    let s = Source::new().await;
+    for _ in 0..3 {
+        let reply = s
+            .send(
+                "/v1/batch",
+                json!({"batch": [track("same", "u", "x"), track("same", "u", "x")]}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    assert_eq!(s.counts().await.events, 1);
+}
+
+#[tokio::test]
+async fn a_saturated_server_answers_503_with_retry_after_and_loses_nothing_it_accepted() {
+    let db = TestDb::sqlite().await;
+    // A second connection holds the database's write lock, so the writer cannot commit.
+    let url = db.url.clone();
+    let s = Source::with_app(db, |store| {
+        lodestar_server::app_with(AppState {
+            ingestor: Ingestor::with_limits(store.clone(), 8, 1),
+            store,
+        })
+    })
+    .await;
+    let lock = SqliteWriteLock::hold(&url).await;
+
+    let first = tokio::spawn({
+        let app = s.app.clone();
+        let key = s.key.clone();
+        async move { post_with(app, &key, json!({"batch": [track("a", "u", "x")]})).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let second = tokio::spawn({
+        let app = s.app.clone();
+        let key = s.key.clone();
+        async move { post_with(app, &key, json!({"batch": [track("b", "u", "x")]})).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let third = s.send("/v1/batch", json!({"batch": [track("c", "u", "x")]})).await;
+    assert_eq!(third.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", third.body);
+    assert_eq!(third.headers[header::RETRY_AFTER], "1");
+
+    lock.release().await;
+    assert_eq!(first.await.unwrap(), StatusCode::OK);
+    assert_eq!(second.await.unwrap(), StatusCode::OK);
+    assert_eq!(
+        s.counts().await.events,
+        2,
+        "both accepted batches are stored, the refused one is not"
+    );
+}
+
+async fn post_with(app: Router, key: &str, body: Value) -> StatusCode {
+    let req = Request::builder()
+        .method("POST")
+        .uri("/v1/batch")
+        .header(
+            header::AUTHORIZATION,
+            format!("Basic {}", STANDARD.encode(format!("{key}:"))),
+        )
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    app.oneshot(req).await.unwrap().status()
+}
