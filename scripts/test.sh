@@ -43,3 +43,13 @@ token=$(grep -o 'lst_[A-Za-z0-9_-]*' "$work/serve.log" | head -n 1)
   --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,response_headers_conformance \
   --max-examples 50 --seed 1 --no-color
 echo "schemathesis: 1 passed, 0 failed"
+
+# Segment's own Python client against the same server (pip install segment-analytics-python).
+segment_python=${SEGMENT_PYTHON:-}
+if [ -z "$segment_python" ]; then
+  if [ "${CI:-}" = "true" ]; then echo "CI=true but SEGMENT_PYTHON is not set" >&2; exit 1; fi
+  echo "*** Segment client check SKIPPED: set SEGMENT_PYTHON to a python with segment-analytics-python ***" >&2
+  exit 0
+fi
+write_key=$(target/debug/lodestar --db "sqlite://$work/api.db" writekey create --name "segment client check" 2>/dev/null)
+"$segment_python" scripts/segment_client_check.py "http://127.0.0.1:$port" "$write_key" "$token"

@@ -546,49 +546,122 @@ async fn backup_from_sqlite_restores_into_postgres_with_identical_data() {
 
 /// A minimal HTTP/1.1 GET over a plain socket: status code and body.
 fn http_get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
-    use std::io::Read;
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
     let auth = token
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    http(addr, &format!("GET {path}"), &auth, "").expect("the server answers")
+}
+
+/// One HTTP/1.1 exchange: `request` is the method and path, `headers` whole header lines.
+fn http(addr: &str, request: &str, headers: &str, body: &str) -> std::io::Result<(u16, String)> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(addr)?;
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
-    )
-    .unwrap();
+        "{request} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
+    stream.read_to_string(&mut response)?;
+    let status = response
+        .get(9..12)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no HTTP answer"))?;
     let body = response
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
-    (status, body)
+    Ok((status, body))
 }
 
-#[test]
-fn serve_demo_answers_with_the_printed_token_and_stops_cleanly_on_sigterm() {
+type OutputLines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+/// Starts `lodestar serve` on a free port; returns the process, the address it printed, the
+/// lines printed before the address and the rest of its output.
+#[allow(clippy::zombie_processes)] // the caller waits for the child it is handed
+fn spawn_server(db: &str, extra: &[&str]) -> (std::process::Child, String, Vec<String>, OutputLines) {
     use std::io::BufRead;
-    let t = Scratch::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_lodestar"))
-        .args(["--db", &t.db("serve.db"), "serve", "--demo", "--listen", "127.0.0.1:0"])
+        .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
         .env_remove("LODESTAR_DB")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut token, mut addr) = (None, None);
-    while addr.is_none() {
+    let mut before = Vec::new();
+    loop {
         let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(rest) = line.split_once("(admin): ") {
-            token = Some(rest.1.to_owned());
-        }
         if let Some(rest) = line.strip_prefix("Lodestar is listening on http://") {
-            addr = Some(rest.split('/').next().unwrap().to_owned());
+            let addr = rest.split('/').next().unwrap().to_owned();
+            return (child, addr, before, lines);
         }
+        before.push(line);
     }
-    let (addr, token) = (addr.unwrap(), token.expect("--demo prints an admin token"));
+}
+
+/// Batches stream in from four senders while the server is killed with SIGKILL: every
+/// batch it answered 200 is in the database afterwards.
+#[tokio::test]
+async fn a_killed_server_loses_no_acknowledged_event() {
+    use base64::Engine;
+    let t = Scratch::new();
+    let db = t.db("ingest.db");
+    let key = ok(&db, &["writekey", "create", "--name", "crash test"])
+        .trim()
+        .to_owned();
+    let (mut child, addr, _, _lines) = spawn_server(&db, &[]);
+    let auth = format!(
+        "Authorization: Basic {}\r\nContent-Type: application/json\r\n",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    );
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let senders: Vec<_> = (0..4)
+        .map(|sender| {
+            let (addr, auth, acked) = (addr.clone(), auth.clone(), acked.clone());
+            std::thread::spawn(move || {
+                for batch in 0.. {
+                    let ids: Vec<String> = (0..100).map(|i| format!("s{sender}-b{batch}-m{i}")).collect();
+                    let messages: Vec<serde_json::Value> = ids
+                        .iter()
+                        .map(|id| serde_json::json!({"type": "track", "messageId": id, "userId": "u", "event": "Crash Test"}))
+                        .collect();
+                    let body = serde_json::json!({ "batch": messages }).to_string();
+                    match http(&addr, "POST /v1/batch", &auth, &body) {
+                        Ok((200, _)) => acked.lock().unwrap().extend(ids),
+                        Ok((status, body)) => panic!("unexpected {status}: {body}"),
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    child.wait().unwrap();
+    for s in senders {
+        s.join().unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 1000,
+        "the stream was under way: {} events acknowledged",
+        acked.len()
+    );
+    let store = lodestar_store::Store::open(&db).await.unwrap();
+    let stored = store.stored_message_ids(&acked).await.unwrap();
+    assert_eq!(stored.len(), acked.len(), "every acknowledged event survived the kill");
+}
+
+#[test]
+fn serve_demo_answers_with_the_printed_token_and_stops_cleanly_on_sigterm() {
+    let t = Scratch::new();
+    let (mut child, addr, before, lines) = spawn_server(&t.db("serve.db"), &["--demo"]);
+    let token = before
+        .iter()
+        .find_map(|l| l.split_once("(admin): ").map(|(_, t)| t.to_owned()))
+        .expect("--demo prints an admin token");
     assert_eq!(http_get(&addr, "/healthz", None), (200, "ok".to_owned()));
     assert_eq!(http_get(&addr, "/api/v1/accounts", None).0, 401);
     let (status, body) = http_get(&addr, "/api/v1/accounts?limit=3&sort=-arr", Some(&token));

@@ -35,7 +35,7 @@ pub struct AppState {
 #[openapi(
     info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts and the team."),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"))
 )]
 struct ApiDoc;
 
@@ -63,6 +63,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::contacts::router())
         .merge(api::contracts::router())
         .merge(api::users::router())
+        .merge(api::usage::router())
 }
 
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the

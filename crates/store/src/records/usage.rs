@@ -578,6 +578,14 @@ pub struct UsageCounts {
 }
 
 impl Store {
+    /// Which of these message ids are stored.
+    pub async fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+        let mut tx = self.begin_snapshot().await?;
+        let found: Vec<(String,)> =
+            select_in(&mut tx, "SELECT message_id FROM usage_events WHERE message_id", ids).await?;
+        Ok(found.into_iter().map(|(m,)| m).collect())
+    }
+
     pub async fn usage_counts(&self) -> Result<UsageCounts> {
         let (events, unmatched): (i64, i64) = crate::on_pool!(self, |p| sqlx::query_as(
             "SELECT COUNT(*), COUNT(*) - COUNT(account_id) FROM usage_events"
