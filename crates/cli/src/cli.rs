@@ -13,6 +13,7 @@ use lodestar_domain::vocabulary::Role;
 use lodestar_store::Store;
 
 use crate::demo::{DemoConfig, generate};
+use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
 use crate::transfer::import::{ImportOptions, import};
 use crate::transfer::kinds::Kind;
@@ -71,10 +72,12 @@ pub enum Command {
         command: WriteKeyCommand,
     },
     /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
-    /// their contacts and contracts). Any invalid row stops the import before anything is
-    /// written, unless --skip-invalid is given.
+    /// their contacts and contracts): any invalid row stops the import before anything is
+    /// written, unless --skip-invalid is given. Or import usage events from Segment-format
+    /// NDJSON or CSV (timestamp,user_id,account_id,event,…): refused lines are reported by
+    /// number and the rest imported; events already stored are skipped.
     Import {
-        kind: Kind,
+        kind: ImportKind,
         file: PathBuf,
         /// Column mapping: a preset (hubspot, salesforce) or a JSON mapping file.
         #[arg(long)]
@@ -94,6 +97,11 @@ pub enum Command {
         /// Write to this file instead of stdout.
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// Product usage: rebuild the rollups from the stored events.
+    Usage {
+        #[command(subcommand)]
+        command: UsageCommand,
     },
     /// Write a consistent backup of the whole database to FILE (safe while Lodestar runs).
     Backup { file: PathBuf },
@@ -120,6 +128,35 @@ pub enum TokenCommand {
     List,
     /// Revoke a token by id; it stops working at once.
     Revoke { id: i64 },
+}
+
+/// What `import` reads: one of the record kinds, or usage events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportKind {
+    Users,
+    Accounts,
+    Contacts,
+    Contracts,
+    Events,
+}
+
+impl ImportKind {
+    fn records(self) -> Option<Kind> {
+        match self {
+            ImportKind::Users => Some(Kind::Users),
+            ImportKind::Accounts => Some(Kind::Accounts),
+            ImportKind::Contacts => Some(Kind::Contacts),
+            ImportKind::Contracts => Some(Kind::Contracts),
+            ImportKind::Events => None,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// Recompute every usage rollup (per account, feature and person per day) from the
+    /// stored events. Rollups are kept up to date as events arrive; this is for repairs.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -322,12 +359,31 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Import {
+            kind: ImportKind::Events,
+            file,
+            mapping,
+            skip_invalid,
+            as_of,
+        } => {
+            if mapping.is_some() || skip_invalid || as_of.is_some() {
+                bail!(
+                    "--mapping, --skip-invalid and --as-of apply to records; an events import always imports the valid lines"
+                );
+            }
+            let report = import_events(store, &file, true).await?;
+            for line in report.error_lines() {
+                eprintln!("{line}");
+            }
+            println!("{report}");
+        }
+        Command::Import {
             kind,
             file,
             mapping,
             skip_invalid,
             as_of,
         } => {
+            let kind = kind.records().expect("events are imported above");
             let options = ImportOptions {
                 mapping,
                 skip_invalid,
@@ -345,6 +401,13 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 bail!("{report}");
             }
             println!("{report}");
+        }
+        Command::Usage {
+            command: UsageCommand::Rebuild,
+        } => {
+            let started = Instant::now();
+            store.rebuild_usage_rollups().await?;
+            println!("usage rollups rebuilt in {:.1} s", started.elapsed().as_secs_f64());
         }
         Command::Export { kind, format, output } => match output {
             None => {

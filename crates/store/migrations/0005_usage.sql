@@ -46,25 +46,26 @@ CREATE INDEX usage_events_account_id ON usage_events (account_id, occurred_at);
 CREATE INDEX usage_events_unmatched ON usage_events (user_key) WHERE account_id IS NULL;
 
 -- Rollups of activity (track, page, screen), kept up to date in the transaction that stores
--- the events and rebuildable from usage_events. Days are UTC days of occurred_at.
+-- the events and rebuildable from usage_events. Days are UTC days of occurred_at. The marker
+-- after each table stores it in primary-key order on SQLite (WITHOUT ROWID).
 CREATE TABLE usage_account_days (
     account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
     day DATE NOT NULL,
     events BIGINT NOT NULL,
     active_users BIGINT NOT NULL,
     PRIMARY KEY (account_id, day)
-);
+){{KEYED}};
 CREATE TABLE usage_feature_days (
     account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
     feature TEXT NOT NULL,
     day DATE NOT NULL,
     events BIGINT NOT NULL,
     PRIMARY KEY (account_id, feature, day)
-);
+){{KEYED}};
 CREATE TABLE usage_user_days (
     account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
     user_key TEXT NOT NULL,
     day DATE NOT NULL,
     events BIGINT NOT NULL,
-    PRIMARY KEY (account_id, user_key, day)
-);
+    PRIMARY KEY (account_id, day, user_key)
+){{KEYED}};

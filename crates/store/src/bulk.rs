@@ -93,6 +93,15 @@ fn statement(backend: Backend, table: &str, columns: &[&str], rows: usize, tail:
     sql
 }
 
+/// `n` placeholders for an `IN (…)` list that is a statement's only parameters: anonymous
+/// `?` on SQLite (see [`statement`]), `$1…$n` on PostgreSQL.
+pub(crate) fn in_list(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+    }
+}
+
 /// Binds each [`Value`] with its own type (inside an `on_tx!`/`on_pool!` body).
 macro_rules! bind_values {
     ($query:ident, $values:expr) => {
@@ -138,26 +147,32 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
-/// Like [`insert_rows`], for statements whose `tail` ends in `RETURNING id, external_id`:
-/// returns those pairs for every row written.
-pub(crate) async fn upsert_rows_returning_ids(
+/// Like [`insert_rows`], for statements whose `tail` ends in `RETURNING …`: returns the
+/// rows returned for every row written.
+pub(crate) async fn insert_rows_returning<T>(
     tx: &mut Tx,
     table: &str,
     columns: &[&str],
     rows: Vec<Vec<Value>>,
     tail: &str,
-) -> Result<Vec<(i64, String)>> {
-    let mut ids = Vec::new();
+) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    let mut returned = Vec::new();
     for chunk in chunks(columns.len(), rows) {
         let sql = statement(tx.backend(), table, columns, chunk.len(), tail);
-        let mut part: Vec<(i64, String)> = on_tx!(&mut *tx, |c| {
+        let mut part: Vec<T> = on_tx!(&mut *tx, |c| {
             let mut query = sqlx::query_as(&sql);
             bind_values!(query, chunk.into_iter().flatten());
             query.fetch_all(&mut *c).await?
         });
-        ids.append(&mut part);
+        returned.append(&mut part);
     }
-    Ok(ids)
+    Ok(returned)
 }
 
 #[cfg(test)]

@@ -5,12 +5,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::IsTerminal;
 use std::path::Path;
+
+use indicatif::ProgressStyle;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency};
@@ -118,7 +118,11 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
     let (columns, ignored_columns) =
         resolve_columns(kind, &mapping, &headers).map_err(|e| anyhow::anyhow!("{file}:1: {e}"))?;
 
-    let bar = progress_bar(size, options.progress);
+    let bar = super::progress_bar(
+        size,
+        options.progress,
+        "reading {bytes}/{total_bytes} [{bar:30}] {eta} left",
+    );
     let mut sheet = Sheet {
         kind,
         mapping,
@@ -184,19 +188,6 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
         written,
         ignored_columns,
     })
-}
-
-fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} [{bar:30}] {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 /// Exports protect cells that a spreadsheet would run as a formula by prefixing `'`; this

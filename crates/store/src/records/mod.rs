@@ -16,7 +16,7 @@ pub mod write_keys;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use crate::bulk::{Value, upsert_rows_returning_ids};
+use crate::bulk::{Value, in_list, insert_rows_returning};
 use crate::{Backend, Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
 /// What a batch write did.
@@ -69,7 +69,7 @@ pub(crate) async fn upsert_by_key(
         "ON CONFLICT ({key}) DO UPDATE SET {} RETURNING id, {key}",
         set.join(", ")
     );
-    upsert_rows_returning_ids(tx, table, &all, rows, &tail).await
+    insert_rows_returning(tx, table, &all, rows, &tail).await
 }
 
 /// Parses a stored value with the domain's parser; a failure means the row was not written
@@ -92,10 +92,9 @@ pub(crate) fn to_u32(column: &str, value: Option<i64>) -> Result<Option<u32>> {
 pub(crate) async fn existing_keys(tx: &mut Tx, table: &str, column: &str, keys: &[String]) -> Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in keys.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT {column} FROM {table} WHERE {column} IN ({})",
-            placeholders.join(", ")
+            in_list(tx.backend(), chunk.len())
         );
         let part: Vec<String> = on_tx!(&mut *tx, |c| {
             let mut q = sqlx::query_scalar(&sql);
@@ -204,8 +203,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
         return Ok(());
     };
     for chunk in ids.chunks(500) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{UPDATE} WHERE id IN ({})", placeholders.join(", "));
+        let sql = format!("{UPDATE} WHERE id IN ({})", in_list(tx.backend(), chunk.len()));
         on_tx!(&mut *tx, |c| {
             let mut q = sqlx::query(&sql);
             for id in chunk {

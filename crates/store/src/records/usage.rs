@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::AccountId;
 use lodestar_domain::usage::{Message, MessageKind};
 
-use crate::bulk::{Value, insert_rows};
+use crate::bulk::{Value, in_list, insert_rows};
 use crate::{Backend, Result, Store, Tx, now, on_tx};
 
 /// What storing a batch did.
@@ -73,10 +73,20 @@ where
         + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
 {
+    select_in_then(tx, sql_before_in, keys, "").await
+}
+
+/// [`select_in`] with `after_in` following the list (an `UPDATE … RETURNING`, say).
+async fn select_in_then<T>(tx: &mut Tx, sql_before_in: &str, keys: &[String], after_in: &str) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
     let mut out = Vec::new();
-    for chunk in keys.chunks(1000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("{sql_before_in} IN ({})", placeholders.join(", "));
+    for chunk in keys.chunks(5000) {
+        let sql = format!("{sql_before_in} IN ({}){after_in}", in_list(tx.backend(), chunk.len()));
         let mut part: Vec<T> = on_tx!(&mut *tx, |c| {
             let mut q = sqlx::query_as(&sql);
             for k in chunk {
@@ -348,23 +358,16 @@ pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<
     let mut touched = HashSet::new();
     match waiting {
         Waiting::People(keys) => {
-            for chunk in keys.chunks(1000) {
-                let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                let sql = format!(
-                    "UPDATE usage_events SET account_id = \
-                     (SELECT p.account_id FROM usage_people p WHERE p.user_key = usage_events.user_key) \
-                     WHERE account_id IS NULL AND group_id IS NULL AND user_key IN ({}) RETURNING account_id",
-                    placeholders.join(", ")
-                );
-                let placed: Vec<(Option<i64>,)> = on_tx!(&mut *tx, |c| {
-                    let mut q = sqlx::query_as(&sql);
-                    for k in chunk {
-                        q = q.bind(k);
-                    }
-                    q.fetch_all(&mut *c).await?
-                });
-                touched.extend(placed.into_iter().filter_map(|(a,)| a));
-            }
+            let placed: Vec<(Option<i64>,)> = select_in_then(
+                tx,
+                "UPDATE usage_events SET account_id = \
+                 (SELECT p.account_id FROM usage_people p WHERE p.user_key = usage_events.user_key) \
+                 WHERE account_id IS NULL AND group_id IS NULL AND user_key",
+                keys,
+                " RETURNING account_id",
+            )
+            .await?;
+            touched.extend(placed.into_iter().filter_map(|(a,)| a));
         }
         Waiting::Accounts(external_ids) => {
             // Cheap when nothing waits: both statements start from the few unplaced rows.
@@ -385,35 +388,25 @@ pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<
             if waiting == 0 && people_waiting == 0 {
                 return Ok(touched);
             }
-            for chunk in external_ids.chunks(1000) {
-                let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                let list = placeholders.join(", ");
-                let people_sql = format!(
-                    "UPDATE usage_people SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_people.group_id) \
-                     WHERE account_id IS NULL AND group_id IN ({list}) RETURNING user_key"
-                );
-                let people: Vec<(String,)> = on_tx!(&mut *tx, |c| {
-                    let mut q = sqlx::query_as(&people_sql);
-                    for k in chunk {
-                        q = q.bind(k);
-                    }
-                    q.fetch_all(&mut *c).await?
-                });
-                let events_sql = format!(
-                    "UPDATE usage_events SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_events.group_id) \
-                     WHERE account_id IS NULL AND group_id IN ({list}) RETURNING account_id"
-                );
-                let placed: Vec<(Option<i64>,)> = on_tx!(&mut *tx, |c| {
-                    let mut q = sqlx::query_as(&events_sql);
-                    for k in chunk {
-                        q = q.bind(k);
-                    }
-                    q.fetch_all(&mut *c).await?
-                });
-                touched.extend(placed.into_iter().filter_map(|(a,)| a));
-                let keys: Vec<String> = people.into_iter().map(|(k,)| k).collect();
-                touched.extend(Box::pin(attach_waiting(tx, Waiting::People(&keys))).await?);
-            }
+            let people: Vec<(String,)> = select_in_then(
+                tx,
+                "UPDATE usage_people SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_people.group_id) \
+                 WHERE account_id IS NULL AND group_id",
+                external_ids,
+                " RETURNING user_key",
+            )
+            .await?;
+            let placed: Vec<(Option<i64>,)> = select_in_then(
+                tx,
+                "UPDATE usage_events SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_events.group_id) \
+                 WHERE account_id IS NULL AND group_id",
+                external_ids,
+                " RETURNING account_id",
+            )
+            .await?;
+            touched.extend(placed.into_iter().filter_map(|(a,)| a));
+            let keys: Vec<String> = people.into_iter().map(|(k,)| k).collect();
+            touched.extend(Box::pin(attach_waiting(tx, Waiting::People(&keys))).await?);
         }
     }
     Ok(touched)
@@ -449,36 +442,18 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
         *by_feature.entry((*account, feature, day)).or_default() += 1;
         *by_account.entry((*account, day)).or_default() += 1;
     }
-    // A user-day row whose count equals what was just added is new: one more active user.
-    let mut new_actives: HashMap<(i64, NaiveDate), i64> = HashMap::new();
-    let user_rows: Vec<((i64, &str, NaiveDate), i64)> = by_user.into_iter().collect();
-    for chunk in user_rows.chunks(500) {
-        let mut sql = String::from("INSERT INTO usage_user_days (account_id, user_key, day, events) VALUES ");
-        for (i, _) in chunk.iter().enumerate() {
-            let n = i * 4;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4));
-        }
-        sql.push_str(
-            " ON CONFLICT (account_id, user_key, day) DO UPDATE SET events = usage_user_days.events + excluded.events \
-             RETURNING account_id, user_key, day, events",
-        );
-        let returned: Vec<(i64, String, NaiveDate, i64)> = on_tx!(&mut *tx, |c| {
-            let mut q = sqlx::query_as(&sql);
-            for ((account, user, day), count) in chunk {
-                q = q.bind(*account).bind(*user).bind(*day).bind(*count);
-            }
-            q.fetch_all(&mut *c).await?
-        });
-        let added: HashMap<(i64, &str, NaiveDate), i64> = chunk.iter().cloned().collect();
-        for (account, user, day, events) in returned {
-            if added.get(&(account, user.as_str(), day)) == Some(&events) {
-                *new_actives.entry((account, day)).or_default() += 1;
-            }
-        }
-    }
+    let user_rows = by_user
+        .into_iter()
+        .map(|((account, user, day), n)| vec![Value::from(account), user.into(), day.into(), n.into()])
+        .collect();
+    insert_rows(
+        tx,
+        "usage_user_days",
+        &["account_id", "user_key", "day", "events"],
+        user_rows,
+        "ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
+    )
+    .await?;
     let feature_rows = by_feature
         .into_iter()
         .map(|((account, feature, day), n)| vec![Value::from(account), feature.into(), day.into(), n.into()])
@@ -491,22 +466,45 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
         "ON CONFLICT (account_id, feature, day) DO UPDATE SET events = usage_feature_days.events + excluded.events",
     )
     .await?;
+    let pairs: Vec<(i64, NaiveDate)> = by_account.keys().copied().collect();
     let account_rows = by_account
         .into_iter()
-        .map(|((account, day), n)| {
-            let actives = new_actives.get(&(account, day)).copied().unwrap_or(0);
-            vec![Value::from(account), day.into(), n.into(), actives.into()]
-        })
+        .map(|((account, day), n)| vec![Value::from(account), day.into(), n.into(), 0.into()])
         .collect();
     insert_rows(
         tx,
         "usage_account_days",
         &["account_id", "day", "events", "active_users"],
         account_rows,
-        "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events, \
-         active_users = usage_account_days.active_users + excluded.active_users",
+        "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events",
     )
-    .await
+    .await?;
+    // Active users: counted again from the user-day rows of the days touched.
+    for chunk in pairs.chunks(5000) {
+        let list = match tx.backend() {
+            Backend::Sqlite => vec!["(?, ?)"; chunk.len()].join(", "),
+            Backend::Postgres => (0..chunk.len())
+                .map(|i| format!("(${}::BIGINT, ${}::DATE)", 2 * i + 1, 2 * i + 2))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        // Driven from the list (UPDATE … FROM), so each day is found by its key; a row-value
+        // IN list would scan the whole table.
+        let sql = format!(
+            "UPDATE usage_account_days SET active_users = touched.n FROM \
+             (SELECT v.column1 AS account_id, v.column2 AS day, (SELECT COUNT(*) FROM usage_user_days u \
+              WHERE u.account_id = v.column1 AND u.day = v.column2) AS n FROM (VALUES {list}) v) touched \
+             WHERE usage_account_days.account_id = touched.account_id AND usage_account_days.day = touched.day"
+        );
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (account, day) in chunk {
+                q = q.bind(*account).bind(*day);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(())
 }
 
 /// Recomputes the rollups of `accounts` (all when `None`) from the stored events.

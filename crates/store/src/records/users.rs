@@ -9,7 +9,7 @@ use lodestar_domain::vocabulary::Role;
 use lodestar_domain::{Invalid, UserId, Valid};
 
 use super::{UpsertSummary, existing_keys, parse, to_u32, upsert_by_key};
-use crate::bulk::Value;
+use crate::bulk::{Value, in_list};
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
 
 /// A user to create or update by email. The manager is named by email so a file can list a
@@ -242,8 +242,7 @@ impl Store {
     pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("{SELECT_USERS} WHERE id IN ({})", placeholders.join(", "));
+            let sql = format!("{SELECT_USERS} WHERE id IN ({})", in_list(self.backend(), chunk.len()));
             let rows: Vec<UserRow> = on_pool!(self, |p| {
                 let mut q = sqlx::query_as(&sql);
                 for id in chunk {
