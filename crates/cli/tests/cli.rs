@@ -679,3 +679,68 @@ fn serve_demo_answers_with_the_printed_token_and_stops_cleanly_on_sigterm() {
     let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
     assert!(rest.iter().any(|l| l == "stopped"), "{rest:?}");
 }
+
+#[test]
+fn events_import_from_ndjson_and_csv_reports_refused_lines_and_never_doubles() {
+    let t = Scratch::new();
+    let db = t.db("events.db");
+    ok(
+        &db,
+        &["demo", "--accounts", "20", "--seed", "5", "--today", "2026-11-25"],
+    );
+    let ndjson = t.file(
+        "events.ndjson",
+        concat!(
+            r#"{"type":"identify","messageId":"i1","userId":"u1","traits":{"email":"u1@example.com"}}"#,
+            "\n",
+            r#"{"type":"track","userId":"u1","event":"Report Exported","context":{"groupId":"ACC-000001"},"timestamp":"2026-11-20T10:00:00Z"}"#,
+            "\n\n",
+            r#"{"type":"track","messageId":"t2","userId":"u1","timestamp":"2026-11-20T10:00:00Z"}"#,
+            "\n",
+            r#"{"type":"track","messageId":"t3","userId":"u9","event":"Signed In","context":{"groupId":"ACC-999999"}}"#,
+            "\n",
+        ),
+    );
+    let run = lodestar(&db, &["import", "events", s(&ndjson)]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("events.ndjson:4: event: is required in a track call"),
+        "{}",
+        run.stderr
+    );
+    // u1 is placed by no group call or contact yet; ACC-999999 does not exist.
+    assert!(
+        run.stdout
+            .contains("4 events read, 3 imported, 0 duplicates, 2 unmatched"),
+        "{}",
+        run.stdout
+    );
+    let again = ok(&db, &["import", "events", s(&ndjson)]);
+    assert!(
+        again.contains("0 imported, 3 duplicates"),
+        "a line without messageId is known again: {again}"
+    );
+
+    let csv = t.file(
+        "events.csv",
+        "timestamp,user_id,account_id,event,plan\n\
+         2026-11-21T09:00:00Z,u2,ACC-000002,Signed In,pro\n\
+         yesterday,u2,ACC-000002,Signed In,pro\n",
+    );
+    let run = lodestar(&db, &["import", "events", s(&csv)]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stderr.contains("events.csv:3: timestamp:"), "{}", run.stderr);
+    assert!(run.stdout.contains("2 events read, 1 imported"), "{}", run.stdout);
+
+    let bad = t.file("bad.csv", "when,who\n2026-11-21T09:00:00Z,u2\n");
+    let run = lodestar(&db, &["import", "events", s(&bad)]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("the header lacks timestamp, user_id, account_id, event"),
+        "{}",
+        run.stderr
+    );
+    assert!(ok(&db, &["usage", "rebuild"]).contains("usage rollups rebuilt"));
+}
