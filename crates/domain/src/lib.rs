@@ -8,6 +8,7 @@ pub mod contact;
 pub mod contract;
 pub mod error;
 pub mod ids;
+pub mod milestone;
 pub mod money;
 pub mod text;
 pub mod usage;

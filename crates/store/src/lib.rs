@@ -30,6 +30,7 @@ pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
+pub use records::milestones::Milestone;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
 pub use records::usage::{FeatureDay, IngestSummary, UsageCounts, UsageDay};

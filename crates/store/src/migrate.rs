@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "usage",
         sql: include_str!("../migrations/0005_usage.sql"),
     },
+    Migration {
+        version: 6,
+        name: "milestones",
+        sql: include_str!("../migrations/0006_milestones.sql"),
+    },
 ];
 
 impl Migration {

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency, LineItem};
+use lodestar_domain::milestone::{MilestoneFields, MilestoneStatus, Threshold};
 use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name};
 use lodestar_domain::usage::Message;
 use lodestar_domain::user::UserFields;
@@ -113,31 +114,27 @@ async fn migrations_are_idempotent(store: Store) {
         store.migrate().await.unwrap().is_empty(),
         "a second run applies nothing"
     );
-    let tables: Vec<String> = store.tables().await.unwrap().into_iter().map(|t| t.name).collect();
-    assert!(!tables.contains(&"lodestar_migrations".to_owned()));
+    let tables = store.tables().await.unwrap();
+    let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+    assert!(!names.contains(&"lodestar_migrations"));
+    for core in [
+        "users",
+        "accounts",
+        "contacts",
+        "contracts",
+        "usage_events",
+        "milestones",
+    ] {
+        assert!(names.contains(&core), "{core} is missing from {names:?}");
+    }
     // Parents before the tables that reference them: the order backups are written and
     // restored in, so a load never waits on a missing parent row.
-    assert_eq!(
-        tables,
-        [
-            "sign_in_failures",
-            "users",
-            "accounts",
-            "account_timeline",
-            "api_tokens",
-            "contacts",
-            "contracts",
-            "contract_changes",
-            "contract_line_items",
-            "sessions",
-            "usage_account_days",
-            "usage_events",
-            "usage_feature_days",
-            "usage_people",
-            "usage_user_days",
-            "write_keys"
-        ]
-    );
+    for (i, table) in tables.iter().enumerate() {
+        for parent in table.references.iter().filter(|p| **p != table.name) {
+            let at = names.iter().position(|n| n == parent).unwrap();
+            assert!(at < i, "{} comes before its parent {parent}: {names:?}", table.name);
+        }
+    }
 }
 
 store_test!(users_have_unique_emails_and_acyclic_managers);
@@ -1178,5 +1175,130 @@ async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
         days(&store, acme).await,
         [("2026-11-02".into(), 2, 1)],
         "the visit counts for u1 once the two ids are one person"
+    );
+}
+
+store_test!(milestones_are_recorded_as_events_show_them_and_first_value_ends_land);
+async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(store: Store) {
+    let launched = AccountFields {
+        lifecycle_stage: LifecycleStage::Land,
+        launch_date: Some(d("2026-11-01")),
+        ..account("acme")
+    };
+    store.upsert_accounts(vec![upsert(launched)]).await.unwrap();
+    let acme = store
+        .account_by_external_id(&ExternalId::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let first_value = store
+        .create_milestone(
+            MilestoneFields {
+                name: Name::parse("Exported three reports").unwrap(),
+                feature: "Report Exported".into(),
+                threshold: Threshold::Times(3),
+                within_days: 30,
+                first_value: true,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let another_first = MilestoneFields {
+        name: Name::parse("Other").unwrap(),
+        feature: "x".into(),
+        threshold: Threshold::Times(1),
+        within_days: 5,
+        first_value: true,
+    };
+    assert!(matches!(
+        store.create_milestone(another_first.validate().unwrap()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let today = d("2026-11-25");
+    let status = |store: Store| async move { store.account_milestones(acme, today).await.unwrap()[0].1 };
+
+    store
+        .ingest(vec![
+            track("t1", "u1", "Report Exported", "2026-11-02T09:00:00Z", Some("acme")),
+            track("t2", "u2", "Report Exported", "2026-11-02T10:00:00Z", Some("acme")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        status(store.clone()).await,
+        MilestoneStatus::Pending {
+            progress: 2,
+            target: 3,
+            due: d("2026-12-01")
+        }
+    );
+    store
+        .ingest(vec![track(
+            "t3",
+            "u1",
+            "Report Exported",
+            "2026-11-05T09:00:00Z",
+            Some("acme"),
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        status(store.clone()).await,
+        MilestoneStatus::Achieved { on: d("2026-11-05") }
+    );
+    let reached = store.account(acme).await.unwrap().unwrap();
+    assert_eq!(
+        reached.fields.lifecycle_stage,
+        LifecycleStage::Adopt,
+        "first value ends Land"
+    );
+    assert_eq!(reached.fields.first_value_date, Some(d("2026-11-05")));
+    let story = store.timeline_entries(acme).await.unwrap();
+    assert_eq!(story[0].kind, TimelineKind::Milestone);
+    assert_eq!(story[0].on, d("2026-11-05"));
+    assert!(story[0].text.contains("moved from Land to Adopt"), "{:?}", story[0]);
+
+    // A milestone defined later is recorded from the events already stored.
+    let team = store
+        .create_milestone(
+            MilestoneFields {
+                name: Name::parse("Two people export").unwrap(),
+                feature: "Report Exported".into(),
+                threshold: Threshold::People(2),
+                within_days: 14,
+                first_value: false,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let statuses = store.account_milestones(acme, today).await.unwrap();
+    assert_eq!(statuses[1].0.id, team.id);
+    assert_eq!(statuses[1].1, MilestoneStatus::Achieved { on: d("2026-11-02") });
+    assert_eq!(statuses[0].0.id, first_value.id);
+
+    // An account launched long ago without the behaviour has missed it.
+    let old = AccountFields {
+        launch_date: Some(d("2025-01-01")),
+        ..account("old")
+    };
+    store.upsert_accounts(vec![upsert(old)]).await.unwrap();
+    let old = store
+        .account_by_external_id(&ExternalId::parse("old").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    assert_eq!(
+        store.account_milestones(old, today).await.unwrap()[0].1,
+        MilestoneStatus::Missed {
+            progress: 0,
+            target: 3,
+            due: d("2025-01-31")
+        }
     );
 }

@@ -208,6 +208,8 @@ impl Store {
         )
         .await?;
         super::timeline::record_edit(&mut tx, id, actor, &changes).await?;
+        // A new launch date opens (or moves) every milestone's window.
+        super::milestones::check_milestones(&mut tx, Some(&[id.0].into())).await?;
         tx.commit().await?;
         self.account_summary(id).await?.ok_or(StoreError::NotFound {
             what: "account",

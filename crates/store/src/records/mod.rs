@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
+pub mod milestones;
 pub mod sessions;
 pub mod timeline;
 pub mod tokens;

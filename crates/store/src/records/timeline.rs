@@ -19,6 +19,8 @@ pub enum TimelineKind {
     ContractChange,
     Launch,
     FirstValue,
+    /// A key behaviour reached (F-12).
+    Milestone,
 }
 
 impl TimelineKind {
@@ -28,6 +30,7 @@ impl TimelineKind {
             TimelineKind::ContractChange => "contract_change",
             TimelineKind::Launch => "launch",
             TimelineKind::FirstValue => "first_value",
+            TimelineKind::Milestone => "milestone",
         }
     }
 
@@ -37,6 +40,7 @@ impl TimelineKind {
             TimelineKind::ContractChange,
             TimelineKind::Launch,
             TimelineKind::FirstValue,
+            TimelineKind::Milestone,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -144,20 +148,33 @@ pub(crate) async fn record_edit(
             describe(tx, &change.before).await?,
             describe(tx, &change.after).await?
         );
-        on_tx!(&mut *tx, |c| {
-            sqlx::query(
-                "INSERT INTO account_timeline (account_id, occurred_at, actor_id, kind, text) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(account.0)
-            .bind(at)
-            .bind(actor.map(|u| u.0))
-            .bind(TimelineKind::Edit.as_str())
-            .bind(&text)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
+        record(tx, account, at, actor, TimelineKind::Edit, &text).await?;
     }
+    Ok(())
+}
+
+/// Adds one entry to an account's story.
+pub(crate) async fn record(
+    tx: &mut Tx,
+    account: AccountId,
+    at: DateTime<Utc>,
+    actor: Option<UserId>,
+    kind: TimelineKind,
+    text: &str,
+) -> Result<()> {
+    on_tx!(&mut *tx, |c| {
+        sqlx::query(
+            "INSERT INTO account_timeline (account_id, occurred_at, actor_id, kind, text) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(account.0)
+        .bind(at)
+        .bind(actor.map(|u| u.0))
+        .bind(kind.as_str())
+        .bind(text)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+    });
     Ok(())
 }
 

@@ -340,7 +340,10 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: Vec<Message>) -> Result<Ing
         touched.extend(accounts.into_iter().filter_map(|(a,)| a));
     }
     touched.extend(attach_waiting(tx, Waiting::People(&newly_placed)).await?);
+    let mut active: HashSet<i64> = activity.iter().map(|(a, _)| *a).collect();
+    active.extend(&touched);
     rebuild_rollups_of(tx, touched).await?;
+    super::milestones::check_milestones(tx, Some(&active)).await?;
     Ok(summary)
 }
 
@@ -416,7 +419,8 @@ pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<
 /// which have just been written.
 pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) -> Result<()> {
     let touched = attach_waiting(tx, Waiting::Accounts(external_ids)).await?;
-    rebuild_rollups_of(tx, touched).await
+    rebuild_rollups_of(tx, touched.clone()).await?;
+    super::milestones::check_milestones(tx, Some(&touched)).await
 }
 
 async fn rebuild_rollups_of(tx: &mut Tx, accounts: HashSet<i64>) -> Result<()> {

@@ -1,0 +1,251 @@
+//! Milestones (F-12): their definitions, and the achievements recorded as soon as the events
+//! show them. Reaching the first-value milestone moves an account from Land to Adopt, sets its
+//! first-value date and is told on its timeline.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use lodestar_domain::milestone::{Evidence, MilestoneFields, MilestoneStatus, Threshold};
+use lodestar_domain::text::Name;
+use lodestar_domain::vocabulary::LifecycleStage;
+use lodestar_domain::{AccountId, Valid};
+
+use super::timeline::{TimelineKind, record};
+use crate::{Result, Store, StoreError, Tx, now, on_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub id: i64,
+    pub fields: MilestoneFields,
+}
+
+type MilestoneRow = (i64, String, String, String, i64, i64, i64);
+
+fn milestone(r: MilestoneRow) -> Result<Milestone> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("milestones.{what} of milestone {}", r.0));
+    let target = u32::try_from(r.4).map_err(|_| corrupt("threshold"))?;
+    let threshold = match r.3.as_str() {
+        "times" => Threshold::Times(target),
+        "people" => Threshold::People(target),
+        _ => return Err(corrupt("threshold_kind")),
+    };
+    Ok(Milestone {
+        id: r.0,
+        fields: MilestoneFields {
+            name: Name::parse(&r.1).map_err(|_| corrupt("name"))?,
+            feature: r.2,
+            threshold,
+            within_days: u32::try_from(r.5).map_err(|_| corrupt("within_days"))?,
+            first_value: r.6 == 1,
+        },
+    })
+}
+
+const SELECT_MILESTONES: &str =
+    "SELECT id, name, feature, threshold_kind, threshold, within_days, first_value FROM milestones";
+
+async fn all_milestones(tx: &mut Tx) -> Result<Vec<Milestone>> {
+    let sql = format!("{SELECT_MILESTONES} ORDER BY id");
+    let rows: Vec<MilestoneRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    rows.into_iter().map(milestone).collect()
+}
+
+impl Store {
+    /// Defines a milestone and records it for every account whose events already show it.
+    pub async fn create_milestone(&self, fields: Valid<MilestoneFields>) -> Result<Milestone> {
+        let mut tx = self.begin_write().await?;
+        let (kind, target) = match fields.threshold {
+            Threshold::Times(n) => ("times", n),
+            Threshold::People(n) => ("people", n),
+        };
+        let sql = "INSERT INTO milestones (name, feature, threshold_kind, threshold, within_days, first_value, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(sql)
+            .bind(fields.name.as_str())
+            .bind(&fields.feature)
+            .bind(kind)
+            .bind(i64::from(target))
+            .bind(i64::from(fields.within_days))
+            .bind(i64::from(fields.first_value))
+            .bind(now())
+            .fetch_one(&mut *c)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(if fields.first_value {
+                    "a milestone has this name, or another milestone is already the first-value one".into()
+                } else {
+                    "a milestone has this name".into()
+                }),
+                other => other,
+            })?);
+        check_milestones(&mut tx, None).await?;
+        tx.commit().await?;
+        Ok(Milestone {
+            id,
+            fields: fields.into_inner(),
+        })
+    }
+
+    pub async fn milestones(&self) -> Result<Vec<Milestone>> {
+        let mut tx = self.begin_snapshot().await?;
+        all_milestones(&mut tx).await
+    }
+
+    /// Removes a milestone and its achievements (what it did to accounts stays).
+    pub async fn delete_milestone(&self, id: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        super::delete_by_id(&mut tx, "milestones", "milestone", id).await?;
+        tx.commit().await
+    }
+
+    /// Every milestone and where the account stands on it today.
+    pub async fn account_milestones(
+        &self,
+        account: AccountId,
+        today: NaiveDate,
+    ) -> Result<Vec<(Milestone, MilestoneStatus)>> {
+        let mut tx = self.begin_snapshot().await?;
+        let launch: Option<Option<NaiveDate>> = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar("SELECT launch_date FROM accounts WHERE id = $1")
+                .bind(account.0)
+                .fetch_optional(&mut *c)
+                .await?
+        });
+        let launch = launch.ok_or(StoreError::NotFound {
+            what: "account",
+            key: account.to_string(),
+        })?;
+        let achieved: Vec<(i64, NaiveDate)> = on_tx!(&mut tx, |c| {
+            sqlx::query_as("SELECT milestone_id, achieved_on FROM milestone_achievements WHERE account_id = $1")
+                .bind(account.0)
+                .fetch_all(&mut *c)
+                .await?
+        });
+        let mut out = Vec::new();
+        for m in all_milestones(&mut tx).await? {
+            let status = match achieved.iter().find(|(id, _)| *id == m.id) {
+                Some((_, on)) => MilestoneStatus::Achieved { on: *on },
+                None => match launch {
+                    Some(l) => m
+                        .fields
+                        .status(Some(l), &evidence(&mut tx, account, &m.fields, l).await?, today),
+                    None => MilestoneStatus::NoLaunchDate,
+                },
+            };
+            out.push((m, status));
+        }
+        Ok(out)
+    }
+}
+
+/// The events that count for `m` on `account` launched on `launch`.
+async fn evidence(tx: &mut Tx, account: AccountId, m: &MilestoneFields, launch: NaiveDate) -> Result<Evidence> {
+    let (from, due) = m.window(launch);
+    Ok(match m.threshold {
+        Threshold::Times(_) => Evidence {
+            uses_per_day: on_tx!(&mut *tx, |c| {
+                sqlx::query_as(
+                    "SELECT day, events FROM usage_feature_days WHERE account_id = $1 AND feature = $2 \
+                     AND day >= $3 AND day < $4 ORDER BY day",
+                )
+                .bind(account.0)
+                .bind(&m.feature)
+                .bind(from)
+                .bind(due)
+                .fetch_all(&mut *c)
+                .await?
+            }),
+            first_use_per_person: vec![],
+        },
+        Threshold::People(_) => {
+            let midnight = |d: NaiveDate| DateTime::<Utc>::from_naive_utc_and_offset(d.and_time(NaiveTime::MIN), Utc);
+            let firsts: Vec<(String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| {
+                sqlx::query_as(
+                    "SELECT user_key, MIN(occurred_at) FROM usage_events WHERE account_id = $1 AND feature = $2 \
+                     AND occurred_at >= $3 AND occurred_at < $4 GROUP BY user_key",
+                )
+                .bind(account.0)
+                .bind(&m.feature)
+                .bind(midnight(from))
+                .bind(midnight(due))
+                .fetch_all(&mut *c)
+                .await?
+            });
+            let mut days: Vec<NaiveDate> = firsts.into_iter().map(|(_, t)| t.date_naive()).collect();
+            days.sort();
+            Evidence {
+                uses_per_day: vec![],
+                first_use_per_person: days,
+            }
+        }
+    })
+}
+
+/// Records the milestones that `accounts` (all when `None`) have newly reached; for the
+/// first-value milestone, ends Land. Called in the transaction that stored new events.
+pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>>) -> Result<()> {
+    let milestones = all_milestones(tx).await?;
+    if milestones.is_empty() || accounts.is_some_and(|a| a.is_empty()) {
+        return Ok(());
+    }
+    let mut launched: Vec<(i64, NaiveDate, String)> = on_tx!(&mut *tx, |c| {
+        sqlx::query_as("SELECT id, launch_date, lifecycle_stage FROM accounts WHERE launch_date IS NOT NULL")
+            .fetch_all(&mut *c)
+            .await?
+    });
+    if let Some(wanted) = accounts {
+        launched.retain(|(id, _, _)| wanted.contains(id));
+    }
+    let done: HashSet<(i64, i64)> = on_tx!(&mut *tx, |c| {
+        sqlx::query_as::<_, (i64, i64)>("SELECT milestone_id, account_id FROM milestone_achievements")
+            .fetch_all(&mut *c)
+            .await?
+    })
+    .into_iter()
+    .collect();
+    for (account, launch, stage) in launched {
+        for m in &milestones {
+            if done.contains(&(m.id, account)) {
+                continue;
+            }
+            let evidence = evidence(tx, AccountId(account), &m.fields, launch).await?;
+            // Only achievement matters here; "today" plays no part in it.
+            let MilestoneStatus::Achieved { on } = m.fields.status(Some(launch), &evidence, launch) else {
+                continue;
+            };
+            achieve(tx, m, AccountId(account), on, &stage).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn achieve(tx: &mut Tx, m: &Milestone, account: AccountId, on: NaiveDate, stage: &str) -> Result<()> {
+    on_tx!(&mut *tx, |c| {
+        sqlx::query("INSERT INTO milestone_achievements (milestone_id, account_id, achieved_on) VALUES ($1, $2, $3)")
+            .bind(m.id)
+            .bind(account.0)
+            .bind(on)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    let at = DateTime::<Utc>::from_naive_utc_and_offset(on.and_time(NaiveTime::MIN), Utc);
+    let mut text = format!("Milestone reached: {}", m.fields.name);
+    if m.fields.first_value && stage == LifecycleStage::Land.as_str() {
+        on_tx!(&mut *tx, |c| {
+            sqlx::query(
+                "UPDATE accounts SET lifecycle_stage = $1, first_value_date = COALESCE(first_value_date, $2), updated_at = $3 \
+                 WHERE id = $4",
+            )
+            .bind(LifecycleStage::Adopt.as_str())
+            .bind(on)
+            .bind(now())
+            .bind(account.0)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+        });
+        text.push_str(" — first value: moved from Land to Adopt");
+    }
+    record(tx, account, at, None, TimelineKind::Milestone, &text).await
+}
