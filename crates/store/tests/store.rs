@@ -1302,3 +1302,85 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
         }
     );
 }
+
+store_test!(usage_views_show_weeks_people_and_falling_accounts);
+async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .create_milestone(
+            MilestoneFields {
+                name: Name::parse("Exports").unwrap(),
+                feature: "Report Exported".into(),
+                threshold: Threshold::Times(1),
+                within_days: 30,
+                first_value: false,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    // Wednesday 2026-11-25: three people active four weeks ago, one of them last week.
+    let mut batch = Vec::new();
+    for (i, user) in ["u1", "u2", "u3"].into_iter().enumerate() {
+        batch.push(track(
+            &format!("old{i}"),
+            user,
+            "Signed In",
+            "2026-10-24T09:00:00Z",
+            Some("acme"),
+        ));
+    }
+    batch.push(track(
+        "new1",
+        "u1",
+        "Report Exported",
+        "2026-11-23T09:00:00Z",
+        Some("acme"),
+    ));
+    batch.push(track("new2", "u1", "Signed In", "2026-11-24T09:00:00Z", Some("acme")));
+    batch.push(message(
+        r#"{"type":"group","messageId":"g1","userId":"u2","groupId":"acme"}"#,
+    ));
+    store.ingest(batch).await.unwrap();
+    let today = d("2026-11-25");
+
+    let weeks = store.usage_weeks(acme, today, 6).await.unwrap();
+    let shape: Vec<(String, i64, i64)> = weeks
+        .iter()
+        .map(|w| (w.week_start.to_string(), w.active_users, w.events))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("2026-10-19".into(), 3, 3),
+            ("2026-10-26".into(), 0, 0),
+            ("2026-11-02".into(), 0, 0),
+            ("2026-11-09".into(), 0, 0),
+            ("2026-11-16".into(), 0, 0),
+            ("2026-11-23".into(), 1, 2),
+        ]
+    );
+    let (used, all) = store.feature_breadth(acme, today).await.unwrap();
+    assert_eq!(used, ["Report Exported", "Signed In"]);
+    assert_eq!(all, ["Report Exported", "Signed In"]);
+
+    // Only u2 was placed by a group call; the others came with context.groupId.
+    let people = store.account_people(acme, today).await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].user_key, "u2");
+    assert_eq!(people[0].missing_features, ["Report Exported"], "u2 never exported");
+    assert_eq!(people[0].active_days_30, 0, "u2 was last active 32 days ago");
+    assert_eq!(people[0].last_active, Some(d("2026-10-24")));
+
+    let drops = store.usage_drops(today, 0.5).await.unwrap();
+    assert_eq!(drops.len(), 1);
+    assert_eq!(
+        (drops[0].account_id, drops[0].active_before, drops[0].active_now),
+        (acme, 3, 1)
+    );
+    assert!(
+        store.usage_drops(today, 0.7).await.unwrap().is_empty(),
+        "3 → 1 is a 67 % fall"
+    );
+}

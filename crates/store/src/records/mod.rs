@@ -11,6 +11,7 @@ pub mod sessions;
 pub mod timeline;
 pub mod tokens;
 pub mod usage;
+pub mod usage_views;
 pub mod users;
 pub mod write_keys;
 
