@@ -315,3 +315,122 @@ async fn post_with(app: Router, key: &str, body: Value) -> StatusCode {
         .unwrap();
     app.oneshot(req).await.unwrap().status()
 }
+
+impl Source {
+    /// An API token for a new user with `role`.
+    async fn token(&self, role: lodestar_domain::vocabulary::Role) -> String {
+        let email = format!("{}@example.com", role.as_str());
+        let fields = lodestar_domain::user::UserFields {
+            email: lodestar_domain::text::Email::parse(&email).unwrap(),
+            name: Name::parse(&email).unwrap(),
+            role,
+            manager_id: None,
+            capacity: None,
+        };
+        let user = self.store.create_user(fields.validate(None).unwrap()).await.unwrap();
+        lodestar_server::auth::issue_token(&self.store, &Name::parse("t").unwrap(), role, Some(user.id))
+            .await
+            .unwrap()
+            .1
+    }
+
+    async fn api(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+}
+
+#[tokio::test]
+async fn admins_define_milestones_and_everyone_reads_usage() {
+    use lodestar_domain::vocabulary::Role;
+    let s = Source::new().await;
+    let admin = s.token(Role::Admin).await;
+    let csm = s.token(Role::Csm).await;
+    let milestone = json!({"name": "Exported", "feature": "Report Exported", "threshold_kind": "times",
+                           "threshold": 2, "within_days": 30, "first_value": true});
+    assert_eq!(
+        s.api("POST", "/api/v1/milestones", &csm, Some(milestone.clone()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let bad = s
+        .api(
+            "POST",
+            "/api/v1/milestones",
+            &admin,
+            Some(json!({"name": "X", "feature": " ", "threshold_kind": "often", "threshold": 0, "within_days": 0})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["errors"][0]["field"], "threshold_kind", "{:?}", bad.body);
+    let created = s.api("POST", "/api/v1/milestones", &admin, Some(milestone)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+
+    let account = s
+        .api(
+            "POST",
+            "/api/v1/accounts",
+            &admin,
+            Some(json!({"external_id": "acme", "name": "Acme",
+            "lifecycle_stage": "land", "launch_date": "2026-11-01"})),
+        )
+        .await;
+    assert_eq!(account.status, StatusCode::CREATED, "{:?}", account.body);
+    let id = account.body["id"].as_i64().unwrap();
+    let batch = json!({"batch": [
+        {"type": "group", "messageId": "g", "userId": "u1", "groupId": "acme"},
+        {"type": "track", "messageId": "a", "userId": "u1", "event": "Report Exported", "timestamp": "2026-11-03T10:00:00Z"},
+        {"type": "track", "messageId": "b", "userId": "u1", "event": "Report Exported", "timestamp": "2026-11-04T10:00:00Z"},
+        {"type": "track", "messageId": "c", "userId": "u9", "event": "Signed In", "context": {"groupId": "globex"}},
+    ]});
+    assert_eq!(s.send("/v1/batch", batch).await.status, StatusCode::OK);
+
+    let statuses = s
+        .api("GET", &format!("/api/v1/accounts/{id}/milestones"), &csm, None)
+        .await;
+    assert_eq!(statuses.status, StatusCode::OK);
+    assert_eq!(
+        statuses.body[0]["status"],
+        json!({"status": "achieved", "on": "2026-11-04"})
+    );
+    let account = s.api("GET", &format!("/api/v1/accounts/{id}"), &csm, None).await;
+    assert_eq!(account.body["lifecycle_stage"], "adopt", "first value ended Land");
+    let people = s.api("GET", &format!("/api/v1/accounts/{id}/people"), &csm, None).await;
+    assert_eq!(people.body[0]["user_key"], "u1");
+    let usage = s
+        .api(
+            "GET",
+            &format!("/api/v1/accounts/{id}/usage?from=2026-11-01&to=2026-11-30"),
+            &csm,
+            None,
+        )
+        .await;
+    assert_eq!(usage.body["days"].as_array().unwrap().len(), 2, "{:?}", usage.body);
+    assert_eq!(usage.body["weeks"].as_array().unwrap().len(), 26);
+    assert_eq!(
+        s.api("GET", "/api/v1/usage/drops?share=2", &csm, None).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        s.api("GET", "/api/v1/usage/unmatched", &csm, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let unmatched = s.api("GET", "/api/v1/usage/unmatched", &admin, None).await;
+    assert_eq!(unmatched.body["total"], 1);
+    assert_eq!(unmatched.body["items"][0]["group_id"], "globex");
+}

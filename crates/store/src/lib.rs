@@ -33,7 +33,7 @@ pub use records::dataset::Dataset;
 pub use records::milestones::Milestone;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
-pub use records::usage::{FeatureDay, IngestSummary, UsageCounts, UsageDay};
+pub use records::usage::{FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
 pub use records::usage_views::{PersonUsage, UsageDrop, UsageWeek};
 pub use records::users::UserUpsert;
 pub use records::write_keys::WriteKey;

@@ -1,9 +1,14 @@
-//! `/api/v1/accounts/{id}/usage`: an account's product usage per day and per feature (F-11),
-//! the data behind the usage views.
+//! Product usage on the API (F-11 to F-13): an account's usage per day, week and feature, its
+//! people, its milestones; the milestone definitions; the accounts whose active users fell;
+//! and, for admins, the events still waiting for an account.
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
-use lodestar_domain::AccountId;
+use lodestar_domain::milestone::{MilestoneFields, MilestoneStatus, Threshold};
+use lodestar_domain::text::Name;
+use lodestar_domain::{AccountId, FieldError, Invalid, Valid};
+use lodestar_store::Milestone;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -12,10 +17,18 @@ use utoipa_axum::routes;
 use super::{IdPath, account_not_found, bad, path_id};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiError, ReadProblems};
+use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
+use crate::json::Json;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(account_usage))
+    OpenApiRouter::new()
+        .routes(routes!(account_usage))
+        .routes(routes!(account_people))
+        .routes(routes!(account_milestones))
+        .routes(routes!(list_milestones, create_milestone))
+        .routes(routes!(delete_milestone))
+        .routes(routes!(usage_drops))
+        .routes(routes!(unmatched_events))
 }
 
 /// The longest span one request covers.
@@ -48,10 +61,24 @@ pub struct FeatureDayOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct UsageWeekOutput {
+    /// The Monday the week starts on.
+    week_start: NaiveDate,
+    active_users: i64,
+    events: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccountUsage {
     account_id: i64,
     from: NaiveDate,
     to: NaiveDate,
+    /// The 26 weeks up to `to`, oldest first, weeks without activity included.
+    weeks: Vec<UsageWeekOutput>,
+    /// Features the account used in the 30 days up to `to`.
+    features_used_30_days: Vec<String>,
+    /// Features anyone used in the 90 days up to `to`: the breadth to compare with.
+    features_known_90_days: Vec<String>,
     /// Days with activity, oldest first.
     days: Vec<UsageDayOutput>,
     /// Feature use per day, oldest first.
@@ -92,10 +119,22 @@ async fn account_usage(
     state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
     let days = state.store.usage_days(id, from, to).await?;
     let features = state.store.feature_days(id, from, to).await?;
+    let weeks = state.store.usage_weeks(id, to, 26).await?;
+    let (used, known) = state.store.feature_breadth(id, to).await?;
     Ok(axum::Json(AccountUsage {
         account_id: id.0,
         from,
         to,
+        weeks: weeks
+            .into_iter()
+            .map(|w| UsageWeekOutput {
+                week_start: w.week_start,
+                active_users: w.active_users,
+                events: w.events,
+            })
+            .collect(),
+        features_used_30_days: used,
+        features_known_90_days: known,
         days: days
             .into_iter()
             .map(|d| UsageDayOutput {
@@ -110,6 +149,328 @@ async fn account_usage(
                 feature: f.feature,
                 day: f.day,
                 events: f.events,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonOutput {
+    /// The Segment userId (or anonymousId).
+    user_key: String,
+    name: Option<String>,
+    email: Option<String>,
+    last_active: Option<NaiveDate>,
+    active_days_30: i64,
+    events_30: i64,
+    /// Milestone features this person has never used on the account.
+    missing_features: Vec<String>,
+}
+
+/// The people using the product on an account: who is active, who misses the key behaviours.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/people", tag = "usage", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The account's people, most active first", body = [PersonOutput]),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn account_people(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<Vec<PersonOutput>>, ApiError> {
+    let id = AccountId(path_id(id)?);
+    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
+    let people = state.store.account_people(id, chrono::Utc::now().date_naive()).await?;
+    Ok(axum::Json(
+        people
+            .into_iter()
+            .map(|p| PersonOutput {
+                user_key: p.user_key,
+                name: p.name,
+                email: p.email,
+                last_active: p.last_active,
+                active_days_30: p.active_days_30,
+                events_30: p.events_30,
+                missing_features: p.missing_features,
+            })
+            .collect(),
+    ))
+}
+
+/// A milestone as written by an admin.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneInput {
+    #[schema(example = "Exported three reports")]
+    name: String,
+    /// The track event (or page/screen name) that counts.
+    #[schema(example = "Report Exported")]
+    feature: String,
+    /// `times`: the feature used this often in all; `people`: by this many people.
+    #[schema(example = "times")]
+    threshold_kind: String,
+    #[schema(example = 3, minimum = 1)]
+    threshold: u32,
+    /// Days after the launch date within which it should be reached.
+    #[schema(example = 30, minimum = 1, maximum = 3650)]
+    within_days: u32,
+    /// Whether reaching it is first value (ends Land). At most one milestone is.
+    #[serde(default)]
+    first_value: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MilestoneOutput {
+    id: i64,
+    name: String,
+    feature: String,
+    threshold_kind: String,
+    threshold: u32,
+    within_days: u32,
+    first_value: bool,
+}
+
+impl From<Milestone> for MilestoneOutput {
+    fn from(m: Milestone) -> Self {
+        let (kind, threshold) = match m.fields.threshold {
+            Threshold::Times(n) => ("times", n),
+            Threshold::People(n) => ("people", n),
+        };
+        MilestoneOutput {
+            id: m.id,
+            name: m.fields.name.to_string(),
+            feature: m.fields.feature,
+            threshold_kind: kind.into(),
+            threshold,
+            within_days: m.fields.within_days,
+            first_value: m.fields.first_value,
+        }
+    }
+}
+
+/// The milestones (key behaviours) every account is measured on.
+#[utoipa::path(get, path = "/api/v1/milestones", tag = "usage",
+    responses(
+        (status = 200, description = "Every milestone", body = [MilestoneOutput]),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn list_milestones(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+) -> Result<axum::Json<Vec<MilestoneOutput>>, ApiError> {
+    Ok(axum::Json(
+        state.store.milestones().await?.into_iter().map(Into::into).collect(),
+    ))
+}
+
+/// Define a milestone (admins). Accounts whose events already show it get it at once.
+#[utoipa::path(post, path = "/api/v1/milestones", tag = "usage", request_body = MilestoneInput,
+    responses(
+        (status = 201, description = "Created", body = MilestoneOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn create_milestone(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<MilestoneInput>,
+) -> Result<(StatusCode, axum::Json<MilestoneOutput>), ApiError> {
+    if !actor.can_administer() {
+        return Err(ApiError::Forbidden("only an admin defines milestones"));
+    }
+    let fields = milestone_fields(input)?;
+    let created = state.store.create_milestone(fields).await?;
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}
+
+/// Reads and checks a milestone from a client (the API and the admin page).
+pub(crate) fn milestone_fields(input: MilestoneInput) -> Result<Valid<MilestoneFields>, ApiError> {
+    let mut errors = Vec::new();
+    let name = Name::parse(&input.name)
+        .map_err(|reason| errors.push(FieldError { field: "name", reason }))
+        .ok();
+    let threshold = match input.threshold_kind.trim() {
+        "times" => Some(Threshold::Times(input.threshold)),
+        "people" => Some(Threshold::People(input.threshold)),
+        other => {
+            errors.push(FieldError {
+                field: "threshold_kind",
+                reason: format!("{other:?} is not times or people"),
+            });
+            None
+        }
+    };
+    let (Some(name), Some(threshold)) = (name, threshold) else {
+        return Err(Invalid { errors }.into());
+    };
+    Ok(MilestoneFields {
+        name,
+        feature: input.feature,
+        threshold,
+        within_days: input.within_days,
+        first_value: input.first_value,
+    }
+    .validate()?)
+}
+
+/// Remove a milestone (admins); what it did to accounts stays on their timelines.
+#[utoipa::path(delete, path = "/api/v1/milestones/{id}", tag = "usage", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        DeleteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn delete_milestone(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(id)?;
+    if !actor.can_administer() {
+        return Err(ApiError::Forbidden("only an admin removes milestones"));
+    }
+    state.store.delete_milestone(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountMilestoneOutput {
+    milestone: MilestoneOutput,
+    /// achieved (with `on`), pending or missed (with progress, target and due), or
+    /// no_launch_date.
+    #[schema(value_type = Object)]
+    status: MilestoneStatus,
+}
+
+/// Where an account stands on every milestone.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/milestones", tag = "usage", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "Each milestone with the account's status", body = [AccountMilestoneOutput]),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn account_milestones(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<Vec<AccountMilestoneOutput>>, ApiError> {
+    let id = AccountId(path_id(id)?);
+    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
+    let statuses = state
+        .store
+        .account_milestones(id, chrono::Utc::now().date_naive())
+        .await?;
+    Ok(axum::Json(
+        statuses
+            .into_iter()
+            .map(|(m, status)| AccountMilestoneOutput {
+                milestone: m.into(),
+                status,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DropQuery {
+    /// The smallest fall that counts, as a share (0.3 = 30 %); default 0.3.
+    share: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsageDropOutput {
+    account_id: i64,
+    name: String,
+    /// People active in the 7 days four weeks ago.
+    active_before: i64,
+    /// People active in the last 7 days.
+    active_now: i64,
+}
+
+/// Accounts whose weekly active users fell by more than `share` over four weeks.
+#[utoipa::path(get, path = "/api/v1/usage/drops", tag = "usage", params(DropQuery),
+    responses(
+        (status = 200, description = "Falling accounts, steepest first", body = [UsageDropOutput]),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn usage_drops(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    query: Result<Query<DropQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Vec<UsageDropOutput>>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest {
+        field: None,
+        reason: e.body_text(),
+    })?;
+    let share = query.share.unwrap_or(0.3);
+    if !(share > 0.0 && share < 1.0) {
+        return Err(bad("share", "must be between 0 and 1 (0.3 = 30 %)"));
+    }
+    let drops = state.store.usage_drops(chrono::Utc::now().date_naive(), share).await?;
+    Ok(axum::Json(
+        drops
+            .into_iter()
+            .map(|d| UsageDropOutput {
+                account_id: d.account_id.0,
+                name: d.name,
+                active_before: d.active_before,
+                active_now: d.active_now,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnmatchedEventOutput {
+    message_id: String,
+    kind: String,
+    feature: Option<String>,
+    user_key: String,
+    /// The account external id the event named, if any.
+    group_id: Option<String>,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnmatchedPage {
+    /// How many events wait for an account in all.
+    total: i64,
+    /// The most recent of them (at most 200).
+    items: Vec<UnmatchedEventOutput>,
+}
+
+/// Events kept without an account (admins): they attach when the account or the person's
+/// group call arrives.
+#[utoipa::path(get, path = "/api/v1/usage/unmatched", tag = "usage",
+    responses(
+        (status = 200, description = "The most recent unmatched events", body = UnmatchedPage),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn unmatched_events(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<axum::Json<UnmatchedPage>, ApiError> {
+    if !actor.can_administer() {
+        return Err(ApiError::Forbidden("only an admin sees unmatched events"));
+    }
+    let total = state.store.usage_counts().await?.unmatched;
+    let items = state.store.unmatched_events(200).await?;
+    Ok(axum::Json(UnmatchedPage {
+        total,
+        items: items
+            .into_iter()
+            .map(|e| UnmatchedEventOutput {
+                message_id: e.message_id,
+                kind: e.kind,
+                feature: e.feature,
+                user_key: e.user_key,
+                group_id: e.group_id,
+                occurred_at: e.occurred_at,
             })
             .collect(),
     }))

@@ -572,6 +572,17 @@ pub struct FeatureDay {
     pub events: i64,
 }
 
+/// A stored message still waiting for its account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnmatchedEvent {
+    pub message_id: String,
+    pub kind: String,
+    pub feature: Option<String>,
+    pub user_key: String,
+    pub group_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
 /// How many messages are stored, and how many of them wait for an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UsageCounts {
@@ -586,6 +597,17 @@ impl Store {
         let found: Vec<(String,)> =
             select_in(&mut tx, "SELECT message_id FROM usage_events WHERE message_id", ids).await?;
         Ok(found.into_iter().map(|(m,)| m).collect())
+    }
+
+    /// The most recent `limit` messages waiting for an account.
+    pub async fn unmatched_events(&self, limit: i64) -> Result<Vec<UnmatchedEvent>> {
+        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+            "SELECT message_id, kind, feature, user_key, group_id, occurred_at FROM usage_events \
+             WHERE account_id IS NULL ORDER BY occurred_at DESC, id DESC LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
     }
 
     pub async fn usage_counts(&self) -> Result<UsageCounts> {
