@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r)"
 start=$(date +%s.%N)
-$bin --db "sqlite://$work/demo.db" demo --accounts "$accounts" --seed 42 --today 2026-11-25
+$bin --db "sqlite://$work/demo.db" demo --accounts "$accounts" --seed 42 --today 2026-11-25 --no-usage
 end=$(date +%s.%N)
 echo "lodestar demo: $(echo "$end - $start" | bc) s wall (incl. process start, migration, generation)"
 

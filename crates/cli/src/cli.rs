@@ -54,6 +54,9 @@ pub enum Command {
         /// The day the data is generated around (renewals ahead, history behind); default today.
         #[arg(long)]
         today: Option<NaiveDate>,
+        /// Leave out the product usage (about 180 days of events for up to 1,000 accounts).
+        #[arg(long)]
+        no_usage: bool,
     },
     /// Manage the people on your team who use Lodestar.
     User {
@@ -278,6 +281,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             accounts,
             seed,
             today: day,
+            no_usage,
         } => {
             let started = Instant::now();
             let config = DemoConfig {
@@ -285,21 +289,10 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 seed,
                 today: day.unwrap_or_else(today),
             };
-            let data = generate(&config);
-            let counts = (
-                data.users.len(),
-                data.accounts.len(),
-                data.contacts.len(),
-                data.contracts.len(),
-            );
-            store.load_into_empty(data).await.context("cannot load the demo data")?;
+            let summary = load_demo(store, &config, !no_usage).await?;
             println!(
-                "demo data loaded in {:.1}s: {} users, {} accounts, {} contacts, {} contracts (seed {seed}, today {})",
+                "demo data loaded in {:.1}s: {summary} (seed {seed}, today {})",
                 started.elapsed().as_secs_f64(),
-                counts.0,
-                counts.1,
-                counts.2,
-                counts.3,
                 config.today
             );
         }
@@ -443,6 +436,32 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Loads the demo data set (and its product usage, when `usage`) into an empty database;
+/// returns what was loaded, in words.
+async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Result<String> {
+    let data = generate(config);
+    let events = if usage {
+        crate::demo_usage::events(&data, config.seed, config.today)
+    } else {
+        Vec::new()
+    };
+    let counts = format!(
+        "{} users, {} accounts, {} contacts, {} contracts",
+        data.users.len(),
+        data.accounts.len(),
+        data.contacts.len(),
+        data.contracts.len()
+    );
+    store.load_into_empty(data).await.context("cannot load the demo data")?;
+    if !usage {
+        return Ok(counts);
+    }
+    let stored = crate::demo_usage::load(store, events)
+        .await
+        .context("cannot load the demo usage")?;
+    Ok(format!("{counts}, {} usage events", stored.stored))
+}
+
 /// Accounts in the data set `serve --demo` loads into an empty database.
 const SERVE_DEMO_ACCOUNTS: usize = 1000;
 
@@ -454,10 +473,7 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
                 seed: 42,
                 today: chrono::Utc::now().date_naive(),
             };
-            store
-                .load_into_empty(generate(&config))
-                .await
-                .context("cannot load the demo data")?;
+            load_demo(store, &config, true).await?;
             println!("loaded the demo data set ({SERVE_DEMO_ACCOUNTS} accounts)");
         }
         let admin = Email::parse(crate::demo::ADMIN_EMAIL).expect("a valid email");

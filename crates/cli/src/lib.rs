@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod demo;
+pub mod demo_usage;
 pub mod transfer;

@@ -17,3 +17,29 @@ function drawArrChart() {
 }
 document.addEventListener("DOMContentLoaded", drawArrChart);
 document.addEventListener("htmx:afterSettle", drawArrChart);
+
+// Weekly active users (bars) and events (line) on the account page.
+function drawUsageChart() {
+  const el = document.getElementById("usage-chart");
+  if (!el || !window.echarts || el.dataset.drawn) return;
+  el.dataset.drawn = "1";
+  const weeks = JSON.parse(el.dataset.series || "[]");
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 48, right: 56, top: 32, bottom: 32 },
+    legend: { data: ["Active users", "Events"], top: 0 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: weeks.map((w) => w[0]), axisLabel: { hideOverlap: true } },
+    yAxis: [
+      { type: "value", name: "people", minInterval: 1 },
+      { type: "value", name: "events", splitLine: { show: false } },
+    ],
+    series: [
+      { name: "Active users", type: "bar", data: weeks.map((w) => w[1]), color: "#4f46e5" },
+      { name: "Events", type: "line", yAxisIndex: 1, smooth: true, data: weeks.map((w) => w[2]), color: "#f59e0b" },
+    ],
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+document.addEventListener("DOMContentLoaded", drawUsageChart);
+document.addEventListener("htmx:afterSettle", drawUsageChart);

@@ -168,6 +168,11 @@ impl ApiError {
         }
     }
 
+    /// The problem's detail: what a form shows above its fields.
+    pub fn message(self) -> String {
+        self.problem().detail
+    }
+
     fn problem(self) -> Problem {
         let status = self.status();
         let (detail, errors) = match self {

@@ -203,21 +203,21 @@ async fn account_people(
 #[serde(deny_unknown_fields)]
 pub struct MilestoneInput {
     #[schema(example = "Exported three reports")]
-    name: String,
+    pub(crate) name: String,
     /// The track event (or page/screen name) that counts.
     #[schema(example = "Report Exported")]
-    feature: String,
+    pub(crate) feature: String,
     /// `times`: the feature used this often in all; `people`: by this many people.
     #[schema(example = "times")]
-    threshold_kind: String,
+    pub(crate) threshold_kind: String,
     #[schema(example = 3, minimum = 1)]
-    threshold: u32,
+    pub(crate) threshold: u32,
     /// Days after the launch date within which it should be reached.
     #[schema(example = 30, minimum = 1, maximum = 3650)]
-    within_days: u32,
+    pub(crate) within_days: u32,
     /// Whether reaching it is first value (ends Land). At most one milestone is.
     #[serde(default)]
-    first_value: bool,
+    pub(crate) first_value: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -271,6 +271,7 @@ struct AccountPage {
     contracts: Vec<ContractRow>,
     timeline: Vec<Event>,
     chart: String,
+    usage: super::usage::AccountUsage,
 }
 
 fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
@@ -374,6 +375,7 @@ pub(crate) async fn show(
         })
         .collect();
     let chart = serde_json::to_string(&points).expect("chart data serialises");
+    let usage = super::usage::account_usage(&state, id, today).await?;
     let page = AccountPage {
         me,
         id: id.0,
@@ -408,6 +410,7 @@ pub(crate) async fn show(
             })
             .collect(),
         chart,
+        usage,
     };
     Ok(render(&page)?.into_response())
 }

@@ -7,6 +7,7 @@ mod admin;
 mod assets;
 pub(crate) mod session;
 mod team;
+mod usage;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -30,6 +31,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/accounts/{id}", get(accounts::show))
         .route("/accounts/{id}/edit", get(accounts::edit_form).post(accounts::edit))
         .route("/team", get(team::show))
+        .route("/usage", get(usage::drops))
+        .route("/admin/usage", get(usage::admin).post(usage::create_milestone))
+        .route(
+            "/admin/milestones/{id}/delete",
+            axum::routing::post(usage::delete_milestone),
+        )
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", axum::routing::post(admin::revoke_token))
