@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 /// Only this many accounts get usage, so a 100,000-account demo stays quick to load.
 pub const MAX_ACCOUNTS_WITH_USAGE: usize = 1000;
 const DAYS: u64 = 180;
-const MAX_PEOPLE: usize = 6;
+const MAX_PEOPLE: usize = 5;
 
 const FIRST_VALUE: &str = "Integration Connected";
 const EXPORT: &str = "Report Exported";
@@ -45,21 +45,21 @@ pub fn milestones() -> Vec<MilestoneFields> {
             name: name("Connected a data source"),
             feature: FIRST_VALUE.into(),
             threshold: Threshold::Times(1),
-            within_days: 30,
+            within_days: 90,
             first_value: true,
         },
         MilestoneFields {
             name: name("Exported five reports"),
             feature: EXPORT.into(),
             threshold: Threshold::Times(5),
-            within_days: 60,
+            within_days: 120,
             first_value: false,
         },
         MilestoneFields {
             name: name("Three people signed in"),
             feature: SIGN_IN.into(),
             threshold: Threshold::People(3),
-            within_days: 30,
+            within_days: 60,
             first_value: false,
         },
     ]
@@ -77,14 +77,14 @@ impl Story {
     /// How likely a person is to be active on a weekday, `t` of the way through the window.
     fn activity(self, t: f64) -> f64 {
         match self {
-            Story::Growing => 0.08 + 0.30 * t,
-            Story::Steady => 0.25,
+            Story::Growing => 0.15 + 0.40 * t,
+            Story::Steady => 0.45,
             // Falls hard in the last month, so the four-week comparison catches it.
             Story::Declining => {
                 if t < 0.8 {
-                    0.30
+                    0.45
                 } else {
-                    0.30 * (1.0 - (t - 0.8) * 4.5).max(0.03)
+                    0.45 * (1.0 - (t - 0.8) * 4.5).max(0.03)
                 }
             }
             Story::NeverActivated => 0.03,
@@ -144,8 +144,8 @@ pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
         }
         let story = match rng.random_range(0..10) {
             0..3 => Story::Growing,
-            3..7 => Story::Steady,
-            7..9 => Story::Declining,
+            3..8 => Story::Steady,
+            8..9 => Story::Declining,
             _ => Story::NeverActivated,
         };
         let first_day = launch.max(start);
@@ -160,7 +160,10 @@ pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
         if !matches!(story, Story::NeverActivated) {
             // The behaviours of a good start, shortly after go-live.
             let (user, _) = &people[0];
-            let connected = launch + Days::new(rng.random_range(2..20));
+            let connected = account
+                .fields
+                .first_value_date
+                .unwrap_or_else(|| launch + Days::new(rng.random_range(2..20)));
             out.push(
                 serde_json::json!({"type": "track", "userId": user, "event": FIRST_VALUE,
                 "context": {"groupId": group}, "timestamp": at(connected, &mut rng)}),
@@ -187,7 +190,7 @@ pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
                 if !rng.random_bool(chance.clamp(0.0, 1.0)) {
                     continue;
                 }
-                for _ in 0..rng.random_range(1..=2) {
+                {
                     let mut pick = rng.random_range(0..total_weight);
                     let feature = FEATURES
                         .iter()

@@ -42,6 +42,9 @@ pub struct UsageDrop {
     pub active_now: i64,
 }
 
+/// The fewest people active four weeks ago for a fall to count.
+pub const MIN_ACTIVE_BEFORE: i64 = 3;
+
 fn back(today: NaiveDate, days: u64) -> NaiveDate {
     today.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
 }
@@ -171,7 +174,8 @@ impl Store {
     }
 
     /// Accounts whose people active in the last 7 days number fewer than `1 - share` of those
-    /// active in the same 7 days four weeks earlier, steepest fall first.
+    /// active in the same 7 days four weeks earlier, steepest fall first. Accounts with fewer
+    /// than [`MIN_ACTIVE_BEFORE`] people active then are left out: two to one is noise.
     pub async fn usage_drops(&self, today: NaiveDate, share: f64) -> Result<Vec<UsageDrop>> {
         let now_from = back(today, 7);
         let before_to = back(today, 28);
@@ -192,7 +196,7 @@ impl Store {
         .await?);
         let mut drops: Vec<UsageDrop> = rows
             .into_iter()
-            .filter(|(_, _, before, now)| *before > 0 && (*now as f64) < (*before as f64) * (1.0 - share))
+            .filter(|(_, _, before, now)| *before >= MIN_ACTIVE_BEFORE && (*now as f64) < (*before as f64) * (1.0 - share))
             .map(|(id, name, active_before, active_now)| UsageDrop {
                 account_id: AccountId(id),
                 name,
