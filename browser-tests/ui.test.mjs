@@ -1,6 +1,6 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
-// a viewer sees no edit controls and a forced edit is refused. Screenshots go to
-// test-artifacts/ at the repository root.
+// a viewer sees no edit controls and a forced edit is refused; the usage views and the
+// milestone editor. Screenshots go to test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -141,5 +141,36 @@ test("a viewer sees no edit controls and a forced edit is refused", { skip: !exi
   assert.equal(direct.status(), 403);
   await page.goto(`${base}${path}`);
   assert.notEqual((await page.textContent("#account-name")).trim(), "Hijacked");
+  await page.close();
+});
+
+test("usage: an account shows its activity, milestones and people; an admin defines a milestone", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, admin);
+  await page.goto(`${base}/usage`);
+  const falling = await page.locator("#drops tbody tr").count();
+  assert.ok(falling > 0, "the demo's declining accounts are listed");
+  await page.screenshot({ path: join(artifacts, "usage-falling.png"), fullPage: true });
+  await page.click("#drops a.account-link >> nth=0");
+  await page.waitForSelector("#usage-chart svg");
+  assert.ok(await page.locator("#milestones li").count() >= 3, "the demo milestones are shown");
+  assert.ok(await page.locator("#people tbody tr").count() > 0, "people seen in the product");
+  assert.match(await page.textContent("#breadth"), /features used in the last 30 days/);
+  await page.screenshot({ path: join(artifacts, "account-usage.png"), fullPage: true });
+
+  await page.goto(`${base}/admin/usage`);
+  const before = await page.locator("#milestones tbody tr").count();
+  await page.fill("#new-milestone input[name=name]", "Created an alert");
+  await page.fill("#new-milestone input[name=feature]", "Alert Created");
+  await page.fill("#new-milestone input[name=threshold]", "none");
+  await page.click("#new-milestone button[type=submit]");
+  assert.match(await page.textContent("#new-milestone .alert"), /not a whole number/);
+  await page.fill("#new-milestone input[name=name]", "Created an alert");
+  await page.fill("#new-milestone input[name=feature]", "Alert Created");
+  await page.fill("#new-milestone input[name=threshold]", "1");
+  await page.click("#new-milestone button[type=submit]");
+  await page.waitForURL(`${base}/admin/usage`);
+  assert.equal(await page.locator("#milestones tbody tr").count(), before + 1);
+  await page.screenshot({ path: join(artifacts, "admin-milestones.png"), fullPage: true });
   await page.close();
 });
