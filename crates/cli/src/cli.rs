@@ -91,6 +91,9 @@ pub enum Command {
         /// Effective date of ARR changes found when re-importing contracts; default today.
         #[arg(long)]
         as_of: Option<NaiveDate>,
+        /// Events only: read and check every line, write nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// Export every record of a kind, in a stable order, to stdout or a file.
     Export {
@@ -357,13 +360,14 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             mapping,
             skip_invalid,
             as_of,
+            check,
         } => {
             if mapping.is_some() || skip_invalid || as_of.is_some() {
                 bail!(
                     "--mapping, --skip-invalid and --as-of apply to records; an events import always imports the valid lines"
                 );
             }
-            let report = import_events(store, &file, true).await?;
+            let report = import_events(store, &file, check, true).await?;
             for line in report.error_lines() {
                 eprintln!("{line}");
             }
@@ -375,7 +379,11 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             mapping,
             skip_invalid,
             as_of,
+            check,
         } => {
+            if check {
+                bail!("--check applies to events; a records import checks every row before writing anyway");
+            }
             let kind = kind.records().expect("events are imported above");
             let options = ImportOptions {
                 mapping,

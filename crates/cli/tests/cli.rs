@@ -701,6 +701,11 @@ fn events_import_from_ndjson_and_csv_reports_refused_lines_and_never_doubles() {
             "\n",
         ),
     );
+    let checked = ok(&db, &["import", "events", s(&ndjson), "--check"]);
+    assert!(
+        checked.contains("4 events read, 3 valid, 1 rejected; nothing written"),
+        "{checked}"
+    );
     let run = lodestar(&db, &["import", "events", s(&ndjson)]);
     assert!(run.ok, "{}", run.stderr);
     assert!(

@@ -33,8 +33,10 @@ pub struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts and the team."),
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team and product usage."),
     modifiers(&BearerAuth),
+    // Every error answer refers to these; listed here so the references resolve.
+    components(schemas(error::Problem, error::ProblemField)),
     tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"))
 )]
 struct ApiDoc;

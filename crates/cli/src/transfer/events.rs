@@ -36,7 +36,8 @@ pub struct Rejected {
 pub struct EventImportReport {
     pub file: String,
     pub lines: u64,
-    pub stored: IngestSummary,
+    /// What was stored; `None` for a check that writes nothing.
+    pub stored: Option<IngestSummary>,
     pub rejected: Vec<Rejected>,
 }
 
@@ -52,16 +53,26 @@ impl EventImportReport {
 
 impl fmt::Display for EventImportReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} events read, {} imported, {} duplicates, {} unmatched (kept until their account is known), {} rejected",
-            self.file,
-            self.lines,
-            self.stored.stored,
-            self.stored.duplicates,
-            self.stored.unmatched,
-            self.rejected.len()
-        )
+        match &self.stored {
+            Some(stored) => write!(
+                f,
+                "{}: {} events read, {} imported, {} duplicates, {} unmatched (kept until their account is known), {} rejected",
+                self.file,
+                self.lines,
+                stored.stored,
+                stored.duplicates,
+                stored.unmatched,
+                self.rejected.len()
+            ),
+            None => write!(
+                f,
+                "{}: {} events read, {} valid, {} rejected; nothing written (--check)",
+                self.file,
+                self.lines,
+                self.lines - self.rejected.len() as u64,
+                self.rejected.len()
+            ),
+        }
     }
 }
 
@@ -79,7 +90,13 @@ fn content_id(text: &str) -> String {
     format!("import-{hex}")
 }
 
-pub async fn import_events(store: &Store, path: &Path, progress: bool) -> anyhow::Result<EventImportReport> {
+/// Imports `path`; with `check`, only reads and judges every line and writes nothing.
+pub async fn import_events(
+    store: &Store,
+    path: &Path,
+    check: bool,
+    progress: bool,
+) -> anyhow::Result<EventImportReport> {
     let file = path.display().to_string();
     let size = std::fs::metadata(path)
         .with_context(|| format!("{file}: cannot read"))?
@@ -103,7 +120,7 @@ pub async fn import_events(store: &Store, path: &Path, progress: bool) -> anyhow
         progress,
         "importing {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} {eta} left",
     );
-    let report = store_chunks(store, &received, &bar, file).await;
+    let report = store_chunks((!check).then_some(store), &received, &bar, file).await;
     bar.finish_and_clear();
     drop(received);
     reader.join().expect("the reader thread does not panic");
@@ -111,13 +128,14 @@ pub async fn import_events(store: &Store, path: &Path, progress: bool) -> anyhow
 }
 
 async fn store_chunks(
-    store: &Store,
+    store: Option<&Store>,
     chunks: &Receiver<anyhow::Result<Chunk>>,
     bar: &ProgressBar,
     file: String,
 ) -> anyhow::Result<EventImportReport> {
     let mut report = EventImportReport {
         file,
+        stored: store.map(|_| IngestSummary::default()),
         ..EventImportReport::default()
     };
     // The blocking receive runs off the async runtime's threads.
@@ -127,7 +145,9 @@ async fn store_chunks(
         let chunk = chunk?;
         report.lines += chunk.lines;
         report.rejected.extend(chunk.rejected);
-        report.stored.add(store.ingest(chunk.messages).await?);
+        if let (Some(store), Some(stored)) = (store, report.stored.as_mut()) {
+            stored.add(store.ingest(chunk.messages).await?);
+        }
         bar.inc(chunk.bytes);
     }
     Ok(report)

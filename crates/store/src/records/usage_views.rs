@@ -196,7 +196,9 @@ impl Store {
         .await?);
         let mut drops: Vec<UsageDrop> = rows
             .into_iter()
-            .filter(|(_, _, before, now)| *before >= MIN_ACTIVE_BEFORE && (*now as f64) < (*before as f64) * (1.0 - share))
+            .filter(|(_, _, before, now)| {
+                *before >= MIN_ACTIVE_BEFORE && (*now as f64) < (*before as f64) * (1.0 - share)
+            })
             .map(|(id, name, active_before, active_now)| UsageDrop {
                 account_id: AccountId(id),
                 name,

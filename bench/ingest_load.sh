@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmark: HTTP ingestion of 100-event batches (POST /v1/batch) over loopback with 32
+# connections, side by side in the same run with the same requests sent to a path the server
+# answers without any work (the 404 fallback): what HTTP and wrk alone cost. Run from the
+# repo root:   cargo build --release -p lodestar && bench/ingest_load.sh
+set -euo pipefail
+duration=${DURATION:-20s}
+bin=target/release/lodestar
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+url="http://127.0.0.1:$port"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk $(wrk --version 2>&1 | head -n1 | cut -d' ' -f2); $(date -u +%F)"
+$bin --db "sqlite://$work/bench.db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
+key=$($bin --db "sqlite://$work/bench.db" writekey create --name bench 2>/dev/null)
+auth=$(printf '%s:' "$key" | base64 -w0)
+$bin --db "sqlite://$work/bench.db" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+run() {
+  local name=$1 path=$2 out p50 p99 rps
+  out=$(wrk -t2 -c32 -d"$duration" --latency -s bench/ingest_load.lua "$url" -- "$auth" "$path")
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  printf '%-44s p50 %-9s p99 %-9s %9s req/s = %10.0f events/s  non-2xx: %s\n' "$name" "$p50" "$p99" "$rps" \
+    "$(echo "$rps * 100" | bc -l)" "$(echo "$out" | awk '/Non-2xx/ {print $5}')"
+}
+run "POST /nowhere (404 fallback, no work)" /nowhere
+sleep 2
+run "POST /v1/batch (100 events, committed)" /v1/batch
+echo "stored: $(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select count(*) from usage_events').fetchone()[0])") events"
