@@ -69,3 +69,10 @@ CREATE TABLE usage_user_days (
     events BIGINT NOT NULL,
     PRIMARY KEY (account_id, day, user_key)
 ){{KEYED}};
+
+-- Every feature (track event, page or screen name) seen on any account, with the last day it
+-- was used: the breadth an account's adoption is measured against, without scanning rollups.
+CREATE TABLE usage_features (
+    feature TEXT NOT NULL PRIMARY KEY,
+    last_used DATE NOT NULL
+){{KEYED}};

@@ -458,6 +458,24 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
         "ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
     )
     .await?;
+    let mut last_used: HashMap<&str, NaiveDate> = HashMap::new();
+    for (_, feature, day) in by_feature.keys() {
+        let entry = last_used.entry(feature).or_insert(*day);
+        *entry = (*entry).max(*day);
+    }
+    let feature_rows = last_used
+        .into_iter()
+        .map(|(feature, day)| vec![Value::from(feature), day.into()])
+        .collect();
+    insert_rows(
+        tx,
+        "usage_features",
+        &["feature", "last_used"],
+        feature_rows,
+        "ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
+         THEN excluded.last_used ELSE usage_features.last_used END",
+    )
+    .await?;
     let feature_rows = by_feature
         .into_iter()
         .map(|((account, feature, day), n)| vec![Value::from(account), feature.into(), day.into(), n.into()])
@@ -547,6 +565,12 @@ pub(crate) async fn rebuild_rollups(tx: &mut Tx, accounts: Option<&[AccountId]>)
                 "INSERT INTO usage_account_days (account_id, day, events, active_users) \
                  SELECT account_id, day, SUM(events), COUNT(*) FROM usage_user_days WHERE {scope} \
                  GROUP BY account_id, day"
+            ),
+            format!(
+                "INSERT INTO usage_features (feature, last_used) \
+                 SELECT feature, MAX(day) FROM usage_feature_days WHERE {scope} GROUP BY feature \
+                 ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
+                 THEN excluded.last_used ELSE usage_features.last_used END"
             ),
         ];
         for sql in statements {

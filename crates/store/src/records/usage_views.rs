@@ -100,10 +100,9 @@ impl Store {
         .await?
         });
         let all: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT DISTINCT feature FROM usage_feature_days WHERE day > $1 AND day <= $2 ORDER BY feature"
+            "SELECT feature FROM usage_features WHERE last_used > $1 ORDER BY feature"
         )
         .bind(back(today, 90))
-        .bind(today)
         .fetch_all(p)
         .await?);
         Ok((used, all))
