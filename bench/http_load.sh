@@ -47,6 +47,9 @@ run "GET /api/v1/accounts?tier=enterprise&sort=-arr&limit=50" -H "Authorization:
 sleep 2
 run "GET /accounts/$account (account page, HTML)" -H "Cookie: $cookie" "$url/accounts/$account"
 sleep 2
+# The demo gives the first 1,000 accounts about 180 days of product usage.
+run "GET /accounts/500 (account page with usage, HTML)" -H "Cookie: $cookie" "$url/accounts/500"
+sleep 2
 run "GET /accounts?tier=mid_tier&sort=-arr (list page, HTML)" -H "Cookie: $cookie" "$url/accounts?tier=mid_tier&sort=-arr"
 sleep 2
 run "GET /api/v1/accounts?q=cloud&renewal_within_days=90 (scan)" -H "Authorization: Bearer $token" \

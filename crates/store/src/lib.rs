@@ -27,6 +27,7 @@ pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use records::UpsertSummary;
 pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
+pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
@@ -34,7 +35,7 @@ pub use records::milestones::Milestone;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
 pub use records::usage::{FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
-pub use records::usage_views::{PersonUsage, UsageDrop, UsageWeek};
+pub use records::usage_views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use records::users::UserUpsert;
 pub use records::write_keys::WriteKey;
 

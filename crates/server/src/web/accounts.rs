@@ -291,21 +291,19 @@ pub(crate) async fn show(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let id = AccountId(id);
-    let Some(summary) = state.store.account_summary(id).await? else {
+    let today = chrono::Utc::now().date_naive();
+    let Some(view) = state.store.account_view(id, today).await? else {
         return Ok((
             StatusCode::NOT_FOUND,
             ApiError::NotFound(format!("account {id} does not exist")),
         )
             .into_response());
     };
+    let summary = &view.summary;
     let f = &summary.account.fields;
-    let people: Vec<UserId> = [f.owner_id, f.ae_id, f.sponsor_id].into_iter().flatten().collect();
-    let who = names(&state.store.users_by_ids(&people).await?);
+    let who = names(&view.people);
     let person = |u: Option<UserId>| u.and_then(|u| who.get(&u).cloned()).unwrap_or_else(|| "—".into());
-    let parent = match f.parent_id {
-        Some(p) => state.store.account(p).await?.map(|a| a.fields.name.to_string()),
-        None => None,
-    };
+    let parent = view.parent_name.clone();
     let text = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let facts = vec![
         ("External id", f.external_id.to_string()),
@@ -340,10 +338,8 @@ pub(crate) async fn show(
             )
         })
         .collect();
-    let contacts = state
-        .store
-        .contacts_of(id)
-        .await?
+    let contacts = view
+        .contacts
         .into_iter()
         .map(|c| {
             let name = c.fields.display_name();
@@ -361,10 +357,8 @@ pub(crate) async fn show(
             }
         })
         .collect();
-    let contracts = state.store.contracts_of(id).await?;
-    let entries = state.store.timeline_entries(id).await?;
-    let timeline = lodestar_store::assemble_timeline(&summary.account, &contracts, entries);
-    let today = chrono::Utc::now().date_naive();
+    let contracts = view.contracts;
+    let timeline = view.timeline;
     let points: Vec<(String, f64)> = month_ends(today, 35)
         .into_iter()
         .map(|d| {
@@ -375,7 +369,7 @@ pub(crate) async fn show(
         })
         .collect();
     let chart = serde_json::to_string(&points).expect("chart data serialises");
-    let usage = super::usage::account_usage(&state, id, today).await?;
+    let usage = super::usage::account_usage(view.usage);
     let page = AccountPage {
         me,
         id: id.0,

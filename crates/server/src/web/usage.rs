@@ -6,10 +6,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
-use lodestar_domain::AccountId;
 use lodestar_domain::milestone::{MilestoneStatus, Threshold};
 use lodestar_domain::user::User;
+use lodestar_store::AccountUsageSummary;
 use serde::Deserialize;
 
 use super::{Html, SignedIn, forbidden, render};
@@ -53,18 +52,15 @@ fn rule(threshold: Threshold, feature: &str, within_days: u32) -> String {
     }
 }
 
-pub(crate) async fn account_usage(state: &AppState, id: AccountId, today: NaiveDate) -> Result<AccountUsage, ApiError> {
-    let weeks = state.store.usage_weeks(id, today, 26).await?;
-    let has_activity = weeks.iter().any(|w| w.events > 0);
-    let points: Vec<(String, i64, i64)> = weeks
+pub(crate) fn account_usage(summary: AccountUsageSummary) -> AccountUsage {
+    let has_activity = summary.weeks.iter().any(|w| w.events > 0);
+    let points: Vec<(String, i64, i64)> = summary
+        .weeks
         .iter()
         .map(|w| (w.week_start.format("%b %d").to_string(), w.active_users, w.events))
         .collect();
-    let (features_used, known) = state.store.feature_breadth(id, today).await?;
-    let milestones = state
-        .store
-        .account_milestones(id, today)
-        .await?
+    let milestones = summary
+        .milestones
         .into_iter()
         .map(|(m, status)| {
             let (state, status) = match status {
@@ -89,10 +85,8 @@ pub(crate) async fn account_usage(state: &AppState, id: AccountId, today: NaiveD
             }
         })
         .collect();
-    let people = state
-        .store
-        .account_people(id, today)
-        .await?
+    let people = summary
+        .people
         .into_iter()
         .map(|p| PersonLine {
             who: p.name.unwrap_or_else(|| p.user_key.clone()),
@@ -103,14 +97,14 @@ pub(crate) async fn account_usage(state: &AppState, id: AccountId, today: NaiveD
             missing: p.missing_features.join(", "),
         })
         .collect();
-    Ok(AccountUsage {
+    AccountUsage {
         chart: serde_json::to_string(&points).expect("chart data serialises"),
         has_activity,
-        features_used,
-        features_known: known.len(),
+        features_used: summary.features_used,
+        features_known: summary.features_known.len(),
         milestones,
         people,
-    })
+    }
 }
 
 struct DropLine {

@@ -9,7 +9,7 @@ use super::{
     upsert_by_key,
 };
 use crate::bulk::Value;
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -140,9 +140,17 @@ impl Store {
 
     /// The contacts of one account, ordered by last and first name.
     pub async fn contacts_of(&self, account: AccountId) -> Result<Vec<Contact>> {
-        let sql =
-            format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
-        let rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(account.0).fetch_all(p).await?);
-        rows.into_iter().map(Contact::try_from).collect()
+        let mut tx = self.begin_snapshot().await?;
+        contacts_of_in(&mut tx, account).await
     }
+}
+
+/// An account's contacts, by name.
+pub(crate) async fn contacts_of_in(tx: &mut Tx, account: AccountId) -> Result<Vec<Contact>> {
+    let sql = format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
+    let rows: Vec<ContactRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
+        .bind(account.0)
+        .fetch_all(&mut *c)
+        .await?);
+    rows.into_iter().map(Contact::try_from).collect()
 }

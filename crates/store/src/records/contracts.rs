@@ -347,7 +347,7 @@ async fn write_contracts(tx: &mut Tx, contracts: Vec<ContractUpsert>) -> Result<
 }
 
 /// Which contracts [`load_contracts`] reads.
-enum Which<'a> {
+pub(crate) enum Which<'a> {
     All,
     Ids(&'a [i64]),
     ExternalIds(&'a [String]),
@@ -355,7 +355,7 @@ enum Which<'a> {
 }
 
 /// Loads contracts with their line items and their history re-checked by the domain.
-async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> {
+pub(crate) async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> {
     // (column to filter on, values) per statement; keys are chunked to bound the parameters.
     let filters: Vec<(&str, Vec<Value>)> = match which {
         Which::All => vec![("", vec![])],

@@ -105,37 +105,51 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<(Milestone, MilestoneStatus)>> {
         let mut tx = self.begin_snapshot().await?;
-        let launch: Option<Option<NaiveDate>> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT launch_date FROM accounts WHERE id = $1")
-                .bind(account.0)
-                .fetch_optional(&mut *c)
-                .await?
-        });
-        let launch = launch.ok_or(StoreError::NotFound {
-            what: "account",
-            key: account.to_string(),
-        })?;
-        let achieved: Vec<(i64, NaiveDate)> = on_tx!(&mut tx, |c| {
+        let has_events = super::usage_views::has_events(&mut tx, account).await?;
+        account_milestones_in(&mut tx, account, today, has_events).await
+    }
+}
+
+pub(crate) async fn account_milestones_in(
+    tx: &mut Tx,
+    account: AccountId,
+    today: NaiveDate,
+    has_events: bool,
+) -> Result<Vec<(Milestone, MilestoneStatus)>> {
+    let launch: Option<Option<NaiveDate>> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT launch_date FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    let launch = launch.ok_or(StoreError::NotFound {
+        what: "account",
+        key: account.to_string(),
+    })?;
+    // Achievements come from events: an account without any has none, and nothing to count.
+    let achieved: Vec<(i64, NaiveDate)> = if has_events {
+        on_tx!(&mut *tx, |c| {
             sqlx::query_as("SELECT milestone_id, achieved_on FROM milestone_achievements WHERE account_id = $1")
                 .bind(account.0)
                 .fetch_all(&mut *c)
                 .await?
-        });
-        let mut out = Vec::new();
-        for m in all_milestones(&mut tx).await? {
-            let status = match achieved.iter().find(|(id, _)| *id == m.id) {
-                Some((_, on)) => MilestoneStatus::Achieved { on: *on },
-                None => match launch {
-                    Some(l) => m
-                        .fields
-                        .status(Some(l), &evidence(&mut tx, account, &m.fields, l).await?, today),
-                    None => MilestoneStatus::NoLaunchDate,
-                },
-            };
-            out.push((m, status));
-        }
-        Ok(out)
+        })
+    } else {
+        Vec::new()
+    };
+    let mut out = Vec::new();
+    for m in all_milestones(tx).await? {
+        let status = match (achieved.iter().find(|(id, _)| *id == m.id), launch) {
+            (Some((_, on)), _) => MilestoneStatus::Achieved { on: *on },
+            (None, Some(l)) if has_events => {
+                m.fields
+                    .status(Some(l), &evidence(tx, account, &m.fields, l).await?, today)
+            }
+            (None, launch) => m.fields.status(launch, &Evidence::default(), today),
+        };
+        out.push((m, status));
     }
+    Ok(out)
 }
 
 /// The events that count for `m` on `account` launched on `launch`.

@@ -2,6 +2,7 @@
 //! its row mapping and its reference checks.
 
 pub mod account_list;
+pub mod account_view;
 pub mod accounts;
 pub mod contacts;
 pub mod contracts;

@@ -5,6 +5,7 @@ use lodestar_domain::UserId;
 use lodestar_domain::text::Email;
 use lodestar_domain::user::User;
 
+use super::users::{SELECT_USERS, UserRow};
 use crate::{Result, Store, now, on_pool};
 
 impl Store {
@@ -46,19 +47,17 @@ impl Store {
         Ok(())
     }
 
-    /// The user of a live session.
+    /// The user of a live session, in one query: every signed-in page asks this first.
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
-        let user: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash)
-                .bind(now())
-                .fetch_optional(p)
-                .await?
-        });
-        match user {
-            Some(id) => self.user(UserId(id)).await,
-            None => Ok(None),
-        }
+        let sql = format!(
+            "{SELECT_USERS} WHERE id = (SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2)"
+        );
+        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
+            .bind(token_hash)
+            .bind(now())
+            .fetch_optional(p)
+            .await?);
+        row.map(User::try_from).transpose()
     }
 
     /// Ends a session (sign-out). Ending an unknown session is not an error.

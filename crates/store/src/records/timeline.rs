@@ -8,7 +8,7 @@ use lodestar_domain::contract::Contract;
 use lodestar_domain::{AccountId, UserId};
 use serde::Serialize;
 
-use crate::{Result, Store, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, Tx, now, on_tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,29 +107,34 @@ impl Store {
     /// The stored entries of an account's timeline (edits), newest first; the fields of one
     /// edit in form order.
     pub async fn timeline_entries(&self, account: AccountId) -> Result<Vec<TimelineEntry>> {
-        let rows: Vec<(DateTime<Utc>, String, Option<String>, String)> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT t.occurred_at, t.kind, u.name, t.text FROM account_timeline t \
-                 LEFT JOIN users u ON u.id = t.actor_id WHERE t.account_id = $1 \
-                 ORDER BY t.occurred_at DESC, t.id ASC",
-            )
-            .bind(account.0)
-            .fetch_all(p)
-            .await?
-        });
-        rows.into_iter()
-            .map(|(at, kind, actor, text)| {
-                Ok(TimelineEntry {
-                    on: at.date_naive(),
-                    at: Some(at),
-                    kind: TimelineKind::parse(&kind)
-                        .ok_or_else(|| crate::StoreError::Corrupt(format!("account_timeline.kind: {kind:?}")))?,
-                    actor,
-                    text,
-                })
-            })
-            .collect()
+        let mut tx = self.begin_snapshot().await?;
+        timeline_entries_in(&mut tx, account).await
     }
+}
+
+pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Result<Vec<TimelineEntry>> {
+    let rows: Vec<(DateTime<Utc>, String, Option<String>, String)> = on_tx!(&mut *tx, |c| {
+        sqlx::query_as(
+            "SELECT t.occurred_at, t.kind, u.name, t.text FROM account_timeline t \
+             LEFT JOIN users u ON u.id = t.actor_id WHERE t.account_id = $1 \
+             ORDER BY t.occurred_at DESC, t.id ASC",
+        )
+        .bind(account.0)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(at, kind, actor, text)| {
+            Ok(TimelineEntry {
+                on: at.date_naive(),
+                at: Some(at),
+                kind: TimelineKind::parse(&kind)
+                    .ok_or_else(|| crate::StoreError::Corrupt(format!("account_timeline.kind: {kind:?}")))?,
+                actor,
+                text,
+            })
+        })
+        .collect()
 }
 
 /// Records an edit of `account` by `actor`: one entry per changed field, naming people and

@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Datelike, Days, NaiveDate};
 use lodestar_domain::AccountId;
 
-use crate::{Result, Store, on_pool};
+use lodestar_domain::milestone::MilestoneStatus;
+
+use super::milestones::{Milestone, account_milestones_in};
+use crate::{Result, Store, Tx, on_pool, on_tx};
 
 /// One week (Monday to Sunday) of an account's activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,129 +52,216 @@ fn back(today: NaiveDate, days: u64) -> NaiveDate {
     today.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
 }
 
+/// Everything the account page shows about usage (see `Store::account_view`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountUsageSummary {
+    pub weeks: Vec<UsageWeek>,
+    pub features_used: Vec<String>,
+    pub features_known: Vec<String>,
+    pub people: Vec<PersonUsage>,
+    pub milestones: Vec<(Milestone, MilestoneStatus)>,
+}
+
 impl Store {
     /// Weekly active users and events of the `weeks` weeks up to `today`, oldest first; weeks
     /// without activity are included as zero.
     pub async fn usage_weeks(&self, account: AccountId, today: NaiveDate, weeks: u32) -> Result<Vec<UsageWeek>> {
-        let this_monday = back(today, u64::from(today.weekday().num_days_from_monday()));
-        let first = back(this_monday, 7 * u64::from(weeks.saturating_sub(1)));
-        let rows: Vec<(NaiveDate, String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT day, user_key, events FROM usage_user_days WHERE account_id = $1 AND day >= $2 AND day <= $3"
-        )
-        .bind(account.0)
-        .bind(first)
-        .bind(today)
-        .fetch_all(p)
-        .await?);
-        let mut weeks_seen: BTreeMap<NaiveDate, (HashSet<String>, i64)> = BTreeMap::new();
-        let mut monday = first;
-        while monday <= this_monday {
-            weeks_seen.insert(monday, (HashSet::new(), 0));
-            monday = monday.checked_add_days(Days::new(7)).unwrap_or(NaiveDate::MAX);
-        }
-        for (day, user, events) in rows {
-            let week = back(day, u64::from(day.weekday().num_days_from_monday()));
-            if let Some((users, total)) = weeks_seen.get_mut(&week) {
-                users.insert(user);
-                *total += events;
-            }
-        }
-        Ok(weeks_seen
-            .into_iter()
-            .map(|(week_start, (users, events))| UsageWeek {
-                week_start,
-                active_users: users.len() as i64,
-                events,
-            })
-            .collect())
+        let mut tx = self.begin_snapshot().await?;
+        weeks_in(&mut tx, account, today, weeks).await
     }
 
     /// Features the account used in the 30 days up to `today`, against every feature anyone
     /// used in the 90 days up to `today`: how broadly it adopted the product.
     pub async fn feature_breadth(&self, account: AccountId, today: NaiveDate) -> Result<(Vec<String>, Vec<String>)> {
-        let used: Vec<String> = on_pool!(self, |p| {
-            sqlx::query_scalar(
-            "SELECT DISTINCT feature FROM usage_feature_days WHERE account_id = $1 AND day > $2 AND day <= $3 ORDER BY feature"
-        )
-        .bind(account.0)
-        .bind(back(today, 30))
-        .bind(today)
-        .fetch_all(p)
-        .await?
-        });
-        let all: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT feature FROM usage_features WHERE last_used > $1 ORDER BY feature"
-        )
-        .bind(back(today, 90))
-        .fetch_all(p)
-        .await?);
-        Ok((used, all))
+        let mut tx = self.begin_snapshot().await?;
+        breadth_in(&mut tx, account, today).await
     }
 
     /// The people placed on the account, most active first.
     pub async fn account_people(&self, account: AccountId, today: NaiveDate) -> Result<Vec<PersonUsage>> {
-        let people: Vec<(String, Option<String>, Option<String>)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT user_key, name, email FROM usage_people WHERE account_id = $1"
+        let mut tx = self.begin_snapshot().await?;
+        people_in(&mut tx, account, today).await
+    }
+}
+
+pub(crate) async fn usage_summary_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<AccountUsageSummary> {
+    let has_events = has_events(tx, account).await?;
+    // An account never seen in the product skips every per-account read.
+    let (weeks, (features_used, features_known), people) = if has_events {
+        (
+            weeks_in(tx, account, today, 26).await?,
+            breadth_in(tx, account, today).await?,
+            people_in(tx, account, today).await?,
         )
-        .bind(account.0)
-        .fetch_all(p)
-        .await?);
-        let recent: Vec<(String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT user_key, COUNT(*), CAST(SUM(events) AS BIGINT) FROM usage_user_days \
-             WHERE account_id = $1 AND day > $2 AND day <= $3 GROUP BY user_key"
+    } else {
+        (
+            zero_weeks(today, 26),
+            (Vec::new(), known_features(tx, today).await?),
+            Vec::new(),
         )
-        .bind(account.0)
-        .bind(back(today, 30))
-        .bind(today)
-        .fetch_all(p)
-        .await?);
-        let last: Vec<(String, NaiveDate)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT user_key, MAX(day) FROM usage_user_days WHERE account_id = $1 GROUP BY user_key"
-        )
-        .bind(account.0)
-        .fetch_all(p)
-        .await?);
-        let key_features: Vec<String> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT DISTINCT feature FROM milestones ORDER BY feature"
-        )
-        .fetch_all(p)
-        .await?);
-        let done: Vec<(String, String)> = on_pool!(self, |p| sqlx::query_as(
+    };
+    let milestones = account_milestones_in(tx, account, today, has_events).await?;
+    Ok(AccountUsageSummary {
+        weeks,
+        features_used,
+        features_known,
+        people,
+        milestones,
+    })
+}
+
+/// The Mondays of the `weeks` weeks up to `today`, oldest first.
+fn mondays(today: NaiveDate, weeks: u32) -> Vec<NaiveDate> {
+    let this_monday = back(today, u64::from(today.weekday().num_days_from_monday()));
+    (0..weeks).rev().map(|w| back(this_monday, 7 * u64::from(w))).collect()
+}
+
+fn zero_weeks(today: NaiveDate, weeks: u32) -> Vec<UsageWeek> {
+    mondays(today, weeks)
+        .into_iter()
+        .map(|week_start| UsageWeek {
+            week_start,
+            active_users: 0,
+            events: 0,
+        })
+        .collect()
+}
+
+async fn weeks_in(tx: &mut Tx, account: AccountId, today: NaiveDate, weeks: u32) -> Result<Vec<UsageWeek>> {
+    let mondays = mondays(today, weeks);
+    let first = mondays.first().copied().unwrap_or(today);
+    let rows: Vec<(NaiveDate, String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT day, user_key, events FROM usage_user_days WHERE account_id = $1 AND day >= $2 AND day <= $3"
+    )
+    .bind(account.0)
+    .bind(first)
+    .bind(today)
+    .fetch_all(&mut *c)
+    .await?);
+    let mut weeks_seen: BTreeMap<NaiveDate, (HashSet<String>, i64)> =
+        mondays.into_iter().map(|m| (m, (HashSet::new(), 0))).collect();
+    for (day, user, events) in rows {
+        let week = back(day, u64::from(day.weekday().num_days_from_monday()));
+        if let Some((users, total)) = weeks_seen.get_mut(&week) {
+            users.insert(user);
+            *total += events;
+        }
+    }
+    Ok(weeks_seen
+        .into_iter()
+        .map(|(week_start, (users, events))| UsageWeek {
+            week_start,
+            active_users: users.len() as i64,
+            events,
+        })
+        .collect())
+}
+
+/// Whether any event was ever placed on the account.
+pub(crate) async fn has_events(tx: &mut Tx, account: AccountId) -> Result<bool> {
+    let found: Option<i64> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT id FROM usage_events WHERE account_id = $1 LIMIT 1")
+            .bind(account.0)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    Ok(found.is_some())
+}
+
+async fn known_features(tx: &mut Tx, today: NaiveDate) -> Result<Vec<String>> {
+    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
+        "SELECT feature FROM usage_features WHERE last_used > $1 ORDER BY feature"
+    )
+    .bind(back(today, 90))
+    .fetch_all(&mut *c)
+    .await?))
+}
+
+async fn breadth_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<(Vec<String>, Vec<String>)> {
+    let used: Vec<String> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar(
+        "SELECT DISTINCT feature FROM usage_feature_days WHERE account_id = $1 AND day > $2 AND day <= $3 ORDER BY feature"
+    )
+    .bind(account.0)
+    .bind(back(today, 30))
+    .bind(today)
+    .fetch_all(&mut *c)
+    .await?
+    });
+    Ok((used, known_features(tx, today).await?))
+}
+
+async fn people_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<Vec<PersonUsage>> {
+    let people: Vec<(String, Option<String>, Option<String>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT user_key, name, email FROM usage_people WHERE account_id = $1"
+    )
+    .bind(account.0)
+    .fetch_all(&mut *c)
+    .await?);
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Per person: the last active day, and active days and events in the last 30 days.
+    let activity: Vec<(String, NaiveDate, i64, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT user_key, MAX(day), \
+         CAST(SUM(CASE WHEN day > $2 AND day <= $3 THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day > $2 AND day <= $3 THEN events ELSE 0 END) AS BIGINT) \
+         FROM usage_user_days WHERE account_id = $1 GROUP BY user_key"
+    )
+    .bind(account.0)
+    .bind(back(today, 30))
+    .bind(today)
+    .fetch_all(&mut *c)
+    .await?);
+    let key_features: Vec<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
+        "SELECT DISTINCT feature FROM milestones ORDER BY feature"
+    )
+    .fetch_all(&mut *c)
+    .await?);
+    let done: Vec<(String, String)> = if key_features.is_empty() {
+        Vec::new()
+    } else {
+        on_tx!(&mut *tx, |c| sqlx::query_as(
             "SELECT DISTINCT e.user_key, e.feature FROM usage_events e JOIN milestones m ON m.feature = e.feature \
              WHERE e.account_id = $1"
         )
         .bind(account.0)
-        .fetch_all(p)
-        .await?);
-        let recent: HashMap<String, (i64, i64)> = recent.into_iter().map(|(k, d, e)| (k, (d, e))).collect();
-        let last: HashMap<String, NaiveDate> = last.into_iter().collect();
-        let done: HashSet<(String, String)> = done.into_iter().collect();
-        let mut out: Vec<PersonUsage> = people
-            .into_iter()
-            .map(|(user_key, name, email)| {
-                let (active_days_30, events_30) = recent.get(&user_key).copied().unwrap_or((0, 0));
-                let missing_features = key_features
-                    .iter()
-                    .filter(|f| !done.contains(&(user_key.clone(), (*f).clone())))
-                    .cloned()
-                    .collect();
-                PersonUsage {
-                    last_active: last.get(&user_key).copied(),
-                    user_key,
-                    name,
-                    email,
-                    active_days_30,
-                    events_30,
-                    missing_features,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            (b.active_days_30, b.events_30, &a.user_key).cmp(&(a.active_days_30, a.events_30, &b.user_key))
-        });
-        Ok(out)
-    }
+        .fetch_all(&mut *c)
+        .await?)
+    };
+    let activity: HashMap<String, (NaiveDate, i64, i64)> = activity
+        .into_iter()
+        .map(|(k, last, days, events)| (k, (last, days, events)))
+        .collect();
+    let done: HashSet<(String, String)> = done.into_iter().collect();
+    let mut out: Vec<PersonUsage> = people
+        .into_iter()
+        .map(|(user_key, name, email)| {
+            let (last_active, active_days_30, events_30) = match activity.get(&user_key) {
+                Some((last, days, events)) => (Some(*last), *days, *events),
+                None => (None, 0, 0),
+            };
+            let missing_features = key_features
+                .iter()
+                .filter(|f| !done.contains(&(user_key.clone(), (*f).clone())))
+                .cloned()
+                .collect();
+            PersonUsage {
+                user_key,
+                name,
+                email,
+                last_active,
+                active_days_30,
+                events_30,
+                missing_features,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (b.active_days_30, b.events_30, &a.user_key).cmp(&(a.active_days_30, a.events_30, &b.user_key)));
+    Ok(out)
+}
 
+impl Store {
     /// Accounts whose people active in the last 7 days number fewer than `1 - share` of those
     /// active in the same 7 days four weeks earlier, steepest fall first. Accounts with fewer
     /// than [`MIN_ACTIVE_BEFORE`] people active then are left out: two to one is noise.

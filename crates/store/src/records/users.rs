@@ -21,7 +21,7 @@ pub struct UserUpsert {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: i64,
     email: String,
     name: String,
@@ -46,7 +46,7 @@ impl TryFrom<UserRow> for User {
     }
 }
 
-const SELECT_USERS: &str = "SELECT id, email, name, role, manager_id, capacity FROM users";
+pub(crate) const SELECT_USERS: &str = "SELECT id, email, name, role, manager_id, capacity FROM users";
 
 pub(crate) const USER_COLUMNS: &[&str] = &["email", "name", "role", "manager_id", "capacity"];
 
