@@ -1,9 +1,11 @@
 -- wrk script: POST /v1/batch with 100 track events per request, every messageId new.
+-- Each wrk thread gets its own id prefix (a global set by setup: a `local` would hide it).
 local counter = 0
-local prefix = ""
+local threads = 0
 
 function setup(thread)
-  thread:set("prefix", tostring(math.random(1, 1e9)))
+  threads = threads + 1
+  thread:set("prefix", "t" .. threads .. "-" .. tostring(os.time()))
 end
 
 function init(args)
