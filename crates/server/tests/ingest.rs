@@ -57,12 +57,12 @@ impl Source {
                 format!("Basic {}", STANDARD.encode(format!("{k}:"))),
             );
         }
-        let res = self
-            .app
-            .clone()
-            .oneshot(req.body(Body::from(body.into())).unwrap())
-            .await
-            .unwrap();
+        self.exchange(req.body(Body::from(body.into())).unwrap()).await
+    }
+
+    /// Sends one request through the router and reads the whole answer.
+    async fn exchange(&self, request: Request<Body>) -> Reply {
+        let res = self.app.clone().oneshot(request).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
@@ -89,35 +89,17 @@ fn track(id: &str, user: &str, event: &str) -> Value {
 #[tokio::test]
 async fn every_call_is_stored_and_linked_to_its_account() {
     let s = Source::new().await;
-    let acme = s
-        .store
-        .create_account(
-            lodestar_domain::account::AccountFields {
-                external_id: "acme".parse().unwrap(),
-                name: "Acme".parse().unwrap(),
-                domain: None,
-                industry: None,
-                employees: None,
-                region: None,
-                lifecycle_stage: lodestar_domain::vocabulary::LifecycleStage::Adopt,
-                tier: None,
-                owner_id: None,
-                ae_id: None,
-                sponsor_id: None,
-                growth_potential: None,
-                engagement_preference: None,
-                launch_date: None,
-                first_value_date: None,
-                parent_id: None,
-                custom_fields: Default::default(),
-            }
-            .validate(None)
-            .unwrap(),
+    let admin = s.token(lodestar_domain::vocabulary::Role::Admin).await;
+    let created = s
+        .api(
+            "POST",
+            "/api/v1/accounts",
+            &admin,
+            Some(json!({"external_id": "acme", "name": "Acme"})),
         )
-        .await
-        .unwrap()
-        .account
-        .id;
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    let acme = lodestar_domain::AccountId(created.body["id"].as_i64().unwrap());
     let calls = [
         (
             "/v1/identify",
@@ -342,15 +324,7 @@ impl Source {
             .header(header::CONTENT_TYPE, "application/json")
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
             .unwrap();
-        let res = self.app.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
+        self.exchange(req).await
     }
 }
 
