@@ -11,6 +11,7 @@ use lodestar_domain::vocabulary::LifecycleStage;
 use lodestar_domain::{AccountId, Valid};
 
 use super::timeline::{TimelineKind, record};
+use crate::bulk::in_list;
 use crate::{Result, Store, StoreError, Tx, now, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,21 +203,48 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
     if milestones.is_empty() || accounts.is_some_and(|a| a.is_empty()) {
         return Ok(());
     }
-    let mut launched: Vec<(i64, NaiveDate, String)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as("SELECT id, launch_date, lifecycle_stage FROM accounts WHERE launch_date IS NOT NULL")
+    // Only the accounts asked about: an ingested batch touches a few of 100,000.
+    type Launched = (i64, NaiveDate, String);
+    const LAUNCHED: &str = "SELECT id, launch_date, lifecycle_stage FROM accounts WHERE launch_date IS NOT NULL";
+    let (launched, done): (Vec<Launched>, Vec<(i64, i64)>) = match accounts {
+        None => (
+            on_tx!(&mut *tx, |c| sqlx::query_as(LAUNCHED).fetch_all(&mut *c).await?),
+            on_tx!(&mut *tx, |c| sqlx::query_as(
+                "SELECT milestone_id, account_id FROM milestone_achievements"
+            )
             .fetch_all(&mut *c)
-            .await?
-    });
-    if let Some(wanted) = accounts {
-        launched.retain(|(id, _, _)| wanted.contains(id));
-    }
-    let done: HashSet<(i64, i64)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as::<_, (i64, i64)>("SELECT milestone_id, account_id FROM milestone_achievements")
-            .fetch_all(&mut *c)
-            .await?
-    })
-    .into_iter()
-    .collect();
+            .await?),
+        ),
+        Some(wanted) => {
+            let ids: Vec<i64> = wanted.iter().copied().collect();
+            let mut launched = Vec::new();
+            let mut done = Vec::new();
+            for chunk in ids.chunks(5000) {
+                let list = in_list(tx.backend(), chunk.len());
+                let sql = format!("{LAUNCHED} AND id IN ({list})");
+                let mut part: Vec<Launched> = on_tx!(&mut *tx, |c| {
+                    let mut q = sqlx::query_as(&sql);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.fetch_all(&mut *c).await?
+                });
+                launched.append(&mut part);
+                let sql =
+                    format!("SELECT milestone_id, account_id FROM milestone_achievements WHERE account_id IN ({list})");
+                let mut part: Vec<(i64, i64)> = on_tx!(&mut *tx, |c| {
+                    let mut q = sqlx::query_as(&sql);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    q.fetch_all(&mut *c).await?
+                });
+                done.append(&mut part);
+            }
+            (launched, done)
+        }
+    };
+    let done: HashSet<(i64, i64)> = done.into_iter().collect();
     for (account, launch, stage) in launched {
         for m in &milestones {
             if done.contains(&(m.id, account)) {
