@@ -1,6 +1,6 @@
 """Segment's own Python client (segment-analytics-python), pointed at a running Lodestar with
-only its host and write key changed, delivers identify, group and track calls that show up on
-the account's usage in the API.
+only its host and write key changed, delivers identify, group and track calls (plain and with
+its gzip option) that show up on the account's usage in the API.
 
     python scripts/segment_client_check.py http://127.0.0.1:PORT WRITE_KEY API_TOKEN
 """
@@ -37,15 +37,20 @@ def main():
         analytics.track(user, "Report Exported", {"rows": 12}, timestamp=now)
     analytics.flush()
     analytics.shutdown()
+    # The client's gzip option compresses the batch (Content-Encoding: gzip).
+    zipped = analytics.Client(write_key, host=base, gzip=True, on_error=lambda e, items: errors.append(e))
+    zipped.track(user, "Report Exported", {"rows": 1}, timestamp=now)
+    zipped.flush()
+    zipped.shutdown()
     if errors:
         sys.exit(f"the client reported errors: {errors}")
 
     day = now.date().isoformat()
     usage = api(base, token, f"/api/v1/accounts/{account['id']}/usage?from={day}&to={day}")
     features = {f["feature"]: f["events"] for f in usage["features"]}
-    if features.get("Report Exported", 0) < 3:
+    if features.get("Report Exported", 0) < 4:
         sys.exit(f"the track calls did not show up on account {account['id']}: {usage}")
-    print(f"segment-analytics-python: identify, group and 3 track calls arrived on account {account['id']}")
+    print(f"segment-analytics-python: identify, group and 4 track calls (one gzipped) arrived on account {account['id']}")
 
 
 if __name__ == "__main__":

@@ -138,22 +138,53 @@ async fn check_write_key(store: &Store, headers: &HeaderMap) -> Result<(), ApiEr
     }
 }
 
-/// Reads a body of at most `limit` bytes, holding a reading permit meanwhile.
-async fn read_body(ingestor: &Ingestor, body: Body, limit: usize, what: &str) -> Result<Vec<u8>, ApiError> {
+/// Reads a body of at most `limit` bytes (after gunzipping one sent with
+/// `Content-Encoding: gzip`, an option of Segment's clients), holding a reading permit meanwhile.
+async fn read_body(
+    ingestor: &Ingestor,
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, ApiError> {
     let _permit = ingestor
         .reading
         .try_acquire()
         .map_err(|_| ApiError::Busy(RETRY_AFTER))?;
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| ApiError::BadRequest {
+    let too_large = || ApiError::BadRequest {
+        field: None,
+        reason: format!(
+            "{what} is larger than {limit} bytes ({} KB), the most Segment allows",
+            limit / 1024
+        ),
+    };
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| too_large())?;
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase());
+    match encoding.as_deref() {
+        None | Some("identity") => Ok(bytes.to_vec()),
+        Some("gzip") => {
+            use std::io::Read;
+            let mut json = Vec::new();
+            flate2::read::GzDecoder::new(&bytes[..])
+                .take(limit as u64 + 1)
+                .read_to_end(&mut json)
+                .map_err(|e| ApiError::BadRequest {
+                    field: None,
+                    reason: format!("the gzip body cannot be read: {e}"),
+                })?;
+            if json.len() > limit {
+                return Err(too_large());
+            }
+            Ok(json)
+        }
+        Some(other) => Err(ApiError::BadRequest {
             field: None,
-            reason: format!(
-                "{what} is larger than {limit} bytes ({} KB), the most Segment allows",
-                limit / 1024
-            ),
-        })?;
-    Ok(bytes.to_vec())
+            reason: format!("Content-Encoding {other:?} is not supported; send plain or gzip JSON"),
+        }),
+    }
 }
 
 fn refused(index: Option<usize>, refusal: Refusal) -> ApiError {
@@ -195,7 +226,7 @@ async fn single(
 ) -> Result<impl IntoResponse, ApiError> {
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
-    let body = read_body(&state.ingestor, body, MAX_MESSAGE_BYTES, "a call").await?;
+    let body = read_body(&state.ingestor, &parts.headers, body, MAX_MESSAGE_BYTES, "a call").await?;
     let message = Message::parse(text(&body)?, Some(kind), Utc::now(), new_message_id).map_err(|r| refused(None, r))?;
     state.ingestor.store(vec![message]).await?;
     Ok(success())
@@ -220,7 +251,7 @@ fn parse_batch(body: &str) -> Result<Vec<Message>, ApiError> {
 async fn batch(State(state): State<AppState>, request: Request) -> Result<impl IntoResponse, ApiError> {
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
-    let body = read_body(&state.ingestor, body, MAX_BATCH_BYTES, "a batch").await?;
+    let body = read_body(&state.ingestor, &parts.headers, body, MAX_BATCH_BYTES, "a batch").await?;
     let messages = parse_batch(text(&body)?)?;
     state.ingestor.store(messages).await?;
     Ok(success())

@@ -408,3 +408,46 @@ async fn admins_define_milestones_and_everyone_reads_usage() {
     assert_eq!(unmatched.body["total"], 1);
     assert_eq!(unmatched.body["items"][0]["group_id"], "globex");
 }
+
+#[tokio::test]
+async fn gzip_bodies_are_read_and_their_limit_applies_to_the_json() {
+    use std::io::Write;
+    let s = Source::new().await;
+    let gzip = |json: &str| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(json.as_bytes()).unwrap();
+        encoder.finish().unwrap()
+    };
+    let send = |body: Vec<u8>, encoding: &'static str| {
+        Request::builder()
+            .method("POST")
+            .uri("/v1/batch")
+            .header(
+                header::AUTHORIZATION,
+                format!("Basic {}", STANDARD.encode(format!("{}:", s.key))),
+            )
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_ENCODING, encoding)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let batch = json!({"batch": [track("z1", "u", "x"), track("z2", "u", "x")]}).to_string();
+    let reply = s.exchange(send(gzip(&batch), "gzip")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(s.counts().await.events, 2);
+
+    // 600 KB of JSON compresses to almost nothing, and is still over the 500 KB limit.
+    let huge = json!({"batch": [{"type": "track", "messageId": "big", "userId": "u", "event": "x",
+        "properties": {"p": "a".repeat(600 * 1024)}}]})
+    .to_string();
+    let reply = s.exchange(send(gzip(&huge), "gzip")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("500 KB"),
+        "{:?}",
+        reply.body
+    );
+    let reply = s.exchange(send(batch.into_bytes(), "br")).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(s.counts().await.events, 2);
+}

@@ -122,7 +122,11 @@ struct DropsPage {
     share: u32,
     shares: Vec<(u32, bool)>,
     drops: Vec<DropLine>,
+    /// How many accounts fell in all; the page shows the steepest [`SHOWN_DROPS`].
+    total: usize,
 }
+
+const SHOWN_DROPS: usize = 200;
 
 #[derive(Deserialize)]
 pub(crate) struct DropsQuery {
@@ -138,11 +142,14 @@ pub(crate) async fn drops(
 ) -> Result<Response, ApiError> {
     // A mangled share falls back to the default rather than failing the page.
     let share = query.ok().and_then(|Query(q)| q.share).unwrap_or(30).clamp(10, 90);
-    let drops = state
+    let all = state
         .store
         .usage_drops(chrono::Utc::now().date_naive(), f64::from(share) / 100.0)
-        .await?
+        .await?;
+    let total = all.len();
+    let drops = all
         .into_iter()
+        .take(SHOWN_DROPS)
         .map(|d| DropLine {
             id: d.account_id.0,
             name: d.name,
@@ -157,6 +164,7 @@ pub(crate) async fn drops(
         share,
         shares,
         drops,
+        total,
     })?
     .into_response())
 }
