@@ -233,6 +233,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// A query string that does not fit its parameters: 400 with serde's reason.
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(e: axum::extract::rejection::QueryRejection) -> Self {
+        ApiError::BadRequest {
+            field: None,
+            reason: e.body_text(),
+        }
+    }
+}
+
 impl From<Invalid> for ApiError {
     fn from(i: Invalid) -> Self {
         ApiError::Invalid(i)

@@ -254,10 +254,7 @@ async fn list_accounts(
     Caller(_actor): Caller,
     query: Result<Query<AccountQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<AccountPage>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::BadRequest {
-        field: None,
-        reason: e.body_text(),
-    })?;
+    let Query(query) = query?;
     let (filter, order, limit, cursor) = query.parse(chrono::Utc::now().date_naive())?;
     let page = state
         .store

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, account_not_found, checked, checked_opt, path_id, require_account_write};
+use super::{IdPath, checked, checked_opt, existing_account, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -126,12 +126,7 @@ async fn list_contacts(
     Caller(_): Caller,
     id: IdPath,
 ) -> Result<axum::Json<Vec<ContactOutput>>, ApiError> {
-    let account = AccountId(path_id(id)?);
-    state
-        .store
-        .account(account)
-        .await?
-        .ok_or_else(|| account_not_found(account))?;
+    let account = existing_account(&state, id).await?;
     Ok(axum::Json(
         state
             .store

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, account_not_found, checked, path_id, require_account_write};
+use super::{IdPath, checked, existing_account, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -206,12 +206,7 @@ async fn list_contracts(
     Caller(_): Caller,
     id: IdPath,
 ) -> Result<axum::Json<Vec<ContractOutput>>, ApiError> {
-    let account = AccountId(path_id(id)?);
-    state
-        .store
-        .account(account)
-        .await?
-        .ok_or_else(|| account_not_found(account))?;
+    let account = existing_account(&state, id).await?;
     Ok(axum::Json(
         state
             .store

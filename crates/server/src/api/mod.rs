@@ -33,6 +33,13 @@ pub(crate) fn account_not_found(id: AccountId) -> ApiError {
     ApiError::NotFound(format!("account {id} does not exist"))
 }
 
+/// The account a path names, which must exist (400 for a malformed id, 404 for an unknown one).
+pub(crate) async fn existing_account(state: &AppState, id: IdPath) -> Result<AccountId, ApiError> {
+    let id = AccountId(path_id(id)?);
+    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
+    Ok(id)
+}
+
 /// Refuses unless `actor` may change account `id` (and so its contacts and contracts).
 pub(crate) async fn require_account_write(state: &AppState, actor: &Actor, id: AccountId) -> Result<(), ApiError> {
     let account = state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;

@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use chrono::{Days, NaiveDate};
 use lodestar_domain::milestone::{MilestoneFields, MilestoneStatus, Threshold};
 use lodestar_domain::text::Name;
-use lodestar_domain::{AccountId, FieldError, Invalid, Valid};
+use lodestar_domain::{FieldError, Invalid, Valid};
 use lodestar_store::Milestone;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, account_not_found, bad, path_id};
+use super::{IdPath, bad, existing_account, path_id};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -98,11 +98,8 @@ async fn account_usage(
     id: IdPath,
     query: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<AccountUsage>, ApiError> {
-    let id = AccountId(path_id(id)?);
-    let Query(query) = query.map_err(|e| ApiError::BadRequest {
-        field: None,
-        reason: e.body_text(),
-    })?;
+    let id = existing_account(&state, id).await?;
+    let Query(query) = query?;
     let to = query.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let from = match query.from {
         Some(from) => from,
@@ -116,7 +113,6 @@ async fn account_usage(
     if (to - from).num_days() as u64 >= MAX_DAYS {
         return Err(bad("from", format!("the span may cover at most {MAX_DAYS} days")));
     }
-    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
     let days = state.store.usage_days(id, from, to).await?;
     let features = state.store.feature_days(id, from, to).await?;
     let weeks = state.store.usage_weeks(id, to, 26).await?;
@@ -179,8 +175,7 @@ async fn account_people(
     Caller(_actor): Caller,
     id: IdPath,
 ) -> Result<axum::Json<Vec<PersonOutput>>, ApiError> {
-    let id = AccountId(path_id(id)?);
-    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
+    let id = existing_account(&state, id).await?;
     let people = state.store.account_people(id, chrono::Utc::now().date_naive()).await?;
     Ok(axum::Json(
         people
@@ -356,8 +351,7 @@ async fn account_milestones(
     Caller(_actor): Caller,
     id: IdPath,
 ) -> Result<axum::Json<Vec<AccountMilestoneOutput>>, ApiError> {
-    let id = AccountId(path_id(id)?);
-    state.store.account(id).await?.ok_or_else(|| account_not_found(id))?;
+    let id = existing_account(&state, id).await?;
     let statuses = state
         .store
         .account_milestones(id, chrono::Utc::now().date_naive())
@@ -402,10 +396,7 @@ async fn usage_drops(
     Caller(_actor): Caller,
     query: Result<Query<DropQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<Vec<UsageDropOutput>>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::BadRequest {
-        field: None,
-        reason: e.body_text(),
-    })?;
+    let Query(query) = query?;
     let share = query.share.unwrap_or(0.3);
     if !(share > 0.0 && share < 1.0) {
         return Err(bad("share", "must be between 0 and 1 (0.3 = 30 %)"));
