@@ -102,6 +102,29 @@ pub(crate) fn in_list(backend: Backend, n: usize) -> String {
     }
 }
 
+/// A `VALUES` list of `rows` rows with one placeholder per type in `types`, for joining a
+/// batch of keys to a table (its columns are `column1`, `column2`, … on both backends).
+/// PostgreSQL gets numbered, typed placeholders (`$1::BIGINT`); SQLite anonymous ones, so the
+/// list's parameters come first and any others follow in the order they appear.
+pub(crate) fn values_rows(backend: Backend, rows: usize, types: &[&str]) -> String {
+    let mut n = 0;
+    let row = |n: &mut usize| {
+        let cells: Vec<String> = types
+            .iter()
+            .map(|t| match backend {
+                Backend::Sqlite => "?".to_owned(),
+                Backend::Postgres => {
+                    *n += 1;
+                    format!("${n}::{t}")
+                }
+            })
+            .collect();
+        format!("({})", cells.join(", "))
+    };
+    let all: Vec<String> = (0..rows).map(|_| row(&mut n)).collect();
+    format!("VALUES {}", all.join(", "))
+}
+
 /// Binds each [`Value`] with its own type (inside an `on_tx!`/`on_pool!` body).
 macro_rules! bind_values {
     ($query:ident, $values:expr) => {
@@ -188,6 +211,18 @@ mod tests {
         assert_eq!(
             statement(Backend::Sqlite, "t", &["a", "b"], 2, ""),
             "INSERT INTO t (a, b) VALUES (?, ?), (?, ?) "
+        );
+    }
+
+    #[test]
+    fn values_rows_are_typed_on_postgres_only() {
+        assert_eq!(
+            values_rows(Backend::Postgres, 2, &["BIGINT", "DATE"]),
+            "VALUES ($1::BIGINT, $2::DATE), ($3::BIGINT, $4::DATE)"
+        );
+        assert_eq!(
+            values_rows(Backend::Sqlite, 2, &["BIGINT", "DATE"]),
+            "VALUES (?, ?), (?, ?)"
         );
     }
 

@@ -2,7 +2,7 @@
 //! show them. Reaching the first-value milestone moves an account from Land to Adopt, sets its
 //! first-value date and is told on its timeline.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use lodestar_domain::milestone::{Evidence, MilestoneFields, MilestoneStatus, Threshold};
@@ -11,8 +11,8 @@ use lodestar_domain::vocabulary::LifecycleStage;
 use lodestar_domain::{AccountId, Valid};
 
 use super::timeline::{TimelineKind, record};
-use crate::bulk::in_list;
-use crate::{Result, Store, StoreError, Tx, now, on_tx};
+use crate::bulk::{in_list, values_rows};
+use crate::{Backend, Result, Store, StoreError, Tx, now, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
@@ -143,8 +143,9 @@ pub(crate) async fn account_milestones_in(
         let status = match (achieved.iter().find(|(id, _)| *id == m.id), launch) {
             (Some((_, on)), _) => MilestoneStatus::Achieved { on: *on },
             (None, Some(l)) if has_events => {
+                let mut found = evidence(tx, &m.fields, &[(account.0, l)]).await?;
                 m.fields
-                    .status(Some(l), &evidence(tx, account, &m.fields, l).await?, today)
+                    .status(Some(l), &found.remove(&account.0).unwrap_or_default(), today)
             }
             (None, launch) => m.fields.status(launch, &Evidence::default(), today),
         };
@@ -153,47 +154,70 @@ pub(crate) async fn account_milestones_in(
     Ok(out)
 }
 
-/// The events that count for `m` on `account` launched on `launch`.
-async fn evidence(tx: &mut Tx, account: AccountId, m: &MilestoneFields, launch: NaiveDate) -> Result<Evidence> {
-    let (from, due) = m.window(launch);
-    Ok(match m.threshold {
-        Threshold::Times(_) => Evidence {
-            uses_per_day: on_tx!(&mut *tx, |c| {
-                sqlx::query_as(
-                    "SELECT day, events FROM usage_feature_days WHERE account_id = $1 AND feature = $2 \
-                     AND day >= $3 AND day < $4 ORDER BY day",
-                )
-                .bind(account.0)
-                .bind(&m.feature)
-                .bind(from)
-                .bind(due)
-                .fetch_all(&mut *c)
-                .await?
-            }),
-            first_use_per_person: vec![],
-        },
-        Threshold::People(_) => {
-            let midnight = |d: NaiveDate| DateTime::<Utc>::from_naive_utc_and_offset(d.and_time(NaiveTime::MIN), Utc);
-            let firsts: Vec<(String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| {
-                sqlx::query_as(
-                    "SELECT user_key, MIN(occurred_at) FROM usage_events WHERE account_id = $1 AND feature = $2 \
-                     AND occurred_at >= $3 AND occurred_at < $4 GROUP BY user_key",
-                )
-                .bind(account.0)
-                .bind(&m.feature)
-                .bind(midnight(from))
-                .bind(midnight(due))
-                .fetch_all(&mut *c)
-                .await?
-            });
-            let mut days: Vec<NaiveDate> = firsts.into_iter().map(|(_, t)| t.date_naive()).collect();
-            days.sort();
-            Evidence {
-                uses_per_day: vec![],
-                first_use_per_person: days,
+/// The events that count for `m` on each of `accounts` (id, launch date), in one query per
+/// thousand accounts: an ingested chunk can touch a thousand accounts at once.
+async fn evidence(tx: &mut Tx, m: &MilestoneFields, accounts: &[(i64, NaiveDate)]) -> Result<HashMap<i64, Evidence>> {
+    let midnight = |d: NaiveDate| DateTime::<Utc>::from_naive_utc_and_offset(d.and_time(NaiveTime::MIN), Utc);
+    let mut found: HashMap<i64, Evidence> = HashMap::new();
+    for chunk in accounts.chunks(1000) {
+        let windows: Vec<(i64, NaiveDate, NaiveDate)> = chunk
+            .iter()
+            .map(|(id, launch)| {
+                let (from, due) = m.window(*launch);
+                (*id, from, due)
+            })
+            .collect();
+        let feature_at = match tx.backend() {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${}", windows.len() * 3 + 1),
+        };
+        match m.threshold {
+            Threshold::Times(_) => {
+                let sql = format!(
+                    "SELECT w.column1, f.day, f.events FROM ({}) w JOIN usage_feature_days f \
+                     ON f.account_id = w.column1 AND f.day >= w.column2 AND f.day < w.column3 \
+                     WHERE f.feature = {feature_at} ORDER BY w.column1, f.day",
+                    values_rows(tx.backend(), windows.len(), &["BIGINT", "DATE", "DATE"])
+                );
+                let rows: Vec<(i64, NaiveDate, i64)> = on_tx!(&mut *tx, |c| {
+                    let mut q = sqlx::query_as(&sql);
+                    for (id, from, due) in &windows {
+                        q = q.bind(*id).bind(*from).bind(*due);
+                    }
+                    q.bind(&m.feature).fetch_all(&mut *c).await?
+                });
+                for (id, day, events) in rows {
+                    found.entry(id).or_default().uses_per_day.push((day, events));
+                }
+            }
+            Threshold::People(_) => {
+                let sql = format!(
+                    "SELECT w.column1, e.user_key, MIN(e.occurred_at) FROM ({}) w JOIN usage_events e \
+                     ON e.account_id = w.column1 AND e.occurred_at >= w.column2 AND e.occurred_at < w.column3 \
+                     WHERE e.feature = {feature_at} GROUP BY w.column1, e.user_key",
+                    values_rows(tx.backend(), windows.len(), &["BIGINT", "TIMESTAMPTZ", "TIMESTAMPTZ"])
+                );
+                let rows: Vec<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| {
+                    let mut q = sqlx::query_as(&sql);
+                    for (id, from, due) in &windows {
+                        q = q.bind(*id).bind(midnight(*from)).bind(midnight(*due));
+                    }
+                    q.bind(&m.feature).fetch_all(&mut *c).await?
+                });
+                for (id, _, first) in rows {
+                    found
+                        .entry(id)
+                        .or_default()
+                        .first_use_per_person
+                        .push(first.date_naive());
+                }
+                for evidence in found.values_mut() {
+                    evidence.first_use_per_person.sort();
+                }
             }
         }
-    })
+    }
+    Ok(found)
 }
 
 /// Records the milestones that `accounts` (all when `None`) have newly reached; for the
@@ -245,17 +269,24 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
         }
     };
     let done: HashSet<(i64, i64)> = done.into_iter().collect();
-    for (account, launch, stage) in launched {
-        for m in &milestones {
-            if done.contains(&(m.id, account)) {
+    let none = Evidence::default();
+    for m in &milestones {
+        let open: Vec<(i64, NaiveDate)> = launched
+            .iter()
+            .filter(|(account, _, _)| !done.contains(&(m.id, *account)))
+            .map(|(account, launch, _)| (*account, *launch))
+            .collect();
+        let found = evidence(tx, &m.fields, &open).await?;
+        for (account, launch, stage) in &launched {
+            if done.contains(&(m.id, *account)) {
                 continue;
             }
-            let evidence = evidence(tx, AccountId(account), &m.fields, launch).await?;
+            let evidence = found.get(account).unwrap_or(&none);
             // Only achievement matters here; "today" plays no part in it.
-            let MilestoneStatus::Achieved { on } = m.fields.status(Some(launch), &evidence, launch) else {
+            let MilestoneStatus::Achieved { on } = m.fields.status(Some(*launch), evidence, *launch) else {
                 continue;
             };
-            achieve(tx, m, AccountId(account), on, &stage).await?;
+            achieve(tx, m, AccountId(*account), on, stage).await?;
         }
     }
     Ok(())

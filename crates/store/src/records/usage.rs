@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::AccountId;
 use lodestar_domain::usage::{Message, MessageKind};
 
-use crate::bulk::{Value, in_list, insert_rows};
+use crate::bulk::{Value, in_list, insert_rows, values_rows};
 use crate::{Backend, Result, Store, Tx, now, on_tx};
 
 /// What storing a batch did.
@@ -503,19 +503,13 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
     .await?;
     // Active users: counted again from the user-day rows of the days touched.
     for chunk in pairs.chunks(5000) {
-        let list = match tx.backend() {
-            Backend::Sqlite => vec!["(?, ?)"; chunk.len()].join(", "),
-            Backend::Postgres => (0..chunk.len())
-                .map(|i| format!("(${}::BIGINT, ${}::DATE)", 2 * i + 1, 2 * i + 2))
-                .collect::<Vec<_>>()
-                .join(", "),
-        };
+        let list = values_rows(tx.backend(), chunk.len(), &["BIGINT", "DATE"]);
         // Driven from the list (UPDATE … FROM), so each day is found by its key; a row-value
         // IN list would scan the whole table.
         let sql = format!(
             "UPDATE usage_account_days SET active_users = touched.n FROM \
              (SELECT v.column1 AS account_id, v.column2 AS day, (SELECT COUNT(*) FROM usage_user_days u \
-              WHERE u.account_id = v.column1 AND u.day = v.column2) AS n FROM (VALUES {list}) v) touched \
+              WHERE u.account_id = v.column1 AND u.day = v.column2) AS n FROM ({list}) v) touched \
              WHERE usage_account_days.account_id = touched.account_id AND usage_account_days.day = touched.day"
         );
         on_tx!(&mut *tx, |c| {
