@@ -227,7 +227,7 @@ pub async fn load(store: &Store, messages: Vec<Message>) -> anyhow::Result<Inges
     let mut messages = messages.into_iter().peekable();
     while messages.peek().is_some() {
         let chunk: Vec<Message> = messages.by_ref().take(20_000).collect();
-        summary.add(store.ingest(chunk).await?);
+        summary.add(store.ingest(&chunk).await?);
     }
     Ok(summary)
 }

@@ -88,21 +88,28 @@ impl Ingestor {
 async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>) {
     let mut group = Vec::new();
     while jobs.recv_many(&mut group, QUEUED).await > 0 {
-        let all: Vec<Message> = group.iter().flat_map(|j| j.messages.iter().cloned()).collect();
-        match store.ingest(all).await {
+        // The jobs' messages moved into one list; each job keeps its range of it for a retry.
+        let mut all = Vec::new();
+        let mut ranges = Vec::with_capacity(group.len());
+        let mut waiting = Vec::with_capacity(group.len());
+        for job in group.drain(..) {
+            let start = all.len();
+            all.extend(job.messages);
+            ranges.push(start..all.len());
+            waiting.push(job.done);
+        }
+        match store.ingest(&all).await {
             Ok(summary) => {
-                for job in group.drain(..) {
-                    let _ = job.done.send(Ok(summary));
+                for done in waiting {
+                    let _ = done.send(Ok(summary));
                 }
             }
-            Err(e) if group.len() == 1 => {
-                let job = group.pop().expect("one job");
-                let _ = job.done.send(Err(e));
+            Err(e) if waiting.len() == 1 => {
+                let _ = waiting.pop().expect("one job").send(Err(e));
             }
             Err(_) => {
-                for job in group.drain(..) {
-                    let result = store.ingest(job.messages).await;
-                    let _ = job.done.send(result);
+                for (done, range) in waiting.into_iter().zip(ranges) {
+                    let _ = done.send(store.ingest(&all[range]).await);
                 }
             }
         }

@@ -1098,7 +1098,7 @@ async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
         ),
         track("t4", "u3", "Signed In", "2026-11-03T08:05:00+02:00", None),
     ];
-    let summary = store.ingest(batch.clone()).await.unwrap();
+    let summary = store.ingest(&batch).await.unwrap();
     assert_eq!(
         summary,
         IngestSummary {
@@ -1120,7 +1120,7 @@ async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
 
     // A late event lands on its own day; a second user makes two active.
     store
-        .ingest(vec![track("t5", "u3", "Report Exported", "2026-11-02T12:00:00Z", None)])
+        .ingest(&[track("t5", "u3", "Report Exported", "2026-11-02T12:00:00Z", None)])
         .await
         .unwrap();
     let expected = [("2026-11-02".to_owned(), 3, 2), ("2026-11-03".to_owned(), 1, 1)];
@@ -1141,7 +1141,7 @@ async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
     );
 
     // Sending everything again stores nothing; rebuilding gives the same rollups.
-    let again = store.ingest(batch).await.unwrap();
+    let again = store.ingest(&batch).await.unwrap();
     assert_eq!(again.stored, 0);
     assert_eq!(again.duplicates, 7);
     store.rebuild_usage_rollups().await.unwrap();
@@ -1153,7 +1153,7 @@ store_test!(an_alias_merges_an_anonymous_visitor_into_the_user);
 async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
     let acme = one_account(&store, "acme").await;
     store
-        .ingest(vec![
+        .ingest(&[
             message(r#"{"type":"page","messageId":"p1","anonymousId":"anon-7","name":"Pricing","timestamp":"2026-11-02T09:00:00Z"}"#),
             message(r#"{"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-11-02T09:10:00Z"}"#),
             track("t1", "u1", "Signed In", "2026-11-02T09:11:00Z", None),
@@ -1166,7 +1166,7 @@ async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
         "the visitor is not placed yet"
     );
     store
-        .ingest(vec![message(
+        .ingest(&[message(
             r#"{"type":"alias","messageId":"a1","userId":"u1","previousId":"anon-7","timestamp":"2026-11-02T09:12:00Z"}"#,
         )])
         .await
@@ -1221,7 +1221,7 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
     let status = |store: Store| async move { store.account_milestones(acme, today).await.unwrap()[0].1 };
 
     store
-        .ingest(vec![
+        .ingest(&[
             track("t1", "u1", "Report Exported", "2026-11-02T09:00:00Z", Some("acme")),
             track("t2", "u2", "Report Exported", "2026-11-02T10:00:00Z", Some("acme")),
         ])
@@ -1236,7 +1236,7 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
         }
     );
     store
-        .ingest(vec![track(
+        .ingest(&[track(
             "t3",
             "u1",
             "Report Exported",
@@ -1342,7 +1342,7 @@ async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
     batch.push(message(
         r#"{"type":"group","messageId":"g1","userId":"u2","groupId":"acme"}"#,
     ));
-    store.ingest(batch).await.unwrap();
+    store.ingest(&batch).await.unwrap();
     let today = d("2026-11-25");
 
     let weeks = store.usage_weeks(acme, today, 6).await.unwrap();

@@ -146,7 +146,7 @@ async fn store_chunks(
         report.lines += chunk.lines;
         report.rejected.extend(chunk.rejected);
         if let (Some(store), Some(stored)) = (store, report.stored.as_mut()) {
-            stored.add(store.ingest(chunk.messages).await?);
+            stored.add(store.ingest(&chunk.messages).await?);
         }
         bar.inc(chunk.bytes);
     }

@@ -50,7 +50,7 @@ struct Person {
 
 impl Store {
     /// Stores `messages` in one transaction; see the module documentation.
-    pub async fn ingest(&self, messages: Vec<Message>) -> Result<IngestSummary> {
+    pub async fn ingest(&self, messages: &[Message]) -> Result<IngestSummary> {
         let mut tx = self.begin_write().await?;
         let summary = ingest_in(&mut tx, messages).await?;
         tx.commit().await?;
@@ -106,17 +106,14 @@ fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
     keys
 }
 
-pub(crate) async fn ingest_in(tx: &mut Tx, messages: Vec<Message>) -> Result<IngestSummary> {
+pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let received_at = now();
 
     // 1. Only messages never stored before.
     let total = messages.len();
     let mut seen = HashSet::new();
-    let messages: Vec<Message> = messages
-        .into_iter()
-        .filter(|m| seen.insert(m.message_id.clone()))
-        .collect();
+    let messages: Vec<&Message> = messages.iter().filter(|m| seen.insert(m.message_id.as_str())).collect();
     let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
     let stored: HashSet<String> =
         select_in::<(String,)>(tx, "SELECT message_id FROM usage_events WHERE message_id", &ids)
@@ -124,7 +121,7 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: Vec<Message>) -> Result<Ing
             .into_iter()
             .map(|(m,)| m)
             .collect();
-    let mut messages: Vec<Message> = messages
+    let mut messages: Vec<&Message> = messages
         .into_iter()
         .filter(|m| !stored.contains(&m.message_id))
         .collect();
@@ -172,7 +169,7 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: Vec<Message>) -> Result<Ing
         );
     }
     let mut aliases: Vec<(String, String)> = Vec::new();
-    for m in &messages {
+    for &m in &messages {
         let person = people.entry(m.user_key.clone()).or_default();
         person.first_seen_at = Some(person.first_seen_at.map_or(m.occurred_at, |t| t.min(m.occurred_at)));
         person.last_seen_at = Some(person.last_seen_at.map_or(m.occurred_at, |t| t.max(m.occurred_at)));
@@ -241,7 +238,7 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: Vec<Message>) -> Result<Ing
     // 4. The events, each on its account when it has one.
     let mut rows = Vec::with_capacity(messages.len());
     let mut activity: Vec<(i64, &Message)> = Vec::new();
-    for m in &messages {
+    for &m in &messages {
         let account = match &m.group_id {
             Some(g) => accounts.get(g).copied(),
             None => people.get(&m.user_key).and_then(|p| p.account_id),
