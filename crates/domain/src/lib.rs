@@ -7,6 +7,7 @@ pub mod account;
 pub mod contact;
 pub mod contract;
 pub mod error;
+pub mod health;
 pub mod ids;
 pub mod milestone;
 pub mod money;

@@ -31,6 +31,10 @@ pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
+pub use records::health::{
+    AccountHealth, CurrentHealth, HealthPoint, IndustryExposure, MeasureInfo, PriceThreshold, Problem, Pulse,
+    RecomputeSummary, Scorecard, default_scorecard, health_measures,
+};
 pub use records::milestones::Milestone;
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;

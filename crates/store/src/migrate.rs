@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "milestones",
         sql: include_str!("../migrations/0006_milestones.sql"),
     },
+    Migration {
+        version: 7,
+        name: "health",
+        sql: include_str!("../migrations/0007_health.sql"),
+    },
 ];
 
 impl Migration {

@@ -80,6 +80,7 @@ impl Store {
                 other => other,
             })?);
         check_milestones(&mut tx, None).await?;
+        super::health::refresh_health(&mut tx, None).await?;
         tx.commit().await?;
         Ok(Milestone {
             id,
@@ -96,6 +97,7 @@ impl Store {
     pub async fn delete_milestone(&self, id: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         super::delete_by_id(&mut tx, "milestones", "milestone", id).await?;
+        super::health::refresh_health(&mut tx, None).await?;
         tx.commit().await
     }
 

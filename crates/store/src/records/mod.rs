@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
+pub mod health;
 pub mod milestones;
 pub mod sessions;
 pub mod timeline;
@@ -192,8 +193,9 @@ pub(crate) async fn ids_by_external_id(tx: &mut Tx, table: &str) -> Result<HashM
     Ok(rows.into_iter().collect())
 }
 
-/// Recomputes accounts' ARR and next renewal date from their contracts: for `ids`, or for
-/// every account when `ids` is `None`. Called in the transaction of every contract change.
+/// Recomputes accounts' ARR and next renewal date from their contracts, and so their health:
+/// for `ids`, or for every account when `ids` is `None`. Called in the transaction of every
+/// contract change.
 pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) -> Result<()> {
     const UPDATE: &str = "UPDATE accounts SET \
         arr_cents = (SELECT COALESCE(SUM(arr_cents), 0) FROM contracts WHERE contracts.account_id = accounts.id), \
@@ -203,6 +205,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
             .execute(&mut *c)
             .await?
             .rows_affected());
+        health::refresh_health(tx, None).await?;
         return Ok(());
     };
     for chunk in ids.chunks(500) {
@@ -215,6 +218,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
             q.execute(&mut *c).await?.rows_affected()
         });
     }
+    health::refresh_health(tx, Some(ids)).await?;
     Ok(())
 }
 

@@ -21,6 +21,8 @@ pub enum TimelineKind {
     FirstValue,
     /// A key behaviour reached (F-12).
     Milestone,
+    /// The CSM's read of the relationship (F-20).
+    Pulse,
 }
 
 impl TimelineKind {
@@ -31,6 +33,7 @@ impl TimelineKind {
             TimelineKind::Launch => "launch",
             TimelineKind::FirstValue => "first_value",
             TimelineKind::Milestone => "milestone",
+            TimelineKind::Pulse => "pulse",
         }
     }
 
@@ -41,6 +44,7 @@ impl TimelineKind {
             TimelineKind::Launch,
             TimelineKind::FirstValue,
             TimelineKind::Milestone,
+            TimelineKind::Pulse,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -341,6 +341,8 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<Inges
     active.extend(&touched);
     rebuild_rollups_of(tx, touched).await?;
     super::milestones::check_milestones(tx, Some(&active)).await?;
+    let active: Vec<i64> = active.into_iter().collect();
+    super::health::refresh_health(tx, Some(&active)).await?;
     Ok(summary)
 }
 
@@ -417,7 +419,10 @@ pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<
 pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) -> Result<()> {
     let touched = attach_waiting(tx, Waiting::Accounts(external_ids)).await?;
     rebuild_rollups_of(tx, touched.clone()).await?;
-    super::milestones::check_milestones(tx, Some(&touched)).await
+    super::milestones::check_milestones(tx, Some(&touched)).await?;
+    let touched: Vec<i64> = touched.into_iter().collect();
+    super::health::refresh_health(tx, Some(&touched)).await?;
+    Ok(())
 }
 
 async fn rebuild_rollups_of(tx: &mut Tx, accounts: HashSet<i64>) -> Result<()> {

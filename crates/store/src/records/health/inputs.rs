@@ -1,0 +1,312 @@
+//! The score's inputs that only people give (seed 004, "pandemic"; seed 001, play 1): the
+//! CSM's pulse, the account's problem severity, each industry's exposure and each segment's
+//! price threshold. Every write rescores the accounts it concerns.
+
+use chrono::{DateTime, Utc};
+use lodestar_domain::health::{Exposure, PulseLevel, Severity};
+use lodestar_domain::vocabulary::Tier;
+use lodestar_domain::{AccountId, Cents, Invalid, UserId};
+
+use super::refresh_health;
+use crate::records::parse;
+use crate::records::timeline::{TimelineKind, record};
+use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+
+/// The longest reason or note kept.
+const MAX_NOTE_CHARS: usize = 2000;
+
+fn note(field: &'static str, text: &str, required: bool) -> Result<String> {
+    let text = text.trim();
+    if required && text.is_empty() {
+        return Err(Invalid::field(field, "is required: say why").into());
+    }
+    if text.chars().count() > MAX_NOTE_CHARS {
+        return Err(Invalid::field(field, format!("is longer than {MAX_NOTE_CHARS} characters")).into());
+    }
+    Ok(text.to_owned())
+}
+
+async fn ensure_account(tx: &mut Tx, account: AccountId) -> Result<()> {
+    let found: Option<i64> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE id = $1"
+    )
+    .bind(account.0)
+    .fetch_optional(&mut *c)
+    .await?);
+    found.map(|_| ()).ok_or(StoreError::NotFound {
+        what: "account",
+        key: account.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pulse {
+    pub id: i64,
+    pub level: PulseLevel,
+    pub reason: String,
+    /// Who recorded it, by name.
+    pub author: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub note: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndustryExposure {
+    pub industry: String,
+    /// `None`: not set, so the measure has no data for these accounts.
+    pub exposure: Option<Exposure>,
+    /// Accounts in the industry.
+    pub accounts: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PriceThreshold {
+    pub tier: Tier,
+    pub min_arr: Option<Cents>,
+}
+
+fn level<T>(column: &str, value: i64, make: impl Fn(u8) -> std::result::Result<T, String>) -> Result<T> {
+    make(u8::try_from(value).unwrap_or(0)).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+impl Store {
+    /// Records the CSM's pulse on an account, tells its timeline, and rescores it.
+    pub async fn record_pulse(
+        &self,
+        account: AccountId,
+        level: PulseLevel,
+        reason: &str,
+        author: Option<UserId>,
+    ) -> Result<Pulse> {
+        let reason = note("reason", reason, true)?;
+        let mut tx = self.begin_write().await?;
+        ensure_account(&mut tx, account).await?;
+        let at = now();
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
+            "INSERT INTO account_pulses (account_id, level, reason, author_id, recorded_at) VALUES ($1, $2, $3, $4, $5) \
+             RETURNING id"
+        )
+        .bind(account.0)
+        .bind(i64::from(level.get()))
+        .bind(&reason)
+        .bind(author.map(|u| u.0))
+        .bind(at)
+        .fetch_one(&mut *c)
+        .await?
+        });
+        let text = format!("Pulse: {} — {reason}", level.label());
+        record(&mut tx, account, at, author, TimelineKind::Pulse, &text).await?;
+        refresh_health(&mut tx, Some(&[account.0])).await?;
+        tx.commit().await?;
+        let mut pulses = self.pulses(account, 1).await?;
+        pulses.retain(|p| p.id == id);
+        pulses.pop().ok_or(StoreError::NotFound {
+            what: "pulse",
+            key: id.to_string(),
+        })
+    }
+
+    /// The account's pulses, newest first.
+    pub async fn pulses(&self, account: AccountId, limit: i64) -> Result<Vec<Pulse>> {
+        let rows: Vec<(i64, i64, String, Option<String>, DateTime<Utc>)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT p.id, p.level, p.reason, u.name, p.recorded_at FROM account_pulses p \
+             LEFT JOIN users u ON u.id = p.author_id WHERE p.account_id = $1 ORDER BY p.recorded_at DESC, p.id DESC LIMIT $2"
+        )
+        .bind(account.0)
+        .bind(limit)
+        .fetch_all(p)
+        .await?
+        });
+        rows.into_iter()
+            .map(|(id, l, reason, author, recorded_at)| {
+                Ok(Pulse {
+                    id,
+                    level: level("account_pulses.level", l, PulseLevel::new)?,
+                    reason,
+                    author,
+                    recorded_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets (or, with `None`, clears) the account's problem severity and rescores it.
+    pub async fn set_problem(
+        &self,
+        account: AccountId,
+        severity: Option<Severity>,
+        note_text: &str,
+        actor: Option<UserId>,
+    ) -> Result<()> {
+        let note_text = note("note", note_text, false)?;
+        let mut tx = self.begin_write().await?;
+        ensure_account(&mut tx, account).await?;
+        let at = now();
+        let text = match severity {
+            Some(severity) => {
+                on_tx!(&mut tx, |c| sqlx::query(
+                    "INSERT INTO account_problems (account_id, severity, note, updated_by, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET severity = excluded.severity, \
+                     note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+                )
+                .bind(account.0)
+                .bind(i64::from(severity.get()))
+                .bind(&note_text)
+                .bind(actor.map(|u| u.0))
+                .bind(at)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+                let mut text = format!("Problem severity: {} – {}", severity.get(), severity.label());
+                if !note_text.is_empty() {
+                    text.push_str(&format!(" — {note_text}"));
+                }
+                text
+            }
+            None => {
+                on_tx!(&mut tx, |c| sqlx::query(
+                    "DELETE FROM account_problems WHERE account_id = $1"
+                )
+                .bind(account.0)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+                "Problem severity cleared".to_owned()
+            }
+        };
+        record(&mut tx, account, at, actor, TimelineKind::Edit, &text).await?;
+        refresh_health(&mut tx, Some(&[account.0])).await?;
+        tx.commit().await
+    }
+
+    pub async fn problem(&self, account: AccountId) -> Result<Option<Problem>> {
+        let row: Option<(i64, String, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT severity, note, updated_at FROM account_problems WHERE account_id = $1"
+        )
+        .bind(account.0)
+        .fetch_optional(p)
+        .await?);
+        row.map(|(severity, note, updated_at)| {
+            Ok(Problem {
+                severity: level("account_problems.severity", severity, Severity::new)?,
+                note,
+                updated_at,
+            })
+        })
+        .transpose()
+    }
+
+    /// Every industry the accounts name (and any with an exposure set), with its exposure.
+    pub async fn industry_exposures(&self) -> Result<Vec<IndustryExposure>> {
+        let rows: Vec<(String, Option<String>, i64)> = on_pool!(self, |p| {
+            sqlx::query_as(
+            "SELECT i.industry, e.exposure, (SELECT COUNT(*) FROM accounts a WHERE a.industry = i.industry) FROM \
+             (SELECT industry FROM accounts WHERE industry IS NOT NULL UNION SELECT industry FROM industry_exposures) i \
+             LEFT JOIN industry_exposures e ON e.industry = i.industry ORDER BY i.industry"
+        )
+        .fetch_all(p)
+        .await?
+        });
+        rows.into_iter()
+            .map(|(industry, exposure, accounts)| {
+                let exposure = exposure
+                    .map(|e| Exposure::parse(&e).map_err(|e| StoreError::Corrupt(format!("industry_exposures: {e}"))))
+                    .transpose()?;
+                Ok(IndustryExposure {
+                    industry,
+                    exposure,
+                    accounts,
+                })
+            })
+            .collect()
+    }
+
+    /// Sets (or clears) industries' exposure and rescores every account.
+    pub async fn set_industry_exposures(&self, settings: &[(String, Option<Exposure>)]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (industry, exposure) in settings {
+            let industry = industry.trim();
+            if industry.is_empty() {
+                return Err(Invalid::field("industry", "is required").into());
+            }
+            match exposure {
+                Some(e) => on_tx!(&mut tx, |c| sqlx::query(
+                    "INSERT INTO industry_exposures (industry, exposure) VALUES ($1, $2) \
+                     ON CONFLICT (industry) DO UPDATE SET exposure = excluded.exposure"
+                )
+                .bind(industry)
+                .bind(e.as_str())
+                .execute(&mut *c)
+                .await?
+                .rows_affected()),
+                None => on_tx!(&mut tx, |c| sqlx::query(
+                    "DELETE FROM industry_exposures WHERE industry = $1"
+                )
+                .bind(industry)
+                .execute(&mut *c)
+                .await?
+                .rows_affected()),
+            };
+        }
+        refresh_health(&mut tx, None).await?;
+        tx.commit().await
+    }
+
+    /// Every segment (tier) with its price threshold.
+    pub async fn price_thresholds(&self) -> Result<Vec<PriceThreshold>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
+            "SELECT tier, min_arr_cents FROM price_thresholds"
+        )
+        .fetch_all(p)
+        .await?);
+        let mut set = Vec::new();
+        for (tier, cents) in rows {
+            set.push((parse::<Tier>("price_thresholds.tier", &tier)?, Cents(cents)));
+        }
+        Ok(Tier::ALL
+            .iter()
+            .map(|tier| PriceThreshold {
+                tier: *tier,
+                min_arr: set.iter().find(|(t, _)| t == tier).map(|(_, c)| *c),
+            })
+            .collect())
+    }
+
+    /// Sets (or clears) segments' price thresholds and rescores every account.
+    pub async fn set_price_thresholds(&self, settings: &[(Tier, Option<Cents>)]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (tier, min_arr) in settings {
+            match min_arr {
+                Some(c) if c.0 <= 0 => {
+                    return Err(Invalid::field("min_arr", "must be more than zero").into());
+                }
+                Some(c) => on_tx!(&mut tx, |conn| sqlx::query(
+                    "INSERT INTO price_thresholds (tier, min_arr_cents) VALUES ($1, $2) \
+                     ON CONFLICT (tier) DO UPDATE SET min_arr_cents = excluded.min_arr_cents"
+                )
+                .bind(tier.as_str())
+                .bind(c.0)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()),
+                None => on_tx!(&mut tx, |conn| sqlx::query(
+                    "DELETE FROM price_thresholds WHERE tier = $1"
+                )
+                .bind(tier.as_str())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()),
+            };
+        }
+        refresh_health(&mut tx, None).await?;
+        tx.commit().await
+    }
+}

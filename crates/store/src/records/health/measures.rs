@@ -1,0 +1,481 @@
+//! The measures a scorecard can weigh (F-20). Each is one type implementing [`Measure`]: it
+//! says what it is and reads its value for a set of accounts in one query (a full recompute
+//! reads 100,000 accounts at once). Adding a measure means adding such a type to [`MEASURES`];
+//! scoring, explanations, history and the scorecard editor pick it up from there.
+//!
+//! Dates and account ids are written into the SQL as literals: both are typed values Lodestar
+//! formats itself (never user text), and it spares each query a per-backend placeholder scheme
+//! around the id list.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use lodestar_domain::Cents;
+use lodestar_domain::health::{Exposure, PulseLevel, Reading, Severity};
+use lodestar_domain::vocabulary::Tier;
+
+use crate::records::parse;
+use crate::{Result, Tx, on_tx};
+
+/// What the scorecard editor and the API say about a measure.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasureInfo {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// What the value is, and so what the thresholds are in.
+    pub unit: &'static str,
+    pub help: &'static str,
+    pub default_weight: u32,
+    pub default_zero_at: f64,
+    pub default_full_at: f64,
+}
+
+/// The accounts a recompute covers, and the day it scores them as of.
+pub(crate) struct Scope {
+    /// `None`: every account.
+    pub(crate) accounts: Option<Vec<i64>>,
+    pub(crate) today: NaiveDate,
+}
+
+impl Scope {
+    /// `AND column IN (…)` for a scope of some accounts; nothing for all.
+    pub(crate) fn filter(&self, column: &str) -> String {
+        match &self.accounts {
+            None => String::new(),
+            Some(ids) => {
+                let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+                format!(" AND {column} IN ({})", list.join(", "))
+            }
+        }
+    }
+
+    fn days_back(&self, days: u64) -> NaiveDate {
+        self.today.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
+    }
+}
+
+pub(crate) type Readings = HashMap<i64, Reading>;
+pub(crate) type ReadFuture<'a> = Pin<Box<dyn Future<Output = Result<Readings>> + Send + 'a>>;
+
+pub(crate) trait Measure: Sync {
+    fn info(&self) -> MeasureInfo;
+    /// The readings of the accounts in `scope` that have data; the others are left out.
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a>;
+}
+
+/// Every measure, in the order the editor lists them.
+pub(crate) static MEASURES: &[&dyn Measure] = &[
+    &UsageTrend,
+    &ActiveUserShare,
+    &MilestoneAttainment,
+    &CsmPulse,
+    &DaysToRenewal,
+    &IndustryExposure,
+    &ProblemSeverity,
+    &PriceVsThreshold,
+];
+
+/// Runs a query without parameters and returns its rows.
+async fn rows<T>(tx: &mut Tx, sql: &str) -> Result<Vec<T>>
+where
+    T: Send
+        + Unpin
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
+    Ok(on_tx!(&mut *tx, |c| sqlx::query_as(sql).fetch_all(&mut *c).await?))
+}
+
+/// People active in the 28 days up to `today` and in the 28 days before, per account.
+async fn active_people(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, (i64, i64)>> {
+    let sql = format!(
+        "SELECT account_id, COUNT(DISTINCT CASE WHEN day > '{mid}' THEN user_key END), \
+         COUNT(DISTINCT CASE WHEN day <= '{mid}' THEN user_key END) FROM usage_user_days \
+         WHERE day > '{start}' AND day <= '{today}'{filter} GROUP BY account_id",
+        mid = scope.days_back(28),
+        start = scope.days_back(56),
+        today = scope.today,
+        filter = scope.filter("account_id"),
+    );
+    let found: Vec<(i64, i64, i64)> = rows(tx, &sql).await?;
+    Ok(found.into_iter().map(|(a, now, before)| (a, (now, before))).collect())
+}
+
+/// Change in active people over four weeks (seed 004, "CSM workflow": a falling user count is
+/// the earliest sign).
+struct UsageTrend;
+
+impl Measure for UsageTrend {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "usage_trend",
+            label: "Usage trend",
+            unit: "% change in active people, last 4 weeks vs the 4 before",
+            help: "Falling usage is the earliest sign of churn.",
+            default_weight: 25,
+            default_zero_at: -50.0,
+            default_full_at: 0.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let mut out = Readings::new();
+            for (account, (now, before)) in active_people(tx, scope).await? {
+                // From nobody to somebody is growth; without a "before" there is no rate.
+                let value = if before == 0 {
+                    100.0
+                } else {
+                    100.0 * (now - before) as f64 / before as f64
+                };
+                out.insert(
+                    account,
+                    Reading {
+                        value,
+                        fact: format!("active people {before} → {now} (4 weeks on 4 weeks, {value:+.0} %)"),
+                    },
+                );
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Share of the account's known people who were active in the last four weeks. Known: placed
+/// on the account by a group call or a contact's email, or active there in the last 90 days.
+struct ActiveUserShare;
+
+impl Measure for ActiveUserShare {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "active_user_share",
+            label: "Active-user share",
+            unit: "% of the account's known people (linked, or active in 90 days) active in the last 4 weeks",
+            help: "How much of the customer actually uses what they bought.",
+            default_weight: 20,
+            default_zero_at: 10.0,
+            default_full_at: 60.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT account_id, COUNT(DISTINCT user_key) FROM (\
+                 SELECT account_id, user_key FROM usage_user_days WHERE day > '{from}' AND day <= '{today}'{filter} \
+                 UNION SELECT account_id, user_key FROM usage_people WHERE account_id IS NOT NULL{filter}) k \
+                 GROUP BY account_id",
+                from = scope.days_back(90),
+                today = scope.today,
+                filter = scope.filter("account_id")
+            );
+            let known: Vec<(i64, i64)> = rows(tx, &sql).await?;
+            let active = active_people(tx, scope).await?;
+            Ok(known
+                .into_iter()
+                .map(|(account, known)| {
+                    let now = active.get(&account).map_or(0, |(now, _)| *now).min(known);
+                    let value = 100.0 * now as f64 / known as f64;
+                    let reading = Reading {
+                        value,
+                        fact: format!("{now} of {known} known people active in the last 4 weeks ({value:.0} %)"),
+                    };
+                    (account, reading)
+                })
+                .collect())
+        })
+    }
+}
+
+/// Share of the milestones due that the account reached (seed 001, "sticky drivers").
+struct MilestoneAttainment;
+
+impl Measure for MilestoneAttainment {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "milestone_attainment",
+            label: "Milestone attainment",
+            unit: "% of the milestones due (reached or past their window) that were reached",
+            help: "Accounts that reach the key behaviours renew.",
+            default_weight: 15,
+            default_zero_at: 0.0,
+            default_full_at: 100.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let windows: Vec<(i64, i64)> = rows(tx, "SELECT id, within_days FROM milestones").await?;
+            if windows.is_empty() {
+                return Ok(Readings::new());
+            }
+            let sql = format!(
+                "SELECT id, launch_date FROM accounts WHERE launch_date IS NOT NULL{}",
+                scope.filter("id")
+            );
+            let launched: Vec<(i64, NaiveDate)> = rows(tx, &sql).await?;
+            let sql = format!(
+                "SELECT account_id, milestone_id, achieved_on FROM milestone_achievements WHERE achieved_on <= '{}'{}",
+                scope.today,
+                scope.filter("account_id")
+            );
+            let achieved: Vec<(i64, i64, NaiveDate)> = rows(tx, &sql).await?;
+            let mut reached: HashMap<i64, Vec<i64>> = HashMap::new();
+            for (account, milestone, _) in achieved {
+                reached.entry(account).or_default().push(milestone);
+            }
+            let mut out = Readings::new();
+            for (account, launch) in launched {
+                let done = reached.get(&account).map_or(&[][..], Vec::as_slice);
+                let due = windows
+                    .iter()
+                    .filter(|(id, within)| {
+                        done.contains(id)
+                            || launch
+                                .checked_add_days(Days::new(u64::try_from(*within).unwrap_or(0)))
+                                .is_some_and(|end| end <= scope.today)
+                    })
+                    .count();
+                if due == 0 {
+                    continue;
+                }
+                let value = 100.0 * done.len() as f64 / due as f64;
+                out.insert(
+                    account,
+                    Reading {
+                        value,
+                        fact: format!("{} of {due} milestones due reached", done.len()),
+                    },
+                );
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// How long a pulse speaks for the account.
+const PULSE_DAYS: u64 = 90;
+
+/// The CSM's latest read of the relationship (seed 001, play 1), if recent.
+struct CsmPulse;
+
+impl Measure for CsmPulse {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "csm_pulse",
+            label: "CSM pulse",
+            unit: "the latest pulse of the last 90 days, 1 (very negative) to 5 (very positive)",
+            help: "What the CSM knows that no data shows.",
+            default_weight: 15,
+            default_zero_at: 1.0,
+            default_full_at: 5.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT account_id, level, reason, recorded_at FROM account_pulses WHERE 1 = 1{} \
+                 ORDER BY account_id, recorded_at, id",
+                scope.filter("account_id")
+            );
+            let pulses: Vec<(i64, i64, String, DateTime<Utc>)> = rows(tx, &sql).await?;
+            let from = scope.days_back(PULSE_DAYS);
+            let mut out = Readings::new();
+            // Ordered oldest first, so the last one kept per account is its latest.
+            for (account, level, reason, at) in pulses {
+                let day = at.date_naive();
+                if day < from || day > scope.today {
+                    continue;
+                }
+                let level = PulseLevel::new(u8::try_from(level).unwrap_or(0))
+                    .map_err(|e| crate::StoreError::Corrupt(format!("account_pulses.level: {e}")))?;
+                out.insert(
+                    account,
+                    Reading {
+                        value: f64::from(level.get()),
+                        fact: format!("{} on {day}: {reason}", level.label()),
+                    },
+                );
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Days until the account's next renewal.
+struct DaysToRenewal;
+
+impl Measure for DaysToRenewal {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "days_to_renewal",
+            label: "Days to renewal",
+            unit: "days until the next renewal",
+            help: "The closer the renewal, the less time to fix anything.",
+            default_weight: 5,
+            default_zero_at: 30.0,
+            default_full_at: 180.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT id, renewal_date FROM accounts WHERE renewal_date IS NOT NULL{}",
+                scope.filter("id")
+            );
+            let found: Vec<(i64, NaiveDate)> = rows(tx, &sql).await?;
+            Ok(found
+                .into_iter()
+                .map(|(account, renewal)| {
+                    let days = (renewal - scope.today).num_days().max(0);
+                    let fact = if days == 0 {
+                        format!("renewal due ({renewal})")
+                    } else {
+                        format!("renewal in {days} days ({renewal})")
+                    };
+                    (
+                        account,
+                        Reading {
+                            value: days as f64,
+                            fact,
+                        },
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// How exposed the account's industry is (seed 004, "pandemic").
+struct IndustryExposure;
+
+impl Measure for IndustryExposure {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "industry_exposure",
+            label: "Industry exposure",
+            unit: "1 low, 2 moderate, 3 high (set per industry)",
+            help: "Customers in hard-hit industries churn whatever their usage.",
+            default_weight: 5,
+            default_zero_at: 3.0,
+            default_full_at: 1.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT a.id, a.industry, e.exposure FROM accounts a JOIN industry_exposures e ON e.industry = a.industry \
+                 WHERE 1 = 1{}",
+                scope.filter("a.id")
+            );
+            let found: Vec<(i64, String, String)> = rows(tx, &sql).await?;
+            found
+                .into_iter()
+                .map(|(account, industry, exposure)| {
+                    let exposure = Exposure::parse(&exposure)
+                        .map_err(|e| crate::StoreError::Corrupt(format!("industry_exposures.exposure: {e}")))?;
+                    let reading = Reading {
+                        value: exposure.level(),
+                        fact: format!("{industry}: {} exposure", exposure.as_str()),
+                    };
+                    Ok((account, reading))
+                })
+                .collect()
+        })
+    }
+}
+
+/// How bad the account's current problem is (seed 004: 1 "not important" to 5 "on fire").
+struct ProblemSeverity;
+
+impl Measure for ProblemSeverity {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "problem_severity",
+            label: "Problem severity",
+            unit: "1 (not important) to 5 (on fire)",
+            help: "A customer with a burning problem is at risk until it is solved.",
+            default_weight: 10,
+            default_zero_at: 5.0,
+            default_full_at: 1.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT account_id, severity, note FROM account_problems WHERE 1 = 1{}",
+                scope.filter("account_id")
+            );
+            let found: Vec<(i64, i64, String)> = rows(tx, &sql).await?;
+            found
+                .into_iter()
+                .map(|(account, severity, note)| {
+                    let severity = Severity::new(u8::try_from(severity).unwrap_or(0))
+                        .map_err(|e| crate::StoreError::Corrupt(format!("account_problems.severity: {e}")))?;
+                    let mut fact = format!("{} – {}", severity.get(), severity.label());
+                    if !note.is_empty() {
+                        fact.push_str(": ");
+                        fact.push_str(&note);
+                    }
+                    let reading = Reading {
+                        value: f64::from(severity.get()),
+                        fact,
+                    };
+                    Ok((account, reading))
+                })
+                .collect()
+        })
+    }
+}
+
+/// What the account pays against its segment's price threshold (seed 004, "pandemic": the
+/// customers paying too little are the first to question the price).
+struct PriceVsThreshold;
+
+impl Measure for PriceVsThreshold {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "price_threshold",
+            label: "Price vs segment threshold",
+            unit: "ARR as % of the segment's price threshold",
+            help: "Customers paying below their segment's threshold are price-sensitive.",
+            default_weight: 5,
+            default_zero_at: 50.0,
+            default_full_at: 100.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT a.id, a.arr_cents, a.tier, t.min_arr_cents FROM accounts a JOIN price_thresholds t ON t.tier = a.tier \
+                 WHERE a.arr_cents > 0{}",
+                scope.filter("a.id")
+            );
+            let found: Vec<(i64, i64, String, i64)> = rows(tx, &sql).await?;
+            found
+                .into_iter()
+                .map(|(account, arr, tier, threshold)| {
+                    let tier: Tier = parse("accounts.tier", &tier)?;
+                    let value = 100.0 * arr as f64 / threshold as f64;
+                    let reading = Reading {
+                        value,
+                        fact: format!(
+                            "ARR {} is {value:.0} % of the {} threshold {}",
+                            Cents(arr).whole_dollars(),
+                            tier.label(),
+                            Cents(threshold).whole_dollars()
+                        ),
+                    };
+                    Ok((account, reading))
+                })
+                .collect()
+        })
+    }
+}
