@@ -115,7 +115,8 @@ impl Store {
 
     /// The account's pulses, newest first.
     pub async fn pulses(&self, account: AccountId, limit: i64) -> Result<Vec<Pulse>> {
-        let rows: Vec<(i64, i64, String, Option<String>, DateTime<Utc>)> = on_pool!(self, |p| {
+        type PulseRow = (i64, i64, String, Option<String>, DateTime<Utc>);
+        let rows: Vec<PulseRow> = on_pool!(self, |p| {
             sqlx::query_as(
             "SELECT p.id, p.level, p.reason, u.name, p.recorded_at FROM account_pulses p \
              LEFT JOIN users u ON u.id = p.author_id WHERE p.account_id = $1 ORDER BY p.recorded_at DESC, p.id DESC LIMIT $2"
