@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UsageCommand,
     },
+    /// Health scores: recompute every account's score.
+    Health {
+        #[command(subcommand)]
+        command: HealthCommand,
+    },
     /// Write a consistent backup of the whole database to FILE (safe while Lodestar runs).
     Backup { file: PathBuf },
     /// Load a backup into an empty database — SQLite or PostgreSQL, whichever made it.
@@ -163,6 +168,18 @@ pub enum UsageCommand {
     /// Recompute every usage rollup (per account, feature and person per day) from the
     /// stored events. Rollups are kept up to date as events arrive; this is for repairs.
     Rebuild,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HealthCommand {
+    /// Rescore every account now. Scores follow their inputs as they change, and `serve`
+    /// rescores all once a day (days to renewal and the usage windows move with time); this
+    /// is for after a bulk change made outside Lodestar.
+    Recompute {
+        /// Score as of this day (YYYY-MM-DD) instead of today, e.g. to fill in a missed day.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -409,6 +426,20 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             let started = Instant::now();
             store.rebuild_usage_rollups().await?;
             println!("usage rollups rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        Command::Health {
+            command: HealthCommand::Recompute { as_of },
+        } => {
+            let started = Instant::now();
+            let summary = store
+                .recompute_health(as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()))
+                .await?;
+            println!(
+                "{} accounts scored, {} with nothing to score, in {:.2} s",
+                summary.scored,
+                summary.unscored,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Export { kind, format, output } => match output {
             None => {

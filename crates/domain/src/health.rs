@@ -249,6 +249,19 @@ impl Health {
             .collect()
     }
 
+    /// Says which measures were left out and what that did, for the people reading the
+    /// score; `None` when every measure had data.
+    pub fn missing_note(&self) -> Option<String> {
+        let missing = self.missing();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "No data for {}: left out, with {} weight shared among the other measures.",
+                missing.join(", "),
+                if missing.len() == 1 { "its" } else { "their" }
+            )
+        })
+    }
+
     /// What moved the score since `before`: each measure whose fact changed, or that gained
     /// or lost its data, with what that did to the score. Biggest effect first.
     pub fn changes_since(&self, before: &Health) -> Vec<Change> {
@@ -450,6 +463,7 @@ mod tests {
         assert_eq!(health.measures[0].share, 0.75);
         assert_eq!(health.measures[1].contribution(), 25.0);
         assert!(health.missing().is_empty());
+        assert_eq!(health.missing_note(), None);
     }
 
     #[test]
@@ -473,6 +487,10 @@ mod tests {
         assert_eq!(health.score, 75);
         assert_eq!(health.band, Band::Green);
         assert_eq!(health.missing(), vec!["label of days_to_renewal"]);
+        assert_eq!(
+            health.missing_note().unwrap(),
+            "No data for label of days_to_renewal: left out, with its weight shared among the other measures."
+        );
         assert_eq!(health.measures[2].share, 0.0);
         let shares: f64 = health.measures.iter().map(|m| m.share).sum();
         assert!((shares - 1.0).abs() < 1e-12);

@@ -43,3 +43,22 @@ function drawUsageChart() {
 }
 document.addEventListener("DOMContentLoaded", drawUsageChart);
 document.addEventListener("htmx:afterSettle", drawUsageChart);
+
+// The health score per day on the account page, with the red and green bands' floors.
+function drawHealthChart() {
+  const el = document.getElementById("health-chart");
+  if (!el || !window.echarts || el.dataset.drawn) return;
+  el.dataset.drawn = "1";
+  const days = JSON.parse(el.dataset.series || "[]");
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 40, right: 16, top: 16, bottom: 32 },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: days.map((d) => d[0]), axisLabel: { hideOverlap: true } },
+    yAxis: { type: "value", min: 0, max: 100 },
+    series: [{ name: "Health", type: "line", step: "end", data: days.map((d) => d[1]), color: "#4f46e5" }],
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+document.addEventListener("DOMContentLoaded", drawHealthChart);
+document.addEventListener("htmx:afterSettle", drawHealthChart);

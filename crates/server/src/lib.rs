@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+mod daily;
 pub mod error;
 pub mod ingest;
 mod json;
@@ -37,7 +38,7 @@ pub struct AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"))
 )]
 struct ApiDoc;
 
@@ -66,6 +67,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::contracts::router())
         .merge(api::users::router())
         .merge(api::usage::router())
+        .merge(api::health::router())
 }
 
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the
@@ -123,7 +125,10 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown).await
+    let rescore = daily::spawn_daily_rescore(store.clone());
+    let served = axum::serve(listener, app(store)).with_graceful_shutdown(shutdown).await;
+    rescore.abort();
+    served
 }
 
 /// Completes on SIGTERM or Ctrl-C.

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod contacts;
 pub mod contracts;
+pub mod health;
 pub mod usage;
 pub mod users;
 

@@ -272,6 +272,7 @@ struct AccountPage {
     timeline: Vec<Event>,
     chart: String,
     usage: super::usage::AccountUsage,
+    health: super::health::AccountHealthView,
 }
 
 fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
@@ -285,11 +286,19 @@ fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
         .collect()
 }
 
+#[derive(Deserialize)]
+pub(crate) struct ShowQuery {
+    /// A health form's problem, shown on the health card after the redirect back.
+    health_error: Option<String>,
+}
+
 pub(crate) async fn show(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
     Path(id): Path<i64>,
+    query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let health_error = query.ok().and_then(|Query(q)| q.health_error);
     let id = AccountId(id);
     let today = chrono::Utc::now().date_naive();
     let Some(view) = state.store.account_view(id, today).await? else {
@@ -370,6 +379,7 @@ pub(crate) async fn show(
         .collect();
     let chart = serde_json::to_string(&points).expect("chart data serialises");
     let usage = super::usage::account_usage(view.usage);
+    let health = super::health::account_health(view.health, view.problem, health_error);
     let page = AccountPage {
         me,
         id: id.0,
@@ -405,6 +415,7 @@ pub(crate) async fn show(
             .collect(),
         chart,
         usage,
+        health,
     };
     Ok(render(&page)?.into_response())
 }

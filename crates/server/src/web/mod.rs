@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod assets;
+mod health;
 pub(crate) mod session;
 mod team;
 mod usage;
@@ -32,6 +33,23 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/accounts/{id}/edit", get(accounts::edit_form).post(accounts::edit))
         .route("/team", get(team::show))
         .route("/usage", get(usage::drops))
+        .route("/accounts/{id}/pulse", axum::routing::post(health::record_pulse))
+        .route("/accounts/{id}/problem", axum::routing::post(health::set_problem))
+        .route("/admin/health", get(health::admin))
+        .route(
+            "/admin/health/scorecards",
+            axum::routing::post(health::create_scorecard),
+        )
+        .route(
+            "/admin/health/scorecards/{id}",
+            axum::routing::post(health::update_scorecard),
+        )
+        .route(
+            "/admin/health/scorecards/{id}/delete",
+            axum::routing::post(health::delete_scorecard),
+        )
+        .route("/admin/health/exposures", axum::routing::post(health::set_exposures))
+        .route("/admin/health/thresholds", axum::routing::post(health::set_thresholds))
         .route("/admin/usage", get(usage::admin).post(usage::create_milestone))
         .route(
             "/admin/milestones/{id}/delete",

@@ -10,6 +10,7 @@ use lodestar_domain::user::User;
 use super::accounts::{AccountRow, AccountSummary, SELECT_ACCOUNTS};
 use super::contacts::contacts_of_in;
 use super::contracts::{Which, load_contracts};
+use super::health::{AccountHealth, Problem, account_health_in, problem_in};
 use super::timeline::{TimelineEntry, assemble_timeline, timeline_entries_in};
 use super::usage_views::{AccountUsageSummary, usage_summary_in};
 use super::users::{SELECT_USERS, UserRow};
@@ -26,6 +27,8 @@ pub struct AccountView {
     /// The account's story, newest first.
     pub timeline: Vec<TimelineEntry>,
     pub usage: AccountUsageSummary,
+    pub health: AccountHealth,
+    pub problem: Option<Problem>,
 }
 
 impl Store {
@@ -72,6 +75,8 @@ impl Store {
         let entries = timeline_entries_in(&mut tx, id).await?;
         let timeline = assemble_timeline(&summary.account, &contracts, entries);
         let usage = usage_summary_in(&mut tx, id, today).await?;
+        let health = account_health_in(&mut tx, id, today).await?;
+        let problem = problem_in(&mut tx, id).await?;
         Ok(Some(AccountView {
             summary,
             people,
@@ -80,6 +85,8 @@ impl Store {
             contracts,
             timeline,
             usage,
+            health,
+            problem,
         }))
     }
 }

@@ -75,6 +75,24 @@ fn level<T>(column: &str, value: i64, make: impl Fn(u8) -> std::result::Result<T
     make(u8::try_from(value).unwrap_or(0)).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
+/// The account's current problem, if one is recorded.
+pub(crate) async fn problem_in(tx: &mut Tx, account: AccountId) -> Result<Option<Problem>> {
+    let row: Option<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT severity, note, updated_at FROM account_problems WHERE account_id = $1"
+    )
+    .bind(account.0)
+    .fetch_optional(&mut *c)
+    .await?);
+    row.map(|(severity, note, updated_at)| {
+        Ok(Problem {
+            severity: level("account_problems.severity", severity, Severity::new)?,
+            note,
+            updated_at,
+        })
+    })
+    .transpose()
+}
+
 impl Store {
     /// Records the CSM's pulse on an account, tells its timeline, and rescores it.
     pub async fn record_pulse(
@@ -189,20 +207,8 @@ impl Store {
     }
 
     pub async fn problem(&self, account: AccountId) -> Result<Option<Problem>> {
-        let row: Option<(i64, String, DateTime<Utc>)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT severity, note, updated_at FROM account_problems WHERE account_id = $1"
-        )
-        .bind(account.0)
-        .fetch_optional(p)
-        .await?);
-        row.map(|(severity, note, updated_at)| {
-            Ok(Problem {
-                severity: level("account_problems.severity", severity, Severity::new)?,
-                note,
-                updated_at,
-            })
-        })
-        .transpose()
+        let mut tx = self.begin_snapshot().await?;
+        problem_in(&mut tx, account).await
     }
 
     /// Every industry the accounts name (and any with an exposure set), with its exposure.

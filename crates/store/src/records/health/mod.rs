@@ -17,6 +17,7 @@ use lodestar_domain::AccountId;
 use lodestar_domain::health::{Band, Change, Health, MeasureScore};
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 
+pub(crate) use inputs::problem_in;
 pub use inputs::{IndustryExposure, PriceThreshold, Problem, Pulse};
 pub use measures::MeasureInfo;
 pub use scorecards::{Scorecard, default_scorecard};
