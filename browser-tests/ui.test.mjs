@@ -174,3 +174,68 @@ test("usage: an account shows its activity, milestones and people; an admin defi
   await page.screenshot({ path: join(artifacts, "admin-milestones.png"), fullPage: true });
   await page.close();
 });
+
+test("health: an account explains its score, a CSM records a pulse, an admin edits the scorecards", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, admin);
+  await page.goto(`${base}/usage`);
+  await page.click("#drops a.account-link >> nth=0");
+  await page.waitForSelector("#health-score");
+  const account = page.url();
+  assert.equal(await page.locator("#health-measures tbody tr").count(), 8, "every measure of the default card");
+  assert.match(await page.textContent("#health-measures"), /people-days active \d+ → \d+/);
+
+  // A reason made of spaces is refused with the field named; nothing is recorded.
+  await page.selectOption("#pulse-form select[name=level]", "1");
+  await page.fill("#pulse-form input[name=reason]", "   ");
+  await page.click("#pulse-form button[type=submit]");
+  assert.match(await page.textContent("#health-error"), /reason: is required/);
+  await page.selectOption("#pulse-form select[name=level]", "1");
+  await page.fill("#pulse-form input[name=reason]", "Champion left for a competitor");
+  await page.click("#pulse-form button[type=submit]");
+  await page.waitForSelector("#health-score");
+  assert.match(await page.textContent("#health-measures"), /Very negative on \d{4}-\d\d-\d\d: Champion left for a competitor/);
+  assert.match(await page.textContent(".timeline"), /Pulse: Very negative — Champion left for a competitor/);
+  await page.screenshot({ path: join(artifacts, "account-health.png"), fullPage: true });
+
+  // The default card: bands that make nearly everything red, then a broken pair refused.
+  await page.goto(`${base}/admin/health`);
+  const cards = await page.locator("form.scorecard").count();
+  const defaultCard = page.locator("form.scorecard >> nth=0");
+  await defaultCard.locator("input[name=red_below]").fill("60");
+  await defaultCard.locator("input[name=green_from]").fill("50");
+  await defaultCard.locator("button[type=submit]").click();
+  assert.match(await page.textContent("#health-error"), /green_from: 50 must be above red_below \(60\)/);
+  await page.locator("form.scorecard >> nth=0").locator("input[name=red_below]").fill("99");
+  await page.locator("form.scorecard >> nth=0").locator("input[name=green_from]").fill("100");
+  await page.locator("form.scorecard >> nth=0").locator("button[type=submit]").click();
+  await page.waitForURL(`${base}/admin/health`);
+  assert.equal(await page.locator("form.scorecard >> nth=0").locator("input[name=red_below]").inputValue(), "99");
+
+  // A card for renewing accounts that weighs only the pulse.
+  const fresh = page.locator("#new-scorecard");
+  await fresh.locator("input[name=name]").fill("Renewal watch");
+  await fresh.locator("select[name=lifecycle_stage]").selectOption("renew");
+  for (const box of await fresh.locator("input[type=checkbox]").all()) await box.uncheck();
+  await fresh.locator("input[name=use_csm_pulse]").check();
+  await fresh.locator("button[type=submit]").click();
+  await page.waitForURL(`${base}/admin/health`);
+  assert.equal(await page.locator("form.scorecard").count(), cards + 1, "the new card is listed (and a new empty form)");
+  assert.match(await page.textContent("body"), /Renewal watch/);
+
+  // Industry exposure is saved and shown.
+  await page.locator("#exposures select >> nth=0").selectOption("high");
+  await page.click("#exposures button[type=submit]");
+  await page.waitForURL(`${base}/admin/health`);
+  assert.equal(await page.locator("#exposures select >> nth=0").inputValue(), "high");
+  await page.screenshot({ path: join(artifacts, "admin-health.png"), fullPage: true });
+
+  await page.goto(account);
+  const score = Number(await page.textContent("#health-score"));
+  const card = await page.textContent(".health-head small");
+  if (!card.includes("Renewal watch")) {
+    const band = score < 99 ? "Red" : score >= 100 ? "Green" : "Yellow";
+    assert.equal(await page.textContent("#health-band"), band, `score ${score} under the bands 99/100`);
+  }
+  await page.close();
+});

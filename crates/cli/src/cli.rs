@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use lodestar_domain::AccountId;
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::Role;
@@ -491,6 +492,7 @@ async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::R
         data.contacts.len(),
         data.contracts.len()
     );
+    let accounts: Vec<AccountId> = data.accounts.iter().map(|a| a.id).collect();
     store.load_into_empty(data).await.context("cannot load the demo data")?;
     if !usage {
         return Ok(counts);
@@ -498,6 +500,9 @@ async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::R
     let stored = crate::demo_usage::load(store, events)
         .await
         .context("cannot load the demo usage")?;
+    crate::demo_health::load(store, &accounts, config.seed, config.today)
+        .await
+        .context("cannot load the demo health inputs")?;
     Ok(format!("{counts}, {} usage events", stored.stored))
 }
 

@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod demo;
+pub mod demo_health;
 pub mod demo_usage;
 pub mod transfer;

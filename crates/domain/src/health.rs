@@ -262,22 +262,41 @@ impl Health {
         })
     }
 
+    /// The unrounded score of these measures: the weighted mean of the points of those with
+    /// data.
+    fn exact(measures: impl Iterator<Item = (u32, Option<f64>)>) -> f64 {
+        let (mut sum, mut weights) = (0.0, 0u32);
+        for (weight, points) in measures {
+            if let Some(points) = points {
+                sum += points * f64::from(weight);
+                weights += weight;
+            }
+        }
+        if weights == 0 { 0.0 } else { sum / f64::from(weights) }
+    }
+
     /// What moved the score since `before`: each measure whose fact changed, or that gained
-    /// or lost its data, with what that did to the score. Biggest effect first.
+    /// or lost its data, with what that change alone did to the score — today's score against
+    /// today's with only that measure as it was (re-weighting included). Biggest effect first.
     pub fn changes_since(&self, before: &Health) -> Vec<Change> {
+        let now_exact = Self::exact(self.measures.iter().map(|m| (m.weight, m.points)));
         let mut changes: Vec<Change> = Vec::new();
-        for now in &self.measures {
+        for (i, now) in self.measures.iter().enumerate() {
             let then = before.measures.iter().find(|m| m.measure == now.measure);
             let fact = |m: Option<&MeasureScore>| m.and_then(|m| m.reading.as_ref()).map(|r| r.fact.clone());
             let (was, is) = (fact(then), fact(Some(now)));
             if was == is {
                 continue;
             }
+            let as_before = Self::exact(self.measures.iter().enumerate().map(|(j, m)| {
+                let points = if i == j { then.and_then(|t| t.points) } else { m.points };
+                (m.weight, points)
+            }));
             changes.push(Change {
                 label: now.label.clone(),
                 before: was,
                 after: is,
-                effect: now.contribution() - then.map_or(0.0, MeasureScore::contribution),
+                effect: now_exact - as_before,
             });
         }
         // A measure the card no longer has took its contribution with it.
@@ -597,13 +616,15 @@ mod tests {
         .unwrap();
         let changes = now.changes_since(&before);
         assert_eq!(changes.len(), 2, "{changes:?}");
-        // Usage fell to 0 points with (now) two-thirds of the weight: −50 score points.
+        // Today: (0 × 50 + 75 × 25) / 75 = 25. With usage as it was (100 points):
+        // (100 × 50 + 75 × 25) / 75 = 91.67, so the fall cost 66.67 points.
         assert_eq!(changes[0].label, "usage_trend");
         assert_eq!(changes[0].after.as_deref(), Some("active users 40 → 17"));
-        assert!((changes[0].effect + 50.0).abs() < 1e-9, "{changes:?}");
+        assert!((changes[0].effect + 200.0 / 3.0).abs() < 1e-9, "{changes:?}");
+        // With renewal's 100 points back: (0 × 50 + 75 × 25 + 100 × 25) / 100 = 43.75.
         assert_eq!(changes[1].label, "days_to_renewal");
         assert_eq!(changes[1].after, None);
-        assert!((changes[1].effect + 25.0).abs() < 1e-9);
+        assert!((changes[1].effect + 18.75).abs() < 1e-9, "{changes:?}");
         assert!(now.changes_since(&now).is_empty());
     }
 

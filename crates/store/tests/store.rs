@@ -1430,8 +1430,9 @@ async fn health_is_rescored_as_inputs_change_and_explains_itself(store: Store) {
     assert_eq!((health.health.score, health.health.band), (25, Band::Red));
     assert_eq!(health.health.missing().len(), keys().len() - 1);
 
-    // Four people active five to seven weeks ago, one this week: the trend scores 0 points,
-    // the share of active people (1 of 4 = 25 %) 30. Rescored as the events are stored.
+    // Four people active five to seven weeks ago, one this week: the trend (4 people-days to
+    // 1) scores 0 points, the share of active people (1 of 4 = 25 %) 30. Rescored as the
+    // events are stored.
     let at = |days_ago: u64| {
         format!(
             "{}T10:00:00Z",
@@ -1449,7 +1450,12 @@ async fn health_is_rescored_as_inputs_change_and_explains_itself(store: Store) {
     let trend = &health.health.measures[0];
     assert_eq!(trend.measure, "usage_trend");
     assert!(
-        trend.reading.as_ref().unwrap().fact.starts_with("active people 4 → 1"),
+        trend
+            .reading
+            .as_ref()
+            .unwrap()
+            .fact
+            .starts_with("people-days active 4 → 1"),
         "{trend:?}"
     );
     let share = &health.health.measures[1];
@@ -1518,7 +1524,7 @@ async fn health_is_rescored_as_inputs_change_and_explains_itself(store: Store) {
     let health = store.account_health(acme, today).await.unwrap().current.unwrap();
     assert_eq!((health.scorecard.as_str(), health.health.score), ("Default", 15));
 
-    // Scored as of a week ago, the usage then was 4 → 0; "what changed" compares with it.
+    // Scored as of a week ago, the usage then was 4 → 0 people-days; "what changed" compares with it.
     let week_ago = today.checked_sub_days(chrono::Days::new(7)).unwrap();
     store.recompute_health(week_ago).await.unwrap();
     store.recompute_health(today).await.unwrap();
@@ -1534,11 +1540,11 @@ async fn health_is_rescored_as_inputs_change_and_explains_itself(store: Store) {
         .find(|c| c.label == "Usage trend")
         .expect("usage moved");
     assert!(
-        usage.before.as_deref().unwrap().starts_with("active people 4 → 0"),
+        usage.before.as_deref().unwrap().starts_with("people-days active 4 → 0"),
         "{usage:?}"
     );
     assert!(
-        usage.after.as_deref().unwrap().starts_with("active people 4 → 1"),
+        usage.after.as_deref().unwrap().starts_with("people-days active 4 → 1"),
         "{usage:?}"
     );
     assert!(usage.effect == 0.0, "0 points then and now: {usage:?}");

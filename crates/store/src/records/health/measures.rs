@@ -88,23 +88,22 @@ where
     Ok(on_tx!(&mut *tx, |c| sqlx::query_as(sql).fetch_all(&mut *c).await?))
 }
 
-/// People active in the 28 days up to `today` and in the 28 days before, per account.
-async fn active_people(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, (i64, i64)>> {
+/// People active in the 28 days up to `today`, per account.
+async fn active_people(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, i64>> {
     let sql = format!(
-        "SELECT account_id, COUNT(DISTINCT CASE WHEN day > '{mid}' THEN user_key END), \
-         COUNT(DISTINCT CASE WHEN day <= '{mid}' THEN user_key END) FROM usage_user_days \
-         WHERE day > '{start}' AND day <= '{today}'{filter} GROUP BY account_id",
-        mid = scope.days_back(28),
-        start = scope.days_back(56),
+        "SELECT account_id, COUNT(DISTINCT user_key) FROM usage_user_days \
+         WHERE day > '{from}' AND day <= '{today}'{filter} GROUP BY account_id",
+        from = scope.days_back(28),
         today = scope.today,
         filter = scope.filter("account_id"),
     );
-    let found: Vec<(i64, i64, i64)> = rows(tx, &sql).await?;
-    Ok(found.into_iter().map(|(a, now, before)| (a, (now, before))).collect())
+    let found: Vec<(i64, i64)> = rows(tx, &sql).await?;
+    Ok(found.into_iter().collect())
 }
 
-/// Change in active people over four weeks (seed 004, "CSM workflow": a falling user count is
-/// the earliest sign).
+/// Change in activity over four weeks (seed 004, "CSM workflow": falling use is the earliest
+/// sign): the days people were active in the last 28 days against the 28 before. Counting
+/// people-days, not distinct people, catches a team that still logs in but less and less.
 struct UsageTrend;
 
 impl Measure for UsageTrend {
@@ -112,7 +111,7 @@ impl Measure for UsageTrend {
         MeasureInfo {
             key: "usage_trend",
             label: "Usage trend",
-            unit: "% change in active people, last 4 weeks vs the 4 before",
+            unit: "% change in people-days active, last 4 weeks vs the 4 before",
             help: "Falling usage is the earliest sign of churn.",
             default_weight: 25,
             default_zero_at: -50.0,
@@ -122,8 +121,19 @@ impl Measure for UsageTrend {
 
     fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
         Box::pin(async move {
+            // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+            let sql = format!(
+                "SELECT account_id, CAST(SUM(CASE WHEN day > '{mid}' THEN active_users ELSE 0 END) AS BIGINT), \
+                 CAST(SUM(CASE WHEN day <= '{mid}' THEN active_users ELSE 0 END) AS BIGINT) FROM usage_account_days \
+                 WHERE day > '{start}' AND day <= '{today}'{filter} GROUP BY account_id",
+                mid = scope.days_back(28),
+                start = scope.days_back(56),
+                today = scope.today,
+                filter = scope.filter("account_id"),
+            );
+            let found: Vec<(i64, i64, i64)> = rows(tx, &sql).await?;
             let mut out = Readings::new();
-            for (account, (now, before)) in active_people(tx, scope).await? {
+            for (account, now, before) in found {
                 // From nobody to somebody is growth; without a "before" there is no rate.
                 let value = if before == 0 {
                     100.0
@@ -134,7 +144,9 @@ impl Measure for UsageTrend {
                     account,
                     Reading {
                         value,
-                        fact: format!("active people {before} → {now} (4 weeks on 4 weeks, {value:+.0} %)"),
+                        fact: format!(
+                            "people-days active {before} → {now} (last 4 weeks vs the 4 before, {value:+.0} %)"
+                        ),
                     },
                 );
             }
@@ -176,7 +188,7 @@ impl Measure for ActiveUserShare {
             Ok(known
                 .into_iter()
                 .map(|(account, known)| {
-                    let now = active.get(&account).map_or(0, |(now, _)| *now).min(known);
+                    let now = active.get(&account).copied().unwrap_or(0).min(known);
                     let value = 100.0 * now as f64 / known as f64;
                     let reading = Reading {
                         value,
