@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, bad, checked, existing_account, path_id, require_account_write};
+use super::{IdPath, checked, existing_account, path_id, require_account_write};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -426,7 +426,7 @@ async fn record_pulse(
 ) -> Result<(StatusCode, axum::Json<PulseOutput>), ApiError> {
     let id = existing_account(&state, id).await?;
     require_account_write(&state, &actor, id).await?;
-    let level = PulseLevel::new(input.level).map_err(|e| bad("level", e))?;
+    let level = PulseLevel::new(input.level).map_err(|e| Invalid::field("level", e))?;
     let pulse = state.store.record_pulse(id, level, &input.reason, actor.user).await?;
     Ok((StatusCode::CREATED, axum::Json(pulse.into())))
 }
@@ -460,7 +460,7 @@ async fn set_problem(
         .severity
         .map(Severity::new)
         .transpose()
-        .map_err(|e| bad("severity", e))?;
+        .map_err(|e| Invalid::field("severity", e))?;
     state.store.set_problem(id, severity, &input.note, actor.user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
