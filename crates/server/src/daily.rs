@@ -12,7 +12,7 @@ pub(crate) fn spawn_daily_rescore(store: Store) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let today = Utc::now().date_naive();
-            let wait = match store.recompute_health(today).await {
+            let wait = match store.recompute_health_paced(today, Duration::from_millis(30)).await {
                 Ok(_) => {
                     let next = today.checked_add_days(Days::new(1)).map(|d| {
                         d.and_time(NaiveTime::from_hms_opt(0, 1, 0).expect("a valid time"))

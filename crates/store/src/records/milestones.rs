@@ -80,8 +80,8 @@ impl Store {
                 other => other,
             })?);
         check_milestones(&mut tx, None).await?;
-        super::health::refresh_health(&mut tx, None).await?;
         tx.commit().await?;
+        self.rescore_all().await?;
         Ok(Milestone {
             id,
             fields: fields.into_inner(),
@@ -97,8 +97,8 @@ impl Store {
     pub async fn delete_milestone(&self, id: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         super::delete_by_id(&mut tx, "milestones", "milestone", id).await?;
-        super::health::refresh_health(&mut tx, None).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.rescore_all().await
     }
 
     /// Every milestone and where the account stands on it today.

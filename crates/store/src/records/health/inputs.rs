@@ -263,8 +263,8 @@ impl Store {
                 .rows_affected()),
             };
         }
-        refresh_health(&mut tx, None).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.rescore_all().await
     }
 
     /// Every segment (tier) with its price threshold.
@@ -313,7 +313,7 @@ impl Store {
                 .rows_affected()),
             };
         }
-        refresh_health(&mut tx, None).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.rescore_all().await
     }
 }

@@ -285,14 +285,49 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
     })
 }
 
+/// Accounts rescored per transaction by a full recompute: short enough that events and edits
+/// waiting for the write lock are not held up (100,000 accounts in one transaction would hold
+/// it for seconds).
+const RECOMPUTE_CHUNK: usize = 2000;
+
 impl Store {
-    /// Rescores every account as of `today` (`lodestar health recompute`, and the server's
-    /// daily pass).
+    /// Rescores every account as of `today` (`lodestar health recompute`), a chunk of accounts
+    /// per transaction.
     pub async fn recompute_health(&self, today: NaiveDate) -> Result<RecomputeSummary> {
-        let mut tx = self.begin_write().await?;
-        let summary = refresh_health_as_of(&mut tx, None, today).await?;
-        tx.commit().await?;
+        self.recompute_health_paced(today, std::time::Duration::ZERO).await
+    }
+
+    /// [`Store::recompute_health`] with a pause between chunks: a server's background pass
+    /// leaves the write lock free long enough for the events and edits queued behind it
+    /// (SQLite's busy handler retries every few milliseconds and would lose every race).
+    pub async fn recompute_health_paced(
+        &self,
+        today: NaiveDate,
+        pause: std::time::Duration,
+    ) -> Result<RecomputeSummary> {
+        let mut tx = self.begin_snapshot().await?;
+        let ids: Vec<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM accounts ORDER BY id")
+            .fetch_all(&mut *c)
+            .await?);
+        drop(tx);
+        let mut summary = RecomputeSummary::default();
+        for chunk in ids.chunks(RECOMPUTE_CHUNK) {
+            let mut tx = self.begin_write().await?;
+            let done = refresh_health_as_of(&mut tx, Some(chunk), today).await?;
+            tx.commit().await?;
+            summary.scored += done.scored;
+            summary.unscored += done.unscored;
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+        }
         Ok(summary)
+    }
+
+    /// After a change that concerns every account (a scorecard, a setting, a milestone),
+    /// committed on its own: rescores all, as of today.
+    pub(crate) async fn rescore_all(&self) -> Result<()> {
+        self.recompute_health(Utc::now().date_naive()).await.map(|_| ())
     }
 
     /// An account's score with its explanation and history.

@@ -8,7 +8,6 @@ use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 
 use super::measures::MEASURES;
-use super::refresh_health;
 use crate::records::{delete_by_id, parse};
 use crate::{Result, Store, StoreError, Tx, on_tx};
 
@@ -159,8 +158,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         cards_in(&mut tx).await?;
         let id = insert_card(&mut tx, &fields).await?;
-        refresh_health(&mut tx, None).await?;
         tx.commit().await?;
+        self.rescore_all().await?;
         Ok(Scorecard {
             id,
             fields: fields.into_inner(),
@@ -199,8 +198,8 @@ impl Store {
         .await
         .map_err(conflict)?
         .rows_affected());
-        refresh_health(&mut tx, None).await?;
         tx.commit().await?;
+        self.rescore_all().await?;
         Ok(Scorecard {
             id,
             fields: fields.into_inner(),
@@ -217,7 +216,7 @@ impl Store {
             ));
         }
         delete_by_id(&mut tx, "scorecards", "scorecard", id).await?;
-        refresh_health(&mut tx, None).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.rescore_all().await
     }
 }
