@@ -263,7 +263,7 @@ pub struct MeasureScoreOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeOutput {
+pub struct HealthChangeOutput {
     label: String,
     before: Option<String>,
     after: Option<String>,
@@ -294,7 +294,7 @@ pub struct AccountHealthOutput {
     left_out: Option<String>,
     /// The snapshot "changes" compares with: the last one at least a week old.
     since: Option<NaiveDate>,
-    changes: Vec<ChangeOutput>,
+    changes: Vec<HealthChangeOutput>,
     /// The score per day over the last 180 days, oldest first.
     history: Vec<HealthPointOutput>,
 }
@@ -328,7 +328,7 @@ impl AccountHealthOutput {
             changes: h
                 .changes
                 .into_iter()
-                .map(|c| ChangeOutput {
+                .map(|c| HealthChangeOutput {
                     label: c.label,
                     before: c.before,
                     after: c.after,
