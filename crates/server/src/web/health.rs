@@ -178,24 +178,29 @@ pub(crate) async fn record_pulse(
     if !may_write(&state, &actor, account).await? {
         return Ok(forbidden("this account is in another CSM's book"));
     }
-    let level = form
-        .level
-        .trim()
-        .parse::<u8>()
-        .map_err(|_| format!("{:?} is not a pulse level", form.level))
-        .and_then(PulseLevel::new);
-    let result = match level {
-        Ok(level) => state
+    let result = async {
+        let level = form_level(&form.level, "level", PulseLevel::new)?;
+        state
             .store
             .record_pulse(account, level, &form.reason, actor.user)
-            .await
-            .map(|_| ())
-            .map_err(ApiError::from),
-        Err(reason) => Err(ApiError::BadRequest {
-            field: Some("level".into()),
-            reason,
-        }),
-    };
+            .await?;
+        Ok(())
+    }
+    .await;
+    after_account_form(id, result)
+}
+
+/// A 1–5 level from a form's select, through its domain type.
+fn form_level<T>(text: &str, field: &str, make: impl Fn(u8) -> Result<T, String>) -> Result<T, ApiError> {
+    text.trim()
+        .parse::<u8>()
+        .map_err(|_| format!("{text:?} is not a level from 1 to 5"))
+        .and_then(make)
+        .map_err(|reason| crate::api::bad(field, reason))
+}
+
+/// Back to the account's health card, with the form's problem if it had one.
+fn after_account_form(id: i64, result: Result<(), ApiError>) -> Result<Response, ApiError> {
     match result {
         Ok(()) => Ok(back_to_account(id, None)),
         Err(e) => Ok(back_to_account(id, Some(user_problem(e)?))),
@@ -220,29 +225,19 @@ pub(crate) async fn set_problem(
     if !may_write(&state, &actor, account).await? {
         return Ok(forbidden("this account is in another CSM's book"));
     }
-    let severity = match form.severity.trim() {
-        "" => Ok(None),
-        text => text
-            .parse::<u8>()
-            .map_err(|_| format!("{text:?} is not a severity"))
-            .and_then(Severity::new)
-            .map(Some),
-    };
-    let result = match severity {
-        Ok(severity) => state
+    let result = async {
+        let severity = match form.severity.trim() {
+            "" => None,
+            text => Some(form_level(text, "severity", Severity::new)?),
+        };
+        state
             .store
             .set_problem(account, severity, &form.note, actor.user)
-            .await
-            .map_err(ApiError::from),
-        Err(reason) => Err(ApiError::BadRequest {
-            field: Some("severity".into()),
-            reason,
-        }),
-    };
-    match result {
-        Ok(()) => Ok(back_to_account(id, None)),
-        Err(e) => Ok(back_to_account(id, Some(user_problem(e)?))),
+            .await?;
+        Ok(())
     }
+    .await;
+    after_account_form(id, result)
 }
 
 /// One measure's row in a scorecard editor.

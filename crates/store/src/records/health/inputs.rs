@@ -7,7 +7,7 @@ use lodestar_domain::health::{Exposure, PulseLevel, Severity};
 use lodestar_domain::vocabulary::Tier;
 use lodestar_domain::{AccountId, Cents, Invalid, UserId};
 
-use super::refresh_health;
+use super::{refresh_health, stored_level};
 use crate::records::parse;
 use crate::records::timeline::{TimelineKind, record};
 use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
@@ -71,10 +71,6 @@ pub struct PriceThreshold {
     pub min_arr: Option<Cents>,
 }
 
-fn level<T>(column: &str, value: i64, make: impl Fn(u8) -> std::result::Result<T, String>) -> Result<T> {
-    make(u8::try_from(value).unwrap_or(0)).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
-}
-
 /// The account's current problem, if one is recorded.
 pub(crate) async fn problem_in(tx: &mut Tx, account: AccountId) -> Result<Option<Problem>> {
     let row: Option<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
@@ -85,7 +81,7 @@ pub(crate) async fn problem_in(tx: &mut Tx, account: AccountId) -> Result<Option
     .await?);
     row.map(|(severity, note, updated_at)| {
         Ok(Problem {
-            severity: level("account_problems.severity", severity, Severity::new)?,
+            severity: stored_level("account_problems.severity", severity, Severity::new)?,
             note,
             updated_at,
         })
@@ -148,7 +144,7 @@ impl Store {
             .map(|(id, l, reason, author, recorded_at)| {
                 Ok(Pulse {
                     id,
-                    level: level("account_pulses.level", l, PulseLevel::new)?,
+                    level: stored_level("account_pulses.level", l, PulseLevel::new)?,
                     reason,
                     author,
                     recorded_at,

@@ -16,6 +16,7 @@ use lodestar_domain::Cents;
 use lodestar_domain::health::{Exposure, PulseLevel, Reading, Severity};
 use lodestar_domain::vocabulary::Tier;
 
+use super::stored_level;
 use crate::records::parse;
 use crate::{Result, Tx, on_tx};
 
@@ -302,8 +303,7 @@ impl Measure for CsmPulse {
                 if day < from || day > scope.today {
                     continue;
                 }
-                let level = PulseLevel::new(u8::try_from(level).unwrap_or(0))
-                    .map_err(|e| crate::StoreError::Corrupt(format!("account_pulses.level: {e}")))?;
+                let level = stored_level("account_pulses.level", level, PulseLevel::new)?;
                 out.insert(
                     account,
                     Reading {
@@ -428,8 +428,7 @@ impl Measure for ProblemSeverity {
             found
                 .into_iter()
                 .map(|(account, severity, note)| {
-                    let severity = Severity::new(u8::try_from(severity).unwrap_or(0))
-                        .map_err(|e| crate::StoreError::Corrupt(format!("account_problems.severity: {e}")))?;
+                    let severity = stored_level("account_problems.severity", severity, Severity::new)?;
                     let mut fact = format!("{} – {}", severity.get(), severity.label());
                     if !note.is_empty() {
                         fact.push_str(": ");

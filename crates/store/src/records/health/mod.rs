@@ -174,6 +174,16 @@ async fn score_scope(tx: &mut Tx, cards: &[Scorecard], scope: &Scope, summary: &
     Ok(())
 }
 
+/// A stored 1–5 level (pulse, severity) through its domain type; out of range means the row
+/// was not written by Lodestar.
+pub(crate) fn stored_level<T>(
+    column: &str,
+    value: i64,
+    make: impl Fn(u8) -> std::result::Result<T, String>,
+) -> Result<T> {
+    make(u8::try_from(value).unwrap_or(0)).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
 /// An account's score now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentHealth {
