@@ -47,6 +47,9 @@ pub enum Band {
 }
 
 impl Band {
+    /// Worst first: the order risk views list them in.
+    pub const ALL: [Band; 3] = [Band::Red, Band::Yellow, Band::Green];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Band::Red => "red",
@@ -56,9 +59,7 @@ impl Band {
     }
 
     pub fn parse(text: &str) -> Option<Band> {
-        [Band::Red, Band::Yellow, Band::Green]
-            .into_iter()
-            .find(|b| b.as_str() == text)
+        Band::ALL.into_iter().find(|b| b.as_str() == text)
     }
 
     pub fn label(self) -> &'static str {

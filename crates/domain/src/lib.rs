@@ -11,6 +11,8 @@ pub mod health;
 pub mod ids;
 pub mod milestone;
 pub mod money;
+pub mod review;
+pub mod risk;
 pub mod text;
 pub mod usage;
 pub mod user;

@@ -72,6 +72,50 @@ string_newtype_impls!(ExternalId);
 string_newtype_impls!(Email);
 string_newtype_impls!(Domain);
 
+/// Free text people write at length — a pulse's reason, LxL notes, a retrospective's
+/// learnings: trimmed, may be empty, may span lines, bounded so one form cannot fill the disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Note(String);
+
+impl Note {
+    pub const MAX_CHARS: usize = 5000;
+
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let s = input.trim();
+        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+            return Err("must not contain control characters".into());
+        }
+        let n = s.chars().count();
+        if n > Self::MAX_CHARS {
+            return Err(format!(
+                "is {n} characters long; at most {} are allowed",
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Note(s.replace("\r\n", "\n")))
+    }
+
+    /// Like [`Note::parse`], refusing an empty note.
+    pub fn required(input: &str) -> Result<Self, String> {
+        let note = Self::parse(input)?;
+        if note.is_empty() {
+            return Err("is required".into());
+        }
+        Ok(note)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+string_newtype_impls!(Note);
+
 /// The id a record has in the system it came from (CRM, billing). Re-importing a file updates
 /// the record with the same external id instead of creating a duplicate.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -241,6 +285,16 @@ impl From<CustomFields> for BTreeMap<String, serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_keep_line_breaks_and_refuse_other_control_characters() {
+        let note = Note::parse("  First line\r\nsecond line  ").unwrap();
+        assert_eq!(note.as_str(), "First line\nsecond line");
+        assert!(Note::parse("a\u{0007}b").is_err());
+        assert!(Note::parse(&"x".repeat(Note::MAX_CHARS + 1)).is_err());
+        assert!(Note::parse("   ").unwrap().is_empty());
+        assert_eq!(Note::required(" ").unwrap_err(), "is required");
+    }
 
     #[test]
     fn text_is_trimmed_bounded_and_printable() {

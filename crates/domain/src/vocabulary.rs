@@ -170,6 +170,39 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Why a customer left, in the categories churn retrospectives compare (seed 001, play 5).
+    ChurnReason, "churn reason" {
+        Budget = "budget" | "price" | "cost" => "Budget or price",
+        NoValue = "no_value" | "value" | "low_adoption" | "adoption" => "Did not get value",
+        ChampionLeft = "champion_left" | "sponsor_left" | "stakeholder_turnover" => "Champion or sponsor left",
+        Competitor = "competitor" | "switched" => "Moved to a competitor",
+        ProductGap = "product_gap" | "missing_feature" | "product" => "Product gap",
+        Service = "service" | "support" => "Service or support",
+        BusinessChange = "business_change" | "acquired" | "out_of_business" | "bankrupt" => "Acquired, merged or closed",
+        Other = "other" => "Other",
+    }
+);
+
+vocabulary!(
+    /// Why an account is on an LxL review's agenda (seed 001, play 2).
+    AgendaReason, "agenda reason" {
+        AtRisk = "at_risk" | "risk" => "At risk",
+        ExpansionReady = "expansion_ready" | "expansion" | "upside" => "Expansion-ready",
+        RenewalSoon = "renewal_soon" | "renewal" => "Renews within 6 months",
+        AddedByHand = "added" | "added_by_hand" | "manual" => "Added by the team",
+    }
+);
+
+vocabulary!(
+    /// Where an LxL action item stands; open ones come back at every review until closed.
+    ActionStatus, "action item status" {
+        Open = "open" | "todo" => "Open",
+        Done = "done" | "complete" | "completed" => "Done",
+        Dropped = "dropped" | "cancelled" | "canceled" | "wont_do" => "Dropped",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
