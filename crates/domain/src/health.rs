@@ -241,6 +241,16 @@ impl Health {
         })
     }
 
+    /// The measure that costs the score the most points: the first answer to "why is this
+    /// account red?". `None` when every measure scored full points.
+    pub fn main_drag(&self) -> Option<&MeasureScore> {
+        let lost = |m: &MeasureScore| m.points.map_or(0.0, |p| (100.0 - p) * m.share);
+        self.measures
+            .iter()
+            .filter(|m| lost(m) > 0.0)
+            .max_by(|a, b| lost(a).total_cmp(&lost(b)))
+    }
+
     /// The measures left out for lack of data.
     pub fn missing(&self) -> Vec<&str> {
         self.measures

@@ -29,6 +29,7 @@ pub use records::UpsertSummary;
 pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
 pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
+pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
 pub use records::health::{
@@ -36,6 +37,8 @@ pub use records::health::{
     RecomputeSummary, Scorecard, default_scorecard, health_measures,
 };
 pub use records::milestones::Milestone;
+pub use records::reviews::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
+pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
 pub use records::usage::{FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "health",
         sql: include_str!("../migrations/0007_health.sql"),
     },
+    Migration {
+        version: 8,
+        name: "reviews",
+        sql: include_str!("../migrations/0008_reviews.sql"),
+    },
 ];
 
 impl Migration {

@@ -6,14 +6,16 @@ use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency, LineItem};
 use lodestar_domain::health::{Band, Bands, Exposure, MeasureWeight, PulseLevel, ScorecardFields, Severity};
 use lodestar_domain::milestone::{MilestoneFields, MilestoneStatus, Threshold};
-use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name};
+use lodestar_domain::risk::{LossRate, LossRates, Tally};
+use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name, Note, Text};
 use lodestar_domain::usage::Message;
 use lodestar_domain::user::UserFields;
-use lodestar_domain::vocabulary::{ChangeKind, ContactStatus, LifecycleStage, Role, Tier};
+use lodestar_domain::vocabulary::{ChangeKind, ContactStatus, Level, LifecycleStage, Role, Tier};
 use lodestar_domain::{AccountId, Cents, UserId};
 use lodestar_store::testing::TestDb;
 use lodestar_store::{
-    AccountUpsert, ContractUpsert, IngestSummary, Store, StoreError, TimelineKind, assemble_timeline, store_test,
+    AccountFilter, AccountOrder, AccountSort, AccountUpsert, ContractUpsert, IngestSummary, Store, StoreError,
+    TimelineKind, assemble_timeline, store_test,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -666,7 +668,6 @@ async fn sqlite_and_postgres_have_the_same_schema_and_a_backup_moves_between_the
 
 store_test!(account_lists_filter_sort_and_page_with_cursors);
 async fn account_lists_filter_sort_and_page_with_cursors(store: Store) {
-    use lodestar_store::{AccountFilter, AccountOrder, AccountSort};
     let csm = store
         .create_user(user("csm@v.io", Role::Csm).validate(None).unwrap())
         .await
@@ -1623,4 +1624,410 @@ async fn problem_severity_and_price_thresholds_feed_the_score(store: Store) {
             .any(|t| t == "Problem severity: 4 – Serious — Outage last week"),
         "{timeline:?}"
     );
+}
+
+/// A contract of `arr` cents that ends on `end`, signed 200 days before `today`.
+fn contract_ending(key: &str, account: AccountId, arr: i64, end: NaiveDate, today: NaiveDate) -> ContractUpsert {
+    let start = today - chrono::Days::new(200);
+    let fields = ContractFields {
+        external_id: ExternalId::parse(key).unwrap(),
+        account_id: account,
+        name: None,
+        start_date: start,
+        end_date: end,
+        currency: Currency::USD,
+    };
+    ContractUpsert {
+        fields: fields.validate().unwrap(),
+        arr: Cents(arr),
+        as_of: start,
+    }
+}
+
+/// Three accounts scored only by pulse, severity, exposure and days to renewal:
+/// `red` (everything bad, Retail = high exposure, renews in 20 days, $10k),
+/// `green` (everything good, Banking = low, renews in 100 days, $20k, high growth) and
+/// `yellow` (a neutral pulse, Mining = no exposure set, renews in 300 days, $40k).
+async fn risk_book(store: &Store, today: NaiveDate) -> [AccountId; 3] {
+    let mut ids = Vec::new();
+    for (key, industry, growth) in [
+        ("red", "Retail", None),
+        ("green", "Banking", Some(Level::High)),
+        ("yellow", "Mining", None),
+    ] {
+        let mut fields = account(key);
+        fields.industry = Some(Label::parse(industry).unwrap());
+        fields.growth_potential = growth;
+        store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
+        ids.push(store.account_ids().await.unwrap()[key]);
+    }
+    let [red, green, yellow] = [ids[0], ids[1], ids[2]];
+    for (key, id, arr, days) in [
+        ("c-red", red, 10_000_00, 20),
+        ("c-green", green, 20_000_00, 100),
+        ("c-yellow", yellow, 40_000_00, 300),
+    ] {
+        store
+            .upsert_contracts(vec![contract_ending(
+                key,
+                id,
+                arr,
+                today + chrono::Days::new(days),
+                today,
+            )])
+            .await
+            .unwrap();
+    }
+    store
+        .set_industry_exposures(&[
+            ("Retail".into(), Some(Exposure::High)),
+            ("Banking".into(), Some(Exposure::Low)),
+        ])
+        .await
+        .unwrap();
+    for (id, pulse, severity) in [(red, 1, Some(5)), (green, 5, Some(1)), (yellow, 3, None)] {
+        store
+            .record_pulse(id, PulseLevel::new(pulse).unwrap(), "Weekly call", None)
+            .await
+            .unwrap();
+        if let Some(s) = severity {
+            store
+                .set_problem(id, Some(Severity::new(s).unwrap()), "", None)
+                .await
+                .unwrap();
+        }
+    }
+    for (id, band) in [(red, Band::Red), (green, Band::Green), (yellow, Band::Yellow)] {
+        let current = store.account_health(id, today).await.unwrap().current.unwrap();
+        assert_eq!(current.health.band, band, "{current:?}");
+    }
+    [red, green, yellow]
+}
+
+store_test!(portfolio_risk_splits_renewals_by_band_and_exposure_and_reforecasts_churn);
+async fn portfolio_risk_splits_renewals_by_band_and_exposure_and_reforecasts_churn(store: Store) {
+    let today = chrono::Utc::now().date_naive();
+    let [red, green, yellow] = risk_book(&store, today).await;
+    let mut rates = LossRates::default();
+    rates.set(Some(Exposure::High), LossRate::new(50).unwrap());
+    rates.set(None, LossRate::new(20).unwrap());
+    store.set_loss_rates(rates).await.unwrap();
+    assert_eq!(store.loss_rates().await.unwrap(), rates);
+
+    let risk = store.portfolio_risk(None, today, 365, 10).await.unwrap();
+    assert_eq!(risk.at_risk.len(), 1);
+    let at_risk = &risk.at_risk[0];
+    assert_eq!((at_risk.id, at_risk.score, at_risk.arr), (red, 0, Cents(10_000_00)));
+    assert_eq!(
+        at_risk.main_drag.as_ref().map(|(label, _)| label.as_str()),
+        Some("CSM pulse"),
+        "the heaviest measure at zero points costs the most"
+    );
+    assert_eq!(
+        risk.at_risk_total,
+        Tally {
+            accounts: 1,
+            arr: Cents(10_000_00)
+        }
+    );
+    let window = |days| risk.renewals.iter().find(|w| w.days == days).unwrap();
+    assert_eq!(
+        window(30).total,
+        Tally {
+            accounts: 1,
+            arr: Cents(10_000_00)
+        }
+    );
+    assert_eq!(window(90).total.accounts, 1);
+    let w180 = window(180);
+    assert_eq!(
+        w180.total,
+        Tally {
+            accounts: 2,
+            arr: Cents(30_000_00)
+        }
+    );
+    let by_band: Vec<(Option<Band>, i64)> = w180.by_band.iter().map(|(b, t)| (*b, t.arr.0)).collect();
+    assert_eq!(
+        by_band,
+        vec![
+            (Some(Band::Red), 10_000_00),
+            (Some(Band::Yellow), 0),
+            (Some(Band::Green), 20_000_00),
+            (None, 0)
+        ]
+    );
+    let by_exposure: Vec<(Option<Exposure>, i64)> = w180.by_exposure.iter().map(|(e, t)| (*e, t.arr.0)).collect();
+    assert_eq!(
+        by_exposure,
+        vec![
+            (Some(Exposure::High), 10_000_00),
+            (Some(Exposure::Moderate), 0),
+            (Some(Exposure::Low), 20_000_00),
+            (None, 0)
+        ]
+    );
+    // Within a year all three renew: 50 % of red's, the 5 % default of green's, 20 % of yellow's.
+    let f = &risk.forecast;
+    assert_eq!(f.current_arr, Cents(70_000_00));
+    assert_eq!(f.expected_loss, Cents(5_000_00 + 1_000_00 + 8_000_00));
+    assert_eq!(f.forecast_arr, Cents(56_000_00));
+
+    // One CSM's book.
+    let csm = store
+        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    let mut fields = store.account(green).await.unwrap().unwrap().fields;
+    fields.owner_id = Some(csm.id);
+    store
+        .update_account(green, fields.validate(None).unwrap(), None)
+        .await
+        .unwrap();
+    let book = store.portfolio_risk(Some(csm.id), today, 365, 10).await.unwrap();
+    assert!(book.at_risk.is_empty());
+    assert_eq!(book.forecast.current_arr, Cents(20_000_00));
+
+    // The full at-risk list is the accounts list filtered by band.
+    let filter = AccountFilter {
+        band: Some(Band::Red),
+        ..AccountFilter::default()
+    };
+    let order = AccountOrder {
+        sort: AccountSort::Arr,
+        descending: true,
+    };
+    let page = store.list_accounts(&filter, order, 50, None).await.unwrap();
+    let listed: Vec<AccountId> = page.items.iter().map(|a| a.account.id).collect();
+    assert_eq!(listed, vec![red]);
+    let _ = yellow;
+}
+
+store_test!(an_lxl_review_assembles_its_agenda_and_brings_back_action_items);
+async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: Store) {
+    use lodestar_domain::review::{ActionItemFields, Quarter};
+    use lodestar_domain::vocabulary::{ActionStatus, AgendaReason};
+    use lodestar_store::{LineFilter, LineNotes};
+
+    let today = chrono::Utc::now().date_naive();
+    let [red, green, yellow] = risk_book(&store, today).await;
+    let leader = store
+        .create_user(user("lead@example.com", Role::Leader).validate(None).unwrap())
+        .await
+        .unwrap();
+    let q3: Quarter = "2026-Q3".parse().unwrap();
+    let review = store.start_lxl_review(q3, Some(leader.id), today).await.unwrap();
+    assert_eq!((review.quarter, review.lines, review.prepared), (q3, 2, 0));
+    assert!(matches!(
+        store.start_lxl_review(q3, None, today).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let (lines, total) = store.lxl_lines(review.id, LineFilter::default(), 0, 50).await.unwrap();
+    assert_eq!(total, 2);
+    let agenda: Vec<(AccountId, Vec<AgendaReason>)> = lines.iter().map(|l| (l.account_id, l.reasons.clone())).collect();
+    assert_eq!(
+        agenda,
+        vec![
+            (green, vec![AgendaReason::ExpansionReady, AgendaReason::RenewalSoon]),
+            (red, vec![AgendaReason::AtRisk, AgendaReason::RenewalSoon]),
+        ],
+        "most ARR first; the yellow account renewing in 300 days is not on it"
+    );
+    assert_eq!(
+        (lines[1].band, lines[1].score, lines[1].arr),
+        (Some(Band::Red), Some(0), Cents(10_000_00))
+    );
+    let at_risk = LineFilter {
+        reason: Some(AgendaReason::AtRisk),
+        ..LineFilter::default()
+    };
+    let (lines, total) = store.lxl_lines(review.id, at_risk, 0, 50).await.unwrap();
+    assert_eq!((total, lines[0].account_id), (1, red));
+
+    // The team adds the account it worries about; once.
+    let added = store.add_to_lxl_review(review.id, yellow).await.unwrap();
+    assert_eq!(added.reasons, vec![AgendaReason::AddedByHand]);
+    assert!(matches!(
+        store.add_to_lxl_review(review.id, yellow).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let notes = LineNotes {
+        history: Note::parse("Signed 2024.\nRenewed once.").unwrap(),
+        challenges: Note::parse("Champion left in May").unwrap(),
+        asks: Note::parse("CEO to call their CFO").unwrap(),
+    };
+    let line = store.save_lxl_notes(review.id, red, notes.clone()).await.unwrap();
+    assert_eq!(line.notes, notes);
+    assert_eq!(store.lxl_review(review.id).await.unwrap().prepared, 1);
+
+    let item = |text: &str, owner: UserId| ActionItemFields {
+        description: Text::parse(text).unwrap(),
+        owner_id: owner,
+        due_on: today + chrono::Days::new(14),
+    };
+    let ceo_call = store
+        .add_action_item(review.id, red, item("CEO calls their CFO", leader.id))
+        .await
+        .unwrap();
+    let training = store
+        .add_action_item(review.id, red, item("Re-train the new admin", leader.id))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ceo_call.status, ceo_call.quarter, ceo_call.owner.as_str()),
+        (ActionStatus::Open, q3, "lead")
+    );
+    assert_eq!(
+        field_of(
+            store
+                .add_action_item(review.id, red, item("Nobody's", UserId(999_999)))
+                .await
+                .unwrap_err()
+        ),
+        "owner_id"
+    );
+    assert!(matches!(
+        store
+            .add_action_item(review.id, AccountId(999_999), item("Off the agenda", leader.id))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // The next review goes over every item of this one, whatever its status ...
+    store.set_action_status(ceo_call.id, ActionStatus::Done).await.unwrap();
+    let q4 = store
+        .start_lxl_review("2026-Q4".parse().unwrap(), None, today)
+        .await
+        .unwrap();
+    let carried: Vec<(i64, ActionStatus)> = store
+        .carried_over_items(q4.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| (i.id, i.status))
+        .collect();
+    assert_eq!(
+        carried,
+        vec![(ceo_call.id, ActionStatus::Done), (training.id, ActionStatus::Open)]
+    );
+    // ... and the one after only what is still open.
+    let q1 = store
+        .start_lxl_review("2027-Q1".parse().unwrap(), None, today)
+        .await
+        .unwrap();
+    let carried: Vec<i64> = store
+        .carried_over_items(q1.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(carried, vec![training.id]);
+    let reopened = store.set_action_status(ceo_call.id, ActionStatus::Open).await.unwrap();
+    assert_eq!(reopened.closed_at, None);
+    assert_eq!(store.account_action_items(red).await.unwrap().len(), 2);
+    assert_eq!(store.lxl_reviews().await.unwrap().len(), 3);
+}
+
+store_test!(a_churn_opens_a_retrospective_that_knows_whether_an_lxl_flagged_it);
+async fn a_churn_opens_a_retrospective_that_knows_whether_an_lxl_flagged_it(store: Store) {
+    use lodestar_domain::review::{ChurnFields, Quarter, RetrospectiveNotes};
+    use lodestar_domain::vocabulary::ChurnReason;
+
+    let today = chrono::Utc::now().date_naive();
+    let [red, green, _] = risk_book(&store, today).await;
+    let review = store.start_lxl_review(Quarter::of(today), None, today).await.unwrap();
+    assert_eq!(review.lines, 2, "red at risk, green expansion-ready");
+    let churn = |on: NaiveDate, reason| ChurnFields {
+        churned_on: on,
+        reason,
+        detail: Note::parse("Budget cut after the merger").unwrap(),
+    };
+    assert_eq!(
+        field_of(
+            store
+                .mark_churned(
+                    red,
+                    churn(today - chrono::Days::new(365), ChurnReason::Budget)
+                        .validate(today)
+                        .unwrap(),
+                    None
+                )
+                .await
+                .unwrap_err()
+        ),
+        "churned_on",
+        "before the contract began"
+    );
+    assert_eq!(
+        store.account_summary(red).await.unwrap().unwrap().arr,
+        Cents(10_000_00),
+        "nothing written"
+    );
+
+    let retro = store
+        .mark_churned(red, churn(today, ChurnReason::Budget).validate(today).unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (retro.arr_lost, retro.reason, retro.flagged),
+        (Cents(10_000_00), ChurnReason::Budget, true)
+    );
+    let summary = store.account_summary(red).await.unwrap().unwrap();
+    assert_eq!(
+        (summary.arr, summary.account.fields.lifecycle_stage),
+        (Cents::ZERO, LifecycleStage::Churned)
+    );
+    let health = store.account_health(red, today).await.unwrap();
+    assert!(health.current.is_none(), "churned accounts are not scored");
+    assert!(!health.history.is_empty(), "but keep their history");
+    let view = store.account_view(red, today).await.unwrap().unwrap();
+    assert!(
+        view.timeline
+            .iter()
+            .any(|e| e.kind == TimelineKind::Churn && e.text.starts_with("Churned on"))
+    );
+    assert!(
+        view.timeline
+            .iter()
+            .any(|e| e.kind == TimelineKind::ContractChange && e.text.contains("Churn"))
+    );
+    assert!(matches!(
+        store
+            .mark_churned(red, churn(today, ChurnReason::Budget).validate(today).unwrap(), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Green was on the agenda as expansion-ready, not as a risk: never flagged.
+    store
+        .mark_churned(
+            green,
+            churn(today, ChurnReason::Competitor).validate(today).unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    let (all, total) = store.retrospectives(false, 0, 50).await.unwrap();
+    assert_eq!((total, all.len()), (2, 2));
+    let (never, total) = store.retrospectives(true, 0, 50).await.unwrap();
+    assert_eq!((total, never[0].account_id, never[0].flagged), (1, green, false));
+
+    let notes = RetrospectiveNotes {
+        prevention: Note::parse("Exec sponsor call at the first red week").unwrap(),
+        exit_interview: Note::parse("Price was fine; the new CFO consolidated tools").unwrap(),
+        learnings: Note::parse("Map the CFO before renewal").unwrap(),
+        playbook: Note::parse("Renewal risk playbook").unwrap(),
+    };
+    let saved = store.save_retrospective(red, notes.clone()).await.unwrap();
+    assert_eq!(saved.notes, notes);
+    assert!(saved.updated_at.is_some());
+    assert!(matches!(
+        store.save_retrospective(AccountId(999_999), notes).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let appearances = store.lxl_appearances(red, today).await.unwrap();
+    assert_eq!(appearances.len(), 1);
 }

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use lodestar_domain::UserId;
+use lodestar_domain::health::Band;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,8 @@ pub struct AccountFilter {
     pub renewal_between: Option<(NaiveDate, NaiveDate)>,
     /// Free text matched against name, domain and external id.
     pub q: Option<String>,
+    /// Current health band (unscored accounts never match).
+    pub band: Option<Band>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +144,12 @@ impl Store {
         }
         if let Some((from, to)) = filter.renewal_between {
             push("renewal_date >= ? AND renewal_date <= ?", vec![from.into(), to.into()]);
+        }
+        if let Some(band) = filter.band {
+            push(
+                "id IN (SELECT account_id FROM health_scores WHERE band = ?)",
+                vec![band.as_str().into()],
+            );
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
             let p = like_pattern(q);

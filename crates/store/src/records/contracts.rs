@@ -191,24 +191,11 @@ impl Store {
     ) -> Result<ArrChange> {
         let mut tx = self.begin_write().await?;
         let mut found = load_contracts(&mut tx, Which::Ids(&[contract.0])).await?;
-        let mut current = found.pop().ok_or(StoreError::NotFound {
+        let current = found.pop().ok_or(StoreError::NotFound {
             what: "contract",
             key: contract.to_string(),
         })?;
-        let change = current.changes.record(date, kind, arr_after)?;
-        let ts = now();
-        let row = change_values(contract, current.fields.account_id, &change, ts);
-        insert_rows(&mut tx, "contract_changes", CHANGE_COLUMNS, vec![row], "").await?;
-        on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE contracts SET arr_cents = $1, updated_at = $2 WHERE id = $3")
-                .bind(arr_after.0)
-                .bind(ts)
-                .bind(contract.0)
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        });
-        refresh_account_rollups(&mut tx, Some(&[current.fields.account_id.0])).await?;
+        let change = record_change_in(&mut tx, current, date, kind, arr_after).await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -355,6 +342,32 @@ pub(crate) enum Which<'a> {
 }
 
 /// Loads contracts with their line items and their history re-checked by the domain.
+/// Records an ARR change on `contract` after checking it against its history, and refreshes
+/// its account's figures.
+pub(crate) async fn record_change_in(
+    tx: &mut Tx,
+    mut contract: Contract,
+    date: NaiveDate,
+    kind: ChangeKind,
+    arr_after: Cents,
+) -> Result<ArrChange> {
+    let change = contract.changes.record(date, kind, arr_after)?;
+    let ts = now();
+    let row = change_values(contract.id, contract.fields.account_id, &change, ts);
+    insert_rows(tx, "contract_changes", CHANGE_COLUMNS, vec![row], "").await?;
+    on_tx!(&mut *tx, |c| {
+        sqlx::query("UPDATE contracts SET arr_cents = $1, updated_at = $2 WHERE id = $3")
+            .bind(arr_after.0)
+            .bind(ts)
+            .bind(contract.id.0)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    refresh_account_rollups(tx, Some(&[contract.fields.account_id.0])).await?;
+    Ok(change)
+}
+
 pub(crate) async fn load_contracts(tx: &mut Tx, which: Which<'_>) -> Result<Vec<Contract>> {
     // (column to filter on, values) per statement; keys are chunked to bound the parameters.
     let filters: Vec<(&str, Vec<Value>)> = match which {

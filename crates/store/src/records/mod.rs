@@ -4,11 +4,14 @@
 pub mod account_list;
 pub mod account_view;
 pub mod accounts;
+pub mod churn;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
 pub mod health;
 pub mod milestones;
+pub mod reviews;
+pub mod risk;
 pub mod sessions;
 pub mod timeline;
 pub mod tokens;

@@ -23,6 +23,8 @@ pub enum TimelineKind {
     Milestone,
     /// The CSM's read of the relationship (F-20).
     Pulse,
+    /// The account was marked churned (F-25).
+    Churn,
 }
 
 impl TimelineKind {
@@ -34,6 +36,7 @@ impl TimelineKind {
             TimelineKind::FirstValue => "first_value",
             TimelineKind::Milestone => "milestone",
             TimelineKind::Pulse => "pulse",
+            TimelineKind::Churn => "churn",
         }
     }
 
@@ -45,6 +48,7 @@ impl TimelineKind {
             TimelineKind::FirstValue,
             TimelineKind::Milestone,
             TimelineKind::Pulse,
+            TimelineKind::Churn,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -218,7 +218,7 @@ pub struct AccountHealth {
 /// Days of history shown.
 const HISTORY_DAYS: u64 = 180;
 
-fn stored_health(score: i64, band: &str, measures: &str) -> Result<Health> {
+pub(crate) fn stored_health(score: i64, band: &str, measures: &str) -> Result<Health> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("health score {what}"));
     Ok(Health {
         score: u32::try_from(score).map_err(|_| corrupt("out of range"))?,
@@ -237,8 +237,16 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
         .fetch_optional(&mut *c)
         .await?
     });
+    let from = today
+        .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
+        .unwrap_or(NaiveDate::MIN);
+    let history = health_history_in(tx, account, from, today).await?;
+    // A churned account has no current score but keeps its history (its retrospective shows it).
     let Some((scorecard_id, scorecard, score, band, measures, day)) = current else {
-        return Ok(AccountHealth::default());
+        return Ok(AccountHealth {
+            history,
+            ..AccountHealth::default()
+        });
     };
     let current = CurrentHealth {
         scorecard_id,
@@ -246,26 +254,6 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
         day,
         health: stored_health(score, &band, &measures)?,
     };
-    let from = today
-        .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
-        .unwrap_or(NaiveDate::MIN);
-    let points: Vec<(NaiveDate, i64, String)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as("SELECT day, score, band FROM health_snapshots WHERE account_id = $1 AND day >= $2 ORDER BY day")
-            .bind(account.0)
-            .bind(from)
-            .fetch_all(&mut *c)
-            .await?
-    });
-    let history = points
-        .into_iter()
-        .map(|(day, score, band)| {
-            Ok(HealthPoint {
-                day,
-                score: u32::try_from(score).map_err(|_| StoreError::Corrupt("health_snapshots.score".into()))?,
-                band: Band::parse(&band).ok_or_else(|| StoreError::Corrupt("health_snapshots.band".into()))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
     let week_ago = current
         .day
         .checked_sub_days(chrono::Days::new(7))
@@ -293,6 +281,35 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
         since,
         changes,
     })
+}
+
+/// An account's daily scores from `from` to `to`, oldest first.
+async fn health_history_in(
+    tx: &mut Tx,
+    account: AccountId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<HealthPoint>> {
+    let points: Vec<(NaiveDate, i64, String)> = on_tx!(&mut *tx, |c| {
+        sqlx::query_as(
+            "SELECT day, score, band FROM health_snapshots WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
+        )
+        .bind(account.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *c)
+        .await?
+    });
+    points
+        .into_iter()
+        .map(|(day, score, band)| {
+            Ok(HealthPoint {
+                day,
+                score: u32::try_from(score).map_err(|_| StoreError::Corrupt("health_snapshots.score".into()))?,
+                band: Band::parse(&band).ok_or_else(|| StoreError::Corrupt("health_snapshots.band".into()))?,
+            })
+        })
+        .collect()
 }
 
 /// Accounts rescored per transaction by a full recompute: short enough that events and edits

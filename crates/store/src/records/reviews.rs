@@ -1,0 +1,597 @@
+//! The quarterly line-by-line review (F-24, seed 001 play 2). A leader starts one per quarter;
+//! the store assembles its agenda from every live account's health, growth and renewal (the
+//! rule is `lodestar_domain::review::agenda_reasons`) and freezes each line's figures as they
+//! stood. CSMs write the line's history, challenges and asks of the business; action items get
+//! an owner and a due date, and the open ones come back at every later review until closed.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::health::Band;
+use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons};
+use lodestar_domain::text::Note;
+use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
+use lodestar_domain::{AccountId, Cents, UserId};
+
+use super::{parse, parse_opt};
+use crate::bulk::{Value, bind_values, insert_rows};
+use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+
+/// A review and how far it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LxlReview {
+    pub id: i64,
+    pub quarter: Quarter,
+    pub started_by: Option<String>,
+    pub started_on: NaiveDate,
+    /// Accounts on the agenda.
+    pub lines: i64,
+    /// Lines whose CSM has written something.
+    pub prepared: i64,
+    /// Action items agreed at this review that are still open.
+    pub open_items: i64,
+}
+
+/// What the CSM presents for one account (seed 001: "a brief history of the account, key
+/// challenges, and then very specific asks of the business").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineNotes {
+    pub history: Note,
+    pub challenges: Note,
+    pub asks: Note,
+}
+
+/// One account on a review's agenda, with its figures as they stood when the review started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LxlLine {
+    pub review_id: i64,
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub owner_id: Option<UserId>,
+    pub owner: Option<String>,
+    pub reasons: Vec<AgendaReason>,
+    pub score: Option<u32>,
+    pub band: Option<Band>,
+    pub arr: Cents,
+    pub renewal_date: Option<NaiveDate>,
+    pub notes: LineNotes,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionItem {
+    pub id: i64,
+    pub review_id: i64,
+    /// The review that agreed it.
+    pub quarter: Quarter,
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub description: String,
+    pub owner_id: UserId,
+    pub owner: String,
+    pub due_on: NaiveDate,
+    pub status: ActionStatus,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Which lines of an agenda to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LineFilter {
+    pub owner: Option<UserId>,
+    pub reason: Option<AgendaReason>,
+}
+
+const SELECT_REVIEWS: &str = "SELECT r.id, r.quarter, u.name, r.started_on, \
+     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id), \
+     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id AND l.updated_at IS NOT NULL), \
+     (SELECT COUNT(*) FROM lxl_action_items i WHERE i.review_id = r.id AND i.status = 'open') \
+     FROM lxl_reviews r LEFT JOIN users u ON u.id = r.started_by";
+
+type ReviewRow = (i64, String, Option<String>, NaiveDate, i64, i64, i64);
+
+fn review_of((id, quarter, started_by, started_on, lines, prepared, open_items): ReviewRow) -> Result<LxlReview> {
+    Ok(LxlReview {
+        id,
+        quarter: parse("lxl_reviews.quarter", &quarter)?,
+        started_by,
+        started_on,
+        lines,
+        prepared,
+        open_items,
+    })
+}
+
+const SELECT_LINES: &str = "SELECT l.review_id, l.account_id, a.name, l.owner_id, u.name, l.reasons, l.score, l.band, \
+     l.arr_cents, l.renewal_date, l.history, l.challenges, l.asks, l.updated_at \
+     FROM lxl_lines l JOIN accounts a ON a.id = l.account_id LEFT JOIN users u ON u.id = l.owner_id";
+
+type LineRow = (
+    i64,
+    i64,
+    String,
+    Option<i64>,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<String>,
+    i64,
+    Option<NaiveDate>,
+    String,
+    String,
+    String,
+    Option<DateTime<Utc>>,
+);
+
+fn stored_note(column: &str, text: &str) -> Result<Note> {
+    Note::parse(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
+/// `lxl_lines.reasons`: canonical reasons joined by commas.
+fn stored_reasons(text: &str) -> Result<Vec<AgendaReason>> {
+    text.split(',')
+        .filter(|r| !r.is_empty())
+        .map(|r| parse("lxl_lines.reasons", r))
+        .collect()
+}
+
+fn line_of(row: LineRow) -> Result<LxlLine> {
+    let (
+        review_id,
+        account,
+        name,
+        owner_id,
+        owner,
+        reasons,
+        score,
+        band,
+        arr,
+        renewal_date,
+        history,
+        challenges,
+        asks,
+        at,
+    ) = row;
+    Ok(LxlLine {
+        review_id,
+        account_id: AccountId(account),
+        account_name: name,
+        owner_id: owner_id.map(UserId),
+        owner,
+        reasons: stored_reasons(&reasons)?,
+        score: score
+            .map(|s| u32::try_from(s).map_err(|_| StoreError::Corrupt("lxl_lines.score".into())))
+            .transpose()?,
+        band: band
+            .map(|b| Band::parse(&b).ok_or_else(|| StoreError::Corrupt("lxl_lines.band".into())))
+            .transpose()?,
+        arr: Cents(arr),
+        renewal_date,
+        notes: LineNotes {
+            history: stored_note("lxl_lines.history", &history)?,
+            challenges: stored_note("lxl_lines.challenges", &challenges)?,
+            asks: stored_note("lxl_lines.asks", &asks)?,
+        },
+        updated_at: at,
+    })
+}
+
+const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id, a.name, i.description, i.owner_id, u.name, \
+     i.due_on, i.status, i.created_at, i.closed_at FROM lxl_action_items i \
+     JOIN lxl_reviews r ON r.id = i.review_id JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.owner_id";
+
+type ItemRow = (
+    i64,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    NaiveDate,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+fn item_of(row: ItemRow) -> Result<ActionItem> {
+    let (id, review_id, quarter, account, name, description, owner_id, owner, due_on, status, created_at, closed_at) =
+        row;
+    Ok(ActionItem {
+        id,
+        review_id,
+        quarter: parse("lxl_reviews.quarter", &quarter)?,
+        account_id: AccountId(account),
+        account_name: name,
+        description,
+        owner_id: UserId(owner_id),
+        owner,
+        due_on,
+        status: parse("lxl_action_items.status", &status)?,
+        created_at,
+        closed_at,
+    })
+}
+
+async fn items_where(tx: &mut Tx, condition: &str, values: Vec<Value>) -> Result<Vec<ActionItem>> {
+    let sql = format!("{SELECT_ITEMS} WHERE {condition} ORDER BY r.quarter DESC, i.due_on, i.id");
+    let rows: Vec<ItemRow> = on_tx!(&mut *tx, |c| {
+        let mut q = sqlx::query_as(&sql);
+        bind_values!(q, values.iter().cloned());
+        q.fetch_all(&mut *c).await?
+    });
+    rows.into_iter().map(item_of).collect()
+}
+
+async fn review_in(tx: &mut Tx, id: i64) -> Result<LxlReview> {
+    let sql = format!("{SELECT_REVIEWS} WHERE r.id = $1");
+    let row: Option<ReviewRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?);
+    row.map(review_of).transpose()?.ok_or(StoreError::NotFound {
+        what: "LxL review",
+        key: id.to_string(),
+    })
+}
+
+async fn line_in(tx: &mut Tx, review: i64, account: AccountId) -> Result<LxlLine> {
+    let sql = format!("{SELECT_LINES} WHERE l.review_id = $1 AND l.account_id = $2");
+    let row: Option<LineRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
+        .bind(review)
+        .bind(account.0)
+        .fetch_optional(&mut *c)
+        .await?);
+    row.map(line_of).transpose()?.ok_or(StoreError::NotFound {
+        what: "agenda line for account",
+        key: account.to_string(),
+    })
+}
+
+/// The agenda line of `account` as it stands now, with `reasons`.
+fn line_values(review: i64, account: &AgendaCandidate, reasons: &[AgendaReason]) -> Vec<Value> {
+    let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+    vec![
+        review.into(),
+        account.id.into(),
+        reasons.join(",").into(),
+        account.owner_id.into(),
+        account.score.into(),
+        account.band.clone().into(),
+        account.arr.into(),
+        account.renewal_date.into(),
+        "".into(),
+        "".into(),
+        "".into(),
+    ]
+}
+
+const LINE_COLUMNS: &[&str] = &[
+    "review_id",
+    "account_id",
+    "reasons",
+    "owner_id",
+    "score",
+    "band",
+    "arr_cents",
+    "renewal_date",
+    "history",
+    "challenges",
+    "asks",
+];
+
+#[derive(sqlx::FromRow)]
+struct AgendaCandidate {
+    id: i64,
+    owner_id: Option<i64>,
+    growth_potential: Option<String>,
+    lifecycle_stage: String,
+    renewal_date: Option<NaiveDate>,
+    arr: i64,
+    score: Option<i64>,
+    band: Option<String>,
+}
+
+const SELECT_CANDIDATES: &str = "SELECT a.id, a.owner_id, a.growth_potential, a.lifecycle_stage, a.renewal_date, \
+     a.arr_cents AS arr, h.score, h.band FROM accounts a LEFT JOIN health_scores h ON h.account_id = a.id";
+
+impl AgendaCandidate {
+    fn facts(&self) -> Result<AgendaFacts> {
+        Ok(AgendaFacts {
+            band: self
+                .band
+                .as_deref()
+                .map(|b| Band::parse(b).ok_or_else(|| StoreError::Corrupt(format!("health_scores.band: {b:?}"))))
+                .transpose()?,
+            growth_potential: parse_opt::<GrowthPotential>("accounts.growth_potential", self.growth_potential.clone())?,
+            stage: parse::<LifecycleStage>("accounts.lifecycle_stage", &self.lifecycle_stage)?,
+            renewal_date: self.renewal_date,
+        })
+    }
+}
+
+impl Store {
+    /// Starts the review of `quarter` and assembles its agenda as of `today`. One review per
+    /// quarter: a second start is a conflict.
+    pub async fn start_lxl_review(
+        &self,
+        quarter: Quarter,
+        started_by: Option<UserId>,
+        today: NaiveDate,
+    ) -> Result<LxlReview> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT id FROM lxl_reviews WHERE quarter = $1"
+        )
+        .bind(quarter.to_string())
+        .fetch_optional(&mut *c)
+        .await?);
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "the {} review has already been started",
+                quarter.label()
+            )));
+        }
+        let id: i64 =
+            on_tx!(&mut tx, |c| {
+                sqlx::query_scalar(
+            "INSERT INTO lxl_reviews (quarter, started_by, started_on, started_at) VALUES ($1, $2, $3, $4) RETURNING id"
+        )
+        .bind(quarter.to_string())
+        .bind(started_by.map(|u| u.0))
+        .bind(today)
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await?
+            });
+        let sql = format!("{SELECT_CANDIDATES} WHERE a.lifecycle_stage <> 'churned'");
+        let candidates: Vec<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+        let mut rows = Vec::new();
+        for candidate in &candidates {
+            let reasons = agenda_reasons(candidate.facts()?, today);
+            if !reasons.is_empty() {
+                rows.push(line_values(id, candidate, &reasons));
+            }
+        }
+        insert_rows(&mut tx, "lxl_lines", LINE_COLUMNS, rows, "").await?;
+        let review = review_in(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(review)
+    }
+
+    /// Every review, the latest quarter first.
+    pub async fn lxl_reviews(&self) -> Result<Vec<LxlReview>> {
+        let sql = format!("{SELECT_REVIEWS} ORDER BY r.quarter DESC");
+        let rows: Vec<ReviewRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        rows.into_iter().map(review_of).collect()
+    }
+
+    pub async fn lxl_review(&self, id: i64) -> Result<LxlReview> {
+        let mut tx = self.begin_snapshot().await?;
+        review_in(&mut tx, id).await
+    }
+
+    /// A page of a review's agenda, most ARR first, and how many lines match in all.
+    pub async fn lxl_lines(
+        &self,
+        review: i64,
+        filter: LineFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<LxlLine>, i64)> {
+        let mut conditions = vec!["l.review_id = $1".to_owned()];
+        let mut values = vec![Value::from(review)];
+        if let Some(owner) = filter.owner {
+            values.push(owner.0.into());
+            conditions.push(format!("l.owner_id = ${}", values.len()));
+        }
+        if let Some(reason) = filter.reason {
+            values.push(format!("%,{},%", reason.as_str()).into());
+            conditions.push(format!("(',' || l.reasons || ',') LIKE ${}", values.len()));
+        }
+        let where_sql = conditions.join(" AND ");
+        let count_sql = format!("SELECT COUNT(*) FROM lxl_lines l WHERE {where_sql}");
+        let sql = format!(
+            "{SELECT_LINES} WHERE {where_sql} ORDER BY l.arr_cents DESC, l.account_id LIMIT {} OFFSET {offset}",
+            limit.clamp(1, 500)
+        );
+        let mut tx = self.begin_snapshot().await?;
+        let total: i64 = on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query_scalar(&count_sql);
+            bind_values!(q, values.iter().cloned());
+            q.fetch_one(&mut *c).await?
+        });
+        let rows: Vec<LineRow> = on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            bind_values!(q, values.iter().cloned());
+            q.fetch_all(&mut *c).await?
+        });
+        Ok((rows.into_iter().map(line_of).collect::<Result<_>>()?, total))
+    }
+
+    pub async fn lxl_line(&self, review: i64, account: AccountId) -> Result<LxlLine> {
+        let mut tx = self.begin_snapshot().await?;
+        line_in(&mut tx, review, account).await
+    }
+
+    /// Puts an account the rule did not pick on the agenda (seed 001: at risk "because the
+    /// CSM can sense it").
+    pub async fn add_to_lxl_review(&self, review: i64, account: AccountId) -> Result<LxlLine> {
+        let mut tx = self.begin_write().await?;
+        review_in(&mut tx, review).await?;
+        let sql = format!("{SELECT_CANDIDATES} WHERE a.id = $1");
+        let candidate: Option<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(account.0)
+            .fetch_optional(&mut *c)
+            .await?);
+        let candidate = candidate.ok_or(StoreError::NotFound {
+            what: "account",
+            key: account.to_string(),
+        })?;
+        let row = line_values(review, &candidate, &[AgendaReason::AddedByHand]);
+        insert_rows(&mut tx, "lxl_lines", LINE_COLUMNS, vec![row], "")
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => {
+                    StoreError::Conflict("the account is already on this review's agenda".into())
+                }
+                e => e,
+            })?;
+        let line = line_in(&mut tx, review, account).await?;
+        tx.commit().await?;
+        Ok(line)
+    }
+
+    /// Saves what the CSM presents for a line.
+    pub async fn save_lxl_notes(&self, review: i64, account: AccountId, notes: LineNotes) -> Result<LxlLine> {
+        let mut tx = self.begin_write().await?;
+        line_in(&mut tx, review, account).await?;
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE lxl_lines SET history = $1, challenges = $2, asks = $3, updated_at = $4 \
+             WHERE review_id = $5 AND account_id = $6"
+        )
+        .bind(notes.history.as_str())
+        .bind(notes.challenges.as_str())
+        .bind(notes.asks.as_str())
+        .bind(now())
+        .bind(review)
+        .bind(account.0)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        let line = line_in(&mut tx, review, account).await?;
+        tx.commit().await?;
+        Ok(line)
+    }
+
+    /// Agrees an action item on a line of the review.
+    pub async fn add_action_item(
+        &self,
+        review: i64,
+        account: AccountId,
+        fields: ActionItemFields,
+    ) -> Result<ActionItem> {
+        let mut tx = self.begin_write().await?;
+        line_in(&mut tx, review, account).await?;
+        let owner: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+            .bind(fields.owner_id.0)
+            .fetch_optional(&mut *c)
+            .await?);
+        if owner.is_none() {
+            return Err(
+                lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
+            );
+        }
+        let id: i64 =
+            on_tx!(&mut tx, |c| {
+                sqlx::query_scalar(
+            "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+        )
+        .bind(review)
+        .bind(account.0)
+        .bind(fields.description.as_str())
+        .bind(fields.owner_id.0)
+        .bind(fields.due_on)
+        .bind(ActionStatus::Open.as_str())
+        .bind(now())
+        .fetch_one(&mut *c)
+        .await?
+            });
+        let item = items_where(&mut tx, "i.id = $1", vec![id.into()]).await?.pop();
+        tx.commit().await?;
+        item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
+    }
+
+    pub async fn action_item(&self, id: i64) -> Result<ActionItem> {
+        let mut tx = self.begin_snapshot().await?;
+        items_where(&mut tx, "i.id = $1", vec![id.into()])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound {
+                what: "action item",
+                key: id.to_string(),
+            })
+    }
+
+    /// Moves an action item to `status` (closing it, or reopening it).
+    pub async fn set_action_status(&self, id: i64, status: ActionStatus) -> Result<ActionItem> {
+        let mut tx = self.begin_write().await?;
+        let closed_at = (status != ActionStatus::Open).then(now);
+        let changed = on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE lxl_action_items SET status = $1, closed_at = $2 WHERE id = $3"
+        )
+        .bind(status.as_str())
+        .bind(closed_at)
+        .bind(id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "action item",
+                key: id.to_string(),
+            });
+        }
+        let item = items_where(&mut tx, "i.id = $1", vec![id.into()]).await?.pop();
+        tx.commit().await?;
+        item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
+    }
+
+    /// Every action item agreed for `account`, at any review, the latest review first.
+    pub async fn account_action_items(&self, account: AccountId) -> Result<Vec<ActionItem>> {
+        let mut tx = self.begin_snapshot().await?;
+        items_where(&mut tx, "i.account_id = $1", vec![account.0.into()]).await
+    }
+
+    /// The action items agreed at `review`.
+    pub async fn review_action_items(&self, review: i64) -> Result<Vec<ActionItem>> {
+        let mut tx = self.begin_snapshot().await?;
+        items_where(&mut tx, "i.review_id = $1", vec![review.into()]).await
+    }
+
+    /// What `review` goes over from before (seed 001: "action items that are reviewed in the
+    /// following LxL"): every item of the previous review, whatever its status, and the items
+    /// of older reviews still open.
+    pub async fn carried_over_items(&self, review: i64) -> Result<Vec<ActionItem>> {
+        let mut tx = self.begin_snapshot().await?;
+        let this = review_in(&mut tx, review).await?;
+        let quarter = this.quarter.to_string();
+        let previous: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
+            "SELECT MAX(quarter) FROM lxl_reviews WHERE quarter < $1"
+        )
+        .bind(&quarter)
+        .fetch_one(&mut *c)
+        .await?);
+        let Some(previous) = previous else {
+            return Ok(Vec::new());
+        };
+        items_where(
+            &mut tx,
+            "r.quarter < $1 AND (r.quarter = $2 OR i.status = 'open')",
+            vec![quarter.into(), previous.into()],
+        )
+        .await
+    }
+
+    /// The reviews that had `account` on their agenda on or before `day`, with why.
+    pub async fn lxl_appearances(
+        &self,
+        account: AccountId,
+        day: NaiveDate,
+    ) -> Result<Vec<(LxlReview, Vec<AgendaReason>)>> {
+        let mut tx = self.begin_snapshot().await?;
+        let found: Vec<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "SELECT l.review_id, l.reasons FROM lxl_lines l JOIN lxl_reviews r ON r.id = l.review_id \
+             WHERE l.account_id = $1 AND r.started_on <= $2 ORDER BY r.quarter"
+        )
+        .bind(account.0)
+        .bind(day)
+        .fetch_all(&mut *c)
+        .await?);
+        let mut out = Vec::new();
+        for (review, reasons) in found {
+            out.push((review_in(&mut tx, review).await?, stored_reasons(&reasons)?));
+        }
+        Ok(out)
+    }
+}
