@@ -102,7 +102,8 @@ impl Store {
              LEFT JOIN industry_exposures e ON e.industry = a.industry \
              WHERE a.lifecycle_stage <> 'churned' AND a.arr_cents > 0{owner_sql}"
         );
-        let rows: Vec<(i64, Option<NaiveDate>, Option<String>, Option<String>)> = on_pool!(self, |p| {
+        type PortfolioRow = (i64, Option<NaiveDate>, Option<String>, Option<String>);
+        let rows: Vec<PortfolioRow> = on_pool!(self, |p| {
             let mut q = sqlx::query_as(&sql);
             bind_values!(q, owner_value.iter().cloned());
             q.fetch_all(p).await?
