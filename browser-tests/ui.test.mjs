@@ -239,3 +239,98 @@ test("health: an account explains its score, a CSM records a pulse, an admin edi
   }
   await page.close();
 });
+
+test("risk, LxL and churn: a leader re-forecasts, runs the quarter's review, and a churn opens its retrospective", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, admin);
+
+  // Portfolio risk: renewals by band and exposure, and the re-forecast with the leader's rates.
+  await page.goto(`${base}/risk`);
+  assert.equal(await page.locator("#renewals-by-band tbody tr").count(), 4, "30, 60, 90 and 180 days");
+  assert.equal(await page.locator("#renewals-by-exposure tbody tr").count(), 4);
+  assert.equal(await page.locator("#forecast-table tbody tr").count(), 4, "high, moderate, low, not set");
+  const rates = page.locator("#loss-rates-form");
+  for (const level of ["high", "moderate", "low", "not_set"]) await rates.locator(`input[name=${level}]`).fill("0");
+  await rates.locator("button[type=submit]").click();
+  await page.waitForSelector("#expected-loss");
+  assert.equal(await page.textContent("#expected-loss"), "$0", "no loss at 0 %");
+  assert.equal(await page.textContent("#forecast-arr"), (await page.textContent("#forecast-table tfoot th:nth-child(2)")).trim());
+  // A rate over 100 % is refused by the server too (the browser's own check switched off).
+  await page.locator("#loss-rates-form input[name=high]").fill("150");
+  await page.evaluate(() => { document.getElementById("loss-rates-form").noValidate = true; });
+  await page.click("#loss-rates-form button[type=submit]");
+  assert.match(await page.textContent("#forecast-error"), /high: 150 is not a loss rate/);
+  await page.locator("#loss-rates-form input[name=high]").fill("100");
+  await page.click("#loss-rates-form button[type=submit]");
+  await page.waitForSelector("#expected-loss");
+  assert.equal(await page.locator("#forecast-error").count(), 0);
+  assert.notEqual(await page.textContent("#expected-loss"), "$0", "high-exposure renewals are all lost at 100 %");
+  await page.screenshot({ path: join(artifacts, "risk.png"), fullPage: true });
+
+  // This quarter's LxL: started by the leader, it goes over last quarter's action items.
+  await page.goto(`${base}/lxl`);
+  await page.click("#start-review button[type=submit]");
+  await page.waitForURL(/\/lxl\/\d+$/);
+  const review = page.url();
+  assert.ok(Number(await page.textContent("#line-count")) > 0, "the agenda is assembled");
+  assert.ok(await page.locator("#carried-over table tbody tr").count() > 0, "last quarter's items come back");
+  await page.selectOption("#agenda select[name=reason]", "at_risk");
+  await page.click("#agenda button[type=submit]");
+  await page.waitForURL(/reason=at_risk/);
+  for (const why of await page.locator("#agenda-lines tbody td:nth-child(3)").allTextContents()) assert.match(why, /At risk/);
+  await page.screenshot({ path: join(artifacts, "lxl-review.png"), fullPage: true });
+
+  // One line: the CSM's notes, and an action item with an owner and a due date.
+  await page.click("#agenda-lines tbody a >> nth=0");
+  await page.waitForSelector("#notes-form");
+  const line = page.url();
+  await page.fill("#notes-form textarea[name=history]", "Signed in 2024.\nRenewed once.");
+  await page.fill("#notes-form textarea[name=challenges]", "Champion left in May");
+  await page.fill("#notes-form textarea[name=asks]", "CEO to call their CFO");
+  await page.click("#notes-form button[type=submit]");
+  await page.waitForSelector("#notes-form");
+  assert.equal(await page.inputValue("#notes-form textarea[name=asks]"), "CEO to call their CFO");
+  await page.fill("#item-form input[name=description]", "  ");
+  await page.click("#item-form button[type=submit]");
+  assert.match(await page.textContent("#line-error"), /description: must not be empty/);
+  await page.fill("#item-form input[name=description]", "Quarterly business review with their new VP");
+  await page.click("#item-form button[type=submit]");
+  await page.waitForSelector("#items table");
+  const row = page.locator("#items tr", { hasText: "Quarterly business review with their new VP" });
+  assert.equal(await row.locator("select[name=status]").inputValue(), "open");
+  await row.locator("select[name=status]").selectOption("done");
+  await row.locator("button[type=submit]").click();
+  await page.waitForURL(line + "#item-*");
+  assert.equal(await page.locator("#items tr", { hasText: "Quarterly business review with their new VP" }).locator("select[name=status]").inputValue(), "done");
+  await page.goto(review);
+  assert.match(await page.textContent("#agreed"), /Quarterly business review with their new VP/, "the review lists what it agreed");
+
+  // The account churns: its retrospective knows the LxL flagged it.
+  await page.goto(line);
+  await page.click("text=Account page");
+  await page.waitForSelector("#lxl");
+  assert.match(await page.textContent("#lxl"), /On the Q\d \d{4} LxL agenda \(At risk/);
+  await page.click("#lxl summary");
+  await page.selectOption("#churn-form select[name=reason]", "competitor");
+  await page.fill("#churn-form input[name=detail]", "Moved to a competitor bundled with their CRM");
+  await page.click("#mark-churned");
+  await page.waitForURL(/\/retrospective$/);
+  assert.equal(await page.textContent("#churn-reason"), "Moved to a competitor");
+  assert.equal(await page.textContent("#flagged"), "Yes");
+  assert.ok(await page.locator("#appearances li").count() >= 1);
+  assert.match(await page.textContent("#retro-timeline"), /Churned on \d{4}-\d\d-\d\d: Moved to a competitor/);
+  await page.fill("#retro-form textarea[name=learnings]", "Map the economic buyer before renewal");
+  await page.click("#retro-form button[type=submit]");
+  await page.waitForSelector("#retro-form");
+  assert.equal(await page.inputValue("#retro-form textarea[name=learnings]"), "Map the economic buyer before renewal");
+  await page.screenshot({ path: join(artifacts, "retrospective.png"), fullPage: true });
+  const account = (await page.textContent("h1 a")).trim();
+
+  await page.goto(`${base}/retrospectives`);
+  assert.match(await page.textContent("#churns"), new RegExp(account.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  await page.click("#never-flagged-filter");
+  await page.waitForURL(/never_flagged=1/);
+  assert.doesNotMatch(await page.textContent("main"), new RegExp(account.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), "it was flagged");
+  await page.screenshot({ path: join(artifacts, "churns.png"), fullPage: true });
+  await page.close();
+});

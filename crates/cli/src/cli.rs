@@ -503,6 +503,9 @@ async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::R
     crate::demo_health::load(store, &accounts, config.seed, config.today)
         .await
         .context("cannot load the demo health inputs")?;
+    crate::demo_reviews::load(store, config.seed, config.today)
+        .await
+        .context("cannot load the demo reviews and churns")?;
     Ok(format!("{counts}, {} usage events", stored.stored))
 }
 

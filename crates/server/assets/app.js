@@ -62,3 +62,24 @@ function drawHealthChart() {
 }
 document.addEventListener("DOMContentLoaded", drawHealthChart);
 document.addEventListener("htmx:afterSettle", drawHealthChart);
+
+// Revenue up for renewal per window, stacked by health band, on the risk page.
+function drawRenewalsChart() {
+  const el = document.getElementById("renewals-chart");
+  if (!el || !window.echarts || el.dataset.drawn) return;
+  el.dataset.drawn = "1";
+  const rows = JSON.parse(el.dataset.series || "[]");
+  const bands = [["Red", "#dc2626"], ["Yellow", "#eab308"], ["Green", "#16a34a"], ["Not scored", "#94a3b8"]];
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 72, right: 16, top: 32, bottom: 32 },
+    legend: { top: 0 },
+    tooltip: { trigger: "axis", valueFormatter: (v) => "$" + Math.round(v).toLocaleString() },
+    xAxis: { type: "category", data: rows.map((r) => r[0]) },
+    yAxis: { type: "value", axisLabel: { formatter: (v) => "$" + (v >= 1000 ? Math.round(v / 1000) + "k" : v) } },
+    series: bands.map(([name, color], i) => ({ name, type: "bar", stack: "arr", color, data: rows.map((r) => r[i + 1]) })),
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+document.addEventListener("DOMContentLoaded", drawRenewalsChart);
+document.addEventListener("htmx:afterSettle", drawRenewalsChart);

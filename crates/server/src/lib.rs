@@ -34,11 +34,11 @@ pub struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team and product usage."),
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, LxL reviews and churn retrospectives."),
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "reviews"))
 )]
 struct ApiDoc;
 
@@ -68,6 +68,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::users::router())
         .merge(api::usage::router())
         .merge(api::health::router())
+        .merge(api::risk::router())
+        .merge(api::reviews::router())
 }
 
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the

@@ -2001,7 +2001,16 @@ async fn a_churn_opens_a_retrospective_that_knows_whether_an_lxl_flagged_it(stor
         Err(StoreError::Conflict(_))
     ));
 
-    // Green was on the agenda as expansion-ready, not as a risk: never flagged.
+    // Green was on the agenda as expansion-ready, not as a risk: never flagged. Its history
+    // ends with the score it had, not one of an account without contracts.
+    let before = store
+        .account_health(green, today)
+        .await
+        .unwrap()
+        .current
+        .unwrap()
+        .health
+        .score;
     store
         .mark_churned(
             green,
@@ -2010,6 +2019,8 @@ async fn a_churn_opens_a_retrospective_that_knows_whether_an_lxl_flagged_it(stor
         )
         .await
         .unwrap();
+    let history = store.account_health(green, today).await.unwrap().history;
+    assert_eq!(history.last().map(|p| p.score), Some(before));
     let (all, total) = store.retrospectives(false, 0, 50).await.unwrap();
     assert_eq!((total, all.len()), (2, 2));
     let (never, total) = store.retrospectives(true, 0, 50).await.unwrap();

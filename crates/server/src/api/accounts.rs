@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use lodestar_domain::account::AccountFields;
+use lodestar_domain::health::Band;
 use lodestar_domain::text::CustomFields;
 use lodestar_domain::vocabulary::LifecycleStage;
 use lodestar_domain::{AccountId, Invalid, UserId};
@@ -193,6 +194,8 @@ pub struct AccountQuery {
     pub renewal_within_days: Option<u32>,
     /// Free text: name, domain or external id contains it.
     pub q: Option<String>,
+    /// Current health band: red, yellow or green (unscored accounts never match).
+    pub band: Option<String>,
     /// name, arr or renewal_date; prefix `-` for descending. Default name.
     #[param(pattern = "^-?(name|arr|renewal_date)$")]
     pub sort: Option<String>,
@@ -217,6 +220,13 @@ impl AccountQuery {
             industry: self.industry,
             renewal_between,
             q: self.q,
+            band: self
+                .band
+                .map(|b| {
+                    Band::parse(b.trim())
+                        .ok_or_else(|| bad("band", format!("{b:?} is not a band: red, yellow or green")))
+                })
+                .transpose()?,
         };
         let sort_text = self.sort.as_deref().unwrap_or("name");
         let (descending, key) = match sort_text.strip_prefix('-') {

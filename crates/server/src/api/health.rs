@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{IdPath, checked, existing_account, path_id, require_account_write};
+use super::{IdPath, checked, existing_account, path_id, require_account_write, require_leader};
+
+pub(crate) const RISK_SETTINGS: &str = "only leaders and admins set risk settings";
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -501,14 +503,6 @@ async fn list_exposures(
     ))
 }
 
-fn require_leader(actor: &lodestar_domain::access::Actor) -> Result<(), ApiError> {
-    if actor.can_manage_all_accounts() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only leaders and admins set risk settings"))
-    }
-}
-
 /// Set industries' exposure (leaders and admins); the industries listed change, every
 /// account is rescored.
 #[utoipa::path(put, path = "/api/v1/settings/industry-exposures", tag = "health", request_body = [ExposureIo],
@@ -519,7 +513,7 @@ async fn set_exposures(
     Caller(actor): Caller,
     Json(input): Json<Vec<ExposureIo>>,
 ) -> Result<StatusCode, ApiError> {
-    require_leader(&actor)?;
+    require_leader(&actor, RISK_SETTINGS)?;
     let mut errors = Vec::new();
     let settings: Vec<(String, Option<Exposure>)> = input
         .into_iter()
@@ -580,7 +574,7 @@ async fn set_price_thresholds(
     Caller(actor): Caller,
     Json(input): Json<Vec<PriceThresholdIo>>,
 ) -> Result<StatusCode, ApiError> {
-    require_leader(&actor)?;
+    require_leader(&actor, RISK_SETTINGS)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut settings = Vec::new();
     for t in input {

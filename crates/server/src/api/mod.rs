@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod contacts;
 pub mod contracts;
 pub mod health;
+pub mod reviews;
+pub mod risk;
 pub mod usage;
 pub mod users;
 
@@ -48,6 +50,15 @@ pub(crate) async fn require_account_write(state: &AppState, actor: &Actor, id: A
         Ok(())
     } else {
         Err(ApiError::Forbidden("this account is in another CSM's book"))
+    }
+}
+
+/// Refuses unless `actor` runs the book of business (leaders and admins).
+pub(crate) fn require_leader(actor: &Actor, what: &'static str) -> Result<(), ApiError> {
+    if actor.can_manage_all_accounts() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(what))
     }
 }
 

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
 use lodestar_domain::account::AccountFields;
+use lodestar_domain::health::Band;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{EngagementPreference, Level, LifecycleStage, Role, Tier};
 use lodestar_domain::{AccountId, UserId};
@@ -52,6 +53,7 @@ pub(crate) struct ListQuery {
     owner_id: Option<String>,
     industry: Option<String>,
     renewal_within_days: Option<String>,
+    band: Option<String>,
     sort: Option<String>,
     cursor: Option<String>,
 }
@@ -65,6 +67,8 @@ struct Row {
     owner: String,
     arr: String,
     renewal: String,
+    /// Score and band ("red", …), when scored.
+    health: Option<(u32, &'static str)>,
 }
 
 #[derive(askama::Template)]
@@ -77,6 +81,7 @@ struct ListPage {
     tiers: Vec<Choice>,
     stages: Vec<Choice>,
     owners: Vec<Choice>,
+    bands: Vec<Choice>,
     sorts: Vec<Choice>,
     rows: Vec<Row>,
     next_link: Option<String>,
@@ -119,6 +124,7 @@ pub(crate) async fn list(
         industry: blank_to_none(&q.industry).map(str::to_owned),
         renewal_between: days.map(|d| (today, today + chrono::Days::new(u64::from(d)))),
         q: blank_to_none(&q.q).map(str::to_owned),
+        band: blank_to_none(&q.band).and_then(Band::parse),
     };
     let sort_key = blank_to_none(&q.sort)
         .filter(|s| SORTS.iter().any(|(k, _)| k == s))
@@ -147,6 +153,8 @@ pub(crate) async fn list(
     };
     let owner_ids: Vec<UserId> = page.items.iter().filter_map(|a| a.account.fields.owner_id).collect();
     let owner_names = names(&state.store.users_by_ids(&owner_ids).await?);
+    let ids: Vec<AccountId> = page.items.iter().map(|a| a.account.id).collect();
+    let scores = state.store.scores_of(&ids).await?;
     let rows = page
         .items
         .iter()
@@ -164,6 +172,7 @@ pub(crate) async fn list(
                     .unwrap_or_else(|| "—".into()),
                 arr: a.arr.whole_dollars(),
                 renewal: a.renewal_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                health: scores.get(&a.account.id).map(|(score, band)| (*score, band.as_str())),
             }
         })
         .collect();
@@ -195,6 +204,7 @@ pub(crate) async fn list(
             ("owner_id", &q.owner_id),
             ("industry", &q.industry),
             ("renewal_within_days", &q.renewal_within_days),
+            ("band", &q.band),
             ("sort", &q.sort),
         ] {
             if let Some(v) = blank_to_none(v) {
@@ -219,6 +229,7 @@ pub(crate) async fn list(
             LifecycleStage::label,
         ),
         owners,
+        bands: choices(&Band::ALL, filter.band, Band::as_str, Band::label),
         sorts: SORTS
             .iter()
             .map(|(k, l)| Choice {
@@ -273,6 +284,7 @@ struct AccountPage {
     chart: String,
     usage: super::usage::AccountUsage,
     health: super::health::AccountHealthView,
+    reviews: super::reviews::AccountReviews,
 }
 
 fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
@@ -290,6 +302,8 @@ fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
 pub(crate) struct ShowQuery {
     /// A health form's problem, shown on the health card after the redirect back.
     health_error: Option<String>,
+    /// An LxL or churn form's problem, shown in that section.
+    error: Option<String>,
 }
 
 pub(crate) async fn show(
@@ -298,7 +312,7 @@ pub(crate) async fn show(
     Path(id): Path<i64>,
     query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let health_error = query.ok().and_then(|Query(q)| q.health_error);
+    let (health_error, error) = query.map_or((None, None), |Query(q)| (q.health_error, q.error));
     let id = AccountId(id);
     let today = chrono::Utc::now().date_naive();
     let Some(view) = state.store.account_view(id, today).await? else {
@@ -380,6 +394,7 @@ pub(crate) async fn show(
     let chart = serde_json::to_string(&points).expect("chart data serialises");
     let usage = super::usage::account_usage(view.usage);
     let health = super::health::account_health(view.health, view.problem, health_error);
+    let reviews = super::reviews::account_reviews(&state, &actor, id, error).await?;
     let page = AccountPage {
         me,
         id: id.0,
@@ -416,6 +431,7 @@ pub(crate) async fn show(
         chart,
         usage,
         health,
+        reviews,
     };
     Ok(render(&page)?.into_response())
 }

@@ -12,7 +12,7 @@ use lodestar_domain::{AccountId, Cents};
 use lodestar_store::{AccountHealth, MeasureInfo, Problem, Scorecard, health_measures};
 use serde::Deserialize;
 
-use super::{Html, SignedIn, forbidden, render, url_encode};
+use super::{Html, SignedIn, back_after_form, forbidden, may_write_account, render, user_problem};
 use crate::AppState;
 use crate::api::health::{MeasureWeightIo, ScorecardInput, scorecard_fields};
 use crate::error::ApiError;
@@ -137,31 +137,6 @@ pub(crate) fn account_health(
     }
 }
 
-/// Back to the account's health card, with the problem to show if there was one.
-fn back_to_account(id: i64, error: Option<String>) -> Response {
-    let query = error
-        .map(|e| format!("?health_error={}", url_encode(&e)))
-        .unwrap_or_default();
-    Redirect::to(&format!("/accounts/{id}{query}#health")).into_response()
-}
-
-/// The form's problem as text, or the error that is not the user's to fix.
-fn user_problem(e: ApiError) -> Result<String, ApiError> {
-    match e {
-        e @ (ApiError::Invalid(_) | ApiError::BadRequest { .. } | ApiError::Conflict(_)) => Ok(e.message()),
-        other => Err(other),
-    }
-}
-
-async fn may_write(state: &AppState, actor: &lodestar_domain::access::Actor, id: AccountId) -> Result<bool, ApiError> {
-    let account = state
-        .store
-        .account(id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
-    Ok(actor.can_write_account(account.fields.owner_id))
-}
-
 #[derive(Deserialize)]
 pub(crate) struct PulseForm {
     level: String,
@@ -175,7 +150,7 @@ pub(crate) async fn record_pulse(
     Form(form): Form<PulseForm>,
 ) -> Result<Response, ApiError> {
     let account = AccountId(id);
-    if !may_write(&state, &actor, account).await? {
+    if !may_write_account(&state, &actor, account).await? {
         return Ok(forbidden("this account is in another CSM's book"));
     }
     let result = async {
@@ -201,10 +176,7 @@ fn form_level<T>(text: &str, field: &str, make: impl Fn(u8) -> Result<T, String>
 
 /// Back to the account's health card, with the form's problem if it had one.
 fn after_account_form(id: i64, result: Result<(), ApiError>) -> Result<Response, ApiError> {
-    match result {
-        Ok(()) => Ok(back_to_account(id, None)),
-        Err(e) => Ok(back_to_account(id, Some(user_problem(e)?))),
-    }
+    back_after_form(&format!("/accounts/{id}"), "health_error", "health", result)
 }
 
 #[derive(Deserialize)]
@@ -222,7 +194,7 @@ pub(crate) async fn set_problem(
     Form(form): Form<ProblemForm>,
 ) -> Result<Response, ApiError> {
     let account = AccountId(id);
-    if !may_write(&state, &actor, account).await? {
+    if !may_write_account(&state, &actor, account).await? {
         return Ok(forbidden("this account is in another CSM's book"));
     }
     let result = async {

@@ -6,6 +6,8 @@ mod accounts;
 mod admin;
 mod assets;
 mod health;
+mod reviews;
+mod risk;
 pub(crate) mod session;
 mod team;
 mod usage;
@@ -35,6 +37,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/usage", get(usage::drops))
         .route("/accounts/{id}/pulse", axum::routing::post(health::record_pulse))
         .route("/accounts/{id}/problem", axum::routing::post(health::set_problem))
+        .route("/risk", get(risk::show))
+        .route("/lxl", get(reviews::reviews).post(reviews::start))
+        .route("/lxl/{id}", get(reviews::review))
+        .route("/lxl/{id}/accounts/{account}", get(reviews::line))
+        .route(
+            "/lxl/{id}/accounts/{account}/add",
+            axum::routing::post(reviews::add_to_review),
+        )
+        .route(
+            "/lxl/{id}/accounts/{account}/notes",
+            axum::routing::post(reviews::save_notes),
+        )
+        .route(
+            "/lxl/{id}/accounts/{account}/items",
+            axum::routing::post(reviews::add_item),
+        )
+        .route(
+            "/action-items/{id}/status",
+            axum::routing::post(reviews::set_item_status),
+        )
+        .route("/accounts/{id}/churn", axum::routing::post(reviews::mark_churned))
+        .route(
+            "/accounts/{id}/retrospective",
+            get(reviews::retrospective).post(reviews::save_retrospective),
+        )
+        .route("/retrospectives", get(reviews::retrospectives))
+        .route("/risk/loss-rates", axum::routing::post(risk::set_loss_rates))
         .route("/admin/health", get(health::admin))
         .route(
             "/admin/health/scorecards",
@@ -150,6 +179,46 @@ pub(crate) async fn security_headers(State(_): State<AppState>, request: Request
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
+}
+
+/// The form's problem as text, or the error that is not the user's to fix.
+pub(crate) fn user_problem(e: ApiError) -> Result<String, ApiError> {
+    match e {
+        e @ (ApiError::Invalid(_) | ApiError::BadRequest { .. } | ApiError::Conflict(_) | ApiError::NotFound(_)) => {
+            Ok(e.message())
+        }
+        other => Err(other),
+    }
+}
+
+/// After a form posted from `url`: back there, at `anchor`, with the form's problem (if any)
+/// in the query parameter `param` for the page to show.
+pub(crate) fn back_after_form(
+    url: &str,
+    param: &str,
+    anchor: &str,
+    result: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
+    let error = result.err().map(user_problem).transpose()?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let query = error
+        .map(|e| format!("{sep}{param}={}", url_encode(&e)))
+        .unwrap_or_default();
+    Ok(Redirect::to(&format!("{url}{query}#{anchor}")).into_response())
+}
+
+/// Whether `actor` may change account `id` (404 when there is no such account).
+pub(crate) async fn may_write_account(
+    state: &AppState,
+    actor: &Actor,
+    id: lodestar_domain::AccountId,
+) -> Result<bool, ApiError> {
+    let account = state
+        .store
+        .account(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {id} does not exist")))?;
+    Ok(actor.can_write_account(account.fields.owner_id))
 }
 
 /// A page for "you may not": shown instead of a control that should not have been used.

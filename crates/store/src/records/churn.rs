@@ -164,6 +164,17 @@ impl Store {
         if parse::<LifecycleStage>("accounts.lifecycle_stage", &stage)? == LifecycleStage::Churned {
             return Err(StoreError::Conflict("the account is already churned".into()));
         }
+        // The stage first: the contracts' churn rescores the account, and a churned account is
+        // not scored, so its history ends with the score it had before.
+        on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE accounts SET lifecycle_stage = $1, updated_at = $2 WHERE id = $3"
+        )
+        .bind(LifecycleStage::Churned.as_str())
+        .bind(now())
+        .bind(account.0)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
         let mut arr_lost = Cents::ZERO;
         for contract in load_contracts(&mut tx, Which::Account(account)).await? {
             if contract.arr.0 == 0 {
@@ -175,15 +186,6 @@ impl Store {
                 .await
                 .map_err(|e| churn_date_refused(&key, e))?;
         }
-        on_tx!(&mut tx, |c| sqlx::query(
-            "UPDATE accounts SET lifecycle_stage = $1, updated_at = $2 WHERE id = $3"
-        )
-        .bind(LifecycleStage::Churned.as_str())
-        .bind(now())
-        .bind(account.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
         let mut text = format!(
             "Churned on {}: {} (ARR lost {})",
             churn.churned_on,
@@ -216,7 +218,7 @@ impl Store {
         .await?
         .rows_affected()
         });
-        // The Churned stage takes the account out of scoring.
+        // Takes the account out of scoring (when it had no contract to churn).
         super::health::refresh_health(&mut tx, Some(&[account.0])).await?;
         let retro = retrospective_in(&mut tx, account).await?;
         tx.commit().await?;

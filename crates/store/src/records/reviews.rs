@@ -331,9 +331,8 @@ impl Store {
                 quarter.label()
             )));
         }
-        let id: i64 =
-            on_tx!(&mut tx, |c| {
-                sqlx::query_scalar(
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
             "INSERT INTO lxl_reviews (quarter, started_by, started_on, started_at) VALUES ($1, $2, $3, $4) RETURNING id"
         )
         .bind(quarter.to_string())
@@ -342,7 +341,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *c)
         .await?
-            });
+        });
         let sql = format!("{SELECT_CANDIDATES} WHERE a.lifecycle_stage <> 'churned'");
         let candidates: Vec<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
         let mut rows = Vec::new();
@@ -481,9 +480,8 @@ impl Store {
                 lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
             );
         }
-        let id: i64 =
-            on_tx!(&mut tx, |c| {
-                sqlx::query_scalar(
+        let id: i64 = on_tx!(&mut tx, |c| {
+            sqlx::query_scalar(
             "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
         )
@@ -496,7 +494,7 @@ impl Store {
         .bind(now())
         .fetch_one(&mut *c)
         .await?
-            });
+        });
         let item = items_where(&mut tx, "i.id = $1", vec![id.into()]).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))

@@ -357,6 +357,25 @@ impl Store {
         self.recompute_health(Utc::now().date_naive()).await.map(|_| ())
     }
 
+    /// The current score and band of each of `accounts` that has one (for lists).
+    pub async fn scores_of(&self, accounts: &[AccountId]) -> Result<HashMap<AccountId, (u32, Band)>> {
+        let mut out = HashMap::new();
+        for chunk in accounts.chunks(PASS) {
+            let list: Vec<String> = chunk.iter().map(|a| a.0.to_string()).collect();
+            let sql = format!(
+                "SELECT account_id, score, band FROM health_scores WHERE account_id IN ({})",
+                list.join(", ")
+            );
+            let rows: Vec<(i64, i64, String)> = crate::on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+            for (id, score, band) in rows {
+                let score = u32::try_from(score).map_err(|_| StoreError::Corrupt("health_scores.score".into()))?;
+                let band = Band::parse(&band).ok_or_else(|| StoreError::Corrupt("health_scores.band".into()))?;
+                out.insert(AccountId(id), (score, band));
+            }
+        }
+        Ok(out)
+    }
+
     /// An account's score with its explanation and history.
     pub async fn account_health(&self, account: AccountId, today: NaiveDate) -> Result<AccountHealth> {
         let mut tx = self.begin_snapshot().await?;

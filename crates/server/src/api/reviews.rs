@@ -1,0 +1,684 @@
+//! LxL reviews (F-24) and churn retrospectives (F-25) on the API.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::access::Actor;
+use lodestar_domain::review::{ActionItemFields, ActionText, ChurnFields, Quarter, RetrospectiveNotes};
+use lodestar_domain::text::Note;
+use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, ChurnReason};
+use lodestar_domain::{AccountId, FieldError, Invalid, UserId};
+use lodestar_store::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview, Retrospective};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{IdPath, bad, checked, existing_account, path_id, require_account_write, require_leader, vocab};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ReadProblems, WriteProblems};
+use crate::json::Json;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_reviews, start_review))
+        .routes(routes!(get_review))
+        .routes(routes!(list_lines, add_line))
+        .routes(routes!(save_notes))
+        .routes(routes!(list_review_items))
+        .routes(routes!(add_item))
+        .routes(routes!(set_item_status))
+        .routes(routes!(mark_churned))
+        .routes(routes!(get_retrospective, save_retrospective))
+        .routes(routes!(list_retrospectives))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewOutput {
+    id: i64,
+    /// e.g. 2026-Q4.
+    quarter: String,
+    started_by: Option<String>,
+    started_on: NaiveDate,
+    /// Accounts on the agenda.
+    lines: i64,
+    /// Lines whose CSM has written something.
+    prepared: i64,
+    /// Action items agreed at this review still open.
+    open_items: i64,
+}
+
+impl From<LxlReview> for ReviewOutput {
+    fn from(r: LxlReview) -> Self {
+        ReviewOutput {
+            id: r.id,
+            quarter: r.quarter.to_string(),
+            started_by: r.started_by,
+            started_on: r.started_on,
+            lines: r.lines,
+            prepared: r.prepared,
+            open_items: r.open_items,
+        }
+    }
+}
+
+/// Every LxL review, the latest quarter first.
+#[utoipa::path(get, path = "/api/v1/lxl-reviews", tag = "reviews",
+    responses((status = 200, description = "Reviews", body = [ReviewOutput]), ReadProblems),
+    security(("bearer" = [])))]
+async fn list_reviews(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+) -> Result<axum::Json<Vec<ReviewOutput>>, ApiError> {
+    Ok(axum::Json(
+        state.store.lxl_reviews().await?.into_iter().map(Into::into).collect(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartReviewInput {
+    /// The quarter reviewed, e.g. 2026-Q4; default the current one.
+    #[schema(example = "2026-Q4")]
+    quarter: Option<String>,
+}
+
+/// Start the quarter's review (leaders and admins): the agenda takes every live account that
+/// is at risk (red), expansion-ready (green with high growth potential or in Expand) or renews
+/// within six months, with its figures as they stand now.
+#[utoipa::path(post, path = "/api/v1/lxl-reviews", tag = "reviews", request_body = StartReviewInput,
+    responses((status = 201, description = "Started", body = ReviewOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn start_review(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<StartReviewInput>,
+) -> Result<(StatusCode, axum::Json<ReviewOutput>), ApiError> {
+    require_leader(&actor, "only leaders and admins start an LxL review")?;
+    let today = Utc::now().date_naive();
+    let quarter = match input.quarter {
+        Some(q) => q.parse::<Quarter>().map_err(|e| Invalid::field("quarter", e))?,
+        None => Quarter::of(today),
+    };
+    let review = state.store.start_lxl_review(quarter, actor.user, today).await?;
+    Ok((StatusCode::CREATED, axum::Json(review.into())))
+}
+
+/// One review.
+#[utoipa::path(get, path = "/api/v1/lxl-reviews/{id}", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "The review", body = ReviewOutput), ReadProblems),
+    security(("bearer" = [])))]
+async fn get_review(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<ReviewOutput>, ApiError> {
+    Ok(axum::Json(state.store.lxl_review(path_id(id)?).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineOutput {
+    account_id: i64,
+    account_name: String,
+    owner_id: Option<i64>,
+    owner: Option<String>,
+    /// at_risk, expansion_ready, renewal_soon or added.
+    reasons: Vec<String>,
+    /// The score, band, ARR and renewal when the review started.
+    score: Option<u32>,
+    band: Option<String>,
+    arr: String,
+    renewal_date: Option<NaiveDate>,
+    history: String,
+    challenges: String,
+    /// Specific asks of the business.
+    asks: String,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<LxlLine> for LineOutput {
+    fn from(l: LxlLine) -> Self {
+        LineOutput {
+            account_id: l.account_id.0,
+            account_name: l.account_name,
+            owner_id: l.owner_id.map(|u| u.0),
+            owner: l.owner,
+            reasons: l.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+            score: l.score,
+            band: l.band.map(|b| b.as_str().to_owned()),
+            arr: l.arr.to_string(),
+            renewal_date: l.renewal_date,
+            history: l.notes.history.to_string(),
+            challenges: l.notes.challenges.to_string(),
+            asks: l.notes.asks.to_string(),
+            updated_at: l.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinePage {
+    items: Vec<LineOutput>,
+    /// Lines matching the filters in all.
+    total: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LineQuery {
+    /// One CSM's lines.
+    pub owner_id: Option<i64>,
+    /// at_risk, expansion_ready, renewal_soon or added.
+    pub reason: Option<String>,
+    #[param(minimum = 0)]
+    pub offset: Option<u32>,
+    /// Page size, 1 to 500; default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+/// Checks a page size (1 to 500, default 50).
+fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(50);
+    if (1..=500).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(bad("limit", "must be between 1 and 500"))
+    }
+}
+
+/// A review's agenda, most ARR first.
+#[utoipa::path(get, path = "/api/v1/lxl-reviews/{id}/lines", tag = "reviews", params(("id" = i64, Path), LineQuery),
+    responses((status = 200, description = "A page of the agenda", body = LinePage), ReadProblems),
+    security(("bearer" = [])))]
+async fn list_lines(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+    query: Result<Query<LineQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<LinePage>, ApiError> {
+    let id = path_id(id)?;
+    let Query(q) = query?;
+    let filter = LineFilter {
+        owner: q.owner_id.map(UserId),
+        reason: vocab::<AgendaReason>("reason", q.reason)?,
+    };
+    state.store.lxl_review(id).await?;
+    let (lines, total) = state
+        .store
+        .lxl_lines(id, filter, q.offset.unwrap_or(0), page_limit(q.limit)?)
+        .await?;
+    Ok(axum::Json(LinePage {
+        items: lines.into_iter().map(Into::into).collect(),
+        total,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddLineInput {
+    account_id: i64,
+}
+
+/// Put an account on the agenda by hand (its CSM, leaders and admins): at risk because the
+/// CSM can sense it.
+#[utoipa::path(post, path = "/api/v1/lxl-reviews/{id}/lines", tag = "reviews", params(("id" = i64, Path)),
+    request_body = AddLineInput,
+    responses((status = 201, description = "Added", body = LineOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn add_line(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<AddLineInput>,
+) -> Result<(StatusCode, axum::Json<LineOutput>), ApiError> {
+    let id = path_id(id)?;
+    let account = AccountId(input.account_id);
+    require_account_write(&state, &actor, account).await?;
+    let line = state.store.add_to_lxl_review(id, account).await?;
+    Ok((StatusCode::CREATED, axum::Json(line.into())))
+}
+
+/// What the CSM presents for a line (seed 001: a brief history, key challenges, specific asks
+/// of the business).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineNotesInput {
+    #[serde(default)]
+    #[schema(example = "Signed in 2024, renewed once; usage fell after their reorg.")]
+    history: String,
+    #[serde(default)]
+    #[schema(example = "Our champion left in May; the new VP questions the price.")]
+    challenges: String,
+    #[serde(default)]
+    #[schema(example = "Our CEO to call their CFO before the renewal.")]
+    asks: String,
+}
+
+/// Reads free-text fields, naming every one that is too long or holds control characters.
+pub(crate) fn notes<const N: usize>(fields: [(&'static str, &str); N]) -> Result<[Note; N], ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let parsed = fields.map(|(field, text)| checked(&mut errors, field, Note::parse(text)).unwrap_or_default());
+    if errors.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(Invalid { errors }.into())
+    }
+}
+
+pub(crate) fn line_notes(history: &str, challenges: &str, asks: &str) -> Result<LineNotes, ApiError> {
+    let [history, challenges, asks] = notes([("history", history), ("challenges", challenges), ("asks", asks)])?;
+    Ok(LineNotes {
+        history,
+        challenges,
+        asks,
+    })
+}
+
+/// Save a line's history, challenges and asks (the account's CSM, leaders and admins).
+#[utoipa::path(put, path = "/api/v1/lxl-reviews/{id}/lines/{account_id}", tag = "reviews",
+    params(("id" = i64, Path), ("account_id" = i64, Path)), request_body = LineNotesInput,
+    responses((status = 200, description = "Saved", body = LineOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn save_notes(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    path: Result<Path<(i64, i64)>, axum::extract::rejection::PathRejection>,
+    Json(input): Json<LineNotesInput>,
+) -> Result<axum::Json<LineOutput>, ApiError> {
+    let Path((review, account)) = path.map_err(|e| bad("id", e.body_text()))?;
+    let account = AccountId(account);
+    require_account_write(&state, &actor, account).await?;
+    let notes = line_notes(&input.history, &input.challenges, &input.asks)?;
+    Ok(axum::Json(
+        state.store.save_lxl_notes(review, account, notes).await?.into(),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionItemOutput {
+    id: i64,
+    review_id: i64,
+    /// The review that agreed it.
+    quarter: String,
+    account_id: i64,
+    account_name: String,
+    description: String,
+    owner_id: i64,
+    owner: String,
+    due_on: NaiveDate,
+    /// open, done or dropped.
+    status: String,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<ActionItem> for ActionItemOutput {
+    fn from(i: ActionItem) -> Self {
+        ActionItemOutput {
+            id: i.id,
+            review_id: i.review_id,
+            quarter: i.quarter.to_string(),
+            account_id: i.account_id.0,
+            account_name: i.account_name,
+            description: i.description,
+            owner_id: i.owner_id.0,
+            owner: i.owner,
+            due_on: i.due_on,
+            status: i.status.as_str().to_owned(),
+            created_at: i.created_at,
+            closed_at: i.closed_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewItemsOutput {
+    /// Agreed at this review.
+    agreed: Vec<ActionItemOutput>,
+    /// From earlier reviews: every item of the previous one, and older ones still open.
+    carried_over: Vec<ActionItemOutput>,
+}
+
+/// The action items a review agreed, and those it goes over from earlier reviews.
+#[utoipa::path(get, path = "/api/v1/lxl-reviews/{id}/action-items", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "Action items", body = ReviewItemsOutput), ReadProblems),
+    security(("bearer" = [])))]
+async fn list_review_items(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<ReviewItemsOutput>, ApiError> {
+    let id = path_id(id)?;
+    let carried_over = state.store.carried_over_items(id).await?;
+    let agreed = state.store.review_action_items(id).await?;
+    Ok(axum::Json(ReviewItemsOutput {
+        agreed: agreed.into_iter().map(Into::into).collect(),
+        carried_over: carried_over.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionItemInput {
+    #[schema(example = "CEO calls their CFO")]
+    description: String,
+    owner_id: i64,
+    due_on: NaiveDate,
+}
+
+pub(crate) fn action_item_fields(
+    description: &str,
+    owner_id: Option<i64>,
+    due_on: Option<NaiveDate>,
+) -> Result<ActionItemFields, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let description = checked(&mut errors, "description", ActionText::parse(description));
+    let owner_id = checked(
+        &mut errors,
+        "owner_id",
+        owner_id
+            .map(UserId)
+            .ok_or_else(|| "is required: who does it?".to_owned()),
+    );
+    let due_on = checked(
+        &mut errors,
+        "due_on",
+        due_on.ok_or_else(|| "is required: by when?".to_owned()),
+    );
+    match (description, owner_id, due_on) {
+        (Some(description), Some(owner_id), Some(due_on)) if errors.is_empty() => Ok(ActionItemFields {
+            description,
+            owner_id,
+            due_on,
+        }),
+        _ => Err(Invalid { errors }.into()),
+    }
+}
+
+/// Agree an action item on a line (the account's CSM, leaders and admins).
+#[utoipa::path(post, path = "/api/v1/lxl-reviews/{id}/lines/{account_id}/action-items", tag = "reviews",
+    params(("id" = i64, Path), ("account_id" = i64, Path)), request_body = ActionItemInput,
+    responses((status = 201, description = "Agreed", body = ActionItemOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn add_item(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    path: Result<Path<(i64, i64)>, axum::extract::rejection::PathRejection>,
+    Json(input): Json<ActionItemInput>,
+) -> Result<(StatusCode, axum::Json<ActionItemOutput>), ApiError> {
+    let Path((review, account)) = path.map_err(|e| bad("id", e.body_text()))?;
+    let account = AccountId(account);
+    require_account_write(&state, &actor, account).await?;
+    let fields = action_item_fields(&input.description, Some(input.owner_id), Some(input.due_on))?;
+    let item = state.store.add_action_item(review, account, fields).await?;
+    Ok((StatusCode::CREATED, axum::Json(item.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionStatusInput {
+    /// open, done or dropped.
+    #[schema(example = "done")]
+    status: String,
+}
+
+/// Who may move an action item: its owner, and whoever may change its account.
+pub(crate) async fn may_update_item(state: &AppState, actor: &Actor, item: &ActionItem) -> Result<bool, ApiError> {
+    if actor.user == Some(item.owner_id) {
+        return Ok(true);
+    }
+    let account = state.store.account(item.account_id).await?;
+    Ok(account.is_some_and(|a| actor.can_write_account(a.fields.owner_id)))
+}
+
+/// Close, drop or reopen an action item (its owner, the account's CSM, leaders and admins).
+#[utoipa::path(put, path = "/api/v1/action-items/{id}/status", tag = "reviews", params(("id" = i64, Path)),
+    request_body = ActionStatusInput,
+    responses((status = 200, description = "Updated", body = ActionItemOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn set_item_status(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<ActionStatusInput>,
+) -> Result<axum::Json<ActionItemOutput>, ApiError> {
+    let id = path_id(id)?;
+    let status: ActionStatus = input.status.parse().map_err(|e| Invalid::field("status", e))?;
+    let item = state.store.action_item(id).await?;
+    if !may_update_item(&state, &actor, &item).await? {
+        return Err(ApiError::Forbidden(
+            "only the item's owner or the account's CSM moves it",
+        ));
+    }
+    Ok(axum::Json(state.store.set_action_status(id, status).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChurnInput {
+    /// The day the customer was lost (not in the future).
+    churned_on: NaiveDate,
+    /// budget, no_value, champion_left, competitor, product_gap, service, business_change or
+    /// other.
+    #[schema(example = "budget")]
+    reason: String,
+    /// In the team's words.
+    #[serde(default)]
+    #[schema(example = "New CFO consolidated tools after the merger")]
+    detail: String,
+}
+
+pub(crate) fn churn_fields(
+    churned_on: Option<NaiveDate>,
+    reason: &str,
+    detail: &str,
+    today: NaiveDate,
+) -> Result<lodestar_domain::Valid<ChurnFields>, ApiError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let churned_on = checked(
+        &mut errors,
+        "churned_on",
+        churned_on.ok_or_else(|| "is required".to_owned()),
+    );
+    let reason = checked(&mut errors, "reason", reason.parse::<ChurnReason>());
+    let detail = checked(&mut errors, "detail", Note::parse(detail));
+    match (churned_on, reason, detail) {
+        (Some(churned_on), Some(reason), Some(detail)) if errors.is_empty() => Ok(ChurnFields {
+            churned_on,
+            reason,
+            detail,
+        }
+        .validate(today)?),
+        _ => Err(Invalid { errors }.into()),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetrospectiveOutput {
+    account_id: i64,
+    account_name: String,
+    owner: Option<String>,
+    churned_on: NaiveDate,
+    reason: String,
+    detail: String,
+    /// The ARR its contracts carried when they churned.
+    arr_lost: String,
+    recorded_by: Option<String>,
+    recorded_at: DateTime<Utc>,
+    /// Whether an LxL started on or before the churn had it on its agenda as a risk.
+    flagged_in_lxl: bool,
+    /// What could have been done to prevent it.
+    prevention: String,
+    exit_interview: String,
+    learnings: String,
+    /// The playbook the learnings should change.
+    playbook: String,
+    updated_at: Option<DateTime<Utc>>,
+}
+
+impl From<Retrospective> for RetrospectiveOutput {
+    fn from(r: Retrospective) -> Self {
+        RetrospectiveOutput {
+            account_id: r.account_id.0,
+            account_name: r.account_name,
+            owner: r.owner,
+            churned_on: r.churned_on,
+            reason: r.reason.as_str().to_owned(),
+            detail: r.detail.to_string(),
+            arr_lost: r.arr_lost.to_string(),
+            recorded_by: r.recorded_by,
+            recorded_at: r.recorded_at,
+            flagged_in_lxl: r.flagged,
+            prevention: r.notes.prevention.to_string(),
+            exit_interview: r.notes.exit_interview.to_string(),
+            learnings: r.notes.learnings.to_string(),
+            playbook: r.notes.playbook.to_string(),
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Mark an account churned (its CSM, leaders and admins): its contracts with ARR churn to
+/// zero on that day, its stage becomes Churned, and its retrospective opens.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/churn", tag = "reviews", params(("id" = i64, Path)),
+    request_body = ChurnInput,
+    responses((status = 201, description = "Churned; the retrospective", body = RetrospectiveOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn mark_churned(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<ChurnInput>,
+) -> Result<(StatusCode, axum::Json<RetrospectiveOutput>), ApiError> {
+    let id = existing_account(&state, id).await?;
+    require_account_write(&state, &actor, id).await?;
+    let fields = churn_fields(
+        Some(input.churned_on),
+        &input.reason,
+        &input.detail,
+        Utc::now().date_naive(),
+    )?;
+    let retro = state.store.mark_churned(id, fields, actor.user).await?;
+    Ok((StatusCode::CREATED, axum::Json(retro.into())))
+}
+
+/// An account's churn retrospective.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/retrospective", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "The retrospective", body = RetrospectiveOutput), ReadProblems),
+    security(("bearer" = [])))]
+async fn get_retrospective(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<RetrospectiveOutput>, ApiError> {
+    let id = existing_account(&state, id).await?;
+    let retro = state
+        .store
+        .retrospective(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {id} has not churned")))?;
+    Ok(axum::Json(retro.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetrospectiveInput {
+    /// What could have been done to prevent it.
+    #[serde(default)]
+    prevention: String,
+    #[serde(default)]
+    exit_interview: String,
+    #[serde(default)]
+    learnings: String,
+    /// The playbook the learnings should change.
+    #[serde(default)]
+    playbook: String,
+}
+
+pub(crate) fn retrospective_notes(
+    prevention: &str,
+    exit_interview: &str,
+    learnings: &str,
+    playbook: &str,
+) -> Result<RetrospectiveNotes, ApiError> {
+    let [prevention, exit_interview, learnings, playbook] = notes([
+        ("prevention", prevention),
+        ("exit_interview", exit_interview),
+        ("learnings", learnings),
+        ("playbook", playbook),
+    ])?;
+    Ok(RetrospectiveNotes {
+        prevention,
+        exit_interview,
+        learnings,
+        playbook,
+    })
+}
+
+/// Save what the team learned (the account's CSM, leaders and admins).
+#[utoipa::path(put, path = "/api/v1/accounts/{id}/retrospective", tag = "reviews", params(("id" = i64, Path)),
+    request_body = RetrospectiveInput,
+    responses((status = 200, description = "Saved", body = RetrospectiveOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn save_retrospective(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<RetrospectiveInput>,
+) -> Result<axum::Json<RetrospectiveOutput>, ApiError> {
+    let id = existing_account(&state, id).await?;
+    require_account_write(&state, &actor, id).await?;
+    let notes = retrospective_notes(
+        &input.prevention,
+        &input.exit_interview,
+        &input.learnings,
+        &input.playbook,
+    )?;
+    Ok(axum::Json(state.store.save_retrospective(id, notes).await?.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RetrospectiveQuery {
+    /// Only churns no LxL surfaced as a risk before they happened.
+    pub never_flagged: Option<bool>,
+    #[param(minimum = 0)]
+    pub offset: Option<u32>,
+    /// Page size, 1 to 500; default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetrospectivePage {
+    items: Vec<RetrospectiveOutput>,
+    total: i64,
+}
+
+/// Churns and their retrospectives, the latest first.
+#[utoipa::path(get, path = "/api/v1/retrospectives", tag = "reviews", params(RetrospectiveQuery),
+    responses((status = 200, description = "A page of churns", body = RetrospectivePage), ReadProblems),
+    security(("bearer" = [])))]
+async fn list_retrospectives(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    query: Result<Query<RetrospectiveQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<RetrospectivePage>, ApiError> {
+    let Query(q) = query?;
+    let (items, total) = state
+        .store
+        .retrospectives(
+            q.never_flagged.unwrap_or(false),
+            q.offset.unwrap_or(0),
+            page_limit(q.limit)?,
+        )
+        .await?;
+    Ok(axum::Json(RetrospectivePage {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+    }))
+}
