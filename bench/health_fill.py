@@ -1,6 +1,6 @@
 """Fills a Lodestar SQLite database's usage rollups for the health benchmark: for every
 account, 180 days of account-day rows and, over the last 90 days, person-day rows for four
-people each active on about a third of the days. Written in SQL inside SQLite, in primary-key
+people each active on about a third of the days, with each person's activity summary. Written in SQL inside SQLite, in primary-key
 order, so filling 30 million rows takes seconds, not minutes.
 
     python3 bench/health_fill.py PATH/TO/lodestar.db 2026-11-25
@@ -38,5 +38,19 @@ with con:
         FROM accounts a CROSS JOIN d ORDER BY a.id, 2
         """
     )
-for table in ("usage_account_days", "usage_user_days"):
+    # Each person's activity summary (what ingestion keeps): the last active day and the 64
+    # days up to it as bits (bit i: active on last_day - i).
+    con.execute(
+        """
+        INSERT INTO usage_person_activity (account_id, user_key, last_day, recent_days)
+        SELECT u.account_id, u.user_key, m.last_day,
+               SUM(1 << CAST(julianday(m.last_day) - julianday(u.day) AS INTEGER))
+        FROM usage_user_days u
+        JOIN (SELECT account_id, user_key, MAX(day) AS last_day FROM usage_user_days
+              GROUP BY account_id, user_key) m ON m.account_id = u.account_id AND m.user_key = u.user_key
+        WHERE julianday(m.last_day) - julianday(u.day) < 64
+        GROUP BY u.account_id, u.user_key ORDER BY 1, 2
+        """
+    )
+for table in ("usage_account_days", "usage_user_days", "usage_person_activity"):
     print(f"{table}: {con.execute(f'SELECT COUNT(*) FROM {table}').fetchone()[0]:,} rows")

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -268,9 +268,94 @@ pub struct Batch<'a> {
     pub batch: Vec<&'a RawValue>,
 }
 
+/// The days one person was active on one account, as the health measures read them: the last
+/// active day and the 64 days up to it as bits (bit `i`: active on `last_day - i`). One such
+/// summary per person answers "active in the last 4 weeks", "known in the last 90 days" and
+/// "people-days in the last 8 weeks" without reading a row per day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentActivity {
+    pub last_day: NaiveDate,
+    /// Bit `i` set: active on `last_day - i`.
+    pub days: u64,
+}
+
+impl RecentActivity {
+    /// Days the bits cover, `last_day` included.
+    pub const SPAN: i64 = 64;
+
+    pub fn on(day: NaiveDate) -> RecentActivity {
+        RecentActivity { last_day: day, days: 1 }
+    }
+
+    /// With activity on `day` too; a day more than [`Self::SPAN`] days before the last one
+    /// changes nothing the measures read.
+    pub fn with(self, day: NaiveDate) -> RecentActivity {
+        let ahead = (day - self.last_day).num_days();
+        if ahead > 0 {
+            let days = if ahead >= Self::SPAN {
+                1
+            } else {
+                (self.days << ahead) | 1
+            };
+            RecentActivity { last_day: day, days }
+        } else if -ahead < Self::SPAN {
+            RecentActivity {
+                days: self.days | (1 << -ahead),
+                ..self
+            }
+        } else {
+            self
+        }
+    }
+
+    /// Whether the summary answers for the windows ending `today`: it does unless the person
+    /// was active after `today` (an as-of day in the past, or a client clock ahead).
+    pub fn answers_for(self, today: NaiveDate) -> bool {
+        self.last_day <= today
+    }
+
+    /// Days active after `from` up to and including `to` (`to` at most 8 weeks after the
+    /// first day the bits cover, which holds whenever [`Self::answers_for`] `to`).
+    pub fn active_days(self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let newest = (self.last_day - to).num_days().max(0);
+        let oldest = (self.last_day - from).num_days() - 1;
+        if oldest < newest {
+            return 0;
+        }
+        (newest..=oldest.min(Self::SPAN - 1))
+            .filter(|i| self.days & (1 << i) != 0)
+            .count() as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_activity_counts_the_days_of_each_window() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let a = RecentActivity::on(d("2026-11-01"))
+            .with(d("2026-11-20"))
+            .with(d("2026-11-03"))
+            .with(d("2026-11-20"))
+            .with(d("2026-08-01"));
+        assert_eq!(a.last_day, d("2026-11-20"));
+        assert_eq!(a.active_days(d("2026-10-31"), d("2026-11-25")), 3);
+        assert_eq!(
+            a.active_days(d("2026-11-01"), d("2026-11-25")),
+            2,
+            "from is not included"
+        );
+        assert_eq!(a.active_days(d("2026-11-03"), d("2026-11-19")), 0);
+        assert_eq!(a.active_days(d("2026-11-19"), d("2026-11-20")), 1, "to is included");
+        assert!(a.answers_for(d("2026-11-20")) && !a.answers_for(d("2026-11-19")));
+        // A day 64 or more days after the last drops everything older out of the bits.
+        let later = a.with(d("2027-01-23"));
+        assert_eq!(later.days, 1);
+        assert_eq!(later.active_days(d("2026-10-01"), d("2027-01-23")), 1);
+        assert_eq!(a.with(d("2027-01-22")).active_days(d("2026-11-19"), d("2027-01-22")), 2);
+    }
 
     fn now() -> DateTime<Utc> {
         "2026-11-25T12:00:00Z".parse().unwrap()

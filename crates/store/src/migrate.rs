@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reviews",
         sql: include_str!("../migrations/0008_reviews.sql"),
     },
+    Migration {
+        version: 9,
+        name: "health_reads",
+        sql: include_str!("../migrations/0009_health_reads.sql"),
+    },
 ];
 
 impl Migration {
@@ -116,6 +121,11 @@ impl Store {
                     .await?;
             });
             done.push(m.version);
+        }
+        // Version 9's table is a summary of usage_user_days that SQL cannot compute the same
+        // way on both backends: filled here, in the migrating transaction.
+        if done.contains(&9) {
+            crate::records::usage::rebuild_person_activity(&mut tx, None).await?;
         }
         tx.commit().await?;
         Ok(done)

@@ -133,8 +133,9 @@ impl Store {
             at_risk_total.arr = Cents(at_risk_total.arr.0 + a.arr.0);
         }
         let sql = format!(
-            "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, h.measures \
+            "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
              FROM health_scores h JOIN accounts a ON a.id = h.account_id LEFT JOIN users u ON u.id = a.owner_id \
+             JOIN health_snapshots n ON n.account_id = h.account_id AND n.day = h.day \
              WHERE h.band = 'red'{owner_sql} ORDER BY a.arr_cents DESC, a.id LIMIT {}",
             limit.clamp(1, 500)
         );

@@ -9,8 +9,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::TryStreamExt;
 use lodestar_domain::AccountId;
-use lodestar_domain::usage::{Message, MessageKind};
+use lodestar_domain::usage::{Message, MessageKind, RecentActivity};
 
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
 use crate::{Backend, Result, Store, Tx, now, on_tx};
@@ -448,6 +449,8 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
         *by_feature.entry((*account, feature, day)).or_default() += 1;
         *by_account.entry((*account, day)).or_default() += 1;
     }
+    let active: Vec<(i64, &str, NaiveDate)> = by_user.keys().copied().collect();
+    add_to_person_activity(tx, &active).await?;
     let user_rows = by_user
         .into_iter()
         .map(|((account, user, day), n)| vec![Value::from(account), user.into(), day.into(), n.into()])
@@ -525,6 +528,83 @@ async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
     Ok(())
 }
 
+const ACTIVITY_COLUMNS: &[&str] = &["account_id", "user_key", "last_day", "recent_days"];
+const ACTIVITY_UPSERT: &str = "ON CONFLICT (account_id, user_key) DO UPDATE SET last_day = excluded.last_day, \
+     recent_days = excluded.recent_days";
+
+fn activity_row(account: i64, user: &str, a: RecentActivity) -> Vec<Value> {
+    // The bits are stored as they are: a BIGINT holds all 64 of them.
+    vec![account.into(), user.into(), a.last_day.into(), (a.days as i64).into()]
+}
+
+/// Folds the days people were active on accounts into their activity summaries.
+async fn add_to_person_activity(tx: &mut Tx, active: &[(i64, &str, NaiveDate)]) -> Result<()> {
+    let mut days: HashMap<(i64, &str), Vec<NaiveDate>> = HashMap::new();
+    for (account, user, day) in active {
+        days.entry((*account, *user)).or_default().push(*day);
+    }
+    let pairs: Vec<(i64, &str)> = days.keys().copied().collect();
+    let mut known: HashMap<(i64, String), RecentActivity> = HashMap::new();
+    for chunk in pairs.chunks(5000) {
+        let list = values_rows(tx.backend(), chunk.len(), &["BIGINT", "TEXT"]);
+        let sql = format!(
+            "SELECT p.account_id, p.user_key, p.last_day, p.recent_days FROM usage_person_activity p \
+             JOIN ({list}) v ON p.account_id = v.column1 AND p.user_key = v.column2"
+        );
+        let found: Vec<(i64, String, NaiveDate, i64)> = on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for (account, user) in chunk {
+                q = q.bind(*account).bind(*user);
+            }
+            q.fetch_all(&mut *c).await?
+        });
+        for (account, user, last_day, bits) in found {
+            known.insert(
+                (account, user),
+                RecentActivity {
+                    last_day,
+                    days: bits as u64,
+                },
+            );
+        }
+    }
+    let rows = days
+        .into_iter()
+        .map(|((account, user), days)| {
+            let before = known.get(&(account, user.to_owned())).copied();
+            let folded = days.into_iter().fold(before, |a, day| {
+                Some(a.map_or_else(|| RecentActivity::on(day), |a| a.with(day)))
+            });
+            activity_row(account, user, folded.expect("every person here has a day"))
+        })
+        .collect();
+    insert_rows(tx, "usage_person_activity", ACTIVITY_COLUMNS, rows, ACTIVITY_UPSERT).await
+}
+
+/// Recomputes people's activity summaries from `usage_user_days`: those of the accounts
+/// `scope` selects (SQL over `account_id`), or all when `None`.
+pub(crate) async fn rebuild_person_activity(tx: &mut Tx, scope: Option<&str>) -> Result<()> {
+    let scope = scope.unwrap_or("1 = 1");
+    let sql = format!("DELETE FROM usage_person_activity WHERE {scope}");
+    on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
+    let sql = format!("SELECT account_id, user_key, day FROM usage_user_days WHERE {scope}");
+    let mut summaries: HashMap<(i64, String), RecentActivity> = HashMap::new();
+    on_tx!(&mut *tx, |c| {
+        let mut rows = sqlx::query_as::<_, (i64, String, NaiveDate)>(&sql).fetch(&mut *c);
+        while let Some((account, user, day)) = rows.try_next().await? {
+            summaries
+                .entry((account, user))
+                .and_modify(|a| *a = a.with(day))
+                .or_insert_with(|| RecentActivity::on(day));
+        }
+    });
+    let rows = summaries
+        .iter()
+        .map(|((account, user), a)| activity_row(*account, user, *a))
+        .collect();
+    insert_rows(tx, "usage_person_activity", ACTIVITY_COLUMNS, rows, ACTIVITY_UPSERT).await
+}
+
 /// Recomputes the rollups of `accounts` (all when `None`) from the stored events.
 pub(crate) async fn rebuild_rollups(tx: &mut Tx, accounts: Option<&[AccountId]>) -> Result<()> {
     let day = match tx.backend() {
@@ -572,6 +652,7 @@ pub(crate) async fn rebuild_rollups(tx: &mut Tx, accounts: Option<&[AccountId]>)
         for sql in statements {
             on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
         }
+        rebuild_person_activity(tx, Some(&scope)).await?;
     }
     Ok(())
 }

@@ -7,18 +7,19 @@
 //! formats itself (never user text), and it spares each query a per-backend placeholder scheme
 //! around the id list.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use lodestar_domain::Cents;
 use lodestar_domain::health::{Exposure, PulseLevel, Reading, Severity};
+use lodestar_domain::usage::RecentActivity;
 use lodestar_domain::vocabulary::Tier;
 
 use super::stored_level;
 use crate::records::parse;
-use crate::{Result, Tx, on_tx};
+use crate::{Backend, Result, Tx, on_tx};
 
 /// What the scorecard editor and the API say about a measure.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -38,9 +39,28 @@ pub(crate) struct Scope {
     /// `None`: every account.
     pub(crate) accounts: Option<Vec<i64>>,
     pub(crate) today: NaiveDate,
+    /// People's activity per account, read once for the measures that need it.
+    activity: tokio::sync::OnceCell<HashMap<i64, Activity>>,
 }
 
 impl Scope {
+    pub(crate) fn new(accounts: Option<Vec<i64>>, today: NaiveDate) -> Scope {
+        Scope {
+            accounts,
+            today,
+            activity: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// The activity of the scope's accounts that have any (read once).
+    async fn activity(&self, tx: &mut Tx) -> Result<&HashMap<i64, Activity>> {
+        if let Some(found) = self.activity.get() {
+            return Ok(found);
+        }
+        let found = read_activity(tx, self).await?;
+        Ok(self.activity.get_or_init(|| async { found }).await)
+    }
+
     /// `AND column IN (…)` for a scope of some accounts; nothing for all.
     pub(crate) fn filter(&self, column: &str) -> String {
         match &self.accounts {
@@ -89,17 +109,147 @@ where
     Ok(on_tx!(&mut *tx, |c| sqlx::query_as(sql).fetch_all(&mut *c).await?))
 }
 
-/// People active in the 28 days up to `today`, per account.
-async fn active_people(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, i64>> {
+/// What the usage measures read of an account's people.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Activity {
+    /// Days people were active in the last 28 days, and in the 28 before.
+    pub(crate) people_days_now: i64,
+    pub(crate) people_days_before: i64,
+    /// People active in the last 28 days.
+    pub(crate) active: i64,
+    /// People placed on the account (group call, contact email) or active in the last 90 days.
+    pub(crate) known: i64,
+}
+
+/// Reads the scope's activity from the people's summaries (`usage_person_activity`, one row
+/// per person), and — for the accounts with someone active after the scope's day, which the
+/// summaries cannot answer for (an as-of day in the past) — from the daily rollups.
+async fn read_activity(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, Activity>> {
+    let today = scope.today;
+    let (now_from, before_from, known_from) = (scope.days_back(28), scope.days_back(56), scope.days_back(90));
+    let filter = scope.filter("account_id");
+    // One row per account carrying its people's summaries as text ("2026-11-20 5,…"): a row
+    // per person costs the driver an allocation and a channel hop each, the bulk of the time.
+    let people_of = match tx.backend() {
+        Backend::Sqlite => "group_concat(last_day || ' ' || recent_days, ',')",
+        Backend::Postgres => "string_agg(CAST(last_day AS TEXT) || ' ' || CAST(recent_days AS TEXT), ',')",
+    };
+    let sql =
+        format!("SELECT account_id, {people_of} FROM usage_person_activity WHERE 1 = 1{filter} GROUP BY account_id");
+    let grouped: Vec<(i64, String)> = rows(tx, &sql).await?;
+    let mut people: Vec<(i64, NaiveDate, i64)> = Vec::new();
+    for (account, list) in grouped {
+        for person in list.split(',') {
+            let parsed = person
+                .split_once(' ')
+                .and_then(|(day, bits)| Some((account, day.parse::<NaiveDate>().ok()?, bits.parse::<i64>().ok()?)));
+            people.push(parsed.ok_or_else(|| {
+                crate::StoreError::Corrupt(format!("usage_person_activity of account {account}: {person:?}"))
+            })?);
+        }
+    }
+    // Known people also include those placed on the account who were not active lately.
+    let sql = format!(
+        "SELECT p.account_id, COUNT(*) FROM usage_people p WHERE p.account_id IS NOT NULL{} \
+         AND NOT EXISTS (SELECT 1 FROM usage_person_activity a WHERE a.account_id = p.account_id \
+         AND a.user_key = p.user_key AND a.last_day > '{known_from}') GROUP BY p.account_id",
+        scope.filter("p.account_id")
+    );
+    let linked: Vec<(i64, i64)> = rows(tx, &sql).await?;
+    let mut out: HashMap<i64, Activity> = HashMap::new();
+    let mut from_days: HashSet<i64> = HashSet::new();
+    for (account, last_day, bits) in people {
+        let a = RecentActivity {
+            last_day,
+            days: bits as u64,
+        };
+        if !a.answers_for(today) {
+            from_days.insert(account);
+            continue;
+        }
+        let entry = out.entry(account).or_default();
+        entry.people_days_now += i64::from(a.active_days(now_from, today));
+        entry.people_days_before += i64::from(a.active_days(before_from, now_from));
+        if a.last_day > now_from {
+            entry.active += 1;
+        }
+        if a.last_day > known_from {
+            entry.known += 1;
+        }
+    }
+    for (account, n) in linked {
+        out.entry(account).or_default().known += n;
+    }
+    if !from_days.is_empty() {
+        let mut ids: Vec<i64> = from_days.into_iter().collect();
+        ids.sort_unstable();
+        let past = Scope::new(Some(ids), today);
+        for (account, activity) in activity_from_days(tx, &past).await? {
+            out.insert(account, activity);
+        }
+    }
+    Ok(out)
+}
+
+/// Test support: every account's activity as of `today` read both ways — from the people's
+/// summaries, and from the daily rollups — as `(account, [people-days now, people-days before,
+/// active, known])`, by account. The two must agree.
+#[cfg(feature = "testing")]
+pub(crate) async fn activity_both_ways(tx: &mut Tx, today: NaiveDate) -> Result<[Vec<(i64, [i64; 4])>; 2]> {
+    let listed = |found: HashMap<i64, Activity>| {
+        let mut rows: Vec<(i64, [i64; 4])> = found
+            .into_iter()
+            .map(|(id, a)| (id, [a.people_days_now, a.people_days_before, a.active, a.known]))
+            .collect();
+        rows.sort_unstable();
+        rows
+    };
+    let summaries = read_activity(tx, &Scope::new(None, today)).await?;
+    let days = activity_from_days(tx, &Scope::new(None, today)).await?;
+    Ok([listed(summaries), listed(days)])
+}
+
+/// The activity of the scope's accounts read from the daily rollups: exact for any day, at a
+/// row per person and day.
+pub(crate) async fn activity_from_days(tx: &mut Tx, scope: &Scope) -> Result<HashMap<i64, Activity>> {
+    let filter = scope.filter("account_id");
+    let (today, mid, start, known_from) = (
+        scope.today,
+        scope.days_back(28),
+        scope.days_back(56),
+        scope.days_back(90),
+    );
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
+    let sql = format!(
+        "SELECT account_id, CAST(SUM(CASE WHEN day > '{mid}' THEN active_users ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN day <= '{mid}' THEN active_users ELSE 0 END) AS BIGINT) FROM usage_account_days \
+         WHERE day > '{start}' AND day <= '{today}'{filter} GROUP BY account_id"
+    );
+    let trend: Vec<(i64, i64, i64)> = rows(tx, &sql).await?;
     let sql = format!(
         "SELECT account_id, COUNT(DISTINCT user_key) FROM usage_user_days \
-         WHERE day > '{from}' AND day <= '{today}'{filter} GROUP BY account_id",
-        from = scope.days_back(28),
-        today = scope.today,
-        filter = scope.filter("account_id"),
+         WHERE day > '{mid}' AND day <= '{today}'{filter} GROUP BY account_id"
     );
-    let found: Vec<(i64, i64)> = rows(tx, &sql).await?;
-    Ok(found.into_iter().collect())
+    let active: Vec<(i64, i64)> = rows(tx, &sql).await?;
+    let sql = format!(
+        "SELECT account_id, COUNT(DISTINCT user_key) FROM (\
+         SELECT account_id, user_key FROM usage_user_days WHERE day > '{known_from}' AND day <= '{today}'{filter} \
+         UNION SELECT account_id, user_key FROM usage_people WHERE account_id IS NOT NULL{filter}) k \
+         GROUP BY account_id"
+    );
+    let known: Vec<(i64, i64)> = rows(tx, &sql).await?;
+    let mut out: HashMap<i64, Activity> = HashMap::new();
+    for (account, now, before) in trend {
+        let a = out.entry(account).or_default();
+        (a.people_days_now, a.people_days_before) = (now, before);
+    }
+    for (account, n) in active {
+        out.entry(account).or_default().active = n;
+    }
+    for (account, n) in known {
+        out.entry(account).or_default().known = n;
+    }
+    Ok(out)
 }
 
 /// Change in activity over four weeks (seed 004, "CSM workflow": falling use is the earliest
@@ -122,19 +272,12 @@ impl Measure for UsageTrend {
 
     fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
         Box::pin(async move {
-            // SUM of BIGINT is NUMERIC on PostgreSQL: cast back.
-            let sql = format!(
-                "SELECT account_id, CAST(SUM(CASE WHEN day > '{mid}' THEN active_users ELSE 0 END) AS BIGINT), \
-                 CAST(SUM(CASE WHEN day <= '{mid}' THEN active_users ELSE 0 END) AS BIGINT) FROM usage_account_days \
-                 WHERE day > '{start}' AND day <= '{today}'{filter} GROUP BY account_id",
-                mid = scope.days_back(28),
-                start = scope.days_back(56),
-                today = scope.today,
-                filter = scope.filter("account_id"),
-            );
-            let found: Vec<(i64, i64, i64)> = rows(tx, &sql).await?;
             let mut out = Readings::new();
-            for (account, now, before) in found {
+            for (account, a) in scope.activity(tx).await? {
+                let (now, before) = (a.people_days_now, a.people_days_before);
+                if now + before == 0 {
+                    continue;
+                }
                 // From nobody to somebody is growth; without a "before" there is no rate.
                 let value = if before == 0 {
                     100.0
@@ -142,7 +285,7 @@ impl Measure for UsageTrend {
                     100.0 * (now - before) as f64 / before as f64
                 };
                 out.insert(
-                    account,
+                    *account,
                     Reading {
                         value,
                         fact: format!(
@@ -175,27 +318,22 @@ impl Measure for ActiveUserShare {
 
     fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
         Box::pin(async move {
-            let sql = format!(
-                "SELECT account_id, COUNT(DISTINCT user_key) FROM (\
-                 SELECT account_id, user_key FROM usage_user_days WHERE day > '{from}' AND day <= '{today}'{filter} \
-                 UNION SELECT account_id, user_key FROM usage_people WHERE account_id IS NOT NULL{filter}) k \
-                 GROUP BY account_id",
-                from = scope.days_back(90),
-                today = scope.today,
-                filter = scope.filter("account_id")
-            );
-            let known: Vec<(i64, i64)> = rows(tx, &sql).await?;
-            let active = active_people(tx, scope).await?;
-            Ok(known
-                .into_iter()
-                .map(|(account, known)| {
-                    let now = active.get(&account).copied().unwrap_or(0).min(known);
-                    let value = 100.0 * now as f64 / known as f64;
+            Ok(scope
+                .activity(tx)
+                .await?
+                .iter()
+                .filter(|(_, a)| a.known > 0)
+                .map(|(account, a)| {
+                    let now = a.active.min(a.known);
+                    let value = 100.0 * now as f64 / a.known as f64;
                     let reading = Reading {
                         value,
-                        fact: format!("{now} of {known} known people active in the last 4 weeks ({value:.0} %)"),
+                        fact: format!(
+                            "{now} of {} known people active in the last 4 weeks ({value:.0} %)",
+                            a.known
+                        ),
                     };
-                    (account, reading)
+                    (*account, reading)
                 })
                 .collect())
         })

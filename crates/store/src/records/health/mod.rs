@@ -6,15 +6,16 @@
 //! never staler than the data it explains. Time alone moves some measures (days to renewal, the
 //! four-week windows): `lodestar health recompute`, and the server once a day, rescore all.
 
+mod explanation;
 mod inputs;
 mod measures;
 mod scorecards;
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::AccountId;
-use lodestar_domain::health::{Band, Change, Health, MeasureScore};
+use lodestar_domain::health::{Band, Change, Health};
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 
 pub(crate) use inputs::problem_in;
@@ -41,7 +42,7 @@ pub struct RecomputeSummary {
 }
 
 /// Accounts per pass: bounds the id list each measure's query carries.
-const PASS: usize = 1000;
+const PASS: usize = 2000;
 
 /// Rescores `accounts` (every account when `None`) as of today; see the module documentation.
 pub(crate) async fn refresh_health(tx: &mut Tx, accounts: Option<&[i64]>) -> Result<RecomputeSummary> {
@@ -58,15 +59,12 @@ pub(crate) async fn refresh_health_as_of(
     let mut summary = RecomputeSummary::default();
     match accounts {
         None => {
-            let scope = Scope { accounts: None, today };
+            let scope = Scope::new(None, today);
             score_scope(tx, &cards, &scope, &mut summary).await?;
         }
         Some(ids) => {
             for chunk in ids.chunks(PASS) {
-                let scope = Scope {
-                    accounts: Some(chunk.to_vec()),
-                    today,
-                };
+                let scope = Scope::new(Some(chunk.to_vec()), today);
                 score_scope(tx, &cards, &scope, &mut summary).await?;
             }
         }
@@ -75,14 +73,44 @@ pub(crate) async fn refresh_health_as_of(
 }
 
 async fn score_scope(tx: &mut Tx, cards: &[Scorecard], scope: &Scope, summary: &mut RecomputeSummary) -> Result<()> {
+    let assessed = assess(tx, cards, scope).await?;
+    summary.scored += assessed.scored.len();
+    summary.unscored += assessed.unscored.len();
+    write_assessed(tx, assessed).await
+}
+
+/// One account's new score.
+struct Scored {
+    account: i64,
+    scorecard: i64,
+    score: i64,
+    band: Band,
+    explanation: String,
+}
+
+/// The scores of a scope as of its day, ready to be written.
+struct Assessed {
+    day: NaiveDate,
+    scored: Vec<Scored>,
+    /// Accounts with nothing to score.
+    unscored: Vec<i64>,
+}
+
+/// Reads the measures of the scope's accounts and scores them.
+async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Assessed> {
     let sql = format!(
         "SELECT id, tier, lifecycle_stage FROM accounts WHERE 1 = 1{}",
         scope.filter("id")
     );
     let accounts: Vec<(i64, Option<String>, String)> =
         on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    let mut assessed = Assessed {
+        day: scope.today,
+        scored: Vec::new(),
+        unscored: Vec::new(),
+    };
     if accounts.is_empty() {
-        return Ok(());
+        return Ok(assessed);
     }
     // Only the measures some card weighs are read.
     let used: HashSet<&str> = cards
@@ -95,10 +123,6 @@ async fn score_scope(tx: &mut Tx, cards: &[Scorecard], scope: &Scope, summary: &
     }
     let labels: HashMap<&str, &str> = MEASURES.iter().map(|m| (m.info().key, m.info().label)).collect();
     let label = |key: &str| labels.get(key).map_or_else(|| key.to_owned(), |l| (*l).to_owned());
-    let (day, at) = (scope.today, now());
-    let mut scores = Vec::new();
-    let mut snapshots = Vec::new();
-    let mut unscored = Vec::new();
     for (id, tier, stage) in accounts {
         let tier: Option<Tier> = parse_opt("accounts.tier", tier)?;
         let stage: LifecycleStage = parse("accounts.lifecycle_stage", &stage)?;
@@ -115,46 +139,49 @@ async fn score_scope(tx: &mut Tx, cards: &[Scorecard], scope: &Scope, summary: &
                 readings.get_mut(key).and_then(|r| r.remove(&id))
             })
         };
-        let Some(health) = health else {
-            unscored.push(id);
-            continue;
-        };
-        let explained = serde_json::to_string(&health.measures).expect("measure scores serialise");
-        let (score, band) = (i64::from(health.score), health.band.as_str());
+        match health {
+            Some(health) => assessed.scored.push(Scored {
+                account: id,
+                scorecard: card.id,
+                score: i64::from(health.score),
+                band: health.band,
+                explanation: explanation::to_json(&health.measures),
+            }),
+            None => assessed.unscored.push(id),
+        }
+    }
+    Ok(assessed)
+}
+
+/// Writes assessed scores: each account's current score and its snapshot of the day.
+async fn write_assessed(tx: &mut Tx, assessed: Assessed) -> Result<()> {
+    let (day, at) = (assessed.day, now());
+    let mut scores = Vec::with_capacity(assessed.scored.len());
+    let mut snapshots = Vec::with_capacity(assessed.scored.len());
+    for s in assessed.scored {
         scores.push(vec![
-            Value::from(id),
-            card.id.into(),
-            score.into(),
-            band.into(),
-            explained.clone().into(),
+            Value::from(s.account),
+            s.scorecard.into(),
+            s.score.into(),
+            s.band.as_str().into(),
             day.into(),
             at.into(),
         ]);
         snapshots.push(vec![
-            Value::from(id),
+            Value::from(s.account),
             day.into(),
-            score.into(),
-            band.into(),
-            explained.into(),
+            s.score.into(),
+            s.band.as_str().into(),
+            s.explanation.into(),
         ]);
     }
-    summary.scored += scores.len();
-    summary.unscored += unscored.len();
     insert_rows(
         tx,
         "health_scores",
-        &[
-            "account_id",
-            "scorecard_id",
-            "score",
-            "band",
-            "measures",
-            "day",
-            "computed_at",
-        ],
+        &["account_id", "scorecard_id", "score", "band", "day", "computed_at"],
         scores,
         "ON CONFLICT (account_id) DO UPDATE SET scorecard_id = excluded.scorecard_id, score = excluded.score, \
-         band = excluded.band, measures = excluded.measures, day = excluded.day, computed_at = excluded.computed_at",
+         band = excluded.band, day = excluded.day, computed_at = excluded.computed_at",
     )
     .await?;
     insert_rows(
@@ -166,12 +193,23 @@ async fn score_scope(tx: &mut Tx, cards: &[Scorecard], scope: &Scope, summary: &
          measures = excluded.measures",
     )
     .await?;
-    for chunk in unscored.chunks(PASS) {
+    for chunk in assessed.unscored.chunks(PASS) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let sql = format!("DELETE FROM health_scores WHERE account_id IN ({})", list.join(", "));
         on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
     }
     Ok(())
+}
+
+/// When each account's stored score was computed (no entry: no score).
+async fn score_stamps(tx: &mut Tx, accounts: &[i64]) -> Result<HashMap<i64, DateTime<Utc>>> {
+    let list: Vec<String> = accounts.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "SELECT account_id, computed_at FROM health_scores WHERE account_id IN ({})",
+        list.join(", ")
+    );
+    let rows: Vec<(i64, DateTime<Utc>)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    Ok(rows.into_iter().collect())
 }
 
 /// A stored 1–5 level (pulse, severity) through its domain type; out of range means the row
@@ -223,15 +261,25 @@ pub(crate) fn stored_health(score: i64, band: &str, measures: &str) -> Result<He
     Ok(Health {
         score: u32::try_from(score).map_err(|_| corrupt("out of range"))?,
         band: Band::parse(band).ok_or_else(|| corrupt("band"))?,
-        measures: serde_json::from_str::<Vec<MeasureScore>>(measures).map_err(|_| corrupt("measures"))?,
+        measures: explanation::from_json(measures, measure_label).ok_or_else(|| corrupt("measures"))?,
     })
+}
+
+/// A measure's label by its key (the key itself for a measure Lodestar no longer has).
+fn measure_label(key: &str) -> String {
+    MEASURES
+        .iter()
+        .map(|m| m.info())
+        .find(|m| m.key == key)
+        .map_or_else(|| key.to_owned(), |m| m.label.to_owned())
 }
 
 pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<AccountHealth> {
     let current: Option<(i64, String, i64, String, String, NaiveDate)> = on_tx!(&mut *tx, |c| {
         sqlx::query_as(
-            "SELECT h.scorecard_id, s.name, h.score, h.band, h.measures, h.day FROM health_scores h \
-             JOIN scorecards s ON s.id = h.scorecard_id WHERE h.account_id = $1",
+            "SELECT h.scorecard_id, s.name, h.score, h.band, n.measures, h.day FROM health_scores h \
+             JOIN scorecards s ON s.id = h.scorecard_id \
+             JOIN health_snapshots n ON n.account_id = h.account_id AND n.day = h.day WHERE h.account_id = $1",
         )
         .bind(account.0)
         .fetch_optional(&mut *c)
@@ -312,6 +360,31 @@ async fn health_history_in(
         .collect()
 }
 
+#[cfg(feature = "testing")]
+impl Store {
+    /// Test support: one chunk of a full recompute with `between` run after its measures were
+    /// read and before its scores are written.
+    pub async fn recompute_chunk_around(
+        &self,
+        ids: &[i64],
+        today: NaiveDate,
+        between: impl std::future::Future<Output = ()>,
+    ) -> Result<RecomputeSummary> {
+        let mut tx = self.begin_write().await?;
+        let cards = scorecards::cards_in(&mut tx).await?;
+        tx.commit().await?;
+        let read = self.assess_chunk(&cards, ids, today).await?;
+        between.await;
+        self.write_chunk(read).await
+    }
+
+    /// Test support: see `measures::activity_both_ways`.
+    pub async fn usage_activity_both_ways(&self, today: NaiveDate) -> Result<[Vec<(i64, [i64; 4])>; 2]> {
+        let mut tx = self.begin_snapshot().await?;
+        measures::activity_both_ways(&mut tx, today).await
+    }
+}
+
 /// Accounts rescored per transaction by a full recompute: short enough that events and edits
 /// waiting for the write lock are not held up (100,000 accounts in one transaction would hold
 /// it for seconds).
@@ -332,23 +405,92 @@ impl Store {
         today: NaiveDate,
         pause: std::time::Duration,
     ) -> Result<RecomputeSummary> {
-        let mut tx = self.begin_snapshot().await?;
+        // The cards first, in a write transaction: the default one is created on first use.
+        let mut tx = self.begin_write().await?;
+        let cards = scorecards::cards_in(&mut tx).await?;
         let ids: Vec<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM accounts ORDER BY id")
             .fetch_all(&mut *c)
             .await?);
-        drop(tx);
+        tx.commit().await?;
+        // A pipeline on two connections: while one chunk's scores are written, the next
+        // chunk's measures are read (both cores busy, the write lock held only to write).
         let mut summary = RecomputeSummary::default();
-        for chunk in ids.chunks(RECOMPUTE_CHUNK) {
-            let mut tx = self.begin_write().await?;
-            let done = refresh_health_as_of(&mut tx, Some(chunk), today).await?;
-            tx.commit().await?;
+        let mut chunks = ids.chunks(RECOMPUTE_CHUNK);
+        let mut reading = match chunks.next() {
+            Some(first) => self.assess_chunk(&cards, first, today).await?,
+            None => return Ok(summary),
+        };
+        loop {
+            let next = chunks.next();
+            let (read, written) = tokio::join!(
+                async {
+                    match next {
+                        Some(chunk) => self.assess_chunk(&cards, chunk, today).await.map(Some),
+                        None => Ok(None),
+                    }
+                },
+                self.write_chunk(reading)
+            );
+            let done = written?;
             summary.scored += done.scored;
             summary.unscored += done.unscored;
+            match read? {
+                Some(assessed) => reading = assessed,
+                None => return Ok(summary),
+            }
             if !pause.is_zero() {
                 tokio::time::sleep(pause).await;
             }
         }
-        Ok(summary)
+    }
+
+    /// Scores a chunk of accounts in a read snapshot, noting when each stored score was
+    /// computed as that snapshot saw it.
+    async fn assess_chunk(
+        &self,
+        cards: &[Scorecard],
+        ids: &[i64],
+        today: NaiveDate,
+    ) -> Result<(Assessed, HashMap<i64, DateTime<Utc>>)> {
+        let mut tx = self.begin_snapshot().await?;
+        let stamps = score_stamps(&mut tx, ids).await?;
+        let mut assessed = Assessed {
+            day: today,
+            scored: Vec::new(),
+            unscored: Vec::new(),
+        };
+        for pass in ids.chunks(PASS) {
+            let part = assess(&mut tx, cards, &Scope::new(Some(pass.to_vec()), today)).await?;
+            assessed.scored.extend(part.scored);
+            assessed.unscored.extend(part.unscored);
+        }
+        Ok((assessed, stamps))
+    }
+
+    /// Writes a chunk's scores, except for the accounts rescored since its snapshot was read
+    /// (an event or an edit committed in between): theirs are newer, and stay.
+    async fn write_chunk(
+        &self,
+        (mut assessed, read): (Assessed, HashMap<i64, DateTime<Utc>>),
+    ) -> Result<RecomputeSummary> {
+        let mut ids: Vec<i64> = assessed.scored.iter().map(|s| s.account).collect();
+        ids.extend(&assessed.unscored);
+        let mut tx = self.begin_write().await?;
+        let now = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            score_stamps(&mut tx, &ids).await?
+        };
+        let unchanged = |account: &i64| now.get(account) == read.get(account);
+        assessed.scored.retain(|s| unchanged(&s.account));
+        assessed.unscored.retain(unchanged);
+        let done = RecomputeSummary {
+            scored: assessed.scored.len(),
+            unscored: assessed.unscored.len(),
+        };
+        write_assessed(&mut tx, assessed).await?;
+        tx.commit().await?;
+        Ok(done)
     }
 
     /// After a change that concerns every account (a scorecard, a setting, a milestone),
