@@ -12,27 +12,30 @@ CREATE TABLE usage_person_activity (
     PRIMARY KEY (account_id, user_key)
 ){{KEYED}};
 
--- Daily health snapshots carry a kilobyte of explanation each: too wide for a WITHOUT ROWID
--- table on SQLite (each B-tree page held a few rows, and a full recompute wrote ~3x the
--- pages). Recreated as an ordinary table with the same key. The current score keeps only its
+-- Daily health snapshots, re-keyed by day first: a day's snapshots of every account are
+-- appended together (keyed by account first, the daily recompute touched every account's pages,
+-- more of them each day of history), and an account's history is read day by day (an index
+-- lookup each). No foreign key: its cascade would scan the table for each deleted account;
+-- deleting an account deletes its snapshots day by day instead. An ordinary table: a kilobyte
+-- of explanation per row is too wide for WITHOUT ROWID. The current score keeps only its
 -- figures; its explanation is the snapshot of its day (written in the same transaction), so a
 -- recompute writes each explanation once. Every current score already has that snapshot (they
 -- were always written together); the NOT EXISTS only makes sure.
-CREATE TABLE health_snapshots_by_row (
-    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+CREATE TABLE health_snapshots_by_day (
     day DATE NOT NULL,
+    account_id BIGINT NOT NULL,
     score BIGINT NOT NULL CHECK (score BETWEEN 0 AND 100),
     band TEXT NOT NULL,
     measures TEXT NOT NULL,
-    PRIMARY KEY (account_id, day)
+    PRIMARY KEY (day, account_id)
 );
-INSERT INTO health_snapshots_by_row (account_id, day, score, band, measures)
-    SELECT account_id, day, score, band, measures FROM health_snapshots;
-INSERT INTO health_snapshots_by_row (account_id, day, score, band, measures)
-    SELECT h.account_id, h.day, h.score, h.band, h.measures FROM health_scores h
-    WHERE NOT EXISTS (SELECT 1 FROM health_snapshots_by_row n WHERE n.account_id = h.account_id AND n.day = h.day);
+INSERT INTO health_snapshots_by_day (day, account_id, score, band, measures)
+    SELECT day, account_id, score, band, measures FROM health_snapshots ORDER BY day, account_id;
+INSERT INTO health_snapshots_by_day (day, account_id, score, band, measures)
+    SELECT h.day, h.account_id, h.score, h.band, h.measures FROM health_scores h
+    WHERE NOT EXISTS (SELECT 1 FROM health_snapshots_by_day n WHERE n.day = h.day AND n.account_id = h.account_id);
 DROP TABLE health_snapshots;
-ALTER TABLE health_snapshots_by_row RENAME TO health_snapshots;
+ALTER TABLE health_snapshots_by_day RENAME TO health_snapshots;
 
 CREATE TABLE health_scores_slim (
     account_id BIGINT NOT NULL PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,

@@ -2124,3 +2124,29 @@ async fn a_full_recompute_never_overwrites_a_score_rescored_while_it_ran(store: 
         "the pulse's newer score stays"
     );
 }
+
+store_test!(deleting_an_account_deletes_its_health_history);
+async fn deleting_an_account_deletes_its_health_history(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let globex = one_account(&store, "globex").await;
+    let today = chrono::Utc::now().date_naive();
+    for id in [acme, globex] {
+        store
+            .record_pulse(id, PulseLevel::new(4).unwrap(), "Good call", None)
+            .await
+            .unwrap();
+    }
+    store.recompute_health(today - chrono::Days::new(30)).await.unwrap();
+    assert_eq!(
+        store.account_health(acme, today).await.unwrap().history.len(),
+        1,
+        "today's; a month ago no pulse yet"
+    );
+    store.delete_account(acme).await.unwrap();
+    assert!(store.account_health(acme, today).await.unwrap().history.is_empty());
+    assert_eq!(
+        store.account_health(globex, today).await.unwrap().history.len(),
+        1,
+        "the other account keeps its own"
+    );
+}

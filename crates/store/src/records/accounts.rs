@@ -229,6 +229,7 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        super::health::delete_snapshots_of(&mut tx, id).await?;
         delete_by_id(&mut tx, "accounts", "account", id.0).await?;
         tx.commit().await?;
         Ok(())

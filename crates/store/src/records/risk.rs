@@ -135,7 +135,7 @@ impl Store {
         let sql = format!(
             "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
              FROM health_scores h JOIN accounts a ON a.id = h.account_id LEFT JOIN users u ON u.id = a.owner_id \
-             JOIN health_snapshots n ON n.account_id = h.account_id AND n.day = h.day \
+             JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id \
              WHERE h.band = 'red'{owner_sql} ORDER BY a.arr_cents DESC, a.id LIMIT {}",
             limit.clamp(1, 500)
         );

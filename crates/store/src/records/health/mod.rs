@@ -168,8 +168,8 @@ async fn write_assessed(tx: &mut Tx, assessed: Assessed) -> Result<()> {
             at.into(),
         ]);
         snapshots.push(vec![
-            Value::from(s.account),
-            day.into(),
+            Value::from(day),
+            s.account.into(),
             s.score.into(),
             s.band.as_str().into(),
             s.explanation.into(),
@@ -187,9 +187,9 @@ async fn write_assessed(tx: &mut Tx, assessed: Assessed) -> Result<()> {
     insert_rows(
         tx,
         "health_snapshots",
-        &["account_id", "day", "score", "band", "measures"],
+        &["day", "account_id", "score", "band", "measures"],
         snapshots,
-        "ON CONFLICT (account_id, day) DO UPDATE SET score = excluded.score, band = excluded.band, \
+        "ON CONFLICT (day, account_id) DO UPDATE SET score = excluded.score, band = excluded.band, \
          measures = excluded.measures",
     )
     .await?;
@@ -275,11 +275,10 @@ fn measure_label(key: &str) -> String {
 }
 
 pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<AccountHealth> {
-    let current: Option<(i64, String, i64, String, String, NaiveDate)> = on_tx!(&mut *tx, |c| {
+    let current: Option<(i64, String, i64, String, NaiveDate)> = on_tx!(&mut *tx, |c| {
         sqlx::query_as(
-            "SELECT h.scorecard_id, s.name, h.score, h.band, n.measures, h.day FROM health_scores h \
-             JOIN scorecards s ON s.id = h.scorecard_id \
-             JOIN health_snapshots n ON n.account_id = h.account_id AND n.day = h.day WHERE h.account_id = $1",
+            "SELECT h.scorecard_id, s.name, h.score, h.band, h.day FROM health_scores h \
+             JOIN scorecards s ON s.id = h.scorecard_id WHERE h.account_id = $1",
         )
         .bind(account.0)
         .fetch_optional(&mut *c)
@@ -290,36 +289,36 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
         .unwrap_or(NaiveDate::MIN);
     let history = health_history_in(tx, account, from, today).await?;
     // A churned account has no current score but keeps its history (its retrospective shows it).
-    let Some((scorecard_id, scorecard, score, band, measures, day)) = current else {
+    let Some((scorecard_id, scorecard, score, band, day)) = current else {
         return Ok(AccountHealth {
             history,
             ..AccountHealth::default()
         });
     };
+    let measures = snapshot_explanation(tx, account, day)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("account {account} has a score but no snapshot of {day}")))?;
     let current = CurrentHealth {
         scorecard_id,
         scorecard,
         day,
         health: stored_health(score, &band, &measures)?,
     };
+    // "What changed" compares with the last snapshot at least a week old.
     let week_ago = current
         .day
         .checked_sub_days(chrono::Days::new(7))
         .unwrap_or(NaiveDate::MIN);
-    let before: Option<(NaiveDate, i64, String, String)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as(
-            "SELECT day, score, band, measures FROM health_snapshots WHERE account_id = $1 AND day <= $2 \
-             ORDER BY day DESC LIMIT 1",
-        )
-        .bind(account.0)
-        .bind(week_ago)
-        .fetch_optional(&mut *c)
+    let before = health_history_in(tx, account, week_ago - chrono::Days::new(HISTORY_DAYS), week_ago)
         .await?
-    });
+        .pop();
     let (since, changes) = match before {
-        Some((day, score, band, measures)) => {
-            let before = stored_health(score, &band, &measures)?;
-            (Some(day), current.health.changes_since(&before))
+        Some(point) => {
+            let measures = snapshot_explanation(tx, account, point.day)
+                .await?
+                .ok_or_else(|| StoreError::Corrupt(format!("snapshot of {} vanished", point.day)))?;
+            let before = stored_health(i64::from(point.score), point.band.as_str(), &measures)?;
+            (Some(point.day), current.health.changes_since(&before))
         }
         None => (None, Vec::new()),
     };
@@ -331,23 +330,46 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
     })
 }
 
-/// An account's daily scores from `from` to `to`, oldest first.
+/// The explanation of an account's snapshot of `day`.
+async fn snapshot_explanation(tx: &mut Tx, account: AccountId, day: NaiveDate) -> Result<Option<String>> {
+    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
+        "SELECT measures FROM health_snapshots WHERE day = $1 AND account_id = $2"
+    )
+    .bind(day)
+    .bind(account.0)
+    .fetch_optional(&mut *c)
+    .await?))
+}
+
+/// `'2026-01-01', '2026-01-02', …`: every day from `from` to `to`, as SQL literals.
+fn day_list(from: NaiveDate, to: NaiveDate) -> String {
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| format!("'{d}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An account's daily scores from `from` to `to`, oldest first. Snapshots are keyed by day
+/// first (each day's are appended together), so one account's are found day by day: the
+/// days are listed, each an index lookup.
 async fn health_history_in(
     tx: &mut Tx,
     account: AccountId,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<HealthPoint>> {
-    let points: Vec<(NaiveDate, i64, String)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as(
-            "SELECT day, score, band FROM health_snapshots WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
-        )
+    if from > to {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT day, score, band FROM health_snapshots WHERE day IN ({}) AND account_id = $1 ORDER BY day",
+        day_list(from, to)
+    );
+    let points: Vec<(NaiveDate, i64, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
         .bind(account.0)
-        .bind(from)
-        .bind(to)
         .fetch_all(&mut *c)
-        .await?
-    });
+        .await?);
     points
         .into_iter()
         .map(|(day, score, band)| {
@@ -358,6 +380,33 @@ async fn health_history_in(
             })
         })
         .collect()
+}
+
+/// Deletes an account's snapshots (the table is keyed by day, so it has no foreign key whose
+/// cascade would have to scan it): day by day, from the first snapshot to the last.
+pub(crate) async fn delete_snapshots_of(tx: &mut Tx, account: AccountId) -> Result<()> {
+    let span: (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT MIN(day), MAX(day) FROM health_snapshots"
+    )
+    .fetch_one(&mut *c)
+    .await?);
+    let (Some(first), Some(last)) = span else {
+        return Ok(());
+    };
+    let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
+    for chunk in days.chunks(500) {
+        let (from, to) = (chunk[0], chunk[chunk.len() - 1]);
+        let sql = format!(
+            "DELETE FROM health_snapshots WHERE day IN ({}) AND account_id = $1",
+            day_list(from, to)
+        );
+        on_tx!(&mut *tx, |c| sqlx::query(&sql)
+            .bind(account.0)
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
+    }
+    Ok(())
 }
 
 #[cfg(feature = "testing")]
