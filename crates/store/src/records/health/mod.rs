@@ -98,12 +98,12 @@ struct Assessed {
 
 /// Reads the measures of the scope's accounts and scores them.
 async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Assessed> {
-    let sql = format!(
-        "SELECT id, tier, lifecycle_stage FROM accounts WHERE 1 = 1{}",
-        scope.filter("id")
-    );
-    let accounts: Vec<(i64, Option<String>, String)> =
-        on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    let accounts: Vec<(i64, Option<String>, String)> = scope
+        .facts(tx)
+        .await?
+        .iter()
+        .map(|a| (a.id, a.tier.clone(), a.lifecycle_stage.clone()))
+        .collect();
     let mut assessed = Assessed {
         day: scope.today,
         scored: Vec::new(),
