@@ -153,9 +153,18 @@ async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Asses
     Ok(assessed)
 }
 
-/// Writes assessed scores: each account's current score and its snapshot of the day.
-async fn write_assessed(tx: &mut Tx, assessed: Assessed) -> Result<()> {
+/// Writes assessed scores: each account's current score and its snapshot of the day. A score
+/// identical to the one stored for the same day (card, figures and explanation) is left as it
+/// is: rescoring everyone after one segment's card changed rewrites only that segment.
+async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
     let (day, at) = (assessed.day, now());
+    let stored = stored_scores_of(tx, &assessed).await?;
+    assessed.scored.retain(|s| {
+        stored.get(&s.account).is_none_or(|(card, score, band, explanation)| {
+            (*card, *score, band.as_str(), explanation.as_str())
+                != (s.scorecard, s.score, s.band.as_str(), s.explanation.as_str())
+        })
+    });
     let mut scores = Vec::with_capacity(assessed.scored.len());
     let mut snapshots = Vec::with_capacity(assessed.scored.len());
     for s in assessed.scored {
@@ -199,6 +208,31 @@ async fn write_assessed(tx: &mut Tx, assessed: Assessed) -> Result<()> {
         on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
     }
     Ok(())
+}
+
+/// The stored scores of the assessed accounts that are of the assessed day, with their
+/// explanation: (card, score, band, explanation) by account.
+async fn stored_scores_of(tx: &mut Tx, assessed: &Assessed) -> Result<HashMap<i64, (i64, i64, String, String)>> {
+    let mut out = HashMap::new();
+    let ids: Vec<i64> = assessed.scored.iter().map(|s| s.account).collect();
+    for chunk in ids.chunks(PASS) {
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT h.account_id, h.scorecard_id, h.score, h.band, n.measures FROM health_scores h \
+             JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id \
+             WHERE h.day = $1 AND h.account_id IN ({})",
+            list.join(", ")
+        );
+        let rows: Vec<(i64, i64, i64, String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
+            .bind(assessed.day)
+            .fetch_all(&mut *c)
+            .await?);
+        out.extend(
+            rows.into_iter()
+                .map(|(id, card, score, band, m)| (id, (card, score, band, m))),
+        );
+    }
+    Ok(out)
 }
 
 /// When each account's stored score was computed (no entry: no score).
