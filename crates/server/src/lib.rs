@@ -59,17 +59,25 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Each API module's routes with their OpenAPI descriptions.
+fn api_modules() -> [OpenApiRouter<AppState>; 8] {
+    [
+        api::accounts::router(),
+        api::contacts::router(),
+        api::contracts::router(),
+        api::users::router(),
+        api::usage::router(),
+        api::health::router(),
+        api::risk::router(),
+        api::reviews::router(),
+    ]
+}
+
 /// The API routes, each with its OpenAPI description.
 fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(api::accounts::router())
-        .merge(api::contacts::router())
-        .merge(api::contracts::router())
-        .merge(api::users::router())
-        .merge(api::usage::router())
-        .merge(api::health::router())
-        .merge(api::risk::router())
-        .merge(api::reviews::router())
+    api_modules()
+        .into_iter()
+        .fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), OpenApiRouter::merge)
 }
 
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the
@@ -152,5 +160,36 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Two schemas of one name in different modules: the merged document silently keeps one,
+    /// and the other module's endpoints are described with the wrong shape (it happened once
+    /// with `ChangeOutput`; schemathesis caught it).
+    #[test]
+    fn every_schema_name_means_one_shape() {
+        let mut seen: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for module in api_modules() {
+            let (_, doc) = module.split_for_parts();
+            for (name, schema) in doc.components.map(|c| c.schemas).unwrap_or_default() {
+                let shape = serde_json::to_value(&schema).expect("a schema serialises");
+                match seen.get(&name) {
+                    Some(other) if *other != shape => clashes.push(name),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, shape);
+                    }
+                }
+            }
+        }
+        assert!(seen.len() > 20, "the modules describe their schemas");
+        assert!(clashes.is_empty(), "schema names used for different shapes: {clashes:?}");
     }
 }
