@@ -190,6 +190,9 @@ mod tests {
             }
         }
         assert!(seen.len() > 20, "the modules describe their schemas");
-        assert!(clashes.is_empty(), "schema names used for different shapes: {clashes:?}");
+        assert!(
+            clashes.is_empty(),
+            "schema names used for different shapes: {clashes:?}"
+        );
     }
 }
