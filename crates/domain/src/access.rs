@@ -37,6 +37,12 @@ impl Actor {
             Role::Ae | Role::Executive | Role::Viewer => false,
         }
     }
+
+    /// Moving an LxL action item (done, dropped, open again): its owner, and whoever may
+    /// change its account.
+    pub fn can_move_action_item(&self, item_owner: UserId, account_owner: Option<UserId>) -> bool {
+        self.user == Some(item_owner) || self.can_write_account(account_owner)
+    }
 }
 
 #[cfg(test)]
@@ -62,6 +68,15 @@ mod tests {
             "a CSM token owns nothing"
         );
         assert!(!csm.can_manage_all_accounts() && !csm.can_administer());
+        assert!(
+            actor(Role::Viewer, Some(9)).can_move_action_item(UserId(9), Some(UserId(7))),
+            "an item's owner moves it, whatever their role"
+        );
+        assert!(
+            csm.can_move_action_item(UserId(3), Some(UserId(7))),
+            "the account's CSM"
+        );
+        assert!(!csm.can_move_action_item(UserId(3), Some(UserId(8))));
     }
 
     #[test]

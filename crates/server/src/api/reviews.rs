@@ -3,7 +3,6 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use lodestar_domain::access::Actor;
 use lodestar_domain::review::{ActionItemFields, ActionText, ChurnFields, Quarter, RetrospectiveNotes};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, ChurnReason};
@@ -425,15 +424,6 @@ pub struct ActionStatusInput {
     status: String,
 }
 
-/// Who may move an action item: its owner, and whoever may change its account.
-pub(crate) async fn may_update_item(state: &AppState, actor: &Actor, item: &ActionItem) -> Result<bool, ApiError> {
-    if actor.user == Some(item.owner_id) {
-        return Ok(true);
-    }
-    let account = state.store.account(item.account_id).await?;
-    Ok(account.is_some_and(|a| actor.can_write_account(a.fields.owner_id)))
-}
-
 /// Close, drop or reopen an action item (its owner, the account's CSM, leaders and admins).
 #[utoipa::path(put, path = "/api/v1/action-items/{id}/status", tag = "reviews", params(("id" = i64, Path)),
     request_body = ActionStatusInput,
@@ -448,7 +438,7 @@ async fn set_item_status(
     let id = path_id(id)?;
     let status: ActionStatus = input.status.parse().map_err(|e| Invalid::field("status", e))?;
     let item = state.store.action_item(id).await?;
-    if !may_update_item(&state, &actor, &item).await? {
+    if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
         return Err(ApiError::Forbidden(
             "only the item's owner or the account's CSM moves it",
         ));

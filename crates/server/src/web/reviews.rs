@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::accounts::{Choice, choices};
 use super::{Html, SignedIn, back_after_form, forbidden, may_write_account, render};
 use crate::AppState;
-use crate::api::reviews::{action_item_fields, churn_fields, line_notes, may_update_item, retrospective_notes};
+use crate::api::reviews::{action_item_fields, churn_fields, line_notes, retrospective_notes};
 use crate::error::ApiError;
 
 const PAGE: u32 = 50;
@@ -166,11 +166,11 @@ pub(crate) struct ItemRow {
     pub(crate) can_update: bool,
 }
 
-async fn item_rows(state: &AppState, actor: &Actor, items: Vec<ActionItem>) -> Result<Vec<ItemRow>, ApiError> {
+fn item_rows(actor: &Actor, items: Vec<ActionItem>) -> Vec<ItemRow> {
     let today = Utc::now().date_naive();
     let mut rows = Vec::new();
     for item in items {
-        let can_update = may_update_item(state, actor, &item).await?;
+        let can_update = actor.can_move_action_item(item.owner_id, item.account_owner_id);
         rows.push(ItemRow {
             id: item.id,
             review_id: item.review_id,
@@ -186,7 +186,7 @@ async fn item_rows(state: &AppState, actor: &Actor, items: Vec<ActionItem>) -> R
             can_update,
         });
     }
-    Ok(rows)
+    rows
 }
 
 #[derive(askama::Template)]
@@ -246,8 +246,8 @@ pub(crate) async fn review(
         format!("/lxl/{id}?{}", parts.join("&"))
     };
     let shown = u32::try_from(lines.len()).unwrap_or(PAGE);
-    let carried_over = item_rows(&state, &actor, state.store.carried_over_items(id).await?).await?;
-    let agreed = item_rows(&state, &actor, state.store.review_action_items(id).await?).await?;
+    let carried_over = item_rows(&actor, state.store.carried_over_items(id).await?);
+    let agreed = item_rows(&actor, state.store.review_action_items(id).await?);
     render(&ReviewPage {
         owners: vec![
             Choice {
@@ -305,7 +305,7 @@ pub(crate) async fn line(
     let review = state.store.lxl_review(id).await?;
     let line = state.store.lxl_line(id, account).await?;
     let can_edit = actor.can_write_account(line.owner_id);
-    let items = item_rows(&state, &actor, state.store.account_action_items(account).await?).await?;
+    let items = item_rows(&actor, state.store.account_action_items(account).await?);
     let users = state
         .store
         .users()
@@ -408,7 +408,7 @@ pub(crate) async fn set_item_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, ApiError> {
     let item = state.store.action_item(id).await?;
-    if !may_update_item(&state, &actor, &item).await? {
+    if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
         return Ok(forbidden("only the item's owner or the account's CSM moves it"));
     }
     let result = async {
@@ -474,7 +474,7 @@ pub(crate) async fn account_reviews(
         .map(|r| (r.churned_on.to_string(), r.reason.label().to_owned()));
     Ok(AccountReviews {
         review,
-        open_items: item_rows(state, actor, open).await?,
+        open_items: item_rows(actor, open),
         churn,
         churn_reasons: ChurnReason::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         today: today.to_string(),

@@ -4,6 +4,8 @@
 //! stood. CSMs write the line's history, challenges and asks of the business; action items get
 //! an owner and a due date, and the open ones come back at every later review until closed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::health::Band;
 use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons};
@@ -64,6 +66,8 @@ pub struct ActionItem {
     pub quarter: Quarter,
     pub account_id: AccountId,
     pub account_name: String,
+    /// The account's CSM (who may move the item besides its owner).
+    pub account_owner_id: Option<UserId>,
     pub description: String,
     pub owner_id: UserId,
     pub owner: String,
@@ -174,7 +178,7 @@ fn line_of(row: LineRow) -> Result<LxlLine> {
     })
 }
 
-const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id, a.name, i.description, i.owner_id, u.name, \
+const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id, a.name, a.owner_id, i.description, i.owner_id, u.name, \
      i.due_on, i.status, i.created_at, i.closed_at FROM lxl_action_items i \
      JOIN lxl_reviews r ON r.id = i.review_id JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.owner_id";
 
@@ -184,6 +188,7 @@ type ItemRow = (
     String,
     i64,
     String,
+    Option<i64>,
     String,
     i64,
     String,
@@ -194,14 +199,28 @@ type ItemRow = (
 );
 
 fn item_of(row: ItemRow) -> Result<ActionItem> {
-    let (id, review_id, quarter, account, name, description, owner_id, owner, due_on, status, created_at, closed_at) =
-        row;
+    let (
+        id,
+        review_id,
+        quarter,
+        account,
+        name,
+        account_owner,
+        description,
+        owner_id,
+        owner,
+        due_on,
+        status,
+        created_at,
+        closed_at,
+    ) = row;
     Ok(ActionItem {
         id,
         review_id,
         quarter: parse("lxl_reviews.quarter", &quarter)?,
         account_id: AccountId(account),
         account_name: name,
+        account_owner_id: account_owner.map(UserId),
         description,
         owner_id: UserId(owner_id),
         owner,
@@ -580,15 +599,27 @@ impl Store {
         let mut tx = self.begin_snapshot().await?;
         let found: Vec<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
             "SELECT l.review_id, l.reasons FROM lxl_lines l JOIN lxl_reviews r ON r.id = l.review_id \
-             WHERE l.account_id = $1 AND r.started_on <= $2 ORDER BY r.quarter"
+             WHERE l.account_id = $1 AND r.started_on <= $2"
         )
         .bind(account.0)
         .bind(day)
         .fetch_all(&mut *c)
         .await?);
+        let reasons: HashMap<i64, String> = found.into_iter().collect();
+        let sql = format!(
+            "{SELECT_REVIEWS} WHERE r.id IN (SELECT review_id FROM lxl_lines WHERE account_id = $1) \
+             AND r.started_on <= $2 ORDER BY r.quarter"
+        );
+        let rows: Vec<ReviewRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+            .bind(account.0)
+            .bind(day)
+            .fetch_all(&mut *c)
+            .await?);
         let mut out = Vec::new();
-        for (review, reasons) in found {
-            out.push((review_in(&mut tx, review).await?, stored_reasons(&reasons)?));
+        for row in rows {
+            let review = review_of(row)?;
+            let why = reasons.get(&review.id).map(String::as_str).unwrap_or_default();
+            out.push((review, stored_reasons(why)?));
         }
         Ok(out)
     }

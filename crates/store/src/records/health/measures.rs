@@ -70,25 +70,23 @@ impl Scope {
     /// The scope's accounts with the fields the measures read (read once: each measure
     /// reading the accounts table again was a fifth of a recompute).
     pub(crate) async fn facts(&self, tx: &mut Tx) -> Result<&[AccountFacts]> {
-        if let Some(found) = self.facts.get() {
-            return Ok(found);
-        }
-        let sql = format!(
-            "SELECT id, tier, lifecycle_stage, industry, arr_cents, renewal_date, launch_date FROM accounts \
-             WHERE 1 = 1{}",
-            self.filter("id")
-        );
-        let found: Vec<AccountFacts> = rows(tx, &sql).await?;
-        Ok(self.facts.get_or_init(|| async { found }).await)
+        let found = self
+            .facts
+            .get_or_try_init(|| async {
+                let sql = format!(
+                    "SELECT id, tier, lifecycle_stage, industry, arr_cents, renewal_date, launch_date \
+                     FROM accounts WHERE 1 = 1{}",
+                    self.filter("id")
+                );
+                rows(tx, &sql).await
+            })
+            .await?;
+        Ok(found)
     }
 
     /// The activity of the scope's accounts that have any (read once).
     async fn activity(&self, tx: &mut Tx) -> Result<&HashMap<i64, Activity>> {
-        if let Some(found) = self.activity.get() {
-            return Ok(found);
-        }
-        let found = read_activity(tx, self).await?;
-        Ok(self.activity.get_or_init(|| async { found }).await)
+        self.activity.get_or_try_init(|| read_activity(tx, self)).await
     }
 
     /// `AND column IN (…)` for a scope of some accounts; nothing for all.
