@@ -41,7 +41,7 @@ pub use records::reviews::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
-pub use records::usage::{FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
+pub use records::usage::{EventImport, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
 pub use records::usage_views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use records::users::UserUpsert;
 pub use records::write_keys::WriteKey;

@@ -110,6 +110,16 @@ impl TestDb {
     }
 }
 
+/// Runs `sql` (one or more statements) as it is: for tests that build a database as an older
+/// version left it.
+pub async fn execute_sql(store: &Store, sql: &str) {
+    crate::on_pool!(store, |p| sqlx::raw_sql(sql)
+        .execute(p)
+        .await
+        .expect("the test's SQL runs")
+        .rows_affected());
+}
+
 /// Declares `mod NAME { sqlite(); postgres(); }` running `async fn NAME(store: Store)` on both.
 #[macro_export]
 macro_rules! store_test {
@@ -124,6 +134,24 @@ macro_rules! store_test {
             #[tokio::test]
             async fn postgres() {
                 if let Some(db) = $crate::testing::TestDb::postgres().await {
+                    super::$name(db.store.clone()).await;
+                    db.finish().await;
+                }
+            }
+        }
+    };
+    // The store comes without its schema: for tests of migrations.
+    ($name:ident, unmigrated) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::testing::TestDb::sqlite_unmigrated().await;
+                super::$name(db.store.clone()).await;
+                db.finish().await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::TestDb::postgres_unmigrated().await {
                     super::$name(db.store.clone()).await;
                     db.finish().await;
                 }

@@ -125,7 +125,7 @@ async fn migrations_are_idempotent(store: Store) {
         "accounts",
         "contacts",
         "contracts",
-        "usage_events",
+        "usage_event_blocks",
         "milestones",
     ] {
         assert!(names.contains(&core), "{core} is missing from {names:?}");
@@ -1178,6 +1178,108 @@ async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
         [("2026-11-02".into(), 2, 1)],
         "the visit counts for u1 once the two ids are one person"
     );
+}
+
+store_test!(a_bulk_import_is_one_transaction_that_keeps_duplicates_out);
+async fn a_bulk_import_is_one_transaction_that_keeps_duplicates_out(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let first = [
+        track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("t2", "u2", "Signed In", "2026-11-02T10:00:00Z", Some("acme")),
+    ];
+    // Batches of one import see each other: t1 again is a duplicate before anything is written.
+    let second = [
+        track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("t3", "u1", "Report Exported", "2026-11-03T09:00:00Z", Some("acme")),
+    ];
+    let mut import = store.begin_event_import().await.unwrap();
+    let mut summary = import.add(&first).await.unwrap();
+    summary.add(import.add(&second).await.unwrap());
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 3,
+            duplicates: 1,
+            unmatched: 0
+        }
+    );
+    import.commit().await.unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 2), ("2026-11-03".into(), 1, 1)]
+    );
+    assert_eq!(store.usage_counts().await.unwrap().events, 3);
+
+    // An import dropped before its commit leaves nothing behind.
+    let mut abandoned = store.begin_event_import().await.unwrap();
+    abandoned
+        .add(&[track("t4", "u3", "Signed In", "2026-11-04T09:00:00Z", Some("acme"))])
+        .await
+        .unwrap();
+    drop(abandoned);
+    assert_eq!(store.usage_counts().await.unwrap().events, 3);
+    assert!(store.stored_message_ids(&["t4".into()]).await.unwrap().is_empty());
+    assert_eq!(days(&store, acme).await.len(), 2);
+}
+
+store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
+async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store) {
+    // The database as version 9 left it: a row per event, an alias already applied to the
+    // rows (p1 was sent by anon-7), and one event waiting for its account.
+    store.migrate_until(9).await.unwrap();
+    let at = "'2026-11-02T09:00:00+00:00'";
+    lodestar_store::testing::execute_sql(
+        &store,
+        &format!(
+            r#"INSERT INTO accounts (external_id, name, lifecycle_stage, custom_fields, created_at, updated_at)
+               VALUES ('acme', 'Acme', 'adopt', '{{}}', {at}, {at});
+            INSERT INTO usage_people (user_key, group_id, account_id, traits, first_seen_at, last_seen_at)
+               VALUES ('u1', 'acme', (SELECT id FROM accounts), '{{}}', {at}, {at});
+            INSERT INTO usage_events (message_id, kind, feature, user_key, group_id, account_id, occurred_at, received_at, payload) VALUES
+              ('p1', 'page', 'Pricing', 'u1', NULL, (SELECT id FROM accounts), '2026-11-02T08:00:00+00:00', {at},
+               '{{"type":"page","messageId":"p1","anonymousId":"anon-7","name":"Pricing","timestamp":"2026-11-02T08:00:00Z"}}'),
+              ('a1', 'alias', NULL, 'u1', NULL, (SELECT id FROM accounts), {at}, {at},
+               '{{"type":"alias","messageId":"a1","userId":"u1","previousId":"anon-7","timestamp":"2026-11-02T09:00:00Z"}}'),
+              ('t1', 'track', 'Signed In', 'u1', NULL, (SELECT id FROM accounts), {at}, {at},
+               '{{"type":"track","messageId":"t1","userId":"u1","event":"Signed In","timestamp":"2026-11-02T09:00:00Z"}}'),
+              ('w1', 'track', 'Signed In', 'u9', 'globex', NULL, '2026-11-03T09:00:00+00:00', {at},
+               '{{"type":"track","messageId":"w1","userId":"u9","event":"Signed In","context":{{"groupId":"globex"}},"timestamp":"2026-11-03T09:00:00Z"}}');"#
+        ),
+    )
+    .await;
+    assert_eq!(store.migrate().await.unwrap(), [10]);
+
+    let counts = store.usage_counts().await.unwrap();
+    assert_eq!((counts.events, counts.unmatched), (4, 1));
+    let waiting = store.unmatched_events(10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (waiting[0].message_id.as_str(), waiting[0].group_id.as_deref()),
+        ("w1", Some("globex"))
+    );
+    let ids = ["p1", "a1", "t1", "w1", "never"].map(String::from);
+    let mut stored: Vec<String> = store.stored_message_ids(&ids).await.unwrap().into_iter().collect();
+    stored.sort();
+    assert_eq!(stored, ["a1", "p1", "t1", "w1"]);
+
+    // Rebuilt from the blocks: anon-7's visit is u1's, by the alias moved with the events.
+    let acme = store
+        .account_by_external_id(&ExternalId::parse("acme").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 2, 1)]);
+    let again = store
+        .ingest(&[track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", None)])
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.duplicates), (0, 1));
+    // The waiting event still attaches when its account arrives.
+    let globex = one_account(&store, "globex").await;
+    assert_eq!(days(&store, globex).await, [("2026-11-03".into(), 1, 1)]);
+    assert_eq!(store.usage_counts().await.unwrap().unmatched, 0);
 }
 
 store_test!(milestones_are_recorded_as_events_show_them_and_first_value_ends_land);

@@ -5,9 +5,10 @@
 //! messageId get one derived from their content, so importing a file twice stores nothing
 //! the second time.
 //!
-//! A reader thread parses the file in chunks while the database stores the previous chunk,
-//! each in its own transaction; the channel between them holds two chunks, which bounds the
-//! memory whatever the file's size.
+//! A reader thread parses the file in chunks while the database stores the previous chunk;
+//! the channel between them holds two chunks, which bounds the memory whatever the file's
+//! size. Chunks are committed together, [`EVENTS_PER_COMMIT`] events at a time: each commit
+//! writes every index page its events touched, so fewer, larger commits write far less.
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
@@ -18,11 +19,14 @@ use anyhow::Context;
 use chrono::Utc;
 use indicatif::ProgressBar;
 use lodestar_domain::usage::{Message, MessageKind};
-use lodestar_store::{IngestSummary, Store};
+use lodestar_store::{EventImport, IngestSummary, Store};
 use sha2::{Digest, Sha256};
 
-/// Lines per chunk: one transaction each.
+/// Lines per chunk: one block of stored events each.
 const CHUNK_LINES: usize = 20_000;
+/// Events per transaction. An import stopped half-way keeps what was committed; importing the
+/// file again stores the rest (the committed events count as duplicates).
+const EVENTS_PER_COMMIT: usize = 500_000;
 
 /// One refused line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +142,8 @@ async fn store_chunks(
         stored: store.map(|_| IngestSummary::default()),
         ..EventImportReport::default()
     };
+    let mut import: Option<EventImport> = None;
+    let mut uncommitted = 0;
     // The blocking receive runs off the async runtime's threads.
     loop {
         let next = tokio::task::block_in_place(|| chunks.recv());
@@ -146,9 +152,21 @@ async fn store_chunks(
         report.lines += chunk.lines;
         report.rejected.extend(chunk.rejected);
         if let (Some(store), Some(stored)) = (store, report.stored.as_mut()) {
-            stored.add(store.ingest(&chunk.messages).await?);
+            let open = match import.as_mut() {
+                Some(open) => open,
+                None => import.insert(store.begin_event_import().await?),
+            };
+            stored.add(open.add(&chunk.messages).await?);
+            uncommitted += chunk.messages.len();
+            if uncommitted >= EVENTS_PER_COMMIT {
+                import.take().expect("open").commit().await?;
+                uncommitted = 0;
+            }
         }
         bar.inc(chunk.bytes);
+    }
+    if let Some(open) = import {
+        open.commit().await?;
     }
     Ok(report)
 }

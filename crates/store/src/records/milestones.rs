@@ -193,10 +193,12 @@ async fn evidence(tx: &mut Tx, m: &MilestoneFields, accounts: &[(i64, NaiveDate)
                 }
             }
             Threshold::People(_) => {
+                // Each person counts from their first use of the feature, or from the launch
+                // if they used it before.
                 let sql = format!(
-                    "SELECT w.column1, e.user_key, MIN(e.occurred_at) FROM ({}) w JOIN usage_events e \
-                     ON e.account_id = w.column1 AND e.occurred_at >= w.column2 AND e.occurred_at < w.column3 \
-                     WHERE e.feature = {feature_at} GROUP BY w.column1, e.user_key",
+                    "SELECT w.column1, f.user_key, f.first_at FROM ({}) w JOIN usage_person_features f \
+                     ON f.account_id = w.column1 AND f.first_at < w.column3 \
+                     WHERE f.feature = {feature_at}",
                     values_rows(tx.backend(), windows.len(), &["BIGINT", "TIMESTAMPTZ", "TIMESTAMPTZ"])
                 );
                 let rows: Vec<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| {
@@ -206,12 +208,14 @@ async fn evidence(tx: &mut Tx, m: &MilestoneFields, accounts: &[(i64, NaiveDate)
                     }
                     q.bind(&m.feature).fetch_all(&mut *c).await?
                 });
+                let launched: HashMap<i64, NaiveDate> = windows.iter().map(|(id, from, _)| (*id, *from)).collect();
                 for (id, _, first) in rows {
+                    let from = launched.get(&id).copied().unwrap_or(NaiveDate::MIN);
                     found
                         .entry(id)
                         .or_default()
                         .first_use_per_person
-                        .push(first.date_naive());
+                        .push(first.date_naive().max(from));
                 }
                 for evidence in found.values_mut() {
                     evidence.first_use_per_person.sort();

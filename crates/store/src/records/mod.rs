@@ -8,6 +8,7 @@ pub mod churn;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
+pub(crate) mod event_blocks;
 pub mod health;
 pub mod milestones;
 pub mod reviews;

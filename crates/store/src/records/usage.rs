@@ -1,20 +1,22 @@
 //! Storing product-usage messages (F-10) and keeping the rollups (F-11) in step with them.
 //!
 //! One call stores a batch in one transaction: a message already stored (same messageId) is
-//! skipped, people are updated from identify/group/alias calls, each activity event is placed
-//! on its account (by its own groupId, else by its person's account), and the rollups of the
-//! events placed are incremented. A message that cannot be placed yet is stored all the same
-//! and attached, rollups and all, when the link arrives (see [`attach_waiting`]).
+//! skipped, the rest are kept as one block (see [`super::event_blocks`]), people are updated
+//! from identify/group/alias calls, each activity event is placed on its account (by its own
+//! groupId, else by its person's account), and the rollups of the events placed are
+//! incremented. A message that cannot be placed yet also waits in `usage_waiting`, and is
+//! placed, rollups and all, when the link arrives (see [`attach_waiting`]).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use lodestar_domain::AccountId;
-use lodestar_domain::usage::{Message, MessageKind, RecentActivity};
+use lodestar_domain::usage::{Message, MessageKey, MessageKind, RecentActivity};
 
+use super::event_blocks;
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
-use crate::{Backend, Result, Store, Tx, now, on_tx};
+use crate::{Result, Store, StoreError, Tx, now, on_tx};
 
 /// What storing a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,21 +51,139 @@ struct Person {
     changed: bool,
 }
 
+/// What a run of batches has stored but not yet written to the tables: the keys of the
+/// messages kept, the people as the batches left them, and the rollups summed in memory.
+/// [`Pending::flush`] writes it, so a bulk import writes each of these rows once per commit
+/// rather than once per batch, and in key order.
+#[derive(Default)]
+struct Pending {
+    keys: HashSet<MessageKey>,
+    /// Everyone the batches named, read once.
+    people: HashMap<String, Person>,
+    rollups: RollupDelta,
+    /// Accounts whose usage changed: their milestones and health are settled at the end.
+    touched: HashSet<i64>,
+}
+
+/// Beyond this many rows in memory, an import writes them before the next batch.
+const PENDING_ROWS: usize = 2_000_000;
+
+impl Pending {
+    fn rows(&self) -> usize {
+        self.keys.len() + self.people.len() + self.rollups.rows()
+    }
+
+    async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
+        let received_at = now();
+        let person_rows = std::mem::take(&mut self.people)
+            .into_iter()
+            .map(|(key, p)| {
+                vec![
+                    Value::from(key),
+                    p.group_id.into(),
+                    p.account_id.into(),
+                    p.contact_id.into(),
+                    p.email.into(),
+                    p.name.into(),
+                    serde_json::Value::Object(p.traits).to_string().into(),
+                    p.first_seen_at.unwrap_or(received_at).into(),
+                    p.last_seen_at.unwrap_or(received_at).into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            tx,
+            "usage_people",
+            &[
+                "user_key",
+                "group_id",
+                "account_id",
+                "contact_id",
+                "email",
+                "name",
+                "traits",
+                "first_seen_at",
+                "last_seen_at",
+            ],
+            person_rows,
+            "ON CONFLICT (user_key) DO UPDATE SET group_id = excluded.group_id, account_id = excluded.account_id, \
+             contact_id = excluded.contact_id, email = excluded.email, name = excluded.name, traits = excluded.traits, \
+             first_seen_at = CASE WHEN excluded.first_seen_at < usage_people.first_seen_at \
+                 THEN excluded.first_seen_at ELSE usage_people.first_seen_at END, \
+             last_seen_at = CASE WHEN excluded.last_seen_at > usage_people.last_seen_at \
+                 THEN excluded.last_seen_at ELSE usage_people.last_seen_at END",
+        )
+        .await?;
+        let mut keys: Vec<MessageKey> = std::mem::take(&mut self.keys).into_iter().collect();
+        keys.sort_unstable();
+        event_blocks::write_keys(tx, &keys).await?;
+        self.touched.extend(self.rollups.accounts());
+        std::mem::take(&mut self.rollups).write(tx).await
+    }
+
+    /// Writes what is pending, then records the milestones and refreshes the health of the
+    /// accounts touched.
+    async fn finish(mut self, tx: &mut Tx) -> Result<()> {
+        self.flush(tx).await?;
+        settle_accounts(tx, &self.touched).await
+    }
+}
+
 impl Store {
     /// Stores `messages` in one transaction; see the module documentation.
     pub async fn ingest(&self, messages: &[Message]) -> Result<IngestSummary> {
         let mut tx = self.begin_write().await?;
-        let summary = ingest_in(&mut tx, messages).await?;
+        let mut pending = Pending::default();
+        let summary = store_messages(&mut tx, messages, &mut pending).await?;
+        pending.finish(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
+    }
+
+    /// Starts a bulk import: batches added to it share one transaction (and so one write of
+    /// each index page they touch), and milestones and health are settled once, at commit.
+    pub async fn begin_event_import(&self) -> Result<EventImport> {
+        Ok(EventImport {
+            tx: self.begin_write().await?,
+            pending: Pending::default(),
+        })
     }
 
     /// Recomputes every rollup from the stored events (`lodestar usage rebuild`).
     pub async fn rebuild_usage_rollups(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        rebuild_rollups(&mut tx, None).await?;
+        rebuild_rollups(&mut tx).await?;
         tx.commit().await
     }
+}
+
+/// Batches of a bulk import in one transaction ([`Store::begin_event_import`]); dropped
+/// without [`EventImport::commit`], nothing of it is stored.
+pub struct EventImport {
+    tx: Tx,
+    pending: Pending,
+}
+
+impl EventImport {
+    pub async fn add(&mut self, messages: &[Message]) -> Result<IngestSummary> {
+        if self.pending.rows() >= PENDING_ROWS {
+            self.pending.flush(&mut self.tx).await?;
+        }
+        store_messages(&mut self.tx, messages, &mut self.pending).await
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        self.pending.finish(&mut self.tx).await?;
+        self.tx.commit().await
+    }
+}
+
+/// Records the milestones and refreshes the health of accounts whose usage changed.
+async fn settle_accounts(tx: &mut Tx, touched: &HashSet<i64>) -> Result<()> {
+    super::milestones::check_milestones(tx, Some(touched)).await?;
+    let touched: Vec<i64> = touched.iter().copied().collect();
+    super::health::refresh_health(tx, Some(&touched)).await?;
+    Ok(())
 }
 
 /// `SELECT … WHERE column IN (keys)` in chunks, for any row shape.
@@ -107,7 +227,9 @@ fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
     keys
 }
 
-pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<IngestSummary> {
+/// Stores a batch (see the module documentation), leaving in `pending` what is to be written
+/// at its end.
+async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending) -> Result<IngestSummary> {
     let mut summary = IngestSummary::default();
     let received_at = now();
 
@@ -115,17 +237,18 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<Inges
     let total = messages.len();
     let mut seen = HashSet::new();
     let messages: Vec<&Message> = messages.iter().filter(|m| seen.insert(m.message_id.as_str())).collect();
-    let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
-    let stored: HashSet<String> =
-        select_in::<(String,)>(tx, "SELECT message_id FROM usage_events WHERE message_id", &ids)
-            .await?
-            .into_iter()
-            .map(|(m,)| m)
-            .collect();
-    let mut messages: Vec<&Message> = messages
+    let keyed: Vec<(&Message, MessageKey)> = messages
         .into_iter()
-        .filter(|m| !stored.contains(&m.message_id))
+        .map(|m| (m, MessageKey::of(&m.message_id)))
+        .filter(|(_, k)| !pending.keys.contains(k))
         .collect();
+    let keys: Vec<MessageKey> = keyed.iter().map(|(_, k)| *k).collect();
+    let stored = event_blocks::stored_keys(tx, &keys).await?;
+    let mut messages: Vec<&Message> = Vec::with_capacity(keyed.len());
+    for (m, key) in keyed.into_iter().filter(|(_, k)| !stored.contains(k)) {
+        pending.keys.insert(key);
+        messages.push(m);
+    }
     summary.duplicates = total - messages.len();
     if messages.is_empty() {
         return Ok(summary);
@@ -133,12 +256,17 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<Inges
     messages.sort_by_key(|m| m.occurred_at);
 
     // 2. The people involved, as stored, then as this batch changes them.
+    let people = &mut pending.people;
+    for person in people.values_mut() {
+        person.changed = false;
+    }
     let keys = distinct(
         messages
             .iter()
-            .flat_map(|m| std::iter::once(m.user_key.clone()).chain(m.previous_id.clone())),
+            .flat_map(|m| std::iter::once(&m.user_key).chain(m.previous_id.as_ref()))
+            .filter(|k| !people.contains_key(*k))
+            .cloned(),
     );
-    let mut people: HashMap<String, Person> = HashMap::new();
     type PersonRow = (
         String,
         Option<String>,
@@ -222,7 +350,7 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<Inges
             .into_iter()
             .map(|(email, id, account)| (email, (id, account)))
             .collect();
-    let mut newly_placed: Vec<String> = Vec::new();
+    let mut newly_placed: Vec<(String, i64)> = Vec::new();
     for (key, person) in people.iter_mut().filter(|(_, p)| p.changed) {
         if let Some(&(contact, contact_account)) = person.email.as_ref().and_then(|e| contacts.get(e)) {
             person.contact_id = Some(contact);
@@ -231,186 +359,195 @@ pub(crate) async fn ingest_in(tx: &mut Tx, messages: &[Message]) -> Result<Inges
         if let Some(&account) = person.group_id.as_ref().and_then(|g| accounts.get(g)) {
             person.account_id = Some(account);
         }
-        if person.account_id.is_some() {
-            newly_placed.push(key.clone());
+        if let Some(account) = person.account_id {
+            newly_placed.push((key.clone(), account));
         }
     }
 
-    // 4. The events, each on its account when it has one.
-    let mut rows = Vec::with_capacity(messages.len());
-    let mut activity: Vec<(i64, &Message)> = Vec::new();
+    // 4. The events: one block, and each on its account when it has one, else waiting.
+    event_blocks::write_block(tx, received_at, &messages).await?;
+    summary.stored = messages.len();
+    let mut waiting = Vec::new();
     for &m in &messages {
         let account = match &m.group_id {
             Some(g) => accounts.get(g).copied(),
             None => people.get(&m.user_key).and_then(|p| p.account_id),
         };
         match account {
-            Some(a) if m.kind.is_activity() => activity.push((a, m)),
-            Some(_) => {}
-            None => summary.unmatched += 1,
+            Some(a) => {
+                if let Some(feature) = m.feature.as_deref().filter(|_| m.kind.is_activity()) {
+                    pending.rollups.add(a, &m.user_key, feature, m.occurred_at);
+                }
+            }
+            None => {
+                summary.unmatched += 1;
+                waiting.push(vec![
+                    Value::from(m.message_id.as_str()),
+                    m.kind.as_str().into(),
+                    m.feature.clone().into(),
+                    m.user_key.as_str().into(),
+                    m.group_id.clone().into(),
+                    m.occurred_at.into(),
+                ]);
+            }
         }
-        rows.push(vec![
-            Value::from(m.message_id.as_str()),
-            m.kind.as_str().into(),
-            m.feature.clone().into(),
-            m.user_key.as_str().into(),
-            m.group_id.clone().into(),
-            account.into(),
-            m.occurred_at.into(),
-            received_at.into(),
-            m.payload.as_str().into(),
-        ]);
     }
-    summary.stored = rows.len();
-    insert_rows(
-        tx,
-        "usage_events",
-        &[
-            "message_id",
-            "kind",
-            "feature",
-            "user_key",
-            "group_id",
-            "account_id",
-            "occurred_at",
-            "received_at",
-            "payload",
-        ],
-        rows,
-        "",
-    )
-    .await?;
+    insert_rows(tx, "usage_waiting", WAITING_COLUMNS, waiting, "").await?;
 
-    // 5. People, written back.
-    let person_rows = people
-        .iter()
-        .map(|(key, p)| {
-            vec![
-                Value::from(key.as_str()),
-                p.group_id.clone().into(),
-                p.account_id.into(),
-                p.contact_id.into(),
-                p.email.clone().into(),
-                p.name.clone().into(),
-                serde_json::Value::Object(p.traits.clone()).to_string().into(),
-                p.first_seen_at.unwrap_or(received_at).into(),
-                p.last_seen_at.unwrap_or(received_at).into(),
-            ]
-        })
-        .collect();
-    insert_rows(
-        tx,
-        "usage_people",
-        &[
-            "user_key",
-            "group_id",
-            "account_id",
-            "contact_id",
-            "email",
-            "name",
-            "traits",
-            "first_seen_at",
-            "last_seen_at",
-        ],
-        person_rows,
-        "ON CONFLICT (user_key) DO UPDATE SET group_id = excluded.group_id, account_id = excluded.account_id, \
-         contact_id = excluded.contact_id, email = excluded.email, name = excluded.name, traits = excluded.traits, \
-         first_seen_at = CASE WHEN excluded.first_seen_at < usage_people.first_seen_at \
-             THEN excluded.first_seen_at ELSE usage_people.first_seen_at END, \
-         last_seen_at = CASE WHEN excluded.last_seen_at > usage_people.last_seen_at \
-             THEN excluded.last_seen_at ELSE usage_people.last_seen_at END",
-    )
-    .await?;
-
-    // 6. Rollups of the events placed now.
-    add_to_rollups(tx, &activity).await?;
-
-    // 7. Earlier events of people placed or merged by this batch.
-    let mut touched: HashSet<i64> = HashSet::new();
-    for (previous, current) in &aliases {
-        let accounts: Vec<(Option<i64>,)> = on_tx!(&mut *tx, |c| {
-            sqlx::query_as("UPDATE usage_events SET user_key = $1 WHERE user_key = $2 RETURNING account_id")
-                .bind(current)
-                .bind(previous)
-                .fetch_all(&mut *c)
-                .await?
-        });
-        touched.extend(accounts.into_iter().filter_map(|(a,)| a));
+    // 5. Earlier events of people merged or placed by this batch.
+    if !aliases.is_empty() {
+        // The merge works on the tables: they must hold everything first.
+        pending.flush(tx).await?;
+        for (previous, current) in &aliases {
+            let merged = merge_person(tx, previous, current).await?;
+            pending.touched.extend(merged);
+        }
     }
-    touched.extend(attach_waiting(tx, Waiting::People(&newly_placed)).await?);
-    let mut active: HashSet<i64> = activity.iter().map(|(a, _)| *a).collect();
-    active.extend(&touched);
-    rebuild_rollups_of(tx, touched).await?;
-    super::milestones::check_milestones(tx, Some(&active)).await?;
-    let active: Vec<i64> = active.into_iter().collect();
-    super::health::refresh_health(tx, Some(&active)).await?;
+    let attached = attach_waiting(tx, Waiting::People(&newly_placed), &mut pending.rollups).await?;
+    pending.touched.extend(attached);
     Ok(summary)
+}
+
+const WAITING_COLUMNS: &[&str] = &["message_id", "kind", "feature", "user_key", "group_id", "occurred_at"];
+
+/// Counts `previous`'s events (an alias call's earlier id) as `current`'s from now on: in the
+/// rollups, in the events still waiting, and in later rebuilds. Returns the accounts touched.
+async fn merge_person(tx: &mut Tx, previous: &str, current: &str) -> Result<HashSet<i64>> {
+    insert_rows(
+        tx,
+        "usage_aliases",
+        &["previous_key", "user_key"],
+        vec![vec![previous.into(), current.into()]],
+        "ON CONFLICT (previous_key) DO UPDATE SET user_key = excluded.user_key",
+    )
+    .await?;
+    let accounts: Vec<i64> = on_tx!(&mut *tx, |c| {
+        sqlx::query("UPDATE usage_waiting SET user_key = $1 WHERE user_key = $2")
+            .bind(current)
+            .bind(previous)
+            .execute(&mut *c)
+            .await?;
+        sqlx::query_scalar("SELECT DISTINCT account_id FROM usage_person_features WHERE user_key = $1")
+            .bind(previous)
+            .fetch_all(&mut *c)
+            .await?
+    });
+    for account in &accounts {
+        let statements = [
+            "INSERT INTO usage_user_days (account_id, user_key, day, events) \
+             SELECT account_id, $3, day, events FROM usage_user_days WHERE account_id = $1 AND user_key = $2 \
+             ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
+            "DELETE FROM usage_user_days WHERE account_id = $1 AND user_key = $2",
+            "INSERT INTO usage_person_features (account_id, feature, user_key, first_at) \
+             SELECT account_id, feature, $3, first_at FROM usage_person_features WHERE account_id = $1 AND user_key = $2 \
+             ON CONFLICT (account_id, feature, user_key) DO UPDATE SET first_at = CASE \
+             WHEN excluded.first_at < usage_person_features.first_at THEN excluded.first_at \
+             ELSE usage_person_features.first_at END",
+            "DELETE FROM usage_person_features WHERE account_id = $1 AND user_key = $2",
+            // Two ids that were active on the same day are one active person now.
+            "UPDATE usage_account_days SET active_users = (SELECT COUNT(*) FROM usage_user_days u \
+             WHERE u.account_id = usage_account_days.account_id AND u.day = usage_account_days.day) \
+             WHERE account_id = $1 AND $2 <> $3",
+        ];
+        for sql in statements {
+            on_tx!(&mut *tx, |c| sqlx::query(sql)
+                .bind(account)
+                .bind(previous)
+                .bind(current)
+                .execute(&mut *c)
+                .await?
+                .rows_affected());
+        }
+        rebuild_person_activity(tx, Some(&format!("account_id = {account}"))).await?;
+    }
+    Ok(accounts.into_iter().collect())
 }
 
 /// Which waiting (unplaced) events to try to place.
 pub(crate) enum Waiting<'a> {
-    /// Events of these people, who now have an account.
-    People(&'a [String]),
+    /// Events of these people, who now have these accounts.
+    People(&'a [(String, i64)]),
     /// Events and people naming these account external ids, whose accounts now exist.
     Accounts(&'a [String]),
 }
 
-/// Places waiting events (and, for new accounts, waiting people) on their accounts. Returns
-/// the accounts that gained events; their rollups need rebuilding.
-pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<HashSet<i64>> {
-    let mut touched = HashSet::new();
-    match waiting {
-        Waiting::People(keys) => {
-            let placed: Vec<(Option<i64>,)> = select_in_then(
+/// Places waiting events (and, for new accounts, waiting people) on their accounts, adding
+/// them to `rollups`. Returns the accounts that gained events.
+pub(crate) async fn attach_waiting(
+    tx: &mut Tx,
+    waiting: Waiting<'_>,
+    rollups: &mut RollupDelta,
+) -> Result<HashSet<i64>> {
+    // Cheap when nothing waits, as almost always: both start from the few unplaced rows.
+    let (events_wait, people_wait): (i64, i64) = on_tx!(&mut *tx, |c| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM usage_waiting LIMIT 1) w), \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM usage_people WHERE account_id IS NULL AND group_id IS NOT NULL LIMIT 1) p)",
+        )
+        .fetch_one(&mut *c)
+        .await?
+    });
+    type Placed = (i64, i64, String, Option<String>, String, DateTime<Utc>);
+    let (placed, people): (Vec<Placed>, Vec<(String, i64)>) = match waiting {
+        Waiting::People(people) if events_wait > 0 && !people.is_empty() => {
+            let accounts: HashMap<&str, i64> = people.iter().map(|(k, a)| (k.as_str(), *a)).collect();
+            let keys: Vec<String> = people.iter().map(|(k, _)| k.clone()).collect();
+            type Row = (i64, String, Option<String>, String, DateTime<Utc>);
+            let rows: Vec<Row> = select_in(
                 tx,
-                "UPDATE usage_events SET account_id = \
-                 (SELECT p.account_id FROM usage_people p WHERE p.user_key = usage_events.user_key) \
-                 WHERE account_id IS NULL AND group_id IS NULL AND user_key",
-                keys,
-                " RETURNING account_id",
+                "SELECT id, kind, feature, user_key, occurred_at FROM usage_waiting WHERE group_id IS NULL AND user_key",
+                &keys,
             )
             .await?;
-            touched.extend(placed.into_iter().filter_map(|(a,)| a));
+            let placed = rows
+                .into_iter()
+                .map(|(id, kind, feature, user_key, at)| (id, accounts[user_key.as_str()], kind, feature, user_key, at))
+                .collect();
+            (placed, Vec::new())
         }
-        Waiting::Accounts(external_ids) => {
-            // Cheap when nothing waits: both statements start from the few unplaced rows.
-            let waiting: i64 = on_tx!(&mut *tx, |c| {
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM usage_events WHERE account_id IS NULL LIMIT 1) w",
-                )
-                .fetch_one(&mut *c)
-                .await?
-            });
-            let people_waiting: i64 = on_tx!(&mut *tx, |c| {
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM usage_people WHERE account_id IS NULL AND group_id IS NOT NULL LIMIT 1) w",
-                )
-                .fetch_one(&mut *c)
-                .await?
-            });
-            if waiting == 0 && people_waiting == 0 {
-                return Ok(touched);
-            }
-            let people: Vec<(String,)> = select_in_then(
+        Waiting::Accounts(external_ids) if events_wait > 0 || people_wait > 0 => {
+            let people: Vec<(String, i64)> = select_in_then(
                 tx,
                 "UPDATE usage_people SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_people.group_id) \
                  WHERE account_id IS NULL AND group_id",
                 external_ids,
-                " RETURNING user_key",
+                " RETURNING user_key, account_id",
             )
             .await?;
-            let placed: Vec<(Option<i64>,)> = select_in_then(
+            let placed = select_in(
                 tx,
-                "UPDATE usage_events SET account_id = (SELECT a.id FROM accounts a WHERE a.external_id = usage_events.group_id) \
-                 WHERE account_id IS NULL AND group_id",
+                "SELECT w.id, a.id, w.kind, w.feature, w.user_key, w.occurred_at FROM usage_waiting w \
+                 JOIN accounts a ON a.external_id = w.group_id WHERE w.group_id",
                 external_ids,
-                " RETURNING account_id",
             )
             .await?;
-            touched.extend(placed.into_iter().filter_map(|(a,)| a));
-            let keys: Vec<String> = people.into_iter().map(|(k,)| k).collect();
-            touched.extend(Box::pin(attach_waiting(tx, Waiting::People(&keys))).await?);
+            (placed, people)
         }
+        _ => return Ok(HashSet::new()),
+    };
+    for (_, account, kind, feature, user_key, occurred_at) in &placed {
+        let kind = MessageKind::parse(kind).ok_or_else(|| StoreError::Corrupt(format!("usage_waiting kind {kind}")))?;
+        if let Some(feature) = feature.as_deref().filter(|_| kind.is_activity()) {
+            rollups.add(*account, user_key, feature, *occurred_at);
+        }
+    }
+    let mut touched: HashSet<i64> = placed.iter().map(|p| p.1).collect();
+    let ids: Vec<i64> = placed.iter().map(|p| p.0).collect();
+    for chunk in ids.chunks(5000) {
+        let sql = format!(
+            "DELETE FROM usage_waiting WHERE id IN ({})",
+            in_list(tx.backend(), chunk.len())
+        );
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    if !people.is_empty() {
+        touched.extend(Box::pin(attach_waiting(tx, Waiting::People(&people), rollups)).await?);
     }
     Ok(touched)
 }
@@ -418,114 +555,199 @@ pub(crate) async fn attach_waiting(tx: &mut Tx, waiting: Waiting<'_>) -> Result<
 /// Places the events and people that were waiting for accounts with these external ids,
 /// which have just been written.
 pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) -> Result<()> {
-    let touched = attach_waiting(tx, Waiting::Accounts(external_ids)).await?;
-    rebuild_rollups_of(tx, touched.clone()).await?;
-    super::milestones::check_milestones(tx, Some(&touched)).await?;
-    let touched: Vec<i64> = touched.into_iter().collect();
-    super::health::refresh_health(tx, Some(&touched)).await?;
-    Ok(())
+    let mut pending = Pending::default();
+    let touched = attach_waiting(tx, Waiting::Accounts(external_ids), &mut pending.rollups).await?;
+    pending.touched = touched;
+    pending.finish(tx).await
 }
 
-async fn rebuild_rollups_of(tx: &mut Tx, accounts: HashSet<i64>) -> Result<()> {
-    if accounts.is_empty() {
-        return Ok(());
-    }
-    let accounts: Vec<AccountId> = accounts.into_iter().map(AccountId).collect();
-    rebuild_rollups(tx, Some(&accounts)).await
+/// Texts (people, features) by number, so the rollup keys are small and copied, not allocated
+/// per event.
+#[derive(Default)]
+struct Names {
+    ids: HashMap<String, u32>,
+    texts: Vec<String>,
 }
 
-/// Adds activity events, already placed on accounts, to the three rollups.
-async fn add_to_rollups(tx: &mut Tx, events: &[(i64, &Message)]) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
+impl Names {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.push(text.to_owned());
+        self.ids.insert(text.to_owned(), id);
+        id
     }
-    let mut by_user: HashMap<(i64, &str, NaiveDate), i64> = HashMap::new();
-    let mut by_feature: HashMap<(i64, &str, NaiveDate), i64> = HashMap::new();
-    let mut by_account: HashMap<(i64, NaiveDate), i64> = HashMap::new();
-    for (account, m) in events {
-        let day = m.occurred_at.date_naive();
-        *by_user.entry((*account, m.user_key.as_str(), day)).or_default() += 1;
-        let feature = m.feature.as_deref().unwrap_or(m.kind.as_str());
-        *by_feature.entry((*account, feature, day)).or_default() += 1;
-        *by_account.entry((*account, day)).or_default() += 1;
+
+    fn text(&self, id: u32) -> &str {
+        &self.texts[id as usize]
     }
-    let active: Vec<(i64, &str, NaiveDate)> = by_user.keys().copied().collect();
-    add_to_person_activity(tx, &active).await?;
-    let user_rows = by_user
-        .into_iter()
-        .map(|((account, user, day), n)| vec![Value::from(account), user.into(), day.into(), n.into()])
-        .collect();
-    insert_rows(
-        tx,
-        "usage_user_days",
-        &["account_id", "user_key", "day", "events"],
-        user_rows,
-        "ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
-    )
-    .await?;
-    let mut last_used: HashMap<&str, NaiveDate> = HashMap::new();
-    for (_, feature, day) in by_feature.keys() {
-        let entry = last_used.entry(feature).or_insert(*day);
-        *entry = (*entry).max(*day);
+}
+
+/// Activity to add to the rollups, summed in memory first so each rollup row is written
+/// once however many events it counts.
+#[derive(Default)]
+pub(crate) struct RollupDelta {
+    names: Names,
+    by_user: HashMap<(i64, NaiveDate, u32), i64>,
+    by_feature: HashMap<(i64, u32, NaiveDate), i64>,
+    by_account: HashMap<(i64, NaiveDate), i64>,
+    /// (account, feature, person): the earliest use.
+    first_use: HashMap<(i64, u32, u32), DateTime<Utc>>,
+}
+
+impl RollupDelta {
+    /// One use of `feature` by `user_key` on `account` at `at`.
+    pub(crate) fn add(&mut self, account: i64, user_key: &str, feature: &str, at: DateTime<Utc>) {
+        let day = at.date_naive();
+        let user = self.names.id(user_key);
+        let feature = self.names.id(feature);
+        *self.by_user.entry((account, day, user)).or_default() += 1;
+        *self.by_feature.entry((account, feature, day)).or_default() += 1;
+        *self.by_account.entry((account, day)).or_default() += 1;
+        self.first_use
+            .entry((account, feature, user))
+            .and_modify(|t| *t = (*t).min(at))
+            .or_insert(at);
     }
-    let feature_rows = last_used
-        .into_iter()
-        .map(|(feature, day)| vec![Value::from(feature), day.into()])
-        .collect();
-    insert_rows(
-        tx,
-        "usage_features",
-        &["feature", "last_used"],
-        feature_rows,
-        "ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
-         THEN excluded.last_used ELSE usage_features.last_used END",
-    )
-    .await?;
-    let feature_rows = by_feature
-        .into_iter()
-        .map(|((account, feature, day), n)| vec![Value::from(account), feature.into(), day.into(), n.into()])
-        .collect();
-    insert_rows(
-        tx,
-        "usage_feature_days",
-        &["account_id", "feature", "day", "events"],
-        feature_rows,
-        "ON CONFLICT (account_id, feature, day) DO UPDATE SET events = usage_feature_days.events + excluded.events",
-    )
-    .await?;
-    let pairs: Vec<(i64, NaiveDate)> = by_account.keys().copied().collect();
-    let account_rows = by_account
-        .into_iter()
-        .map(|((account, day), n)| vec![Value::from(account), day.into(), n.into(), 0.into()])
-        .collect();
-    insert_rows(
-        tx,
-        "usage_account_days",
-        &["account_id", "day", "events", "active_users"],
-        account_rows,
-        "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events",
-    )
-    .await?;
-    // Active users: counted again from the user-day rows of the days touched.
-    for chunk in pairs.chunks(5000) {
-        let list = values_rows(tx.backend(), chunk.len(), &["BIGINT", "DATE"]);
-        // Driven from the list (UPDATE … FROM), so each day is found by its key; a row-value
-        // IN list would scan the whole table.
-        let sql = format!(
-            "UPDATE usage_account_days SET active_users = touched.n FROM \
-             (SELECT v.column1 AS account_id, v.column2 AS day, (SELECT COUNT(*) FROM usage_user_days u \
-              WHERE u.account_id = v.column1 AND u.day = v.column2) AS n FROM ({list}) v) touched \
-             WHERE usage_account_days.account_id = touched.account_id AND usage_account_days.day = touched.day"
-        );
-        on_tx!(&mut *tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for (account, day) in chunk {
-                q = q.bind(*account).bind(*day);
-            }
-            q.execute(&mut *c).await?.rows_affected()
+
+    /// Rows it would write: how much memory it holds.
+    pub(crate) fn rows(&self) -> usize {
+        self.by_user.len() + self.by_feature.len() + self.by_account.len() + self.first_use.len()
+    }
+
+    fn accounts(&self) -> HashSet<i64> {
+        self.by_account.keys().map(|(a, _)| *a).collect()
+    }
+
+    /// Adds it to the stored rollups, each table's rows in key order (the inserts walk each
+    /// index once).
+    pub(crate) async fn write(self, tx: &mut Tx) -> Result<()> {
+        if self.by_account.is_empty() {
+            return Ok(());
+        }
+        let names = &self.names;
+        let mut by_user: Vec<_> = self.by_user.into_iter().collect();
+        by_user.sort_unstable_by(|a, b| (a.0.0, a.0.1, names.text(a.0.2)).cmp(&(b.0.0, b.0.1, names.text(b.0.2))));
+        let active: Vec<(i64, &str, NaiveDate)> = by_user
+            .iter()
+            .map(|((account, day, user), _)| (*account, names.text(*user), *day))
+            .collect();
+        add_to_person_activity(tx, &active).await?;
+        let user_rows = by_user
+            .iter()
+            .map(|((account, day, user), n)| {
+                vec![
+                    Value::from(*account),
+                    names.text(*user).into(),
+                    (*day).into(),
+                    (*n).into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            tx,
+            "usage_user_days",
+            &["account_id", "user_key", "day", "events"],
+            user_rows,
+            "ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
+        )
+        .await?;
+        let mut last_used: HashMap<u32, NaiveDate> = HashMap::new();
+        for (_, feature, day) in self.by_feature.keys() {
+            let entry = last_used.entry(*feature).or_insert(*day);
+            *entry = (*entry).max(*day);
+        }
+        let feature_rows = last_used
+            .into_iter()
+            .map(|(feature, day)| vec![Value::from(names.text(feature)), day.into()])
+            .collect();
+        insert_rows(
+            tx,
+            "usage_features",
+            &["feature", "last_used"],
+            feature_rows,
+            "ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
+             THEN excluded.last_used ELSE usage_features.last_used END",
+        )
+        .await?;
+        let mut by_feature: Vec<_> = self.by_feature.into_iter().collect();
+        by_feature.sort_unstable_by(|a, b| (a.0.0, names.text(a.0.1), a.0.2).cmp(&(b.0.0, names.text(b.0.1), b.0.2)));
+        let feature_rows = by_feature
+            .into_iter()
+            .map(|((account, feature, day), n)| {
+                vec![Value::from(account), names.text(feature).into(), day.into(), n.into()]
+            })
+            .collect();
+        insert_rows(
+            tx,
+            "usage_feature_days",
+            &["account_id", "feature", "day", "events"],
+            feature_rows,
+            "ON CONFLICT (account_id, feature, day) DO UPDATE SET events = usage_feature_days.events + excluded.events",
+        )
+        .await?;
+        let mut first_use: Vec<_> = self.first_use.into_iter().collect();
+        first_use.sort_unstable_by(|a, b| {
+            (a.0.0, names.text(a.0.1), names.text(a.0.2)).cmp(&(b.0.0, names.text(b.0.1), names.text(b.0.2)))
         });
+        let first_rows = first_use
+            .into_iter()
+            .map(|((account, feature, user), at)| {
+                vec![
+                    Value::from(account),
+                    names.text(feature).into(),
+                    names.text(user).into(),
+                    at.into(),
+                ]
+            })
+            .collect();
+        insert_rows(
+            tx,
+            "usage_person_features",
+            &["account_id", "feature", "user_key", "first_at"],
+            first_rows,
+            "ON CONFLICT (account_id, feature, user_key) DO UPDATE SET first_at = CASE \
+             WHEN excluded.first_at < usage_person_features.first_at THEN excluded.first_at \
+             ELSE usage_person_features.first_at END",
+        )
+        .await?;
+        let mut pairs: Vec<(i64, NaiveDate)> = self.by_account.keys().copied().collect();
+        pairs.sort_unstable();
+        let account_rows = pairs
+            .iter()
+            .map(|key| vec![Value::from(key.0), key.1.into(), self.by_account[key].into(), 0.into()])
+            .collect();
+        insert_rows(
+            tx,
+            "usage_account_days",
+            &["account_id", "day", "events", "active_users"],
+            account_rows,
+            "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events",
+        )
+        .await?;
+        // Active users: counted again from the user-day rows of the days touched.
+        for chunk in pairs.chunks(5000) {
+            let list = values_rows(tx.backend(), chunk.len(), &["BIGINT", "DATE"]);
+            // Driven from the list (UPDATE … FROM), so each day is found by its key; a row-value
+            // IN list would scan the whole table.
+            let sql = format!(
+                "UPDATE usage_account_days SET active_users = touched.n FROM \
+                 (SELECT v.column1 AS account_id, v.column2 AS day, (SELECT COUNT(*) FROM usage_user_days u \
+                  WHERE u.account_id = v.column1 AND u.day = v.column2) AS n FROM ({list}) v) touched \
+                 WHERE usage_account_days.account_id = touched.account_id AND usage_account_days.day = touched.day"
+            );
+            on_tx!(&mut *tx, |c| {
+                let mut q = sqlx::query(&sql);
+                for (account, day) in chunk {
+                    q = q.bind(*account).bind(*day);
+                }
+                q.execute(&mut *c).await?.rows_affected()
+            });
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 const ACTIVITY_COLUMNS: &[&str] = &["account_id", "user_key", "last_day", "recent_days"];
@@ -605,55 +827,75 @@ pub(crate) async fn rebuild_person_activity(tx: &mut Tx, scope: Option<&str>) ->
     insert_rows(tx, "usage_person_activity", ACTIVITY_COLUMNS, rows, ACTIVITY_UPSERT).await
 }
 
-/// Recomputes the rollups of `accounts` (all when `None`) from the stored events.
-pub(crate) async fn rebuild_rollups(tx: &mut Tx, accounts: Option<&[AccountId]>) -> Result<()> {
-    let day = match tx.backend() {
-        Backend::Sqlite => "date(occurred_at)",
-        Backend::Postgres => "CAST(occurred_at AT TIME ZONE 'UTC' AS DATE)",
-    };
-    let activity = "kind IN ('track', 'page', 'screen')";
-    let scopes: Vec<String> = match accounts {
-        None => vec!["account_id IS NOT NULL".to_owned()],
-        Some(ids) => ids
-            .chunks(1000)
-            .map(|chunk| {
-                let list: Vec<String> = chunk.iter().map(|a| a.0.to_string()).collect();
-                format!("account_id IN ({})", list.join(", "))
-            })
-            .collect(),
-    };
-    for scope in scopes {
-        let statements = [
-            format!("DELETE FROM usage_user_days WHERE {scope}"),
-            format!("DELETE FROM usage_feature_days WHERE {scope}"),
-            format!("DELETE FROM usage_account_days WHERE {scope}"),
-            format!(
-                "INSERT INTO usage_user_days (account_id, user_key, day, events) \
-                 SELECT account_id, user_key, {day}, COUNT(*) FROM usage_events WHERE {scope} AND {activity} \
-                 GROUP BY account_id, user_key, {day}"
-            ),
-            format!(
-                "INSERT INTO usage_feature_days (account_id, feature, day, events) \
-                 SELECT account_id, COALESCE(feature, kind), {day}, COUNT(*) FROM usage_events WHERE {scope} AND {activity} \
-                 GROUP BY account_id, COALESCE(feature, kind), {day}"
-            ),
-            format!(
-                "INSERT INTO usage_account_days (account_id, day, events, active_users) \
-                 SELECT account_id, day, SUM(events), COUNT(*) FROM usage_user_days WHERE {scope} \
-                 GROUP BY account_id, day"
-            ),
-            format!(
-                "INSERT INTO usage_features (feature, last_used) \
-                 SELECT feature, MAX(day) FROM usage_feature_days WHERE {scope} GROUP BY feature \
-                 ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
-                 THEN excluded.last_used ELSE usage_features.last_used END"
-            ),
-        ];
-        for sql in statements {
-            on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
-        }
-        rebuild_person_activity(tx, Some(&scope)).await?;
+/// Rows a rebuild sums in memory before writing them: bounds its memory whatever the number
+/// of events.
+const REBUILD_ROWS: usize = 1_000_000;
+
+/// Recomputes every rollup from the stored blocks. Each activity event is placed as a new one
+/// would be now: on its own group's account, else on its person's (after any alias). Events
+/// still waiting for an account stay out, as they did.
+pub(crate) async fn rebuild_rollups(tx: &mut Tx) -> Result<()> {
+    for table in [
+        "usage_user_days",
+        "usage_feature_days",
+        "usage_account_days",
+        "usage_person_features",
+        "usage_person_activity",
+        "usage_features",
+    ] {
+        let sql = format!("DELETE FROM {table}");
+        on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
     }
+    let accounts: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as("SELECT external_id, id FROM accounts")
+        .fetch_all(&mut *c)
+        .await?);
+    let people: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT user_key, account_id FROM usage_people WHERE account_id IS NOT NULL"
+    )
+    .fetch_all(&mut *c)
+    .await?);
+    let aliases: Vec<(String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+        "SELECT previous_key, user_key FROM usage_aliases"
+    )
+    .fetch_all(&mut *c)
+    .await?);
+    let waiting: Vec<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar("SELECT message_id FROM usage_waiting")
+        .fetch_all(&mut *c)
+        .await?);
+    let accounts: HashMap<String, i64> = accounts.into_iter().collect();
+    let people: HashMap<String, i64> = people.into_iter().collect();
+    let aliases: HashMap<String, String> = aliases.into_iter().collect();
+    let waiting: HashSet<String> = waiting.into_iter().collect();
+    let mut delta = RollupDelta::default();
+    let mut after = 0;
+    while let Some((id, body)) = event_blocks::next_block(tx, after).await? {
+        after = id;
+        for record in event_blocks::decode(&body)?.iter().filter(|r| r.kind.is_activity()) {
+            if waiting.contains(record.message_id) {
+                continue;
+            }
+            let m = record.message()?;
+            let mut user = m.user_key.as_str();
+            // Follows a chain of aliases; bounded in case one ever loops.
+            for _ in 0..aliases.len() {
+                match aliases.get(user) {
+                    Some(next) if next != user => user = next,
+                    _ => break,
+                }
+            }
+            let account = match &m.group_id {
+                Some(g) => accounts.get(g),
+                None => people.get(user),
+            };
+            if let (Some(&account), Some(feature)) = (account, m.feature.as_deref()) {
+                delta.add(account, user, feature, m.occurred_at);
+            }
+        }
+        if delta.rows() >= REBUILD_ROWS {
+            std::mem::take(&mut delta).write(tx).await?;
+        }
+    }
+    delta.write(tx).await?;
     Ok(())
 }
 
@@ -695,16 +937,21 @@ impl Store {
     /// Which of these message ids are stored.
     pub async fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
         let mut tx = self.begin_snapshot().await?;
-        let found: Vec<(String,)> =
-            select_in(&mut tx, "SELECT message_id FROM usage_events WHERE message_id", ids).await?;
-        Ok(found.into_iter().map(|(m,)| m).collect())
+        let keys: Vec<MessageKey> = ids.iter().map(|id| MessageKey::of(id)).collect();
+        let found = event_blocks::stored_keys(&mut tx, &keys).await?;
+        Ok(ids
+            .iter()
+            .zip(keys)
+            .filter(|(_, k)| found.contains(k))
+            .map(|(id, _)| id.clone())
+            .collect())
     }
 
     /// The most recent `limit` messages waiting for an account.
     pub async fn unmatched_events(&self, limit: i64) -> Result<Vec<UnmatchedEvent>> {
         Ok(crate::on_pool!(self, |p| sqlx::query_as(
-            "SELECT message_id, kind, feature, user_key, group_id, occurred_at FROM usage_events \
-             WHERE account_id IS NULL ORDER BY occurred_at DESC, id DESC LIMIT $1"
+            "SELECT message_id, kind, feature, user_key, group_id, occurred_at FROM usage_waiting \
+             ORDER BY occurred_at DESC, id DESC LIMIT $1"
         )
         .bind(limit)
         .fetch_all(p)
@@ -712,11 +959,11 @@ impl Store {
     }
 
     pub async fn usage_counts(&self) -> Result<UsageCounts> {
-        let (events, unmatched): (i64, i64) = crate::on_pool!(self, |p| sqlx::query_as(
-            "SELECT COUNT(*), COUNT(*) - COUNT(account_id) FROM usage_events"
-        )
-        .fetch_one(p)
-        .await?);
+        let mut tx = self.begin_snapshot().await?;
+        let events = event_blocks::stored_count(&mut tx).await?;
+        let unmatched: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM usage_waiting")
+            .fetch_one(&mut *c)
+            .await?);
         Ok(UsageCounts { events, unmatched })
     }
 

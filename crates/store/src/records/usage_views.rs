@@ -157,13 +157,16 @@ async fn weeks_in(tx: &mut Tx, account: AccountId, today: NaiveDate, weeks: u32)
         .collect())
 }
 
-/// Whether any event was ever placed on the account.
+/// Whether the account was ever seen in the product: a person placed on it, or activity.
 pub(crate) async fn has_events(tx: &mut Tx, account: AccountId) -> Result<bool> {
     let found: Option<i64> = on_tx!(&mut *tx, |c| {
-        sqlx::query_scalar("SELECT id FROM usage_events WHERE account_id = $1 LIMIT 1")
-            .bind(account.0)
-            .fetch_optional(&mut *c)
-            .await?
+        sqlx::query_scalar(
+            "SELECT account_id FROM usage_people WHERE account_id = $1 \
+             UNION ALL SELECT account_id FROM usage_account_days WHERE account_id = $1 LIMIT 1",
+        )
+        .bind(account.0)
+        .fetch_optional(&mut *c)
+        .await?
     });
     Ok(found.is_some())
 }
@@ -221,13 +224,15 @@ async fn people_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<
     let done: Vec<(String, String)> = if key_features.is_empty() {
         Vec::new()
     } else {
-        on_tx!(&mut *tx, |c| sqlx::query_as(
-            "SELECT DISTINCT e.user_key, e.feature FROM usage_events e JOIN milestones m ON m.feature = e.feature \
-             WHERE e.account_id = $1"
+        on_tx!(&mut *tx, |c| {
+            sqlx::query_as(
+            "SELECT DISTINCT f.user_key, f.feature FROM usage_person_features f JOIN milestones m ON m.feature = f.feature \
+             WHERE f.account_id = $1"
         )
         .bind(account.0)
         .fetch_all(&mut *c)
-        .await?)
+        .await?
+        })
     };
     let activity: HashMap<String, (NaiveDate, i64, i64)> = activity
         .into_iter()

@@ -1,0 +1,264 @@
+//! How product-usage messages are kept (F-10): each stored batch is one row of
+//! `usage_event_blocks`, its messages framed one after another, and each message's
+//! [`MessageKey`] one row of `usage_message_keys`. A message costs one index entry (its key)
+//! instead of a row and three index entries; the block is read again only to rebuild the
+//! rollups.
+//!
+//! A record is a header line, `KIND MICROS ID_BYTES PAYLOAD_BYTES`, then the message id and
+//! the payload as received, then a newline. Lengths rather than separators because a payload
+//! may hold newlines (JSON whitespace) and an id any character.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use chrono::{DateTime, Utc};
+use lodestar_domain::usage::{Message, MessageKey, MessageKind};
+
+use crate::bulk::{Value, insert_rows, values_rows};
+use crate::{Result, StoreError, Tx, on_tx};
+
+/// One message as a block keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Record<'a> {
+    pub kind: MessageKind,
+    pub occurred_at: DateTime<Utc>,
+    pub message_id: &'a str,
+    pub payload: &'a str,
+}
+
+impl Record<'_> {
+    /// The message again, as it was read when it arrived.
+    pub(crate) fn message(&self) -> Result<Message> {
+        let mut m = Message::parse(self.payload, Some(self.kind), self.occurred_at, || {
+            self.message_id.to_owned()
+        })
+        .map_err(|r| StoreError::Corrupt(format!("stored message {}: {}: {}", self.message_id, r.field, r.reason)))?;
+        m.message_id = self.message_id.to_owned();
+        m.occurred_at = self.occurred_at;
+        Ok(m)
+    }
+}
+
+pub(crate) fn encode<'a>(messages: impl IntoIterator<Item = &'a Message>) -> String {
+    let mut body = String::new();
+    for m in messages {
+        let _ = writeln!(
+            body,
+            "{} {} {} {}",
+            m.kind.as_str(),
+            m.occurred_at.timestamp_micros(),
+            m.message_id.len(),
+            m.payload.len()
+        );
+        body.push_str(&m.message_id);
+        body.push_str(&m.payload);
+        body.push('\n');
+    }
+    body
+}
+
+pub(crate) fn decode(body: &str) -> Result<Vec<Record<'_>>> {
+    let corrupt = |at: usize| StoreError::Corrupt(format!("usage block damaged at byte {at}"));
+    let mut records = Vec::new();
+    let mut at = 0;
+    while at < body.len() {
+        let header_end = at + body[at..].find('\n').ok_or_else(|| corrupt(at))?;
+        let mut parts = body[at..header_end].split(' ');
+        let mut next = || parts.next().ok_or_else(|| corrupt(at));
+        let kind = MessageKind::parse(next()?).ok_or_else(|| corrupt(at))?;
+        let micros: i64 = next()?.parse().map_err(|_| corrupt(at))?;
+        let id_len: usize = next()?.parse().map_err(|_| corrupt(at))?;
+        let payload_len: usize = next()?.parse().map_err(|_| corrupt(at))?;
+        let id_at = header_end + 1;
+        let payload_at = id_at + id_len;
+        let end = payload_at + payload_len;
+        let (Some(message_id), Some(payload)) = (body.get(id_at..payload_at), body.get(payload_at..end)) else {
+            return Err(corrupt(at));
+        };
+        records.push(Record {
+            kind,
+            occurred_at: DateTime::from_timestamp_micros(micros).ok_or_else(|| corrupt(at))?,
+            message_id,
+            payload,
+        });
+        at = end + 1;
+    }
+    Ok(records)
+}
+
+/// Stores `messages` (not stored before) as one block; their keys go with [`write_keys`].
+pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, messages: &[&Message]) -> Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let body = encode(messages.iter().copied());
+    on_tx!(&mut *tx, |c| {
+        sqlx::query("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3)")
+            .bind(received_at)
+            .bind(messages.len() as i64)
+            .bind(&body)
+            .execute(&mut *c)
+            .await?
+            .rows_affected()
+    });
+    Ok(())
+}
+
+/// Records stored messages' keys, given in key order: the inserts walk the index once instead
+/// of jumping about it.
+pub(crate) async fn write_keys(tx: &mut Tx, sorted_keys: &[MessageKey]) -> Result<()> {
+    let rows = sorted_keys
+        .iter()
+        .map(|k| vec![Value::from(k.high), Value::from(k.low)])
+        .collect();
+    insert_rows(tx, "usage_message_keys", &["high", "low"], rows, "").await
+}
+
+/// Which of `keys` are stored.
+pub(crate) async fn stored_keys(tx: &mut Tx, keys: &[MessageKey]) -> Result<HashSet<MessageKey>> {
+    let mut found = HashSet::new();
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for chunk in sorted.chunks(5000) {
+        // Driven from the list, so each key is one lookup in the index.
+        let sql = format!(
+            "SELECT k.high, k.low FROM ({}) v JOIN usage_message_keys k ON k.high = v.column1 AND k.low = v.column2",
+            values_rows(tx.backend(), chunk.len(), &["BIGINT", "BIGINT"])
+        );
+        let rows: Vec<(i64, i64)> = on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            for k in chunk {
+                q = q.bind(k.high).bind(k.low);
+            }
+            q.fetch_all(&mut *c).await?
+        });
+        found.extend(rows.into_iter().map(|(high, low)| MessageKey { high, low }));
+    }
+    Ok(found)
+}
+
+/// The stored block after block `after` (by id) with its id: one block in memory at a time,
+/// as a block may hold tens of megabytes.
+pub(crate) async fn next_block(tx: &mut Tx, after: i64) -> Result<Option<(i64, String)>> {
+    Ok(on_tx!(&mut *tx, |c| {
+        sqlx::query_as("SELECT id, body FROM usage_event_blocks WHERE id > $1 ORDER BY id LIMIT 1")
+            .bind(after)
+            .fetch_optional(&mut *c)
+            .await?
+    }))
+}
+
+/// How many messages the blocks hold.
+pub(crate) async fn stored_count(tx: &mut Tx) -> Result<i64> {
+    let total: Option<i64> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT CAST(SUM(events) AS BIGINT) FROM usage_event_blocks")
+            .fetch_one(&mut *c)
+            .await?
+    });
+    Ok(total.unwrap_or(0))
+}
+
+/// Moves the messages of the table `usage_events` (schema versions 5 to 9) into blocks of
+/// `per_block`, with their keys and the aliases they name, then drops it. The rows still
+/// waiting for an account and the people's first uses were copied by the migration's SQL.
+pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<()> {
+    let mut after = 0i64;
+    loop {
+        type Row = (i64, String, String, String, DateTime<Utc>, DateTime<Utc>, String);
+        let rows: Vec<Row> = on_tx!(&mut *tx, |c| {
+            sqlx::query_as(
+                "SELECT id, message_id, kind, user_key, occurred_at, received_at, payload FROM usage_events \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(per_block as i64)
+            .fetch_all(&mut *c)
+            .await?
+        });
+        let Some(last) = rows.last() else { break };
+        after = last.0;
+        let received_at = last.5;
+        let mut messages = Vec::with_capacity(rows.len());
+        let mut aliases = Vec::new();
+        for (_, message_id, kind, user_key, occurred_at, _, payload) in rows {
+            let kind =
+                MessageKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("usage_events kind {kind}")))?;
+            let record = Record {
+                kind,
+                occurred_at,
+                message_id: &message_id,
+                payload: &payload,
+            };
+            let m = record.message()?;
+            // Aliases used to rewrite the earlier id in the rows; now a rebuild looks it up.
+            if let Some(previous) = &m.previous_id {
+                aliases.push(vec![Value::from(previous.as_str()), Value::from(user_key.as_str())]);
+            }
+            messages.push(m);
+        }
+        let refs: Vec<&Message> = messages.iter().collect();
+        write_block(tx, received_at, &refs).await?;
+        let mut keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
+        keys.sort_unstable();
+        write_keys(tx, &keys).await?;
+        insert_rows(
+            tx,
+            "usage_aliases",
+            &["previous_key", "user_key"],
+            aliases,
+            "ON CONFLICT (previous_key) DO UPDATE SET user_key = excluded.user_key",
+        )
+        .await?;
+    }
+    on_tx!(&mut *tx, |c| sqlx::query("DROP TABLE usage_events")
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(json: &str, kind: Option<MessageKind>) -> Message {
+        let received = "2026-11-25T12:00:00Z".parse().unwrap();
+        Message::parse(json, kind, received, || "given id".to_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_block_gives_back_every_message_as_it_arrived() {
+        let messages = [
+            // Pretty-printed, with a newline inside: the framing must not split it.
+            message(
+                "{\n  \"type\": \"track\", \"messageId\": \"m 1\", \"userId\": \"u1\",\n  \"event\": \"Signed In\", \"timestamp\": \"2026-11-02T09:00:00.123456Z\"\n}",
+                None,
+            ),
+            // From /v1/page: the kind comes from the endpoint; no id, no time.
+            message(r#"{"userId":"ü2","name":"Pricing"}"#, Some(MessageKind::Page)),
+        ];
+        let body = encode(&messages);
+        let records = decode(&body).unwrap();
+        assert_eq!(records.len(), 2);
+        for (record, m) in records.iter().zip(&messages) {
+            assert_eq!(record.payload, m.payload);
+            assert_eq!(record.message_id, m.message_id);
+            assert_eq!(&record.message().unwrap(), m, "read again, the same message");
+        }
+        assert_eq!(records[1].message_id, "given id");
+        assert_eq!(records[1].kind, MessageKind::Page);
+    }
+
+    #[test]
+    fn a_damaged_block_is_an_error_not_a_guess() {
+        let body = encode(&[message(r#"{"type":"track","userId":"u","event":"e"}"#, None)]);
+        for cut in [1, body.len() / 2, body.len() - 2] {
+            assert!(
+                matches!(decode(&body[..cut]), Err(StoreError::Corrupt(_))),
+                "cut at {cut}"
+            );
+        }
+        assert!(decode("").unwrap().is_empty());
+    }
+}
