@@ -30,4 +30,4 @@ run() {
 run "POST /nowhere (404 fallback, no work)" /nowhere
 sleep 2
 run "POST /v1/batch (100 events, committed)" /v1/batch
-echo "stored: $(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select count(*) from usage_events').fetchone()[0])") events"
+echo "stored: $(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select coalesce(sum(events), 0) from usage_event_blocks').fetchone()[0])") events"

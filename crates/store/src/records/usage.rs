@@ -57,7 +57,7 @@ struct Person {
 /// rather than once per batch, and in key order.
 #[derive(Default)]
 struct Pending {
-    keys: HashSet<MessageKey>,
+    keys: FastSet<MessageKey>,
     /// Everyone the batches named, read once.
     people: HashMap<String, Person>,
     rollups: RollupDelta,
@@ -299,7 +299,10 @@ async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending
     }
     let mut aliases: Vec<(String, String)> = Vec::new();
     for &m in &messages {
-        let person = people.entry(m.user_key.clone()).or_default();
+        if !people.contains_key(&m.user_key) {
+            people.insert(m.user_key.clone(), Person::default());
+        }
+        let person = people.get_mut(&m.user_key).expect("inserted above");
         person.first_seen_at = Some(person.first_seen_at.map_or(m.occurred_at, |t| t.min(m.occurred_at)));
         person.last_seen_at = Some(person.last_seen_at.map_or(m.occurred_at, |t| t.max(m.occurred_at)));
         match m.kind {
@@ -561,11 +564,16 @@ pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) ->
     pending.finish(tx).await
 }
 
+/// Maps and sets filled per event: foldhash, seeded per process like the standard hash and
+/// several times faster on these small keys (SipHash was a tenth of a bulk import's time).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
+
 /// Texts (people, features) by number, so the rollup keys are small and copied, not allocated
 /// per event.
 #[derive(Default)]
 struct Names {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     texts: Vec<String>,
 }
 
@@ -590,11 +598,11 @@ impl Names {
 #[derive(Default)]
 pub(crate) struct RollupDelta {
     names: Names,
-    by_user: HashMap<(i64, NaiveDate, u32), i64>,
-    by_feature: HashMap<(i64, u32, NaiveDate), i64>,
-    by_account: HashMap<(i64, NaiveDate), i64>,
+    by_user: FastMap<(i64, NaiveDate, u32), i64>,
+    by_feature: FastMap<(i64, u32, NaiveDate), i64>,
+    by_account: FastMap<(i64, NaiveDate), i64>,
     /// (account, feature, person): the earliest use.
-    first_use: HashMap<(i64, u32, u32), DateTime<Utc>>,
+    first_use: FastMap<(i64, u32, u32), DateTime<Utc>>,
 }
 
 impl RollupDelta {
