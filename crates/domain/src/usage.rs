@@ -327,6 +327,17 @@ impl RecentActivity {
         }
     }
 
+    /// Whether the person was active on `day`, when the bits still say: `None` for a day more
+    /// than [`Self::SPAN`] days before the last one.
+    pub fn was_active(self, day: NaiveDate) -> Option<bool> {
+        let back = (self.last_day - day).num_days();
+        match back {
+            ..0 => Some(false),
+            0..Self::SPAN => Some(self.days & (1 << back) != 0),
+            _ => None,
+        }
+    }
+
     /// Whether the summary answers for the windows ending `today`: it does unless the person
     /// was active after `today` (an as-of day in the past, or a client clock ahead).
     pub fn answers_for(self, today: NaiveDate) -> bool {
@@ -350,6 +361,26 @@ impl RecentActivity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bits_say_which_recent_days_were_active() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let a = RecentActivity::on(d("2026-03-01")).with(d("2026-03-10"));
+        assert_eq!(a.was_active(d("2026-03-10")), Some(true));
+        assert_eq!(a.was_active(d("2026-03-05")), Some(false));
+        assert_eq!(a.was_active(d("2026-03-01")), Some(true));
+        assert_eq!(
+            a.was_active(d("2026-03-11")),
+            Some(false),
+            "after the last day: not yet"
+        );
+        assert_eq!(a.was_active(d("2026-01-05")), None, "64 days before the last: unknown");
+        assert_eq!(
+            a.was_active(d("2026-01-06")),
+            Some(false),
+            "63 days before: still known"
+        );
+    }
 
     #[test]
     fn a_message_key_is_fixed_for_good() {

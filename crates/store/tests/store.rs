@@ -1222,6 +1222,27 @@ async fn a_bulk_import_is_one_transaction_that_keeps_duplicates_out(store: Store
     assert_eq!(days(&store, acme).await.len(), 2);
 }
 
+store_test!(a_day_counts_each_active_person_once_however_late_their_events);
+async fn a_day_counts_each_active_person_once_however_late_their_events(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let at = |id: &str, user: &str, day: &str| track(id, user, "Signed In", &format!("{day}T09:00:00Z"), Some("acme"));
+    store
+        .ingest(&[at("t1", "u1", "2026-01-05"), at("t2", "u1", "2026-06-01")])
+        .await
+        .unwrap();
+    // u1 again on a recent day and on a day long before their last (beyond what their
+    // activity summary remembers), and a second person on that old day.
+    store
+        .ingest(&[at("t3", "u1", "2026-06-01"), at("t4", "u1", "2026-01-05")])
+        .await
+        .unwrap();
+    store.ingest(&[at("t5", "u2", "2026-01-05")]).await.unwrap();
+    let expected = [("2026-01-05".to_owned(), 3, 2), ("2026-06-01".to_owned(), 2, 1)];
+    assert_eq!(days(&store, acme).await, expected);
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, expected, "the rebuild agrees");
+}
+
 store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
 async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store) {
     // The database as version 9 left it: a row per event, an alias already applied to the

@@ -642,7 +642,7 @@ impl RollupDelta {
             .iter()
             .map(|((account, day, user), _)| (*account, names.text(*user), *day))
             .collect();
-        add_to_person_activity(tx, &active).await?;
+        let (newly_active, unknown) = add_to_person_activity(tx, &active).await?;
         let user_rows = by_user
             .iter()
             .map(|((account, day, user), n)| {
@@ -676,8 +676,8 @@ impl RollupDelta {
             "usage_features",
             &["feature", "last_used"],
             feature_rows,
-            "ON CONFLICT (feature) DO UPDATE SET last_used = CASE WHEN excluded.last_used > usage_features.last_used \
-             THEN excluded.last_used ELSE usage_features.last_used END",
+            "ON CONFLICT (feature) DO UPDATE SET last_used = excluded.last_used \
+             WHERE excluded.last_used > usage_features.last_used",
         )
         .await?;
         let mut by_feature: Vec<_> = self.by_feature.into_iter().collect();
@@ -716,27 +716,39 @@ impl RollupDelta {
             "usage_person_features",
             &["account_id", "feature", "user_key", "first_at"],
             first_rows,
-            "ON CONFLICT (account_id, feature, user_key) DO UPDATE SET first_at = CASE \
-             WHEN excluded.first_at < usage_person_features.first_at THEN excluded.first_at \
-             ELSE usage_person_features.first_at END",
+            // Rewritten only when earlier: most uses are not a first.
+            "ON CONFLICT (account_id, feature, user_key) DO UPDATE SET first_at = excluded.first_at \
+             WHERE excluded.first_at < usage_person_features.first_at",
         )
         .await?;
         let mut pairs: Vec<(i64, NaiveDate)> = self.by_account.keys().copied().collect();
         pairs.sort_unstable();
         let account_rows = pairs
             .iter()
-            .map(|key| vec![Value::from(key.0), key.1.into(), self.by_account[key].into(), 0.into()])
+            .map(|key| {
+                let newly = newly_active.get(key).copied().unwrap_or(0);
+                vec![
+                    Value::from(key.0),
+                    key.1.into(),
+                    self.by_account[key].into(),
+                    newly.into(),
+                ]
+            })
             .collect();
         insert_rows(
             tx,
             "usage_account_days",
             &["account_id", "day", "events", "active_users"],
             account_rows,
-            "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events",
+            "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events, \
+             active_users = usage_account_days.active_users + excluded.active_users",
         )
         .await?;
-        // Active users: counted again from the user-day rows of the days touched.
-        for chunk in pairs.chunks(5000) {
+        // Days some person's bits no longer reach: their active users counted from the
+        // user-day rows instead.
+        let mut recount: Vec<(i64, NaiveDate)> = unknown.into_iter().collect();
+        recount.sort_unstable();
+        for chunk in recount.chunks(5000) {
             let list = values_rows(tx.backend(), chunk.len(), &["BIGINT", "DATE"]);
             // Driven from the list (UPDATE … FROM), so each day is found by its key; a row-value
             // IN list would scan the whole table.
@@ -768,7 +780,14 @@ fn activity_row(account: i64, user: &str, a: RecentActivity) -> Vec<Value> {
 }
 
 /// Folds the days people were active on accounts into their activity summaries.
-async fn add_to_person_activity(tx: &mut Tx, active: &[(i64, &str, NaiveDate)]) -> Result<()> {
+///
+/// Returns, per account and day, how many of these people were not active on it before (so
+/// the day's active users grow by that many), and the account-days where a person's bits no
+/// longer reach back that far: those need counting from the user-day rows.
+async fn add_to_person_activity(
+    tx: &mut Tx,
+    active: &[(i64, &str, NaiveDate)],
+) -> Result<(FastMap<(i64, NaiveDate), i64>, FastSet<(i64, NaiveDate)>)> {
     let mut days: HashMap<(i64, &str), Vec<NaiveDate>> = HashMap::new();
     for (account, user, day) in active {
         days.entry((*account, *user)).or_default().push(*day);
@@ -798,17 +817,34 @@ async fn add_to_person_activity(tx: &mut Tx, active: &[(i64, &str, NaiveDate)]) 
             );
         }
     }
-    let rows = days
-        .into_iter()
-        .map(|((account, user), days)| {
-            let before = known.get(&(account, user.to_owned())).copied();
-            let folded = days.into_iter().fold(before, |a, day| {
-                Some(a.map_or_else(|| RecentActivity::on(day), |a| a.with(day)))
-            });
-            activity_row(account, user, folded.expect("every person here has a day"))
-        })
-        .collect();
-    insert_rows(tx, "usage_person_activity", ACTIVITY_COLUMNS, rows, ACTIVITY_UPSERT).await
+    let mut newly_active: FastMap<(i64, NaiveDate), i64> = FastMap::default();
+    let mut unknown: FastSet<(i64, NaiveDate)> = FastSet::default();
+    let mut rows = Vec::new();
+    for ((account, user), days) in days {
+        let before = known.get(&(account, user.to_owned())).copied();
+        for day in &days {
+            match before.map_or(Some(false), |b| b.was_active(*day)) {
+                Some(true) => {}
+                Some(false) => *newly_active.entry((account, *day)).or_default() += 1,
+                None => {
+                    unknown.insert((account, *day));
+                }
+            }
+        }
+        let folded = days.into_iter().fold(before, |a, day| {
+            Some(a.map_or_else(|| RecentActivity::on(day), |a| a.with(day)))
+        });
+        // A person active again on a day already counted changes nothing: not rewritten.
+        if folded != before {
+            rows.push(activity_row(
+                account,
+                user,
+                folded.expect("every person here has a day"),
+            ));
+        }
+    }
+    insert_rows(tx, "usage_person_activity", ACTIVITY_COLUMNS, rows, ACTIVITY_UPSERT).await?;
+    Ok((newly_active, unknown))
 }
 
 /// Recomputes people's activity summaries from `usage_user_days`: those of the accounts
