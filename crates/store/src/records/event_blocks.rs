@@ -14,7 +14,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Message, MessageKey, MessageKind};
 
-use crate::bulk::{Value, insert_rows, values_rows};
+use crate::bulk::{Value, insert_rows, insert_rows_returning, values_rows};
 use crate::{Result, StoreError, Tx, on_tx};
 
 /// One message as a block keeps it.
@@ -86,7 +86,7 @@ pub(crate) fn decode(body: &str) -> Result<Vec<Record<'_>>> {
     Ok(records)
 }
 
-/// Stores `messages` (not stored before) as one block; their keys go with [`write_keys`].
+/// Stores `messages` (their keys claimed with [`claim_keys`]) as one block.
 pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, messages: &[&Message]) -> Result<()> {
     if messages.is_empty() {
         return Ok(());
@@ -104,14 +104,27 @@ pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, message
     Ok(())
 }
 
-/// Records stored messages' keys, given in key order: the inserts walk the index once instead
-/// of jumping about it.
-pub(crate) async fn write_keys(tx: &mut Tx, sorted_keys: &[MessageKey]) -> Result<()> {
-    let rows = sorted_keys
-        .iter()
+/// Records the keys of messages about to be stored and returns those that are new: a key
+/// stored already (by an earlier batch, or by another writer that committed first) is left
+/// out. One index write per message decides it, with no lookup before; written in key order,
+/// the inserts walk the index once instead of jumping about it.
+pub(crate) async fn claim_keys(tx: &mut Tx, keys: &[MessageKey]) -> Result<HashSet<MessageKey>> {
+    let mut sorted = keys.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let rows: Vec<Vec<Value>> = sorted
+        .into_iter()
         .map(|k| vec![Value::from(k.high), Value::from(k.low)])
         .collect();
-    insert_rows(tx, "usage_message_keys", &["high", "low"], rows, "").await
+    let new: Vec<(i64, i64)> = insert_rows_returning(
+        tx,
+        "usage_message_keys",
+        &["high", "low"],
+        rows,
+        "ON CONFLICT (high, low) DO NOTHING RETURNING high, low",
+    )
+    .await?;
+    Ok(new.into_iter().map(|(high, low)| MessageKey { high, low }).collect())
 }
 
 /// Which of `keys` are stored.
@@ -199,9 +212,8 @@ pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<
         }
         let refs: Vec<&Message> = messages.iter().collect();
         write_block(tx, received_at, &refs).await?;
-        let mut keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
-        keys.sort_unstable();
-        write_keys(tx, &keys).await?;
+        let keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
+        claim_keys(tx, &keys).await?;
         insert_rows(
             tx,
             "usage_aliases",

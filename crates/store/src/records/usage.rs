@@ -51,13 +51,12 @@ struct Person {
     changed: bool,
 }
 
-/// What a run of batches has stored but not yet written to the tables: the keys of the
-/// messages kept, the people as the batches left them, and the rollups summed in memory.
-/// [`Pending::flush`] writes it, so a bulk import writes each of these rows once per commit
-/// rather than once per batch, and in key order.
+/// What a run of batches has stored but not yet written to the tables: the people as the
+/// batches left them, and the rollups summed in memory. [`Pending::flush`] writes it, so a
+/// bulk import writes each of these rows once per commit rather than once per batch, and in
+/// key order.
 #[derive(Default)]
 struct Pending {
-    keys: FastSet<MessageKey>,
     /// Everyone the batches named, read once.
     people: HashMap<String, Person>,
     rollups: RollupDelta,
@@ -70,12 +69,12 @@ const PENDING_ROWS: usize = 2_000_000;
 
 impl Pending {
     fn rows(&self) -> usize {
-        self.keys.len() + self.people.len() + self.rollups.rows()
+        self.people.len() + self.rollups.rows()
     }
 
     async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         let received_at = now();
-        let person_rows = std::mem::take(&mut self.people)
+        let person_rows: Vec<Vec<Value>> = std::mem::take(&mut self.people)
             .into_iter()
             .map(|(key, p)| {
                 vec![
@@ -114,9 +113,6 @@ impl Pending {
                  THEN excluded.last_seen_at ELSE usage_people.last_seen_at END",
         )
         .await?;
-        let mut keys: Vec<MessageKey> = std::mem::take(&mut self.keys).into_iter().collect();
-        keys.sort_unstable();
-        event_blocks::write_keys(tx, &keys).await?;
         self.touched.extend(self.rollups.accounts());
         std::mem::take(&mut self.rollups).write(tx).await
     }
@@ -237,18 +233,14 @@ async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending
     let total = messages.len();
     let mut seen = HashSet::new();
     let messages: Vec<&Message> = messages.iter().filter(|m| seen.insert(m.message_id.as_str())).collect();
-    let keyed: Vec<(&Message, MessageKey)> = messages
+    let keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
+    let new = event_blocks::claim_keys(tx, &keys).await?;
+    let mut messages: Vec<&Message> = messages
         .into_iter()
-        .map(|m| (m, MessageKey::of(&m.message_id)))
-        .filter(|(_, k)| !pending.keys.contains(k))
+        .zip(keys)
+        .filter(|(_, k)| new.contains(k))
+        .map(|(m, _)| m)
         .collect();
-    let keys: Vec<MessageKey> = keyed.iter().map(|(_, k)| *k).collect();
-    let stored = event_blocks::stored_keys(tx, &keys).await?;
-    let mut messages: Vec<&Message> = Vec::with_capacity(keyed.len());
-    for (m, key) in keyed.into_iter().filter(|(_, k)| !stored.contains(k)) {
-        pending.keys.insert(key);
-        messages.push(m);
-    }
     summary.duplicates = total - messages.len();
     if messages.is_empty() {
         return Ok(summary);
@@ -643,22 +635,19 @@ impl RollupDelta {
             .map(|((account, day, user), _)| (*account, names.text(*user), *day))
             .collect();
         let (newly_active, unknown) = add_to_person_activity(tx, &active).await?;
-        let user_rows = by_user
-            .iter()
-            .map(|((account, day, user), n)| {
+        insert_in_slices(
+            tx,
+            "usage_user_days",
+            &["account_id", "user_key", "day", "events"],
+            &by_user,
+            |((account, day, user), n)| {
                 vec![
                     Value::from(*account),
                     names.text(*user).into(),
                     (*day).into(),
                     (*n).into(),
                 ]
-            })
-            .collect();
-        insert_rows(
-            tx,
-            "usage_user_days",
-            &["account_id", "user_key", "day", "events"],
-            user_rows,
+            },
             "ON CONFLICT (account_id, day, user_key) DO UPDATE SET events = usage_user_days.events + excluded.events",
         )
         .await?;
@@ -667,7 +656,7 @@ impl RollupDelta {
             let entry = last_used.entry(*feature).or_insert(*day);
             *entry = (*entry).max(*day);
         }
-        let feature_rows = last_used
+        let feature_rows: Vec<Vec<Value>> = last_used
             .into_iter()
             .map(|(feature, day)| vec![Value::from(names.text(feature)), day.into()])
             .collect();
@@ -682,17 +671,19 @@ impl RollupDelta {
         .await?;
         let mut by_feature: Vec<_> = self.by_feature.into_iter().collect();
         by_feature.sort_unstable_by(|a, b| (a.0.0, names.text(a.0.1), a.0.2).cmp(&(b.0.0, names.text(b.0.1), b.0.2)));
-        let feature_rows = by_feature
-            .into_iter()
-            .map(|((account, feature, day), n)| {
-                vec![Value::from(account), names.text(feature).into(), day.into(), n.into()]
-            })
-            .collect();
-        insert_rows(
+        insert_in_slices(
             tx,
             "usage_feature_days",
             &["account_id", "feature", "day", "events"],
-            feature_rows,
+            &by_feature,
+            |((account, feature, day), n)| {
+                vec![
+                    Value::from(*account),
+                    names.text(*feature).into(),
+                    (*day).into(),
+                    (*n).into(),
+                ]
+            },
             "ON CONFLICT (account_id, feature, day) DO UPDATE SET events = usage_feature_days.events + excluded.events",
         )
         .await?;
@@ -700,22 +691,19 @@ impl RollupDelta {
         first_use.sort_unstable_by(|a, b| {
             (a.0.0, names.text(a.0.1), names.text(a.0.2)).cmp(&(b.0.0, names.text(b.0.1), names.text(b.0.2)))
         });
-        let first_rows = first_use
-            .into_iter()
-            .map(|((account, feature, user), at)| {
-                vec![
-                    Value::from(account),
-                    names.text(feature).into(),
-                    names.text(user).into(),
-                    at.into(),
-                ]
-            })
-            .collect();
-        insert_rows(
+        insert_in_slices(
             tx,
             "usage_person_features",
             &["account_id", "feature", "user_key", "first_at"],
-            first_rows,
+            &first_use,
+            |((account, feature, user), at)| {
+                vec![
+                    Value::from(*account),
+                    names.text(*feature).into(),
+                    names.text(*user).into(),
+                    (*at).into(),
+                ]
+            },
             // Rewritten only when earlier: most uses are not a first.
             "ON CONFLICT (account_id, feature, user_key) DO UPDATE SET first_at = excluded.first_at \
              WHERE excluded.first_at < usage_person_features.first_at",
@@ -723,23 +711,16 @@ impl RollupDelta {
         .await?;
         let mut pairs: Vec<(i64, NaiveDate)> = self.by_account.keys().copied().collect();
         pairs.sort_unstable();
-        let account_rows = pairs
-            .iter()
-            .map(|key| {
-                let newly = newly_active.get(key).copied().unwrap_or(0);
-                vec![
-                    Value::from(key.0),
-                    key.1.into(),
-                    self.by_account[key].into(),
-                    newly.into(),
-                ]
-            })
-            .collect();
-        insert_rows(
+        let by_account = &self.by_account;
+        insert_in_slices(
             tx,
             "usage_account_days",
             &["account_id", "day", "events", "active_users"],
-            account_rows,
+            &pairs,
+            |key| {
+                let newly = newly_active.get(key).copied().unwrap_or(0);
+                vec![Value::from(key.0), key.1.into(), by_account[key].into(), newly.into()]
+            },
             "ON CONFLICT (account_id, day) DO UPDATE SET events = usage_account_days.events + excluded.events, \
              active_users = usage_account_days.active_users + excluded.active_users",
         )
@@ -768,6 +749,23 @@ impl RollupDelta {
         }
         Ok(())
     }
+}
+
+/// Inserts a row per key, built a slice of keys at a time: all of a flush's rows built at
+/// once were most of a bulk import's memory.
+async fn insert_in_slices<K: Sync>(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    keys: &[K],
+    row: impl Fn(&K) -> Vec<Value> + Sync,
+    tail: &str,
+) -> Result<()> {
+    for slice in keys.chunks(20_000) {
+        let rows: Vec<Vec<Value>> = slice.iter().map(&row).collect();
+        insert_rows(tx, table, columns, rows, tail).await?;
+    }
+    Ok(())
 }
 
 const ACTIVITY_COLUMNS: &[&str] = &["account_id", "user_key", "last_day", "recent_days"];
@@ -864,7 +862,7 @@ pub(crate) async fn rebuild_person_activity(tx: &mut Tx, scope: Option<&str>) ->
                 .or_insert_with(|| RecentActivity::on(day));
         }
     });
-    let rows = summaries
+    let rows: Vec<Vec<Value>> = summaries
         .iter()
         .map(|((account, user), a)| activity_row(*account, user, *a))
         .collect();
