@@ -2,7 +2,8 @@
 # Benchmark: `lodestar import events` of a Segment-format NDJSON file into SQLite (with
 # rollups), side by side in one run with (a) the same command with --check (read and parse
 # every line, write nothing) and (b) DuckDB loading the file with read_json into a table and
-# grouping it by account and day. Run from the repo root:
+# grouping it by account and day, and (c) SQLite alone doing the core of the work in C
+# (bench/sqlite_floor.py). Run from the repo root:
 #   cargo build --release -p lodestar && bench/import_events.sh 3000000
 # Needs python3 with duckdb (pip install duckdb; set PYTHON to that interpreter).
 set -euo pipefail
@@ -35,3 +36,5 @@ PY
 measure "duckdb read_json + group by account, day" "$python" "$work/duck.py"
 measure "lodestar import events (stored + rollups)" $bin --db "sqlite://$work/lodestar.db" import events "$work/events.ndjson"
 tail -n 1 "$work/out"
+echo "SQLite alone, in C (bench/sqlite_floor.py):"
+python3 bench/sqlite_floor.py "$events"
