@@ -1243,6 +1243,52 @@ async fn a_day_counts_each_active_person_once_however_late_their_events(store: S
     assert_eq!(days(&store, acme).await, expected, "the rebuild agrees");
 }
 
+/// Two processes (two pools on one database) storing the same people's events for the same
+/// days at the same moment: each day must count each person once.
+async fn two_writers_count_a_person_once(db: TestDb) {
+    let acme = one_account(&db.store, "acme").await;
+    let other = Store::connect(&db.url).await.unwrap();
+    let batch = |side: &str| -> Vec<Message> {
+        (0..400)
+            .map(|i| {
+                let at = format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24);
+                track(
+                    &format!("{side}{i}"),
+                    &format!("u{}", i % 7),
+                    "Signed In",
+                    &at,
+                    Some("acme"),
+                )
+            })
+            .collect()
+    };
+    let (first, second) = (batch("a"), batch("b"));
+    let (a, b) = tokio::join!(db.store.ingest(&first), other.ingest(&second));
+    a.unwrap();
+    b.unwrap();
+    let days = days(&db.store, acme).await;
+    assert_eq!(days.len(), 20);
+    // Each day: 20 events from each side, by all seven people (20 ≡ 6 mod 7 walks them all).
+    assert!(
+        days.iter().all(|(_, events, users)| (*events, *users) == (40, 7)),
+        "{days:?}"
+    );
+    other.close().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn two_writers_count_a_person_once_sqlite() {
+    two_writers_count_a_person_once(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn two_writers_count_a_person_once_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        two_writers_count_a_person_once(db).await;
+    }
+}
+
 store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
 async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store) {
     // The database as version 9 left it: a row per event, an alias already applied to the

@@ -174,6 +174,19 @@ impl EventImport {
     }
 }
 
+/// Makes the transaction the only one changing usage until it ends. SQLite has one writer
+/// already; on PostgreSQL two server processes could otherwise both count a person new to a
+/// day (each reads the activity summary before the other commits) or both add the same
+/// first use.
+async fn lock_usage(tx: &mut Tx) -> Result<()> {
+    if let Tx::Postgres(c) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(4242424243)")
+            .execute(&mut **c)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Records the milestones and refreshes the health of accounts whose usage changed.
 async fn settle_accounts(tx: &mut Tx, touched: &HashSet<i64>) -> Result<()> {
     super::milestones::check_milestones(tx, Some(touched)).await?;
@@ -226,6 +239,7 @@ fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
 /// Stores a batch (see the module documentation), leaving in `pending` what is to be written
 /// at its end.
 async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending) -> Result<IngestSummary> {
+    lock_usage(tx).await?;
     let mut summary = IngestSummary::default();
     let received_at = now();
 
@@ -550,6 +564,7 @@ pub(crate) async fn attach_waiting(
 /// Places the events and people that were waiting for accounts with these external ids,
 /// which have just been written.
 pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) -> Result<()> {
+    lock_usage(tx).await?;
     let mut pending = Pending::default();
     let touched = attach_waiting(tx, Waiting::Accounts(external_ids), &mut pending.rollups).await?;
     pending.touched = touched;
@@ -877,6 +892,7 @@ const REBUILD_ROWS: usize = 1_000_000;
 /// would be now: on its own group's account, else on its person's (after any alias). Events
 /// still waiting for an account stay out, as they did.
 pub(crate) async fn rebuild_rollups(tx: &mut Tx) -> Result<()> {
+    lock_usage(tx).await?;
     for table in [
         "usage_user_days",
         "usage_feature_days",
