@@ -1151,6 +1151,35 @@ async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
     assert_eq!(days(&store, globex).await, [("2026-11-02".into(), 1, 1)]);
 }
 
+store_test!(a_contact_added_after_the_identify_call_claims_the_person_and_their_events);
+async fn a_contact_added_after_the_identify_call_claims_the_person_and_their_events(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .ingest(&[
+            message(
+                r#"{"type":"identify","messageId":"i1","userId":"u7","traits":{"email":"Grace@Acme.io"},"timestamp":"2026-11-02T08:00:00Z"}"#,
+            ),
+            track("t1", "u7", "Signed In", "2026-11-02T09:00:00Z", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.usage_counts().await.unwrap().unmatched,
+        2,
+        "no contact, no group: waiting"
+    );
+    let grace = ContactFields {
+        email: Some(Email::parse("grace@acme.io").unwrap()),
+        ..contact("grace", acme)
+    };
+    store.create_contact(grace.validate().unwrap()).await.unwrap();
+    assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 1, 1)]);
+    assert_eq!(store.usage_counts().await.unwrap().unmatched, 0);
+    let people = store.account_people(acme, d("2026-11-25")).await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].email.as_deref(), Some("grace@acme.io"));
+}
+
 store_test!(an_alias_merges_an_anonymous_visitor_into_the_user);
 async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
     let acme = one_account(&store, "acme").await;

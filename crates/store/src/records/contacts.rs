@@ -86,6 +86,7 @@ impl Store {
         let existing = existing_keys(&mut tx, "contacts", "external_id", &keys).await?;
         let rows = contacts.iter().map(|c| contact_values(c)).collect();
         upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, rows).await?;
+        link_usage(&mut tx, contacts.iter().map(|c| &**c)).await?;
         tx.commit().await?;
         Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
     }
@@ -101,6 +102,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         ensure_new_external_id(&mut tx, "contacts", "contact", fields.external_id.as_str()).await?;
         let written = upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
+        link_usage(&mut tx, [&*fields]).await?;
         tx.commit().await?;
         let id = ContactId(written[0].0);
         self.contact(id).await?.ok_or(StoreError::NotFound {
@@ -114,6 +116,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         claim_external_id(&mut tx, "contacts", "contact", id.0, fields.external_id.as_str()).await?;
         upsert_by_key(&mut tx, "contacts", CONTACT_COLUMNS, vec![contact_values(&fields)]).await?;
+        link_usage(&mut tx, [&*fields]).await?;
         tx.commit().await?;
         self.contact(id).await?.ok_or(StoreError::NotFound {
             what: "contact",
@@ -146,6 +149,15 @@ impl Store {
 }
 
 /// An account's contacts, by name.
+/// People seen in the product with these contacts' emails become theirs.
+async fn link_usage<'a>(tx: &mut Tx, contacts: impl IntoIterator<Item = &'a ContactFields>) -> Result<()> {
+    let emails: Vec<String> = contacts
+        .into_iter()
+        .filter_map(|c| c.email.as_ref().map(|e| e.as_str().to_owned()))
+        .collect();
+    super::usage::link_people_to_contacts(tx, &emails).await
+}
+
 pub(crate) async fn contacts_of_in(tx: &mut Tx, account: AccountId) -> Result<Vec<Contact>> {
     let sql = format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
     let rows: Vec<ContactRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)

@@ -576,6 +576,48 @@ pub(crate) async fn place_waiting_usage(tx: &mut Tx, external_ids: &[String]) ->
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type FastSet<K> = HashSet<K, foldhash::fast::RandomState>;
 
+/// Links people seen in the product to contacts with these emails, written just now: a contact
+/// added after the person's identify call is matched all the same, and places the person on
+/// the contact's account when nothing else has (their waiting events follow).
+pub(crate) async fn link_people_to_contacts(tx: &mut Tx, emails: &[String]) -> Result<()> {
+    if emails.is_empty() {
+        return Ok(());
+    }
+    lock_usage(tx).await?;
+    // Highest id first, so the map keeps the lowest: a person matches the same contact
+    // whichever of several with one email is written later.
+    let found: Vec<(String, i64, i64, Option<i64>)> = select_in_then(
+        tx,
+        "SELECT p.user_key, c.id, c.account_id, p.account_id FROM usage_people p \
+         JOIN contacts c ON c.email = p.email WHERE p.contact_id IS NULL AND p.email",
+        emails,
+        " ORDER BY c.id DESC",
+    )
+    .await?;
+    let matched: HashMap<String, (i64, i64, Option<i64>)> = found
+        .into_iter()
+        .map(|(person, contact, account, placed)| (person, (contact, account, placed)))
+        .collect();
+    let mut newly_placed = Vec::new();
+    for (person, (contact, account, placed)) in &matched {
+        on_tx!(&mut *tx, |c| sqlx::query(
+            "UPDATE usage_people SET contact_id = $1, account_id = COALESCE(account_id, $2) WHERE user_key = $3"
+        )
+        .bind(contact)
+        .bind(account)
+        .bind(person)
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+        if placed.is_none() {
+            newly_placed.push((person.clone(), *account));
+        }
+    }
+    let mut pending = Pending::default();
+    pending.touched = attach_waiting(tx, Waiting::People(&newly_placed), &mut pending.rollups).await?;
+    pending.finish(tx).await
+}
+
 /// Texts (people, features) by number, so the rollup keys are small and copied, not allocated
 /// per event.
 #[derive(Default)]
