@@ -120,38 +120,28 @@ pub async fn execute_sql(store: &Store, sql: &str) {
         .rows_affected());
 }
 
-/// Declares `mod NAME { sqlite(); postgres(); }` running `async fn NAME(store: Store)` on both.
+/// Declares `mod NAME { sqlite(); postgres(); }` running `async fn NAME(store: Store)` on both;
+/// `store_test!(NAME, unmigrated)` hands it the store without its schema, for tests of
+/// migrations.
 #[macro_export]
 macro_rules! store_test {
     ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let db = $crate::testing::TestDb::sqlite().await;
-                super::$name(db.store.clone()).await;
-                db.finish().await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(db) = $crate::testing::TestDb::postgres().await {
-                    super::$name(db.store.clone()).await;
-                    db.finish().await;
-                }
-            }
-        }
+        $crate::store_test!(@on $name, sqlite, postgres);
     };
-    // The store comes without its schema: for tests of migrations.
     ($name:ident, unmigrated) => {
+        $crate::store_test!(@on $name, sqlite_unmigrated, postgres_unmigrated);
+    };
+    (@on $name:ident, $sqlite:ident, $postgres:ident) => {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                let db = $crate::testing::TestDb::sqlite_unmigrated().await;
+                let db = $crate::testing::TestDb::$sqlite().await;
                 super::$name(db.store.clone()).await;
                 db.finish().await;
             }
             #[tokio::test]
             async fn postgres() {
-                if let Some(db) = $crate::testing::TestDb::postgres_unmigrated().await {
+                if let Some(db) = $crate::testing::TestDb::$postgres().await {
                     super::$name(db.store.clone()).await;
                     db.finish().await;
                 }

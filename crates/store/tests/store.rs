@@ -94,6 +94,10 @@ fn contract(key: &str, account: AccountId, arr: i64, as_of: &str) -> ContractUps
 
 async fn one_account(store: &Store, key: &str) -> AccountId {
     store.upsert_accounts(vec![upsert(account(key))]).await.unwrap();
+    account_id_of(store, key).await
+}
+
+async fn account_id_of(store: &Store, key: &str) -> AccountId {
     store
         .account_by_external_id(&ExternalId::parse(key).unwrap())
         .await
@@ -598,12 +602,7 @@ async fn fill(store: &Store) {
         parent_external_id: Some(ExternalId::parse("parent").unwrap()),
     };
     store.upsert_accounts(vec![child]).await.unwrap();
-    let acme = store
-        .account_by_external_id(&ExternalId::parse("parent").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let acme = account_id_of(&store, "parent").await;
     store
         .upsert_contacts(vec![contact("c1", acme).validate().unwrap()])
         .await
@@ -1359,12 +1358,7 @@ async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store
     assert_eq!(stored, ["a1", "p1", "t1", "w1"]);
 
     // Rebuilt from the blocks: anon-7's visit is u1's, by the alias moved with the events.
-    let acme = store
-        .account_by_external_id(&ExternalId::parse("acme").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let acme = account_id_of(&store, "acme").await;
     store.rebuild_usage_rollups().await.unwrap();
     assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 2, 1)]);
     let again = store
@@ -1386,12 +1380,7 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
         ..account("acme")
     };
     store.upsert_accounts(vec![upsert(launched)]).await.unwrap();
-    let acme = store
-        .account_by_external_id(&ExternalId::parse("acme").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let acme = account_id_of(&store, "acme").await;
     let first_value = store
         .create_milestone(
             MilestoneFields {
@@ -1487,12 +1476,7 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
         ..account("old")
     };
     store.upsert_accounts(vec![upsert(old)]).await.unwrap();
-    let old = store
-        .account_by_external_id(&ExternalId::parse("old").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let old = account_id_of(&store, "old").await;
     assert_eq!(
         store.account_milestones(old, today).await.unwrap()[0].1,
         MilestoneStatus::Missed {
