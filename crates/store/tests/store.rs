@@ -602,7 +602,7 @@ async fn fill(store: &Store) {
         parent_external_id: Some(ExternalId::parse("parent").unwrap()),
     };
     store.upsert_accounts(vec![child]).await.unwrap();
-    let acme = account_id_of(&store, "parent").await;
+    let acme = account_id_of(store, "parent").await;
     store
         .upsert_contacts(vec![contact("c1", acme).validate().unwrap()])
         .await
