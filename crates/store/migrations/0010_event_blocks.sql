@@ -4,13 +4,13 @@
 -- feature. The messages of usage_events move here in the migrating transaction (migrate.rs),
 -- then that table goes.
 
--- The messages of one batch as received, framed one after another (see records/event_blocks.rs):
--- written once, read only to rebuild the rollups.
+-- The messages of one batch as received, framed one after another and LZ4-compressed (see
+-- records/event_blocks.rs): written once, read only to rebuild the rollups.
 CREATE TABLE usage_event_blocks (
     id {{ID}},
     received_at TIMESTAMPTZ NOT NULL,
     events BIGINT NOT NULL,
-    body TEXT NOT NULL
+    body {{BYTES}} NOT NULL
 );
 
 -- The 128-bit hash of every stored messageId, as two halves: a repeated messageId is found here.

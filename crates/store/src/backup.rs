@@ -1,7 +1,8 @@
 //! Logical backups: every data table, read from one consistent snapshot, written as
 //! newline-delimited JSON. The format names columns and spells every value the same way
 //! whichever database it came from, so a backup restores into an empty SQLite *or*
-//! PostgreSQL database — the two-command move from one to the other.
+//! PostgreSQL database — the two-command move from one to the other. Dates and times are
+//! ISO-8601 text, bytes (the stored event blocks) base64.
 //!
 //! ```text
 //! {"format":"lodestar-backup","format_version":1,"schema_version":1,"source":"sqlite","created_at":"…"}
@@ -15,6 +16,8 @@
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
@@ -289,6 +292,9 @@ async fn dump_table(tx: &mut crate::Tx, table: &Table, out: &mut impl Write, pat
                     ColumnType::Timestamp => row
                         .try_get::<Option<DateTime<Utc>>, _>(i)?
                         .map(|t| Json::from(timestamp_text(t))),
+                    ColumnType::Bytes => row
+                        .try_get::<Option<Vec<u8>>, _>(i)?
+                        .map(|b| Json::from(BASE64.encode(b))),
                 };
                 values.push(v.unwrap_or(Json::Null));
             }
@@ -324,6 +330,7 @@ fn row_values(table: &Table, values: Vec<Json>) -> Result<Vec<Value>, String> {
                     ColumnType::Text => Value::Text(None),
                     ColumnType::Date => Value::Date(None),
                     ColumnType::Timestamp => Value::Timestamp(None),
+                    ColumnType::Bytes => Value::Bytes(None),
                 });
             }
             Ok(match column.ty {
@@ -338,6 +345,9 @@ fn row_values(table: &Table, values: Vec<Json>) -> Result<Vec<Value>, String> {
                         .map(|t| t.with_timezone(&Utc))
                         .ok_or_else(wrong)?,
                 ),
+                ColumnType::Bytes => {
+                    Value::Bytes(Some(v.as_str().and_then(|s| BASE64.decode(s).ok()).ok_or_else(wrong)?))
+                }
             })
         })
         .collect()

@@ -12,6 +12,7 @@ pub(crate) enum Value {
     Text(Option<String>),
     Date(Option<NaiveDate>),
     Timestamp(Option<DateTime<Utc>>),
+    Bytes(Option<Vec<u8>>),
 }
 
 impl Value {
@@ -134,6 +135,7 @@ macro_rules! bind_values {
                 Value::Text(v) => $query.bind(v),
                 Value::Date(v) => $query.bind(v),
                 Value::Timestamp(v) => $query.bind(v),
+                Value::Bytes(v) => $query.bind(v),
             };
         }
     };

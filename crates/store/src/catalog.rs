@@ -12,6 +12,7 @@ pub enum ColumnType {
     Text,
     Date,
     Timestamp,
+    Bytes,
 }
 
 impl ColumnType {
@@ -21,6 +22,7 @@ impl ColumnType {
             (_, "bigint" | "integer") => ColumnType::Int,
             (_, "text") => ColumnType::Text,
             (_, "date") => ColumnType::Date,
+            (Backend::Sqlite, "blob") | (Backend::Postgres, "bytea") => ColumnType::Bytes,
             (Backend::Sqlite, "timestamptz") | (Backend::Postgres, "timestamp with time zone") => ColumnType::Timestamp,
             _ => return None,
         })

@@ -64,7 +64,7 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 impl Migration {
-    /// The step's SQL for one backend: only the primary-key spellings differ.
+    /// The step's SQL for one backend: only the spellings of primary keys and bytes differ.
     fn sql_for(&self, backend: Backend) -> String {
         let id = match backend {
             Backend::Sqlite => "INTEGER PRIMARY KEY",
@@ -76,7 +76,14 @@ impl Migration {
             Backend::Sqlite => " WITHOUT ROWID",
             Backend::Postgres => "",
         };
-        self.sql.replace("{{ID}}", id).replace("{{KEYED}}", keyed)
+        let bytes = match backend {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        self.sql
+            .replace("{{ID}}", id)
+            .replace("{{KEYED}}", keyed)
+            .replace("{{BYTES}}", bytes)
     }
 }
 

@@ -499,6 +499,14 @@ async fn backup_restores_identical_data(store: Store) {
         "a restored database backs up to the same data"
     );
     assert_eq!(target.store.accounts().await.unwrap(), store.accounts().await.unwrap());
+    assert_eq!(
+        target.store.usage_counts().await.unwrap(),
+        store.usage_counts().await.unwrap()
+    );
+    // The events came across whole: rebuilt from the restored blocks, the same rollups.
+    let parent = account_id_of(&store, "parent").await;
+    target.store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&target.store, parent).await, [("2026-11-02".into(), 1, 1)]);
     // New rows after a restore get fresh ids.
     one_account(&target.store, "after-restore").await;
     let err = target.store.restore(&first).await.unwrap_err();
@@ -623,6 +631,14 @@ async fn fill(store: &Store) {
         discount_bp: 0,
     };
     store.set_line_items(k1, vec![item.validate().unwrap()]).await.unwrap();
+    // Product usage: a block, keys, rollups, and an event waiting for its account.
+    store
+        .ingest(&[
+            track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("parent")),
+            track("t2", "u2", "Signed In", "2026-11-02T09:00:00Z", Some("unknown")),
+        ])
+        .await
+        .unwrap();
 }
 
 /// A backup without its first line (which says when and where it was made).
