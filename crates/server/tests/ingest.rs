@@ -451,3 +451,62 @@ async fn gzip_bodies_are_read_and_their_limit_applies_to_the_json() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert_eq!(s.counts().await.events, 2);
 }
+
+#[tokio::test]
+async fn falling_accounts_come_a_page_at_a_time() {
+    use lodestar_domain::vocabulary::Role;
+    let s = Source::new().await;
+    let admin = s.token(Role::Admin).await;
+    let csm = s.token(Role::Csm).await;
+    let today = chrono::Utc::now().date_naive();
+    let at = |days_ago: u64| format!("{}T10:00:00Z", today - chrono::Days::new(days_ago));
+    let mut batch = Vec::new();
+    // Four people a month ago on each of three accounts; in the last week, one on the first,
+    // two on the second, four (no fall) on the third.
+    for (account, still_active) in [("falls-most", 1), ("falls-less", 2), ("steady", 4)] {
+        let created = s
+            .api(
+                "POST",
+                "/api/v1/accounts",
+                &admin,
+                Some(json!({"external_id": account, "name": account})),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        for person in 0..4 {
+            let user = format!("{account}-{person}");
+            let mut event = |id: String, when: String| {
+                batch.push(
+                    json!({"type": "track", "messageId": id, "userId": user, "event": "Signed In",
+                                  "context": {"groupId": account}, "timestamp": when}),
+                );
+            };
+            event(format!("{user}-before"), at(30));
+            if person < still_active {
+                event(format!("{user}-now"), at(2));
+            }
+        }
+    }
+    assert_eq!(
+        s.send("/v1/batch", json!({ "batch": batch })).await.status,
+        StatusCode::OK
+    );
+
+    let first = s.api("GET", "/api/v1/usage/drops?share=0.3&limit=1", &csm, None).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(first.body["total"], 2, "{:?}", first.body);
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(first.body["items"][0]["name"], "falls-most");
+    assert_eq!(first.body["items"][0]["active_before"], 4);
+    assert_eq!(first.body["items"][0]["active_now"], 1);
+    let next = s.api("GET", "/api/v1/usage/drops?limit=1&offset=1", &csm, None).await;
+    assert_eq!(next.body["items"][0]["name"], "falls-less");
+    let past = s.api("GET", "/api/v1/usage/drops?offset=5", &csm, None).await;
+    assert_eq!(
+        (past.body["total"].clone(), past.body["items"].clone()),
+        (json!(2), json!([]))
+    );
+    let bad = s.api("GET", "/api/v1/usage/drops?limit=0", &csm, None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["errors"][0]["field"], "limit", "{:?}", bad.body);
+}

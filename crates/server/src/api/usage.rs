@@ -372,6 +372,10 @@ async fn account_milestones(
 pub struct DropQuery {
     /// The smallest fall that counts, as a share (0.3 = 30 %); default 0.3.
     share: Option<f64>,
+    /// How many accounts to return, 1 to 500; default 100.
+    limit: Option<u32>,
+    /// How many of the steepest to skip first (the next page: `offset` + `limit`); default 0.
+    offset: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -384,10 +388,19 @@ pub struct UsageDropOutput {
     active_now: i64,
 }
 
-/// Accounts whose weekly active users fell by more than `share` over four weeks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DropPage {
+    /// How many accounts fell by more than the share in all.
+    total: usize,
+    /// Steepest first, from `offset`, at most `limit` of them.
+    items: Vec<UsageDropOutput>,
+}
+
+/// Accounts whose weekly active users fell by more than `share` over four weeks, a page at a
+/// time.
 #[utoipa::path(get, path = "/api/v1/usage/drops", tag = "usage", params(DropQuery),
     responses(
-        (status = 200, description = "Falling accounts, steepest first", body = [UsageDropOutput]),
+        (status = 200, description = "Falling accounts, steepest first", body = DropPage),
         ReadProblems,
     ),
     security(("bearer" = [])))]
@@ -395,16 +408,23 @@ async fn usage_drops(
     State(state): State<AppState>,
     Caller(_actor): Caller,
     query: Result<Query<DropQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<Vec<UsageDropOutput>>, ApiError> {
+) -> Result<axum::Json<DropPage>, ApiError> {
     let Query(query) = query?;
     let share = query.share.unwrap_or(0.3);
     if !(share > 0.0 && share < 1.0) {
         return Err(bad("share", "must be between 0 and 1 (0.3 = 30 %)"));
     }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(bad("limit", "must be between 1 and 500"));
+    }
     let drops = state.store.usage_drops(chrono::Utc::now().date_naive(), share).await?;
-    Ok(axum::Json(
-        drops
+    Ok(axum::Json(DropPage {
+        total: drops.len(),
+        items: drops
             .into_iter()
+            .skip(query.offset.unwrap_or(0) as usize)
+            .take(limit as usize)
             .map(|d| UsageDropOutput {
                 account_id: d.account_id.0,
                 name: d.name,
@@ -412,7 +432,7 @@ async fn usage_drops(
                 active_now: d.active_now,
             })
             .collect(),
-    ))
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
