@@ -51,6 +51,14 @@ impl Api {
         (user.id, secret)
     }
 
+    /// Creates an account through the API; its id.
+    async fn create_account(&self, token: &str, body: Value) -> i64 {
+        let created = self.send("POST", "/api/v1/accounts", Some(token), Some(body)).await;
+        created.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("not created: {:?}", created.body))
+    }
+
     async fn send(&self, method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         if let Some(t) = token {
@@ -499,15 +507,7 @@ async fn contacts_and_contracts_follow_their_accounts_book() {
     let (_, ben_token) = api.user("ben@v.io", Role::Csm).await;
     let (_, viewer) = api.user("view@v.io", Role::Viewer).await;
     let (_, leader) = api.user("lead@v.io", Role::Leader).await;
-    let acc = api
-        .send(
-            "POST",
-            "/api/v1/accounts",
-            Some(&leader),
-            Some(account("annas", Some(anna))),
-        )
-        .await;
-    let acc = acc.body["id"].as_i64().unwrap();
+    let acc = api.create_account(&leader, account("annas", Some(anna))).await;
 
     let contact = json!({"external_id": "c1", "first_name": "Ada", "email": "ada@annas.com", "role": "champion", "influence": "high"});
     let path = format!("/api/v1/accounts/{acc}/contacts");
@@ -730,15 +730,7 @@ async fn health_scores_explain_themselves_and_only_admins_change_scorecards() {
     let (_, leader) = api.user("lead@v.io", Role::Leader).await;
     let (anna, anna_token) = api.user("anna@v.io", Role::Csm).await;
     let (_, ben_token) = api.user("ben@v.io", Role::Csm).await;
-    let created = api
-        .send(
-            "POST",
-            "/api/v1/accounts",
-            Some(&admin),
-            Some(account("annas", Some(anna))),
-        )
-        .await;
-    let id = created.body["id"].as_i64().unwrap();
+    let id = api.create_account(&admin, account("annas", Some(anna))).await;
 
     let health = api
         .send("GET", &format!("/api/v1/accounts/{id}/health"), Some(&ben_token), None)
@@ -898,15 +890,7 @@ async fn risk_lxl_reviews_and_churns_follow_the_book_and_name_bad_fields() {
     let (_, leader) = api.user("lead@v.io", Role::Leader).await;
     let (anna, anna_token) = api.user("anna@v.io", Role::Csm).await;
     let (_, ben_token) = api.user("ben@v.io", Role::Csm).await;
-    let created = api
-        .send(
-            "POST",
-            "/api/v1/accounts",
-            Some(&admin),
-            Some(account("annas", Some(anna))),
-        )
-        .await;
-    let id = created.body["id"].as_i64().unwrap();
+    let id = api.create_account(&admin, account("annas", Some(anna))).await;
     let pulse = json!({"level": 1, "reason": "Champion left"});
     let recorded = api
         .send(

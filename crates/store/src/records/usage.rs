@@ -598,21 +598,27 @@ pub(crate) async fn link_people_to_contacts(tx: &mut Tx, emails: &[String]) -> R
         .into_iter()
         .map(|(person, contact, account, placed)| (person, (contact, account, placed)))
         .collect();
-    let mut newly_placed = Vec::new();
-    for (person, (contact, account, placed)) in &matched {
-        on_tx!(&mut *tx, |c| sqlx::query(
-            "UPDATE usage_people SET contact_id = $1, account_id = COALESCE(account_id, $2) WHERE user_key = $3"
-        )
-        .bind(contact)
-        .bind(account)
-        .bind(person)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
-        if placed.is_none() {
-            newly_placed.push((person.clone(), *account));
-        }
+    let links: Vec<_> = matched.iter().collect();
+    for chunk in links.chunks(5000) {
+        // One statement per chunk, driven from the list like the active-user recount.
+        let list = values_rows(tx.backend(), chunk.len(), &["TEXT", "BIGINT", "BIGINT"]);
+        let sql = format!(
+            "UPDATE usage_people SET contact_id = v.column2, account_id = COALESCE(usage_people.account_id, v.column3) \
+             FROM ({list}) v WHERE usage_people.user_key = v.column1"
+        );
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for (person, (contact, account, _)) in chunk {
+                q = q.bind(*person).bind(*contact).bind(*account);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
     }
+    let newly_placed: Vec<(String, i64)> = matched
+        .into_iter()
+        .filter(|(_, (_, _, placed))| placed.is_none())
+        .map(|(person, (_, account, _))| (person, account))
+        .collect();
     let mut pending = Pending::default();
     pending.touched = attach_waiting(tx, Waiting::People(&newly_placed), &mut pending.rollups).await?;
     pending.finish(tx).await
