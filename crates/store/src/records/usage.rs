@@ -487,6 +487,9 @@ pub(crate) async fn attach_waiting(
     waiting: Waiting<'_>,
     rollups: &mut RollupDelta,
 ) -> Result<HashSet<i64>> {
+    if matches!(waiting, Waiting::People(people) if people.is_empty()) {
+        return Ok(HashSet::new());
+    }
     // Cheap when nothing waits, as almost always: both start from the few unplaced rows.
     let (events_wait, people_wait): (i64, i64) = on_tx!(&mut *tx, |c| {
         sqlx::query_as(
@@ -498,7 +501,7 @@ pub(crate) async fn attach_waiting(
     });
     type Placed = (i64, i64, String, Option<String>, String, DateTime<Utc>);
     let (placed, people): (Vec<Placed>, Vec<(String, i64)>) = match waiting {
-        Waiting::People(people) if events_wait > 0 && !people.is_empty() => {
+        Waiting::People(people) if events_wait > 0 => {
             let accounts: HashMap<&str, i64> = people.iter().map(|(k, a)| (k.as_str(), *a)).collect();
             let keys: Vec<String> = people.iter().map(|(k, _)| k.clone()).collect();
             type Row = (i64, String, Option<String>, String, DateTime<Utc>);
