@@ -232,7 +232,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
-    let today = || chrono::Utc::now().date_naive();
+    let today = || store.today();
     match command {
         Command::Serve { listen, demo } => serve(store, &listen, demo).await?,
         Command::Token {
@@ -433,7 +433,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         } => {
             let started = Instant::now();
             let summary = store
-                .recompute_health(as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()))
+                .recompute_health(as_of.unwrap_or_else(|| store.today()))
                 .await?;
             println!(
                 "{} accounts scored, {} with nothing to score, in {:.2} s",
@@ -518,7 +518,7 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
             let config = DemoConfig {
                 accounts: SERVE_DEMO_ACCOUNTS,
                 seed: 42,
-                today: chrono::Utc::now().date_naive(),
+                today: store.today(),
             };
             load_demo(store, &config, true).await?;
             println!("loaded the demo data set ({SERVE_DEMO_ACCOUNTS} accounts)");

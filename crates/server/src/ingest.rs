@@ -18,7 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Batch, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Message, MessageKind, Refusal};
 use lodestar_store::{IngestSummary, Store, StoreError};
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -234,17 +234,16 @@ async fn single(
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
     let body = read_body(&state.ingestor, &parts.headers, body, MAX_MESSAGE_BYTES, "a call").await?;
-    let message = Message::parse(text(&body)?, Some(kind), Utc::now(), new_message_id).map_err(|r| refused(None, r))?;
+    let message = Message::parse(text(&body)?, Some(kind), state.store.now(), new_message_id).map_err(|r| refused(None, r))?;
     state.ingestor.store(vec![message]).await?;
     Ok(success())
 }
 
-fn parse_batch(body: &str) -> Result<Vec<Message>, ApiError> {
+fn parse_batch(body: &str, received_at: DateTime<Utc>) -> Result<Vec<Message>, ApiError> {
     let batch: Batch = serde_json::from_str(body).map_err(|e| ApiError::BadRequest {
         field: Some("batch".into()),
         reason: e.to_string(),
     })?;
-    let received_at = Utc::now();
     batch
         .batch
         .iter()
@@ -259,7 +258,7 @@ async fn batch(State(state): State<AppState>, request: Request) -> Result<impl I
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
     let body = read_body(&state.ingestor, &parts.headers, body, MAX_BATCH_BYTES, "a batch").await?;
-    let messages = parse_batch(text(&body)?)?;
+    let messages = parse_batch(text(&body)?, state.store.now())?;
     state.ingestor.store(messages).await?;
     Ok(success())
 }

@@ -99,7 +99,7 @@ impl Store {
                 Backend::Sqlite => "sqlite".into(),
                 Backend::Postgres => "postgres".into(),
             },
-            created_at: timestamp_text(Utc::now()),
+            created_at: timestamp_text(self.now()),
         };
         write_line(&mut out, &header, &partial)?;
         let mut total = 0;

@@ -8,6 +8,7 @@
 mod backup;
 mod bulk;
 mod catalog;
+mod clock;
 mod error;
 mod migrate;
 mod records;
@@ -17,12 +18,13 @@ pub mod testing;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use backup::{BackupSummary, RestoreSummary};
 pub use catalog::{Column, ColumnType, Table};
+pub use clock::Clock;
 pub use error::StoreError;
 pub use migrate::MIGRATIONS;
 pub use records::UpsertSummary;
@@ -61,9 +63,28 @@ pub(crate) enum Pools {
 }
 
 /// A transaction on either backend. Dropping it without [`Tx::commit`] rolls it back.
-pub(crate) enum Tx {
+///
+/// It carries the store's clock (rows are stamped with `tx.now()`) and the accounts whose
+/// health inputs it changed: [`Tx::commit`] rescores those once, just before committing, so a
+/// score is never staler than its inputs and no write path has to remember to rescore.
+pub(crate) struct Tx {
+    conn: TxConn,
+    clock: Clock,
+    unsettled: Unsettled,
+}
+
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Which accounts a transaction must rescore before it commits.
+#[derive(Default)]
+enum Unsettled {
+    #[default]
+    None,
+    Accounts(std::collections::BTreeSet<i64>),
+    All,
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool (an executor).
@@ -79,12 +100,12 @@ macro_rules! on_pool {
 /// Runs `$body` with `$c` bound to the transaction's connection (use `&mut *$c` as executor).
 macro_rules! on_tx {
     ($tx:expr, |$c:ident| $body:expr) => {
-        match $tx {
-            $crate::Tx::Sqlite(t) => {
+        match &mut ($tx).conn {
+            $crate::TxConn::Sqlite(t) => {
                 let $c: &mut sqlx::SqliteConnection = &mut *t;
                 $body
             }
-            $crate::Tx::Postgres(t) => {
+            $crate::TxConn::Postgres(t) => {
                 let $c: &mut sqlx::PgConnection = &mut *t;
                 $body
             }
@@ -95,16 +116,55 @@ pub(crate) use {on_pool, on_tx};
 
 impl Tx {
     pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            TxConn::Sqlite(_) => Backend::Sqlite,
+            TxConn::Postgres(_) => Backend::Postgres,
         }
     }
 
-    pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+    /// The store clock's time, to stamp rows with.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(crate) fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
+    /// Notes that an input of these accounts' health changed: they are rescored at commit.
+    pub(crate) fn touch_accounts(&mut self, ids: impl IntoIterator<Item = i64>) {
+        match &mut self.unsettled {
+            Unsettled::All => {}
+            Unsettled::Accounts(set) => set.extend(ids),
+            none @ Unsettled::None => {
+                let set: std::collections::BTreeSet<i64> = ids.into_iter().collect();
+                if !set.is_empty() {
+                    *none = Unsettled::Accounts(set);
+                }
+            }
+        }
+    }
+
+    /// Notes that every account's health inputs changed.
+    pub(crate) fn touch_all_accounts(&mut self) {
+        self.unsettled = Unsettled::All;
+    }
+
+    /// Rescores the touched accounts (as of the clock's today), then commits.
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        match std::mem::take(&mut self.unsettled) {
+            Unsettled::None => {}
+            Unsettled::All => {
+                records::health::refresh_health(&mut self, None).await?;
+            }
+            Unsettled::Accounts(ids) => {
+                let ids: Vec<i64> = ids.into_iter().collect();
+                records::health::refresh_health(&mut self, Some(&ids)).await?;
+            }
+        }
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Postgres(t) => t.commit().await?,
         }
         Ok(())
     }
@@ -114,6 +174,7 @@ impl Tx {
 #[derive(Clone)]
 pub struct Store {
     pools: std::sync::Arc<Pools>,
+    clock: Clock,
 }
 
 impl Store {
@@ -157,6 +218,7 @@ impl Store {
         };
         Ok(Store {
             pools: std::sync::Arc::new(pools),
+            clock: Clock::system(),
         })
     }
 
@@ -174,6 +236,28 @@ impl Store {
         }
     }
 
+    /// The same store (one pool) reading time from `clock`: tests set "now" this way.
+    pub fn with_clock(&self, clock: Clock) -> Store {
+        Store {
+            pools: self.pools.clone(),
+            clock,
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The clock's time (microsecond precision, as both databases keep it).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The clock's date in UTC.
+    pub fn today(&self) -> NaiveDate {
+        self.clock.today()
+    }
+
     pub async fn close(&self) {
         on_pool!(self, |p| p.close().await)
     }
@@ -182,24 +266,28 @@ impl Store {
     /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of failing when a
     /// reader tries to become a writer.
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
-        Ok(match &*self.pools {
-            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        let conn = match &*self.pools {
+            Pools::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(p) => TxConn::Postgres(p.begin().await?),
+        };
+        Ok(self.tx(conn))
     }
 
     /// Starts a read-only transaction that sees one consistent snapshot throughout, even
     /// while other connections write (SQLite WAL readers; PostgreSQL REPEATABLE READ).
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx> {
-        Ok(match &*self.pools {
-            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pools::Postgres(p) => Tx::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
-        })
+        let conn = match &*self.pools {
+            Pools::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pools::Postgres(p) => TxConn::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
+        };
+        Ok(self.tx(conn))
     }
-}
 
-/// The current time at the precision both databases keep (microseconds), so a value read
-/// back equals the value written on either backend.
-pub(crate) fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
+    fn tx(&self, conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            clock: self.clock.clone(),
+            unsettled: Unsettled::None,
+        }
+    }
 }

@@ -137,12 +137,13 @@ impl Store {
             .filter(|m| m.version <= last && !applied.contains(&m.version))
         {
             let sql = m.sql_for(backend);
+            let now = tx.now();
             on_tx!(&mut tx, |c| {
                 sqlx::raw_sql(&sql).execute(&mut *c).await?;
                 sqlx::query("INSERT INTO lodestar_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(m.version)
                     .bind(m.name)
-                    .bind(crate::now())
+                    .bind(now)
                     .execute(&mut *c)
                     .await?;
             });

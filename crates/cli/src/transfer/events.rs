@@ -16,7 +16,7 @@ use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use anyhow::Context;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use lodestar_domain::usage::{Message, MessageKind};
 use lodestar_store::{EventImport, IngestSummary, Store};
@@ -109,11 +109,12 @@ pub async fn import_events(
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let (chunks, received) = sync_channel::<anyhow::Result<Chunk>>(2);
     let reader_file = file.clone();
+    let received_at = store.now();
     let reader = std::thread::spawn(move || {
         let result = if csv {
-            read_csv(input, &chunks)
+            read_csv(input, &chunks, received_at)
         } else {
-            read_ndjson(input, &chunks)
+            read_ndjson(input, &chunks, received_at)
         };
         if let Err(e) = result {
             let _ = chunks.send(Err(e.context(reader_file)));
@@ -171,12 +172,15 @@ async fn store_chunks(
     Ok(report)
 }
 
-fn read_ndjson(input: impl Read, chunks: &SyncSender<anyhow::Result<Chunk>>) -> anyhow::Result<()> {
+fn read_ndjson(
+    input: impl Read,
+    chunks: &SyncSender<anyhow::Result<Chunk>>,
+    received_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let mut lines = BufReader::with_capacity(1 << 20, input);
     let mut chunk = new_chunk();
     let mut number = 0u64;
     let mut text = String::new();
-    let received_at = Utc::now();
     loop {
         text.clear();
         let read = lines.read_line(&mut text).context("cannot read")?;
@@ -218,7 +222,11 @@ fn new_chunk() -> Chunk {
 /// The CSV columns with a meaning of their own; any other column becomes a property.
 const CSV_COLUMNS: [&str; 5] = ["timestamp", "user_id", "account_id", "event", "message_id"];
 
-fn read_csv(input: impl Read, chunks: &SyncSender<anyhow::Result<Chunk>>) -> anyhow::Result<()> {
+fn read_csv(
+    input: impl Read,
+    chunks: &SyncSender<anyhow::Result<Chunk>>,
+    received_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader.headers().context("line 1: cannot read the header")?.clone();
     let find = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
@@ -238,7 +246,6 @@ fn read_csv(input: impl Read, chunks: &SyncSender<anyhow::Result<Chunk>>) -> any
         .filter(|(_, h)| !CSV_COLUMNS.iter().any(|c| h.trim().eq_ignore_ascii_case(c)))
         .map(|(i, h)| (i, h.trim().to_owned()))
         .collect();
-    let received_at = Utc::now();
     let mut chunk = new_chunk();
     let mut record = csv::StringRecord::new();
     let mut consumed = 0u64;

@@ -265,7 +265,7 @@ async fn list_accounts(
     query: Result<Query<AccountQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<AccountPage>, ApiError> {
     let Query(query) = query?;
-    let (filter, order, limit, cursor) = query.parse(chrono::Utc::now().date_naive())?;
+    let (filter, order, limit, cursor) = query.parse(state.store.today())?;
     let page = state
         .store
         .list_accounts(&filter, order, limit, cursor.as_deref())

@@ -361,7 +361,7 @@ async fn account_health(
     id: IdPath,
 ) -> Result<axum::Json<AccountHealthOutput>, ApiError> {
     let id = existing_account(&state, id).await?;
-    let health = state.store.account_health(id, Utc::now().date_naive()).await?;
+    let health = state.store.account_health(id, state.store.today()).await?;
     Ok(axum::Json(AccountHealthOutput::new(id.0, health)))
 }
 

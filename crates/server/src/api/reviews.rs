@@ -95,7 +95,7 @@ async fn start_review(
     Json(input): Json<StartReviewInput>,
 ) -> Result<(StatusCode, axum::Json<ReviewOutput>), ApiError> {
     require_leader(&actor, "only leaders and admins start an LxL review")?;
-    let today = Utc::now().date_naive();
+    let today = state.store.today();
     let quarter = match input.quarter {
         Some(q) => q.parse::<Quarter>().map_err(|e| Invalid::field("quarter", e))?,
         None => Quarter::of(today),
@@ -549,7 +549,7 @@ async fn mark_churned(
         Some(input.churned_on),
         &input.reason,
         &input.detail,
-        Utc::now().date_naive(),
+        state.store.today(),
     )?;
     let retro = state.store.mark_churned(id, fields, actor.user).await?;
     Ok((StatusCode::CREATED, axum::Json(retro.into())))

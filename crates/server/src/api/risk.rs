@@ -3,7 +3,7 @@
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use lodestar_domain::UserId;
 use lodestar_domain::health::Exposure;
 use lodestar_domain::risk::{LossRate, LossRates, Tally, exposure_levels};
@@ -215,7 +215,7 @@ async fn portfolio_risk(
     }
     let risk = state
         .store
-        .portfolio_risk(q.owner_id.map(UserId), Utc::now().date_naive(), horizon, limit)
+        .portfolio_risk(q.owner_id.map(UserId), state.store.today(), horizon, limit)
         .await?;
     Ok(axum::Json(risk.into()))
 }

@@ -100,7 +100,7 @@ async fn account_usage(
 ) -> Result<axum::Json<AccountUsage>, ApiError> {
     let id = existing_account(&state, id).await?;
     let Query(query) = query?;
-    let to = query.to.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let to = query.to.unwrap_or_else(|| state.store.today());
     let from = match query.from {
         Some(from) => from,
         None => to
@@ -176,7 +176,7 @@ async fn account_people(
     id: IdPath,
 ) -> Result<axum::Json<Vec<PersonOutput>>, ApiError> {
     let id = existing_account(&state, id).await?;
-    let people = state.store.account_people(id, chrono::Utc::now().date_naive()).await?;
+    let people = state.store.account_people(id, state.store.today()).await?;
     Ok(axum::Json(
         people
             .into_iter()
@@ -354,7 +354,7 @@ async fn account_milestones(
     let id = existing_account(&state, id).await?;
     let statuses = state
         .store
-        .account_milestones(id, chrono::Utc::now().date_naive())
+        .account_milestones(id, state.store.today())
         .await?;
     Ok(axum::Json(
         statuses
@@ -418,7 +418,7 @@ async fn usage_drops(
     if !(1..=500).contains(&limit) {
         return Err(bad("limit", "must be between 1 and 500"));
     }
-    let drops = state.store.usage_drops(chrono::Utc::now().date_naive(), share).await?;
+    let drops = state.store.usage_drops(state.store.today(), share).await?;
     Ok(axum::Json(DropPage {
         total: drops.len(),
         items: drops

@@ -116,7 +116,7 @@ pub(crate) async fn list(
     let days = blank_to_none(&q.renewal_within_days)
         .and_then(|d| d.parse::<u32>().ok())
         .filter(|d| *d <= 3650);
-    let today = chrono::Utc::now().date_naive();
+    let today = state.store.today();
     let filter = AccountFilter {
         tier,
         owner_id: owner,
@@ -314,7 +314,7 @@ pub(crate) async fn show(
 ) -> Result<Response, ApiError> {
     let (health_error, error) = query.map_or((None, None), |Query(q)| (q.health_error, q.error));
     let id = AccountId(id);
-    let today = chrono::Utc::now().date_naive();
+    let today = state.store.today();
     let Some(view) = state.store.account_view(id, today).await? else {
         return Ok((
             StatusCode::NOT_FOUND,

@@ -5,7 +5,7 @@
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use lodestar_domain::AccountId;
 use lodestar_domain::access::Actor;
 use lodestar_domain::review::Quarter;
@@ -79,7 +79,7 @@ pub(crate) async fn reviews(
     Query(q): Query<ErrorQuery>,
 ) -> Result<Html, ApiError> {
     let reviews = state.store.lxl_reviews().await?;
-    let current = Quarter::of(Utc::now().date_naive());
+    let current = Quarter::of(state.store.today());
     let started = reviews.iter().any(|r| r.quarter == current);
     render(&ReviewsPage {
         me,
@@ -112,7 +112,7 @@ pub(crate) async fn start(
         Ok::<_, ApiError>(
             state
                 .store
-                .start_lxl_review(quarter, actor.user, Utc::now().date_naive())
+                .start_lxl_review(quarter, actor.user, state.store.today())
                 .await?,
         )
     }
@@ -166,8 +166,7 @@ pub(crate) struct ItemRow {
     pub(crate) can_update: bool,
 }
 
-fn item_rows(actor: &Actor, items: Vec<ActionItem>) -> Vec<ItemRow> {
-    let today = Utc::now().date_naive();
+fn item_rows(actor: &Actor, items: Vec<ActionItem>, today: NaiveDate) -> Vec<ItemRow> {
     let mut rows = Vec::new();
     for item in items {
         let can_update = actor.can_move_action_item(item.owner_id, item.account_owner_id);
@@ -246,8 +245,8 @@ pub(crate) async fn review(
         format!("/lxl/{id}?{}", parts.join("&"))
     };
     let shown = u32::try_from(lines.len()).unwrap_or(PAGE);
-    let carried_over = item_rows(&actor, state.store.carried_over_items(id).await?);
-    let agreed = item_rows(&actor, state.store.review_action_items(id).await?);
+    let carried_over = item_rows(&actor, state.store.carried_over_items(id).await?, state.store.today());
+    let agreed = item_rows(&actor, state.store.review_action_items(id).await?, state.store.today());
     render(&ReviewPage {
         owners: vec![
             Choice {
@@ -305,7 +304,7 @@ pub(crate) async fn line(
     let review = state.store.lxl_review(id).await?;
     let line = state.store.lxl_line(id, account).await?;
     let can_edit = actor.can_write_account(line.owner_id);
-    let items = item_rows(&actor, state.store.account_action_items(account).await?);
+    let items = item_rows(&actor, state.store.account_action_items(account).await?, state.store.today());
     let users = state
         .store
         .users()
@@ -327,7 +326,7 @@ pub(crate) async fn line(
         items,
         statuses: statuses(),
         users,
-        default_due: (Utc::now().date_naive() + chrono::Days::new(30)).to_string(),
+        default_due: (state.store.today() + chrono::Days::new(30)).to_string(),
         back_url: format!("/lxl/{id}/accounts/{}", account.0),
         error: q.error,
         me,
@@ -446,7 +445,7 @@ pub(crate) async fn account_reviews(
     account: AccountId,
     error: Option<String>,
 ) -> Result<AccountReviews, ApiError> {
-    let today = Utc::now().date_naive();
+    let today = state.store.today();
     let current = Quarter::of(today);
     let review = match state
         .store
@@ -474,7 +473,7 @@ pub(crate) async fn account_reviews(
         .map(|r| (r.churned_on.to_string(), r.reason.label().to_owned()));
     Ok(AccountReviews {
         review,
-        open_items: item_rows(actor, open),
+        open_items: item_rows(actor, open, today),
         churn,
         churn_reasons: ChurnReason::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         today: today.to_string(),
@@ -521,7 +520,7 @@ pub(crate) async fn mark_churned(
         } else {
             on.parse::<NaiveDate>().ok()
         };
-        let fields = churn_fields(churned_on, &form.reason, &form.detail, Utc::now().date_naive())?;
+        let fields = churn_fields(churned_on, &form.reason, &form.detail, state.store.today())?;
         state.store.mark_churned(account, fields, actor.user).await?;
         Ok(())
     }

@@ -5,7 +5,6 @@
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 use lodestar_domain::Cents;
 use lodestar_domain::health::Exposure;
 use lodestar_domain::risk::Tally;
@@ -118,7 +117,7 @@ pub(crate) async fn show(
         .filter(|h| HORIZONS.contains(h))
         .unwrap_or(365);
     let owner = mine.then_some(me.id);
-    let today = Utc::now().date_naive();
+    let today = state.store.today();
     let risk = state.store.portfolio_risk(owner, today, horizon, AT_RISK_SHOWN).await?;
     let rates = state.store.loss_rates().await?;
     let at_risk_link = match owner {

@@ -101,7 +101,7 @@ pub(crate) async fn sign_in(
         email: typed.clone(),
         next: next.clone(),
     };
-    let since = chrono::Utc::now() - chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
+    let since = state.store.now() - chrono::Duration::minutes(FAILURE_WINDOW_MINUTES);
     if state.store.sign_in_failures_since(&typed, since).await? >= MAX_FAILURES {
         let mut res = (
             StatusCode::TOO_MANY_REQUESTS,
@@ -136,7 +136,7 @@ pub(crate) async fn sign_in(
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = URL_SAFE_NO_PAD.encode(bytes);
-    let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+    let expires = state.store.now() + chrono::Duration::hours(SESSION_HOURS);
     state
         .store
         .create_session(user.id, &token_hash(&secret), expires)

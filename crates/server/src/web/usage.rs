@@ -144,7 +144,7 @@ pub(crate) async fn drops(
     let share = query.ok().and_then(|Query(q)| q.share).unwrap_or(30).clamp(10, 90);
     let all = state
         .store
-        .usage_drops(chrono::Utc::now().date_naive(), f64::from(share) / 100.0)
+        .usage_drops(state.store.today(), f64::from(share) / 100.0)
         .await?;
     let total = all.len();
     let drops = all

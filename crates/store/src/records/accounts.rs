@@ -211,7 +211,7 @@ impl Store {
         // A new launch date opens (or moves) every milestone's window, and what it reaches
         // counts in the score.
         super::milestones::check_milestones(&mut tx, Some(&[id.0].into())).await?;
-        super::health::refresh_health(&mut tx, Some(&[id.0])).await?;
+        tx.touch_accounts([id.0]);
         tx.commit().await?;
         self.account_summary(id).await?.ok_or(StoreError::NotFound {
             what: "account",
@@ -316,8 +316,7 @@ async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<Ups
     check_hierarchy(tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
     super::usage::place_waiting_usage(tx, &keys).await?;
     // Tier, stage and industry choose the scorecard and feed its measures.
-    let ids: Vec<i64> = written.iter().map(|(id, _)| *id).collect();
-    super::health::refresh_health(tx, Some(&ids)).await?;
+    tx.touch_accounts(written.iter().map(|(id, _)| *id));
     Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
 }
 

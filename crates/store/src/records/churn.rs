@@ -13,7 +13,7 @@ use super::contracts::{Which, load_contracts, record_change_in};
 use super::parse;
 use super::timeline::{TimelineKind, record};
 use crate::bulk::{Value, bind_values};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// A churn and what the team learned from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,11 +166,12 @@ impl Store {
         }
         // The stage first: the contracts' churn rescores the account, and a churned account is
         // not scored, so its history ends with the score it had before.
+        let now = tx.now();
         on_tx!(&mut tx, |c| sqlx::query(
             "UPDATE accounts SET lifecycle_stage = $1, updated_at = $2 WHERE id = $3"
         )
         .bind(LifecycleStage::Churned.as_str())
-        .bind(now())
+        .bind(now)
         .bind(account.0)
         .execute(&mut *c)
         .await?
@@ -196,8 +197,10 @@ impl Store {
             text.push_str(" — ");
             text.push_str(churn.detail.as_str());
         }
-        record(&mut tx, account, now(), actor, TimelineKind::Churn, &text).await?;
+        let at = tx.now();
+        record(&mut tx, account, at, actor, TimelineKind::Churn, &text).await?;
         // A win-back that churns again starts a new retrospective.
+        let now = tx.now();
         on_tx!(&mut tx, |c| {
             sqlx::query(
             "INSERT INTO churn_retrospectives (account_id, churned_on, reason, detail, arr_lost_cents, recorded_by, \
@@ -213,13 +216,13 @@ impl Store {
         .bind(churn.detail.as_str())
         .bind(arr_lost.0)
         .bind(actor.map(|u| u.0))
-        .bind(now())
+        .bind(now)
         .execute(&mut *c)
         .await?
         .rows_affected()
         });
         // Takes the account out of scoring (when it had no contract to churn).
-        super::health::refresh_health(&mut tx, Some(&[account.0])).await?;
+        tx.touch_accounts([account.0]);
         let retro = retrospective_in(&mut tx, account).await?;
         tx.commit().await?;
         retro.ok_or_else(|| StoreError::Corrupt("a retrospective vanished in its own transaction".into()))
@@ -233,6 +236,7 @@ impl Store {
     /// Saves what the team wrote in a retrospective.
     pub async fn save_retrospective(&self, account: AccountId, notes: RetrospectiveNotes) -> Result<Retrospective> {
         let mut tx = self.begin_write().await?;
+        let now = tx.now();
         let changed = on_tx!(&mut tx, |c| sqlx::query(
             "UPDATE churn_retrospectives SET prevention = $1, exit_interview = $2, learnings = $3, playbook = $4, \
              updated_at = $5 WHERE account_id = $6"
@@ -241,7 +245,7 @@ impl Store {
         .bind(notes.exit_interview.as_str())
         .bind(notes.learnings.as_str())
         .bind(notes.playbook.as_str())
-        .bind(now())
+        .bind(now)
         .bind(account.0)
         .execute(&mut *c)
         .await?

@@ -12,7 +12,7 @@ use super::{
     upsert_by_key,
 };
 use crate::bulk::{Value, bind_values, insert_rows};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// A contract to create or update by external id, with the ARR it has now. A new contract
 /// starts its history with a `new` change on its start date; an existing one whose ARR
@@ -301,7 +301,7 @@ async fn write_contracts(tx: &mut Tx, contracts: Vec<ContractUpsert>) -> Result<
         }
     }
 
-    let ts = now();
+    let ts = tx.now();
     let rows = contracts.iter().map(|c| contract_values(&c.fields, c.arr)).collect();
     let ids: HashMap<String, i64> = upsert_by_key(tx, "contracts", CONTRACT_COLUMNS, rows)
         .await?
@@ -352,7 +352,7 @@ pub(crate) async fn record_change_in(
     arr_after: Cents,
 ) -> Result<ArrChange> {
     let change = contract.changes.record(date, kind, arr_after)?;
-    let ts = now();
+    let ts = tx.now();
     let row = change_values(contract.id, contract.fields.account_id, &change, ts);
     insert_rows(tx, "contract_changes", CHANGE_COLUMNS, vec![row], "").await?;
     on_tx!(&mut *tx, |c| {

@@ -12,7 +12,7 @@ use lodestar_domain::{AccountId, Valid};
 
 use super::timeline::{TimelineKind, record};
 use crate::bulk::{in_list, values_rows};
-use crate::{Backend, Result, Store, StoreError, Tx, now, on_tx};
+use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
@@ -61,6 +61,7 @@ impl Store {
         };
         let sql = "INSERT INTO milestones (name, feature, threshold_kind, threshold, within_days, first_value, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let now = tx.now();
         let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(sql)
             .bind(fields.name.as_str())
             .bind(&fields.feature)
@@ -68,7 +69,7 @@ impl Store {
             .bind(i64::from(target))
             .bind(i64::from(fields.within_days))
             .bind(i64::from(fields.first_value))
-            .bind(now())
+            .bind(now)
             .fetch_one(&mut *c)
             .await
             .map_err(|e| match StoreError::from(e) {
@@ -311,6 +312,7 @@ async fn achieve(tx: &mut Tx, m: &Milestone, account: AccountId, on: NaiveDate, 
     let at = DateTime::<Utc>::from_naive_utc_and_offset(on.and_time(NaiveTime::MIN), Utc);
     let mut text = format!("Milestone reached: {}", m.fields.name);
     if m.fields.first_value && stage == LifecycleStage::Land.as_str() {
+        let now = tx.now();
         on_tx!(&mut *tx, |c| {
             sqlx::query(
                 "UPDATE accounts SET lifecycle_stage = $1, first_value_date = COALESCE(first_value_date, $2), updated_at = $3 \
@@ -318,7 +320,7 @@ async fn achieve(tx: &mut Tx, m: &Milestone, account: AccountId, on: NaiveDate, 
             )
             .bind(LifecycleStage::Adopt.as_str())
             .bind(on)
-            .bind(now())
+            .bind(now)
             .bind(account.0)
             .execute(&mut *c)
             .await?

@@ -25,7 +25,7 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use crate::bulk::{Value, in_list, insert_rows_returning};
-use crate::{Backend, Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Backend, Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// What a batch write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub(crate) async fn upsert_by_key(
     rows: Vec<Vec<Value>>,
 ) -> Result<Vec<(i64, String)>> {
     let key = columns[0];
-    let ts = now();
+    let ts = tx.now();
     let mut all = columns.to_vec();
     all.extend(["created_at", "updated_at"]);
     let rows = rows
@@ -209,7 +209,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
             .execute(&mut *c)
             .await?
             .rows_affected());
-        health::refresh_health(tx, None).await?;
+        tx.touch_all_accounts();
         return Ok(());
     };
     for chunk in ids.chunks(500) {
@@ -222,7 +222,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
             q.execute(&mut *c).await?.rows_affected()
         });
     }
-    health::refresh_health(tx, Some(ids)).await?;
+    tx.touch_accounts(ids.iter().copied());
     Ok(())
 }
 
@@ -244,26 +244,23 @@ pub(crate) async fn ensure_empty(tx: &mut Tx, backend: Backend, action: &'static
 /// Postpones foreign-key checks to commit, so bulk loads may write rows in any order
 /// (a manager after their report, a parent account after its child).
 pub(crate) async fn defer_foreign_keys(tx: &mut Tx) -> Result<()> {
-    match tx {
-        Tx::Sqlite(t) => {
-            sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut **t).await?;
-        }
-        Tx::Postgres(t) => {
-            sqlx::query("SET CONSTRAINTS ALL DEFERRED").execute(&mut **t).await?;
-        }
-    }
+    let sql = match tx.backend() {
+        Backend::Sqlite => "PRAGMA defer_foreign_keys = ON",
+        Backend::Postgres => "SET CONSTRAINTS ALL DEFERRED",
+    };
+    on_tx!(tx, |c| sqlx::query(sql).execute(&mut *c).await?.rows_affected());
     Ok(())
 }
 
 /// After rows were written with explicit ids, moves PostgreSQL's identity sequences past
 /// them so the next insert does not collide. (SQLite picks max(rowid) + 1 by itself.)
 pub(crate) async fn reset_id_sequences(tx: &mut Tx, tables: &[&str]) -> Result<()> {
-    if let Tx::Postgres(t) = tx {
+    if tx.backend() == Backend::Postgres {
         for table in tables {
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             );
-            sqlx::query(&sql).execute(&mut **t).await?;
+            on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
         }
     }
     Ok(())
@@ -273,7 +270,7 @@ pub(crate) async fn reset_id_sequences(tx: &mut Tx, tables: &[&str]) -> Result<(
 pub(crate) async fn revoke(store: &Store, table: &str, what: &'static str, id: i64) -> Result<()> {
     let sql = format!("UPDATE {table} SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL");
     let done = on_pool!(store, |p| sqlx::query(&sql)
-        .bind(now())
+        .bind(store.now())
         .bind(id)
         .execute(p)
         .await?

@@ -15,7 +15,7 @@ use lodestar_domain::{AccountId, Cents, UserId};
 
 use super::{parse, parse_opt};
 use crate::bulk::{Value, bind_values, insert_rows};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// A review and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -350,6 +350,7 @@ impl Store {
                 quarter.label()
             )));
         }
+        let now = tx.now();
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
             "INSERT INTO lxl_reviews (quarter, started_by, started_on, started_at) VALUES ($1, $2, $3, $4) RETURNING id"
@@ -357,7 +358,7 @@ impl Store {
         .bind(quarter.to_string())
         .bind(started_by.map(|u| u.0))
         .bind(today)
-        .bind(now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await?
         });
@@ -463,6 +464,7 @@ impl Store {
     pub async fn save_lxl_notes(&self, review: i64, account: AccountId, notes: LineNotes) -> Result<LxlLine> {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
+        let now = tx.now();
         on_tx!(&mut tx, |c| sqlx::query(
             "UPDATE lxl_lines SET history = $1, challenges = $2, asks = $3, updated_at = $4 \
              WHERE review_id = $5 AND account_id = $6"
@@ -470,7 +472,7 @@ impl Store {
         .bind(notes.history.as_str())
         .bind(notes.challenges.as_str())
         .bind(notes.asks.as_str())
-        .bind(now())
+        .bind(now)
         .bind(review)
         .bind(account.0)
         .execute(&mut *c)
@@ -499,6 +501,7 @@ impl Store {
                 lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
             );
         }
+        let now = tx.now();
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
             "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
@@ -510,7 +513,7 @@ impl Store {
         .bind(fields.owner_id.0)
         .bind(fields.due_on)
         .bind(ActionStatus::Open.as_str())
-        .bind(now())
+        .bind(now)
         .fetch_one(&mut *c)
         .await?
         });
@@ -533,7 +536,7 @@ impl Store {
     /// Moves an action item to `status` (closing it, or reopening it).
     pub async fn set_action_status(&self, id: i64, status: ActionStatus) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
-        let closed_at = (status != ActionStatus::Open).then(now);
+        let closed_at = (status != ActionStatus::Open).then(|| tx.now());
         let changed = on_tx!(&mut tx, |c| sqlx::query(
             "UPDATE lxl_action_items SET status = $1, closed_at = $2 WHERE id = $3"
         )

@@ -6,7 +6,7 @@ use lodestar_domain::text::Email;
 use lodestar_domain::user::User;
 
 use super::users::{SELECT_USERS, UserRow};
-use crate::{Result, Store, now, on_pool};
+use crate::{Result, Store, on_pool};
 
 impl Store {
     /// The stored password hash of the user with this email, if any.
@@ -38,7 +38,7 @@ impl Store {
             sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
                 .bind(user.0)
-                .bind(now())
+                .bind(self.now())
                 .bind(expires_at)
                 .execute(p)
                 .await?
@@ -54,7 +54,7 @@ impl Store {
         );
         let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
             .bind(token_hash)
-            .bind(now())
+            .bind(self.now())
             .fetch_optional(p)
             .await?);
         row.map(User::try_from).transpose()
@@ -65,7 +65,7 @@ impl Store {
         on_pool!(self, |p| {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1 OR expires_at <= $2")
                 .bind(token_hash)
-                .bind(now())
+                .bind(self.now())
                 .execute(p)
                 .await?
                 .rows_affected()
@@ -77,7 +77,7 @@ impl Store {
         on_pool!(self, |p| {
             sqlx::query("INSERT INTO sign_in_failures (email, failed_at) VALUES ($1, $2)")
                 .bind(email)
-                .bind(now())
+                .bind(self.now())
                 .execute(p)
                 .await?
                 .rows_affected()

@@ -8,7 +8,7 @@ use lodestar_domain::contract::Contract;
 use lodestar_domain::{AccountId, UserId};
 use serde::Serialize;
 
-use crate::{Result, Store, Tx, now, on_tx};
+use crate::{Result, Store, Tx, on_tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -153,7 +153,7 @@ pub(crate) async fn record_edit(
     actor: Option<UserId>,
     changes: &[FieldChange],
 ) -> Result<()> {
-    let at = now();
+    let at = tx.now();
     for change in changes {
         let text = format!(
             "{}: {} → {}",

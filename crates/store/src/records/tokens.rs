@@ -6,7 +6,7 @@ use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::Role;
 
 use super::{parse, revoke};
-use crate::{Result, Store, now, on_pool};
+use crate::{Result, Store, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
@@ -63,7 +63,7 @@ impl Store {
                 .bind(user.map(|u| u.0))
                 .bind(prefix)
                 .bind(hash)
-                .bind(now())
+                .bind(self.now())
                 .fetch_one(p)
                 .await?
         });

@@ -16,7 +16,7 @@ use lodestar_domain::usage::{Message, MessageKey, MessageKind, RecentActivity};
 
 use super::event_blocks;
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
-use crate::{Result, Store, StoreError, Tx, now, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_tx};
 
 /// What storing a batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,7 +73,7 @@ impl Pending {
     }
 
     async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
-        let received_at = now();
+        let received_at = tx.now();
         let person_rows: Vec<Vec<Value>> = std::mem::take(&mut self.people)
             .into_iter()
             .map(|(key, p)| {
@@ -179,10 +179,11 @@ impl EventImport {
 /// day (each reads the activity summary before the other commits) or both add the same
 /// first use.
 async fn lock_usage(tx: &mut Tx) -> Result<()> {
-    if let Tx::Postgres(c) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock(4242424243)")
-            .execute(&mut **c)
-            .await?;
+    if tx.backend() == crate::Backend::Postgres {
+        on_tx!(tx, |c| sqlx::query("SELECT pg_advisory_xact_lock(4242424243)")
+            .execute(&mut *c)
+            .await?
+            .rows_affected());
     }
     Ok(())
 }
@@ -190,8 +191,7 @@ async fn lock_usage(tx: &mut Tx) -> Result<()> {
 /// Records the milestones and refreshes the health of accounts whose usage changed.
 async fn settle_accounts(tx: &mut Tx, touched: &HashSet<i64>) -> Result<()> {
     super::milestones::check_milestones(tx, Some(touched)).await?;
-    let touched: Vec<i64> = touched.iter().copied().collect();
-    super::health::refresh_health(tx, Some(&touched)).await?;
+    tx.touch_accounts(touched.iter().copied());
     Ok(())
 }
 
@@ -241,7 +241,7 @@ fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
 async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending) -> Result<IngestSummary> {
     lock_usage(tx).await?;
     let mut summary = IngestSummary::default();
-    let received_at = now();
+    let received_at = tx.now();
 
     // 1. Only messages never stored before.
     let total = messages.len();

@@ -10,7 +10,7 @@ use lodestar_domain::{Invalid, UserId, Valid};
 
 use super::{UpsertSummary, existing_keys, parse, to_u32, upsert_by_key};
 use crate::bulk::{Value, in_list};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// A user to create or update by email. The manager is named by email so a file can list a
 /// manager after the people they manage.
@@ -285,7 +285,7 @@ impl Store {
         let done = on_pool!(self, |p| {
             sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
                 .bind(hash)
-                .bind(now())
+                .bind(self.now())
                 .bind(id.0)
                 .execute(p)
                 .await?

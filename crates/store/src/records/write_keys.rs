@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::revoke;
-use crate::{Result, Store, now, on_pool};
+use crate::{Result, Store, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WriteKey {
@@ -24,7 +24,7 @@ impl Store {
             .bind(name)
             .bind(prefix)
             .bind(hash)
-            .bind(now())
+            .bind(self.now())
             .fetch_one(p)
             .await?))
     }

@@ -7,10 +7,10 @@ use lodestar_domain::health::{Exposure, PulseLevel, Severity};
 use lodestar_domain::vocabulary::Tier;
 use lodestar_domain::{AccountId, Cents, Invalid, UserId};
 
-use super::{refresh_health, stored_level};
+use super::stored_level;
 use crate::records::parse;
 use crate::records::timeline::{TimelineKind, record};
-use crate::{Result, Store, StoreError, Tx, now, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// The longest reason or note kept.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -101,7 +101,7 @@ impl Store {
         let reason = note("reason", reason, true)?;
         let mut tx = self.begin_write().await?;
         ensure_account(&mut tx, account).await?;
-        let at = now();
+        let at = tx.now();
         let id: i64 = on_tx!(&mut tx, |c| {
             sqlx::query_scalar(
             "INSERT INTO account_pulses (account_id, level, reason, author_id, recorded_at) VALUES ($1, $2, $3, $4, $5) \
@@ -117,7 +117,7 @@ impl Store {
         });
         let text = format!("Pulse: {} — {reason}", level.label());
         record(&mut tx, account, at, author, TimelineKind::Pulse, &text).await?;
-        refresh_health(&mut tx, Some(&[account.0])).await?;
+        tx.touch_accounts([account.0]);
         tx.commit().await?;
         let mut pulses = self.pulses(account, 1).await?;
         pulses.retain(|p| p.id == id);
@@ -164,7 +164,7 @@ impl Store {
         let note_text = note("note", note_text, false)?;
         let mut tx = self.begin_write().await?;
         ensure_account(&mut tx, account).await?;
-        let at = now();
+        let at = tx.now();
         let text = match severity {
             Some(severity) => {
                 on_tx!(&mut tx, |c| sqlx::query(
@@ -198,7 +198,7 @@ impl Store {
             }
         };
         record(&mut tx, account, at, actor, TimelineKind::Edit, &text).await?;
-        refresh_health(&mut tx, Some(&[account.0])).await?;
+        tx.touch_accounts([account.0]);
         tx.commit().await
     }
 

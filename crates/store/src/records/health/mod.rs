@@ -26,7 +26,7 @@ pub use scorecards::{Scorecard, default_scorecard};
 use self::measures::{MEASURES, Readings, Scope};
 use crate::bulk::{Value, insert_rows};
 use crate::records::{parse, parse_opt};
-use crate::{Result, Store, StoreError, Tx, now, on_tx};
+use crate::{Result, Store, StoreError, Tx, on_tx};
 
 /// Every measure a scorecard can weigh, in the editor's order.
 pub fn health_measures() -> Vec<MeasureInfo> {
@@ -44,17 +44,11 @@ pub struct RecomputeSummary {
 /// Accounts per pass: bounds the id list each measure's query carries.
 const PASS: usize = 2000;
 
-/// Rescores `accounts` (every account when `None`) as of today; see the module documentation.
+/// Rescores `accounts` (every account when `None`) as of the clock's today, keeping that
+/// day's snapshot; see the module documentation. [`Tx::commit`] calls it for the accounts the
+/// transaction touched.
 pub(crate) async fn refresh_health(tx: &mut Tx, accounts: Option<&[i64]>) -> Result<RecomputeSummary> {
-    refresh_health_as_of(tx, accounts, Utc::now().date_naive()).await
-}
-
-/// Rescores as of `today` and keeps that day's snapshot.
-pub(crate) async fn refresh_health_as_of(
-    tx: &mut Tx,
-    accounts: Option<&[i64]>,
-    today: NaiveDate,
-) -> Result<RecomputeSummary> {
+    let today = tx.today();
     let cards = scorecards::cards_in(tx).await?;
     let mut summary = RecomputeSummary::default();
     match accounts {
@@ -157,7 +151,7 @@ async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Asses
 /// identical to the one stored for the same day (card, figures and explanation) is left as it
 /// is: rescoring everyone after one segment's card changed rewrites only that segment.
 async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
-    let (day, at) = (assessed.day, now());
+    let (day, at) = (assessed.day, tx.now());
     let stored = stored_scores_of(tx, &assessed).await?;
     assessed.scored.retain(|s| {
         stored.get(&s.account).is_none_or(|(card, score, band, explanation)| {
@@ -579,7 +573,7 @@ impl Store {
     /// After a change that concerns every account (a scorecard, a setting, a milestone),
     /// committed on its own: rescores all, as of today.
     pub(crate) async fn rescore_all(&self) -> Result<()> {
-        self.recompute_health(Utc::now().date_naive()).await.map(|_| ())
+        self.recompute_health(self.today()).await.map(|_| ())
     }
 
     /// The current score and band of each of `accounts` that has one (for lists).
