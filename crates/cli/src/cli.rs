@@ -27,8 +27,37 @@ pub struct Cli {
     /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST:PORT/DB.
     #[arg(long, global = true, env = "LODESTAR_DB", default_value = "sqlite://lodestar.db")]
     pub db: String,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line) for
+    /// log collectors. Which lines: LODESTAR_LOG, e.g. `info` (default) or `warn,lodestar_server=debug`.
+    #[arg(long, global = true, env = "LODESTAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Sends log lines to stderr in `format`, filtered by LODESTAR_LOG (`info` when unset).
+pub fn init_logs(format: LogFormat) -> anyhow::Result<()> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter: tracing_subscriber::filter::Targets = match std::env::var("LODESTAR_LOG") {
+        Ok(spec) => spec.parse().with_context(|| {
+            format!("LODESTAR_LOG={spec:?} is not a log filter (e.g. info, or warn,lodestar_server=debug)")
+        })?,
+        Err(_) => tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
+    };
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let registry = tracing_subscriber::registry().with(filter);
+    match format {
+        LogFormat::Text => registry.with(layer.with_ansi(false)).try_init()?,
+        LogFormat::Json => registry.with(layer.json().flatten_event(true)).try_init()?,
+    }
+    Ok(())
 }
 
 #[derive(Debug, Subcommand)]
@@ -432,9 +461,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             command: HealthCommand::Recompute { as_of },
         } => {
             let started = Instant::now();
-            let summary = store
-                .recompute_health(as_of.unwrap_or_else(|| store.today()))
-                .await?;
+            let summary = store.recompute_health(as_of.unwrap_or_else(|| store.today())).await?;
             println!(
                 "{} accounts scored, {} with nothing to score, in {:.2} s",
                 summary.scored,

@@ -14,4 +14,4 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(UserId, AccountId, ContactId, ContractId);
+id_type!(UserId, AccountId, ContactId, ContractId, JobId);

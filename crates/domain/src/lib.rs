@@ -9,6 +9,7 @@ pub mod contract;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod job;
 pub mod milestone;
 pub mod money;
 pub mod review;
@@ -19,5 +20,5 @@ pub mod user;
 pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
-pub use ids::{AccountId, ContactId, ContractId, UserId};
+pub use ids::{AccountId, ContactId, ContractId, JobId, UserId};
 pub use money::Cents;

@@ -252,7 +252,7 @@ impl From<Invalid> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(why) = &self {
-            eprintln!("error: {why}");
+            tracing::error!(error = %why, "internal error");
         }
         let challenge = match self {
             ApiError::Unauthenticated => Some("Bearer"),

@@ -75,7 +75,7 @@ impl Ingestor {
             // (busy, unreachable, a race with another instance): worth a retry, which 503 asks
             // Segment clients for. A 4xx would make them drop the events.
             Ok(Err(e)) => {
-                eprintln!("error: storing events: {e}");
+                tracing::error!(error = %e, "storing events failed; the client is asked to retry");
                 Err(ApiError::Busy(RETRY_AFTER))
             }
             Err(_) => Err(ApiError::Internal("the event writer stopped".into())),
@@ -234,7 +234,8 @@ async fn single(
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
     let body = read_body(&state.ingestor, &parts.headers, body, MAX_MESSAGE_BYTES, "a call").await?;
-    let message = Message::parse(text(&body)?, Some(kind), state.store.now(), new_message_id).map_err(|r| refused(None, r))?;
+    let message =
+        Message::parse(text(&body)?, Some(kind), state.store.now(), new_message_id).map_err(|r| refused(None, r))?;
     state.ingestor.store(vec![message]).await?;
     Ok(success())
 }

@@ -4,11 +4,12 @@
 
 pub mod api;
 pub mod auth;
-mod daily;
 pub mod error;
 pub mod ingest;
+pub mod jobs;
 mod json;
 pub mod password;
+mod request_log;
 mod web;
 
 use std::future::Future;
@@ -102,6 +103,7 @@ pub fn app_with(state: AppState) -> Router {
     .merge(web::router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
     .layer(axum::middleware::from_fn(web::csrf_guard))
+    .layer(axum::middleware::from_fn(request_log::request_log))
     .layer(axum::middleware::from_fn(run_to_completion))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
@@ -135,9 +137,9 @@ pub async fn serve(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let rescore = daily::spawn_daily_rescore(store.clone());
+    let runner = jobs::Runner::start(store.clone(), jobs::JobKinds::standard(), jobs::RunnerConfig::default());
     let served = axum::serve(listener, app(store)).with_graceful_shutdown(shutdown).await;
-    rescore.abort();
+    runner.stop().await;
     served
 }
 

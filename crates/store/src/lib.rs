@@ -10,6 +10,7 @@ mod bulk;
 mod catalog;
 mod clock;
 mod error;
+mod jobs;
 mod migrate;
 mod records;
 #[cfg(feature = "testing")]
@@ -26,6 +27,7 @@ pub use backup::{BackupSummary, RestoreSummary};
 pub use catalog::{Column, ColumnType, Table};
 pub use clock::Clock;
 pub use error::StoreError;
+pub use jobs::{AfterFailure, Job, JobCounts, NewJob};
 pub use migrate::MIGRATIONS;
 pub use records::UpsertSummary;
 pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
@@ -278,7 +280,9 @@ impl Store {
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx> {
         let conn = match &*self.pools {
             Pools::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
-            Pools::Postgres(p) => TxConn::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?),
+            Pools::Postgres(p) => {
+                TxConn::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
+            }
         };
         Ok(self.tx(conn))
     }

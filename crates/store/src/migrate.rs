@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "event_blocks",
         sql: include_str!("../migrations/0010_event_blocks.sql"),
     },
+    Migration {
+        version: 11,
+        name: "jobs",
+        sql: include_str!("../migrations/0011_jobs.sql"),
+    },
 ];
 
 impl Migration {

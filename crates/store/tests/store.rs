@@ -1358,7 +1358,10 @@ async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store
         ),
     )
     .await;
-    assert_eq!(store.migrate().await.unwrap(), [10]);
+    assert!(
+        store.migrate().await.unwrap().starts_with(&[10]),
+        "version 10 and the later ones"
+    );
 
     let counts = store.usage_counts().await.unwrap();
     assert_eq!((counts.events, counts.unmatched), (4, 1));

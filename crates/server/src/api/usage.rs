@@ -352,10 +352,7 @@ async fn account_milestones(
     id: IdPath,
 ) -> Result<axum::Json<Vec<AccountMilestoneOutput>>, ApiError> {
     let id = existing_account(&state, id).await?;
-    let statuses = state
-        .store
-        .account_milestones(id, state.store.today())
-        .await?;
+    let statuses = state.store.account_milestones(id, state.store.today()).await?;
     Ok(axum::Json(
         statuses
             .into_iter()

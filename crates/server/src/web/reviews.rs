@@ -304,7 +304,11 @@ pub(crate) async fn line(
     let review = state.store.lxl_review(id).await?;
     let line = state.store.lxl_line(id, account).await?;
     let can_edit = actor.can_write_account(line.owner_id);
-    let items = item_rows(&actor, state.store.account_action_items(account).await?, state.store.today());
+    let items = item_rows(
+        &actor,
+        state.store.account_action_items(account).await?,
+        state.store.today(),
+    );
     let users = state
         .store
         .users()

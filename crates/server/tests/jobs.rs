@@ -1,0 +1,243 @@
+//! The job runner: two runners on one database run each job once; failures retry after their
+//! back-off and keep their error; a panic fails the attempt, not the runner; a stopping runner
+//! hands its job on; the daily rescore is a schedule enqueued once per day.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lodestar_domain::job::JobState;
+use lodestar_server::jobs::{JobKinds, Runner, RunnerConfig};
+use lodestar_store::testing::TestDb;
+use lodestar_store::{Clock, Job, NewJob, Store};
+use serde_json::json;
+
+fn fast() -> RunnerConfig {
+    RunnerConfig {
+        poll: Duration::from_millis(5),
+        ..RunnerConfig::default()
+    }
+}
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+/// Waits (up to 20 s) until `ready` holds of the store's jobs.
+async fn until(store: &Store, what: &str, ready: impl Fn(&[Job]) -> bool) -> Vec<Job> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, jobs) = store.jobs(None, 500, 0).await.unwrap();
+        if ready(&jobs) {
+            return jobs;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}: {jobs:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn all_in(state: JobState) -> impl Fn(&[Job]) -> bool {
+    move |jobs| !jobs.is_empty() && jobs.iter().all(|j| j.state == state)
+}
+
+/// A kind `count` whose runs note their payload's `n`.
+fn counting(seen: &Arc<Mutex<Vec<i64>>>) -> JobKinds {
+    let mut kinds = JobKinds::default();
+    let seen = seen.clone();
+    kinds.handle("count", move |_store, job| {
+        let seen = seen.clone();
+        async move {
+            seen.lock().unwrap().push(job.payload["n"].as_i64().unwrap());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            Ok(())
+        }
+    });
+    kinds
+}
+
+async fn two_runners_run_each_job_once(db: TestDb) {
+    let first = db.store.clone();
+    let second = Store::connect(&db.url).await.unwrap();
+    for n in 0..80 {
+        first
+            .enqueue_job(&NewJob::new("count", json!({ "n": n }), first.now()))
+            .await
+            .unwrap();
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let a = Runner::start(first.clone(), counting(&seen), fast());
+    let b = Runner::start(second.clone(), counting(&seen), fast());
+    let jobs = until(&first, "every job is done", all_in(JobState::Done)).await;
+    a.stop().await;
+    b.stop().await;
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..80).collect::<Vec<_>>(), "each job ran exactly once");
+    assert!(jobs.iter().all(|j| j.attempts == 1));
+    let workers: std::collections::HashSet<_> = jobs.iter().filter_map(|j| j.worker.clone()).collect();
+    assert_eq!(workers.len(), 2, "both runners took jobs");
+    second.close().await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runners_run_each_job_once_on_sqlite() {
+    two_runners_run_each_job_once(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runners_run_each_job_once_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        two_runners_run_each_job_once(db).await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_run_is_retried_after_its_back_off_and_keeps_its_error() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.with_clock(Clock::fixed(at("2026-12-02T09:00:00Z")));
+    let mut kinds = JobKinds::default();
+    let tries = Arc::new(Mutex::new(0));
+    let counter = tries.clone();
+    kinds.handle("flaky", move |_store, _job| {
+        let counter = counter.clone();
+        async move {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            if *n == 1 {
+                Err("the receiver answered 502".to_owned())
+            } else {
+                Ok(())
+            }
+        }
+    });
+    kinds.handle("broken", |_store, job: Job| async move {
+        assert!(job.payload.is_null(), "a bug in the handler");
+        Ok(())
+    });
+    let flaky = store
+        .enqueue_job(&NewJob::new("flaky", json!({}), store.now()))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut broken = NewJob::new("broken", json!({"unexpected": true}), store.now());
+    broken.max_attempts = 1;
+    let broken = store.enqueue_job(&broken).await.unwrap().unwrap();
+    let mut unknown = NewJob::new("no_such_kind", json!({}), store.now());
+    unknown.max_attempts = 1;
+    let unknown = store.enqueue_job(&unknown).await.unwrap().unwrap();
+
+    let runner = Runner::start(store.clone(), kinds, fast());
+    until(&store, "the flaky job waits for its retry", |jobs| {
+        jobs.iter()
+            .any(|j| j.id == flaky && j.state == JobState::Queued && j.last_error.is_some())
+    })
+    .await;
+    until(&store, "the broken jobs failed", |jobs| {
+        jobs.iter().filter(|j| j.state == JobState::Failed).count() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(*tries.lock().unwrap(), 1, "not retried before its back-off");
+
+    store.clock().advance(chrono::Duration::seconds(30));
+    until(&store, "the flaky job is done", |jobs| {
+        jobs.iter().any(|j| j.id == flaky && j.state == JobState::Done)
+    })
+    .await;
+    runner.stop().await;
+    let flaky = store.job(flaky).await.unwrap().unwrap();
+    assert_eq!(flaky.attempts, 2);
+    assert_eq!(
+        flaky.last_error.as_deref(),
+        Some("the receiver answered 502"),
+        "the last error is kept"
+    );
+    let broken = store.job(broken).await.unwrap().unwrap();
+    assert!(
+        broken.last_error.unwrap().contains("panicked"),
+        "a panic fails the attempt, not the runner"
+    );
+    let unknown = store.job(unknown).await.unwrap().unwrap();
+    assert_eq!(
+        unknown.last_error.as_deref(),
+        Some("no handler for jobs of kind \"no_such_kind\"")
+    );
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_stopping_runner_puts_its_job_back_for_the_next() {
+    let db = TestDb::sqlite().await;
+    let store = db.store.clone();
+    let mut stuck = JobKinds::default();
+    stuck.handle("long", |_store, _job| std::future::pending());
+    let id = store
+        .enqueue_job(&NewJob::new("long", json!({}), store.now()))
+        .await
+        .unwrap()
+        .unwrap();
+    let first = Runner::start(store.clone(), stuck, fast());
+    until(&store, "the job runs", all_in(JobState::Running)).await;
+    first.stop().await;
+    let back = store.job(id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.state, back.attempts),
+        (JobState::Queued, 0),
+        "released, the attempt not counted"
+    );
+
+    // A restart: a new runner on a new connection pool finds it.
+    let restarted = Store::connect(&db.url).await.unwrap();
+    let mut finishing = JobKinds::default();
+    finishing.handle("long", |_store, _job| async { Ok(()) });
+    let second = Runner::start(restarted.clone(), finishing, fast());
+    until(&store, "the job is done", all_in(JobState::Done)).await;
+    second.stop().await;
+    assert_eq!(store.job(id).await.unwrap().unwrap().attempts, 1);
+    restarted.close().await;
+    db.finish().await;
+}
+
+async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
+    let clock = Clock::fixed(at("2026-12-02T10:00:00Z"));
+    let first = db.store.with_clock(clock.clone());
+    let second = Store::connect(&db.url).await.unwrap().with_clock(clock.clone());
+    let a = Runner::start(first.clone(), JobKinds::standard(), fast());
+    let b = Runner::start(second.clone(), JobKinds::standard(), fast());
+    let jobs = until(&first, "today's rescore is done", all_in(JobState::Done)).await;
+    assert_eq!(jobs.len(), 1, "two servers, one run: {jobs:#?}");
+    assert_eq!(jobs[0].kind, "daily_rescore");
+    assert_eq!(
+        jobs[0].run_at,
+        at("2026-12-02T00:01:00Z"),
+        "the run due a minute past midnight"
+    );
+
+    clock.advance(chrono::Duration::days(1));
+    let jobs = until(&first, "tomorrow's rescore is done", |jobs| {
+        jobs.len() == 2 && all_in(JobState::Done)(jobs)
+    })
+    .await;
+    a.stop().await;
+    b.stop().await;
+    assert!(jobs.iter().any(|j| j.run_at == at("2026-12-03T00:01:00Z")));
+    assert!(jobs.iter().all(|j| j.attempts == 1));
+    second.close().await;
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_rescore_runs_once_a_day_on_sqlite() {
+    the_daily_rescore_runs_once_a_day(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_rescore_runs_once_a_day_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        the_daily_rescore_runs_once_a_day(db).await;
+    }
+}
