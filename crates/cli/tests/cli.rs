@@ -544,6 +544,57 @@ async fn backup_from_sqlite_restores_into_postgres_with_identical_data() {
     pg.finish().await;
 }
 
+/// Two `lodestar serve` processes on one PostgreSQL database both see today's rescore due when
+/// they start: it is enqueued once and runs once, and both stop cleanly.
+#[tokio::test]
+async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
+    let Some(pg) = TestDb::postgres().await else {
+        return;
+    };
+    let url = pg.url.clone();
+    tokio::task::spawn_blocking(move || {
+        let token = ok(&url, &["token", "create", "--name", "jobs check", "--role", "admin"]);
+        let token = token.trim();
+        let mut servers = vec![spawn_server(&url, &[]), spawn_server(&url, &[])];
+        let addr = servers[0].1.clone();
+        let done = |body: &str| -> u64 {
+            let page: serde_json::Value = serde_json::from_str(body).unwrap();
+            page["counts"]["done"].as_u64().unwrap()
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (status, body) = http_get(&addr, "/api/v1/jobs", Some(token));
+            assert_eq!(status, 200, "{body}");
+            if done(&body) == 1 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rescore never finished: {body}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Both runners have had time to see the run due and to poll the queue again.
+        std::thread::sleep(std::time::Duration::from_millis(2500));
+        let (_, body) = http_get(&servers[1].1, "/api/v1/jobs", Some(token));
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(page["total"], 1, "one job for two servers: {body}");
+        assert_eq!(page["items"][0]["kind"], "daily_rescore");
+        assert_eq!(page["items"][0]["attempts"], 1, "run once");
+        for (child, ..) in &mut servers {
+            let killed = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+            assert!(child.wait().unwrap().success(), "SIGTERM ends serve cleanly");
+        }
+    })
+    .await
+    .unwrap();
+    pg.finish().await;
+}
+
 /// A minimal HTTP/1.1 GET over a plain socket: status code and body.
 fn http_get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let auth = token
@@ -585,6 +636,8 @@ fn spawn_server(db: &str, extra: &[&str]) -> (std::process::Child, String, Vec<S
         .args(["--db", db, "serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .env_remove("LODESTAR_DB")
+        // Warnings and errors only: a line per request would drown the test output.
+        .env("LODESTAR_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

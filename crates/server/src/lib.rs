@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+mod features;
 pub mod ingest;
 pub mod jobs;
 mod json;
@@ -39,7 +40,7 @@ pub struct AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "reviews"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "reviews"), (name = "jobs"))
 )]
 struct ApiDoc;
 
@@ -61,8 +62,8 @@ impl Modify for BearerAuth {
 }
 
 /// Each API module's routes with their OpenAPI descriptions.
-fn api_modules() -> [OpenApiRouter<AppState>; 8] {
-    [
+fn api_modules() -> Vec<OpenApiRouter<AppState>> {
+    let mut modules = vec![
         api::accounts::router(),
         api::contacts::router(),
         api::contracts::router(),
@@ -71,7 +72,9 @@ fn api_modules() -> [OpenApiRouter<AppState>; 8] {
         api::health::router(),
         api::risk::router(),
         api::reviews::router(),
-    ]
+    ];
+    modules.extend(features::api_routers());
+    modules
 }
 
 /// The API routes, each with its OpenAPI description.
@@ -101,6 +104,7 @@ pub fn app_with(state: AppState) -> Router {
     .route("/healthz", get(healthz))
     .merge(ingest::router())
     .merge(web::router())
+    .merge(features::web_router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
     .layer(axum::middleware::from_fn(web::csrf_guard))
     .layer(axum::middleware::from_fn(request_log::request_log))

@@ -1,12 +1,17 @@
-//! The job runner: two runners on one database run each job once; failures retry after their
-//! back-off and keep their error; a panic fails the attempt, not the runner; a stopping runner
-//! hands its job on; the daily rescore is a schedule enqueued once per day.
+//! Background jobs. The runner: two runners on one database run each job once; failures retry
+//! after their back-off and keep their error; a panic fails the attempt, not the runner; a
+//! stopping runner hands its job on; the daily rescore is a schedule enqueued once per day.
+//! The jobs API and page: admins list and retry; nobody else sees them.
+
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use lodestar_domain::job::JobState;
+use lodestar_domain::vocabulary::Role;
 use lodestar_server::jobs::{JobKinds, Runner, RunnerConfig};
 use lodestar_store::testing::TestDb;
 use lodestar_store::{Clock, Job, NewJob, Store};
@@ -240,4 +245,163 @@ async fn the_daily_rescore_runs_once_a_day_on_postgres() {
     if let Some(db) = TestDb::postgres().await {
         the_daily_rescore_runs_once_a_day(db).await;
     }
+}
+
+/// A failed job, a queued one and a done one on the app's store.
+async fn three_jobs(app: &support::TestApp) -> (i64, i64, i64) {
+    let store = &app.store;
+    let mut failing = NewJob::new("webhook", json!({"url": "https://example.com/hook"}), store.now());
+    failing.max_attempts = 1;
+    let failed = store.enqueue_job(&failing).await.unwrap().unwrap();
+    let done = store
+        .enqueue_job(&NewJob::new("digest", json!({}), store.now()))
+        .await
+        .unwrap()
+        .unwrap();
+    let later = store.now() + chrono::Duration::hours(1);
+    let queued = store
+        .enqueue_job(&NewJob::new("reminder", json!({}), later))
+        .await
+        .unwrap()
+        .unwrap();
+    let lease = store.now() + chrono::Duration::minutes(1);
+    let first = store.claim_job("w", lease).await.unwrap().unwrap();
+    store
+        .fail_job(first.id, "w", "HTTP 502 from example.com")
+        .await
+        .unwrap();
+    let second = store.claim_job("w", lease).await.unwrap().unwrap();
+    store.finish_job(second.id, "w").await.unwrap();
+    (failed.0, queued.0, done.0)
+}
+
+#[tokio::test]
+async fn admins_list_jobs_by_state_and_retry_a_failed_one() {
+    let app = support::TestApp::new().await;
+    let (_, admin) = app.api_user("ada@v.io", Role::Admin).await;
+    let (failed, queued, done) = three_jobs(&app).await;
+
+    let all = app.send("GET", "/api/v1/jobs", Some(&admin), None).await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    assert_eq!(all.body["total"], 3);
+    assert_eq!(
+        all.body["counts"],
+        json!({"queued": 1, "running": 0, "done": 1, "failed": 1})
+    );
+    let ids: Vec<i64> = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [queued, failed, done], "queued first, then failed, then done");
+    let failing = &all.body["items"][1];
+    assert_eq!(failing["state"], "failed");
+    assert_eq!(failing["last_error"], "HTTP 502 from example.com");
+    assert_eq!(failing["payload"]["url"], "https://example.com/hook");
+
+    let only_failed = app
+        .send("GET", "/api/v1/jobs?state=failed&limit=1", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (
+            only_failed.body["total"].clone(),
+            only_failed.body["items"].as_array().unwrap().len()
+        ),
+        (json!(1), 1)
+    );
+    let bad = app.send("GET", "/api/v1/jobs?state=stuck", Some(&admin), None).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["errors"][0]["field"], "state");
+
+    let retried = app
+        .send("POST", &format!("/api/v1/jobs/{failed}/retry"), Some(&admin), None)
+        .await;
+    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.body);
+    assert_eq!(
+        (retried.body["state"].clone(), retried.body["attempts"].clone()),
+        (json!("queued"), json!(0))
+    );
+    let again = app
+        .send("POST", &format!("/api/v1/jobs/{failed}/retry"), Some(&admin), None)
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.content_type, "application/problem+json");
+    let missing = app.send("POST", "/api/v1/jobs/999/retry", Some(&admin), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn only_admins_see_jobs_on_the_api_and_the_page() {
+    let app = support::TestApp::new().await;
+    let (failed, _, _) = three_jobs(&app).await;
+    app.user("ada@v.io", Role::Admin).await;
+    for role in [Role::Leader, Role::Csm, Role::Viewer] {
+        let (_, token) = app.api_user(&format!("{}@v.io", role.as_str()), role).await;
+        let list = app.send("GET", "/api/v1/jobs", Some(&token), None).await;
+        assert_eq!(list.status, StatusCode::FORBIDDEN, "{role:?}");
+        let retry = app
+            .send("POST", &format!("/api/v1/jobs/{failed}/retry"), Some(&token), None)
+            .await;
+        assert_eq!(retry.status, StatusCode::FORBIDDEN, "{role:?}");
+        let cookie = app.session(&format!("{}@v.io", role.as_str())).await;
+        let page = app.browse("GET", "/admin/jobs", Some(&cookie), None, None).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?}");
+    }
+    assert_eq!(
+        app.store
+            .job(lodestar_domain::JobId(failed))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JobState::Failed
+    );
+
+    let admin = app.session("ada@v.io").await;
+    let page = app
+        .browse("GET", "/admin/jobs?state=failed", Some(&admin), None, None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("HTTP 502 from example.com"),
+        "the page shows the last error"
+    );
+    assert!(page.text.contains(&format!("/admin/jobs/{failed}/retry")));
+    let origin = format!("http://{}", support::HOST);
+    let retried = app
+        .browse(
+            "POST",
+            &format!("/admin/jobs/{failed}/retry"),
+            Some(&admin),
+            Some(&origin),
+            Some(""),
+        )
+        .await;
+    assert_eq!(retried.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store
+            .job(lodestar_domain::JobId(failed))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JobState::Queued
+    );
+    let again = app
+        .browse(
+            "POST",
+            &format!("/admin/jobs/{failed}/retry"),
+            Some(&admin),
+            Some(&origin),
+            Some(""),
+        )
+        .await;
+    let to = again.headers["location"].to_str().unwrap();
+    assert!(to.starts_with("/admin/jobs?state=failed&error="), "{to}");
+    let shown = app.browse("GET", to, Some(&admin), None, None).await;
+    assert!(
+        shown.text.contains("has not failed"),
+        "the refusal is shown on the page"
+    );
 }

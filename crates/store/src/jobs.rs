@@ -211,9 +211,8 @@ impl Store {
     /// (a server stopping gracefully). `false`: it was no longer this worker's.
     pub async fn release_job(&self, id: JobId, worker: &str) -> Result<bool> {
         let now = self.now();
-        let changed =
-            on_pool!(self, |p| {
-                sqlx::query(
+        let changed = on_pool!(self, |p| {
+            sqlx::query(
             "UPDATE jobs SET state = 'queued', run_at = $1, attempts = attempts - 1, worker = NULL, lease_until = NULL \
              WHERE id = $2 AND worker = $3 AND state = 'running'"
         )
@@ -223,7 +222,7 @@ impl Store {
         .execute(p)
         .await?
         .rows_affected()
-            });
+        });
         Ok(changed == 1)
     }
 
