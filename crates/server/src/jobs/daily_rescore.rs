@@ -10,6 +10,7 @@ use lodestar_store::{Job, Store};
 use super::{JobOutcome, Schedule};
 
 pub const KIND: &str = "daily_rescore";
+pub const LABEL: &str = "Daily health rescore";
 
 /// A minute past each UTC midnight.
 pub fn schedule() -> Schedule {

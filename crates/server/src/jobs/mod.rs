@@ -17,6 +17,14 @@ use lodestar_store::{Job, Store};
 pub use runner::{Runner, RunnerConfig};
 pub use schedule::Schedule;
 
+/// What a person reads for a job kind; an unknown kind (one a newer server enqueued) as it is.
+pub fn kind_label(kind: &str) -> &str {
+    match kind {
+        daily_rescore::KIND => daily_rescore::LABEL,
+        other => other,
+    }
+}
+
 /// What a handler's run comes to: `Err` carries the reason, kept as the job's last error.
 pub type JobOutcome = Result<(), String>;
 

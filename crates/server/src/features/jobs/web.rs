@@ -39,6 +39,7 @@ struct StateTab {
 struct JobRow {
     id: i64,
     kind: String,
+    kind_label: String,
     state: &'static str,
     state_label: &'static str,
     run_at: String,
@@ -53,6 +54,7 @@ impl From<Job> for JobRow {
         let minute = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
         JobRow {
             id: j.id.0,
+            kind_label: crate::jobs::kind_label(&j.kind).to_owned(),
             kind: j.kind,
             state: j.state.as_str(),
             state_label: j.state.label(),
