@@ -31,10 +31,13 @@ impl From<sqlx::Error> for StoreError {
         if let sqlx::Error::Database(db) = &e {
             match db.kind() {
                 sqlx::error::ErrorKind::UniqueViolation => {
-                    return StoreError::Conflict(format!("a record with this key already exists ({})", db.message()));
+                    let message = crate::conflicts::unique_violation_message(db.constraint(), db.message());
+                    return StoreError::Conflict(message.to_owned());
                 }
+                // SQLite does not say which reference failed, so neither does PostgreSQL's
+                // answer: a 409 reads the same on both.
                 sqlx::error::ErrorKind::ForeignKeyViolation => {
-                    return StoreError::Conflict(format!("a referenced record does not exist ({})", db.message()));
+                    return StoreError::Conflict("a record this one refers to does not exist".to_owned());
                 }
                 _ => {}
             }

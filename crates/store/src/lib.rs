@@ -9,6 +9,7 @@ mod backup;
 mod bulk;
 mod catalog;
 mod clock;
+mod conflicts;
 mod error;
 mod jobs;
 mod migrate;

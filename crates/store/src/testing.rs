@@ -171,3 +171,19 @@ impl SqliteWriteLock {
             .expect("release the write lock");
     }
 }
+
+/// The schema's uniqueness rules as (table, columns, PostgreSQL constraint name), for the test
+/// that holds them to both catalogs.
+pub fn unique_rules() -> impl Iterator<Item = (&'static str, &'static [&'static str], &'static str)> {
+    crate::conflicts::UNIQUE_RULES
+        .iter()
+        .map(|r| (r.table, r.columns, r.constraint))
+}
+
+/// The first column of every row `sql` returns, as text: for tests that read the catalog.
+pub async fn query_strings(store: &Store, sql: &str) -> Vec<String> {
+    crate::on_pool!(store, |p| sqlx::query_scalar(sql)
+        .fetch_all(p)
+        .await
+        .expect("the test's query runs"))
+}

@@ -1421,10 +1421,13 @@ async fn milestones_are_recorded_as_events_show_them_and_first_value_ends_land(s
         within_days: 5,
         first_value: true,
     };
-    assert!(matches!(
-        store.create_milestone(another_first.validate().unwrap()).await,
-        Err(StoreError::Conflict(_))
-    ));
+    assert!(
+        matches!(
+            store.create_milestone(another_first.validate().unwrap()).await,
+            Err(StoreError::Conflict(m)) if m == "another milestone is already the first-value one"
+        ),
+        "the same words on both databases"
+    );
     let today = d("2026-11-25");
     let status = |store: Store| async move { store.account_milestones(acme, today).await.unwrap()[0].1 };
 
@@ -1707,7 +1710,10 @@ async fn health_is_rescored_as_inputs_change_and_explains_itself(store: Store) {
                 .unwrap(),
         )
         .await;
-    assert!(matches!(same_scope, Err(StoreError::Conflict(_))), "{same_scope:?}");
+    assert!(
+        matches!(&same_scope, Err(StoreError::Conflict(m)) if m == "a scorecard already scores this segment and stage"),
+        "the same words on both databases: {same_scope:?}"
+    );
     let default = store
         .scorecards()
         .await
@@ -2350,4 +2356,63 @@ async fn deleting_an_account_deletes_its_health_history(store: Store) {
         1,
         "the other account keeps its own"
     );
+}
+
+/// Every uniqueness rule (the 409 messages) names a constraint both databases have, and every
+/// UNIQUE constraint of the schema has a rule: a new one without a message fails here.
+store_test!(uniqueness_rules_match_the_schema_on_both_databases);
+async fn uniqueness_rules_match_the_schema_on_both_databases(store: Store) {
+    use lodestar_store::testing::{query_strings, unique_rules};
+    let rules: Vec<_> = unique_rules().collect();
+    match store.backend() {
+        lodestar_store::Backend::Postgres => {
+            let names = query_strings(
+                &store,
+                "SELECT c.conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+                 WHERE n.nspname = 'public' AND c.contype IN ('u', 'p') \
+                 UNION SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public'",
+            )
+            .await;
+            for (table, _, constraint) in &rules {
+                assert!(
+                    names.contains(&constraint.to_string()),
+                    "{table}: no constraint {constraint}"
+                );
+            }
+            let unique = query_strings(
+                &store,
+                "SELECT c.conname::text FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace \
+                 WHERE n.nspname = 'public' AND c.contype = 'u' \
+                 UNION SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' \
+                 AND indexdef LIKE 'CREATE UNIQUE INDEX%' AND indexname NOT LIKE '%_pkey' \
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+            )
+            .await;
+            for name in unique {
+                assert!(
+                    rules.iter().any(|(_, _, c)| *c == name),
+                    "the unique constraint {name} has no rule in conflicts.rs"
+                );
+            }
+        }
+        lodestar_store::Backend::Sqlite => {
+            for (table, columns, constraint) in &rules {
+                let indexes = query_strings(
+                    &store,
+                    &format!("SELECT name FROM pragma_index_list('{table}') WHERE \"unique\" = 1"),
+                )
+                .await;
+                let mut found = false;
+                for index in indexes {
+                    let cols = query_strings(
+                        &store,
+                        &format!("SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"),
+                    )
+                    .await;
+                    found |= cols.iter().map(String::as_str).eq(columns.iter().copied());
+                }
+                assert!(found, "{table}: no unique index on {columns:?} ({constraint})");
+            }
+        }
+    }
 }

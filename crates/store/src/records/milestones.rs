@@ -71,15 +71,7 @@ impl Store {
             .bind(i64::from(fields.first_value))
             .bind(now)
             .fetch_one(&mut *c)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(if fields.first_value {
-                    "a milestone has this name, or another milestone is already the first-value one".into()
-                } else {
-                    "a milestone has this name".into()
-                }),
-                other => other,
-            })?);
+            .await?);
         check_milestones(&mut tx, None).await?;
         tx.commit().await?;
         self.rescore_all().await?;

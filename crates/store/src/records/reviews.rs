@@ -447,14 +447,7 @@ impl Store {
             key: account.to_string(),
         })?;
         let row = line_values(review, &candidate, &[AgendaReason::AddedByHand]);
-        insert_rows(&mut tx, "lxl_lines", LINE_COLUMNS, vec![row], "")
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => {
-                    StoreError::Conflict("the account is already on this review's agenda".into())
-                }
-                e => e,
-            })?;
+        insert_rows(&mut tx, "lxl_lines", LINE_COLUMNS, vec![row], "").await?;
         let line = line_in(&mut tx, review, account).await?;
         tx.commit().await?;
         Ok(line)

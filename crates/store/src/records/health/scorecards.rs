@@ -94,15 +94,6 @@ fn card_values(f: &ScorecardFields) -> (String, String, String) {
     )
 }
 
-fn conflict(e: sqlx::Error) -> StoreError {
-    match StoreError::from(e) {
-        StoreError::Conflict(_) => {
-            StoreError::Conflict("a scorecard has this name, or one already scores this segment and stage".into())
-        }
-        other => other,
-    }
-}
-
 async fn insert_card(tx: &mut Tx, f: &ScorecardFields) -> Result<i64> {
     let (tier, stage, measures) = card_values(f);
     Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
@@ -116,8 +107,7 @@ async fn insert_card(tx: &mut Tx, f: &ScorecardFields) -> Result<i64> {
     .bind(i64::from(f.bands.green_from))
     .bind(measures)
     .fetch_one(&mut *c)
-    .await
-    .map_err(conflict)?))
+    .await?))
 }
 
 /// Every card, the default one created first if it does not exist yet (in a write
@@ -195,8 +185,7 @@ impl Store {
         .bind(measures)
         .bind(id)
         .execute(&mut *c)
-        .await
-        .map_err(conflict)?
+        .await?
         .rows_affected());
         tx.commit().await?;
         self.rescore_all().await?;
