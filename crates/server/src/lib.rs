@@ -2,16 +2,13 @@
 //! health check. The server keeps no state of its own — every request reads and writes the
 //! database — so any number of instances can share one PostgreSQL.
 
-pub mod api;
-pub mod auth;
-pub mod error;
 mod features;
-pub mod ingest;
+mod http;
 pub mod jobs;
-mod json;
 pub mod password;
-mod request_log;
-mod web;
+
+pub use features::usage::ingest;
+pub use http::{auth, error};
 
 use std::future::Future;
 
@@ -24,7 +21,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// What every handler shares: the store (a pool of database connections) and the event
 /// writer, which holds messages only until they are committed.
@@ -40,7 +37,7 @@ pub struct AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "reviews"), (name = "jobs"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"))
 )]
 struct ApiDoc;
 
@@ -61,20 +58,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Each API module's routes with their OpenAPI descriptions.
+/// Each feature's API routes with their OpenAPI descriptions.
 fn api_modules() -> Vec<OpenApiRouter<AppState>> {
-    let mut modules = vec![
-        api::accounts::router(),
-        api::contacts::router(),
-        api::contracts::router(),
-        api::users::router(),
-        api::usage::router(),
-        api::health::router(),
-        api::risk::router(),
-        api::reviews::router(),
-    ];
-    modules.extend(features::api_routers());
-    modules
+    features::api_routers()
 }
 
 /// The API routes, each with its OpenAPI description.
@@ -102,16 +88,15 @@ pub fn app_with(state: AppState) -> Router {
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
     )
     .route("/healthz", get(healthz))
-    .merge(ingest::router())
-    .merge(web::router())
+    .route("/assets/{name}", get(http::assets::serve))
     .merge(features::web_router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
-    .layer(axum::middleware::from_fn(web::csrf_guard))
-    .layer(axum::middleware::from_fn(request_log::request_log))
+    .layer(axum::middleware::from_fn(http::guard::csrf_guard))
+    .layer(axum::middleware::from_fn(http::request_log::request_log))
     .layer(axum::middleware::from_fn(run_to_completion))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        web::security_headers,
+        http::guard::security_headers,
     ))
     .with_state(state)
 }

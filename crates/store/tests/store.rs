@@ -2358,8 +2358,8 @@ async fn deleting_an_account_deletes_its_health_history(store: Store) {
     );
 }
 
-/// Every uniqueness rule (the 409 messages) names a constraint both databases have, and every
-/// UNIQUE constraint of the schema has a rule: a new one without a message fails here.
+// Every uniqueness rule (the 409 messages) names a constraint both databases have, and every
+// UNIQUE constraint of the schema has a rule: a new one without a message fails here.
 store_test!(uniqueness_rules_match_the_schema_on_both_databases);
 async fn uniqueness_rules_match_the_schema_on_both_databases(store: Store) {
     use lodestar_store::testing::{query_strings, unique_rules};

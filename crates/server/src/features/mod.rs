@@ -1,21 +1,56 @@
 //! The features, one module each. A feature owns its operations (`ops`: actor and input in,
 //! result out — where its permission checks and input rules live, once), its API handlers and
-//! its web handlers, which both call those operations, and its templates folder. Routes of
-//! every feature are merged here.
+//! its web handlers, which both call those operations, and its templates folder
+//! (`templates/<feature>/`). Routes of every feature are merged here, and only here.
 
+pub mod accounts;
+pub mod churn;
+pub mod contacts;
+pub mod contracts;
+pub mod health;
 pub mod jobs;
+pub mod lxl;
+pub mod milestones;
+pub mod risk;
+pub mod team;
+pub mod usage;
 
 use axum::Router;
+use axum::response::Redirect;
+use axum::routing::get;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 
 /// Each feature's API routes with their OpenAPI descriptions.
 pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
-    vec![jobs::api_router()]
+    vec![
+        accounts::api_router(),
+        contacts::api_router(),
+        contracts::api_router(),
+        team::api_router(),
+        usage::api_router(),
+        milestones::api_router(),
+        health::api_router(),
+        risk::api_router(),
+        lxl::api_router(),
+        churn::api_router(),
+        jobs::api_router(),
+    ]
 }
 
-/// Each feature's pages.
+/// Every page, and the ingestion endpoints.
 pub(crate) fn web_router() -> Router<AppState> {
-    Router::new().merge(jobs::web_router())
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/accounts") }))
+        .merge(accounts::web_router())
+        .merge(team::web_router())
+        .merge(usage::web_router())
+        .merge(usage::ingest::router())
+        .merge(milestones::web_router())
+        .merge(health::web_router())
+        .merge(risk::web_router())
+        .merge(lxl::web_router())
+        .merge(churn::web_router())
+        .merge(jobs::web_router())
 }

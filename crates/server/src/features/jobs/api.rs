@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 
 use super::ops::{self, JobsQuery};
 use crate::AppState;
-use crate::api::{IdPath, path_id};
-use crate::auth::Caller;
-use crate::error::{ApiError, ReadProblems, WriteProblems};
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, ReadProblems, WriteProblems};
+use crate::http::params::{IdPath, path_id};
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -6,7 +6,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::job::JobState;
 use lodestar_store::{Job, JobCounts, Store};
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 
 /// Jobs per page unless the caller asks for another number.
 pub(crate) const DEFAULT_LIMIT: u32 = 50;

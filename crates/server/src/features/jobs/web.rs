@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::ops::{self, DEFAULT_LIMIT, JobsQuery};
 use crate::AppState;
-use crate::error::ApiError;
-use crate::web::{SignedIn, render, url_encode, user_problem};
+use crate::http::error::ApiError;
+use crate::http::pages::{SignedIn, render, url_encode, user_problem};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -1,0 +1,222 @@
+//! Contacts: `/api/v1/accounts/{id}/contacts` and `/api/v1/contacts/{id}`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use lodestar_domain::contact::{Contact, ContactFields};
+use lodestar_domain::vocabulary::ContactStatus;
+use lodestar_domain::{AccountId, ContactId, Invalid, Valid};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
+use crate::http::json::Json;
+use crate::http::params::{IdPath, checked, checked_opt, path_id};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contacts, create_contact))
+        .routes(routes!(get_contact, replace_contact, delete_contact))
+}
+
+/// A contact as written by a client; the account comes from the URL.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub external_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub title: Option<String>,
+    /// decision_maker, champion, admin, user or exec_sponsor.
+    pub role: Option<String>,
+    /// low, medium or high.
+    pub influence: Option<String>,
+    /// active (default) or left.
+    pub status: Option<String>,
+    /// Required when status is left.
+    pub left_on: Option<NaiveDate>,
+}
+
+impl ContactInput {
+    fn into_fields(self, account_id: AccountId) -> Result<Valid<ContactFields>, Invalid> {
+        let mut errors = Vec::new();
+        let external_id = checked(&mut errors, "external_id", self.external_id.parse());
+        let first_name = checked_opt(&mut errors, "first_name", self.first_name);
+        let last_name = checked_opt(&mut errors, "last_name", self.last_name);
+        let email = checked_opt(&mut errors, "email", self.email);
+        let title = checked_opt(&mut errors, "title", self.title);
+        let role = checked_opt(&mut errors, "role", self.role);
+        let influence = checked_opt(&mut errors, "influence", self.influence);
+        let status = checked_opt(&mut errors, "status", self.status);
+        let Some(external_id) = external_id.filter(|_| errors.is_empty()) else {
+            return Err(Invalid { errors });
+        };
+        ContactFields {
+            external_id,
+            account_id,
+            first_name,
+            last_name,
+            email,
+            title,
+            role,
+            influence,
+            status: status.unwrap_or(ContactStatus::Active),
+            left_on: self.left_on,
+        }
+        .validate()
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactOutput {
+    pub id: i64,
+    pub account_id: i64,
+    pub external_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub title: Option<String>,
+    pub role: Option<String>,
+    pub influence: Option<String>,
+    pub status: String,
+    pub left_on: Option<NaiveDate>,
+}
+
+fn text<T: ToString>(v: &Option<T>) -> Option<String> {
+    v.as_ref().map(T::to_string)
+}
+
+impl From<Contact> for ContactOutput {
+    fn from(c: Contact) -> Self {
+        let f = c.fields;
+        ContactOutput {
+            id: c.id.0,
+            account_id: f.account_id.0,
+            external_id: f.external_id.to_string(),
+            first_name: text(&f.first_name),
+            last_name: text(&f.last_name),
+            email: text(&f.email),
+            title: text(&f.title),
+            role: text(&f.role),
+            influence: text(&f.influence),
+            status: f.status.to_string(),
+            left_on: f.left_on,
+        }
+    }
+}
+
+fn contact_not_found(id: ContactId) -> ApiError {
+    ApiError::NotFound(format!("contact {id} does not exist"))
+}
+
+/// The contacts of an account.
+#[utoipa::path(get, path = "/api/v1/accounts/{id}/contacts", tag = "contacts", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The account's contacts", body = Vec<ContactOutput>),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn list_contacts(
+    State(state): State<AppState>,
+    Caller(_): Caller,
+    id: IdPath,
+) -> Result<axum::Json<Vec<ContactOutput>>, ApiError> {
+    let account = crate::features::accounts::ops::existing_in_path(&state.store, id).await?;
+    Ok(axum::Json(
+        state
+            .store
+            .contacts_of(account)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Add a contact to an account.
+#[utoipa::path(post, path = "/api/v1/accounts/{id}/contacts", tag = "contacts", params(("id" = i64, Path)),
+    request_body = ContactInput,
+    responses(
+        (status = 201, description = "Created", body = ContactOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn create_contact(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<ContactInput>,
+) -> Result<(StatusCode, axum::Json<ContactOutput>), ApiError> {
+    let account = AccountId(path_id(id)?);
+    crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
+    let created = state.store.create_contact(input.into_fields(account)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(created.into())))
+}
+
+/// Read one contact.
+#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The contact", body = ContactOutput),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn get_contact(
+    State(state): State<AppState>,
+    Caller(_): Caller,
+    id: IdPath,
+) -> Result<axum::Json<ContactOutput>, ApiError> {
+    let id = ContactId(path_id(id)?);
+    Ok(axum::Json(
+        state
+            .store
+            .contact(id)
+            .await?
+            .ok_or_else(|| contact_not_found(id))?
+            .into(),
+    ))
+}
+
+/// Replace every field of a contact (it stays on its account).
+#[utoipa::path(put, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    request_body = ContactInput,
+    responses(
+        (status = 200, description = "The updated contact", body = ContactOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn replace_contact(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<ContactInput>,
+) -> Result<axum::Json<ContactOutput>, ApiError> {
+    let id = ContactId(path_id(id)?);
+    let current = state.store.contact(id).await?.ok_or_else(|| contact_not_found(id))?;
+    crate::features::accounts::ops::writable(&state.store, &actor, current.fields.account_id).await?;
+    let fields = input.into_fields(current.fields.account_id)?;
+    Ok(axum::Json(state.store.update_contact(id, fields).await?.into()))
+}
+
+/// Delete a contact.
+#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        DeleteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn delete_contact(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
+    let id = ContactId(path_id(id)?);
+    let current = state.store.contact(id).await?.ok_or_else(|| contact_not_found(id))?;
+    crate::features::accounts::ops::writable(&state.store, &actor, current.fields.account_id).await?;
+    state.store.delete_contact(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,5 @@
+//! Contracts and ARR history (F-03) on the API; the account page shows them.
+
+mod api;
+
+pub(crate) use api::router as api_router;

@@ -1,0 +1,99 @@
+//! What the health API and pages both do: read a scorecard as sent (the API's JSON, the admin
+//! page's form) with every problem named, and the access rules of health settings.
+
+//! Health on the API (F-20, F-21): the measures, the scorecards (admins), an account's score
+//! with its explanation and history, and the inputs people give — pulses, problem severity,
+//! industry exposure and price thresholds.
+
+use lodestar_domain::health::{Bands, MeasureWeight, ScorecardFields};
+use lodestar_domain::text::Name;
+use lodestar_domain::vocabulary::{LifecycleStage, Tier};
+use lodestar_domain::{Invalid, Valid};
+use lodestar_store::health_measures;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::http::error::ApiError;
+use crate::http::params::checked;
+
+pub(crate) const RISK_SETTINGS: &str = "only leaders and admins set risk settings";
+
+/// One measure on a scorecard: points run from 0 at `zero_at` to 100 at `full_at`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureWeightIo {
+    #[schema(example = "usage_trend")]
+    pub(crate) measure: String,
+    #[schema(example = 25, minimum = 1, maximum = 100)]
+    pub(crate) weight: u32,
+    #[schema(example = -50.0)]
+    pub(crate) zero_at: f64,
+    #[schema(example = 0.0)]
+    pub(crate) full_at: f64,
+}
+
+/// A scorecard as written by an admin.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardInput {
+    #[schema(example = "Enterprise adoption")]
+    pub(crate) name: String,
+    /// The segment it scores; absent for any.
+    #[schema(example = "enterprise")]
+    pub(crate) tier: Option<String>,
+    /// The lifecycle stage it scores; absent for any.
+    #[schema(example = "adopt")]
+    pub(crate) lifecycle_stage: Option<String>,
+    /// Scores below this are red.
+    #[schema(example = 40, minimum = 1, maximum = 100)]
+    pub(crate) red_below: u32,
+    /// Scores from this are green; between the two, yellow.
+    #[schema(example = 70, minimum = 1, maximum = 100)]
+    pub(crate) green_from: u32,
+    pub(crate) measures: Vec<MeasureWeightIo>,
+}
+
+/// Reads and checks a scorecard from a client (the API and the admin page).
+pub(crate) fn scorecard_fields(input: ScorecardInput) -> Result<Valid<ScorecardFields>, ApiError> {
+    let mut errors = Vec::new();
+    let name = checked(&mut errors, "name", Name::parse(&input.name));
+    let any = |v: Option<String>| v.filter(|v| !v.trim().is_empty() && v.trim() != "any");
+    let tier = any(input.tier).and_then(|t| checked(&mut errors, "tier", t.parse::<Tier>()));
+    let stage =
+        any(input.lifecycle_stage).and_then(|s| checked(&mut errors, "lifecycle_stage", s.parse::<LifecycleStage>()));
+    let Some(name) = name else {
+        return Err(Invalid { errors }.into());
+    };
+    if !errors.is_empty() {
+        return Err(Invalid { errors }.into());
+    }
+    let known: Vec<&str> = health_measures().iter().map(|m| m.key).collect();
+    Ok(ScorecardFields {
+        name,
+        tier,
+        lifecycle_stage: stage,
+        bands: Bands {
+            red_below: input.red_below,
+            green_from: input.green_from,
+        },
+        measures: input
+            .measures
+            .into_iter()
+            .map(|m| MeasureWeight {
+                measure: m.measure,
+                weight: m.weight,
+                zero_at: m.zero_at,
+                full_at: m.full_at,
+            })
+            .collect(),
+    }
+    .validate(&known)?)
+}
+
+pub(crate) fn admin_only(actor: &lodestar_domain::access::Actor, what: &'static str) -> Result<(), ApiError> {
+    if actor.can_administer() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(what))
+    }
+}

@@ -1,0 +1,182 @@
+//! `/api/v1/users`: the team, readable by every signed-in caller.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use lodestar_domain::UserId;
+use lodestar_domain::access::Actor;
+use lodestar_domain::text::Email;
+use lodestar_domain::user::User;
+use lodestar_domain::user::UserFields;
+use lodestar_domain::{Invalid, Valid};
+use serde::Deserialize;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
+
+use crate::http::json::Json;
+use crate::http::params::{IdPath, checked, path_id};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(get_user, replace_user, delete_user))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOutput {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    /// admin, leader, csm, associate_csm, ae, executive or viewer.
+    pub role: String,
+    pub manager_id: Option<i64>,
+    /// The most accounts this person should own.
+    pub capacity: Option<u32>,
+}
+
+impl From<User> for UserOutput {
+    fn from(u: User) -> Self {
+        let f = u.fields;
+        UserOutput {
+            id: u.id.0,
+            email: f.email.to_string(),
+            name: f.name.to_string(),
+            role: f.role.to_string(),
+            manager_id: f.manager_id.map(|m| m.0),
+            capacity: f.capacity,
+        }
+    }
+}
+
+/// A user as an admin writes them. Passwords are set with `lodestar user add
+/// --password-stdin` or on the admin page, never through this API.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub email: String,
+    pub name: String,
+    /// admin, leader, csm, associate_csm, ae, executive or viewer.
+    pub role: String,
+    pub manager_id: Option<i64>,
+    /// The most accounts this person should own; at least 1.
+    #[schema(minimum = 1, maximum = 4294967295_u64)]
+    #[serde(default, deserialize_with = "crate::http::params::whole_number")]
+    pub capacity: Option<u32>,
+}
+
+impl UserInput {
+    fn into_fields(self, own_id: Option<UserId>) -> Result<Valid<UserFields>, Invalid> {
+        let mut errors = Vec::new();
+        let email = checked(&mut errors, "email", Email::parse(&self.email));
+        let name = checked(&mut errors, "name", self.name.parse());
+        let role = checked(&mut errors, "role", self.role.parse());
+        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
+            return Err(Invalid { errors });
+        };
+        UserFields {
+            email,
+            name,
+            role,
+            manager_id: self.manager_id.map(UserId),
+            capacity: self.capacity,
+        }
+        .validate(own_id)
+    }
+}
+
+fn require_admin(actor: &Actor) -> Result<(), ApiError> {
+    if actor.can_administer() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only admins manage users"))
+    }
+}
+
+/// Add a person to the team (admins).
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserInput,
+    responses(
+        (status = 201, description = "Created", body = UserOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn create_user(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    Json(input): Json<UserInput>,
+) -> Result<(StatusCode, axum::Json<UserOutput>), ApiError> {
+    require_admin(&actor)?;
+    let user = state.store.create_user(input.into_fields(None)?).await?;
+    Ok((StatusCode::CREATED, axum::Json(user.into())))
+}
+
+/// Replace every field of a user (admins).
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserInput,
+    responses(
+        (status = 200, description = "The updated user", body = UserOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn replace_user(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    Json(input): Json<UserInput>,
+) -> Result<axum::Json<UserOutput>, ApiError> {
+    require_admin(&actor)?;
+    let id = UserId(path_id(id)?);
+    Ok(axum::Json(
+        state.store.update_user(id, input.into_fields(Some(id))?).await?.into(),
+    ))
+}
+
+/// Remove a user who no longer owns, sells or sponsors accounts nor manages anyone (admins).
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        DeleteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn delete_user(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<StatusCode, ApiError> {
+    require_admin(&actor)?;
+    state.store.delete_user(UserId(path_id(id)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// List the team, ordered by email.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users",
+    responses(
+        (status = 200, description = "Every user", body = Vec<UserOutput>),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn list_users(State(state): State<AppState>, Caller(_): Caller) -> Result<axum::Json<Vec<UserOutput>>, ApiError> {
+    Ok(axum::Json(
+        state.store.users().await?.into_iter().map(Into::into).collect(),
+    ))
+}
+
+/// Read one user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "The user", body = UserOutput),
+        ReadProblems,
+    ),
+    security(("bearer" = [])))]
+async fn get_user(
+    State(state): State<AppState>,
+    Caller(_): Caller,
+    id: IdPath,
+) -> Result<axum::Json<UserOutput>, ApiError> {
+    let id = path_id(id)?;
+    let user = state
+        .store
+        .user(UserId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
+    Ok(axum::Json(user.into()))
+}
