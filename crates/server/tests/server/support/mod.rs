@@ -2,8 +2,6 @@
 //! with a password and an API token, and requests as the API, the web UI or a Segment client
 //! sends them. Each test file includes it with `mod support;`.
 
-#![allow(dead_code)] // each test file uses its own part of it
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
@@ -66,6 +64,14 @@ impl TestApp {
 
     /// A user of `role` who signs in with [`PASSWORD`].
     pub async fn user(&self, email: &str, role: Role) -> UserId {
+        let id = self.user_without_password(email, role).await;
+        let hash = lodestar_server::password::hash(PASSWORD).unwrap();
+        self.store.set_password_hash(id, &hash).await.unwrap();
+        id
+    }
+
+    /// A user of `role` who cannot sign in (hashing a password takes a while in a debug build).
+    async fn user_without_password(&self, email: &str, role: Role) -> UserId {
         let fields = UserFields {
             email: Email::parse(email).unwrap(),
             name: Name::parse(email).unwrap(),
@@ -73,20 +79,22 @@ impl TestApp {
             manager_id: None,
             capacity: None,
         };
-        let user = self.store.create_user(fields.validate(None).unwrap()).await.unwrap();
-        let hash = lodestar_server::password::hash(PASSWORD).unwrap();
-        self.store.set_password_hash(user.id, &hash).await.unwrap();
-        user.id
+        self.store.create_user(fields.validate(None).unwrap()).await.unwrap().id
     }
 
     /// A user of `role` and an API token acting as them.
     pub async fn api_user(&self, email: &str, role: Role) -> (UserId, String) {
-        let id = self.user(email, role).await;
-        let (_, secret) =
-            lodestar_server::auth::issue_token(&self.store, &Name::parse("test").unwrap(), role, Some(id))
-                .await
-                .unwrap();
-        (id, secret)
+        let id = self.user_without_password(email, role).await;
+        (id, self.token_for(id, role).await)
+    }
+
+    /// An API token acting as user `id`, whose role is `role`.
+    pub async fn token_for(&self, id: UserId, role: Role) -> String {
+        let name = Name::parse("test").unwrap();
+        lodestar_server::auth::issue_token(&self.store, &name, role, Some(id))
+            .await
+            .unwrap()
+            .1
     }
 
     /// An API call: JSON in and out, with a Bearer token when given.
@@ -166,4 +174,17 @@ impl TestApp {
             text,
         }
     }
+}
+
+/// Creates an account through the API; its id.
+pub async fn create_account(api: &TestApp, token: &str, body: Value) -> i64 {
+    let created = api.send("POST", "/api/v1/accounts", Some(token), Some(body)).await;
+    created.body["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("not created: {:?}", created.body))
+}
+
+/// An enterprise account's JSON, owned by `owner`.
+pub fn account(key: &str, owner: Option<UserId>) -> Value {
+    serde_json::json!({"external_id": key, "name": format!("Account {key}"), "tier": "enterprise", "owner_id": owner.map(|o| o.0)})
 }

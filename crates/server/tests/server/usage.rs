@@ -1,12 +1,13 @@
-//! Segment-compatible ingestion through the real router: write keys, every call, the limits,
-//! all-or-nothing batches, duplicates, and saturation answered with 503 + Retry-After.
+//! Product usage through the real router: Segment-compatible ingestion (write keys, every call,
+//! the limits, all-or-nothing batches, duplicates, saturation answered with 503 + Retry-After),
+//! the usage and milestone API, falling accounts.
 
+use crate::support::{Reply, TestApp};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use http_body_util::BodyExt;
 use lodestar_domain::text::Name;
 use lodestar_server::AppState;
 use lodestar_server::ingest::Ingestor;
@@ -15,23 +16,22 @@ use lodestar_store::{Store, UsageCounts};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+/// A Segment source: the app and a write key.
 struct Source {
-    app: Router,
-    store: Store,
+    app: TestApp,
     key: String,
-    _db: TestDb,
 }
 
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
+impl std::ops::Deref for Source {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
 }
 
 impl Source {
     async fn new() -> Source {
-        let db = TestDb::sqlite().await;
-        Source::with_app(db, lodestar_server::app).await
+        Source::with_app(TestDb::sqlite().await, lodestar_server::app).await
     }
 
     async fn with_app(db: TestDb, app: impl FnOnce(Store) -> Router) -> Source {
@@ -39,10 +39,8 @@ impl Source {
             .await
             .unwrap();
         Source {
-            app: app(db.store.clone()),
-            store: db.store.clone(),
+            app: TestApp::with_app(db, app).await,
             key,
-            _db: db,
         }
     }
 
@@ -60,25 +58,24 @@ impl Source {
         self.exchange(req.body(Body::from(body.into())).unwrap()).await
     }
 
-    /// Sends one request through the router and reads the whole answer.
-    async fn exchange(&self, request: Request<Body>) -> Reply {
-        let res = self.app.clone().oneshot(request).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        }
-    }
-
     async fn send(&self, path: &str, body: Value) -> Reply {
         self.post(path, Some(&self.key.clone()), body.to_string()).await
     }
 
     async fn counts(&self) -> UsageCounts {
         self.store.usage_counts().await.unwrap()
+    }
+
+    /// An API token of a new user of `role`.
+    async fn token(&self, role: lodestar_domain::vocabulary::Role) -> String {
+        self.app
+            .api_user(&format!("{}@example.com", role.as_str()), role)
+            .await
+            .1
+    }
+
+    async fn api(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
+        self.app.send(method, path, Some(token), body).await
     }
 }
 
@@ -260,13 +257,13 @@ async fn a_saturated_server_answers_503_with_retry_after_and_loses_nothing_it_ac
     let lock = SqliteWriteLock::hold(&url).await;
 
     let first = tokio::spawn({
-        let app = s.app.clone();
+        let app = s.app.app.clone();
         let key = s.key.clone();
         async move { post_with(app, &key, json!({"batch": [track("a", "u", "x")]})).await }
     });
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let second = tokio::spawn({
-        let app = s.app.clone();
+        let app = s.app.app.clone();
         let key = s.key.clone();
         async move { post_with(app, &key, json!({"batch": [track("b", "u", "x")]})).await }
     });
@@ -296,36 +293,6 @@ async fn post_with(app: Router, key: &str, body: Value) -> StatusCode {
         .body(Body::from(body.to_string()))
         .unwrap();
     app.oneshot(req).await.unwrap().status()
-}
-
-impl Source {
-    /// An API token for a new user with `role`.
-    async fn token(&self, role: lodestar_domain::vocabulary::Role) -> String {
-        let email = format!("{}@example.com", role.as_str());
-        let fields = lodestar_domain::user::UserFields {
-            email: lodestar_domain::text::Email::parse(&email).unwrap(),
-            name: Name::parse(&email).unwrap(),
-            role,
-            manager_id: None,
-            capacity: None,
-        };
-        let user = self.store.create_user(fields.validate(None).unwrap()).await.unwrap();
-        lodestar_server::auth::issue_token(&self.store, &Name::parse("t").unwrap(), role, Some(user.id))
-            .await
-            .unwrap()
-            .1
-    }
-
-    async fn api(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> Reply {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-            .unwrap();
-        self.exchange(req).await
-    }
 }
 
 #[tokio::test]

@@ -3,8 +3,6 @@
 //! stopping runner hands its job on; the daily rescore is a schedule enqueued once per day.
 //! The jobs API and page: admins list and retry; nobody else sees them.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -248,7 +246,7 @@ async fn the_daily_rescore_runs_once_a_day_on_postgres() {
 }
 
 /// A failed job, a queued one and a done one on the app's store.
-async fn three_jobs(app: &support::TestApp) -> (i64, i64, i64) {
+async fn three_jobs(app: &crate::support::TestApp) -> (i64, i64, i64) {
     let store = &app.store;
     let mut failing = NewJob::new("webhook", json!({"url": "https://example.com/hook"}), store.now());
     failing.max_attempts = 1;
@@ -277,7 +275,7 @@ async fn three_jobs(app: &support::TestApp) -> (i64, i64, i64) {
 
 #[tokio::test]
 async fn admins_list_jobs_by_state_and_retry_a_failed_one() {
-    let app = support::TestApp::new().await;
+    let app = crate::support::TestApp::new().await;
     let (_, admin) = app.api_user("ada@v.io", Role::Admin).await;
     let (failed, queued, done) = three_jobs(&app).await;
 
@@ -333,11 +331,12 @@ async fn admins_list_jobs_by_state_and_retry_a_failed_one() {
 
 #[tokio::test]
 async fn only_admins_see_jobs_on_the_api_and_the_page() {
-    let app = support::TestApp::new().await;
+    let app = crate::support::TestApp::new().await;
     let (failed, _, _) = three_jobs(&app).await;
     app.user("ada@v.io", Role::Admin).await;
     for role in [Role::Leader, Role::Csm, Role::Viewer] {
-        let (_, token) = app.api_user(&format!("{}@v.io", role.as_str()), role).await;
+        let email = format!("{}@v.io", role.as_str());
+        let token = app.token_for(app.user(&email, role).await, role).await;
         let list = app.send("GET", "/api/v1/jobs", Some(&token), None).await;
         assert_eq!(list.status, StatusCode::FORBIDDEN, "{role:?}");
         let retry = app
@@ -368,7 +367,7 @@ async fn only_admins_see_jobs_on_the_api_and_the_page() {
         "the page shows the last error"
     );
     assert!(page.text.contains(&format!("/admin/jobs/{failed}/retry")));
-    let origin = format!("http://{}", support::HOST);
+    let origin = format!("http://{}", crate::support::HOST);
     let retried = app
         .browse(
             "POST",

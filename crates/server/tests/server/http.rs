@@ -1,0 +1,350 @@
+//! What every request meets: public health and OpenAPI, tokens, problem+json naming the
+//! field, the role matrix, and the CSRF guard on cookie-carrying writes.
+
+use crate::support::{PASSWORD, TestApp, account};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use lodestar_domain::UserId;
+use lodestar_domain::text::Name;
+use lodestar_domain::vocabulary::Role;
+use serde_json::json;
+use tower::ServiceExt;
+
+#[tokio::test]
+async fn health_and_openapi_are_public() {
+    let api = TestApp::new().await;
+    let health = api.send("GET", "/healthz", None, None).await;
+    assert_eq!(health.status, StatusCode::OK);
+    let doc = api.send("GET", "/api/v1/openapi.json", None, None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["paths"]["/api/v1/accounts"]["get"].is_object());
+    assert!(doc.body["paths"]["/api/v1/accounts/{id}"]["put"].is_object());
+    assert!(doc.body["components"]["securitySchemes"]["bearer"].is_object());
+    let missing = api.send("GET", "/nope", None, None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.content_type, "application/problem+json");
+}
+
+#[tokio::test]
+async fn requests_without_a_live_token_are_refused() {
+    let api = TestApp::new().await;
+    let none = api.send("GET", "/api/v1/accounts", None, None).await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(none.content_type, "application/problem+json");
+    assert_eq!(none.body["status"], 401);
+    let forged = api.send("GET", "/api/v1/accounts", Some("lst_forged"), None).await;
+    assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+    let (_, token) = api.api_user("v@v.io", Role::Viewer).await;
+    assert_eq!(
+        api.send("GET", "/api/v1/accounts", Some(&token), None).await.status,
+        StatusCode::OK
+    );
+    let id = api.store.tokens().await.unwrap()[0].id;
+    api.store.revoke_token(id).await.unwrap();
+    assert_eq!(
+        api.send("GET", "/api/v1/accounts", Some(&token), None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_problem_naming_the_field() {
+    let api = TestApp::new().await;
+    let (_, admin) = api.api_user("admin@v.io", Role::Admin).await;
+    let unknown = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(json!({"external_id": "a", "name": "A", "colour": "red"})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.content_type, "application/problem+json");
+    assert!(
+        unknown.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `colour`"),
+        "{}",
+        unknown.body
+    );
+    let wrong_type = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(json!({"external_id": "a", "name": "A", "owner_id": "x"})),
+        )
+        .await;
+    assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_type.body["errors"][0]["field"], "owner_id");
+    let rules = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(json!({"external_id": "a b", "name": " ", "tier": "gold", "domain": "nope"})),
+        )
+        .await;
+    assert_eq!(rules.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = rules.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["external_id", "name", "domain", "tier"], "{}", rules.body);
+    let unknown_owner = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(account("a", Some(UserId(999)))),
+        )
+        .await;
+    assert_eq!(unknown_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown_owner.body["errors"][0]["field"], "owner_id");
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/v1/accounts")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(
+        api.app.clone().oneshot(req).await.unwrap().status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let bad_sort = api.send("GET", "/api/v1/accounts?sort=size", Some(&admin), None).await;
+    assert_eq!(
+        (bad_sort.status, bad_sort.body["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("sort"))
+    );
+    let bad_cursor = api.send("GET", "/api/v1/accounts?cursor=zzz", Some(&admin), None).await;
+    assert_eq!(bad_cursor.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        api.send("GET", "/api/v1/accounts/abc", Some(&admin), None).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(api.store.count_accounts().await.unwrap(), 0, "nothing was written");
+}
+
+#[tokio::test]
+async fn each_role_gets_exactly_its_rights() {
+    let api = TestApp::new().await;
+    let (_, admin) = api.api_user("admin@v.io", Role::Admin).await;
+    let (_, leader) = api.api_user("lead@v.io", Role::Leader).await;
+    let (anna, anna_token) = api.api_user("anna@v.io", Role::Csm).await;
+    let (ben, ben_token) = api.api_user("ben@v.io", Role::Csm).await;
+    let (assoc, assoc_token) = api.api_user("al@v.io", Role::AssociateCsm).await;
+    let mut readers = Vec::new();
+    for (email, role) in [
+        ("ae@v.io", Role::Ae),
+        ("exec@v.io", Role::Executive),
+        ("view@v.io", Role::Viewer),
+    ] {
+        readers.push(api.api_user(email, role).await.1);
+    }
+
+    // Creating: leaders and admins anything; CSMs only into their own book; readers nothing.
+    let created = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&leader),
+            Some(account("bens", Some(ben))),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let bens = created.body["id"].as_i64().unwrap();
+    assert_eq!(
+        api.send("POST", "/api/v1/accounts", Some(&admin), Some(account("x1", None)))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api.send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&anna_token),
+            Some(account("annas", Some(anna)))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api.send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&assoc_token),
+            Some(account("als", Some(assoc)))
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        api.send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&anna_token),
+            Some(account("x2", Some(ben)))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    for r in &readers {
+        assert_eq!(
+            api.send("POST", "/api/v1/accounts", Some(r), Some(account("x3", None)))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    // Everyone reads everything.
+    for t in readers.iter().chain([&anna_token, &ben_token]) {
+        let page = api.send("GET", "/api/v1/accounts", Some(t), None).await;
+        assert_eq!(page.body["items"].as_array().unwrap().len(), 4);
+        assert_eq!(
+            api.send("GET", &format!("/api/v1/accounts/{bens}"), Some(t), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+
+    // Anna tries to change Ben's account by id: refused, and nothing changes.
+    let hijack = json!({"external_id": "bens", "name": "Hijacked", "owner_id": anna.0});
+    let refused = api
+        .send(
+            "PUT",
+            &format!("/api/v1/accounts/{bens}"),
+            Some(&anna_token),
+            Some(hijack),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.content_type, "application/problem+json");
+    let still = api
+        .send("GET", &format!("/api/v1/accounts/{bens}"), Some(&ben_token), None)
+        .await;
+    assert_eq!(still.body["name"], "Account bens");
+    // Ben edits his own account, but cannot give it away.
+    let renamed = json!({"external_id": "bens", "name": "Ben's Best", "owner_id": ben.0, "tier": "strategic"});
+    let ok = api
+        .send(
+            "PUT",
+            &format!("/api/v1/accounts/{bens}"),
+            Some(&ben_token),
+            Some(renamed),
+        )
+        .await;
+    assert_eq!(
+        (ok.status, ok.body["name"].as_str()),
+        (StatusCode::OK, Some("Ben's Best"))
+    );
+    let give = json!({"external_id": "bens", "name": "Ben's Best", "owner_id": anna.0});
+    assert_eq!(
+        api.send(
+            "PUT",
+            &format!("/api/v1/accounts/{bens}"),
+            Some(&ben_token),
+            Some(give.clone())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.send("PUT", &format!("/api/v1/accounts/{bens}"), Some(&leader), Some(give))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for r in &readers {
+        let body = json!({"external_id": "bens", "name": "Reader edit"});
+        assert_eq!(
+            api.send("PUT", &format!("/api/v1/accounts/{bens}"), Some(r), Some(body))
+                .await
+                .status,
+            StatusCode::FORBIDDEN
+        );
+    }
+
+    // Deleting: leaders and admins only.
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/accounts/{bens}"), Some(&anna_token), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        api.send("DELETE", &format!("/api/v1/accounts/{bens}"), Some(&leader), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let gone = api
+        .send("GET", &format!("/api/v1/accounts/{bens}"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        (gone.status, gone.content_type.as_str()),
+        (StatusCode::NOT_FOUND, "application/problem+json")
+    );
+
+    // An integration token with the CSM role owns no book: it reads but never writes.
+    let (_, integration) =
+        lodestar_server::auth::issue_token(&api.store, &Name::parse("sync").unwrap(), Role::Csm, None)
+            .await
+            .unwrap();
+    assert_eq!(
+        api.send("GET", "/api/v1/users", Some(&integration), None)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    assert_eq!(
+        api.send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&integration),
+            Some(account("x4", None))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let web = TestApp::new().await;
+    web.user("lena@v.io", Role::Leader).await;
+    let cookie = web.sign_in("lena@v.io", PASSWORD, None).await.cookie().unwrap();
+    let evil = web
+        .browse(
+            "POST",
+            "/sign-out",
+            Some(&cookie),
+            Some("https://evil.example"),
+            Some(""),
+        )
+        .await;
+    assert_eq!(evil.status, StatusCode::FORBIDDEN);
+    let no_origin = web
+        .browse("POST", "/sign-in", None, None, Some("email=lena@v.io&password=x"))
+        .await;
+    assert_eq!(no_origin.status, StatusCode::FORBIDDEN, "login CSRF too");
+    assert_eq!(
+        web.browse("GET", "/accounts", Some(&cookie), None, None).await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+}

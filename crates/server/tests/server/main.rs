@@ -1,0 +1,12 @@
+//! The server's tests, one module per feature, in one test binary (one link instead of one per
+//! file). Every module drives the real router in-process through `support`.
+
+mod support;
+
+mod accounts;
+mod health;
+mod http;
+mod jobs;
+mod reviews;
+mod team;
+mod usage;

@@ -1,0 +1,18 @@
+//! The store test suite, one module per feature, in one test binary: every `store_test!` case
+//! runs on SQLite and on PostgreSQL.
+
+mod common;
+
+mod accounts;
+mod backup;
+mod churn;
+mod contacts;
+mod contracts;
+mod health;
+mod jobs;
+mod lxl;
+mod milestones;
+mod risk;
+mod schema;
+mod team;
+mod usage;

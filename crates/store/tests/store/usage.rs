@@ -1,0 +1,396 @@
+//! Product usage: events stored once, placed, rolled up; aliases, late events, bulk import,
+//! two writers, the move into blocks, and the usage views.
+
+use crate::common::*;
+use lodestar_domain::contact::ContactFields;
+use lodestar_domain::milestone::{MilestoneFields, Threshold};
+use lodestar_domain::text::{Email, Name};
+use lodestar_domain::usage::Message;
+use lodestar_store::testing::TestDb;
+use lodestar_store::{IngestSummary, Store, store_test};
+
+store_test!(usage_is_stored_once_placed_on_accounts_and_rolled_up);
+
+async fn usage_is_stored_once_placed_on_accounts_and_rolled_up(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let ada = ContactFields {
+        email: Some(Email::parse("ada@acme.io").unwrap()),
+        ..contact("ada", acme)
+    };
+    store.upsert_contacts(vec![ada.validate().unwrap()]).await.unwrap();
+    let batch = vec![
+        message(
+            r#"{"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-11-01T08:00:00Z"}"#,
+        ),
+        track("t1", "u1", "Report Exported", "2026-11-02T09:00:00Z", None),
+        track("t2", "u1", "Report Exported", "2026-11-02T23:59:59Z", None),
+        track("t2", "u1", "Report Exported", "2026-11-02T23:59:59Z", None),
+        track("t3", "u2", "Signed In", "2026-11-02T10:00:00Z", Some("globex")),
+        message(
+            r#"{"type":"identify","messageId":"i1","userId":"u3","traits":{"email":"ADA@acme.io"},"timestamp":"2026-11-03T08:00:00Z"}"#,
+        ),
+        track("t4", "u3", "Signed In", "2026-11-03T08:05:00+02:00", None),
+    ];
+    let summary = store.ingest(&batch).await.unwrap();
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 6,
+            duplicates: 1,
+            unmatched: 1
+        },
+        "t2 repeats; t3 names an account not yet known"
+    );
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 1), ("2026-11-03".into(), 1, 1)],
+        "u1 by the group call, u3 by the contact's email; 08:05+02:00 is 06:05 UTC"
+    );
+
+    // The waiting event attaches when its account arrives.
+    let globex = one_account(&store, "globex").await;
+    assert_eq!(days(&store, globex).await, [("2026-11-02".into(), 1, 1)]);
+
+    // A late event lands on its own day; a second user makes two active.
+    store
+        .ingest(&[track("t5", "u3", "Report Exported", "2026-11-02T12:00:00Z", None)])
+        .await
+        .unwrap();
+    let expected = [("2026-11-02".to_owned(), 3, 2), ("2026-11-03".to_owned(), 1, 1)];
+    assert_eq!(days(&store, acme).await, expected);
+    let features: Vec<(String, String, i64)> = store
+        .feature_days(acme, d("2026-11-01"), d("2026-11-30"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.feature, f.day.to_string(), f.events))
+        .collect();
+    assert_eq!(
+        features,
+        [
+            ("Report Exported".into(), "2026-11-02".into(), 3),
+            ("Signed In".into(), "2026-11-03".into(), 1)
+        ]
+    );
+
+    // Sending everything again stores nothing; rebuilding gives the same rollups.
+    let again = store.ingest(&batch).await.unwrap();
+    assert_eq!(again.stored, 0);
+    assert_eq!(again.duplicates, 7);
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, expected);
+    assert_eq!(days(&store, globex).await, [("2026-11-02".into(), 1, 1)]);
+}
+
+store_test!(a_contact_added_after_the_identify_call_claims_the_person_and_their_events);
+
+async fn a_contact_added_after_the_identify_call_claims_the_person_and_their_events(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .ingest(&[
+            message(
+                r#"{"type":"identify","messageId":"i1","userId":"u7","traits":{"email":"Grace@Acme.io"},"timestamp":"2026-11-02T08:00:00Z"}"#,
+            ),
+            track("t1", "u7", "Signed In", "2026-11-02T09:00:00Z", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.usage_counts().await.unwrap().unmatched,
+        2,
+        "no contact, no group: waiting"
+    );
+    let grace = ContactFields {
+        email: Some(Email::parse("grace@acme.io").unwrap()),
+        ..contact("grace", acme)
+    };
+    store.create_contact(grace.validate().unwrap()).await.unwrap();
+    assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 1, 1)]);
+    assert_eq!(store.usage_counts().await.unwrap().unmatched, 0);
+    let people = store.account_people(acme, d("2026-11-25")).await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].email.as_deref(), Some("grace@acme.io"));
+}
+
+store_test!(an_alias_merges_an_anonymous_visitor_into_the_user);
+
+async fn an_alias_merges_an_anonymous_visitor_into_the_user(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .ingest(&[
+            message(r#"{"type":"page","messageId":"p1","anonymousId":"anon-7","name":"Pricing","timestamp":"2026-11-02T09:00:00Z"}"#),
+            message(r#"{"type":"group","messageId":"g1","userId":"u1","groupId":"acme","timestamp":"2026-11-02T09:10:00Z"}"#),
+            track("t1", "u1", "Signed In", "2026-11-02T09:11:00Z", None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 1, 1)],
+        "the visitor is not placed yet"
+    );
+    store
+        .ingest(&[message(
+            r#"{"type":"alias","messageId":"a1","userId":"u1","previousId":"anon-7","timestamp":"2026-11-02T09:12:00Z"}"#,
+        )])
+        .await
+        .unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 1)],
+        "the visit counts for u1 once the two ids are one person"
+    );
+}
+
+store_test!(a_bulk_import_is_one_transaction_that_keeps_duplicates_out);
+
+async fn a_bulk_import_is_one_transaction_that_keeps_duplicates_out(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let first = [
+        track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("t2", "u2", "Signed In", "2026-11-02T10:00:00Z", Some("acme")),
+    ];
+    // Batches of one import see each other: t1 again is a duplicate before anything is written.
+    let second = [
+        track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("t3", "u1", "Report Exported", "2026-11-03T09:00:00Z", Some("acme")),
+    ];
+    let mut import = store.begin_event_import().await.unwrap();
+    let mut summary = import.add(&first).await.unwrap();
+    summary.add(import.add(&second).await.unwrap());
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 3,
+            duplicates: 1,
+            unmatched: 0
+        }
+    );
+    import.commit().await.unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 2, 2), ("2026-11-03".into(), 1, 1)]
+    );
+    assert_eq!(store.usage_counts().await.unwrap().events, 3);
+
+    // An import dropped before its commit leaves nothing behind.
+    let mut abandoned = store.begin_event_import().await.unwrap();
+    abandoned
+        .add(&[track("t4", "u3", "Signed In", "2026-11-04T09:00:00Z", Some("acme"))])
+        .await
+        .unwrap();
+    drop(abandoned);
+    assert_eq!(store.usage_counts().await.unwrap().events, 3);
+    assert!(store.stored_message_ids(&["t4".into()]).await.unwrap().is_empty());
+    assert_eq!(days(&store, acme).await.len(), 2);
+}
+
+store_test!(a_day_counts_each_active_person_once_however_late_their_events);
+
+async fn a_day_counts_each_active_person_once_however_late_their_events(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let at = |id: &str, user: &str, day: &str| track(id, user, "Signed In", &format!("{day}T09:00:00Z"), Some("acme"));
+    store
+        .ingest(&[at("t1", "u1", "2026-01-05"), at("t2", "u1", "2026-06-01")])
+        .await
+        .unwrap();
+    // u1 again on a recent day and on a day long before their last (beyond what their
+    // activity summary remembers), and a second person on that old day.
+    store
+        .ingest(&[at("t3", "u1", "2026-06-01"), at("t4", "u1", "2026-01-05")])
+        .await
+        .unwrap();
+    store.ingest(&[at("t5", "u2", "2026-01-05")]).await.unwrap();
+    let expected = [("2026-01-05".to_owned(), 3, 2), ("2026-06-01".to_owned(), 2, 1)];
+    assert_eq!(days(&store, acme).await, expected);
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, expected, "the rebuild agrees");
+}
+
+/// Two processes (two pools on one database) storing the same people's events for the same
+/// days at the same moment: each day must count each person once.
+async fn two_writers_count_a_person_once(db: TestDb) {
+    let acme = one_account(&db.store, "acme").await;
+    let other = Store::connect(&db.url).await.unwrap();
+    let batch = |side: &str| -> Vec<Message> {
+        (0..400)
+            .map(|i| {
+                let at = format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24);
+                track(
+                    &format!("{side}{i}"),
+                    &format!("u{}", i % 7),
+                    "Signed In",
+                    &at,
+                    Some("acme"),
+                )
+            })
+            .collect()
+    };
+    let (first, second) = (batch("a"), batch("b"));
+    let (a, b) = tokio::join!(db.store.ingest(&first), other.ingest(&second));
+    a.unwrap();
+    b.unwrap();
+    let days = days(&db.store, acme).await;
+    assert_eq!(days.len(), 20);
+    // Each day: 20 events from each side, by all seven people (20 ≡ 6 mod 7 walks them all).
+    assert!(
+        days.iter().all(|(_, events, users)| (*events, *users) == (40, 7)),
+        "{days:?}"
+    );
+    other.close().await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn two_writers_count_a_person_once_sqlite() {
+    two_writers_count_a_person_once(TestDb::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn two_writers_count_a_person_once_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        two_writers_count_a_person_once(db).await;
+    }
+}
+
+store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
+
+async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store) {
+    // The database as version 9 left it: a row per event, an alias already applied to the
+    // rows (p1 was sent by anon-7), and one event waiting for its account.
+    store.migrate_until(9).await.unwrap();
+    let at = "'2026-11-02T09:00:00+00:00'";
+    lodestar_store::testing::execute_sql(
+        &store,
+        &format!(
+            r#"INSERT INTO accounts (external_id, name, lifecycle_stage, custom_fields, created_at, updated_at)
+               VALUES ('acme', 'Acme', 'adopt', '{{}}', {at}, {at});
+            INSERT INTO usage_people (user_key, group_id, account_id, traits, first_seen_at, last_seen_at)
+               VALUES ('u1', 'acme', (SELECT id FROM accounts), '{{}}', {at}, {at});
+            INSERT INTO usage_events (message_id, kind, feature, user_key, group_id, account_id, occurred_at, received_at, payload) VALUES
+              ('p1', 'page', 'Pricing', 'u1', NULL, (SELECT id FROM accounts), '2026-11-02T08:00:00+00:00', {at},
+               '{{"type":"page","messageId":"p1","anonymousId":"anon-7","name":"Pricing","timestamp":"2026-11-02T08:00:00Z"}}'),
+              ('a1', 'alias', NULL, 'u1', NULL, (SELECT id FROM accounts), {at}, {at},
+               '{{"type":"alias","messageId":"a1","userId":"u1","previousId":"anon-7","timestamp":"2026-11-02T09:00:00Z"}}'),
+              ('t1', 'track', 'Signed In', 'u1', NULL, (SELECT id FROM accounts), {at}, {at},
+               '{{"type":"track","messageId":"t1","userId":"u1","event":"Signed In","timestamp":"2026-11-02T09:00:00Z"}}'),
+              ('w1', 'track', 'Signed In', 'u9', 'globex', NULL, '2026-11-03T09:00:00+00:00', {at},
+               '{{"type":"track","messageId":"w1","userId":"u9","event":"Signed In","context":{{"groupId":"globex"}},"timestamp":"2026-11-03T09:00:00Z"}}');"#
+        ),
+    )
+    .await;
+    assert!(
+        store.migrate().await.unwrap().starts_with(&[10]),
+        "version 10 and the later ones"
+    );
+
+    let counts = store.usage_counts().await.unwrap();
+    assert_eq!((counts.events, counts.unmatched), (4, 1));
+    let waiting = store.unmatched_events(10).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (waiting[0].message_id.as_str(), waiting[0].group_id.as_deref()),
+        ("w1", Some("globex"))
+    );
+    let ids = ["p1", "a1", "t1", "w1", "never"].map(String::from);
+    let mut stored: Vec<String> = store.stored_message_ids(&ids).await.unwrap().into_iter().collect();
+    stored.sort();
+    assert_eq!(stored, ["a1", "p1", "t1", "w1"]);
+
+    // Rebuilt from the blocks: anon-7's visit is u1's, by the alias moved with the events.
+    let acme = account_id_of(&store, "acme").await;
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 2, 1)]);
+    let again = store
+        .ingest(&[track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", None)])
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.duplicates), (0, 1));
+    // The waiting event still attaches when its account arrives.
+    let globex = one_account(&store, "globex").await;
+    assert_eq!(days(&store, globex).await, [("2026-11-03".into(), 1, 1)]);
+    assert_eq!(store.usage_counts().await.unwrap().unmatched, 0);
+}
+
+store_test!(usage_views_show_weeks_people_and_falling_accounts);
+
+async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    store
+        .create_milestone(
+            MilestoneFields {
+                name: Name::parse("Exports").unwrap(),
+                feature: "Report Exported".into(),
+                threshold: Threshold::Times(1),
+                within_days: 30,
+                first_value: false,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    // Wednesday 2026-11-25: three people active four weeks ago, one of them last week.
+    let mut batch = Vec::new();
+    for (i, user) in ["u1", "u2", "u3"].into_iter().enumerate() {
+        batch.push(track(
+            &format!("old{i}"),
+            user,
+            "Signed In",
+            "2026-10-24T09:00:00Z",
+            Some("acme"),
+        ));
+    }
+    batch.push(track(
+        "new1",
+        "u1",
+        "Report Exported",
+        "2026-11-23T09:00:00Z",
+        Some("acme"),
+    ));
+    batch.push(track("new2", "u1", "Signed In", "2026-11-24T09:00:00Z", Some("acme")));
+    batch.push(message(
+        r#"{"type":"group","messageId":"g1","userId":"u2","groupId":"acme"}"#,
+    ));
+    store.ingest(&batch).await.unwrap();
+    let today = d("2026-11-25");
+
+    let weeks = store.usage_weeks(acme, today, 6).await.unwrap();
+    let shape: Vec<(String, i64, i64)> = weeks
+        .iter()
+        .map(|w| (w.week_start.to_string(), w.active_users, w.events))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("2026-10-19".into(), 3, 3),
+            ("2026-10-26".into(), 0, 0),
+            ("2026-11-02".into(), 0, 0),
+            ("2026-11-09".into(), 0, 0),
+            ("2026-11-16".into(), 0, 0),
+            ("2026-11-23".into(), 1, 2),
+        ]
+    );
+    let (used, all) = store.feature_breadth(acme, today).await.unwrap();
+    assert_eq!(used, ["Report Exported", "Signed In"]);
+    assert_eq!(all, ["Report Exported", "Signed In"]);
+
+    // Only u2 was placed by a group call; the others came with context.groupId.
+    let people = store.account_people(acme, today).await.unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0].user_key, "u2");
+    assert_eq!(people[0].missing_features, ["Report Exported"], "u2 never exported");
+    assert_eq!(people[0].active_days_30, 0, "u2 was last active 32 days ago");
+    assert_eq!(people[0].last_active, Some(d("2026-10-24")));
+
+    let drops = store.usage_drops(today, 0.5).await.unwrap();
+    assert_eq!(drops.len(), 1);
+    assert_eq!(
+        (drops[0].account_id, drops[0].active_before, drops[0].active_now),
+        (acme, 3, 1)
+    );
+    assert!(
+        store.usage_drops(today, 0.7).await.unwrap().is_empty(),
+        "3 → 1 is a 67 % fall"
+    );
+}
