@@ -1,7 +1,7 @@
 //! Contracts, their line items and the typed history of ARR changes (F-03). ARR on any date is
 //! derived from the history, which is what makes NRR/GRR computable for any period.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Invalid, Rules, Valid};
@@ -243,6 +243,27 @@ pub struct Contract {
     pub changes: ArrHistory,
 }
 
+/// An account's ARR (the sum over its contracts) at the end of each of the last `months`
+/// months and today, oldest first: what the ARR-over-time chart plots.
+pub fn arr_by_month(contracts: &[Contract], today: NaiveDate, months: u32) -> Vec<(NaiveDate, Cents)> {
+    month_ends(today, months)
+        .into_iter()
+        .map(|day| (day, Cents(contracts.iter().map(|c| c.changes.arr_at(day).0).sum())))
+        .collect()
+}
+
+/// The last day of each of the last `months` months, then today (the current month so far).
+fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
+    (0..=months)
+        .rev()
+        .filter_map(|back| {
+            let first = today.with_day(1)?.checked_sub_months(Months::new(back))?;
+            let next = first.checked_add_months(Months::new(1))?;
+            Some(next.pred_opt()?.min(today))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,5 +410,12 @@ mod tests {
         assert_eq!(kind_of_adjustment(Cents(100), Cents(150)), Some(ChangeKind::Expansion));
         assert_eq!(kind_of_adjustment(Cents(100), Cents(50)), Some(ChangeKind::Contraction));
         assert_eq!(kind_of_adjustment(Cents(100), Cents(0)), Some(ChangeKind::Churn));
+    }
+
+    #[test]
+    fn month_ends_run_oldest_first_and_stop_today() {
+        let today: NaiveDate = "2026-11-25".parse().unwrap();
+        let text: Vec<String> = month_ends(today, 2).iter().map(|d| d.to_string()).collect();
+        assert_eq!(text, ["2026-09-30", "2026-10-31", "2026-11-25"]);
     }
 }

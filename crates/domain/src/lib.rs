@@ -16,6 +16,7 @@ pub mod review;
 pub mod risk;
 pub mod text;
 pub mod usage;
+pub mod usage_fall;
 pub mod user;
 pub mod vocabulary;
 

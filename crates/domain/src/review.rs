@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Rules;
 use crate::health::Band;
 use crate::text::{Note, Text};
-use crate::vocabulary::{AgendaReason, ChurnReason, GrowthPotential, LifecycleStage};
+use crate::vocabulary::{ActionStatus, AgendaReason, ChurnReason, GrowthPotential, LifecycleStage};
 use crate::{Invalid, UserId, Valid};
 
 /// A calendar quarter, written `2026-Q4`.
@@ -145,6 +145,17 @@ pub struct RetrospectiveNotes {
     pub playbook: Note,
 }
 
+/// Whether a review of quarter `this` goes over an action item agreed in `agreed_in` (seed
+/// 001: "action items that are reviewed in the following LxL"): every item of the previous
+/// review (`previous`, the latest review before this one), whatever its status, and the items of
+/// older reviews still open.
+pub fn carries_over(agreed_in: Quarter, status: ActionStatus, this: Quarter, previous: Option<Quarter>) -> bool {
+    match previous {
+        None => false,
+        Some(previous) => agreed_in < this && (agreed_in == previous || status == ActionStatus::Open),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +231,33 @@ mod tests {
         assert!(churn("2026-11-25").validate(d("2026-11-25")).is_ok());
         let err = churn("2026-11-26").validate(d("2026-11-25")).unwrap_err();
         assert_eq!(err.errors[0].field, "churned_on");
+    }
+
+    #[test]
+    fn the_previous_reviews_items_come_back_whatever_their_status_and_older_ones_while_open() {
+        let q = |s: &str| s.parse::<Quarter>().unwrap();
+        let (this, previous) = (q("2026-Q4"), Some(q("2026-Q3")));
+        for status in [ActionStatus::Open, ActionStatus::Done, ActionStatus::Dropped] {
+            assert!(
+                carries_over(q("2026-Q3"), status, this, previous),
+                "{status:?} of the previous review"
+            );
+        }
+        assert!(
+            carries_over(q("2026-Q1"), ActionStatus::Open, this, previous),
+            "older and still open"
+        );
+        assert!(
+            !carries_over(q("2026-Q1"), ActionStatus::Done, this, previous),
+            "older and closed"
+        );
+        assert!(
+            !carries_over(q("2026-Q4"), ActionStatus::Open, this, previous),
+            "this review's own"
+        );
+        assert!(
+            !carries_over(q("2026-Q3"), ActionStatus::Open, this, None),
+            "no review before: nothing"
+        );
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Cents;
 use crate::health::{Band, Exposure};
+use crate::vocabulary::LifecycleStage;
 
 /// The renewal windows leaders look at, in days from today; each counts every renewal from
 /// today up to and including its last day, so 90 includes 30 and 60.
@@ -67,6 +68,21 @@ pub fn exposure_levels() -> [Option<Exposure>; 4] {
 
 fn band_levels() -> [Option<Band>; 4] {
     [Some(Band::Red), Some(Band::Yellow), Some(Band::Green), None]
+}
+
+/// Whether an account belongs in the portfolio views: a customer (not churned) with ARR. A
+/// churned account's revenue is lost, not at risk.
+pub fn in_portfolio(stage: LifecycleStage, arr: Cents) -> bool {
+    stage != LifecycleStage::Churned && arr.0 > 0
+}
+
+/// The accounts rated red, and the ARR they carry.
+pub fn at_risk(accounts: &[PortfolioAccount]) -> Tally {
+    let mut total = Tally::default();
+    for a in accounts.iter().filter(|a| a.band == Some(Band::Red)) {
+        total.add(a.arr);
+    }
+    total
 }
 
 /// Revenue up for renewal in each of [`RENEWAL_WINDOWS`].
@@ -345,5 +361,23 @@ mod tests {
             reforecast(&[], &LossRates::default(), d("2026-01-01"), 90).churn_rate_percent(),
             0.0
         );
+    }
+
+    #[test]
+    fn the_portfolio_holds_live_customers_with_arr_and_red_ones_are_at_risk() {
+        assert!(in_portfolio(LifecycleStage::Adopt, Cents(1)));
+        assert!(
+            !in_portfolio(LifecycleStage::Churned, Cents(50_000_00)),
+            "churned revenue is lost, not at risk"
+        );
+        assert!(!in_portfolio(LifecycleStage::Land, Cents(0)));
+        let accounts = [
+            account(10_00, None, Some(Band::Red), None),
+            account(5_00, None, Some(Band::Red), Some(Exposure::High)),
+            account(99_00, None, Some(Band::Green), None),
+            account(7_00, None, None, None),
+        ];
+        let red = at_risk(&accounts);
+        assert_eq!((red.accounts, red.arr), (2, Cents(15_00)));
     }
 }

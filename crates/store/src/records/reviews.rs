@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::health::Band;
-use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons};
+use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons, carries_over};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
 use lodestar_domain::{AccountId, Cents, UserId};
@@ -362,8 +362,10 @@ impl Store {
         .fetch_one(&mut *c)
         .await?
         });
-        let sql = format!("{SELECT_CANDIDATES} WHERE a.lifecycle_stage <> 'churned'");
-        let candidates: Vec<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+        // Every account: the domain's agenda rule decides, churned ones included (it leaves them out).
+        let candidates: Vec<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(SELECT_CANDIDATES)
+            .fetch_all(&mut *c)
+            .await?);
         let mut rows = Vec::new();
         for candidate in &candidates {
             let reasons = agenda_reasons(candidate.facts()?, today);
@@ -562,9 +564,8 @@ impl Store {
         items_where(&mut tx, "i.review_id = $1", vec![review.into()]).await
     }
 
-    /// What `review` goes over from before (seed 001: "action items that are reviewed in the
-    /// following LxL"): every item of the previous review, whatever its status, and the items
-    /// of older reviews still open.
+    /// What `review` goes over from before: the domain's `carries_over` rule applied to the
+    /// items of earlier reviews.
     pub async fn carried_over_items(&self, review: i64) -> Result<Vec<ActionItem>> {
         let mut tx = self.begin_snapshot().await?;
         let this = review_in(&mut tx, review).await?;
@@ -575,15 +576,15 @@ impl Store {
         .bind(&quarter)
         .fetch_one(&mut *c)
         .await?);
-        let Some(previous) = previous else {
+        let previous = previous
+            .map(|q| parse::<Quarter>("lxl_reviews.quarter", &q))
+            .transpose()?;
+        if previous.is_none() {
             return Ok(Vec::new());
-        };
-        items_where(
-            &mut tx,
-            "r.quarter < $1 AND (r.quarter = $2 OR i.status = 'open')",
-            vec![quarter.into(), previous.into()],
-        )
-        .await
+        }
+        let mut items = items_where(&mut tx, "r.quarter < $1", vec![quarter.into()]).await?;
+        items.retain(|i| carries_over(i.quarter, i.status, this.quarter, previous));
+        Ok(items)
     }
 
     /// The reviews that had `account` on their agenda on or before `day`, with why.

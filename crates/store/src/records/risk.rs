@@ -5,11 +5,13 @@
 use chrono::NaiveDate;
 use lodestar_domain::health::{Band, Exposure};
 use lodestar_domain::risk::{
-    Forecast, LossRate, LossRates, PortfolioAccount, RenewalWindow, Tally, exposure_levels, reforecast, renewals_ahead,
+    Forecast, LossRate, LossRates, PortfolioAccount, RenewalWindow, Tally, at_risk, exposure_levels, in_portfolio,
+    reforecast, renewals_ahead,
 };
 use lodestar_domain::{AccountId, Cents, UserId};
 
 use super::health::stored_health;
+use super::parse;
 use crate::bulk::{Value, bind_values};
 use crate::{Result, Store, StoreError, on_pool, on_tx};
 
@@ -97,41 +99,35 @@ impl Store {
             None => ("", vec![]),
         };
         let sql = format!(
-            "SELECT a.arr_cents, a.renewal_date, h.band, e.exposure FROM accounts a \
+            "SELECT a.lifecycle_stage, a.arr_cents, a.renewal_date, h.band, e.exposure FROM accounts a \
              LEFT JOIN health_scores h ON h.account_id = a.id \
              LEFT JOIN industry_exposures e ON e.industry = a.industry \
-             WHERE a.lifecycle_stage <> 'churned' AND a.arr_cents > 0{owner_sql}"
+             {}",
+            owner_sql.replace(" AND ", " WHERE ")
         );
-        type PortfolioRow = (i64, Option<NaiveDate>, Option<String>, Option<String>);
+        type PortfolioRow = (String, i64, Option<NaiveDate>, Option<String>, Option<String>);
         let rows: Vec<PortfolioRow> = on_pool!(self, |p| {
             let mut q = sqlx::query_as(&sql);
             bind_values!(q, owner_value.iter().cloned());
             q.fetch_all(p).await?
         });
-        let accounts = rows
-            .into_iter()
-            .map(|(arr, renewal_date, band, exposure)| {
-                Ok(PortfolioAccount {
-                    arr: Cents(arr),
-                    renewal_date,
-                    band: band
-                        .map(|b| {
-                            Band::parse(&b).ok_or_else(|| StoreError::Corrupt(format!("health_scores.band: {b:?}")))
-                        })
-                        .transpose()?,
-                    exposure: exposure
-                        .map(|e| {
-                            Exposure::parse(&e).map_err(|e| StoreError::Corrupt(format!("industry_exposures: {e}")))
-                        })
-                        .transpose()?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut at_risk_total = Tally::default();
-        for a in accounts.iter().filter(|a| a.band == Some(Band::Red)) {
-            at_risk_total.accounts += 1;
-            at_risk_total.arr = Cents(at_risk_total.arr.0 + a.arr.0);
+        let mut accounts = Vec::new();
+        for (stage, arr, renewal_date, band, exposure) in rows {
+            if !in_portfolio(parse("accounts.lifecycle_stage", &stage)?, Cents(arr)) {
+                continue;
+            }
+            accounts.push(PortfolioAccount {
+                arr: Cents(arr),
+                renewal_date,
+                band: band
+                    .map(|b| Band::parse(&b).ok_or_else(|| StoreError::Corrupt(format!("health_scores.band: {b:?}"))))
+                    .transpose()?,
+                exposure: exposure
+                    .map(|e| Exposure::parse(&e).map_err(|e| StoreError::Corrupt(format!("industry_exposures: {e}"))))
+                    .transpose()?,
+            });
         }
+        let at_risk_total = at_risk(&accounts);
         let sql = format!(
             "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
              FROM health_scores h JOIN accounts a ON a.id = h.account_id LEFT JOIN users u ON u.id = a.owner_id \

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, Days, NaiveDate};
 use lodestar_domain::AccountId;
+use lodestar_domain::usage_fall::{ActiveCounts, FallWeeks};
 
 use lodestar_domain::milestone::MilestoneStatus;
 
@@ -45,8 +46,14 @@ pub struct UsageDrop {
     pub active_now: i64,
 }
 
-/// The fewest people active four weeks ago for a fall to count.
-pub const MIN_ACTIVE_BEFORE: i64 = 3;
+impl UsageDrop {
+    fn counts(&self) -> ActiveCounts {
+        ActiveCounts {
+            before: self.active_before,
+            now: self.active_now,
+        }
+    }
+}
 
 fn back(today: NaiveDate, days: u64) -> NaiveDate {
     today.checked_sub_days(Days::new(days)).unwrap_or(NaiveDate::MIN)
@@ -268,12 +275,10 @@ async fn people_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<
 
 impl Store {
     /// Accounts whose people active in the last 7 days number fewer than `1 - share` of those
-    /// active in the same 7 days four weeks earlier, steepest fall first. Accounts with fewer
-    /// than [`MIN_ACTIVE_BEFORE`] people active then are left out: two to one is noise.
+    /// active in the same 7 days four weeks earlier, steepest fall first (the domain's
+    /// `usage_fall` rule; this counts the people of the two weeks).
     pub async fn usage_drops(&self, today: NaiveDate, share: f64) -> Result<Vec<UsageDrop>> {
-        let now_from = back(today, 7);
-        let before_to = back(today, 28);
-        let before_from = back(today, 35);
+        let weeks = FallWeeks::ending(today);
         let rows: Vec<(i64, String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(
             "SELECT u.account_id, a.name, \
              COUNT(DISTINCT CASE WHEN u.day > $1 AND u.day <= $2 THEN u.user_key END), \
@@ -282,28 +287,23 @@ impl Store {
              WHERE u.day > $1 AND u.day <= $4 AND (u.day > $3 OR u.day <= $2) \
              GROUP BY u.account_id, a.name"
         )
-        .bind(before_from)
-        .bind(before_to)
-        .bind(now_from)
-        .bind(today)
+        .bind(weeks.before.0)
+        .bind(weeks.before.1)
+        .bind(weeks.now.0)
+        .bind(weeks.now.1)
         .fetch_all(p)
         .await?);
         let mut drops: Vec<UsageDrop> = rows
             .into_iter()
-            .filter(|(_, _, before, now)| {
-                *before >= MIN_ACTIVE_BEFORE && (*now as f64) < (*before as f64) * (1.0 - share)
-            })
             .map(|(id, name, active_before, active_now)| UsageDrop {
                 account_id: AccountId(id),
                 name,
                 active_before,
                 active_now,
             })
+            .filter(|d| d.counts().fell_by_more_than(share))
             .collect();
-        drops.sort_by(|a, b| {
-            let fall = |d: &UsageDrop| d.active_now as f64 / d.active_before as f64;
-            fall(a).total_cmp(&fall(b)).then(a.account_id.0.cmp(&b.account_id.0))
-        });
+        drops.sort_by(|a, b| ActiveCounts::steepest_first((a.counts(), a.account_id.0), (b.counts(), b.account_id.0)));
         Ok(drops)
     }
 }

@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::health::Band;
 use lodestar_domain::user::User;
@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::http::error::ApiError;
 use crate::http::pages::{Choice, choices, url_encode};
 use crate::http::pages::{Html, SignedIn, render};
+use lodestar_domain::contract::arr_by_month;
 
 fn names(users: &[User]) -> HashMap<UserId, String> {
     users.iter().map(|u| (u.id, u.fields.name.to_string())).collect()
@@ -267,17 +268,6 @@ struct AccountPage {
     reviews: crate::features::lxl::web::AccountReviews,
 }
 
-fn month_ends(today: NaiveDate, months: u32) -> Vec<NaiveDate> {
-    (0..=months)
-        .rev()
-        .filter_map(|back| {
-            let first = today.with_day(1)?.checked_sub_months(chrono::Months::new(back))?;
-            let next = first.checked_add_months(chrono::Months::new(1))?;
-            Some(next.pred_opt()?.min(today))
-        })
-        .collect()
-}
-
 #[derive(Deserialize)]
 pub(crate) struct ShowQuery {
     /// A health form's problem, shown on the health card after the redirect back.
@@ -362,14 +352,9 @@ pub(crate) async fn show(
         .collect();
     let contracts = view.contracts;
     let timeline = view.timeline;
-    let points: Vec<(String, f64)> = month_ends(today, 35)
+    let points: Vec<(String, f64)> = arr_by_month(&contracts, today, 35)
         .into_iter()
-        .map(|d| {
-            (
-                d.format("%Y-%m").to_string(),
-                contracts.iter().map(|c| c.changes.arr_at(d).0).sum::<i64>() as f64 / 100.0,
-            )
-        })
+        .map(|(month, arr)| (month.format("%Y-%m").to_string(), arr.0 as f64 / 100.0))
         .collect();
     let chart = serde_json::to_string(&points).expect("chart data serialises");
     let usage = crate::features::usage::web::account_usage(view.usage);
@@ -647,17 +632,4 @@ pub(crate) async fn edit(
     )
     .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn month_ends_run_oldest_first_and_stop_today() {
-        let today: NaiveDate = "2026-11-25".parse().unwrap();
-        let ends = month_ends(today, 2);
-        let text: Vec<String> = ends.iter().map(|d| d.to_string()).collect();
-        assert_eq!(text, ["2026-09-30", "2026-10-31", "2026-11-25"]);
-    }
 }
