@@ -13,6 +13,7 @@ mod conflicts;
 mod error;
 mod jobs;
 mod migrate;
+mod query;
 mod records;
 #[cfg(feature = "testing")]
 pub mod testing;

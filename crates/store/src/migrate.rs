@@ -2,12 +2,30 @@
 //! recorded in `lodestar_migrations`. Writing each step once is what keeps the two schemas
 //! from drifting apart; the parity test in `tests/store.rs` checks the result.
 
-use crate::{Backend, Result, Store, StoreError, on_tx};
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
+
+/// A step's work that SQL cannot do the same way on both databases (a hash, a summary), run
+/// after its SQL in the same migrating transaction.
+type RustStep = for<'a> fn(&'a mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
 
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
     sql: &'static str,
+    rust: Option<RustStep>,
+}
+
+/// Version 9's table is a summary of usage_user_days, filled from it.
+fn fill_person_activity(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::usage::rebuild_person_activity(tx, None))
+}
+
+/// Version 10 keys each message by a hash (XXH3) and moves the events into blocks.
+fn move_events_into_blocks(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::event_blocks::move_legacy_events(tx, 20_000))
 }
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -15,56 +33,67 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         name: "core_records",
         sql: include_str!("../migrations/0001_core_records.sql"),
+        rust: None,
     },
     Migration {
         version: 2,
         name: "api_tokens_and_account_rollups",
         sql: include_str!("../migrations/0002_api_tokens_and_account_rollups.sql"),
+        rust: None,
     },
     Migration {
         version: 3,
         name: "sessions",
         sql: include_str!("../migrations/0003_sessions.sql"),
+        rust: None,
     },
     Migration {
         version: 4,
         name: "account_timeline",
         sql: include_str!("../migrations/0004_account_timeline.sql"),
+        rust: None,
     },
     Migration {
         version: 5,
         name: "usage",
         sql: include_str!("../migrations/0005_usage.sql"),
+        rust: None,
     },
     Migration {
         version: 6,
         name: "milestones",
         sql: include_str!("../migrations/0006_milestones.sql"),
+        rust: None,
     },
     Migration {
         version: 7,
         name: "health",
         sql: include_str!("../migrations/0007_health.sql"),
+        rust: None,
     },
     Migration {
         version: 8,
         name: "reviews",
         sql: include_str!("../migrations/0008_reviews.sql"),
+        rust: None,
     },
     Migration {
         version: 9,
         name: "health_reads",
         sql: include_str!("../migrations/0009_health_reads.sql"),
+        rust: Some(fill_person_activity),
     },
     Migration {
         version: 10,
         name: "event_blocks",
         sql: include_str!("../migrations/0010_event_blocks.sql"),
+        rust: Some(move_events_into_blocks),
     },
     Migration {
         version: 11,
         name: "jobs",
         sql: include_str!("../migrations/0011_jobs.sql"),
+        rust: None,
     },
 ];
 
@@ -152,16 +181,10 @@ impl Store {
                     .execute(&mut *c)
                     .await?;
             });
+            if let Some(step) = m.rust {
+                step(&mut tx).await?;
+            }
             done.push(m.version);
-        }
-        // Version 9's table is a summary of usage_user_days that SQL cannot compute the same
-        // way on both backends: filled here, in the migrating transaction.
-        if done.contains(&9) {
-            crate::records::usage::rebuild_person_activity(&mut tx, None).await?;
-        }
-        // Version 10 keys each message by a hash SQL cannot compute: moved here.
-        if done.contains(&10) {
-            crate::records::event_blocks::move_legacy_events(&mut tx, 20_000).await?;
         }
         tx.commit().await?;
         Ok(done)

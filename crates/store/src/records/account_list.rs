@@ -10,8 +10,9 @@ use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountRow, AccountSummary, SELECT_ACCOUNTS};
-use crate::bulk::{Value, bind_values};
-use crate::{Result, Store, StoreError, on_pool};
+use crate::bulk::Value;
+use crate::query::Query;
+use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountFilter {
@@ -120,73 +121,71 @@ impl Store {
         limit: u32,
         cursor: Option<&str>,
     ) -> Result<Page<AccountSummary>> {
-        let mut conditions: Vec<String> = Vec::new();
-        let mut values: Vec<Value> = Vec::new();
-        let mut push = |condition: &str, new: Vec<Value>| {
-            let mut c = condition.to_owned();
-            for v in new {
-                values.push(v);
-                c = c.replacen('?', &format!("${}", values.len()), 1);
-            }
-            conditions.push(c);
-        };
+        let mut conditions: Vec<Query> = Vec::new();
         if let Some(tier) = filter.tier {
-            push("tier = ?", vec![tier.as_str().into()]);
+            conditions.push(Query::sql("tier = ").value(tier.as_str()));
         }
         if let Some(owner) = filter.owner_id {
-            push("owner_id = ?", vec![owner.0.into()]);
+            conditions.push(Query::sql("owner_id = ").value(owner.0));
         }
         if let Some(stage) = filter.lifecycle_stage {
-            push("lifecycle_stage = ?", vec![stage.as_str().into()]);
+            conditions.push(Query::sql("lifecycle_stage = ").value(stage.as_str()));
         }
         if let Some(industry) = &filter.industry {
-            push("LOWER(industry) = ?", vec![industry.trim().to_lowercase().into()]);
+            conditions.push(Query::sql("LOWER(industry) = ").value(industry.trim().to_lowercase()));
         }
         if let Some((from, to)) = filter.renewal_between {
-            push("renewal_date >= ? AND renewal_date <= ?", vec![from.into(), to.into()]);
+            conditions.push(
+                Query::sql("renewal_date >= ")
+                    .value(from)
+                    .push(" AND renewal_date <= ")
+                    .value(to),
+            );
         }
         if let Some(band) = filter.band {
-            push(
-                "id IN (SELECT account_id FROM health_scores WHERE band = ?)",
-                vec![band.as_str().into()],
+            conditions.push(
+                Query::sql("id IN (SELECT account_id FROM health_scores WHERE band = ")
+                    .value(band.as_str())
+                    .push(")"),
             );
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
             let p = like_pattern(q);
-            push(
-                "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(domain, '')) LIKE ? ESCAPE '\\' OR LOWER(external_id) LIKE ? ESCAPE '\\')",
-                vec![p.clone().into(), p.clone().into(), p.into()],
+            conditions.push(
+                Query::sql("(LOWER(name) LIKE ")
+                    .value(p.clone())
+                    .push(" ESCAPE '\\' OR LOWER(COALESCE(domain, '')) LIKE ")
+                    .value(p.clone())
+                    .push(" ESCAPE '\\' OR LOWER(external_id) LIKE ")
+                    .value(p)
+                    .push(" ESCAPE '\\')"),
             );
         }
         let column = order.sort.column();
         if order.sort == AccountSort::RenewalDate {
-            push("renewal_date IS NOT NULL", vec![]);
+            conditions.push(Query::sql("renewal_date IS NOT NULL"));
         }
         let (cmp, dir) = if order.descending { ("<", "DESC") } else { (">", "ASC") };
         if let Some(text) = cursor {
             let c = Cursor::decode(text, order)?;
             let key = c.key_value()?;
-            push(
-                &format!("({column} {cmp} ? OR ({column} = ? AND id {cmp} ?))"),
-                vec![key.clone(), key, c.id.into()],
+            conditions.push(
+                Query::sql(format!("({column} {cmp} "))
+                    .value(key.clone())
+                    .push(format!(" OR ({column} = "))
+                    .value(key)
+                    .push(format!(" AND id {cmp} "))
+                    .value(c.id)
+                    .push("))"),
             );
         }
         let limit = limit.clamp(1, 500);
-        let where_sql = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conditions.join(" AND "))
-        };
-        let sql = format!(
-            "{SELECT_ACCOUNTS}{where_sql} ORDER BY {column} {dir}, id {dir} LIMIT ${}",
-            values.len() + 1
-        );
-        values.push(i64::from(limit + 1).into());
-        let rows: Vec<AccountRow> = on_pool!(self, |p| {
-            let mut q = sqlx::query_as(&sql);
-            bind_values!(q, values.iter().cloned());
-            q.fetch_all(p).await?
-        });
+        let rows: Vec<AccountRow> = Query::sql(SELECT_ACCOUNTS)
+            .where_all(conditions)
+            .push(format!(" ORDER BY {column} {dir}, id {dir} LIMIT "))
+            .value(i64::from(limit + 1))
+            .fetch_all_on(self)
+            .await?;
         let mut items = rows
             .into_iter()
             .map(AccountSummary::try_from)

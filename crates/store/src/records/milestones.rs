@@ -11,8 +11,9 @@ use lodestar_domain::vocabulary::LifecycleStage;
 use lodestar_domain::{AccountId, Valid};
 
 use super::timeline::{TimelineKind, record};
-use crate::bulk::{in_list, values_rows};
-use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
+use crate::bulk::{Value, in_list};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
@@ -162,25 +163,34 @@ async fn evidence(tx: &mut Tx, m: &MilestoneFields, accounts: &[(i64, NaiveDate)
                 (*id, from, due)
             })
             .collect();
-        let feature_at = match tx.backend() {
-            Backend::Sqlite => "?".to_owned(),
-            Backend::Postgres => format!("${}", windows.len() * 3 + 1),
+        // The accounts' windows as a VALUES list joined to the rollups (columns column1..3).
+        let windows_list = |dates: &dyn Fn(NaiveDate) -> Value, date_type: &'static str| {
+            windows
+                .iter()
+                .enumerate()
+                .fold(Query::sql("(VALUES "), |q, (i, (id, from, due))| {
+                    q.push(if i == 0 { "(" } else { ", (" })
+                        .typed_value(*id, "BIGINT")
+                        .push(", ")
+                        .typed_value(dates(*from), date_type)
+                        .push(", ")
+                        .typed_value(dates(*due), date_type)
+                        .push(")")
+                })
+                .push(") w")
         };
         match m.threshold {
             Threshold::Times(_) => {
-                let sql = format!(
-                    "SELECT w.column1, f.day, f.events FROM ({}) w JOIN usage_feature_days f \
-                     ON f.account_id = w.column1 AND f.day >= w.column2 AND f.day < w.column3 \
-                     WHERE f.feature = {feature_at} ORDER BY w.column1, f.day",
-                    values_rows(tx.backend(), windows.len(), &["BIGINT", "DATE", "DATE"])
-                );
-                let rows: Vec<(i64, NaiveDate, i64)> = on_tx!(&mut *tx, |c| {
-                    let mut q = sqlx::query_as(&sql);
-                    for (id, from, due) in &windows {
-                        q = q.bind(*id).bind(*from).bind(*due);
-                    }
-                    q.bind(&m.feature).fetch_all(&mut *c).await?
-                });
+                let rows: Vec<(i64, NaiveDate, i64)> = Query::sql("SELECT w.column1, f.day, f.events FROM ")
+                    .append(windows_list(&|d| d.into(), "DATE"))
+                    .push(
+                        " JOIN usage_feature_days f ON f.account_id = w.column1 AND f.day >= w.column2 \
+                         AND f.day < w.column3 WHERE f.feature = ",
+                    )
+                    .value(m.feature.as_str())
+                    .push(" ORDER BY w.column1, f.day")
+                    .fetch_all(tx)
+                    .await?;
                 for (id, day, events) in rows {
                     found.entry(id).or_default().uses_per_day.push((day, events));
                 }
@@ -188,19 +198,12 @@ async fn evidence(tx: &mut Tx, m: &MilestoneFields, accounts: &[(i64, NaiveDate)
             Threshold::People(_) => {
                 // Each person counts from their first use of the feature, or from the launch
                 // if they used it before.
-                let sql = format!(
-                    "SELECT w.column1, f.user_key, f.first_at FROM ({}) w JOIN usage_person_features f \
-                     ON f.account_id = w.column1 AND f.first_at < w.column3 \
-                     WHERE f.feature = {feature_at}",
-                    values_rows(tx.backend(), windows.len(), &["BIGINT", "TIMESTAMPTZ", "TIMESTAMPTZ"])
-                );
-                let rows: Vec<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| {
-                    let mut q = sqlx::query_as(&sql);
-                    for (id, from, due) in &windows {
-                        q = q.bind(*id).bind(midnight(*from)).bind(midnight(*due));
-                    }
-                    q.bind(&m.feature).fetch_all(&mut *c).await?
-                });
+                let rows: Vec<(i64, String, DateTime<Utc>)> = Query::sql("SELECT w.column1, f.user_key, f.first_at FROM ")
+                    .append(windows_list(&|d| midnight(d).into(), "TIMESTAMPTZ"))
+                    .push(" JOIN usage_person_features f ON f.account_id = w.column1 AND f.first_at < w.column3 WHERE f.feature = ")
+                    .value(m.feature.as_str())
+                    .fetch_all(tx)
+                    .await?;
                 let launched: HashMap<i64, NaiveDate> = windows.iter().map(|(id, from, _)| (*id, *from)).collect();
                 for (id, _, first) in rows {
                     let from = launched.get(&id).copied().unwrap_or(NaiveDate::MIN);

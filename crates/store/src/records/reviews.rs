@@ -14,7 +14,8 @@ use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, L
 use lodestar_domain::{AccountId, Cents, UserId};
 
 use super::{parse, parse_opt};
-use crate::bulk::{Value, bind_values, insert_rows};
+use crate::bulk::{Value, insert_rows};
+use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// A review and how far it got.
@@ -231,13 +232,13 @@ fn item_of(row: ItemRow) -> Result<ActionItem> {
     })
 }
 
-async fn items_where(tx: &mut Tx, condition: &str, values: Vec<Value>) -> Result<Vec<ActionItem>> {
-    let sql = format!("{SELECT_ITEMS} WHERE {condition} ORDER BY r.quarter DESC, i.due_on, i.id");
-    let rows: Vec<ItemRow> = on_tx!(&mut *tx, |c| {
-        let mut q = sqlx::query_as(&sql);
-        bind_values!(q, values.iter().cloned());
-        q.fetch_all(&mut *c).await?
-    });
+/// The action items meeting `condition`, the latest review's first.
+async fn items_where(tx: &mut Tx, condition: Query) -> Result<Vec<ActionItem>> {
+    let rows: Vec<ItemRow> = Query::sql(SELECT_ITEMS)
+        .where_all(vec![condition])
+        .push(" ORDER BY r.quarter DESC, i.due_on, i.id")
+        .fetch_all(tx)
+        .await?;
     rows.into_iter().map(item_of).collect()
 }
 
@@ -399,33 +400,26 @@ impl Store {
         offset: u32,
         limit: u32,
     ) -> Result<(Vec<LxlLine>, i64)> {
-        let mut conditions = vec!["l.review_id = $1".to_owned()];
-        let mut values = vec![Value::from(review)];
+        let mut conditions = vec![Query::sql("l.review_id = ").value(review)];
         if let Some(owner) = filter.owner {
-            values.push(owner.0.into());
-            conditions.push(format!("l.owner_id = ${}", values.len()));
+            conditions.push(Query::sql("l.owner_id = ").value(owner.0));
         }
         if let Some(reason) = filter.reason {
-            values.push(format!("%,{},%", reason.as_str()).into());
-            conditions.push(format!("(',' || l.reasons || ',') LIKE ${}", values.len()));
+            conditions.push(Query::sql("(',' || l.reasons || ',') LIKE ").value(format!("%,{},%", reason.as_str())));
         }
-        let where_sql = conditions.join(" AND ");
-        let count_sql = format!("SELECT COUNT(*) FROM lxl_lines l WHERE {where_sql}");
-        let sql = format!(
-            "{SELECT_LINES} WHERE {where_sql} ORDER BY l.arr_cents DESC, l.account_id LIMIT {} OFFSET {offset}",
-            limit.clamp(1, 500)
-        );
         let mut tx = self.begin_snapshot().await?;
-        let total: i64 = on_tx!(&mut tx, |c| {
-            let mut q = sqlx::query_scalar(&count_sql);
-            bind_values!(q, values.iter().cloned());
-            q.fetch_one(&mut *c).await?
-        });
-        let rows: Vec<LineRow> = on_tx!(&mut tx, |c| {
-            let mut q = sqlx::query_as(&sql);
-            bind_values!(q, values.iter().cloned());
-            q.fetch_all(&mut *c).await?
-        });
+        let (total,): (i64,) = Query::sql("SELECT COUNT(*) FROM lxl_lines l")
+            .where_all(conditions.clone())
+            .fetch_one(&mut tx)
+            .await?;
+        let rows: Vec<LineRow> = Query::sql(SELECT_LINES)
+            .where_all(conditions)
+            .push(" ORDER BY l.arr_cents DESC, l.account_id LIMIT ")
+            .value(i64::from(limit.clamp(1, 500)))
+            .push(" OFFSET ")
+            .value(i64::from(offset))
+            .fetch_all(&mut tx)
+            .await?;
         Ok((rows.into_iter().map(line_of).collect::<Result<_>>()?, total))
     }
 
@@ -512,14 +506,14 @@ impl Store {
         .fetch_one(&mut *c)
         .await?
         });
-        let item = items_where(&mut tx, "i.id = $1", vec![id.into()]).await?.pop();
+        let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
     }
 
     pub async fn action_item(&self, id: i64) -> Result<ActionItem> {
         let mut tx = self.begin_snapshot().await?;
-        items_where(&mut tx, "i.id = $1", vec![id.into()])
+        items_where(&mut tx, Query::sql("i.id = ").value(id))
             .await?
             .pop()
             .ok_or(StoreError::NotFound {
@@ -547,7 +541,7 @@ impl Store {
                 key: id.to_string(),
             });
         }
-        let item = items_where(&mut tx, "i.id = $1", vec![id.into()]).await?.pop();
+        let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
     }
@@ -555,13 +549,13 @@ impl Store {
     /// Every action item agreed for `account`, at any review, the latest review first.
     pub async fn account_action_items(&self, account: AccountId) -> Result<Vec<ActionItem>> {
         let mut tx = self.begin_snapshot().await?;
-        items_where(&mut tx, "i.account_id = $1", vec![account.0.into()]).await
+        items_where(&mut tx, Query::sql("i.account_id = ").value(account.0)).await
     }
 
     /// The action items agreed at `review`.
     pub async fn review_action_items(&self, review: i64) -> Result<Vec<ActionItem>> {
         let mut tx = self.begin_snapshot().await?;
-        items_where(&mut tx, "i.review_id = $1", vec![review.into()]).await
+        items_where(&mut tx, Query::sql("i.review_id = ").value(review)).await
     }
 
     /// What `review` goes over from before: the domain's `carries_over` rule applied to the
@@ -582,7 +576,7 @@ impl Store {
         if previous.is_none() {
             return Ok(Vec::new());
         }
-        let mut items = items_where(&mut tx, "r.quarter < $1", vec![quarter.into()]).await?;
+        let mut items = items_where(&mut tx, Query::sql("r.quarter < ").value(quarter)).await?;
         items.retain(|i| carries_over(i.quarter, i.status, this.quarter, previous));
         Ok(items)
     }

@@ -12,7 +12,7 @@ use lodestar_domain::{AccountId, Cents, UserId};
 
 use super::health::stored_health;
 use super::parse;
-use crate::bulk::{Value, bind_values};
+use crate::query::Query;
 use crate::{Result, Store, StoreError, on_pool, on_tx};
 
 /// A red account, with the measure that costs it most.
@@ -94,23 +94,22 @@ impl Store {
         horizon_days: u32,
         limit: u32,
     ) -> Result<PortfolioRisk> {
-        let (owner_sql, owner_value) = match owner {
-            Some(o) => (" AND a.owner_id = $1", vec![Value::from(o.0)]),
-            None => ("", vec![]),
+        // One CSM's book, or every account.
+        let in_book = || {
+            owner
+                .map(|o| Query::sql("a.owner_id = ").value(o.0))
+                .into_iter()
+                .collect::<Vec<_>>()
         };
-        let sql = format!(
+        type PortfolioRow = (String, i64, Option<NaiveDate>, Option<String>, Option<String>);
+        let rows: Vec<PortfolioRow> = Query::sql(
             "SELECT a.lifecycle_stage, a.arr_cents, a.renewal_date, h.band, e.exposure FROM accounts a \
              LEFT JOIN health_scores h ON h.account_id = a.id \
-             LEFT JOIN industry_exposures e ON e.industry = a.industry \
-             {}",
-            owner_sql.replace(" AND ", " WHERE ")
-        );
-        type PortfolioRow = (String, i64, Option<NaiveDate>, Option<String>, Option<String>);
-        let rows: Vec<PortfolioRow> = on_pool!(self, |p| {
-            let mut q = sqlx::query_as(&sql);
-            bind_values!(q, owner_value.iter().cloned());
-            q.fetch_all(p).await?
-        });
+             LEFT JOIN industry_exposures e ON e.industry = a.industry",
+        )
+        .where_all(in_book())
+        .fetch_all_on(self)
+        .await?;
         let mut accounts = Vec::new();
         for (stage, arr, renewal_date, band, exposure) in rows {
             if !in_portfolio(parse("accounts.lifecycle_stage", &stage)?, Cents(arr)) {
@@ -128,19 +127,19 @@ impl Store {
             });
         }
         let at_risk_total = at_risk(&accounts);
-        let sql = format!(
+        type Row = (i64, String, Option<String>, i64, Option<NaiveDate>, i64, String, String);
+        let mut red = in_book();
+        red.push(Query::sql("h.band = 'red'"));
+        let rows: Vec<Row> = Query::sql(
             "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
              FROM health_scores h JOIN accounts a ON a.id = h.account_id LEFT JOIN users u ON u.id = a.owner_id \
-             JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id \
-             WHERE h.band = 'red'{owner_sql} ORDER BY a.arr_cents DESC, a.id LIMIT {}",
-            limit.clamp(1, 500)
-        );
-        type Row = (i64, String, Option<String>, i64, Option<NaiveDate>, i64, String, String);
-        let rows: Vec<Row> = on_pool!(self, |p| {
-            let mut q = sqlx::query_as(&sql);
-            bind_values!(q, owner_value.iter().cloned());
-            q.fetch_all(p).await?
-        });
+             JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id",
+        )
+        .where_all(red)
+        .push(" ORDER BY a.arr_cents DESC, a.id LIMIT ")
+        .value(i64::from(limit.clamp(1, 500)))
+        .fetch_all_on(self)
+        .await?;
         let at_risk = rows
             .into_iter()
             .map(|(id, name, owner, arr, renewal_date, score, band, measures)| {
