@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn the_steepest_fall_comes_first_and_ties_keep_their_order() {
-        let mut falls = vec![
+        let mut falls = [
             (ActiveCounts { before: 10, now: 5 }, 1),
             (ActiveCounts { before: 10, now: 1 }, 2),
             (ActiveCounts { before: 4, now: 2 }, 3),
