@@ -10,8 +10,8 @@ use lodestar_domain::vocabulary::{ChangeKind, ChurnReason, LifecycleStage};
 use lodestar_domain::{AccountId, Cents, FieldError, Invalid, UserId, Valid};
 
 use super::contracts::{Which, load_contracts, record_change_in};
-use super::parse;
 use super::timeline::{TimelineKind, record};
+use super::{parse, stored_note};
 use crate::bulk::{Value, bind_values};
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
@@ -43,72 +43,52 @@ const FLAGGED: &str = "EXISTS (SELECT 1 FROM lxl_lines l JOIN lxl_reviews v ON v
 
 fn select_retrospectives() -> String {
     format!(
-        "SELECT c.account_id, a.name, o.name, c.churned_on, c.reason, c.detail, c.arr_lost_cents, r.name, \
-         c.recorded_at, c.prevention, c.exit_interview, c.learnings, c.playbook, c.updated_at, \
-         CASE WHEN {FLAGGED} THEN 1 ELSE 0 END \
+        "SELECT c.account_id, a.name AS account_name, o.name AS owner, c.churned_on, c.reason, c.detail, \
+         c.arr_lost_cents, r.name AS recorded_by, c.recorded_at, c.prevention, c.exit_interview, c.learnings, \
+         c.playbook, c.updated_at, CASE WHEN {FLAGGED} THEN 1 ELSE 0 END AS flagged \
          FROM churn_retrospectives c JOIN accounts a ON a.id = c.account_id \
          LEFT JOIN users o ON o.id = a.owner_id LEFT JOIN users r ON r.id = c.recorded_by"
     )
 }
 
-type RetroRow = (
-    i64,
-    String,
-    Option<String>,
-    NaiveDate,
-    String,
-    String,
-    i64,
-    Option<String>,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    i32,
-);
-
-fn stored_note(column: &str, text: &str) -> Result<Note> {
-    Note::parse(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+#[derive(sqlx::FromRow)]
+struct RetroRow {
+    account_id: i64,
+    account_name: String,
+    owner: Option<String>,
+    churned_on: NaiveDate,
+    reason: String,
+    detail: String,
+    arr_lost_cents: i64,
+    recorded_by: Option<String>,
+    recorded_at: DateTime<Utc>,
+    prevention: String,
+    exit_interview: String,
+    learnings: String,
+    playbook: String,
+    updated_at: Option<DateTime<Utc>>,
+    flagged: i32,
 }
 
-fn retrospective_of(row: RetroRow) -> Result<Retrospective> {
-    let (
-        account,
-        name,
-        owner,
-        churned_on,
-        reason,
-        detail,
-        arr_lost,
-        by,
-        at,
-        prevention,
-        exit,
-        learnings,
-        playbook,
-        updated,
-        flagged,
-    ) = row;
+fn retrospective_of(r: RetroRow) -> Result<Retrospective> {
     Ok(Retrospective {
-        account_id: AccountId(account),
-        account_name: name,
-        owner,
-        churned_on,
-        reason: parse("churn_retrospectives.reason", &reason)?,
-        detail: stored_note("churn_retrospectives.detail", &detail)?,
-        arr_lost: Cents(arr_lost),
-        recorded_by: by,
-        recorded_at: at,
+        account_id: AccountId(r.account_id),
+        account_name: r.account_name,
+        owner: r.owner,
+        churned_on: r.churned_on,
+        reason: parse("churn_retrospectives.reason", &r.reason)?,
+        detail: stored_note("churn_retrospectives.detail", &r.detail)?,
+        arr_lost: Cents(r.arr_lost_cents),
+        recorded_by: r.recorded_by,
+        recorded_at: r.recorded_at,
         notes: RetrospectiveNotes {
-            prevention: stored_note("churn_retrospectives.prevention", &prevention)?,
-            exit_interview: stored_note("churn_retrospectives.exit_interview", &exit)?,
-            learnings: stored_note("churn_retrospectives.learnings", &learnings)?,
-            playbook: stored_note("churn_retrospectives.playbook", &playbook)?,
+            prevention: stored_note("churn_retrospectives.prevention", &r.prevention)?,
+            exit_interview: stored_note("churn_retrospectives.exit_interview", &r.exit_interview)?,
+            learnings: stored_note("churn_retrospectives.learnings", &r.learnings)?,
+            playbook: stored_note("churn_retrospectives.playbook", &r.playbook)?,
         },
-        updated_at: updated,
-        flagged: flagged != 0,
+        updated_at: r.updated_at,
+        flagged: r.flagged != 0,
     })
 }
 

@@ -21,24 +21,33 @@ pub struct Milestone {
     pub fields: MilestoneFields,
 }
 
-type MilestoneRow = (i64, String, String, String, i64, i64, i64);
+#[derive(sqlx::FromRow)]
+struct MilestoneRow {
+    id: i64,
+    name: String,
+    feature: String,
+    threshold_kind: String,
+    threshold: i64,
+    within_days: i64,
+    first_value: i64,
+}
 
 fn milestone(r: MilestoneRow) -> Result<Milestone> {
-    let corrupt = |what: &str| StoreError::Corrupt(format!("milestones.{what} of milestone {}", r.0));
-    let target = u32::try_from(r.4).map_err(|_| corrupt("threshold"))?;
-    let threshold = match r.3.as_str() {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("milestones.{what} of milestone {}", r.id));
+    let target = u32::try_from(r.threshold).map_err(|_| corrupt("threshold"))?;
+    let threshold = match r.threshold_kind.as_str() {
         "times" => Threshold::Times(target),
         "people" => Threshold::People(target),
         _ => return Err(corrupt("threshold_kind")),
     };
     Ok(Milestone {
-        id: r.0,
+        id: r.id,
         fields: MilestoneFields {
-            name: Name::parse(&r.1).map_err(|_| corrupt("name"))?,
-            feature: r.2,
+            name: Name::parse(&r.name).map_err(|_| corrupt("name"))?,
+            feature: r.feature,
             threshold,
-            within_days: u32::try_from(r.5).map_err(|_| corrupt("within_days"))?,
-            first_value: r.6 == 1,
+            within_days: u32::try_from(r.within_days).map_err(|_| corrupt("within_days"))?,
+            first_value: r.first_value == 1,
         },
     })
 }

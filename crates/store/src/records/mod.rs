@@ -86,6 +86,11 @@ pub(crate) fn parse<T: FromStr<Err = String>>(column: &str, value: &str) -> Resu
     value.parse().map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
 }
 
+/// A stored free text, which must still be a valid [`Note`].
+pub(crate) fn stored_note(column: &str, text: &str) -> Result<lodestar_domain::text::Note> {
+    lodestar_domain::text::Note::parse(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+}
+
 pub(crate) fn parse_opt<T: FromStr<Err = String>>(column: &str, value: Option<String>) -> Result<Option<T>> {
     value.map(|v| parse(column, &v)).transpose()
 }

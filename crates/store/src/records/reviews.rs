@@ -13,7 +13,7 @@ use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
 use lodestar_domain::{AccountId, Cents, UserId};
 
-use super::{parse, parse_opt};
+use super::{parse, parse_opt, stored_note};
 use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
@@ -85,15 +85,34 @@ pub struct LineFilter {
     pub reason: Option<AgendaReason>,
 }
 
-const SELECT_REVIEWS: &str = "SELECT r.id, r.quarter, u.name, r.started_on, \
-     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id), \
-     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id AND l.updated_at IS NOT NULL), \
-     (SELECT COUNT(*) FROM lxl_action_items i WHERE i.review_id = r.id AND i.status = 'open') \
+const SELECT_REVIEWS: &str = "SELECT r.id, r.quarter, u.name AS started_by, r.started_on, \
+     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id) AS lines, \
+     (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id AND l.updated_at IS NOT NULL) AS prepared, \
+     (SELECT COUNT(*) FROM lxl_action_items i WHERE i.review_id = r.id AND i.status = 'open') AS open_items \
      FROM lxl_reviews r LEFT JOIN users u ON u.id = r.started_by";
 
-type ReviewRow = (i64, String, Option<String>, NaiveDate, i64, i64, i64);
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: i64,
+    quarter: String,
+    started_by: Option<String>,
+    started_on: NaiveDate,
+    lines: i64,
+    prepared: i64,
+    open_items: i64,
+}
 
-fn review_of((id, quarter, started_by, started_on, lines, prepared, open_items): ReviewRow) -> Result<LxlReview> {
+fn review_of(
+    ReviewRow {
+        id,
+        quarter,
+        started_by,
+        started_on,
+        lines,
+        prepared,
+        open_items,
+    }: ReviewRow,
+) -> Result<LxlReview> {
     Ok(LxlReview {
         id,
         quarter: parse("lxl_reviews.quarter", &quarter)?,
@@ -105,29 +124,26 @@ fn review_of((id, quarter, started_by, started_on, lines, prepared, open_items):
     })
 }
 
-const SELECT_LINES: &str = "SELECT l.review_id, l.account_id, a.name, l.owner_id, u.name, l.reasons, l.score, l.band, \
-     l.arr_cents, l.renewal_date, l.history, l.challenges, l.asks, l.updated_at \
+const SELECT_LINES: &str = "SELECT l.review_id, l.account_id AS account, a.name, l.owner_id, u.name AS owner, l.reasons, l.score, l.band, \
+     l.arr_cents AS arr, l.renewal_date, l.history, l.challenges, l.asks, l.updated_at AS at \
      FROM lxl_lines l JOIN accounts a ON a.id = l.account_id LEFT JOIN users u ON u.id = l.owner_id";
 
-type LineRow = (
-    i64,
-    i64,
-    String,
-    Option<i64>,
-    Option<String>,
-    String,
-    Option<i64>,
-    Option<String>,
-    i64,
-    Option<NaiveDate>,
-    String,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-);
-
-fn stored_note(column: &str, text: &str) -> Result<Note> {
-    Note::parse(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")))
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    review_id: i64,
+    account: i64,
+    name: String,
+    owner_id: Option<i64>,
+    owner: Option<String>,
+    reasons: String,
+    score: Option<i64>,
+    band: Option<String>,
+    arr: i64,
+    renewal_date: Option<NaiveDate>,
+    history: String,
+    challenges: String,
+    asks: String,
+    at: Option<DateTime<Utc>>,
 }
 
 /// `lxl_lines.reasons`: canonical reasons joined by commas.
@@ -139,7 +155,7 @@ fn stored_reasons(text: &str) -> Result<Vec<AgendaReason>> {
 }
 
 fn line_of(row: LineRow) -> Result<LxlLine> {
-    let (
+    let LineRow {
         review_id,
         account,
         name,
@@ -154,7 +170,7 @@ fn line_of(row: LineRow) -> Result<LxlLine> {
         challenges,
         asks,
         at,
-    ) = row;
+    } = row;
     Ok(LxlLine {
         review_id,
         account_id: AccountId(account),
@@ -179,28 +195,29 @@ fn line_of(row: LineRow) -> Result<LxlLine> {
     })
 }
 
-const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id, a.name, a.owner_id, i.description, i.owner_id, u.name, \
-     i.due_on, i.status, i.created_at, i.closed_at FROM lxl_action_items i \
+const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id AS account, a.name, a.owner_id AS account_owner, i.description, i.owner_id, u.name AS owner, \
+     i.due_on AS due_on, i.status, i.created_at, i.closed_at FROM lxl_action_items i \
      JOIN lxl_reviews r ON r.id = i.review_id JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.owner_id";
 
-type ItemRow = (
-    i64,
-    i64,
-    String,
-    i64,
-    String,
-    Option<i64>,
-    String,
-    i64,
-    String,
-    NaiveDate,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    review_id: i64,
+    quarter: String,
+    account: i64,
+    name: String,
+    account_owner: Option<i64>,
+    description: String,
+    owner_id: i64,
+    owner: String,
+    due_on: NaiveDate,
+    status: String,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
 
 fn item_of(row: ItemRow) -> Result<ActionItem> {
-    let (
+    let ItemRow {
         id,
         review_id,
         quarter,
@@ -214,7 +231,7 @@ fn item_of(row: ItemRow) -> Result<ActionItem> {
         status,
         created_at,
         closed_at,
-    ) = row;
+    } = row;
     Ok(ActionItem {
         id,
         review_id,

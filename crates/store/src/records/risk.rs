@@ -127,11 +127,21 @@ impl Store {
             });
         }
         let at_risk_total = at_risk(&accounts);
-        type Row = (i64, String, Option<String>, i64, Option<NaiveDate>, i64, String, String);
+        #[derive(sqlx::FromRow)]
+        struct RedRow {
+            id: i64,
+            name: String,
+            owner: Option<String>,
+            arr_cents: i64,
+            renewal_date: Option<NaiveDate>,
+            score: i64,
+            band: String,
+            measures: String,
+        }
         let mut red = in_book();
         red.push(Query::sql("h.band = 'red'"));
-        let rows: Vec<Row> = Query::sql(
-            "SELECT a.id, a.name, u.name, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
+        let rows: Vec<RedRow> = Query::sql(
+            "SELECT a.id, a.name, u.name AS owner, a.arr_cents, a.renewal_date, h.score, h.band, n.measures \
              FROM health_scores h JOIN accounts a ON a.id = h.account_id LEFT JOIN users u ON u.id = a.owner_id \
              JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id",
         )
@@ -142,14 +152,14 @@ impl Store {
         .await?;
         let at_risk = rows
             .into_iter()
-            .map(|(id, name, owner, arr, renewal_date, score, band, measures)| {
-                let health = stored_health(score, &band, &measures)?;
+            .map(|r| {
+                let health = stored_health(r.score, &r.band, &r.measures)?;
                 Ok(AtRiskAccount {
-                    id: AccountId(id),
-                    name,
-                    owner,
-                    arr: Cents(arr),
-                    renewal_date,
+                    id: AccountId(r.id),
+                    name: r.name,
+                    owner: r.owner,
+                    arr: Cents(r.arr_cents),
+                    renewal_date: r.renewal_date,
                     score: health.score,
                     main_drag: health.main_drag().map(|m| {
                         let fact = m.reading.as_ref().map(|r| r.fact.clone()).unwrap_or_default();

@@ -20,25 +20,26 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-type TokenRow = (
-    i64,
-    String,
-    String,
-    Option<i64>,
-    String,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    user_id: Option<i64>,
+    prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
 
 fn token(r: TokenRow) -> Result<ApiToken> {
     Ok(ApiToken {
-        id: r.0,
-        name: r.1,
-        role: parse("api_tokens.role", &r.2)?,
-        user_id: r.3.map(UserId),
-        prefix: r.4,
-        created_at: r.5,
-        revoked_at: r.6,
+        id: r.id,
+        name: r.name,
+        role: parse("api_tokens.role", &r.role)?,
+        user_id: r.user_id.map(UserId),
+        prefix: r.prefix,
+        created_at: r.created_at,
+        revoked_at: r.revoked_at,
     })
 }
 

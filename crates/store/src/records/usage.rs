@@ -273,16 +273,25 @@ async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending
             .filter(|k| !people.contains_key(*k))
             .cloned(),
     );
-    type PersonRow = (
-        String,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-        String,
-    );
-    for (key, group_id, account_id, contact_id, email, name, traits) in select_in::<PersonRow>(
+    #[derive(sqlx::FromRow)]
+    struct PersonRow {
+        user_key: String,
+        group_id: Option<String>,
+        account_id: Option<i64>,
+        contact_id: Option<i64>,
+        email: Option<String>,
+        name: Option<String>,
+        traits: String,
+    }
+    for PersonRow {
+        user_key: key,
+        group_id,
+        account_id,
+        contact_id,
+        email,
+        name,
+        traits,
+    } in select_in::<PersonRow>(
         tx,
         "SELECT user_key, group_id, account_id, contact_id, email, name, traits FROM usage_people WHERE user_key",
         &keys,

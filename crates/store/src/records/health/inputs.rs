@@ -129,10 +129,17 @@ impl Store {
 
     /// The account's pulses, newest first.
     pub async fn pulses(&self, account: AccountId, limit: i64) -> Result<Vec<Pulse>> {
-        type PulseRow = (i64, i64, String, Option<String>, DateTime<Utc>);
+        #[derive(sqlx::FromRow)]
+        struct PulseRow {
+            id: i64,
+            level: i64,
+            reason: String,
+            author: Option<String>,
+            recorded_at: DateTime<Utc>,
+        }
         let rows: Vec<PulseRow> = on_pool!(self, |p| {
             sqlx::query_as(
-            "SELECT p.id, p.level, p.reason, u.name, p.recorded_at FROM account_pulses p \
+            "SELECT p.id, p.level, p.reason, u.name AS author, p.recorded_at FROM account_pulses p \
              LEFT JOIN users u ON u.id = p.author_id WHERE p.account_id = $1 ORDER BY p.recorded_at DESC, p.id DESC LIMIT $2"
         )
         .bind(account.0)
@@ -141,15 +148,23 @@ impl Store {
         .await?
         });
         rows.into_iter()
-            .map(|(id, l, reason, author, recorded_at)| {
-                Ok(Pulse {
-                    id,
-                    level: stored_level("account_pulses.level", l, PulseLevel::new)?,
-                    reason,
-                    author,
-                    recorded_at,
-                })
-            })
+            .map(
+                |PulseRow {
+                     id,
+                     level,
+                     reason,
+                     author,
+                     recorded_at,
+                 }| {
+                    Ok(Pulse {
+                        id,
+                        level: stored_level("account_pulses.level", level, PulseLevel::new)?,
+                        reason,
+                        author,
+                        recorded_at,
+                    })
+                },
+            )
             .collect()
     }
 

@@ -49,12 +49,31 @@ pub fn default_scorecard() -> ScorecardFields {
     }
 }
 
-type CardRow = (i64, String, String, String, i64, i64, String);
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    name: String,
+    tier: String,
+    lifecycle_stage: String,
+    red_below: i64,
+    green_from: i64,
+    measures: String,
+}
 
 const SELECT_CARDS: &str =
     "SELECT id, name, tier, lifecycle_stage, red_below, green_from, measures FROM scorecards ORDER BY id";
 
-fn card((id, name, tier, stage, red_below, green_from, measures): CardRow) -> Result<Scorecard> {
+fn card(
+    CardRow {
+        id,
+        name,
+        tier,
+        lifecycle_stage: stage,
+        red_below,
+        green_from,
+        measures,
+    }: CardRow,
+) -> Result<Scorecard> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("scorecards.{what} of scorecard {id}"));
     let bound = |v: i64, what: &str| u32::try_from(v).map_err(|_| corrupt(what));
     Ok(Scorecard {
