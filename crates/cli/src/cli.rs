@@ -299,7 +299,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Token {
             command: TokenCommand::Revoke { id },
         } => {
-            store.revoke_token(id).await?;
+            store.revoke_token(lodestar_domain::TokenId(id)).await?;
             println!("token {id} revoked");
         }
         Command::Writekey {
@@ -321,7 +321,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::Writekey {
             command: WriteKeyCommand::Revoke { id },
         } => {
-            store.revoke_write_key(id).await?;
+            store.revoke_write_key(lodestar_domain::WriteKeyId(id)).await?;
             println!("write key {id} revoked");
         }
         Command::Migrate => {

@@ -21,5 +21,8 @@ pub mod user;
 pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
-pub use ids::{AccountId, ContactId, ContractId, JobId, UserId};
+pub use ids::{
+    AccountId, ActionItemId, ContactId, ContractId, JobId, MilestoneId, PulseId, ReviewId, ScorecardId, TokenId,
+    UserId, WriteKeyId,
+};
 pub use money::Cents;

@@ -22,6 +22,27 @@ impl Value {
     }
 }
 
+/// Typed ids bind as their number.
+macro_rules! id_values {
+    ($($id:ident),+) => {$(
+        impl From<lodestar_domain::$id> for Value {
+            fn from(v: lodestar_domain::$id) -> Self {
+                Value::Int(Some(v.0))
+            }
+        }
+    )+};
+}
+id_values!(
+    AccountId,
+    UserId,
+    ContactId,
+    ContractId,
+    ReviewId,
+    ActionItemId,
+    MilestoneId,
+    ScorecardId
+);
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(Some(v))

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use lodestar_domain::milestone::{Evidence, MilestoneFields, MilestoneStatus, Threshold};
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::LifecycleStage;
-use lodestar_domain::{AccountId, Valid};
+use lodestar_domain::{AccountId, MilestoneId, Valid};
 
 use super::timeline::{TimelineKind, record};
 use crate::bulk::{Value, in_list};
@@ -17,7 +17,7 @@ use crate::{Result, Store, StoreError, Tx, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Milestone {
-    pub id: i64,
+    pub id: MilestoneId,
     pub fields: MilestoneFields,
 }
 
@@ -41,7 +41,7 @@ fn milestone(r: MilestoneRow) -> Result<Milestone> {
         _ => return Err(corrupt("threshold_kind")),
     };
     Ok(Milestone {
-        id: r.id,
+        id: MilestoneId(r.id),
         fields: MilestoneFields {
             name: Name::parse(&r.name).map_err(|_| corrupt("name"))?,
             feature: r.feature,
@@ -86,7 +86,7 @@ impl Store {
         tx.commit().await?;
         self.rescore_all().await?;
         Ok(Milestone {
-            id,
+            id: MilestoneId(id),
             fields: fields.into_inner(),
         })
     }
@@ -97,9 +97,9 @@ impl Store {
     }
 
     /// Removes a milestone and its achievements (what it did to accounts stays).
-    pub async fn delete_milestone(&self, id: i64) -> Result<()> {
+    pub async fn delete_milestone(&self, id: MilestoneId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        super::delete_by_id(&mut tx, "milestones", "milestone", id).await?;
+        super::delete_by_id(&mut tx, "milestones", "milestone", id.0).await?;
         tx.commit().await?;
         self.rescore_all().await
     }
@@ -145,7 +145,7 @@ pub(crate) async fn account_milestones_in(
     };
     let mut out = Vec::new();
     for m in all_milestones(tx).await? {
-        let status = match (achieved.iter().find(|(id, _)| *id == m.id), launch) {
+        let status = match (achieved.iter().find(|(id, _)| *id == m.id.0), launch) {
             (Some((_, on)), _) => MilestoneStatus::Achieved { on: *on },
             (None, Some(l)) if has_events => {
                 let mut found = evidence(tx, &m.fields, &[(account.0, l)]).await?;
@@ -284,12 +284,12 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
     for m in &milestones {
         let open: Vec<(i64, NaiveDate)> = launched
             .iter()
-            .filter(|(account, _, _)| !done.contains(&(m.id, *account)))
+            .filter(|(account, _, _)| !done.contains(&(m.id.0, *account)))
             .map(|(account, launch, _)| (*account, *launch))
             .collect();
         let found = evidence(tx, &m.fields, &open).await?;
         for (account, launch, stage) in &launched {
-            if done.contains(&(m.id, *account)) {
+            if done.contains(&(m.id.0, *account)) {
                 continue;
             }
             let evidence = found.get(account).unwrap_or(&none);
@@ -306,7 +306,7 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
 async fn achieve(tx: &mut Tx, m: &Milestone, account: AccountId, on: NaiveDate, stage: &str) -> Result<()> {
     on_tx!(&mut *tx, |c| {
         sqlx::query("INSERT INTO milestone_achievements (milestone_id, account_id, achieved_on) VALUES ($1, $2, $3)")
-            .bind(m.id)
+            .bind(m.id.0)
             .bind(account.0)
             .bind(on)
             .execute(&mut *c)

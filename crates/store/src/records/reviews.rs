@@ -11,7 +11,7 @@ use lodestar_domain::health::Band;
 use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons, carries_over};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
-use lodestar_domain::{AccountId, Cents, UserId};
+use lodestar_domain::{AccountId, ActionItemId, Cents, ReviewId, UserId};
 
 use super::{parse, parse_opt, stored_note};
 use crate::bulk::{Value, insert_rows};
@@ -21,7 +21,7 @@ use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 /// A review and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LxlReview {
-    pub id: i64,
+    pub id: ReviewId,
     pub quarter: Quarter,
     pub started_by: Option<String>,
     pub started_on: NaiveDate,
@@ -45,7 +45,7 @@ pub struct LineNotes {
 /// One account on a review's agenda, with its figures as they stood when the review started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LxlLine {
-    pub review_id: i64,
+    pub review_id: ReviewId,
     pub account_id: AccountId,
     pub account_name: String,
     pub owner_id: Option<UserId>,
@@ -61,8 +61,8 @@ pub struct LxlLine {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionItem {
-    pub id: i64,
-    pub review_id: i64,
+    pub id: ActionItemId,
+    pub review_id: ReviewId,
     /// The review that agreed it.
     pub quarter: Quarter,
     pub account_id: AccountId,
@@ -114,7 +114,7 @@ fn review_of(
     }: ReviewRow,
 ) -> Result<LxlReview> {
     Ok(LxlReview {
-        id,
+        id: ReviewId(id),
         quarter: parse("lxl_reviews.quarter", &quarter)?,
         started_by,
         started_on,
@@ -172,7 +172,7 @@ fn line_of(row: LineRow) -> Result<LxlLine> {
         at,
     } = row;
     Ok(LxlLine {
-        review_id,
+        review_id: ReviewId(review_id),
         account_id: AccountId(account),
         account_name: name,
         owner_id: owner_id.map(UserId),
@@ -233,8 +233,8 @@ fn item_of(row: ItemRow) -> Result<ActionItem> {
         closed_at,
     } = row;
     Ok(ActionItem {
-        id,
-        review_id,
+        id: ActionItemId(id),
+        review_id: ReviewId(review_id),
         quarter: parse("lxl_reviews.quarter", &quarter)?,
         account_id: AccountId(account),
         account_name: name,
@@ -259,10 +259,10 @@ async fn items_where(tx: &mut Tx, condition: Query) -> Result<Vec<ActionItem>> {
     rows.into_iter().map(item_of).collect()
 }
 
-async fn review_in(tx: &mut Tx, id: i64) -> Result<LxlReview> {
+async fn review_in(tx: &mut Tx, id: ReviewId) -> Result<LxlReview> {
     let sql = format!("{SELECT_REVIEWS} WHERE r.id = $1");
     let row: Option<ReviewRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(id)
+        .bind(id.0)
         .fetch_optional(&mut *c)
         .await?);
     row.map(review_of).transpose()?.ok_or(StoreError::NotFound {
@@ -271,10 +271,10 @@ async fn review_in(tx: &mut Tx, id: i64) -> Result<LxlReview> {
     })
 }
 
-async fn line_in(tx: &mut Tx, review: i64, account: AccountId) -> Result<LxlLine> {
+async fn line_in(tx: &mut Tx, review: ReviewId, account: AccountId) -> Result<LxlLine> {
     let sql = format!("{SELECT_LINES} WHERE l.review_id = $1 AND l.account_id = $2");
     let row: Option<LineRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(review)
+        .bind(review.0)
         .bind(account.0)
         .fetch_optional(&mut *c)
         .await?);
@@ -285,7 +285,7 @@ async fn line_in(tx: &mut Tx, review: i64, account: AccountId) -> Result<LxlLine
 }
 
 /// The agenda line of `account` as it stands now, with `reasons`.
-fn line_values(review: i64, account: &AgendaCandidate, reasons: &[AgendaReason]) -> Vec<Value> {
+fn line_values(review: ReviewId, account: &AgendaCandidate, reasons: &[AgendaReason]) -> Vec<Value> {
     let reasons: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
     vec![
         review.into(),
@@ -388,11 +388,11 @@ impl Store {
         for candidate in &candidates {
             let reasons = agenda_reasons(candidate.facts()?, today);
             if !reasons.is_empty() {
-                rows.push(line_values(id, candidate, &reasons));
+                rows.push(line_values(ReviewId(id), candidate, &reasons));
             }
         }
         insert_rows(&mut tx, "lxl_lines", LINE_COLUMNS, rows, "").await?;
-        let review = review_in(&mut tx, id).await?;
+        let review = review_in(&mut tx, ReviewId(id)).await?;
         tx.commit().await?;
         Ok(review)
     }
@@ -404,7 +404,7 @@ impl Store {
         rows.into_iter().map(review_of).collect()
     }
 
-    pub async fn lxl_review(&self, id: i64) -> Result<LxlReview> {
+    pub async fn lxl_review(&self, id: ReviewId) -> Result<LxlReview> {
         let mut tx = self.begin_snapshot().await?;
         review_in(&mut tx, id).await
     }
@@ -412,7 +412,7 @@ impl Store {
     /// A page of a review's agenda, most ARR first, and how many lines match in all.
     pub async fn lxl_lines(
         &self,
-        review: i64,
+        review: ReviewId,
         filter: LineFilter,
         offset: u32,
         limit: u32,
@@ -440,14 +440,14 @@ impl Store {
         Ok((rows.into_iter().map(line_of).collect::<Result<_>>()?, total))
     }
 
-    pub async fn lxl_line(&self, review: i64, account: AccountId) -> Result<LxlLine> {
+    pub async fn lxl_line(&self, review: ReviewId, account: AccountId) -> Result<LxlLine> {
         let mut tx = self.begin_snapshot().await?;
         line_in(&mut tx, review, account).await
     }
 
     /// Puts an account the rule did not pick on the agenda (seed 001: at risk "because the
     /// CSM can sense it").
-    pub async fn add_to_lxl_review(&self, review: i64, account: AccountId) -> Result<LxlLine> {
+    pub async fn add_to_lxl_review(&self, review: ReviewId, account: AccountId) -> Result<LxlLine> {
         let mut tx = self.begin_write().await?;
         review_in(&mut tx, review).await?;
         let sql = format!("{SELECT_CANDIDATES} WHERE a.id = $1");
@@ -467,7 +467,7 @@ impl Store {
     }
 
     /// Saves what the CSM presents for a line.
-    pub async fn save_lxl_notes(&self, review: i64, account: AccountId, notes: LineNotes) -> Result<LxlLine> {
+    pub async fn save_lxl_notes(&self, review: ReviewId, account: AccountId, notes: LineNotes) -> Result<LxlLine> {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
         let now = tx.now();
@@ -479,7 +479,7 @@ impl Store {
         .bind(notes.challenges.as_str())
         .bind(notes.asks.as_str())
         .bind(now)
-        .bind(review)
+        .bind(review.0)
         .bind(account.0)
         .execute(&mut *c)
         .await?
@@ -492,7 +492,7 @@ impl Store {
     /// Agrees an action item on a line of the review.
     pub async fn add_action_item(
         &self,
-        review: i64,
+        review: ReviewId,
         account: AccountId,
         fields: ActionItemFields,
     ) -> Result<ActionItem> {
@@ -513,7 +513,7 @@ impl Store {
             "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
         )
-        .bind(review)
+        .bind(review.0)
         .bind(account.0)
         .bind(fields.description.as_str())
         .bind(fields.owner_id.0)
@@ -528,7 +528,7 @@ impl Store {
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
     }
 
-    pub async fn action_item(&self, id: i64) -> Result<ActionItem> {
+    pub async fn action_item(&self, id: ActionItemId) -> Result<ActionItem> {
         let mut tx = self.begin_snapshot().await?;
         items_where(&mut tx, Query::sql("i.id = ").value(id))
             .await?
@@ -540,7 +540,7 @@ impl Store {
     }
 
     /// Moves an action item to `status` (closing it, or reopening it).
-    pub async fn set_action_status(&self, id: i64, status: ActionStatus) -> Result<ActionItem> {
+    pub async fn set_action_status(&self, id: ActionItemId, status: ActionStatus) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
         let closed_at = (status != ActionStatus::Open).then(|| tx.now());
         let changed = on_tx!(&mut tx, |c| sqlx::query(
@@ -548,7 +548,7 @@ impl Store {
         )
         .bind(status.as_str())
         .bind(closed_at)
-        .bind(id)
+        .bind(id.0)
         .execute(&mut *c)
         .await?
         .rows_affected());
@@ -570,14 +570,14 @@ impl Store {
     }
 
     /// The action items agreed at `review`.
-    pub async fn review_action_items(&self, review: i64) -> Result<Vec<ActionItem>> {
+    pub async fn review_action_items(&self, review: ReviewId) -> Result<Vec<ActionItem>> {
         let mut tx = self.begin_snapshot().await?;
         items_where(&mut tx, Query::sql("i.review_id = ").value(review)).await
     }
 
     /// What `review` goes over from before: the domain's `carries_over` rule applied to the
     /// items of earlier reviews.
-    pub async fn carried_over_items(&self, review: i64) -> Result<Vec<ActionItem>> {
+    pub async fn carried_over_items(&self, review: ReviewId) -> Result<Vec<ActionItem>> {
         let mut tx = self.begin_snapshot().await?;
         let this = review_in(&mut tx, review).await?;
         let quarter = this.quarter.to_string();
@@ -626,7 +626,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let review = review_of(row)?;
-            let why = reasons.get(&review.id).map(String::as_str).unwrap_or_default();
+            let why = reasons.get(&review.id.0).map(String::as_str).unwrap_or_default();
             out.push((review, stored_reasons(why)?));
         }
         Ok(out)

@@ -1,16 +1,16 @@
 //! API tokens: the store keeps a name, a role, a recognisable prefix and a hash of the secret.
 
 use chrono::{DateTime, Utc};
-use lodestar_domain::UserId;
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::Role;
+use lodestar_domain::{TokenId, UserId};
 
 use super::{parse, revoke};
 use crate::{Result, Store, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
-    pub id: i64,
+    pub id: TokenId,
     pub name: String,
     pub role: Role,
     /// The user the token acts as; `None` for an integration token with its own role.
@@ -33,7 +33,7 @@ struct TokenRow {
 
 fn token(r: TokenRow) -> Result<ApiToken> {
     Ok(ApiToken {
-        id: r.id,
+        id: TokenId(r.id),
         name: r.name,
         role: parse("api_tokens.role", &r.role)?,
         user_id: r.user_id.map(UserId),
@@ -101,7 +101,7 @@ impl Store {
     }
 
     /// Revokes a token at once; requests carrying it are refused from then on.
-    pub async fn revoke_token(&self, id: i64) -> Result<()> {
-        revoke(self, "api_tokens", "active token", id).await
+    pub async fn revoke_token(&self, id: TokenId) -> Result<()> {
+        revoke(self, "api_tokens", "active token", id.0).await
     }
 }

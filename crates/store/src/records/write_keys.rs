@@ -3,16 +3,39 @@
 
 use chrono::{DateTime, Utc};
 
+use lodestar_domain::WriteKeyId;
+
 use super::revoke;
 use crate::{Result, Store, on_pool};
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteKey {
-    pub id: i64,
+    pub id: WriteKeyId,
     pub name: String,
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct WriteKeyRow {
+    id: i64,
+    name: String,
+    prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<WriteKeyRow> for WriteKey {
+    fn from(r: WriteKeyRow) -> Self {
+        WriteKey {
+            id: WriteKeyId(r.id),
+            name: r.name,
+            prefix: r.prefix,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+        }
+    }
 }
 
 impl Store {
@@ -20,13 +43,14 @@ impl Store {
     pub async fn create_write_key(&self, name: &str, prefix: &str, hash: &str) -> Result<WriteKey> {
         let sql = "INSERT INTO write_keys (name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) \
                    RETURNING id, name, prefix, created_at, revoked_at";
-        Ok(on_pool!(self, |p| sqlx::query_as(sql)
+        let row: WriteKeyRow = on_pool!(self, |p| sqlx::query_as(sql)
             .bind(name)
             .bind(prefix)
             .bind(hash)
             .bind(self.now())
             .fetch_one(p)
-            .await?))
+            .await?);
+        Ok(row.into())
     }
 
     /// Whether a live write key has this hash.
@@ -41,15 +65,16 @@ impl Store {
     }
 
     pub async fn write_keys(&self) -> Result<Vec<WriteKey>> {
-        Ok(on_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<WriteKeyRow> = on_pool!(self, |p| sqlx::query_as(
             "SELECT id, name, prefix, created_at, revoked_at FROM write_keys ORDER BY id"
         )
         .fetch_all(p)
-        .await?))
+        .await?);
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Revokes a write key at once; sources sending it are refused from then on.
-    pub async fn revoke_write_key(&self, id: i64) -> Result<()> {
-        revoke(self, "write_keys", "active write key", id).await
+    pub async fn revoke_write_key(&self, id: WriteKeyId) -> Result<()> {
+        revoke(self, "write_keys", "active write key", id.0).await
     }
 }

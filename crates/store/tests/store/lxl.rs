@@ -106,7 +106,7 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
         .start_lxl_review("2026-Q4".parse().unwrap(), None, today)
         .await
         .unwrap();
-    let carried: Vec<(i64, ActionStatus)> = store
+    let carried: Vec<(lodestar_domain::ActionItemId, ActionStatus)> = store
         .carried_over_items(q4.id)
         .await
         .unwrap()
@@ -122,7 +122,7 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
         .start_lxl_review("2027-Q1".parse().unwrap(), None, today)
         .await
         .unwrap();
-    let carried: Vec<i64> = store
+    let carried: Vec<lodestar_domain::ActionItemId> = store
         .carried_over_items(q1.id)
         .await
         .unwrap()

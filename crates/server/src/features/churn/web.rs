@@ -142,7 +142,7 @@ pub(crate) async fn retrospective(
         .into_iter()
         .map(|(review, reasons)| {
             (
-                review.id,
+                review.id.0,
                 review.quarter.label(),
                 crate::features::lxl::web::reasons_text(&reasons),
             )

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::ScorecardId;
 use lodestar_domain::health::{Exposure, PulseLevel, Severity};
 use lodestar_domain::vocabulary::Tier;
 use lodestar_domain::{Cents, FieldError, Invalid};
@@ -85,7 +86,7 @@ impl From<Scorecard> for ScorecardOutput {
         let is_default = c.is_default();
         let f = c.fields;
         ScorecardOutput {
-            id: c.id,
+            id: c.id.0,
             name: f.name.to_string(),
             tier: f.tier.map(|t| t.as_str().to_owned()),
             lifecycle_stage: f.lifecycle_stage.map(|s| s.as_str().to_owned()),
@@ -148,7 +149,9 @@ async fn replace_scorecard(
     let id = path_id(id)?;
     admin_only(&actor, "only an admin configures scorecards")?;
     let fields = scorecard_fields(input)?;
-    Ok(axum::Json(state.store.update_scorecard(id, fields).await?.into()))
+    Ok(axum::Json(
+        state.store.update_scorecard(ScorecardId(id), fields).await?.into(),
+    ))
 }
 
 /// Remove a scorecard (admins; never the default one); its accounts fall back to the next
@@ -163,7 +166,7 @@ async fn delete_scorecard(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
     admin_only(&actor, "only an admin configures scorecards")?;
-    state.store.delete_scorecard(id).await?;
+    state.store.delete_scorecard(ScorecardId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -308,7 +311,7 @@ pub struct PulseOutput {
 impl From<Pulse> for PulseOutput {
     fn from(p: Pulse) -> Self {
         PulseOutput {
-            id: p.id,
+            id: p.id.0,
             level: p.level.get(),
             label: p.level.label(),
             reason: p.reason,

@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use lodestar_domain::ScorecardId;
 use lodestar_domain::health::{Exposure, MeasureWeight, PulseLevel, Severity};
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
@@ -276,7 +277,7 @@ fn card_form(measures: &[MeasureInfo], card: Option<Scorecard>) -> CardForm {
     let default_bands = lodestar_store::default_scorecard().bands;
     let bands = fields.as_ref().map_or(default_bands, |f| f.bands);
     CardForm {
-        id,
+        id: id.map(|id| id.0),
         name: fields.map(|f| f.name.to_string()).unwrap_or_default(),
         is_default,
         tiers,
@@ -461,7 +462,7 @@ pub(crate) async fn update_scorecard(
     }
     let result = async {
         let fields = scorecard_fields(card_input(&fields)?)?;
-        state.store.update_scorecard(id, fields).await?;
+        state.store.update_scorecard(ScorecardId(id), fields).await?;
         Ok(())
     }
     .await;
@@ -476,7 +477,11 @@ pub(crate) async fn delete_scorecard(
     if !actor.can_administer() {
         return Ok(forbidden("only admins configure scorecards"));
     }
-    let result = state.store.delete_scorecard(id).await.map_err(ApiError::from);
+    let result = state
+        .store
+        .delete_scorecard(ScorecardId(id))
+        .await
+        .map_err(ApiError::from);
     after_form(&state, me, true, result).await
 }
 

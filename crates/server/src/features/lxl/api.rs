@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::review::Quarter;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason};
 use lodestar_domain::{AccountId, Invalid, UserId};
+use lodestar_domain::{ActionItemId, ReviewId};
 use lodestar_store::{ActionItem, LineFilter, LxlLine, LxlReview};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,7 +50,7 @@ pub struct ReviewOutput {
 impl From<LxlReview> for ReviewOutput {
     fn from(r: LxlReview) -> Self {
         ReviewOutput {
-            id: r.id,
+            id: r.id.0,
             quarter: r.quarter.to_string(),
             started_by: r.started_by,
             started_on: r.started_on,
@@ -111,7 +112,7 @@ async fn get_review(
     Caller(_actor): Caller,
     id: IdPath,
 ) -> Result<axum::Json<ReviewOutput>, ApiError> {
-    Ok(axum::Json(state.store.lxl_review(path_id(id)?).await?.into()))
+    Ok(axum::Json(state.store.lxl_review(ReviewId(path_id(id)?)).await?.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,10 +193,10 @@ async fn list_lines(
         owner: q.owner_id.map(UserId),
         reason: vocab::<AgendaReason>("reason", q.reason)?,
     };
-    state.store.lxl_review(id).await?;
+    state.store.lxl_review(ReviewId(id)).await?;
     let (lines, total) = state
         .store
-        .lxl_lines(id, filter, q.offset.unwrap_or(0), page_limit(q.limit, 50)?)
+        .lxl_lines(ReviewId(id), filter, q.offset.unwrap_or(0), page_limit(q.limit, 50)?)
         .await?;
     Ok(axum::Json(LinePage {
         items: lines.into_iter().map(Into::into).collect(),
@@ -224,7 +225,7 @@ async fn add_line(
     let id = path_id(id)?;
     let account = AccountId(input.account_id);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
-    let line = state.store.add_to_lxl_review(id, account).await?;
+    let line = state.store.add_to_lxl_review(ReviewId(id), account).await?;
     Ok((StatusCode::CREATED, axum::Json(line.into())))
 }
 
@@ -260,7 +261,11 @@ async fn save_notes(
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
     let notes = line_notes(&input.history, &input.challenges, &input.asks)?;
     Ok(axum::Json(
-        state.store.save_lxl_notes(review, account, notes).await?.into(),
+        state
+            .store
+            .save_lxl_notes(ReviewId(review), account, notes)
+            .await?
+            .into(),
     ))
 }
 
@@ -285,8 +290,8 @@ pub struct ActionItemOutput {
 impl From<ActionItem> for ActionItemOutput {
     fn from(i: ActionItem) -> Self {
         ActionItemOutput {
-            id: i.id,
-            review_id: i.review_id,
+            id: i.id.0,
+            review_id: i.review_id.0,
             quarter: i.quarter.to_string(),
             account_id: i.account_id.0,
             account_name: i.account_name,
@@ -319,8 +324,8 @@ async fn list_review_items(
     id: IdPath,
 ) -> Result<axum::Json<ReviewItemsOutput>, ApiError> {
     let id = path_id(id)?;
-    let carried_over = state.store.carried_over_items(id).await?;
-    let agreed = state.store.review_action_items(id).await?;
+    let carried_over = state.store.carried_over_items(ReviewId(id)).await?;
+    let agreed = state.store.review_action_items(ReviewId(id)).await?;
     Ok(axum::Json(ReviewItemsOutput {
         agreed: agreed.into_iter().map(Into::into).collect(),
         carried_over: carried_over.into_iter().map(Into::into).collect(),
@@ -351,7 +356,7 @@ async fn add_item(
     let account = AccountId(account);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
     let fields = action_item_fields(&input.description, Some(input.owner_id), Some(input.due_on))?;
-    let item = state.store.add_action_item(review, account, fields).await?;
+    let item = state.store.add_action_item(ReviewId(review), account, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(item.into())))
 }
 
@@ -376,11 +381,13 @@ async fn set_item_status(
 ) -> Result<axum::Json<ActionItemOutput>, ApiError> {
     let id = path_id(id)?;
     let status: ActionStatus = input.status.parse().map_err(|e| Invalid::field("status", e))?;
-    let item = state.store.action_item(id).await?;
+    let item = state.store.action_item(ActionItemId(id)).await?;
     if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
         return Err(ApiError::Forbidden(
             "only the item's owner or the account's CSM moves it",
         ));
     }
-    Ok(axum::Json(state.store.set_action_status(id, status).await?.into()))
+    Ok(axum::Json(
+        state.store.set_action_status(ActionItemId(id), status).await?.into(),
+    ))
 }

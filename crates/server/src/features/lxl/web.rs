@@ -11,6 +11,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::review::Quarter;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, ChurnReason};
+use lodestar_domain::{ActionItemId, ReviewId};
 use lodestar_store::{ActionItem, LineFilter, LxlLine, LxlReview, StoreError};
 use serde::Deserialize;
 
@@ -44,7 +45,7 @@ struct ReviewRow {
 impl From<LxlReview> for ReviewRow {
     fn from(r: LxlReview) -> Self {
         ReviewRow {
-            id: r.id,
+            id: r.id.0,
             quarter: r.quarter.label(),
             started: match r.started_by {
                 Some(who) => format!("{} by {who}", r.started_on),
@@ -167,8 +168,8 @@ fn item_rows(actor: &Actor, items: Vec<ActionItem>, today: NaiveDate) -> Vec<Ite
     for item in items {
         let can_update = actor.can_move_action_item(item.owner_id, item.account_owner_id);
         rows.push(ItemRow {
-            id: item.id,
-            review_id: item.review_id,
+            id: item.id.0,
+            review_id: item.review_id.0,
             quarter: item.quarter.label(),
             account_id: item.account_id.0,
             account: item.account_name,
@@ -220,7 +221,7 @@ pub(crate) async fn review(
     Path(id): Path<i64>,
     Query(q): Query<AgendaQuery>,
 ) -> Result<Html, ApiError> {
-    let review = state.store.lxl_review(id).await?;
+    let review = state.store.lxl_review(ReviewId(id)).await?;
     let mine = q.owner.as_deref() == Some("mine");
     let reason = q.reason.as_deref().and_then(|r| r.parse::<AgendaReason>().ok());
     let filter = LineFilter {
@@ -229,7 +230,7 @@ pub(crate) async fn review(
     };
     let page = q.page.unwrap_or(0);
     let offset = page.saturating_mul(PAGE);
-    let (lines, total) = state.store.lxl_lines(id, filter, offset, PAGE).await?;
+    let (lines, total) = state.store.lxl_lines(ReviewId(id), filter, offset, PAGE).await?;
     let link = |page: u32| {
         let mut parts = vec![format!("page={page}")];
         if mine {
@@ -241,8 +242,16 @@ pub(crate) async fn review(
         format!("/lxl/{id}?{}", parts.join("&"))
     };
     let shown = u32::try_from(lines.len()).unwrap_or(PAGE);
-    let carried_over = item_rows(&actor, state.store.carried_over_items(id).await?, state.store.today());
-    let agreed = item_rows(&actor, state.store.review_action_items(id).await?, state.store.today());
+    let carried_over = item_rows(
+        &actor,
+        state.store.carried_over_items(ReviewId(id)).await?,
+        state.store.today(),
+    );
+    let agreed = item_rows(
+        &actor,
+        state.store.review_action_items(ReviewId(id)).await?,
+        state.store.today(),
+    );
     render(&ReviewPage {
         owners: vec![
             Choice {
@@ -297,8 +306,8 @@ pub(crate) async fn line(
     Query(q): Query<ErrorQuery>,
 ) -> Result<Html, ApiError> {
     let account = AccountId(account);
-    let review = state.store.lxl_review(id).await?;
-    let line = state.store.lxl_line(id, account).await?;
+    let review = state.store.lxl_review(ReviewId(id)).await?;
+    let line = state.store.lxl_line(ReviewId(id), account).await?;
     let can_edit = actor.can_write_account(line.owner_id);
     let items = item_rows(
         &actor,
@@ -350,7 +359,7 @@ pub(crate) async fn save_notes(
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
     let result = async {
         let notes = line_notes(&form.history, &form.challenges, &form.asks)?;
-        state.store.save_lxl_notes(id, account, notes).await?;
+        state.store.save_lxl_notes(ReviewId(id), account, notes).await?;
         Ok(())
     }
     .await;
@@ -382,7 +391,7 @@ pub(crate) async fn add_item(
             })?)
         };
         let fields = action_item_fields(&form.description, form.owner_id.trim().parse().ok(), due_on)?;
-        state.store.add_action_item(id, account, fields).await?;
+        state.store.add_action_item(ReviewId(id), account, fields).await?;
         Ok(())
     }
     .await;
@@ -402,7 +411,7 @@ pub(crate) async fn set_item_status(
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, ApiError> {
-    let item = state.store.action_item(id).await?;
+    let item = state.store.action_item(ActionItemId(id)).await?;
     if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
         return Ok(forbidden("only the item's owner or the account's CSM moves it"));
     }
@@ -411,7 +420,7 @@ pub(crate) async fn set_item_status(
             .status
             .parse()
             .map_err(|e| lodestar_domain::Invalid::field("status", e))?;
-        state.store.set_action_status(id, status).await?;
+        state.store.set_action_status(ActionItemId(id), status).await?;
         Ok(())
     }
     .await;
@@ -456,7 +465,7 @@ pub(crate) async fn account_reviews(
                 Err(StoreError::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             };
-            Some((r.id, r.quarter.label(), on_agenda))
+            Some((r.id.0, r.quarter.label(), on_agenda))
         }
         None => None,
     };
@@ -484,7 +493,7 @@ pub(crate) async fn add_to_review(
 ) -> Result<Response, ApiError> {
     let account = AccountId(account);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
-    match state.store.add_to_lxl_review(id, account).await {
+    match state.store.add_to_lxl_review(ReviewId(id), account).await {
         Ok(_) => Ok(Redirect::to(&format!("/lxl/{id}/accounts/{}", account.0)).into_response()),
         Err(e) => back(&format!("/accounts/{}", account.0), "lxl", Err(e.into())),
     }

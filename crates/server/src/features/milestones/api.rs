@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use lodestar_domain::MilestoneId;
 use lodestar_domain::milestone::{MilestoneStatus, Threshold};
 use lodestar_store::Milestone;
 use serde::Serialize;
@@ -41,7 +42,7 @@ impl From<Milestone> for MilestoneOutput {
             Threshold::People(n) => ("people", n),
         };
         MilestoneOutput {
-            id: m.id,
+            id: m.id.0,
             name: m.fields.name.to_string(),
             feature: m.fields.feature,
             threshold_kind: kind.into(),
@@ -104,7 +105,7 @@ async fn delete_milestone(
     if !actor.can_administer() {
         return Err(ApiError::Forbidden("only an admin removes milestones"));
     }
-    state.store.delete_milestone(id).await?;
+    state.store.delete_milestone(MilestoneId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

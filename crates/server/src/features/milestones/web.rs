@@ -5,6 +5,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use lodestar_domain::MilestoneId;
 use lodestar_domain::milestone::Threshold;
 use lodestar_domain::user::User;
 use serde::Deserialize;
@@ -45,7 +46,7 @@ async fn admin_page(state: &AppState, me: User, error: Option<String>) -> Result
         .await?
         .into_iter()
         .map(|m| DefinedMilestone {
-            id: m.id,
+            id: m.id.0,
             rule: rule(m.fields.threshold, &m.fields.feature, m.fields.within_days),
             name: m.fields.name.to_string(),
             first_value: m.fields.first_value,
@@ -145,7 +146,7 @@ pub(crate) async fn delete_milestone(
     if !actor.can_administer() {
         return Ok(forbidden("only admins manage milestones"));
     }
-    state.store.delete_milestone(id).await?;
+    state.store.delete_milestone(MilestoneId(id)).await?;
     Ok(Redirect::to("/admin/usage").into_response())
 }
 

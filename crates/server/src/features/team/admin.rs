@@ -1,5 +1,6 @@
 //! Admin pages: the team's user accounts and the API tokens. Admins only.
 
+use lodestar_domain::TokenId;
 use std::collections::HashMap;
 
 use axum::Form;
@@ -171,7 +172,7 @@ async fn tokens_page(
         .await?
         .into_iter()
         .map(|t| TokenRow {
-            id: t.id,
+            id: t.id.0,
             prefix: t.prefix,
             name: t.name,
             role: t.role.label().to_owned(),
@@ -246,6 +247,6 @@ pub(crate) async fn revoke_token(
     if !actor.can_administer() {
         return Ok(forbidden("only admins manage API tokens"));
     }
-    state.store.revoke_token(id).await?;
+    state.store.revoke_token(TokenId(id)).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use lodestar_domain::health::{Exposure, PulseLevel, Severity};
 use lodestar_domain::vocabulary::Tier;
-use lodestar_domain::{AccountId, Cents, Invalid, UserId};
+use lodestar_domain::{AccountId, Cents, Invalid, PulseId, UserId};
 
 use super::stored_level;
 use crate::records::parse;
@@ -41,7 +41,7 @@ async fn ensure_account(tx: &mut Tx, account: AccountId) -> Result<()> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pulse {
-    pub id: i64,
+    pub id: PulseId,
     pub level: PulseLevel,
     pub reason: String,
     /// Who recorded it, by name.
@@ -120,7 +120,7 @@ impl Store {
         tx.touch_accounts([account.0]);
         tx.commit().await?;
         let mut pulses = self.pulses(account, 1).await?;
-        pulses.retain(|p| p.id == id);
+        pulses.retain(|p| p.id.0 == id);
         pulses.pop().ok_or(StoreError::NotFound {
             what: "pulse",
             key: id.to_string(),
@@ -157,7 +157,7 @@ impl Store {
                      recorded_at,
                  }| {
                     Ok(Pulse {
-                        id,
+                        id: PulseId(id),
                         level: stored_level("account_pulses.level", level, PulseLevel::new)?,
                         reason,
                         author,

@@ -136,7 +136,7 @@ async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Asses
         match health {
             Some(health) => assessed.scored.push(Scored {
                 account: id,
-                scorecard: card.id,
+                scorecard: card.id.0,
                 score: i64::from(health.score),
                 band: health.band,
                 explanation: explanation::to_json(&health.measures),

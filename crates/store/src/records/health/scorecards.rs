@@ -2,10 +2,10 @@
 //! segment and lifecycle stage. The card for "any segment, any stage" always exists, so every
 //! account is scored by something; changing any card rescores every account.
 
-use lodestar_domain::Valid;
 use lodestar_domain::health::{Bands, MeasureWeight, ScorecardFields};
 use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
+use lodestar_domain::{ScorecardId, Valid};
 
 use super::measures::MEASURES;
 use crate::records::{delete_by_id, parse};
@@ -13,7 +13,7 @@ use crate::{Result, Store, StoreError, Tx, on_tx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorecard {
-    pub id: i64,
+    pub id: ScorecardId,
     pub fields: ScorecardFields,
 }
 
@@ -77,7 +77,7 @@ fn card(
     let corrupt = |what: &str| StoreError::Corrupt(format!("scorecards.{what} of scorecard {id}"));
     let bound = |v: i64, what: &str| u32::try_from(v).map_err(|_| corrupt(what));
     Ok(Scorecard {
-        id,
+        id: ScorecardId(id),
         fields: ScorecardFields {
             name: Name::parse(&name).map_err(|_| corrupt("name"))?,
             tier: if tier.is_empty() {
@@ -170,14 +170,14 @@ impl Store {
         tx.commit().await?;
         self.rescore_all().await?;
         Ok(Scorecard {
-            id,
+            id: ScorecardId(id),
             fields: fields.into_inner(),
         })
     }
 
     /// Replaces a card and rescores every account. The default card keeps "any segment, any
     /// stage": without it some accounts would have no card.
-    pub async fn update_scorecard(&self, id: i64, fields: Valid<ScorecardFields>) -> Result<Scorecard> {
+    pub async fn update_scorecard(&self, id: ScorecardId, fields: Valid<ScorecardFields>) -> Result<Scorecard> {
         let mut tx = self.begin_write().await?;
         let cards = cards_in(&mut tx).await?;
         let current = cards.iter().find(|c| c.id == id).ok_or(StoreError::NotFound {
@@ -202,7 +202,7 @@ impl Store {
         .bind(i64::from(fields.bands.red_below))
         .bind(i64::from(fields.bands.green_from))
         .bind(measures)
-        .bind(id)
+        .bind(id.0)
         .execute(&mut *c)
         .await?
         .rows_affected());
@@ -215,7 +215,7 @@ impl Store {
     }
 
     /// Removes a card (never the default one) and rescores every account.
-    pub async fn delete_scorecard(&self, id: i64) -> Result<()> {
+    pub async fn delete_scorecard(&self, id: ScorecardId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let cards = cards_in(&mut tx).await?;
         if cards.iter().any(|c| c.id == id && c.is_default()) {
@@ -223,7 +223,7 @@ impl Store {
                 "the default scorecard scores every account no other card fits; it cannot be removed".into(),
             ));
         }
-        delete_by_id(&mut tx, "scorecards", "scorecard", id).await?;
+        delete_by_id(&mut tx, "scorecards", "scorecard", id.0).await?;
         tx.commit().await?;
         self.rescore_all().await
     }
