@@ -508,7 +508,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
 async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Result<String> {
     let data = generate(config);
     let events = if usage {
-        crate::demo_usage::events(&data, config.seed, config.today)
+        crate::demo::usage::events(&data, config.seed, config.today)
     } else {
         Vec::new()
     };
@@ -524,13 +524,13 @@ async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::R
     if !usage {
         return Ok(counts);
     }
-    let stored = crate::demo_usage::load(store, events)
+    let stored = crate::demo::usage::load(store, events)
         .await
         .context("cannot load the demo usage")?;
-    crate::demo_health::load(store, &accounts, config.seed, config.today)
+    crate::demo::health::load(store, &accounts, config.seed, config.today)
         .await
         .context("cannot load the demo health inputs")?;
-    crate::demo_reviews::load(store, config.seed, config.today)
+    crate::demo::reviews::load(store, config.seed, config.today)
         .await
         .context("cannot load the demo reviews and churns")?;
     Ok(format!("{counts}, {} usage events", stored.stored))
