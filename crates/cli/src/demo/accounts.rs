@@ -115,20 +115,20 @@ fn influence_for(rng: &mut impl Rng, role: ContactRole) -> Influence {
     }
 }
 
-impl Generator<'_> {
-    /// Account number `index` (0-based) with its contracts and contacts.
-    pub(super) fn draft_account(&mut self, index: usize) -> Draft {
+impl Generator {
+    /// Drafts account number `index` (0-based) and makes its contracts and contacts.
+    pub(super) fn draft_account(&mut self, index: usize) {
         let id = AccountId(index as i64 + 1);
         let today = self.today;
         let growth = weighted(
-            self.rng,
+            &mut self.rng,
             &[
                 (GrowthPotential::Low, 0.30),
                 (GrowthPotential::Medium, 0.45),
                 (GrowthPotential::High, 0.25),
             ],
         );
-        let schedule = Schedule::draw(self.rng, today);
+        let schedule = Schedule::draw(&mut self.rng, today);
         let histories = self.contracts_for(id, &schedule, growth);
         let book_arr = Cents(histories.iter().map(|h| live_arr(h).0).sum());
         let expanded_recently = histories
@@ -137,7 +137,7 @@ impl Generator<'_> {
             .any(|c| c.kind == ChangeKind::Expansion && c.effective_date > days_before(today, 365));
 
         let tier = tier_for(book_arr, growth);
-        let region = weighted(self.rng, &Region::WEIGHTS);
+        let region = weighted(&mut self.rng, &Region::WEIGHTS);
         let industry = self.rng.random_range(0..self.words.industries.len());
         let (name, domain) = self.company_name(index, region);
         // Go-live a few weeks after signing; first value a few weeks to months after that.
@@ -156,7 +156,8 @@ impl Generator<'_> {
             _ => None,
         };
         // Headcount tracks spend, with plenty of spread.
-        let employees = (as_dollars(book_arr) / 100.0 * (0.5 * normal(self.rng)).exp()).clamp(5.0, 400_000.0) as u32;
+        let employees =
+            (as_dollars(book_arr) / 100.0 * (0.5 * normal(&mut self.rng)).exp()).clamp(5.0, 400_000.0) as u32;
 
         self.contacts_for(id, tier, &domain, schedule.start);
         let fields = AccountFields {
@@ -172,25 +173,25 @@ impl Generator<'_> {
             ae_id: None,
             sponsor_id: None,
             growth_potential: Some(growth),
-            engagement_preference: Some(engagement_for(self.rng, tier)),
+            engagement_preference: Some(engagement_for(&mut self.rng, tier)),
             launch_date: launch,
             first_value_date: first_value,
             parent_id: None,
             custom_fields: self.custom_fields(tier, region),
         };
-        Draft {
+        self.drafts.push(Draft {
             id,
             fields,
             tier,
             book_arr,
-        }
+        });
     }
 
     /// "Northwind Labs GmbH" at northwindlabs.de.
     fn company_name(&mut self, index: usize, region: Region) -> (Name, Domain) {
         let (head, tail, descriptor, round) = self.words.company(index);
-        let form = pick(self.rng, region.legal_forms());
-        let tld = pick(self.rng, region.top_level_domains());
+        let form = pick(&mut self.rng, region.legal_forms());
+        let tld = pick(&mut self.rng, region.top_level_domains());
         let (name, slug) = if round == 0 {
             (
                 format!("{head}{tail} {descriptor}{form}"),
@@ -228,15 +229,16 @@ impl Generator<'_> {
     }
 
     fn contacts_for(&mut self, account: AccountId, tier: Tier, domain: &Domain, since: NaiveDate) {
-        let count = contact_count(self.rng, tier);
+        let count = contact_count(&mut self.rng, tier);
         // Consecutive people of one account come from the name permutation at a random spot,
         // so names (and emails) never repeat within an account.
         let base = self.rng.random_range(0..DISTINCT_PEOPLE);
         let days_as_customer = (self.today - since).num_days().max(1) as u64;
         for position in 0..count {
-            let id = self.contacts.len() as i64 + 1;
+            self.contacts_made += 1;
+            let id = self.contacts_made;
             let (first, last, _) = self.words.person(base + position);
-            let role = contact_role(self.rng, position, tier);
+            let role = contact_role(&mut self.rng, position, tier);
             let left = position > 0 && self.rng.random_bool(0.07);
             let left_on = left.then(|| days_before(self.today, self.rng.random_range(1..=days_as_customer.min(540))));
             let email = format!("{}.{}@{}", first, last, domain.as_str());
@@ -246,9 +248,9 @@ impl Generator<'_> {
                 first_name: Some(Label::parse(first).expect("valid")),
                 last_name: Some(Label::parse(last).expect("valid")),
                 email: Some(Email::parse(&email).expect("names and domains make valid emails")),
-                title: Some(Label::parse(pick(self.rng, titles(role))).expect("valid")),
+                title: Some(Label::parse(pick(&mut self.rng, titles(role))).expect("valid")),
                 role: Some(role),
-                influence: Some(influence_for(self.rng, role)),
+                influence: Some(influence_for(&mut self.rng, role)),
                 status: if left {
                     ContactStatus::Left
                 } else {

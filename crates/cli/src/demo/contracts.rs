@@ -236,7 +236,7 @@ pub(super) fn live_arr(history: &ArrHistory) -> Cents {
     }
 }
 
-impl Generator<'_> {
+impl Generator {
     /// The main contract and sometimes an add-on co-termed with it; returns their histories.
     pub(super) fn contracts_for(
         &mut self,
@@ -246,11 +246,11 @@ impl Generator<'_> {
     ) -> Vec<ArrHistory> {
         let today = self.today;
         // Lognormal first-year ARR: median about $14k, a long tail up to a few million.
-        let first = (14_000f64.ln() + 1.45 * normal(self.rng))
+        let first = (14_000f64.ln() + 1.45 * normal(&mut self.rng))
             .exp()
             .clamp(1_500.0, 3_000_000.0);
         let main = play_history(
-            self.rng,
+            &mut self.rng,
             s.start,
             dollars(first),
             &s.renewals,
@@ -281,7 +281,7 @@ impl Generator<'_> {
                 renewals.truncate(at);
             }
             let arr = dollars(first * self.rng.random_range(0.1..0.4));
-            let add_on = play_history(self.rng, start, arr, &renewals, churned_on, today, growth);
+            let add_on = play_history(&mut self.rng, start, arr, &renewals, churned_on, today, growth);
             histories.push(add_on.clone());
             self.push_contract(account, "Add-on subscription", start, end_date, add_on, true);
         }
@@ -297,7 +297,8 @@ impl Generator<'_> {
         history: ArrHistory,
         add_on: bool,
     ) {
-        let id = self.contracts.len() as i64 + 1;
+        self.contracts_made += 1;
+        let id = self.contracts_made;
         let fields = ContractFields {
             external_id: ExternalId::parse(&format!("CTR-{id:06}")).expect("valid"),
             account_id: account,
@@ -306,7 +307,7 @@ impl Generator<'_> {
             end_date: end,
             currency: Currency::USD,
         };
-        let line_items = line_items(self.rng, live_arr(&history), add_on);
+        let line_items = line_items(&mut self.rng, live_arr(&history), add_on);
         self.contracts.push(Contract {
             id: ContractId(id),
             fields: fields.validate().expect("terms end after they start").into_inner(),

@@ -29,11 +29,14 @@ mod team;
 pub mod usage;
 mod words;
 
+use anyhow::Context;
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use lodestar_domain::Cents;
+use lodestar_domain::account::Account;
 use lodestar_domain::contact::Contact;
 use lodestar_domain::contract::Contract;
-use lodestar_store::Dataset;
+use lodestar_domain::user::User;
+use lodestar_store::{Dataset, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -53,31 +56,106 @@ pub struct DemoConfig {
     pub today: NaiveDate,
 }
 
+/// Accounts per part of the data set: their contacts and contracts are written while the next
+/// part is drafted, so only one part's records (and rows) are in memory at a time.
+const PART_ACCOUNTS: usize = 5000;
+
 /// Builds a complete, internally consistent data set with ids 1..=n for every record kind.
 pub fn generate(config: &DemoConfig) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut g = Generator {
-        today: config.today,
-        rng: &mut rng,
-        words: Words::new(config.seed),
-        contacts: Vec::with_capacity(config.accounts * 6),
-        contracts: Vec::with_capacity(config.accounts + config.accounts / 4),
-    };
-    let drafts: Vec<Draft> = (0..config.accounts).map(|i| g.draft_account(i)).collect();
-    let team = Team::for_book(&drafts, &g.words);
-    let book: Vec<Cents> = drafts.iter().map(|d| d.book_arr).collect();
-    let parents = assign_parents(g.rng, &book);
-    let accounts = team.assign(drafts, parents);
-    Dataset {
-        created_at: DateTime::<Utc>::from_naive_utc_and_offset(
-            config.today.and_hms_opt(0, 0, 0).expect("midnight exists"),
-            Utc,
-        ),
-        users: team.users,
+    parts(config).fold(Dataset::default(), |mut whole, mut part| {
+        whole.created_at = part.created_at;
+        whole.users.append(&mut part.users);
+        whole.accounts.append(&mut part.accounts);
+        whole.contacts.append(&mut part.contacts);
+        whole.contracts.append(&mut part.contracts);
+        whole
+    })
+}
+
+/// The data set of [`generate`] in parts, made as they are asked for: first the contacts and
+/// contracts of `PART_ACCOUNTS` accounts at a time, then the team and the accounts themselves
+/// (which need the whole book: who owns them, which are subsidiaries).
+pub fn parts(config: &DemoConfig) -> impl Iterator<Item = Dataset> + use<> {
+    let created_at =
+        DateTime::<Utc>::from_naive_utc_and_offset(config.today.and_hms_opt(0, 0, 0).expect("midnight exists"), Utc);
+    let part = move |users, accounts, contacts, contracts| Dataset {
+        created_at,
+        users,
         accounts,
-        contacts: g.contacts,
-        contracts: g.contracts,
+        contacts,
+        contracts,
+    };
+    let total = config.accounts;
+    let mut drafting = Some(Generator::new(config));
+    let mut dealt: Option<(Vec<User>, std::vec::IntoIter<Account>)> = None;
+    std::iter::from_fn(move || {
+        if let Some(g) = drafting.as_mut() {
+            let drafted = g.drafts.len();
+            if drafted < total {
+                for index in drafted..total.min(drafted + PART_ACCOUNTS) {
+                    g.draft_account(index);
+                }
+                let (contacts, contracts) = (std::mem::take(&mut g.contacts), std::mem::take(&mut g.contracts));
+                return Some(part(Vec::new(), Vec::new(), contacts, contracts));
+            }
+            let (users, accounts) = drafting.take().expect("still drafting").deal();
+            dealt = Some((users, accounts.into_iter()));
+        }
+        let (users, accounts) = dealt.as_mut()?;
+        let users = std::mem::take(users);
+        let accounts: Vec<Account> = accounts.by_ref().take(PART_ACCOUNTS).collect();
+        (!users.is_empty() || !accounts.is_empty()).then(|| part(users, accounts, Vec::new(), Vec::new()))
+    })
+}
+
+/// Loads the demo data set (and, when `usage`, its product usage, health inputs and history,
+/// and reviews) into an empty database; returns what was loaded, in words.
+///
+/// The settings scores depend on (milestones, industry exposure, price thresholds) are written
+/// first, while there is no account to rescore: set after the records, each would rescore every
+/// account again. The records are generated and written in parts, in one transaction; what
+/// follows them takes several transactions, so a load that fails half-way leaves a database
+/// this command refuses (it needs an empty one): start again from a new database.
+pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Result<String> {
+    store.ensure_empty("the demo").await?;
+    if usage {
+        usage::create_milestones(store)
+            .await
+            .context("cannot create the demo milestones")?;
+        health::load_settings(store)
+            .await
+            .context("cannot set the demo health settings")?;
     }
+    let mut counts = [0; 4];
+    let mut with_usage = usage::UsageAccounts::default();
+    let parts = parts(config).inspect(|part| {
+        counts[0] += part.users.len();
+        counts[1] += part.accounts.len();
+        counts[2] += part.contacts.len();
+        counts[3] += part.contracts.len();
+        with_usage.keep(part);
+    });
+    store
+        .load_into_empty(parts)
+        .await
+        .context("cannot load the demo data")?;
+    let [users, accounts, contacts, contracts] = counts;
+    let loaded = format!("{users} users, {accounts} accounts, {contacts} contacts, {contracts} contracts");
+    if !usage {
+        return Ok(loaded);
+    }
+    let events = usage::events(&with_usage, config.seed, config.today);
+    let stored = usage::load(store, &events)
+        .await
+        .context("cannot load the demo usage")?;
+    drop(events);
+    health::load(store, &with_usage.account_ids(), config.seed, config.today)
+        .await
+        .context("cannot load the demo health inputs")?;
+    reviews::load(store, config.seed, config.today)
+        .await
+        .context("cannot load the demo reviews and churns")?;
+    Ok(format!("{loaded}, {} usage events", stored.stored))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -131,13 +209,43 @@ fn months_after(date: NaiveDate, months: u32) -> NaiveDate {
 }
 
 /// The generator's state while accounts are drafted: each account's contacts and contracts
-/// are made with it (`accounts.rs`, `contracts.rs`).
-struct Generator<'r> {
+/// are made with it (`accounts.rs`, `contracts.rs`) and wait in `contacts` and `contracts`
+/// until the part is taken.
+struct Generator {
     today: NaiveDate,
-    rng: &'r mut ChaCha8Rng,
+    rng: ChaCha8Rng,
     words: Words,
+    drafts: Vec<Draft>,
     contacts: Vec<Contact>,
     contracts: Vec<Contract>,
+    /// Ids given out so far.
+    contacts_made: i64,
+    contracts_made: i64,
+}
+
+impl Generator {
+    fn new(config: &DemoConfig) -> Generator {
+        Generator {
+            today: config.today,
+            rng: ChaCha8Rng::seed_from_u64(config.seed),
+            words: Words::new(config.seed),
+            drafts: Vec::with_capacity(config.accounts),
+            contacts: Vec::new(),
+            contracts: Vec::new(),
+            contacts_made: 0,
+            contracts_made: 0,
+        }
+    }
+
+    /// Once every account is drafted: the team sized to the book, and the accounts dealt out
+    /// to it, some as subsidiaries of others.
+    fn deal(mut self) -> (Vec<User>, Vec<Account>) {
+        let team = Team::for_book(&self.drafts, &self.words);
+        let book: Vec<Cents> = self.drafts.iter().map(|d| d.book_arr).collect();
+        let parents = assign_parents(&mut self.rng, &book);
+        let accounts = team.assign(self.drafts, parents);
+        (team.users, accounts)
+    }
 }
 
 #[cfg(test)]
