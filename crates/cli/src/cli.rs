@@ -7,13 +7,12 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use lodestar_domain::AccountId;
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::Role;
 use lodestar_store::Store;
 
-use crate::demo::{DemoConfig, generate};
+use crate::demo::DemoConfig;
 use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
 use crate::transfer::import::{ImportOptions, import};
@@ -339,7 +338,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 seed,
                 today: day.unwrap_or_else(today),
             };
-            let summary = load_demo(store, &config, !no_usage).await?;
+            let summary = crate::demo::load(store, &config, !no_usage).await?;
             println!(
                 "demo data loaded in {:.1}s: {summary} (seed {seed}, today {})",
                 started.elapsed().as_secs_f64(),
@@ -503,39 +502,6 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the demo data set (and its product usage, when `usage`) into an empty database;
-/// returns what was loaded, in words.
-async fn load_demo(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Result<String> {
-    let data = generate(config);
-    let events = if usage {
-        crate::demo_usage::events(&data, config.seed, config.today)
-    } else {
-        Vec::new()
-    };
-    let counts = format!(
-        "{} users, {} accounts, {} contacts, {} contracts",
-        data.users.len(),
-        data.accounts.len(),
-        data.contacts.len(),
-        data.contracts.len()
-    );
-    let accounts: Vec<AccountId> = data.accounts.iter().map(|a| a.id).collect();
-    store.load_into_empty(data).await.context("cannot load the demo data")?;
-    if !usage {
-        return Ok(counts);
-    }
-    let stored = crate::demo_usage::load(store, events)
-        .await
-        .context("cannot load the demo usage")?;
-    crate::demo_health::load(store, &accounts, config.seed, config.today)
-        .await
-        .context("cannot load the demo health inputs")?;
-    crate::demo_reviews::load(store, config.seed, config.today)
-        .await
-        .context("cannot load the demo reviews and churns")?;
-    Ok(format!("{counts}, {} usage events", stored.stored))
-}
-
 /// Accounts in the data set `serve --demo` loads into an empty database.
 const SERVE_DEMO_ACCOUNTS: usize = 1000;
 
@@ -547,7 +513,7 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
                 seed: 42,
                 today: store.today(),
             };
-            load_demo(store, &config, true).await?;
+            crate::demo::load(store, &config, true).await?;
             println!("loaded the demo data set ({SERVE_DEMO_ACCOUNTS} accounts)");
         }
         let admin = Email::parse(crate::demo::ADMIN_EMAIL).expect("a valid email");

@@ -2,7 +2,4 @@
 
 pub mod cli;
 pub mod demo;
-pub mod demo_health;
-pub mod demo_reviews;
-pub mod demo_usage;
 pub mod transfer;

@@ -1,6 +1,6 @@
-//! Demo product usage: about 180 days of Segment-style events for the demo accounts, loaded
-//! through the same path as live events, so rollups, milestones and first value happen as
-//! they would for real.
+//! Demo product usage: about 180 days of Segment-style events for the demo accounts, stored
+//! through the bulk import path (`lodestar import events`), so rollups, milestones and first
+//! value happen as they would for real.
 //!
 //! The people are the accounts' contacts with an email (identified by it, placed by a group
 //! call). Each account follows one story: growing, steady, declining (the accounts the
@@ -8,7 +8,12 @@
 //! Activity has a weekly rhythm: weekdays busy, weekends quiet. Accounts launched before the
 //! window also get the milestone behaviours just after their launch, as their history.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc, Weekday};
+use lodestar_domain::AccountId;
+use lodestar_domain::account::Account;
+use lodestar_domain::contact::Contact;
 use lodestar_domain::milestone::{MilestoneFields, Threshold};
 use lodestar_domain::text::Name;
 use lodestar_domain::usage::Message;
@@ -112,8 +117,35 @@ fn at(day: NaiveDate, rng: &mut ChaCha8Rng) -> String {
     format!("{}T{}Z", day, time.format("%H:%M:%S"))
 }
 
-/// The demo events for `data`, oldest first.
-pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
+/// The accounts that get usage (the first [`MAX_ACCOUNTS_WITH_USAGE`]) with their contacts,
+/// kept from the data set's parts as they go by.
+#[derive(Debug, Default)]
+pub struct UsageAccounts {
+    accounts: Vec<Account>,
+    /// Their contacts, by account, in id order.
+    contacts: BTreeMap<AccountId, Vec<Contact>>,
+}
+
+impl UsageAccounts {
+    pub fn keep(&mut self, part: &Dataset) {
+        let gets_usage = |id: AccountId| id.0 <= MAX_ACCOUNTS_WITH_USAGE as i64;
+        self.accounts
+            .extend(part.accounts.iter().filter(|a| gets_usage(a.id)).cloned());
+        for contact in part.contacts.iter().filter(|c| gets_usage(c.fields.account_id)) {
+            self.contacts
+                .entry(contact.fields.account_id)
+                .or_default()
+                .push(contact.clone());
+        }
+    }
+
+    pub fn account_ids(&self) -> Vec<AccountId> {
+        self.accounts.iter().map(|a| a.id).collect()
+    }
+}
+
+/// The demo events for the accounts that get usage, oldest first.
+pub fn events(data: &UsageAccounts, seed: u64, today: NaiveDate) -> Vec<Message> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5e6_3e47);
     let received_at = DateTime::<Utc>::from_naive_utc_and_offset(today.and_time(NaiveTime::MIN), Utc);
     let mut out = Writer {
@@ -122,15 +154,17 @@ pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
     };
     let start = today.checked_sub_days(Days::new(DAYS)).expect("a start day");
     let total_weight: u32 = FEATURES.iter().map(|(_, w)| w).sum();
-    for account in data.accounts.iter().take(MAX_ACCOUNTS_WITH_USAGE) {
+    for account in &data.accounts {
         let Some(launch) = account.fields.launch_date else {
             continue;
         };
         let group = account.fields.external_id.as_str();
         let people: Vec<(String, String)> = data
             .contacts
-            .iter()
-            .filter(|c| c.fields.account_id == account.id && c.fields.left_on.is_none())
+            .get(&account.id)
+            .into_iter()
+            .flatten()
+            .filter(|c| c.fields.left_on.is_none())
             .filter_map(|c| {
                 c.fields
                     .email
@@ -216,19 +250,26 @@ pub fn events(data: &Dataset, seed: u64, today: NaiveDate) -> Vec<Message> {
     messages
 }
 
-/// Defines the demo milestones and stores the events, in chunks.
-pub async fn load(store: &Store, messages: Vec<Message>) -> anyhow::Result<IngestSummary> {
+/// Defines the demo milestones.
+pub async fn create_milestones(store: &Store) -> anyhow::Result<()> {
     for m in milestones() {
         store
             .create_milestone(m.validate().expect("demo milestones are valid"))
             .await?;
     }
+    Ok(())
+}
+
+/// Stores the events as one bulk import (`lodestar import events`'s path): one transaction,
+/// whose rollups are written and whose accounts are settled (milestones, health) once, at
+/// commit, instead of once per batch.
+pub async fn load(store: &Store, messages: &[Message]) -> anyhow::Result<IngestSummary> {
+    let mut import = store.begin_event_import().await?;
     let mut summary = IngestSummary::default();
-    let mut messages = messages.into_iter().peekable();
-    while messages.peek().is_some() {
-        let chunk: Vec<Message> = messages.by_ref().take(20_000).collect();
-        summary.add(store.ingest(&chunk).await?);
+    for chunk in messages.chunks(20_000) {
+        summary.add(import.add(chunk).await?);
     }
+    import.commit().await?;
     Ok(summary)
 }
 
@@ -248,16 +289,19 @@ mod tests {
             today,
         };
         let data = generate(&config);
-        let events = events(&data, config.seed, today);
-        assert_eq!(events, super::events(&data, config.seed, today), "deterministic");
+        let mut with_usage = UsageAccounts::default();
+        with_usage.keep(&data);
+        let events = events(&with_usage, config.seed, today);
+        assert_eq!(events, super::events(&with_usage, config.seed, today), "deterministic");
         let accounts: Vec<_> = data
             .accounts
             .iter()
             .map(|a| (a.id, a.fields.external_id.clone()))
             .collect();
         let db = TestDb::sqlite().await;
-        db.store.load_into_empty(data).await.unwrap();
-        let summary = load(&db.store, events).await.unwrap();
+        create_milestones(&db.store).await.unwrap();
+        db.store.load_into_empty([data]).await.unwrap();
+        let summary = load(&db.store, &events).await.unwrap();
         assert!(summary.stored > 5_000, "{summary:?}");
         assert_eq!(summary.unmatched, 0, "every demo event finds its account");
 

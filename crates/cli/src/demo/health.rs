@@ -52,9 +52,9 @@ const PROBLEMS: [&str; 4] = [
     "Key integration rate-limited at month end",
 ];
 
-/// Sets the inputs and builds the history (`today` last, so the current score is today's).
-pub async fn load(store: &Store, accounts: &[AccountId], seed: u64, today: NaiveDate) -> anyhow::Result<()> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4ea1);
+/// Sets the industries' exposure and the price thresholds per segment. Each rescores every
+/// account: the demo sets them before there are any.
+pub async fn load_settings(store: &Store) -> anyhow::Result<()> {
     let exposures: Vec<(String, Option<Exposure>)> =
         EXPOSURES.iter().map(|(i, e)| ((*i).to_owned(), Some(*e))).collect();
     store.set_industry_exposures(&exposures).await?;
@@ -66,6 +66,13 @@ pub async fn load(store: &Store, accounts: &[AccountId], seed: u64, today: Naive
             (Tier::LongTail, Some(Cents(6_000_00))),
         ])
         .await?;
+    Ok(())
+}
+
+/// Sets the pulses and problems and builds the history (`today` last, so the current score is
+/// today's).
+pub async fn load(store: &Store, accounts: &[AccountId], seed: u64, today: NaiveDate) -> anyhow::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4ea1);
     for &account in accounts.iter().take(ACCOUNTS_WITH_INPUTS) {
         if rng.random_bool(0.4) {
             let level = rng.random_range(1..=5u8);
