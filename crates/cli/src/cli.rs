@@ -338,7 +338,12 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 seed,
                 today: day.unwrap_or_else(today),
             };
-            let summary = crate::demo::load(store, &config, !no_usage).await?;
+            // A demo made around another day is stamped and scored as of that day.
+            let store = match day {
+                Some(day) => store.with_clock(crate::demo::clock_on(day)),
+                None => store.clone(),
+            };
+            let summary = crate::demo::load(&store, &config, !no_usage).await?;
             println!(
                 "demo data loaded in {:.1}s: {summary} (seed {seed}, today {})",
                 started.elapsed().as_secs_f64(),

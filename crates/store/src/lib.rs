@@ -42,15 +42,14 @@ pub use records::health::{
     AccountHealth, CurrentHealth, HealthPoint, IndustryExposure, MeasureInfo, PriceThreshold, Problem, Pulse,
     RecomputeSummary, Scorecard, default_scorecard, health_measures,
 };
+pub use records::lxl::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
 pub use records::milestones::Milestone;
-pub use records::reviews::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::ApiToken;
+pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{EventImport, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
-pub use records::usage_views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use records::users::UserUpsert;
-pub use records::write_keys::WriteKey;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 

@@ -25,7 +25,7 @@ fn fill_person_activity(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> 
 
 /// Version 10 keys each message by a hash (XXH3) and moves the events into blocks.
 fn move_events_into_blocks(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
-    Box::pin(crate::records::event_blocks::move_legacy_events(tx, 20_000))
+    Box::pin(crate::records::usage::move_legacy_events(tx, 20_000))
 }
 
 pub const MIGRATIONS: &[Migration] = &[

@@ -88,11 +88,20 @@ pub async fn load(store: &Store, accounts: &[AccountId], seed: u64, today: Naive
             store.set_problem(account, Some(severity), note, None).await?;
         }
     }
+    // Twelve weeks of history for the accounts whose scores move (their usage, pulses and
+    // problems); every other account was scored when it was loaded, and its score rests on
+    // its contracts and segment. A store whose clock stands on each past day scores as of it.
     for weeks_back in (1..=HISTORY_WEEKS).rev() {
         if let Some(day) = today.checked_sub_days(Days::new(7 * weeks_back)) {
-            store.recompute_health(day).await?;
+            store
+                .with_clock(super::clock_on(day))
+                .rescore_accounts(accounts)
+                .await?;
         }
     }
-    store.recompute_health(today).await?;
+    store
+        .with_clock(super::clock_on(today))
+        .rescore_accounts(accounts)
+        .await?;
     Ok(())
 }

@@ -36,7 +36,7 @@ use lodestar_domain::account::Account;
 use lodestar_domain::contact::Contact;
 use lodestar_domain::contract::Contract;
 use lodestar_domain::user::User;
-use lodestar_store::{Dataset, Store};
+use lodestar_store::{Clock, Dataset, Store};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -144,11 +144,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     if !usage {
         return Ok(loaded);
     }
-    let events = usage::events(&with_usage, config.seed, config.today);
-    let stored = usage::load(store, &events)
+    let stored = usage::load(store, usage::events(&with_usage, config.seed, config.today))
         .await
         .context("cannot load the demo usage")?;
-    drop(events);
     health::load(store, &with_usage.account_ids(), config.seed, config.today)
         .await
         .context("cannot load the demo health inputs")?;
@@ -156,6 +154,14 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         .await
         .context("cannot load the demo reviews and churns")?;
     Ok(format!("{loaded}, {} usage events", stored.stored))
+}
+
+/// A clock standing at noon (UTC) of `day`: the demo's "now" when it is generated around a day.
+pub fn clock_on(day: NaiveDate) -> Clock {
+    Clock::fixed(
+        day.and_time(chrono::NaiveTime::from_hms_opt(12, 0, 0).expect("noon"))
+            .and_utc(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------

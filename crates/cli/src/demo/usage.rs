@@ -100,14 +100,25 @@ impl Story {
 struct Writer {
     messages: Vec<Message>,
     received_at: DateTime<Utc>,
+    /// Message ids run across the whole demo.
+    next_id: usize,
 }
 
 impl Writer {
     fn push(&mut self, json: serde_json::Value) {
-        let id = format!("demo-{}", self.messages.len());
+        let id = format!("demo-{}", self.next_id);
+        self.next_id += 1;
         let text = json.to_string();
         self.messages
             .push(Message::parse(&text, None, self.received_at, || id).expect("demo events follow the rules"));
+    }
+
+    /// The account's events so far, oldest first (its identify and group calls come first,
+    /// so its events find the account at once), leaving the writer empty for the next.
+    fn take(&mut self) -> Vec<Message> {
+        let mut messages = std::mem::take(&mut self.messages);
+        messages.sort_by_key(|m| m.occurred_at);
+        messages
     }
 }
 
@@ -144,20 +155,20 @@ impl UsageAccounts {
     }
 }
 
-/// The demo events for the accounts that get usage, oldest first.
-pub fn events(data: &UsageAccounts, seed: u64, today: NaiveDate) -> Vec<Message> {
+/// The demo events for the accounts that get usage, an account at a time (each oldest first),
+/// made as they are read: the whole demo's events are never held at once.
+pub fn events(data: &UsageAccounts, seed: u64, today: NaiveDate) -> impl Iterator<Item = Vec<Message>> + '_ {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5e6_3e47);
     let received_at = DateTime::<Utc>::from_naive_utc_and_offset(today.and_time(NaiveTime::MIN), Utc);
     let mut out = Writer {
         messages: Vec::new(),
         received_at,
+        next_id: 0,
     };
     let start = today.checked_sub_days(Days::new(DAYS)).expect("a start day");
     let total_weight: u32 = FEATURES.iter().map(|(_, w)| w).sum();
-    for account in &data.accounts {
-        let Some(launch) = account.fields.launch_date else {
-            continue;
-        };
+    data.accounts.iter().filter_map(move |account| {
+        let launch = account.fields.launch_date?;
         let group = account.fields.external_id.as_str();
         let people: Vec<(String, String)> = data
             .contacts
@@ -174,7 +185,7 @@ pub fn events(data: &UsageAccounts, seed: u64, today: NaiveDate) -> Vec<Message>
             .take(MAX_PEOPLE)
             .collect();
         if people.is_empty() {
-            continue;
+            return None;
         }
         let story = match rng.random_range(0..10) {
             0..3 => Story::Growing,
@@ -244,10 +255,8 @@ pub fn events(data: &UsageAccounts, seed: u64, today: NaiveDate) -> Vec<Message>
             }
             day = day.succ_opt().expect("a next day");
         }
-    }
-    let mut messages = out.messages;
-    messages.sort_by_key(|m| m.occurred_at);
-    messages
+        Some(out.take())
+    })
 }
 
 /// Defines the demo milestones.
@@ -262,12 +271,21 @@ pub async fn create_milestones(store: &Store) -> anyhow::Result<()> {
 
 /// Stores the events as one bulk import (`lodestar import events`'s path): one transaction,
 /// whose rollups are written and whose accounts are settled (milestones, health) once, at
-/// commit, instead of once per batch.
-pub async fn load(store: &Store, messages: &[Message]) -> anyhow::Result<IngestSummary> {
+/// commit, instead of once per batch. Events are handed on 20,000 at a time, as they are made.
+pub async fn load(store: &Store, events: impl Iterator<Item = Vec<Message>>) -> anyhow::Result<IngestSummary> {
+    const BATCH: usize = 20_000;
     let mut import = store.begin_event_import().await?;
     let mut summary = IngestSummary::default();
-    for chunk in messages.chunks(20_000) {
-        summary.add(import.add(chunk).await?);
+    let mut batch: Vec<Message> = Vec::with_capacity(BATCH);
+    for account in events {
+        batch.extend(account);
+        if batch.len() >= BATCH {
+            summary.add(import.add(&batch).await?);
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        summary.add(import.add(&batch).await?);
     }
     import.commit().await?;
     Ok(summary)
@@ -291,8 +309,12 @@ mod tests {
         let data = generate(&config);
         let mut with_usage = UsageAccounts::default();
         with_usage.keep(&data);
-        let events = events(&with_usage, config.seed, today);
-        assert_eq!(events, super::events(&with_usage, config.seed, today), "deterministic");
+        let events: Vec<Vec<Message>> = events(&with_usage, config.seed, today).collect();
+        assert_eq!(
+            events,
+            super::events(&with_usage, config.seed, today).collect::<Vec<_>>(),
+            "deterministic"
+        );
         let accounts: Vec<_> = data
             .accounts
             .iter()
@@ -301,7 +323,7 @@ mod tests {
         let db = TestDb::sqlite().await;
         create_milestones(&db.store).await.unwrap();
         db.store.load_into_empty([data]).await.unwrap();
-        let summary = load(&db.store, &events).await.unwrap();
+        let summary = load(&db.store, events.into_iter()).await.unwrap();
         assert!(summary.stored > 5_000, "{summary:?}");
         assert_eq!(summary.unmatched, 0, "every demo event finds its account");
 

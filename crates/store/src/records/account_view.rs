@@ -12,7 +12,7 @@ use super::contacts::contacts_of_in;
 use super::contracts::{Which, load_contracts};
 use super::health::{AccountHealth, Problem, account_health_in, problem_in};
 use super::timeline::{TimelineEntry, assemble_timeline, timeline_entries_in};
-use super::usage_views::{AccountUsageSummary, usage_summary_in};
+use super::usage::{AccountUsageSummary, usage_summary_in};
 use super::users::{SELECT_USERS, UserRow};
 use crate::bulk::in_list;
 use crate::{Result, Store, on_tx};

@@ -111,7 +111,7 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<(Milestone, MilestoneStatus)>> {
         let mut tx = self.begin_snapshot().await?;
-        let has_events = super::usage_views::has_events(&mut tx, account).await?;
+        let has_events = super::usage::has_events(&mut tx, account).await?;
         account_milestones_in(&mut tx, account, today, has_events).await
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use lodestar_domain::WriteKeyId;
 
-use super::revoke;
+use crate::records::revoke;
 use crate::{Result, Store, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use lodestar_domain::usage_fall::{ActiveCounts, FallWeeks};
 
 use lodestar_domain::milestone::MilestoneStatus;
 
-use super::milestones::{Milestone, account_milestones_in};
+use crate::records::milestones::{Milestone, account_milestones_in};
 use crate::{Result, Store, Tx, on_pool, on_tx};
 
 /// One week (Monday to Sunday) of an account's activity.

@@ -1,0 +1,105 @@
+//! What the usage views read: days, features, unmatched events and counts.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::AccountId;
+use lodestar_domain::usage::MessageKey;
+
+use super::blocks;
+use crate::{Result, Store, on_tx};
+
+/// One day of an account's activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct UsageDay {
+    pub day: NaiveDate,
+    pub events: i64,
+    pub active_users: i64,
+}
+
+/// One day of one feature's use on an account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct FeatureDay {
+    pub feature: String,
+    pub day: NaiveDate,
+    pub events: i64,
+}
+
+/// A stored message still waiting for its account.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnmatchedEvent {
+    pub message_id: String,
+    pub kind: String,
+    pub feature: Option<String>,
+    pub user_key: String,
+    pub group_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// How many messages are stored, and how many of them wait for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UsageCounts {
+    pub events: i64,
+    pub unmatched: i64,
+}
+
+impl Store {
+    /// Which of these message ids are stored.
+    pub async fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+        let mut tx = self.begin_snapshot().await?;
+        let keys: Vec<MessageKey> = ids.iter().map(|id| MessageKey::of(id)).collect();
+        let found = blocks::stored_keys(&mut tx, &keys).await?;
+        Ok(ids
+            .iter()
+            .zip(keys)
+            .filter(|(_, k)| found.contains(k))
+            .map(|(id, _)| id.clone())
+            .collect())
+    }
+
+    /// The most recent `limit` messages waiting for an account.
+    pub async fn unmatched_events(&self, limit: i64) -> Result<Vec<UnmatchedEvent>> {
+        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+            "SELECT message_id, kind, feature, user_key, group_id, occurred_at FROM usage_waiting \
+             ORDER BY occurred_at DESC, id DESC LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(p)
+        .await?))
+    }
+
+    pub async fn usage_counts(&self) -> Result<UsageCounts> {
+        let mut tx = self.begin_snapshot().await?;
+        let events = blocks::stored_count(&mut tx).await?;
+        let unmatched: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM usage_waiting")
+            .fetch_one(&mut *c)
+            .await?);
+        Ok(UsageCounts { events, unmatched })
+    }
+
+    /// The account's activity per day from `from` to `to` (inclusive), days without activity left out.
+    pub async fn usage_days(&self, account: AccountId, from: NaiveDate, to: NaiveDate) -> Result<Vec<UsageDay>> {
+        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+            "SELECT day, events, active_users FROM usage_account_days \
+             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day"
+        )
+        .bind(account.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await?))
+    }
+
+    /// The account's use of each feature per day from `from` to `to` (inclusive).
+    pub async fn feature_days(&self, account: AccountId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FeatureDay>> {
+        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+            "SELECT feature, day, events FROM usage_feature_days \
+             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, feature"
+        )
+        .bind(account.0)
+        .bind(from)
+        .bind(to)
+        .fetch_all(p)
+        .await?))
+    }
+}
