@@ -1,6 +1,7 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    limit_malloc_arenas();
     let cli = lodestar::cli::Cli::parse();
     if let Err(e) = lodestar::cli::init_logs(cli.log_format) {
         eprintln!("error: {e:#}");
@@ -16,5 +17,18 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc gives each thread that allocates its own arena, up to eight per core; memory freed
+/// in one arena is not reused by another, so a batch that allocates on many runtime threads
+/// keeps far more than it holds (the 100,000-account demo peaked at 511 MB with the default,
+/// 373 MB with four arenas, no slower). Four arenas: two per core of the machines Lodestar
+/// is sized for.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 4);
     }
 }
