@@ -40,7 +40,8 @@ pub enum LogFormat {
     Json,
 }
 
-/// Sends log lines to stderr in `format`, filtered by LODESTAR_LOG (`info` when unset).
+/// Sends log lines to stderr in `format`, filtered by LODESTAR_LOG (`info`, sqlx's own lines
+/// `error`, when unset).
 pub fn init_logs(format: LogFormat) -> anyhow::Result<()> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -48,7 +49,11 @@ pub fn init_logs(format: LogFormat) -> anyhow::Result<()> {
         Ok(spec) => spec.parse().with_context(|| {
             format!("LODESTAR_LOG={spec:?} is not a log filter (e.g. info, or warn,lodestar_server=debug)")
         })?,
-        Err(_) => tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO),
+        // sqlx warns of every statement over a second: a backup's or a demo's table scans are
+        // long by nature, so its lines are shown only when asked for (LODESTAR_LOG=info,sqlx=warn).
+        Err(_) => tracing_subscriber::filter::Targets::new()
+            .with_default(tracing::Level::INFO)
+            .with_target("sqlx", tracing::Level::ERROR),
     };
     let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let registry = tracing_subscriber::registry().with(filter);
