@@ -1,8 +1,10 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    limit_malloc_arenas();
     let cli = lodestar::cli::Cli::parse();
+    if !matches!(cli.command, lodestar::cli::Command::Serve { .. }) {
+        limit_malloc_arenas();
+    }
     if let Err(e) = lodestar::cli::init_logs(cli.log_format) {
         eprintln!("error: {e:#}");
         return std::process::ExitCode::FAILURE;
@@ -20,11 +22,12 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// glibc gives each thread that allocates its own arena, up to eight per core; memory freed
-/// in one arena is not reused by another, so a batch that allocates on many runtime threads
-/// keeps far more than it holds (the 100,000-account demo peaked at 511 MB with the default,
-/// 373 MB with four arenas, no slower). Four arenas: two per core of the machines Lodestar
-/// is sized for.
+/// For the batch commands (demo, imports, restore): glibc gives each thread that allocates its
+/// own arena, up to eight per core; memory freed in one arena is not reused by another, so a
+/// batch that allocates on many runtime threads keeps far more than it holds (the
+/// 100,000-account demo peaked at 511 MB with the default, 373 MB with four arenas, no
+/// slower). The server keeps the default: with four arenas its request threads contend on
+/// them (the list endpoint lost ~40 % of its throughput). Called before any thread starts.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.

@@ -195,50 +195,33 @@ impl Store {
     /// Renews `worker`'s lease on a running job. `false`: the job is no longer this worker's
     /// (its lease ran out and another worker took it).
     pub async fn renew_job_lease(&self, id: JobId, worker: &str, lease_until: DateTime<Utc>) -> Result<bool> {
-        let changed = on_pool!(self, |p| sqlx::query(
-            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND state = 'running'"
-        )
-        .bind(lease_until)
-        .bind(id.0)
-        .bind(worker)
-        .execute(p)
-        .await?
-        .rows_affected());
-        Ok(changed == 1)
+        self.update_own_job(id, worker, "lease_until = $1", lease_until).await
     }
 
     /// Puts `worker`'s running job back in the queue, due now, without counting the attempt
     /// (a server stopping gracefully). `false`: it was no longer this worker's.
     pub async fn release_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        let now = self.now();
-        let changed = on_pool!(self, |p| {
-            sqlx::query(
-            "UPDATE jobs SET state = 'queued', run_at = $1, attempts = attempts - 1, worker = NULL, lease_until = NULL \
-             WHERE id = $2 AND worker = $3 AND state = 'running'"
-        )
-        .bind(now)
-        .bind(id.0)
-        .bind(worker)
-        .execute(p)
-        .await?
-        .rows_affected()
-        });
-        Ok(changed == 1)
+        let set = "state = 'queued', run_at = $1, attempts = attempts - 1, worker = NULL, lease_until = NULL";
+        self.update_own_job(id, worker, set, self.now()).await
     }
 
     /// Marks `worker`'s job done. `false`: it was no longer this worker's.
     pub async fn finish_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        let now = self.now();
-        let changed = on_pool!(self, |p| sqlx::query(
-            "UPDATE jobs SET state = 'done', finished_at = $1, lease_until = NULL \
-             WHERE id = $2 AND worker = $3 AND state = 'running'"
-        )
-        .bind(now)
-        .bind(id.0)
-        .bind(worker)
-        .execute(p)
-        .await?
-        .rows_affected());
+        self.update_own_job(id, worker, "state = 'done', finished_at = $1, lease_until = NULL", self.now())
+            .await
+    }
+
+    /// `UPDATE jobs SET {set}` (which reads the time `at` as `$1`) for `worker`'s running job
+    /// `id`; whether it was still that worker's.
+    async fn update_own_job(&self, id: JobId, worker: &str, set: &str, at: DateTime<Utc>) -> Result<bool> {
+        let sql = format!("UPDATE jobs SET {set} WHERE id = $2 AND worker = $3 AND state = 'running'");
+        let changed = on_pool!(self, |p| sqlx::query(&sql)
+            .bind(at)
+            .bind(id.0)
+            .bind(worker)
+            .execute(p)
+            .await?
+            .rows_affected());
         Ok(changed == 1)
     }
 

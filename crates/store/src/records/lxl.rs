@@ -404,6 +404,16 @@ impl Store {
         rows.into_iter().map(review_of).collect()
     }
 
+    /// The review of `quarter`, if it has started: its id alone, without the agenda's counts
+    /// (the account page asks this on every view).
+    pub async fn lxl_review_of(&self, quarter: Quarter) -> Result<Option<ReviewId>> {
+        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar("SELECT id FROM lxl_reviews WHERE quarter = $1")
+            .bind(quarter.to_string())
+            .fetch_optional(p)
+            .await?);
+        Ok(id.map(ReviewId))
+    }
+
     pub async fn lxl_review(&self, id: ReviewId) -> Result<LxlReview> {
         let mut tx = self.begin_snapshot().await?;
         review_in(&mut tx, id).await

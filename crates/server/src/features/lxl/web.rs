@@ -452,20 +452,14 @@ pub(crate) async fn account_reviews(
 ) -> Result<AccountReviews, ApiError> {
     let today = state.store.today();
     let current = Quarter::of(today);
-    let review = match state
-        .store
-        .lxl_reviews()
-        .await?
-        .into_iter()
-        .find(|r| r.quarter == current)
-    {
-        Some(r) => {
-            let on_agenda = match state.store.lxl_line(r.id, account).await {
+    let review = match state.store.lxl_review_of(current).await? {
+        Some(id) => {
+            let on_agenda = match state.store.lxl_line(id, account).await {
                 Ok(line) => Some(reasons_text(&line.reasons)),
                 Err(StoreError::NotFound { .. }) => None,
                 Err(e) => return Err(e.into()),
             };
-            Some((r.id.0, r.quarter.label(), on_agenda))
+            Some((id.0, current.label(), on_agenda))
         }
         None => None,
     };
