@@ -131,6 +131,22 @@ macro_rules! store_test {
     ($name:ident, unmigrated) => {
         $crate::store_test!(@on $name, sqlite_unmigrated, postgres_unmigrated);
     };
+    // A body that takes the whole test database (its URL opens a second connection pool, as
+    // a second process would) and finishes it, on a runtime with worker threads of its own.
+    ($name:ident, with_db) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name($crate::testing::TestDb::sqlite().await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::TestDb::postgres().await {
+                    super::$name(db).await;
+                }
+            }
+        }
+    };
     (@on $name:ident, $sqlite:ident, $postgres:ident) => {
         mod $name {
             #[tokio::test]

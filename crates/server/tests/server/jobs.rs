@@ -12,7 +12,7 @@ use lodestar_domain::job::JobState;
 use lodestar_domain::vocabulary::Role;
 use lodestar_server::jobs::{JobKinds, Runner, RunnerConfig};
 use lodestar_store::testing::TestDb;
-use lodestar_store::{Clock, Job, NewJob, Store};
+use lodestar_store::{Clock, Job, NewJob, Store, store_test};
 use serde_json::json;
 
 fn fast() -> RunnerConfig {
@@ -61,6 +61,7 @@ fn counting(seen: &Arc<Mutex<Vec<i64>>>) -> JobKinds {
     kinds
 }
 
+store_test!(two_runners_run_each_job_once, with_db);
 async fn two_runners_run_each_job_once(db: TestDb) {
     let first = db.store.clone();
     let second = Store::connect(&db.url).await.unwrap();
@@ -86,17 +87,6 @@ async fn two_runners_run_each_job_once(db: TestDb) {
     db.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_runners_run_each_job_once_on_sqlite() {
-    two_runners_run_each_job_once(TestDb::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_runners_run_each_job_once_on_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        two_runners_run_each_job_once(db).await;
-    }
-}
 
 #[tokio::test]
 async fn a_failed_run_is_retried_after_its_back_off_and_keeps_its_error() {
@@ -205,6 +195,7 @@ async fn a_stopping_runner_puts_its_job_back_for_the_next() {
     db.finish().await;
 }
 
+store_test!(the_daily_rescore_runs_once_a_day, with_db);
 async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
     let clock = Clock::fixed(at("2026-12-02T10:00:00Z"));
     let first = db.store.with_clock(clock.clone());
@@ -233,17 +224,6 @@ async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
     db.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_daily_rescore_runs_once_a_day_on_sqlite() {
-    the_daily_rescore_runs_once_a_day(TestDb::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_daily_rescore_runs_once_a_day_on_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        the_daily_rescore_runs_once_a_day(db).await;
-    }
-}
 
 /// A failed job, a queued one and a done one on the app's store.
 async fn three_jobs(app: &crate::support::TestApp) -> (i64, i64, i64) {

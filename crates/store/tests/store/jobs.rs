@@ -251,6 +251,7 @@ async fn jobs_are_listed_by_state_a_page_at_a_time(store: Store) {
 
 /// Four workers on two connection pools (two processes, as far as the database can tell)
 /// drain 120 jobs: every job is claimed exactly once.
+store_test!(workers_never_share_a_job, with_db);
 async fn workers_never_share_a_job(db: TestDb) {
     let first = db.store.clone();
     let second = Store::connect(&db.url).await.unwrap();
@@ -290,14 +291,3 @@ async fn workers_never_share_a_job(db: TestDb) {
     db.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn workers_never_share_a_job_on_sqlite() {
-    workers_never_share_a_job(TestDb::sqlite().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn workers_never_share_a_job_on_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        workers_never_share_a_job(db).await;
-    }
-}

@@ -209,6 +209,7 @@ async fn a_day_counts_each_active_person_once_however_late_their_events(store: S
 
 /// Two processes (two pools on one database) storing the same people's events for the same
 /// days at the same moment: each day must count each person once.
+store_test!(two_writers_count_a_person_once, with_db);
 async fn two_writers_count_a_person_once(db: TestDb) {
     let acme = one_account(&db.store, "acme").await;
     let other = Store::connect(&db.url).await.unwrap();
@@ -241,17 +242,6 @@ async fn two_writers_count_a_person_once(db: TestDb) {
     db.finish().await;
 }
 
-#[tokio::test]
-async fn two_writers_count_a_person_once_sqlite() {
-    two_writers_count_a_person_once(TestDb::sqlite().await).await;
-}
-
-#[tokio::test]
-async fn two_writers_count_a_person_once_postgres() {
-    if let Some(db) = TestDb::postgres().await {
-        two_writers_count_a_person_once(db).await;
-    }
-}
 
 store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
 
