@@ -207,8 +207,13 @@ impl Store {
 
     /// Marks `worker`'s job done. `false`: it was no longer this worker's.
     pub async fn finish_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        self.update_own_job(id, worker, "state = 'done', finished_at = $1, lease_until = NULL", self.now())
-            .await
+        self.update_own_job(
+            id,
+            worker,
+            "state = 'done', finished_at = $1, lease_until = NULL",
+            self.now(),
+        )
+        .await
     }
 
     /// `UPDATE jobs SET {set}` (which reads the time `at` as `$1`) for `worker`'s running job

@@ -87,7 +87,6 @@ async fn two_runners_run_each_job_once(db: TestDb) {
     db.finish().await;
 }
 
-
 #[tokio::test]
 async fn a_failed_run_is_retried_after_its_back_off_and_keeps_its_error() {
     let db = TestDb::sqlite().await;
@@ -223,7 +222,6 @@ async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
     second.close().await;
     db.finish().await;
 }
-
 
 /// A failed job, a queued one and a done one on the app's store.
 async fn three_jobs(app: &crate::support::TestApp) -> (i64, i64, i64) {

@@ -407,10 +407,12 @@ impl Store {
     /// The review of `quarter`, if it has started: its id alone, without the agenda's counts
     /// (the account page asks this on every view).
     pub async fn lxl_review_of(&self, quarter: Quarter) -> Result<Option<ReviewId>> {
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar("SELECT id FROM lxl_reviews WHERE quarter = $1")
-            .bind(quarter.to_string())
-            .fetch_optional(p)
-            .await?);
+        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
+            "SELECT id FROM lxl_reviews WHERE quarter = $1"
+        )
+        .bind(quarter.to_string())
+        .fetch_optional(p)
+        .await?);
         Ok(id.map(ReviewId))
     }
 

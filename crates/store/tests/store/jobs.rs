@@ -249,9 +249,9 @@ async fn jobs_are_listed_by_state_a_page_at_a_time(store: Store) {
     );
 }
 
+store_test!(workers_never_share_a_job, with_db);
 /// Four workers on two connection pools (two processes, as far as the database can tell)
 /// drain 120 jobs: every job is claimed exactly once.
-store_test!(workers_never_share_a_job, with_db);
 async fn workers_never_share_a_job(db: TestDb) {
     let first = db.store.clone();
     let second = Store::connect(&db.url).await.unwrap();
@@ -290,4 +290,3 @@ async fn workers_never_share_a_job(db: TestDb) {
     second.close().await;
     db.finish().await;
 }
-

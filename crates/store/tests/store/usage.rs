@@ -207,9 +207,9 @@ async fn a_day_counts_each_active_person_once_however_late_their_events(store: S
     assert_eq!(days(&store, acme).await, expected, "the rebuild agrees");
 }
 
+store_test!(two_writers_count_a_person_once, with_db);
 /// Two processes (two pools on one database) storing the same people's events for the same
 /// days at the same moment: each day must count each person once.
-store_test!(two_writers_count_a_person_once, with_db);
 async fn two_writers_count_a_person_once(db: TestDb) {
     let acme = one_account(&db.store, "acme").await;
     let other = Store::connect(&db.url).await.unwrap();
@@ -241,7 +241,6 @@ async fn two_writers_count_a_person_once(db: TestDb) {
     other.close().await;
     db.finish().await;
 }
-
 
 store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
 
