@@ -2,7 +2,6 @@
 //! template, choices for a select, and the way back after a form.
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use lodestar_domain::access::Actor;
@@ -84,11 +83,6 @@ pub(crate) fn back_after_form(
         .map(|e| format!("{sep}{param}={}", url_encode(&e)))
         .unwrap_or_default();
     Ok(Redirect::to(&format!("{url}{query}#{anchor}")).into_response())
-}
-
-/// A page for "you may not": shown instead of a control that should not have been used.
-pub(crate) fn forbidden(why: &'static str) -> Response {
-    (StatusCode::FORBIDDEN, ApiError::Forbidden(why)).into_response()
 }
 
 /// One option of a `<select>`.

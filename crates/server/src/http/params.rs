@@ -80,3 +80,8 @@ pub(crate) fn page_limit(limit: Option<u32>, default: u32) -> Result<u32, ApiErr
         Err(bad("limit", "must be between 1 and 500"))
     }
 }
+
+/// `Ok` when `may`, else 403 with `why`: how a feature's `ops` states one permission rule.
+pub(crate) fn allowed(may: bool, why: &'static str) -> Result<(), ApiError> {
+    if may { Ok(()) } else { Err(ApiError::Forbidden(why)) }
+}

@@ -68,12 +68,3 @@ pub(crate) fn possible_owners(users: Vec<User>) -> Vec<User> {
         .filter(|u| AccountSlot::Owner.accepts(u.fields.role))
         .collect()
 }
-
-/// Refuses unless `actor` runs the book of business (leaders and admins).
-pub(crate) fn require_leader(actor: &Actor, what: &'static str) -> Result<(), ApiError> {
-    if actor.can_manage_all_accounts() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(what))
-    }
-}

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops::{MeasureWeightIo, RISK_SETTINGS, ScorecardInput, admin_only, scorecard_fields};
+use super::ops::{MeasureWeightIo, ScorecardInput, require_risk_settings, require_scorecard_admin, scorecard_fields};
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -129,7 +129,7 @@ async fn create_scorecard(
     Caller(actor): Caller,
     Json(input): Json<ScorecardInput>,
 ) -> Result<(StatusCode, axum::Json<ScorecardOutput>), ApiError> {
-    admin_only(&actor, "only an admin configures scorecards")?;
+    require_scorecard_admin(&actor)?;
     let fields = scorecard_fields(input)?;
     let created = state.store.create_scorecard(fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
@@ -147,7 +147,7 @@ async fn replace_scorecard(
     Json(input): Json<ScorecardInput>,
 ) -> Result<axum::Json<ScorecardOutput>, ApiError> {
     let id = path_id(id)?;
-    admin_only(&actor, "only an admin configures scorecards")?;
+    require_scorecard_admin(&actor)?;
     let fields = scorecard_fields(input)?;
     Ok(axum::Json(
         state.store.update_scorecard(ScorecardId(id), fields).await?.into(),
@@ -165,7 +165,7 @@ async fn delete_scorecard(
     id: IdPath,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
-    admin_only(&actor, "only an admin configures scorecards")?;
+    require_scorecard_admin(&actor)?;
     state.store.delete_scorecard(ScorecardId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -434,7 +434,7 @@ async fn set_exposures(
     Caller(actor): Caller,
     Json(input): Json<Vec<ExposureIo>>,
 ) -> Result<StatusCode, ApiError> {
-    crate::features::accounts::ops::require_leader(&actor, RISK_SETTINGS)?;
+    require_risk_settings(&actor)?;
     let mut errors = Vec::new();
     let settings: Vec<(String, Option<Exposure>)> = input
         .into_iter()
@@ -495,7 +495,7 @@ async fn set_price_thresholds(
     Caller(actor): Caller,
     Json(input): Json<Vec<PriceThresholdIo>>,
 ) -> Result<StatusCode, ApiError> {
-    crate::features::accounts::ops::require_leader(&actor, RISK_SETTINGS)?;
+    require_risk_settings(&actor)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut settings = Vec::new();
     for t in input {

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::http::error::ApiError;
+use crate::http::params::allowed;
 use crate::http::params::checked;
+use lodestar_domain::access::Actor;
 
-pub(crate) const RISK_SETTINGS: &str = "only leaders and admins set risk settings";
+const RISK_SETTINGS: &str = "only leaders and admins set risk settings";
 
 /// One measure on a scorecard: points run from 0 at `zero_at` to 100 at `full_at`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -90,10 +92,12 @@ pub(crate) fn scorecard_fields(input: ScorecardInput) -> Result<Valid<ScorecardF
     .validate(&known)?)
 }
 
-pub(crate) fn admin_only(actor: &lodestar_domain::access::Actor, what: &'static str) -> Result<(), ApiError> {
-    if actor.can_administer() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(what))
-    }
+/// Scorecards are configured by admins (a card weighs every account it fits).
+pub(crate) fn require_scorecard_admin(actor: &Actor) -> Result<(), ApiError> {
+    allowed(actor.can_administer(), "only admins configure scorecards")
+}
+
+/// Risk settings (industry exposure, price thresholds, loss rates) are set by leaders and admins.
+pub(crate) fn require_risk_settings(actor: &Actor) -> Result<(), ApiError> {
+    allowed(actor.can_manage_all_accounts(), RISK_SETTINGS)
 }

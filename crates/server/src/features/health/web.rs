@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::features::health::ops::{MeasureWeightIo, ScorecardInput, scorecard_fields};
 use crate::http::error::ApiError;
-use crate::http::pages::{Html, SignedIn, back_after_form, forbidden, render, user_problem};
+use crate::http::pages::{Html, SignedIn, back_after_form, render, user_problem};
 
 pub(crate) struct MeasureLine {
     pub(crate) label: String,
@@ -366,9 +366,7 @@ pub(crate) async fn admin(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
 ) -> Result<Response, ApiError> {
-    if !actor.can_manage_all_accounts() {
-        return Ok(forbidden("only leaders and admins manage health settings"));
-    }
+    super::ops::require_risk_settings(&actor)?;
     Ok(admin_page(&state, me, actor.can_administer(), None)
         .await?
         .into_response())
@@ -439,9 +437,7 @@ pub(crate) async fn create_scorecard(
     SignedIn { user: me, actor }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins configure scorecards"));
-    }
+    super::ops::require_scorecard_admin(&actor)?;
     let result = async {
         let fields = scorecard_fields(card_input(&fields)?)?;
         state.store.create_scorecard(fields).await?;
@@ -457,9 +453,7 @@ pub(crate) async fn update_scorecard(
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins configure scorecards"));
-    }
+    super::ops::require_scorecard_admin(&actor)?;
     let result = async {
         let fields = scorecard_fields(card_input(&fields)?)?;
         state.store.update_scorecard(ScorecardId(id), fields).await?;
@@ -474,9 +468,7 @@ pub(crate) async fn delete_scorecard(
     SignedIn { user: me, actor }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins configure scorecards"));
-    }
+    super::ops::require_scorecard_admin(&actor)?;
     let result = state
         .store
         .delete_scorecard(ScorecardId(id))
@@ -491,9 +483,7 @@ pub(crate) async fn set_exposures(
     SignedIn { user: me, actor }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_manage_all_accounts() {
-        return Ok(forbidden("only leaders and admins set risk settings"));
-    }
+    super::ops::require_risk_settings(&actor)?;
     let industries = fields.iter().filter(|(k, _)| k == "industry").map(|(_, v)| v.clone());
     let exposures = fields.iter().filter(|(k, _)| k == "exposure").map(|(_, v)| v.trim());
     let result = async {
@@ -518,9 +508,7 @@ pub(crate) async fn set_thresholds(
     SignedIn { user: me, actor }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_manage_all_accounts() {
-        return Ok(forbidden("only leaders and admins set risk settings"));
-    }
+    super::ops::require_risk_settings(&actor)?;
     let result = async {
         let mut settings = Vec::new();
         for tier in Tier::ALL {

@@ -93,7 +93,7 @@ async fn start_review(
     Caller(actor): Caller,
     Json(input): Json<StartReviewInput>,
 ) -> Result<(StatusCode, axum::Json<ReviewOutput>), ApiError> {
-    crate::features::accounts::ops::require_leader(&actor, "only leaders and admins start an LxL review")?;
+    super::ops::require_review_starter(&actor)?;
     let today = state.store.today();
     let quarter = match input.quarter {
         Some(q) => q.parse::<Quarter>().map_err(|e| Invalid::field("quarter", e))?,
@@ -381,12 +381,7 @@ async fn set_item_status(
 ) -> Result<axum::Json<ActionItemOutput>, ApiError> {
     let id = path_id(id)?;
     let status: ActionStatus = input.status.parse().map_err(|e| Invalid::field("status", e))?;
-    let item = state.store.action_item(ActionItemId(id)).await?;
-    if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
-        return Err(ApiError::Forbidden(
-            "only the item's owner or the account's CSM moves it",
-        ));
-    }
+    super::ops::movable_item(&state.store, &actor, ActionItemId(id)).await?;
     Ok(axum::Json(
         state.store.set_action_status(ActionItemId(id), status).await?.into(),
     ))

@@ -47,3 +47,25 @@ pub(crate) fn action_item_fields(
         _ => Err(Invalid { errors }.into()),
     }
 }
+
+/// Leaders and admins start the quarter's review.
+pub(crate) fn require_review_starter(actor: &lodestar_domain::access::Actor) -> Result<(), ApiError> {
+    crate::http::params::allowed(
+        actor.can_manage_all_accounts(),
+        "only leaders and admins start an LxL review",
+    )
+}
+
+/// The action item, if `actor` may move it: its owner or the account's CSM (and leaders).
+pub(crate) async fn movable_item(
+    store: &lodestar_store::Store,
+    actor: &lodestar_domain::access::Actor,
+    id: lodestar_domain::ActionItemId,
+) -> Result<lodestar_store::ActionItem, ApiError> {
+    let item = store.action_item(id).await?;
+    crate::http::params::allowed(
+        actor.can_move_action_item(item.owner_id, item.account_owner_id),
+        "only the item's owner or the account's CSM moves it",
+    )?;
+    Ok(item)
+}

@@ -20,7 +20,7 @@ use crate::features::lxl::ops::{action_item_fields, line_notes};
 use crate::http::error::ApiError;
 use crate::http::pages::ErrorQuery;
 use crate::http::pages::{Choice, choices};
-use crate::http::pages::{Html, SignedIn, back_after_form, forbidden, render};
+use crate::http::pages::{Html, SignedIn, back_after_form, render};
 
 const PAGE: u32 = 50;
 
@@ -98,9 +98,7 @@ pub(crate) async fn start(
     SignedIn { actor, .. }: SignedIn,
     Form(form): Form<StartForm>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_manage_all_accounts() {
-        return Ok(forbidden("only leaders and admins start an LxL review"));
-    }
+    super::ops::require_review_starter(&actor)?;
     let started = async {
         let quarter: Quarter = form
             .quarter
@@ -411,10 +409,7 @@ pub(crate) async fn set_item_status(
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, ApiError> {
-    let item = state.store.action_item(ActionItemId(id)).await?;
-    if !actor.can_move_action_item(item.owner_id, item.account_owner_id) {
-        return Ok(forbidden("only the item's owner or the account's CSM moves it"));
-    }
+    let item = super::ops::movable_item(&state.store, &actor, ActionItemId(id)).await?;
     let result = async {
         let status: ActionStatus = form
             .status

@@ -81,9 +81,7 @@ async fn create_milestone(
     Caller(actor): Caller,
     Json(input): Json<MilestoneInput>,
 ) -> Result<(StatusCode, axum::Json<MilestoneOutput>), ApiError> {
-    if !actor.can_administer() {
-        return Err(ApiError::Forbidden("only an admin defines milestones"));
-    }
+    super::ops::require_admin(&actor)?;
     let fields = milestone_fields(input)?;
     let created = state.store.create_milestone(fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
@@ -102,9 +100,7 @@ async fn delete_milestone(
     id: IdPath,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
-    if !actor.can_administer() {
-        return Err(ApiError::Forbidden("only an admin removes milestones"));
-    }
+    super::ops::require_admin(&actor)?;
     state.store.delete_milestone(MilestoneId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

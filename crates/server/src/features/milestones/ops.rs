@@ -60,3 +60,8 @@ pub(crate) fn milestone_fields(input: MilestoneInput) -> Result<Valid<MilestoneF
     }
     .validate()?)
 }
+
+/// Milestones are defined and removed by admins (they change every account's score).
+pub(crate) fn require_admin(actor: &lodestar_domain::access::Actor) -> Result<(), ApiError> {
+    crate::http::params::allowed(actor.can_administer(), "only admins manage milestones")
+}

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::features::milestones::ops::{MilestoneInput, milestone_fields};
 use crate::http::error::ApiError;
-use crate::http::pages::{Html, SignedIn, forbidden, render};
+use crate::http::pages::{Html, SignedIn, render};
 
 struct DefinedMilestone {
     id: i64,
@@ -78,9 +78,7 @@ pub(crate) async fn admin(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage milestones"));
-    }
+    super::ops::require_admin(&actor)?;
     Ok(admin_page(&state, me, None).await?.into_response())
 }
 
@@ -99,9 +97,7 @@ pub(crate) async fn create_milestone(
     SignedIn { user: me, actor }: SignedIn,
     Form(form): Form<MilestoneForm>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage milestones"));
-    }
+    super::ops::require_admin(&actor)?;
     let number = |field: &str, text: &str| {
         text.trim()
             .parse::<u32>()
@@ -143,9 +139,7 @@ pub(crate) async fn delete_milestone(
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage milestones"));
-    }
+    super::ops::require_admin(&actor)?;
     state.store.delete_milestone(MilestoneId(id)).await?;
     Ok(Redirect::to("/admin/usage").into_response())
 }

@@ -15,7 +15,6 @@ use utoipa_axum::routes;
 
 use super::ops::loss_rates_from;
 use crate::AppState;
-use crate::features::health::ops::RISK_SETTINGS;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
@@ -266,7 +265,7 @@ async fn set_loss_rates(
     Caller(actor): Caller,
     Json(input): Json<LossRatesIo>,
 ) -> Result<StatusCode, ApiError> {
-    crate::features::accounts::ops::require_leader(&actor, RISK_SETTINGS)?;
+    crate::features::health::ops::require_risk_settings(&actor)?;
     let rates = loss_rates_from([
         ("high", input.high),
         ("moderate", input.moderate),

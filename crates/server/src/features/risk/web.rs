@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::features::risk::ops::loss_rates_from;
 use crate::http::error::ApiError;
 use crate::http::pages::Choice;
-use crate::http::pages::{Html, SignedIn, forbidden, render, url_encode};
+use crate::http::pages::{Html, SignedIn, render, url_encode};
 
 #[derive(Deserialize, Default)]
 pub(crate) struct RiskQuery {
@@ -231,9 +231,7 @@ pub(crate) async fn set_loss_rates(
     SignedIn { actor, .. }: SignedIn,
     Form(form): Form<LossRatesForm>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_manage_all_accounts() {
-        return Ok(forbidden("only leaders and admins set loss rates"));
-    }
+    crate::features::health::ops::require_risk_settings(&actor)?;
     let back = |error: Option<String>| {
         let mut url = format!("/risk?horizon={}", url_encode(form.horizon.as_deref().unwrap_or("365")));
         if let Some(e) = error {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::http::auth;
 use crate::http::error::ApiError;
 use crate::http::pages::{Choice, choices};
-use crate::http::pages::{Html, SignedIn, forbidden, render};
+use crate::http::pages::{Html, SignedIn, render};
 use crate::{AppState, password};
 
 struct UserRow {
@@ -76,9 +76,7 @@ pub(crate) async fn users(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage users"));
-    }
+    super::ops::require_user_admin(&actor)?;
     Ok(users_page(
         &state,
         me,
@@ -97,9 +95,7 @@ pub(crate) async fn add_user(
     SignedIn { user: me, actor }: SignedIn,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage users"));
-    }
+    super::ops::require_user_admin(&actor)?;
     let parsed = (|| -> Result<(UserFields, String), String> {
         let fields = UserFields {
             email: Email::parse(&form.email).map_err(|e| format!("Email: {e}"))?,
@@ -194,9 +190,7 @@ pub(crate) async fn tokens(
     State(state): State<AppState>,
     SignedIn { user: me, actor }: SignedIn,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage API tokens"));
-    }
+    super::ops::require_token_admin(&actor)?;
     Ok(tokens_page(&state, me, None, None).await?.into_response())
 }
 
@@ -211,9 +205,7 @@ pub(crate) async fn create_token(
     SignedIn { user: me, actor }: SignedIn,
     Form(form): Form<NewTokenForm>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage API tokens"));
-    }
+    super::ops::require_token_admin(&actor)?;
     let parsed = Name::parse(&form.name).map_err(|e| format!("Name: {e}")).and_then(|n| {
         form.role
             .parse::<Role>()
@@ -244,9 +236,7 @@ pub(crate) async fn revoke_token(
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    if !actor.can_administer() {
-        return Ok(forbidden("only admins manage API tokens"));
-    }
+    super::ops::require_token_admin(&actor)?;
     state.store.revoke_token(TokenId(id)).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use lodestar_domain::UserId;
-use lodestar_domain::access::Actor;
 use lodestar_domain::text::Email;
 use lodestar_domain::user::User;
 use lodestar_domain::user::UserFields;
@@ -89,14 +88,6 @@ impl UserInput {
     }
 }
 
-fn require_admin(actor: &Actor) -> Result<(), ApiError> {
-    if actor.can_administer() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only admins manage users"))
-    }
-}
-
 /// Add a person to the team (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserInput,
     responses(
@@ -109,7 +100,7 @@ async fn create_user(
     Caller(actor): Caller,
     Json(input): Json<UserInput>,
 ) -> Result<(StatusCode, axum::Json<UserOutput>), ApiError> {
-    require_admin(&actor)?;
+    super::ops::require_user_admin(&actor)?;
     let user = state.store.create_user(input.into_fields(None)?).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
@@ -127,7 +118,7 @@ async fn replace_user(
     id: IdPath,
     Json(input): Json<UserInput>,
 ) -> Result<axum::Json<UserOutput>, ApiError> {
-    require_admin(&actor)?;
+    super::ops::require_user_admin(&actor)?;
     let id = UserId(path_id(id)?);
     Ok(axum::Json(
         state.store.update_user(id, input.into_fields(Some(id))?).await?.into(),
@@ -142,7 +133,7 @@ async fn replace_user(
     ),
     security(("bearer" = [])))]
 async fn delete_user(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<StatusCode, ApiError> {
-    require_admin(&actor)?;
+    super::ops::require_user_admin(&actor)?;
     state.store.delete_user(UserId(path_id(id)?)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

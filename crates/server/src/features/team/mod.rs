@@ -3,6 +3,7 @@
 
 mod admin;
 mod api;
+pub(crate) mod ops;
 pub(crate) mod session;
 mod web;
 
