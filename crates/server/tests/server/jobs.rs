@@ -223,6 +223,10 @@ async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
     db.finish().await;
 }
 
+async fn state_of(app: &crate::support::TestApp, id: i64) -> JobState {
+    app.store.job(lodestar_domain::JobId(id)).await.unwrap().unwrap().state
+}
+
 /// A failed job, a queued one and a done one on the app's store.
 async fn three_jobs(app: &crate::support::TestApp) -> (i64, i64, i64) {
     let store = &app.store;
@@ -325,15 +329,7 @@ async fn only_admins_see_jobs_on_the_api_and_the_page() {
         let page = app.browse("GET", "/admin/jobs", Some(&cookie), None, None).await;
         assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?}");
     }
-    assert_eq!(
-        app.store
-            .job(lodestar_domain::JobId(failed))
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        JobState::Failed
-    );
+    assert_eq!(state_of(&app, failed).await, JobState::Failed);
 
     let admin = app.session("ada@v.io").await;
     let page = app
@@ -356,15 +352,7 @@ async fn only_admins_see_jobs_on_the_api_and_the_page() {
         )
         .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.store
-            .job(lodestar_domain::JobId(failed))
-            .await
-            .unwrap()
-            .unwrap()
-            .state,
-        JobState::Queued
-    );
+    assert_eq!(state_of(&app, failed).await, JobState::Queued);
     let again = app
         .browse(
             "POST",
