@@ -362,3 +362,26 @@ impl Store {
         .rows_affected()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+
+    /// A job enqueued in a change's transaction exists exactly when the change commits.
+    #[tokio::test]
+    async fn a_job_lives_and_dies_with_its_transaction() {
+        let db = TestDb::sqlite().await;
+        let store = &db.store;
+        let job = NewJob::new("webhook", serde_json::json!({}), store.now());
+        let mut tx = store.begin_write().await.unwrap();
+        enqueue(&mut tx, &job).await.unwrap().expect("enqueued");
+        drop(tx); // rolled back
+        assert_eq!(store.job_counts().await.unwrap().queued, 0);
+        let mut tx = store.begin_write().await.unwrap();
+        enqueue(&mut tx, &job).await.unwrap().expect("enqueued");
+        tx.commit().await.unwrap();
+        assert_eq!(store.job_counts().await.unwrap().queued, 1);
+        db.finish().await;
+    }
+}
