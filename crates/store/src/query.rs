@@ -48,6 +48,13 @@ impl Query {
         self
     }
 
+    /// A value for the next of the numbered placeholders (`$1`, `$2`, …) written in a static
+    /// statement's text. (A query uses either these or [`Query::value`], not both.)
+    pub(crate) fn bind(mut self, value: impl Into<Value>) -> Query {
+        self.values.push(value.into());
+        self
+    }
+
     /// A placeholder PostgreSQL reads as `sql_type` (`VALUES` lists carry no column types).
     pub(crate) fn typed_value(mut self, value: impl Into<Value>, sql_type: &'static str) -> Query {
         self.parts.push(Part::Param(Some(sql_type)));
@@ -107,6 +114,34 @@ impl Query {
             let mut q = sqlx::query_as(&sql);
             bind_values!(q, self.values.iter().cloned());
             q.fetch_all(p).await?
+        }))
+    }
+
+    pub(crate) async fn fetch_optional_on<R: Row>(&self, store: &Store) -> Result<Option<R>> {
+        let sql = self.text(store.backend());
+        Ok(on_pool!(store, |p| {
+            let mut q = sqlx::query_as(&sql);
+            bind_values!(q, self.values.iter().cloned());
+            q.fetch_optional(p).await?
+        }))
+    }
+
+    pub(crate) async fn fetch_one_on<R: Row>(&self, store: &Store) -> Result<R> {
+        let sql = self.text(store.backend());
+        Ok(on_pool!(store, |p| {
+            let mut q = sqlx::query_as(&sql);
+            bind_values!(q, self.values.iter().cloned());
+            q.fetch_one(p).await?
+        }))
+    }
+
+    /// Runs a statement on a pooled connection; the rows it changed.
+    pub(crate) async fn execute_on(&self, store: &Store) -> Result<u64> {
+        let sql = self.text(store.backend());
+        Ok(on_pool!(store, |p| {
+            let mut q = sqlx::query(&sql);
+            bind_values!(q, self.values.iter().cloned());
+            q.execute(p).await?.rows_affected()
         }))
     }
 

@@ -22,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use crate::bulk::{Value, in_list, insert_rows_returning};
-use crate::{Backend, Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
 
 /// What a batch write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -271,12 +272,7 @@ pub(crate) async fn reset_id_sequences(tx: &mut Tx, tables: &[&str]) -> Result<(
 /// Marks credential `id` of `table` (API tokens, write keys) revoked now.
 pub(crate) async fn revoke(store: &Store, table: &str, what: &'static str, id: i64) -> Result<()> {
     let sql = format!("UPDATE {table} SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL");
-    let done = on_pool!(store, |p| sqlx::query(&sql)
-        .bind(store.now())
-        .bind(id)
-        .execute(p)
-        .await?
-        .rows_affected());
+    let done = Query::sql(sql).bind(store.now()).bind(id).execute_on(store).await?;
     if done == 0 {
         return Err(StoreError::NotFound {
             what,

@@ -6,7 +6,8 @@ use lodestar_domain::vocabulary::Role;
 use lodestar_domain::{TokenId, UserId};
 
 use super::{parse, revoke};
-use crate::{Result, Store, on_pool};
+use crate::query::Query;
+use crate::{Result, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiToken {
@@ -57,32 +58,28 @@ impl Store {
     ) -> Result<ApiToken> {
         let sql = "INSERT INTO api_tokens (name, role, user_id, prefix, token_hash, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, name, role, user_id, prefix, created_at, revoked_at";
-        let row: TokenRow = on_pool!(self, |p| {
-            sqlx::query_as(sql)
-                .bind(name.as_str())
-                .bind(role.as_str())
-                .bind(user.map(|u| u.0))
-                .bind(prefix)
-                .bind(hash)
-                .bind(self.now())
-                .fetch_one(p)
-                .await?
-        });
+        let row: TokenRow = Query::sql(sql)
+            .bind(name.as_str())
+            .bind(role.as_str())
+            .bind(user.map(|u| u.0))
+            .bind(prefix)
+            .bind(hash)
+            .bind(self.now())
+            .fetch_one_on(self)
+            .await?;
         token(row)
     }
 
     /// The role and user a live token acts with, in one query: a user's token carries the
     /// user's current role, an integration token its own.
     pub async fn token_actor(&self, hash: &str) -> Result<Option<(Role, Option<UserId>)>> {
-        let row: Option<(String, Option<i64>, Option<String>)> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT t.role, t.user_id, u.role FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            )
-            .bind(hash)
-            .fetch_optional(p)
-            .await?
-        });
+        let row: Option<(String, Option<i64>, Option<String>)> = Query::sql(
+            "SELECT t.role, t.user_id, u.role FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(hash)
+        .fetch_optional_on(self)
+        .await?;
         let Some((token_role, user, user_role)) = row else {
             return Ok(None);
         };
@@ -95,8 +92,10 @@ impl Store {
     }
 
     pub async fn tokens(&self) -> Result<Vec<ApiToken>> {
-        let sql = format!("{SELECT_TOKENS} ORDER BY id");
-        let rows: Vec<TokenRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let rows: Vec<TokenRow> = Query::sql(SELECT_TOKENS)
+            .push(" ORDER BY id")
+            .fetch_all_on(self)
+            .await?;
         rows.into_iter().map(token).collect()
     }
 

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use lodestar_domain::WriteKeyId;
 
+use crate::query::Query;
 use crate::records::revoke;
-use crate::{Result, Store, on_pool};
+use crate::{Result, Store};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteKey {
@@ -43,33 +44,30 @@ impl Store {
     pub async fn create_write_key(&self, name: &str, prefix: &str, hash: &str) -> Result<WriteKey> {
         let sql = "INSERT INTO write_keys (name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) \
                    RETURNING id, name, prefix, created_at, revoked_at";
-        let row: WriteKeyRow = on_pool!(self, |p| sqlx::query_as(sql)
+        let row: WriteKeyRow = Query::sql(sql)
             .bind(name)
             .bind(prefix)
             .bind(hash)
             .bind(self.now())
-            .fetch_one(p)
-            .await?);
+            .fetch_one_on(self)
+            .await?;
         Ok(row.into())
     }
 
     /// Whether a live write key has this hash.
     pub async fn write_key_is_live(&self, hash: &str) -> Result<bool> {
-        let found: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar("SELECT id FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-                .bind(hash)
-                .fetch_optional(p)
-                .await?
-        });
+        let found: Option<(i64,)> = Query::sql("SELECT id FROM write_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional_on(self)
+            .await?;
         Ok(found.is_some())
     }
 
     pub async fn write_keys(&self) -> Result<Vec<WriteKey>> {
-        let rows: Vec<WriteKeyRow> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT id, name, prefix, created_at, revoked_at FROM write_keys ORDER BY id"
-        )
-        .fetch_all(p)
-        .await?);
+        let rows: Vec<WriteKeyRow> =
+            Query::sql("SELECT id, name, prefix, created_at, revoked_at FROM write_keys ORDER BY id")
+                .fetch_all_on(self)
+                .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
