@@ -48,6 +48,17 @@ impl Query {
         self
     }
 
+    /// A placeholder for each of `values`, separated by commas (the inside of an `IN (…)`).
+    pub(crate) fn list<V: Into<Value>>(mut self, values: impl IntoIterator<Item = V>) -> Query {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self = self.push(", ");
+            }
+            self = self.value(v);
+        }
+        self
+    }
+
     /// A value for the next of the numbered placeholders (`$1`, `$2`, …) written in a static
     /// statement's text. (A query uses either these or [`Query::value`], not both.)
     pub(crate) fn bind(mut self, value: impl Into<Value>) -> Query {
@@ -145,6 +156,25 @@ impl Query {
         }))
     }
 
+    pub(crate) async fn fetch_optional<R: Row>(&self, tx: &mut Tx) -> Result<Option<R>> {
+        let sql = self.text(tx.backend());
+        Ok(on_tx!(tx, |c| {
+            let mut q = sqlx::query_as(&sql);
+            bind_values!(q, self.values.iter().cloned());
+            q.fetch_optional(&mut *c).await?
+        }))
+    }
+
+    /// Runs a statement in `tx`; the rows it changed.
+    pub(crate) async fn execute(&self, tx: &mut Tx) -> Result<u64> {
+        let sql = self.text(tx.backend());
+        Ok(on_tx!(tx, |c| {
+            let mut q = sqlx::query(&sql);
+            bind_values!(q, self.values.iter().cloned());
+            q.execute(&mut *c).await?.rows_affected()
+        }))
+    }
+
     /// The one row a query always answers (an aggregate).
     pub(crate) async fn fetch_one<R: Row>(&self, tx: &mut Tx) -> Result<R> {
         let sql = self.text(tx.backend());
@@ -183,6 +213,13 @@ mod tests {
             "SELECT id FROM accounts WHERE tier = $1 AND (name LIKE $2 OR domain LIKE $3) LIMIT $4"
         );
         assert_eq!(q.values.len(), 4);
+    }
+
+    #[test]
+    fn a_list_is_one_placeholder_per_value() {
+        let q = Query::sql("SELECT 1 WHERE id IN (").list([1, 2, 3]).push(")");
+        assert_eq!(q.text(Backend::Postgres), "SELECT 1 WHERE id IN ($1, $2, $3)");
+        assert_eq!(q.text(Backend::Sqlite), "SELECT 1 WHERE id IN (?, ?, ?)");
     }
 
     #[test]

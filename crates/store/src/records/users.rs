@@ -9,8 +9,9 @@ use lodestar_domain::vocabulary::Role;
 use lodestar_domain::{Invalid, UserId, Valid};
 
 use super::{UpsertSummary, existing_keys, parse, to_u32, upsert_by_key};
-use crate::bulk::{Value, in_list};
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::bulk::Value;
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx};
 
 /// A user to create or update by email. The manager is named by email so a file can list a
 /// manager after the people they manage.
@@ -91,12 +92,11 @@ impl Store {
     /// Replaces every field of a user (their email too, if no one else has it).
     pub async fn update_user(&self, id: UserId, fields: Valid<UserFields>) -> Result<User> {
         let mut tx = self.begin_write().await?;
-        let current: Option<String> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *c)
-                .await?
-        });
+        let current: Option<(String,)> = Query::sql("SELECT email FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut tx)
+            .await?;
+        let current = current.map(|(email,)| email);
         let current = current.ok_or(StoreError::NotFound {
             what: "user",
             key: id.to_string(),
@@ -111,14 +111,11 @@ impl Store {
                     "a user with email {email} already exists"
                 )));
             }
-            on_tx!(&mut tx, |c| {
-                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-                    .bind(&email)
-                    .bind(id.0)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
+            Query::sql("UPDATE users SET email = $1 WHERE id = $2")
+                .bind(email.as_str())
+                .bind(id)
+                .execute(&mut tx)
+                .await?;
         }
         if fields.manager_id == Some(id) {
             return Err(Invalid::field("manager_id", "a person cannot be their own manager").into());
@@ -142,15 +139,13 @@ impl Store {
     /// cannot be removed until those are handed over.
     pub async fn delete_user(&self, id: UserId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let ties: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
-                "SELECT (SELECT COUNT(*) FROM accounts WHERE owner_id = $1 OR ae_id = $1 OR sponsor_id = $1) \
-                      + (SELECT COUNT(*) FROM users WHERE manager_id = $1)",
-            )
-            .bind(id.0)
-            .fetch_one(&mut *c)
-            .await?
-        });
+        let (ties,): (i64,) = Query::sql(
+            "SELECT (SELECT COUNT(*) FROM accounts WHERE owner_id = $1 OR ae_id = $1 OR sponsor_id = $1) \
+                  + (SELECT COUNT(*) FROM users WHERE manager_id = $1)",
+        )
+        .bind(id)
+        .fetch_one(&mut tx)
+        .await?;
         if ties > 0 {
             return Err(StoreError::Conflict(format!(
                 "user {id} still owns, sells or sponsors accounts or manages people ({ties}); hand them over first"
@@ -175,10 +170,9 @@ impl Store {
         let rows = users.iter().map(|u| user_values(&u.fields)).collect();
         upsert_by_key(tx, "users", USER_COLUMNS, rows).await?;
 
-        let people: Vec<(i64, String, Option<i64>)> =
-            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, manager_id FROM users")
-                .fetch_all(&mut *c)
-                .await?);
+        let people: Vec<(i64, String, Option<i64>)> = Query::sql("SELECT id, email, manager_id FROM users")
+            .fetch_all(tx)
+            .await?;
         let id_of: HashMap<&str, i64> = people.iter().map(|(id, e, _)| (e.as_str(), *id)).collect();
         let mut manager_of: HashMap<i64, i64> = people.iter().filter_map(|(id, _, m)| Some((*id, (*m)?))).collect();
         for u in users.iter() {
@@ -190,14 +184,11 @@ impl Store {
                 .get(manager.as_str())
                 .ok_or_else(|| Invalid::field("manager_id", format!("no user has the email {manager}")))?;
             manager_of.insert(me, manager_id);
-            on_tx!(&mut *tx, |c| {
-                sqlx::query("UPDATE users SET manager_id = $1 WHERE id = $2")
-                    .bind(manager_id)
-                    .bind(me)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
+            Query::sql("UPDATE users SET manager_id = $1 WHERE id = $2")
+                .bind(manager_id)
+                .bind(me)
+                .execute(tx)
+                .await?;
         }
         for u in &users {
             let me = id_of[u.fields.email.as_str()];
@@ -225,16 +216,13 @@ impl Store {
 
     pub async fn user(&self, id: UserId) -> Result<Option<User>> {
         let sql = format!("{SELECT_USERS} WHERE id = $1");
-        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<UserRow> = Query::sql(sql).bind(id).fetch_optional_on(self).await?;
         row.map(User::try_from).transpose()
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {
         let sql = format!("{SELECT_USERS} WHERE email = $1");
-        let row: Option<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(email.as_str())
-            .fetch_optional(p)
-            .await?);
+        let row: Option<UserRow> = Query::sql(sql).bind(email.as_str()).fetch_optional_on(self).await?;
         row.map(User::try_from).transpose()
     }
 
@@ -242,14 +230,11 @@ impl Store {
     pub async fn users_by_ids(&self, ids: &[UserId]) -> Result<Vec<User>> {
         let mut out = Vec::new();
         for chunk in ids.chunks(500) {
-            let sql = format!("{SELECT_USERS} WHERE id IN ({})", in_list(self.backend(), chunk.len()));
-            let rows: Vec<UserRow> = on_pool!(self, |p| {
-                let mut q = sqlx::query_as(&sql);
-                for id in chunk {
-                    q = q.bind(id.0);
-                }
-                q.fetch_all(p).await?
-            });
+            let rows: Vec<UserRow> = Query::sql(format!("{SELECT_USERS} WHERE id IN ("))
+                .list(chunk.iter().copied())
+                .push(")")
+                .fetch_all_on(self)
+                .await?;
             for r in rows {
                 out.push(User::try_from(r)?);
             }
@@ -259,21 +244,19 @@ impl Store {
 
     /// Each owner's book: (owner, number of accounts, total ARR in cents).
     pub async fn books(&self) -> Result<Vec<(UserId, i64, i64)>> {
-        let rows: Vec<(i64, i64, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(arr_cents), 0) AS BIGINT) FROM accounts \
-                 WHERE owner_id IS NOT NULL GROUP BY owner_id",
-            )
-            .fetch_all(p)
-            .await?
-        });
+        let rows: Vec<(i64, i64, i64)> = Query::sql(
+            "SELECT owner_id, COUNT(*), CAST(COALESCE(SUM(arr_cents), 0) AS BIGINT) FROM accounts \
+             WHERE owner_id IS NOT NULL GROUP BY owner_id",
+        )
+        .fetch_all_on(self)
+        .await?;
         Ok(rows.into_iter().map(|(u, n, arr)| (UserId(u), n, arr)).collect())
     }
 
     /// Every user, ordered by email.
     pub async fn users(&self) -> Result<Vec<User>> {
         let sql = format!("{SELECT_USERS} ");
-        let mut rows: Vec<UserRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let mut rows: Vec<UserRow> = Query::sql(sql).fetch_all_on(self).await?;
         // Sorted here, not in SQL: byte order is the same on both backends whatever the
         // PostgreSQL collation, so exports of equal data are equal files.
         rows.sort_by(|a, b| a.email.cmp(&b.email));
@@ -282,15 +265,12 @@ impl Store {
 
     /// Stores a password hash (argon2id PHC string) for sign-in.
     pub async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()> {
-        let done = on_pool!(self, |p| {
-            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-                .bind(hash)
-                .bind(self.now())
-                .bind(id.0)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
+        let done = Query::sql("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(self.now())
+            .bind(id)
+            .execute_on(self)
+            .await?;
         if done == 0 {
             return Err(StoreError::NotFound {
                 what: "user",
@@ -302,10 +282,7 @@ impl Store {
 
     /// The role of every user, for checking who may hold which account slot.
     pub(crate) async fn roles(tx: &mut Tx) -> Result<HashMap<UserId, (String, Role)>> {
-        let rows: Vec<(i64, String, String)> =
-            on_tx!(&mut *tx, |c| sqlx::query_as("SELECT id, email, role FROM users")
-                .fetch_all(&mut *c)
-                .await?);
+        let rows: Vec<(i64, String, String)> = Query::sql("SELECT id, email, role FROM users").fetch_all(tx).await?;
         rows.into_iter()
             .map(|(id, email, role)| Ok((UserId(id), (email, parse("users.role", &role)?))))
             .collect()
