@@ -58,6 +58,11 @@ impl From<String> for Value {
         Value::Text(Some(v))
     }
 }
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(Some(v.clone()))
+    }
+}
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
         Value::Text(Some(v.to_owned()))

@@ -8,9 +8,10 @@ use lodestar_domain::vocabulary::Tier;
 use lodestar_domain::{AccountId, Cents, Invalid, PulseId, UserId};
 
 use super::stored_level;
+use crate::query::Query;
 use crate::records::parse;
 use crate::records::timeline::{TimelineKind, record};
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx};
 
 /// The longest reason or note kept.
 const MAX_NOTE_CHARS: usize = 2000;
@@ -27,12 +28,10 @@ fn note(field: &'static str, text: &str, required: bool) -> Result<String> {
 }
 
 async fn ensure_account(tx: &mut Tx, account: AccountId) -> Result<()> {
-    let found: Option<i64> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
-        "SELECT id FROM accounts WHERE id = $1"
-    )
-    .bind(account.0)
-    .fetch_optional(&mut *c)
-    .await?);
+    let found: Option<(i64,)> = Query::sql("SELECT id FROM accounts WHERE id = $1")
+        .bind(account.0)
+        .fetch_optional(tx)
+        .await?;
     found.map(|_| ()).ok_or(StoreError::NotFound {
         what: "account",
         key: account.to_string(),
@@ -73,12 +72,11 @@ pub struct PriceThreshold {
 
 /// The account's current problem, if one is recorded.
 pub(crate) async fn problem_in(tx: &mut Tx, account: AccountId) -> Result<Option<Problem>> {
-    let row: Option<(i64, String, DateTime<Utc>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT severity, note, updated_at FROM account_problems WHERE account_id = $1"
-    )
-    .bind(account.0)
-    .fetch_optional(&mut *c)
-    .await?);
+    let row: Option<(i64, String, DateTime<Utc>)> =
+        Query::sql("SELECT severity, note, updated_at FROM account_problems WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_optional(tx)
+            .await?;
     row.map(|(severity, note, updated_at)| {
         Ok(Problem {
             severity: stored_level("account_problems.severity", severity, Severity::new)?,
@@ -102,19 +100,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         ensure_account(&mut tx, account).await?;
         let at = tx.now();
-        let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
+        let (id,): (i64,) = Query::sql(
             "INSERT INTO account_pulses (account_id, level, reason, author_id, recorded_at) VALUES ($1, $2, $3, $4, $5) \
-             RETURNING id"
+             RETURNING id",
         )
         .bind(account.0)
         .bind(i64::from(level.get()))
         .bind(&reason)
         .bind(author.map(|u| u.0))
         .bind(at)
-        .fetch_one(&mut *c)
-        .await?
-        });
+        .fetch_one(&mut tx)
+        .await?;
         let text = format!("Pulse: {} — {reason}", level.label());
         record(&mut tx, account, at, author, TimelineKind::Pulse, &text).await?;
         tx.touch_accounts([account.0]);
@@ -137,16 +133,14 @@ impl Store {
             author: Option<String>,
             recorded_at: DateTime<Utc>,
         }
-        let rows: Vec<PulseRow> = on_pool!(self, |p| {
-            sqlx::query_as(
+        let rows: Vec<PulseRow> = Query::sql(
             "SELECT p.id, p.level, p.reason, u.name AS author, p.recorded_at FROM account_pulses p \
-             LEFT JOIN users u ON u.id = p.author_id WHERE p.account_id = $1 ORDER BY p.recorded_at DESC, p.id DESC LIMIT $2"
+             LEFT JOIN users u ON u.id = p.author_id WHERE p.account_id = $1 ORDER BY p.recorded_at DESC, p.id DESC LIMIT $2",
         )
         .bind(account.0)
         .bind(limit)
-        .fetch_all(p)
-        .await?
-        });
+        .fetch_all_on(self)
+        .await?;
         rows.into_iter()
             .map(
                 |PulseRow {
@@ -182,19 +176,18 @@ impl Store {
         let at = tx.now();
         let text = match severity {
             Some(severity) => {
-                on_tx!(&mut tx, |c| sqlx::query(
+                Query::sql(
                     "INSERT INTO account_problems (account_id, severity, note, updated_by, updated_at) \
                      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE SET severity = excluded.severity, \
-                     note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+                     note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                 )
                 .bind(account.0)
                 .bind(i64::from(severity.get()))
                 .bind(&note_text)
                 .bind(actor.map(|u| u.0))
                 .bind(at)
-                .execute(&mut *c)
-                .await?
-                .rows_affected());
+                .execute(&mut tx)
+                .await?;
                 let mut text = format!("Problem severity: {} – {}", severity.get(), severity.label());
                 if !note_text.is_empty() {
                     text.push_str(&format!(" — {note_text}"));
@@ -202,13 +195,10 @@ impl Store {
                 text
             }
             None => {
-                on_tx!(&mut tx, |c| sqlx::query(
-                    "DELETE FROM account_problems WHERE account_id = $1"
-                )
-                .bind(account.0)
-                .execute(&mut *c)
-                .await?
-                .rows_affected());
+                Query::sql("DELETE FROM account_problems WHERE account_id = $1")
+                    .bind(account.0)
+                    .execute(&mut tx)
+                    .await?;
                 "Problem severity cleared".to_owned()
             }
         };
@@ -224,15 +214,11 @@ impl Store {
 
     /// Every industry the accounts name (and any with an exposure set), with its exposure.
     pub async fn industry_exposures(&self) -> Result<Vec<IndustryExposure>> {
-        let rows: Vec<(String, Option<String>, i64)> = on_pool!(self, |p| {
-            sqlx::query_as(
-            "SELECT i.industry, e.exposure, (SELECT COUNT(*) FROM accounts a WHERE a.industry = i.industry) FROM \
+        let rows: Vec<(String, Option<String>, i64)> = Query::sql("SELECT i.industry, e.exposure, (SELECT COUNT(*) FROM accounts a WHERE a.industry = i.industry) FROM \
              (SELECT industry FROM accounts WHERE industry IS NOT NULL UNION SELECT industry FROM industry_exposures) i \
-             LEFT JOIN industry_exposures e ON e.industry = i.industry ORDER BY i.industry"
-        )
-        .fetch_all(p)
-        .await?
-        });
+             LEFT JOIN industry_exposures e ON e.industry = i.industry ORDER BY i.industry")
+            .fetch_all_on(self)
+            .await?;
         rows.into_iter()
             .map(|(industry, exposure, accounts)| {
                 let exposure = exposure
@@ -256,22 +242,22 @@ impl Store {
                 return Err(Invalid::field("industry", "is required").into());
             }
             match exposure {
-                Some(e) => on_tx!(&mut tx, |c| sqlx::query(
-                    "INSERT INTO industry_exposures (industry, exposure) VALUES ($1, $2) \
-                     ON CONFLICT (industry) DO UPDATE SET exposure = excluded.exposure"
-                )
-                .bind(industry)
-                .bind(e.as_str())
-                .execute(&mut *c)
-                .await?
-                .rows_affected()),
-                None => on_tx!(&mut tx, |c| sqlx::query(
-                    "DELETE FROM industry_exposures WHERE industry = $1"
-                )
-                .bind(industry)
-                .execute(&mut *c)
-                .await?
-                .rows_affected()),
+                Some(e) => {
+                    Query::sql(
+                        "INSERT INTO industry_exposures (industry, exposure) VALUES ($1, $2) \
+                     ON CONFLICT (industry) DO UPDATE SET exposure = excluded.exposure",
+                    )
+                    .bind(industry)
+                    .bind(e.as_str())
+                    .execute(&mut tx)
+                    .await?
+                }
+                None => {
+                    Query::sql("DELETE FROM industry_exposures WHERE industry = $1")
+                        .bind(industry)
+                        .execute(&mut tx)
+                        .await?
+                }
             };
         }
         tx.commit().await?;
@@ -280,11 +266,9 @@ impl Store {
 
     /// Every segment (tier) with its price threshold.
     pub async fn price_thresholds(&self) -> Result<Vec<PriceThreshold>> {
-        let rows: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT tier, min_arr_cents FROM price_thresholds"
-        )
-        .fetch_all(p)
-        .await?);
+        let rows: Vec<(String, i64)> = Query::sql("SELECT tier, min_arr_cents FROM price_thresholds")
+            .fetch_all_on(self)
+            .await?;
         let mut set = Vec::new();
         for (tier, cents) in rows {
             set.push((parse::<Tier>("price_thresholds.tier", &tier)?, Cents(cents)));
@@ -306,22 +290,22 @@ impl Store {
                 Some(c) if c.0 <= 0 => {
                     return Err(Invalid::field("min_arr", "must be more than zero").into());
                 }
-                Some(c) => on_tx!(&mut tx, |conn| sqlx::query(
-                    "INSERT INTO price_thresholds (tier, min_arr_cents) VALUES ($1, $2) \
-                     ON CONFLICT (tier) DO UPDATE SET min_arr_cents = excluded.min_arr_cents"
-                )
-                .bind(tier.as_str())
-                .bind(c.0)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()),
-                None => on_tx!(&mut tx, |conn| sqlx::query(
-                    "DELETE FROM price_thresholds WHERE tier = $1"
-                )
-                .bind(tier.as_str())
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()),
+                Some(c) => {
+                    Query::sql(
+                        "INSERT INTO price_thresholds (tier, min_arr_cents) VALUES ($1, $2) \
+                     ON CONFLICT (tier) DO UPDATE SET min_arr_cents = excluded.min_arr_cents",
+                    )
+                    .bind(tier.as_str())
+                    .bind(c.0)
+                    .execute(&mut tx)
+                    .await?
+                }
+                None => {
+                    Query::sql("DELETE FROM price_thresholds WHERE tier = $1")
+                        .bind(tier.as_str())
+                        .execute(&mut tx)
+                        .await?
+                }
             };
         }
         tx.commit().await?;
