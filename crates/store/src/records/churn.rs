@@ -13,7 +13,8 @@ use super::contracts::{Which, load_contracts, record_change_in};
 use super::timeline::{TimelineKind, record};
 use super::{parse, stored_note};
 use crate::bulk::{Value, bind_values};
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx, on_pool};
 
 /// A churn and what the team learned from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,10 +95,7 @@ fn retrospective_of(r: RetroRow) -> Result<Retrospective> {
 
 async fn retrospective_in(tx: &mut Tx, account: AccountId) -> Result<Option<Retrospective>> {
     let sql = format!("{} WHERE c.account_id = $1", select_retrospectives());
-    let row: Option<RetroRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(account.0)
-        .fetch_optional(&mut *c)
-        .await?);
+    let row: Option<RetroRow> = Query::sql(&sql).bind(account.0).fetch_optional(tx).await?;
     row.map(retrospective_of).transpose()
 }
 
@@ -131,12 +129,11 @@ impl Store {
     ) -> Result<Retrospective> {
         let churn = churn.into_inner();
         let mut tx = self.begin_write().await?;
-        let stage: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-            "SELECT lifecycle_stage FROM accounts WHERE id = $1"
-        )
-        .bind(account.0)
-        .fetch_optional(&mut *c)
-        .await?);
+        let stage: Option<(String,)> = Query::sql("SELECT lifecycle_stage FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(&mut tx)
+            .await?;
+        let stage = stage.map(|(stage,)| stage);
         let stage = stage.ok_or(StoreError::NotFound {
             what: "account",
             key: account.to_string(),
@@ -147,15 +144,12 @@ impl Store {
         // The stage first: the contracts' churn rescores the account, and a churned account is
         // not scored, so its history ends with the score it had before.
         let now = tx.now();
-        on_tx!(&mut tx, |c| sqlx::query(
-            "UPDATE accounts SET lifecycle_stage = $1, updated_at = $2 WHERE id = $3"
-        )
-        .bind(LifecycleStage::Churned.as_str())
-        .bind(now)
-        .bind(account.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        Query::sql("UPDATE accounts SET lifecycle_stage = $1, updated_at = $2 WHERE id = $3")
+            .bind(LifecycleStage::Churned.as_str())
+            .bind(now)
+            .bind(account.0)
+            .execute(&mut tx)
+            .await?;
         let mut arr_lost = Cents::ZERO;
         for contract in load_contracts(&mut tx, Which::Account(account)).await? {
             if contract.arr.0 == 0 {
@@ -181,14 +175,13 @@ impl Store {
         record(&mut tx, account, at, actor, TimelineKind::Churn, &text).await?;
         // A win-back that churns again starts a new retrospective.
         let now = tx.now();
-        on_tx!(&mut tx, |c| {
-            sqlx::query(
+        Query::sql(
             "INSERT INTO churn_retrospectives (account_id, churned_on, reason, detail, arr_lost_cents, recorded_by, \
              recorded_at, prevention, exit_interview, learnings, playbook) VALUES ($1, $2, $3, $4, $5, $6, $7, '', '', '', '') \
              ON CONFLICT (account_id) DO UPDATE SET churned_on = excluded.churned_on, reason = excluded.reason, \
              detail = excluded.detail, arr_lost_cents = excluded.arr_lost_cents, recorded_by = excluded.recorded_by, \
              recorded_at = excluded.recorded_at, prevention = '', exit_interview = '', learnings = '', playbook = '', \
-             updated_at = NULL"
+             updated_at = NULL",
         )
         .bind(account.0)
         .bind(churn.churned_on)
@@ -197,10 +190,8 @@ impl Store {
         .bind(arr_lost.0)
         .bind(actor.map(|u| u.0))
         .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-        });
+        .execute(&mut tx)
+        .await?;
         // Takes the account out of scoring (when it had no contract to churn).
         tx.touch_accounts([account.0]);
         let retro = retrospective_in(&mut tx, account).await?;
@@ -217,9 +208,9 @@ impl Store {
     pub async fn save_retrospective(&self, account: AccountId, notes: RetrospectiveNotes) -> Result<Retrospective> {
         let mut tx = self.begin_write().await?;
         let now = tx.now();
-        let changed = on_tx!(&mut tx, |c| sqlx::query(
+        let changed = Query::sql(
             "UPDATE churn_retrospectives SET prevention = $1, exit_interview = $2, learnings = $3, playbook = $4, \
-             updated_at = $5 WHERE account_id = $6"
+             updated_at = $5 WHERE account_id = $6",
         )
         .bind(notes.prevention.as_str())
         .bind(notes.exit_interview.as_str())
@@ -227,9 +218,8 @@ impl Store {
         .bind(notes.playbook.as_str())
         .bind(now)
         .bind(account.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        .execute(&mut tx)
+        .await?;
         if changed == 0 {
             return Err(StoreError::NotFound {
                 what: "churn retrospective for account",
@@ -264,7 +254,7 @@ impl Store {
             Value::from(i64::from(limit.clamp(1, 500))),
             Value::from(i64::from(offset)),
         ];
-        let total: i64 = on_pool!(self, |p| sqlx::query_scalar(&count_sql).fetch_one(p).await?);
+        let (total,): (i64,) = Query::sql(&count_sql).fetch_one_on(self).await?;
         let rows: Vec<RetroRow> = on_pool!(self, |p| {
             let mut q = sqlx::query_as(&sql);
             bind_values!(q, page.iter().cloned());

@@ -9,7 +9,8 @@ use super::{
     upsert_by_key,
 };
 use crate::bulk::Value;
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx};
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {
@@ -93,7 +94,7 @@ impl Store {
 
     pub async fn contact(&self, id: ContactId) -> Result<Option<Contact>> {
         let sql = format!("{SELECT_CONTACTS} WHERE id = $1");
-        let row: Option<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<ContactRow> = Query::sql(&sql).bind(id.0).fetch_optional_on(self).await?;
         row.map(Contact::try_from).transpose()
     }
 
@@ -134,7 +135,7 @@ impl Store {
     /// Every contact, ordered by external id.
     pub async fn contacts(&self) -> Result<Vec<Contact>> {
         let sql = format!("{SELECT_CONTACTS} ");
-        let mut rows: Vec<ContactRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let mut rows: Vec<ContactRow> = Query::sql(&sql).fetch_all_on(self).await?;
         // Sorted here, not in SQL: byte order is the same on both backends whatever the
         // PostgreSQL collation, so exports of equal data are equal files.
         rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
@@ -160,9 +161,6 @@ async fn link_usage<'a>(tx: &mut Tx, contacts: impl IntoIterator<Item = &'a Cont
 
 pub(crate) async fn contacts_of_in(tx: &mut Tx, account: AccountId) -> Result<Vec<Contact>> {
     let sql = format!("{SELECT_CONTACTS} WHERE account_id = $1 ORDER BY COALESCE(last_name, first_name, email), id");
-    let rows: Vec<ContactRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(account.0)
-        .fetch_all(&mut *c)
-        .await?);
+    let rows: Vec<ContactRow> = Query::sql(&sql).bind(account.0).fetch_all(tx).await?;
     rows.into_iter().map(Contact::try_from).collect()
 }

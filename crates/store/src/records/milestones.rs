@@ -57,7 +57,7 @@ const SELECT_MILESTONES: &str =
 
 async fn all_milestones(tx: &mut Tx) -> Result<Vec<Milestone>> {
     let sql = format!("{SELECT_MILESTONES} ORDER BY id");
-    let rows: Vec<MilestoneRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    let rows: Vec<MilestoneRow> = Query::sql(&sql).fetch_all(tx).await?;
     rows.into_iter().map(milestone).collect()
 }
 
@@ -72,7 +72,7 @@ impl Store {
         let sql = "INSERT INTO milestones (name, feature, threshold_kind, threshold, within_days, first_value, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
         let now = tx.now();
-        let id: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar(sql)
+        let (id,): (i64,) = Query::sql(sql)
             .bind(fields.name.as_str())
             .bind(&fields.feature)
             .bind(kind)
@@ -80,8 +80,8 @@ impl Store {
             .bind(i64::from(fields.within_days))
             .bind(i64::from(fields.first_value))
             .bind(now)
-            .fetch_one(&mut *c)
-            .await?);
+            .fetch_one(&mut tx)
+            .await?;
         check_milestones(&mut tx, None).await?;
         tx.commit().await?;
         self.rescore_all().await?;
@@ -122,24 +122,21 @@ pub(crate) async fn account_milestones_in(
     today: NaiveDate,
     has_events: bool,
 ) -> Result<Vec<(Milestone, MilestoneStatus)>> {
-    let launch: Option<Option<NaiveDate>> = on_tx!(&mut *tx, |c| {
-        sqlx::query_scalar("SELECT launch_date FROM accounts WHERE id = $1")
-            .bind(account.0)
-            .fetch_optional(&mut *c)
-            .await?
-    });
+    let launch: Option<(Option<NaiveDate>,)> = Query::sql("SELECT launch_date FROM accounts WHERE id = $1")
+        .bind(account.0)
+        .fetch_optional(tx)
+        .await?;
+    let launch = launch.map(|(day,)| day);
     let launch = launch.ok_or(StoreError::NotFound {
         what: "account",
         key: account.to_string(),
     })?;
     // Achievements come from events: an account without any has none, and nothing to count.
     let achieved: Vec<(i64, NaiveDate)> = if has_events {
-        on_tx!(&mut *tx, |c| {
-            sqlx::query_as("SELECT milestone_id, achieved_on FROM milestone_achievements WHERE account_id = $1")
-                .bind(account.0)
-                .fetch_all(&mut *c)
-                .await?
-        })
+        Query::sql("SELECT milestone_id, achieved_on FROM milestone_achievements WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_all(tx)
+            .await?
     } else {
         Vec::new()
     };
@@ -243,12 +240,10 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
     const LAUNCHED: &str = "SELECT id, launch_date, lifecycle_stage FROM accounts WHERE launch_date IS NOT NULL";
     let (launched, done): (Vec<Launched>, Vec<(i64, i64)>) = match accounts {
         None => (
-            on_tx!(&mut *tx, |c| sqlx::query_as(LAUNCHED).fetch_all(&mut *c).await?),
-            on_tx!(&mut *tx, |c| sqlx::query_as(
-                "SELECT milestone_id, account_id FROM milestone_achievements"
-            )
-            .fetch_all(&mut *c)
-            .await?),
+            Query::sql(LAUNCHED).fetch_all(tx).await?,
+            Query::sql("SELECT milestone_id, account_id FROM milestone_achievements")
+                .fetch_all(tx)
+                .await?,
         ),
         Some(wanted) => {
             let ids: Vec<i64> = wanted.iter().copied().collect();
@@ -304,32 +299,18 @@ pub(crate) async fn check_milestones(tx: &mut Tx, accounts: Option<&HashSet<i64>
 }
 
 async fn achieve(tx: &mut Tx, m: &Milestone, account: AccountId, on: NaiveDate, stage: &str) -> Result<()> {
-    on_tx!(&mut *tx, |c| {
-        sqlx::query("INSERT INTO milestone_achievements (milestone_id, account_id, achieved_on) VALUES ($1, $2, $3)")
-            .bind(m.id.0)
-            .bind(account.0)
-            .bind(on)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-    });
+    Query::sql("INSERT INTO milestone_achievements (milestone_id, account_id, achieved_on) VALUES ($1, $2, $3)")
+        .bind(m.id.0)
+        .bind(account.0)
+        .bind(on)
+        .execute(tx)
+        .await?;
     let at = DateTime::<Utc>::from_naive_utc_and_offset(on.and_time(NaiveTime::MIN), Utc);
     let mut text = format!("Milestone reached: {}", m.fields.name);
     if m.fields.first_value && stage == LifecycleStage::Land.as_str() {
         let now = tx.now();
-        on_tx!(&mut *tx, |c| {
-            sqlx::query(
-                "UPDATE accounts SET lifecycle_stage = $1, first_value_date = COALESCE(first_value_date, $2), updated_at = $3 \
-                 WHERE id = $4",
-            )
-            .bind(LifecycleStage::Adopt.as_str())
-            .bind(on)
-            .bind(now)
-            .bind(account.0)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-        });
+        Query::sql("UPDATE accounts SET lifecycle_stage = $1, first_value_date = COALESCE(first_value_date, $2), updated_at = $3 \
+                 WHERE id = $4",).bind(LifecycleStage::Adopt.as_str()).bind(on).bind(now).bind(account.0).execute(tx).await?;
         text.push_str(" — first value: moved from Land to Adopt");
     }
     record(tx, account, at, None, TimelineKind::Milestone, &text).await

@@ -8,7 +8,8 @@ use lodestar_domain::contract::Contract;
 use lodestar_domain::{AccountId, UserId};
 use serde::Serialize;
 
-use crate::{Result, Store, Tx, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -121,16 +122,14 @@ impl Store {
 }
 
 pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Result<Vec<TimelineEntry>> {
-    let rows: Vec<(DateTime<Utc>, String, Option<String>, String)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as(
-            "SELECT t.occurred_at, t.kind, u.name, t.text FROM account_timeline t \
+    let rows: Vec<(DateTime<Utc>, String, Option<String>, String)> = Query::sql(
+        "SELECT t.occurred_at, t.kind, u.name, t.text FROM account_timeline t \
              LEFT JOIN users u ON u.id = t.actor_id WHERE t.account_id = $1 \
              ORDER BY t.occurred_at DESC, t.id ASC",
-        )
-        .bind(account.0)
-        .fetch_all(&mut *c)
-        .await?
-    });
+    )
+    .bind(account.0)
+    .fetch_all(tx)
+    .await?;
     rows.into_iter()
         .map(|(at, kind, actor, text)| {
             Ok(TimelineEntry {
@@ -175,19 +174,16 @@ pub(crate) async fn record(
     kind: TimelineKind,
     text: &str,
 ) -> Result<()> {
-    on_tx!(&mut *tx, |c| {
-        sqlx::query(
-            "INSERT INTO account_timeline (account_id, occurred_at, actor_id, kind, text) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(account.0)
-        .bind(at)
-        .bind(actor.map(|u| u.0))
-        .bind(kind.as_str())
-        .bind(text)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-    });
+    Query::sql(
+        "INSERT INTO account_timeline (account_id, occurred_at, actor_id, kind, text) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(account.0)
+    .bind(at)
+    .bind(actor.map(|u| u.0))
+    .bind(kind.as_str())
+    .bind(text)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 
@@ -199,9 +195,7 @@ async fn describe(tx: &mut Tx, value: &ChangedValue) -> Result<String> {
         ChangedValue::Account(a) => ("accounts", a.0),
     };
     let sql = format!("SELECT name FROM {table} WHERE id = $1");
-    let name: Option<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?);
+    let name: Option<(String,)> = Query::sql(&sql).bind(id).fetch_optional(tx).await?;
+    let name = name.map(|(name,)| name);
     Ok(name.unwrap_or_else(|| format!("#{id}")))
 }
