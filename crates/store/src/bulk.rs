@@ -63,6 +63,11 @@ impl From<&String> for Value {
         Value::Text(Some(v.clone()))
     }
 }
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Self {
+        Value::Text(v.map(str::to_owned))
+    }
+}
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
         Value::Text(Some(v.to_owned()))
@@ -81,6 +86,11 @@ impl From<NaiveDate> for Value {
 impl From<Option<NaiveDate>> for Value {
     fn from(v: Option<NaiveDate>) -> Self {
         Value::Date(v)
+    }
+}
+impl From<Option<DateTime<Utc>>> for Value {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Value::Timestamp(v)
     }
 }
 impl From<DateTime<Utc>> for Value {

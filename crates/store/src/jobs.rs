@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::JobId;
 use lodestar_domain::job::{JobState, retry_delay};
 
-use crate::{Backend, Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Backend, Result, Store, StoreError, Tx, on_pool};
 
 /// A job to enqueue.
 #[derive(Debug, Clone)]
@@ -131,9 +132,9 @@ pub enum AfterFailure {
 /// it commits. `None` when a job with the same dedupe key already exists.
 pub(crate) async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<Option<JobId>> {
     let now = tx.now();
-    let id: Option<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+    let id: Option<i64> = Query::sql(
         "INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, dedupe_key, created_at) \
-         VALUES ($1, $2, 'queued', $3, 0, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+         VALUES ($1, $2, 'queued', $3, 0, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
     .bind(&job.kind)
     .bind(job.payload.to_string())
@@ -141,8 +142,8 @@ pub(crate) async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<Option<JobId>> 
     .bind(i64::from(job.max_attempts.max(1)))
     .bind(job.dedupe_key.as_deref())
     .bind(now)
-    .fetch_optional(&mut *c)
-    .await?);
+    .scalar_optional(tx)
+    .await?;
     Ok(id.map(JobId))
 }
 
@@ -161,15 +162,14 @@ impl Store {
     pub async fn claim_job(&self, worker: &str, lease_until: DateTime<Utc>) -> Result<Option<Job>> {
         let mut tx = self.begin_write().await?;
         let now = tx.now();
-        on_tx!(&mut tx, |c| sqlx::query(
+        Query::sql(
             "UPDATE jobs SET state = 'failed', finished_at = $1, worker = NULL, lease_until = NULL, \
              last_error = 'the worker running it stopped before it finished, on its last attempt' \
-             WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts"
+             WHERE state = 'running' AND lease_until < $1 AND attempts >= max_attempts",
         )
         .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        .execute(&mut tx)
+        .await?;
         // PostgreSQL: skip rows another worker is claiming right now. SQLite: one writer at a
         // time already, and no such clause.
         let lock = match tx.backend() {
@@ -182,12 +182,12 @@ impl Store {
              OR (state = 'running' AND lease_until < $3) ORDER BY run_at, id LIMIT 1{lock}) \
              RETURNING {COLUMNS}"
         );
-        let row: Option<JobRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
+        let row: Option<JobRow> = Query::sql(&sql)
             .bind(worker)
             .bind(lease_until)
             .bind(now)
-            .fetch_optional(&mut *c)
-            .await?);
+            .fetch_optional(&mut tx)
+            .await?;
         tx.commit().await?;
         row.map(Job::try_from).transpose()
     }
@@ -220,13 +220,12 @@ impl Store {
     /// `id`; whether it was still that worker's.
     async fn update_own_job(&self, id: JobId, worker: &str, set: &str, at: DateTime<Utc>) -> Result<bool> {
         let sql = format!("UPDATE jobs SET {set} WHERE id = $2 AND worker = $3 AND state = 'running'");
-        let changed = on_pool!(self, |p| sqlx::query(&sql)
+        let changed = Query::sql(&sql)
             .bind(at)
             .bind(id.0)
             .bind(worker)
-            .execute(p)
-            .await?
-            .rows_affected());
+            .execute_on(self)
+            .await?;
         Ok(changed == 1)
     }
 
@@ -235,13 +234,12 @@ impl Store {
     pub async fn fail_job(&self, id: JobId, worker: &str, error: &str) -> Result<Option<AfterFailure>> {
         let mut tx = self.begin_write().await?;
         let now = tx.now();
-        let attempts: Option<(i64, i64)> = on_tx!(&mut tx, |c| sqlx::query_as(
-            "SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND worker = $2 AND state = 'running'"
-        )
-        .bind(id.0)
-        .bind(worker)
-        .fetch_optional(&mut *c)
-        .await?);
+        let attempts: Option<(i64, i64)> =
+            Query::sql("SELECT attempts, max_attempts FROM jobs WHERE id = $1 AND worker = $2 AND state = 'running'")
+                .bind(id.0)
+                .bind(worker)
+                .fetch_optional(&mut tx)
+                .await?;
         let Some((attempts, max_attempts)) = attempts else {
             return Ok(None);
         };
@@ -256,18 +254,17 @@ impl Store {
             AfterFailure::Retry(at) => ("queued", Some(at), None),
             AfterFailure::Failed => ("failed", None, Some(now)),
         };
-        on_tx!(&mut tx, |c| sqlx::query(
+        Query::sql(
             "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, last_error = $4, \
-             lease_until = NULL WHERE id = $5"
+             lease_until = NULL WHERE id = $5",
         )
         .bind(state)
         .bind(run_at)
         .bind(finished_at)
         .bind(error)
         .bind(id.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        .execute(&mut tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(after))
     }
@@ -279,11 +276,7 @@ impl Store {
             "UPDATE jobs SET state = 'queued', run_at = $1, attempts = 0, worker = NULL, finished_at = NULL \
              WHERE id = $2 AND state = 'failed' RETURNING {COLUMNS}"
         );
-        let row: Option<JobRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(now)
-            .bind(id.0)
-            .fetch_optional(p)
-            .await?);
+        let row: Option<JobRow> = Query::sql(&sql).bind(now).bind(id.0).fetch_optional_on(self).await?;
         match row {
             Some(row) => row.try_into(),
             None => match self.job(id).await? {
@@ -300,7 +293,7 @@ impl Store {
 
     pub async fn job(&self, id: JobId) -> Result<Option<Job>> {
         let sql = format!("SELECT {COLUMNS} FROM jobs WHERE id = $1");
-        let row: Option<JobRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<JobRow> = Query::sql(&sql).bind(id.0).fetch_optional_on(self).await?;
         row.map(Job::try_from).transpose()
     }
 
@@ -331,11 +324,9 @@ impl Store {
     }
 
     pub async fn job_counts(&self) -> Result<JobCounts> {
-        let rows: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT state, COUNT(*) FROM jobs GROUP BY state"
-        )
-        .fetch_all(p)
-        .await?);
+        let rows: Vec<(String, i64)> = Query::sql("SELECT state, COUNT(*) FROM jobs GROUP BY state")
+            .fetch_all_on(self)
+            .await?;
         let mut counts = JobCounts::default();
         for (state, n) in rows {
             let n = u64::try_from(n).unwrap_or(0);
@@ -353,13 +344,10 @@ impl Store {
     /// Deletes jobs that finished successfully before `before` (they are kept a while so the
     /// jobs page shows what ran). Failed jobs stay until an admin retries them.
     pub async fn prune_done_jobs(&self, before: DateTime<Utc>) -> Result<u64> {
-        Ok(on_pool!(self, |p| sqlx::query(
-            "DELETE FROM jobs WHERE state = 'done' AND finished_at < $1"
-        )
-        .bind(before)
-        .execute(p)
-        .await?
-        .rows_affected()))
+        Query::sql("DELETE FROM jobs WHERE state = 'done' AND finished_at < $1")
+            .bind(before)
+            .execute_on(self)
+            .await
     }
 }
 

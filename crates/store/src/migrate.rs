@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::query::Query;
 use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
 
 /// A step's work that SQL cannot do the same way on both databases (a hash, a summary), run
@@ -156,11 +157,9 @@ impl Store {
             .execute(&mut *c)
             .await?;
         });
-        let applied: Vec<i64> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT version FROM lodestar_migrations ORDER BY version")
-                .fetch_all(&mut *c)
-                .await?
-        });
+        let applied: Vec<i64> = Query::sql("SELECT version FROM lodestar_migrations ORDER BY version")
+            .scalars(&mut tx)
+            .await?;
         let known = MIGRATIONS.last().map_or(0, |m| m.version);
         if let Some(&found) = applied.last().filter(|v| **v > known) {
             return Err(StoreError::SchemaTooNew { found, known });
@@ -193,11 +192,9 @@ impl Store {
     /// The latest migration applied to the database (0 for an empty database).
     pub async fn schema_version(&self) -> Result<i64> {
         let mut tx = self.begin_snapshot().await?;
-        let v: Option<i64> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT MAX(version) FROM lodestar_migrations")
-                .fetch_one(&mut *c)
-                .await?
-        });
+        let v: Option<i64> = Query::sql("SELECT MAX(version) FROM lodestar_migrations")
+            .scalar_one(&mut tx)
+            .await?;
         Ok(v.unwrap_or(0))
     }
 }

@@ -175,6 +175,42 @@ impl Query {
         }))
     }
 
+    /// The single column of the one row a query always answers (a count, a `RETURNING id`).
+    pub(crate) async fn scalar_one<T>(&self, tx: &mut Tx) -> Result<T>
+    where
+        (T,): Row,
+    {
+        Ok(self.fetch_one::<(T,)>(tx).await?.0)
+    }
+
+    pub(crate) async fn scalar_optional<T>(&self, tx: &mut Tx) -> Result<Option<T>>
+    where
+        (T,): Row,
+    {
+        Ok(self.fetch_optional::<(T,)>(tx).await?.map(|(v,)| v))
+    }
+
+    pub(crate) async fn scalars<T>(&self, tx: &mut Tx) -> Result<Vec<T>>
+    where
+        (T,): Row,
+    {
+        Ok(self.fetch_all::<(T,)>(tx).await?.into_iter().map(|(v,)| v).collect())
+    }
+
+    pub(crate) async fn scalar_one_on<T>(&self, store: &Store) -> Result<T>
+    where
+        (T,): Row,
+    {
+        Ok(self.fetch_one_on::<(T,)>(store).await?.0)
+    }
+
+    pub(crate) async fn scalar_optional_on<T>(&self, store: &Store) -> Result<Option<T>>
+    where
+        (T,): Row,
+    {
+        Ok(self.fetch_optional_on::<(T,)>(store).await?.map(|(v,)| v))
+    }
+
     /// The one row a query always answers (an aggregate).
     pub(crate) async fn fetch_one<R: Row>(&self, tx: &mut Tx) -> Result<R> {
         let sql = self.text(tx.backend());

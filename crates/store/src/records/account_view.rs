@@ -15,6 +15,7 @@ use super::timeline::{TimelineEntry, assemble_timeline, timeline_entries_in};
 use super::usage::{AccountUsageSummary, usage_summary_in};
 use super::users::{SELECT_USERS, UserRow};
 use crate::bulk::in_list;
+use crate::query::Query;
 use crate::{Result, Store, on_tx};
 
 pub struct AccountView {
@@ -36,10 +37,7 @@ impl Store {
     pub async fn account_view(&self, id: AccountId, today: NaiveDate) -> Result<Option<AccountView>> {
         let mut tx = self.begin_snapshot().await?;
         let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
-        let row: Option<AccountRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
-            .bind(id.0)
-            .fetch_optional(&mut *c)
-            .await?);
+        let row: Option<AccountRow> = Query::sql(&sql).bind(id.0).fetch_optional(&mut tx).await?;
         let Some(row) = row else { return Ok(None) };
         let summary = AccountSummary::try_from(row)?;
         let f = &summary.account.fields;
@@ -62,12 +60,12 @@ impl Store {
             rows.into_iter().map(User::try_from).collect::<Result<_>>()?
         };
         let parent_name: Option<String> = match f.parent_id {
-            Some(parent) => on_tx!(&mut tx, |c| sqlx::query_scalar(
-                "SELECT name FROM accounts WHERE id = $1"
-            )
-            .bind(parent.0)
-            .fetch_optional(&mut *c)
-            .await?),
+            Some(parent) => {
+                Query::sql("SELECT name FROM accounts WHERE id = $1")
+                    .bind(parent.0)
+                    .scalar_optional(&mut tx)
+                    .await?
+            }
             None => None,
         };
         let contacts = contacts_of_in(&mut tx, id).await?;

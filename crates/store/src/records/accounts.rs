@@ -13,7 +13,8 @@ use super::{
     parse_opt, to_u32, upsert_by_key,
 };
 use crate::bulk::Value;
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx};
 
 /// An account to create or update by external id. When `parent_external_id` is set it wins
 /// over `fields.parent_id`, so a file may list a child before its parent.
@@ -189,10 +190,7 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
-        let before: Option<AccountRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
-            .bind(id.0)
-            .fetch_optional(&mut *c)
-            .await?);
+        let before: Option<AccountRow> = Query::sql(&sql).bind(id.0).fetch_optional(&mut tx).await?;
         let before = before.map(Account::try_from).transpose()?.ok_or(StoreError::NotFound {
             what: "account",
             key: id.to_string(),
@@ -222,13 +220,10 @@ impl Store {
     /// Deletes an account with its contacts and contracts; its subsidiaries lose their parent.
     pub async fn delete_account(&self, id: AccountId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        on_tx!(&mut tx, |c| {
-            sqlx::query("UPDATE accounts SET parent_id = NULL WHERE parent_id = $1")
-                .bind(id.0)
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        });
+        Query::sql("UPDATE accounts SET parent_id = NULL WHERE parent_id = $1")
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
         super::health::delete_snapshots_of(&mut tx, id).await?;
         delete_by_id(&mut tx, "accounts", "account", id.0).await?;
         tx.commit().await?;
@@ -238,29 +233,26 @@ impl Store {
     /// One account with its ARR and next renewal.
     pub async fn account_summary(&self, id: AccountId) -> Result<Option<AccountSummary>> {
         let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
-        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<AccountRow> = Query::sql(&sql).bind(id.0).fetch_optional_on(self).await?;
         row.map(AccountSummary::try_from).transpose()
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNTS} WHERE id = $1");
-        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).bind(id.0).fetch_optional(p).await?);
+        let row: Option<AccountRow> = Query::sql(&sql).bind(id.0).fetch_optional_on(self).await?;
         row.map(Account::try_from).transpose()
     }
 
     pub async fn account_by_external_id(&self, key: &ExternalId) -> Result<Option<Account>> {
         let sql = format!("{SELECT_ACCOUNTS} WHERE external_id = $1");
-        let row: Option<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql)
-            .bind(key.as_str())
-            .fetch_optional(p)
-            .await?);
+        let row: Option<AccountRow> = Query::sql(&sql).bind(key.as_str()).fetch_optional_on(self).await?;
         row.map(Account::try_from).transpose()
     }
 
     /// Every account, ordered by external id (the stable order of exports).
     pub async fn accounts(&self) -> Result<Vec<Account>> {
         let sql = format!("{SELECT_ACCOUNTS} ");
-        let mut rows: Vec<AccountRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let mut rows: Vec<AccountRow> = Query::sql(&sql).fetch_all_on(self).await?;
         // Sorted here, not in SQL: byte order is the same on both backends whatever the
         // PostgreSQL collation, so exports of equal data are equal files.
         rows.sort_by(|a, b| a.external_id.cmp(&b.external_id));
@@ -268,9 +260,7 @@ impl Store {
     }
 
     pub async fn count_accounts(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
-            .fetch_one(p)
-            .await?))
+        Query::sql("SELECT COUNT(*) FROM accounts").scalar_one_on(self).await
     }
 
     /// Every account's external id with its row id.
@@ -303,14 +293,11 @@ async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<Ups
                 .get(parent_key.as_str())
                 .ok_or_else(|| Invalid::field("parent_id", format!("no account has the external id {parent_key}")))?;
             let me = ids[a.fields.external_id.as_str()];
-            on_tx!(&mut *tx, |c| {
-                sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2")
-                    .bind(parent)
-                    .bind(me)
-                    .execute(&mut *c)
-                    .await?
-                    .rows_affected()
-            });
+            Query::sql("UPDATE accounts SET parent_id = $1 WHERE id = $2")
+                .bind(parent)
+                .bind(me)
+                .execute(tx)
+                .await?;
         }
     }
     check_hierarchy(tx, written.iter().map(|(id, _)| AccountId(*id))).await?;
@@ -339,11 +326,9 @@ fn check_slots(f: &AccountFields, roles: &HashMap<UserId, (String, lodestar_doma
 
 /// Refuses any parent chain through `changed` that loops back on itself.
 async fn check_hierarchy(tx: &mut Tx, changed: impl Iterator<Item = AccountId>) -> Result<()> {
-    let pairs: Vec<(i64, i64)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL")
-            .fetch_all(&mut *c)
-            .await?
-    });
+    let pairs: Vec<(i64, i64)> = Query::sql("SELECT id, parent_id FROM accounts WHERE parent_id IS NOT NULL")
+        .fetch_all(tx)
+        .await?;
     let parent_of: HashMap<AccountId, AccountId> =
         pairs.into_iter().map(|(c, p)| (AccountId(c), AccountId(p))).collect();
     for id in changed {

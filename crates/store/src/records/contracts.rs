@@ -12,7 +12,8 @@ use super::{
     upsert_by_key,
 };
 use crate::bulk::{Value, bind_values, insert_rows};
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx, on_tx};
 
 /// A contract to create or update by external id, with the ARR it has now. A new contract
 /// starts its history with a `new` change on its start date; an existing one whose ARR
@@ -168,12 +169,10 @@ impl Store {
     /// Deletes a contract with its line items and history.
     pub async fn delete_contract(&self, id: ContractId) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let account: Option<i64> = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar("SELECT account_id FROM contracts WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *c)
-                .await?
-        });
+        let account: Option<i64> = Query::sql("SELECT account_id FROM contracts WHERE id = $1")
+            .bind(id.0)
+            .scalar_optional(&mut tx)
+            .await?;
         delete_by_id(&mut tx, "contracts", "contract", id.0).await?;
         refresh_account_rollups(&mut tx, Some(&[account.unwrap_or_default()])).await?;
         tx.commit().await?;
@@ -208,13 +207,10 @@ impl Store {
             what: "contract",
             key: contract.to_string(),
         })?;
-        on_tx!(&mut tx, |c| {
-            sqlx::query("DELETE FROM contract_line_items WHERE contract_id = $1")
-                .bind(contract.0)
-                .execute(&mut *c)
-                .await?
-                .rows_affected()
-        });
+        Query::sql("DELETE FROM contract_line_items WHERE contract_id = $1")
+            .bind(contract.0)
+            .execute(&mut tx)
+            .await?;
         let rows = items
             .iter()
             .enumerate()
@@ -256,9 +252,7 @@ impl Store {
     }
 
     pub async fn count_contracts(&self) -> Result<i64> {
-        Ok(on_pool!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM contracts")
-            .fetch_one(p)
-            .await?))
+        Query::sql("SELECT COUNT(*) FROM contracts").scalar_one_on(self).await
     }
 }
 
@@ -318,11 +312,7 @@ async fn write_contracts(tx: &mut Tx, contracts: Vec<ContractUpsert>) -> Result<
             let sql = format!(
                 "UPDATE {table} SET account_id = (SELECT account_id FROM contracts WHERE id = $1) WHERE contract_id = $1"
             );
-            on_tx!(&mut *tx, |c| sqlx::query(&sql)
-                .bind(id)
-                .execute(&mut *c)
-                .await?
-                .rows_affected());
+            Query::sql(&sql).bind(id).execute(tx).await?;
         }
     }
     let mut touched: Vec<i64> = contracts.iter().map(|c| c.fields.account_id.0).collect();
@@ -355,15 +345,12 @@ pub(crate) async fn record_change_in(
     let ts = tx.now();
     let row = change_values(contract.id, contract.fields.account_id, &change, ts);
     insert_rows(tx, "contract_changes", CHANGE_COLUMNS, vec![row], "").await?;
-    on_tx!(&mut *tx, |c| {
-        sqlx::query("UPDATE contracts SET arr_cents = $1, updated_at = $2 WHERE id = $3")
-            .bind(arr_after.0)
-            .bind(ts)
-            .bind(contract.id.0)
-            .execute(&mut *c)
-            .await?
-            .rows_affected()
-    });
+    Query::sql("UPDATE contracts SET arr_cents = $1, updated_at = $2 WHERE id = $3")
+        .bind(arr_after.0)
+        .bind(ts)
+        .bind(contract.id.0)
+        .execute(tx)
+        .await?;
     refresh_account_rollups(tx, Some(&[contract.fields.account_id.0])).await?;
     Ok(change)
 }

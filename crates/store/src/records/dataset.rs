@@ -15,7 +15,8 @@ use super::contracts::{
 use super::users::{USER_COLUMNS, user_values};
 use super::{defer_foreign_keys, ensure_empty, refresh_account_rollups, reset_id_sequences};
 use crate::bulk::{Value, insert_rows};
-use crate::{Result, Store, StoreError, Tx, on_tx};
+use crate::query::Query;
+use crate::{Result, Store, StoreError, Tx};
 
 /// Records with their ids already assigned, consistent among themselves: a whole data set, or
 /// a part of one (see [`Store::load_into_empty`]).
@@ -70,7 +71,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for table in LOADED_TABLES {
             let sql = format!("SELECT EXISTS (SELECT 1 FROM {table})");
-            let any: bool = on_tx!(&mut tx, |c| sqlx::query_scalar(&sql).fetch_one(&mut *c).await?);
+            let any: bool = Query::sql(&sql).scalar_one(&mut tx).await?;
             if any {
                 return Err(StoreError::NotEmpty {
                     table: table.to_owned(),

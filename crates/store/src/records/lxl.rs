@@ -16,7 +16,7 @@ use lodestar_domain::{AccountId, ActionItemId, Cents, ReviewId, UserId};
 use super::{parse, parse_opt, stored_note};
 use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
-use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
+use crate::{Result, Store, StoreError, Tx};
 
 /// A review and how far it got.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,10 +261,7 @@ async fn items_where(tx: &mut Tx, condition: Query) -> Result<Vec<ActionItem>> {
 
 async fn review_in(tx: &mut Tx, id: ReviewId) -> Result<LxlReview> {
     let sql = format!("{SELECT_REVIEWS} WHERE r.id = $1");
-    let row: Option<ReviewRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(id.0)
-        .fetch_optional(&mut *c)
-        .await?);
+    let row: Option<ReviewRow> = Query::sql(&sql).bind(id.0).fetch_optional(tx).await?;
     row.map(review_of).transpose()?.ok_or(StoreError::NotFound {
         what: "LxL review",
         key: id.to_string(),
@@ -273,11 +270,11 @@ async fn review_in(tx: &mut Tx, id: ReviewId) -> Result<LxlReview> {
 
 async fn line_in(tx: &mut Tx, review: ReviewId, account: AccountId) -> Result<LxlLine> {
     let sql = format!("{SELECT_LINES} WHERE l.review_id = $1 AND l.account_id = $2");
-    let row: Option<LineRow> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
+    let row: Option<LineRow> = Query::sql(&sql)
         .bind(review.0)
         .bind(account.0)
-        .fetch_optional(&mut *c)
-        .await?);
+        .fetch_optional(tx)
+        .await?;
     row.map(line_of).transpose()?.ok_or(StoreError::NotFound {
         what: "agenda line for account",
         key: account.to_string(),
@@ -356,12 +353,10 @@ impl Store {
         today: NaiveDate,
     ) -> Result<LxlReview> {
         let mut tx = self.begin_write().await?;
-        let exists: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-            "SELECT id FROM lxl_reviews WHERE quarter = $1"
-        )
-        .bind(quarter.to_string())
-        .fetch_optional(&mut *c)
-        .await?);
+        let exists: Option<i64> = Query::sql("SELECT id FROM lxl_reviews WHERE quarter = $1")
+            .bind(quarter.to_string())
+            .scalar_optional(&mut tx)
+            .await?;
         if exists.is_some() {
             return Err(StoreError::Conflict(format!(
                 "the {} review has already been started",
@@ -369,21 +364,17 @@ impl Store {
             )));
         }
         let now = tx.now();
-        let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
-            "INSERT INTO lxl_reviews (quarter, started_by, started_on, started_at) VALUES ($1, $2, $3, $4) RETURNING id"
+        let id: i64 = Query::sql(
+            "INSERT INTO lxl_reviews (quarter, started_by, started_on, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(quarter.to_string())
         .bind(started_by.map(|u| u.0))
         .bind(today)
         .bind(now)
-        .fetch_one(&mut *c)
-        .await?
-        });
+        .scalar_one(&mut tx)
+        .await?;
         // Every account: the domain's agenda rule decides, churned ones included (it leaves them out).
-        let candidates: Vec<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(SELECT_CANDIDATES)
-            .fetch_all(&mut *c)
-            .await?);
+        let candidates: Vec<AgendaCandidate> = Query::sql(SELECT_CANDIDATES).fetch_all(&mut tx).await?;
         let mut rows = Vec::new();
         for candidate in &candidates {
             let reasons = agenda_reasons(candidate.facts()?, today);
@@ -400,19 +391,17 @@ impl Store {
     /// Every review, the latest quarter first.
     pub async fn lxl_reviews(&self) -> Result<Vec<LxlReview>> {
         let sql = format!("{SELECT_REVIEWS} ORDER BY r.quarter DESC");
-        let rows: Vec<ReviewRow> = on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+        let rows: Vec<ReviewRow> = Query::sql(&sql).fetch_all_on(self).await?;
         rows.into_iter().map(review_of).collect()
     }
 
     /// The review of `quarter`, if it has started: its id alone, without the agenda's counts
     /// (the account page asks this on every view).
     pub async fn lxl_review_of(&self, quarter: Quarter) -> Result<Option<ReviewId>> {
-        let id: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(
-            "SELECT id FROM lxl_reviews WHERE quarter = $1"
-        )
-        .bind(quarter.to_string())
-        .fetch_optional(p)
-        .await?);
+        let id: Option<i64> = Query::sql("SELECT id FROM lxl_reviews WHERE quarter = $1")
+            .bind(quarter.to_string())
+            .scalar_optional_on(self)
+            .await?;
         Ok(id.map(ReviewId))
     }
 
@@ -463,10 +452,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         review_in(&mut tx, review).await?;
         let sql = format!("{SELECT_CANDIDATES} WHERE a.id = $1");
-        let candidate: Option<AgendaCandidate> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
-            .bind(account.0)
-            .fetch_optional(&mut *c)
-            .await?);
+        let candidate: Option<AgendaCandidate> = Query::sql(&sql).bind(account.0).fetch_optional(&mut tx).await?;
         let candidate = candidate.ok_or(StoreError::NotFound {
             what: "account",
             key: account.to_string(),
@@ -483,9 +469,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
         let now = tx.now();
-        on_tx!(&mut tx, |c| sqlx::query(
+        Query::sql(
             "UPDATE lxl_lines SET history = $1, challenges = $2, asks = $3, updated_at = $4 \
-             WHERE review_id = $5 AND account_id = $6"
+             WHERE review_id = $5 AND account_id = $6",
         )
         .bind(notes.history.as_str())
         .bind(notes.challenges.as_str())
@@ -493,9 +479,8 @@ impl Store {
         .bind(now)
         .bind(review.0)
         .bind(account.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        .execute(&mut tx)
+        .await?;
         let line = line_in(&mut tx, review, account).await?;
         tx.commit().await?;
         Ok(line)
@@ -510,20 +495,19 @@ impl Store {
     ) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
-        let owner: Option<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+        let owner: Option<i64> = Query::sql("SELECT id FROM users WHERE id = $1")
             .bind(fields.owner_id.0)
-            .fetch_optional(&mut *c)
-            .await?);
+            .scalar_optional(&mut tx)
+            .await?;
         if owner.is_none() {
             return Err(
                 lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
             );
         }
         let now = tx.now();
-        let id: i64 = on_tx!(&mut tx, |c| {
-            sqlx::query_scalar(
+        let id: i64 = Query::sql(
             "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(review.0)
         .bind(account.0)
@@ -532,9 +516,8 @@ impl Store {
         .bind(fields.due_on)
         .bind(ActionStatus::Open.as_str())
         .bind(now)
-        .fetch_one(&mut *c)
-        .await?
-        });
+        .scalar_one(&mut tx)
+        .await?;
         let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
@@ -555,15 +538,12 @@ impl Store {
     pub async fn set_action_status(&self, id: ActionItemId, status: ActionStatus) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
         let closed_at = (status != ActionStatus::Open).then(|| tx.now());
-        let changed = on_tx!(&mut tx, |c| sqlx::query(
-            "UPDATE lxl_action_items SET status = $1, closed_at = $2 WHERE id = $3"
-        )
-        .bind(status.as_str())
-        .bind(closed_at)
-        .bind(id.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        let changed = Query::sql("UPDATE lxl_action_items SET status = $1, closed_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(closed_at)
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
         if changed == 0 {
             return Err(StoreError::NotFound {
                 what: "action item",
@@ -593,12 +573,10 @@ impl Store {
         let mut tx = self.begin_snapshot().await?;
         let this = review_in(&mut tx, review).await?;
         let quarter = this.quarter.to_string();
-        let previous: Option<String> = on_tx!(&mut tx, |c| sqlx::query_scalar(
-            "SELECT MAX(quarter) FROM lxl_reviews WHERE quarter < $1"
-        )
-        .bind(&quarter)
-        .fetch_one(&mut *c)
-        .await?);
+        let previous: Option<String> = Query::sql("SELECT MAX(quarter) FROM lxl_reviews WHERE quarter < $1")
+            .bind(&quarter)
+            .scalar_one(&mut tx)
+            .await?;
         let previous = previous
             .map(|q| parse::<Quarter>("lxl_reviews.quarter", &q))
             .transpose()?;
@@ -617,24 +595,20 @@ impl Store {
         day: NaiveDate,
     ) -> Result<Vec<(LxlReview, Vec<AgendaReason>)>> {
         let mut tx = self.begin_snapshot().await?;
-        let found: Vec<(i64, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        let found: Vec<(i64, String)> = Query::sql(
             "SELECT l.review_id, l.reasons FROM lxl_lines l JOIN lxl_reviews r ON r.id = l.review_id \
-             WHERE l.account_id = $1 AND r.started_on <= $2"
+             WHERE l.account_id = $1 AND r.started_on <= $2",
         )
         .bind(account.0)
         .bind(day)
-        .fetch_all(&mut *c)
-        .await?);
+        .fetch_all(&mut tx)
+        .await?;
         let reasons: HashMap<i64, String> = found.into_iter().collect();
         let sql = format!(
             "{SELECT_REVIEWS} WHERE r.id IN (SELECT review_id FROM lxl_lines WHERE account_id = $1) \
              AND r.started_on <= $2 ORDER BY r.quarter"
         );
-        let rows: Vec<ReviewRow> = on_tx!(&mut tx, |c| sqlx::query_as(&sql)
-            .bind(account.0)
-            .bind(day)
-            .fetch_all(&mut *c)
-            .await?);
+        let rows: Vec<ReviewRow> = Query::sql(&sql).bind(account.0).bind(day).fetch_all(&mut tx).await?;
         let mut out = Vec::new();
         for row in rows {
             let review = review_of(row)?;

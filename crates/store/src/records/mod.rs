@@ -129,10 +129,7 @@ pub(crate) async fn claim_external_id(
     new_key: &str,
 ) -> Result<()> {
     let sql = format!("SELECT external_id FROM {table} WHERE id = $1");
-    let current: Option<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await?);
+    let current: Option<String> = Query::sql(&sql).bind(id).scalar_optional(tx).await?;
     let current = current.ok_or(StoreError::NotFound {
         what,
         key: id.to_string(),
@@ -147,12 +144,7 @@ pub(crate) async fn claim_external_id(
             )));
         }
         let sql = format!("UPDATE {table} SET external_id = $1 WHERE id = $2");
-        on_tx!(&mut *tx, |c| sqlx::query(&sql)
-            .bind(new_key)
-            .bind(id)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        Query::sql(&sql).bind(new_key).bind(id).execute(tx).await?;
     }
     Ok(())
 }
@@ -179,11 +171,7 @@ pub(crate) async fn ensure_new_external_id(
 /// Deletes row `id` of `table`; `NotFound` when there is none.
 pub(crate) async fn delete_by_id(tx: &mut Tx, table: &'static str, what: &'static str, id: i64) -> Result<()> {
     let sql = format!("DELETE FROM {table} WHERE id = $1");
-    let gone = on_tx!(&mut *tx, |c| sqlx::query(&sql)
-        .bind(id)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+    let gone = Query::sql(&sql).bind(id).execute(tx).await?;
     if gone == 0 {
         return Err(StoreError::NotFound {
             what,
@@ -196,7 +184,7 @@ pub(crate) async fn delete_by_id(tx: &mut Tx, table: &'static str, what: &'stati
 /// Maps every external id of `table` to its row id.
 pub(crate) async fn ids_by_external_id(tx: &mut Tx, table: &str) -> Result<HashMap<String, i64>> {
     let sql = format!("SELECT external_id, id FROM {table}");
-    let rows: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    let rows: Vec<(String, i64)> = Query::sql(&sql).fetch_all(tx).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -208,10 +196,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
         arr_cents = (SELECT COALESCE(SUM(arr_cents), 0) FROM contracts WHERE contracts.account_id = accounts.id), \
         renewal_date = (SELECT MIN(end_date) FROM contracts WHERE contracts.account_id = accounts.id AND contracts.arr_cents > 0)";
     let Some(ids) = ids else {
-        on_tx!(&mut *tx, |c| sqlx::query(UPDATE)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        Query::sql(UPDATE).execute(tx).await?;
         tx.touch_all_accounts();
         return Ok(());
     };
@@ -233,7 +218,7 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
 pub(crate) async fn ensure_empty(tx: &mut Tx, backend: Backend, action: &'static str) -> Result<()> {
     for table in crate::catalog::read_tables(tx, backend).await? {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", table.name);
-        let any: bool = on_tx!(&mut *tx, |c| sqlx::query_scalar(&sql).fetch_one(&mut *c).await?);
+        let any: bool = Query::sql(&sql).scalar_one(tx).await?;
         if any {
             return Err(StoreError::NotEmpty {
                 table: table.name,
@@ -251,7 +236,7 @@ pub(crate) async fn defer_foreign_keys(tx: &mut Tx) -> Result<()> {
         Backend::Sqlite => "PRAGMA defer_foreign_keys = ON",
         Backend::Postgres => "SET CONSTRAINTS ALL DEFERRED",
     };
-    on_tx!(tx, |c| sqlx::query(sql).execute(&mut *c).await?.rows_affected());
+    Query::sql(sql).execute(tx).await?;
     Ok(())
 }
 
@@ -263,7 +248,7 @@ pub(crate) async fn reset_id_sequences(tx: &mut Tx, tables: &[&str]) -> Result<(
             let sql = format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {table}"
             );
-            on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
+            Query::sql(&sql).execute(tx).await?;
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use lodestar_domain::{AccountId, Cents, UserId};
 use super::health::stored_health;
 use super::parse;
 use crate::query::Query;
-use crate::{Result, Store, StoreError, on_pool, on_tx};
+use crate::{Result, Store, StoreError};
 
 /// A red account, with the measure that costs it most.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,11 +47,9 @@ fn exposure_key(exposure: Option<Exposure>) -> &'static str {
 impl Store {
     /// The churn re-forecast's loss rates: the leaders' where set, the defaults elsewhere.
     pub async fn loss_rates(&self) -> Result<LossRates> {
-        let rows: Vec<(String, i64)> = on_pool!(self, |p| sqlx::query_as(
-            "SELECT exposure, loss_percent FROM churn_loss_rates"
-        )
-        .fetch_all(p)
-        .await?);
+        let rows: Vec<(String, i64)> = Query::sql("SELECT exposure, loss_percent FROM churn_loss_rates")
+            .fetch_all_on(self)
+            .await?;
         let mut rates = LossRates::default();
         for (key, percent) in rows {
             let exposure = exposure_levels()
@@ -72,15 +70,14 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for exposure in exposure_levels() {
             let percent = i64::from(rates.rate(exposure).percent());
-            on_tx!(&mut tx, |c| sqlx::query(
+            Query::sql(
                 "INSERT INTO churn_loss_rates (exposure, loss_percent) VALUES ($1, $2) \
-                 ON CONFLICT (exposure) DO UPDATE SET loss_percent = excluded.loss_percent"
+                 ON CONFLICT (exposure) DO UPDATE SET loss_percent = excluded.loss_percent",
             )
             .bind(exposure_key(exposure))
             .bind(percent)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+            .execute(&mut tx)
+            .await?;
         }
         tx.commit().await
     }

@@ -18,8 +18,9 @@ use lodestar_domain::usage::RecentActivity;
 use lodestar_domain::vocabulary::Tier;
 
 use super::stored_level;
+use crate::query::Query;
 use crate::records::parse;
-use crate::{Backend, Result, Tx, on_tx};
+use crate::{Backend, Result, Tx};
 
 /// What the scorecard editor and the API say about a measure.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -134,7 +135,7 @@ where
         + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
         + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
 {
-    Ok(on_tx!(&mut *tx, |c| sqlx::query_as(sql).fetch_all(&mut *c).await?))
+    Query::sql(sql).fetch_all(tx).await
 }
 
 /// What the usage measures read of an account's people.

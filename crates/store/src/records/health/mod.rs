@@ -25,8 +25,9 @@ pub use scorecards::{Scorecard, default_scorecard};
 
 use self::measures::{MEASURES, Readings, Scope};
 use crate::bulk::{Value, insert_rows};
+use crate::query::Query;
 use crate::records::{parse, parse_opt};
-use crate::{Result, Store, StoreError, Tx, on_tx};
+use crate::{Result, Store, StoreError, Tx};
 
 /// Every measure a scorecard can weigh, in the editor's order.
 pub fn health_measures() -> Vec<MeasureInfo> {
@@ -199,7 +200,7 @@ async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
     for chunk in assessed.unscored.chunks(PASS) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let sql = format!("DELETE FROM health_scores WHERE account_id IN ({})", list.join(", "));
-        on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
+        Query::sql(&sql).execute(tx).await?;
     }
     Ok(())
 }
@@ -217,10 +218,7 @@ async fn stored_scores_of(tx: &mut Tx, assessed: &Assessed) -> Result<HashMap<i6
              WHERE h.day = $1 AND h.account_id IN ({})",
             list.join(", ")
         );
-        let rows: Vec<(i64, i64, i64, String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-            .bind(assessed.day)
-            .fetch_all(&mut *c)
-            .await?);
+        let rows: Vec<(i64, i64, i64, String, String)> = Query::sql(&sql).bind(assessed.day).fetch_all(tx).await?;
         out.extend(
             rows.into_iter()
                 .map(|(id, card, score, band, m)| (id, (card, score, band, m))),
@@ -236,7 +234,7 @@ async fn score_stamps(tx: &mut Tx, accounts: &[i64]) -> Result<HashMap<i64, Date
         "SELECT account_id, computed_at FROM health_scores WHERE account_id IN ({})",
         list.join(", ")
     );
-    let rows: Vec<(i64, DateTime<Utc>)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql).fetch_all(&mut *c).await?);
+    let rows: Vec<(i64, DateTime<Utc>)> = Query::sql(&sql).fetch_all(tx).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -303,15 +301,13 @@ fn measure_label(key: &str) -> String {
 }
 
 pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<AccountHealth> {
-    let current: Option<(i64, String, i64, String, NaiveDate)> = on_tx!(&mut *tx, |c| {
-        sqlx::query_as(
-            "SELECT h.scorecard_id, s.name, h.score, h.band, h.day FROM health_scores h \
+    let current: Option<(i64, String, i64, String, NaiveDate)> = Query::sql(
+        "SELECT h.scorecard_id, s.name, h.score, h.band, h.day FROM health_scores h \
              JOIN scorecards s ON s.id = h.scorecard_id WHERE h.account_id = $1",
-        )
-        .bind(account.0)
-        .fetch_optional(&mut *c)
-        .await?
-    });
+    )
+    .bind(account.0)
+    .fetch_optional(tx)
+    .await?;
     let from = today
         .checked_sub_days(chrono::Days::new(HISTORY_DAYS))
         .unwrap_or(NaiveDate::MIN);
@@ -360,13 +356,11 @@ pub(crate) async fn account_health_in(tx: &mut Tx, account: AccountId, today: Na
 
 /// The explanation of an account's snapshot of `day`.
 async fn snapshot_explanation(tx: &mut Tx, account: AccountId, day: NaiveDate) -> Result<Option<String>> {
-    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
-        "SELECT measures FROM health_snapshots WHERE day = $1 AND account_id = $2"
-    )
-    .bind(day)
-    .bind(account.0)
-    .fetch_optional(&mut *c)
-    .await?))
+    Query::sql("SELECT measures FROM health_snapshots WHERE day = $1 AND account_id = $2")
+        .bind(day)
+        .bind(account.0)
+        .scalar_optional(tx)
+        .await
 }
 
 /// `'2026-01-01', '2026-01-02', …`: every day from `from` to `to`, as SQL literals.
@@ -394,10 +388,7 @@ async fn health_history_in(
         "SELECT day, score, band FROM health_snapshots WHERE day IN ({}) AND account_id = $1 ORDER BY day",
         day_list(from, to)
     );
-    let points: Vec<(NaiveDate, i64, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(&sql)
-        .bind(account.0)
-        .fetch_all(&mut *c)
-        .await?);
+    let points: Vec<(NaiveDate, i64, String)> = Query::sql(&sql).bind(account.0).fetch_all(tx).await?;
     points
         .into_iter()
         .map(|(day, score, band)| {
@@ -413,11 +404,9 @@ async fn health_history_in(
 /// Deletes an account's snapshots (the table is keyed by day, so it has no foreign key whose
 /// cascade would have to scan it): day by day, from the first snapshot to the last.
 pub(crate) async fn delete_snapshots_of(tx: &mut Tx, account: AccountId) -> Result<()> {
-    let span: (Option<NaiveDate>, Option<NaiveDate>) = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT MIN(day), MAX(day) FROM health_snapshots"
-    )
-    .fetch_one(&mut *c)
-    .await?);
+    let span: (Option<NaiveDate>, Option<NaiveDate>) = Query::sql("SELECT MIN(day), MAX(day) FROM health_snapshots")
+        .fetch_one(tx)
+        .await?;
     let (Some(first), Some(last)) = span else {
         return Ok(());
     };
@@ -428,11 +417,7 @@ pub(crate) async fn delete_snapshots_of(tx: &mut Tx, account: AccountId) -> Resu
             "DELETE FROM health_snapshots WHERE day IN ({}) AND account_id = $1",
             day_list(from, to)
         );
-        on_tx!(&mut *tx, |c| sqlx::query(&sql)
-            .bind(account.0)
-            .execute(&mut *c)
-            .await?
-            .rows_affected());
+        Query::sql(&sql).bind(account.0).execute(tx).await?;
     }
     Ok(())
 }
@@ -485,9 +470,9 @@ impl Store {
         // The cards first, in a write transaction: the default one is created on first use.
         let mut tx = self.begin_write().await?;
         let cards = scorecards::cards_in(&mut tx).await?;
-        let ids: Vec<i64> = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT id FROM accounts ORDER BY id")
-            .fetch_all(&mut *c)
-            .await?);
+        let ids: Vec<i64> = Query::sql("SELECT id FROM accounts ORDER BY id")
+            .scalars(&mut tx)
+            .await?;
         tx.commit().await?;
         // A pipeline on two connections: while one chunk's scores are written, the next
         // chunk's measures are read (both cores busy, the write lock held only to write).
@@ -593,7 +578,7 @@ impl Store {
                 "SELECT account_id, score, band FROM health_scores WHERE account_id IN ({})",
                 list.join(", ")
             );
-            let rows: Vec<(i64, i64, String)> = crate::on_pool!(self, |p| sqlx::query_as(&sql).fetch_all(p).await?);
+            let rows: Vec<(i64, i64, String)> = Query::sql(&sql).fetch_all_on(self).await?;
             for (id, score, band) in rows {
                 let score = u32::try_from(score).map_err(|_| StoreError::Corrupt("health_scores.score".into()))?;
                 let band = Band::parse(&band).ok_or_else(|| StoreError::Corrupt("health_scores.band".into()))?;

@@ -8,8 +8,9 @@ use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 use lodestar_domain::{ScorecardId, Valid};
 
 use super::measures::MEASURES;
+use crate::query::Query;
 use crate::records::{delete_by_id, parse};
-use crate::{Result, Store, StoreError, Tx, on_tx};
+use crate::{Result, Store, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scorecard {
@@ -100,7 +101,7 @@ fn card(
 }
 
 async fn read_cards(tx: &mut Tx) -> Result<Vec<Scorecard>> {
-    let rows: Vec<CardRow> = on_tx!(&mut *tx, |c| sqlx::query_as(SELECT_CARDS).fetch_all(&mut *c).await?);
+    let rows: Vec<CardRow> = Query::sql(SELECT_CARDS).fetch_all(tx).await?;
     rows.into_iter().map(card).collect()
 }
 
@@ -115,9 +116,9 @@ fn card_values(f: &ScorecardFields) -> (String, String, String) {
 
 async fn insert_card(tx: &mut Tx, f: &ScorecardFields) -> Result<i64> {
     let (tier, stage, measures) = card_values(f);
-    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
+    Query::sql(
         "INSERT INTO scorecards (name, tier, lifecycle_stage, red_below, green_from, measures) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(f.name.as_str())
     .bind(tier)
@@ -125,8 +126,8 @@ async fn insert_card(tx: &mut Tx, f: &ScorecardFields) -> Result<i64> {
     .bind(i64::from(f.bands.red_below))
     .bind(i64::from(f.bands.green_from))
     .bind(measures)
-    .fetch_one(&mut *c)
-    .await?))
+    .scalar_one(tx)
+    .await
 }
 
 /// Every card, the default one created first if it does not exist yet (in a write
@@ -192,9 +193,9 @@ impl Store {
             .into());
         }
         let (tier, stage, measures) = card_values(&fields);
-        on_tx!(&mut tx, |c| sqlx::query(
+        Query::sql(
             "UPDATE scorecards SET name = $1, tier = $2, lifecycle_stage = $3, red_below = $4, green_from = $5, \
-             measures = $6 WHERE id = $7"
+             measures = $6 WHERE id = $7",
         )
         .bind(fields.name.as_str())
         .bind(tier)
@@ -203,9 +204,8 @@ impl Store {
         .bind(i64::from(fields.bands.green_from))
         .bind(measures)
         .bind(id.0)
-        .execute(&mut *c)
-        .await?
-        .rows_affected());
+        .execute(&mut tx)
+        .await?;
         tx.commit().await?;
         self.rescore_all().await?;
         Ok(Scorecard {

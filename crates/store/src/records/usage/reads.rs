@@ -7,7 +7,8 @@ use lodestar_domain::AccountId;
 use lodestar_domain::usage::MessageKey;
 
 use super::blocks;
-use crate::{Result, Store, on_tx};
+use crate::query::Query;
+use crate::{Result, Store};
 
 /// One day of an account's activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
@@ -59,47 +60,47 @@ impl Store {
 
     /// The most recent `limit` messages waiting for an account.
     pub async fn unmatched_events(&self, limit: i64) -> Result<Vec<UnmatchedEvent>> {
-        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+        Query::sql(
             "SELECT message_id, kind, feature, user_key, group_id, occurred_at FROM usage_waiting \
-             ORDER BY occurred_at DESC, id DESC LIMIT $1"
+             ORDER BY occurred_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(p)
-        .await?))
+        .fetch_all_on(self)
+        .await
     }
 
     pub async fn usage_counts(&self) -> Result<UsageCounts> {
         let mut tx = self.begin_snapshot().await?;
         let events = blocks::stored_count(&mut tx).await?;
-        let unmatched: i64 = on_tx!(&mut tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM usage_waiting")
-            .fetch_one(&mut *c)
-            .await?);
+        let unmatched: i64 = Query::sql("SELECT COUNT(*) FROM usage_waiting")
+            .scalar_one(&mut tx)
+            .await?;
         Ok(UsageCounts { events, unmatched })
     }
 
     /// The account's activity per day from `from` to `to` (inclusive), days without activity left out.
     pub async fn usage_days(&self, account: AccountId, from: NaiveDate, to: NaiveDate) -> Result<Vec<UsageDay>> {
-        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+        Query::sql(
             "SELECT day, events, active_users FROM usage_account_days \
-             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day"
+             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
         )
         .bind(account.0)
         .bind(from)
         .bind(to)
-        .fetch_all(p)
-        .await?))
+        .fetch_all_on(self)
+        .await
     }
 
     /// The account's use of each feature per day from `from` to `to` (inclusive).
     pub async fn feature_days(&self, account: AccountId, from: NaiveDate, to: NaiveDate) -> Result<Vec<FeatureDay>> {
-        Ok(crate::on_pool!(self, |p| sqlx::query_as(
+        Query::sql(
             "SELECT feature, day, events FROM usage_feature_days \
-             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, feature"
+             WHERE account_id = $1 AND day >= $2 AND day <= $3 ORDER BY day, feature",
         )
         .bind(account.0)
         .bind(from)
         .bind(to)
-        .fetch_all(p)
-        .await?))
+        .fetch_all_on(self)
+        .await
     }
 }

@@ -10,8 +10,9 @@ use lodestar_domain::usage_fall::{ActiveCounts, FallWeeks};
 
 use lodestar_domain::milestone::MilestoneStatus;
 
+use crate::query::Query;
 use crate::records::milestones::{Milestone, account_milestones_in};
-use crate::{Result, Store, Tx, on_pool, on_tx};
+use crate::{Result, Store, Tx};
 
 /// One week (Monday to Sunday) of an account's activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,14 +138,14 @@ fn zero_weeks(today: NaiveDate, weeks: u32) -> Vec<UsageWeek> {
 async fn weeks_in(tx: &mut Tx, account: AccountId, today: NaiveDate, weeks: u32) -> Result<Vec<UsageWeek>> {
     let mondays = mondays(today, weeks);
     let first = mondays.first().copied().unwrap_or(today);
-    let rows: Vec<(NaiveDate, String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT day, user_key, events FROM usage_user_days WHERE account_id = $1 AND day >= $2 AND day <= $3"
+    let rows: Vec<(NaiveDate, String, i64)> = Query::sql(
+        "SELECT day, user_key, events FROM usage_user_days WHERE account_id = $1 AND day >= $2 AND day <= $3",
     )
     .bind(account.0)
     .bind(first)
     .bind(today)
-    .fetch_all(&mut *c)
-    .await?);
+    .fetch_all(tx)
+    .await?;
     let mut weeks_seen: BTreeMap<NaiveDate, (HashSet<String>, i64)> =
         mondays.into_iter().map(|m| (m, (HashSet::new(), 0))).collect();
     for (day, user, events) in rows {
@@ -166,80 +167,64 @@ async fn weeks_in(tx: &mut Tx, account: AccountId, today: NaiveDate, weeks: u32)
 
 /// Whether the account was ever seen in the product: a person placed on it, or activity.
 pub(crate) async fn has_events(tx: &mut Tx, account: AccountId) -> Result<bool> {
-    let found: Option<i64> = on_tx!(&mut *tx, |c| {
-        sqlx::query_scalar(
-            "SELECT account_id FROM usage_people WHERE account_id = $1 \
+    let found: Option<i64> = Query::sql(
+        "SELECT account_id FROM usage_people WHERE account_id = $1 \
              UNION ALL SELECT account_id FROM usage_account_days WHERE account_id = $1 LIMIT 1",
-        )
-        .bind(account.0)
-        .fetch_optional(&mut *c)
-        .await?
-    });
+    )
+    .bind(account.0)
+    .scalar_optional(tx)
+    .await?;
     Ok(found.is_some())
 }
 
 async fn known_features(tx: &mut Tx, today: NaiveDate) -> Result<Vec<String>> {
-    Ok(on_tx!(&mut *tx, |c| sqlx::query_scalar(
-        "SELECT feature FROM usage_features WHERE last_used > $1 ORDER BY feature"
-    )
-    .bind(back(today, 90))
-    .fetch_all(&mut *c)
-    .await?))
+    Query::sql("SELECT feature FROM usage_features WHERE last_used > $1 ORDER BY feature")
+        .bind(back(today, 90))
+        .scalars(tx)
+        .await
 }
 
 async fn breadth_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<(Vec<String>, Vec<String>)> {
-    let used: Vec<String> = on_tx!(&mut *tx, |c| {
-        sqlx::query_scalar(
-        "SELECT DISTINCT feature FROM usage_feature_days WHERE account_id = $1 AND day > $2 AND day <= $3 ORDER BY feature"
+    let used: Vec<String> = Query::sql(
+        "SELECT DISTINCT feature FROM usage_feature_days WHERE account_id = $1 AND day > $2 AND day <= $3 ORDER BY feature",
     )
     .bind(account.0)
     .bind(back(today, 30))
     .bind(today)
-    .fetch_all(&mut *c)
-    .await?
-    });
+    .scalars(tx)
+    .await?;
     Ok((used, known_features(tx, today).await?))
 }
 
 async fn people_in(tx: &mut Tx, account: AccountId, today: NaiveDate) -> Result<Vec<PersonUsage>> {
-    let people: Vec<(String, Option<String>, Option<String>)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT user_key, name, email FROM usage_people WHERE account_id = $1"
-    )
-    .bind(account.0)
-    .fetch_all(&mut *c)
-    .await?);
+    let people: Vec<(String, Option<String>, Option<String>)> =
+        Query::sql("SELECT user_key, name, email FROM usage_people WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_all(tx)
+            .await?;
     if people.is_empty() {
         return Ok(Vec::new());
     }
     // Per person: the last active day, and active days and events in the last 30 days.
-    let activity: Vec<(String, NaiveDate, i64, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
+    let activity: Vec<(String, NaiveDate, i64, i64)> = Query::sql(
         "SELECT user_key, MAX(day), \
          CAST(SUM(CASE WHEN day > $2 AND day <= $3 THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN day > $2 AND day <= $3 THEN events ELSE 0 END) AS BIGINT) \
-         FROM usage_user_days WHERE account_id = $1 GROUP BY user_key"
+         FROM usage_user_days WHERE account_id = $1 GROUP BY user_key",
     )
     .bind(account.0)
     .bind(back(today, 30))
     .bind(today)
-    .fetch_all(&mut *c)
-    .await?);
-    let key_features: Vec<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar(
-        "SELECT DISTINCT feature FROM milestones ORDER BY feature"
-    )
-    .fetch_all(&mut *c)
-    .await?);
+    .fetch_all(tx)
+    .await?;
+    let key_features: Vec<String> = Query::sql("SELECT DISTINCT feature FROM milestones ORDER BY feature")
+        .scalars(tx)
+        .await?;
     let done: Vec<(String, String)> = if key_features.is_empty() {
         Vec::new()
     } else {
-        on_tx!(&mut *tx, |c| {
-            sqlx::query_as(
-            "SELECT DISTINCT f.user_key, f.feature FROM usage_person_features f JOIN milestones m ON m.feature = f.feature \
-             WHERE f.account_id = $1"
-        )
-        .bind(account.0)
-        .fetch_all(&mut *c)
-        .await?
-        })
+        Query::sql("SELECT DISTINCT f.user_key, f.feature FROM usage_person_features f JOIN milestones m ON m.feature = f.feature \
+             WHERE f.account_id = $1").bind(account.0).fetch_all(tx).await?
     };
     let activity: HashMap<String, (NaiveDate, i64, i64)> = activity
         .into_iter()
@@ -279,20 +264,20 @@ impl Store {
     /// `usage_fall` rule; this counts the people of the two weeks).
     pub async fn usage_drops(&self, today: NaiveDate, share: f64) -> Result<Vec<UsageDrop>> {
         let weeks = FallWeeks::ending(today);
-        let rows: Vec<(i64, String, i64, i64)> = on_pool!(self, |p| sqlx::query_as(
+        let rows: Vec<(i64, String, i64, i64)> = Query::sql(
             "SELECT u.account_id, a.name, \
              COUNT(DISTINCT CASE WHEN u.day > $1 AND u.day <= $2 THEN u.user_key END), \
              COUNT(DISTINCT CASE WHEN u.day > $3 THEN u.user_key END) \
              FROM usage_user_days u JOIN accounts a ON a.id = u.account_id \
              WHERE u.day > $1 AND u.day <= $4 AND (u.day > $3 OR u.day <= $2) \
-             GROUP BY u.account_id, a.name"
+             GROUP BY u.account_id, a.name",
         )
         .bind(weeks.before.0)
         .bind(weeks.before.1)
         .bind(weeks.now.0)
         .bind(weeks.now.1)
-        .fetch_all(p)
-        .await?);
+        .fetch_all_on(self)
+        .await?;
         let mut drops: Vec<UsageDrop> = rows
             .into_iter()
             .map(|(id, name, active_before, active_now)| UsageDrop {
