@@ -98,7 +98,14 @@ impl Store {
                 .into_iter()
                 .collect::<Vec<_>>()
         };
-        type PortfolioRow = (String, i64, Option<NaiveDate>, Option<String>, Option<String>);
+        #[derive(sqlx::FromRow)]
+        struct PortfolioRow {
+            lifecycle_stage: String,
+            arr_cents: i64,
+            renewal_date: Option<NaiveDate>,
+            band: Option<String>,
+            exposure: Option<String>,
+        }
         let rows: Vec<PortfolioRow> = Query::sql(
             "SELECT a.lifecycle_stage, a.arr_cents, a.renewal_date, h.band, e.exposure FROM accounts a \
              LEFT JOIN health_scores h ON h.account_id = a.id \
@@ -108,7 +115,14 @@ impl Store {
         .fetch_all_on(self)
         .await?;
         let mut accounts = Vec::new();
-        for (stage, arr, renewal_date, band, exposure) in rows {
+        for PortfolioRow {
+            lifecycle_stage: stage,
+            arr_cents: arr,
+            renewal_date,
+            band,
+            exposure,
+        } in rows
+        {
             if !in_portfolio(parse("accounts.lifecycle_stage", &stage)?, Cents(arr)) {
                 continue;
             }

@@ -184,8 +184,17 @@ pub(crate) async fn stored_count(tx: &mut Tx) -> Result<i64> {
 pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<()> {
     let mut after = 0i64;
     loop {
-        type Row = (i64, String, String, String, DateTime<Utc>, DateTime<Utc>, String);
-        let rows: Vec<Row> = on_tx!(&mut *tx, |c| {
+        #[derive(sqlx::FromRow)]
+        struct LegacyEvent {
+            id: i64,
+            message_id: String,
+            kind: String,
+            user_key: String,
+            occurred_at: DateTime<Utc>,
+            received_at: DateTime<Utc>,
+            payload: String,
+        }
+        let rows: Vec<LegacyEvent> = on_tx!(&mut *tx, |c| {
             sqlx::query_as(
                 "SELECT id, message_id, kind, user_key, occurred_at, received_at, payload FROM usage_events \
                  WHERE id > $1 ORDER BY id LIMIT $2",
@@ -196,11 +205,19 @@ pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<
             .await?
         });
         let Some(last) = rows.last() else { break };
-        after = last.0;
-        let received_at = last.5;
+        after = last.id;
+        let received_at = last.received_at;
         let mut messages = Vec::with_capacity(rows.len());
         let mut aliases = Vec::new();
-        for (_, message_id, kind, user_key, occurred_at, _, payload) in rows {
+        for LegacyEvent {
+            message_id,
+            kind,
+            user_key,
+            occurred_at,
+            payload,
+            ..
+        } in rows
+        {
             let kind =
                 MessageKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("usage_events kind {kind}")))?;
             let record = Record {
