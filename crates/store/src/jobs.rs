@@ -160,6 +160,18 @@ impl Store {
     /// whose time has come, or a running one whose worker let its lease run out. A job whose
     /// lease ran out on its last attempt is marked failed instead.
     pub async fn claim_job(&self, worker: &str, lease_until: DateTime<Utc>) -> Result<Option<Job>> {
+        // Every runner asks once a second: a read answers "nothing due" without taking
+        // SQLite's write lock, which ingestion and edits queue behind.
+        let due: Option<i64> = Query::sql(
+            "SELECT id FROM jobs WHERE (state = 'queued' AND run_at <= $1) \
+             OR (state = 'running' AND lease_until < $1) LIMIT 1",
+        )
+        .bind(self.now())
+        .scalar_optional_on(self)
+        .await?;
+        if due.is_none() {
+            return Ok(None);
+        }
         let mut tx = self.begin_write().await?;
         let now = tx.now();
         Query::sql(
