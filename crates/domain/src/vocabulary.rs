@@ -185,6 +185,41 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// What an API token may be used for.
+    TokenScope, "token scope" {
+        Api = "api" => "API (with the token's role)",
+        Metrics = "metrics" => "Metrics only (GET /metrics)",
+    }
+);
+
+vocabulary!(
+    /// What an audit log entry records: the actions on credentials, people, settings and
+    /// records that an operator or auditor asks about later.
+    AuditKind, "audit kind" {
+        SignIn = "sign_in" => "Signed in",
+        SignInFailed = "sign_in_failed" => "Sign-in failed",
+        SignOut = "sign_out" => "Signed out",
+        PasswordChanged = "password_changed" => "Changed their password",
+        PasswordReset = "password_reset" => "Reset a password",
+        UserCreated = "user_created" => "Created a user",
+        RoleChanged = "role_changed" => "Changed a role",
+        UserDeactivated = "user_deactivated" => "Deactivated a user",
+        UserReactivated = "user_reactivated" => "Reactivated a user",
+        UserDeleted = "user_deleted" => "Deleted a user",
+        TokenCreated = "token_created" => "Created an API token",
+        TokenRevoked = "token_revoked" => "Revoked an API token",
+        WriteKeyCreated = "write_key_created" => "Created a write key",
+        WriteKeyRevoked = "write_key_revoked" => "Revoked a write key",
+        Export = "export" => "Exported data",
+        Backup = "backup" => "Backed up the database",
+        Restore = "restore" => "Restored a backup",
+        ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
+        AccountDeleted = "account_deleted" => "Deleted an account",
+        AccountChurned = "account_churned" => "Marked an account churned",
+    }
+);
+
+vocabulary!(
     /// Why an account is on an LxL review's agenda (seed 001, play 2).
     AgendaReason, "agenda reason" {
         AtRisk = "at_risk" | "risk" => "At risk",

@@ -30,6 +30,11 @@ macro_rules! id_values {
                 Value::Int(Some(v.0))
             }
         }
+        impl From<Option<lodestar_domain::$id>> for Value {
+            fn from(v: Option<lodestar_domain::$id>) -> Self {
+                Value::Int(v.map(|v| v.0))
+            }
+        }
     )+};
 }
 id_values!(

@@ -35,6 +35,7 @@ pub use records::UpsertSummary;
 pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
 pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
+pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
@@ -45,8 +46,9 @@ pub use records::health::{
 pub use records::lxl::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
 pub use records::milestones::Milestone;
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
+pub use records::sessions::{SessionLimits, SignInAttempt, SignInLimits};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
-pub use records::tokens::ApiToken;
+pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{EventImport, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
 pub use records::users::UserUpsert;

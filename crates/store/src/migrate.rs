@@ -29,6 +29,11 @@ fn move_events_into_blocks(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()
     Box::pin(crate::records::usage::move_legacy_events(tx, 20_000))
 }
 
+/// Version 12's audit log refuses UPDATE and DELETE in the database itself, whatever code runs.
+fn make_audit_log_append_only(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::audit::refuse_changes(tx))
+}
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -95,6 +100,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "jobs",
         sql: include_str!("../migrations/0011_jobs.sql"),
         rust: None,
+    },
+    Migration {
+        version: 12,
+        name: "security",
+        sql: include_str!("../migrations/0012_security.sql"),
+        rust: Some(make_audit_log_append_only),
     },
 ];
 

@@ -113,11 +113,16 @@ impl TestDb {
 /// Runs `sql` (one or more statements) as it is: for tests that build a database as an older
 /// version left it.
 pub async fn execute_sql(store: &Store, sql: &str) {
+    try_execute_sql(store, sql).await.expect("the test's SQL runs");
+}
+
+/// Runs `sql` and answers the database's error, for tests of what the database refuses.
+pub async fn try_execute_sql(store: &Store, sql: &str) -> Result<u64, String> {
     crate::on_pool!(store, |p| sqlx::raw_sql(sql)
         .execute(p)
         .await
-        .expect("the test's SQL runs")
-        .rows_affected());
+        .map(|done| done.rows_affected())
+        .map_err(|e| e.to_string()))
 }
 
 /// Declares `mod NAME { sqlite(); postgres(); }` running `async fn NAME(store: Store)` on both;

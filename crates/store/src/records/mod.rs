@@ -4,6 +4,7 @@
 pub mod account_list;
 pub mod account_view;
 pub mod accounts;
+pub mod audit;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
