@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::UserFields;
-use lodestar_domain::vocabulary::Role;
+use lodestar_domain::vocabulary::{Role, TokenScope};
+use lodestar_server::ServerConfig;
 use lodestar_store::Store;
 
 use crate::demo::DemoConfig;
@@ -74,6 +75,20 @@ pub enum Command {
         /// Load the demo data set first if the database is empty, and print an admin token.
         #[arg(long)]
         demo: bool,
+        /// Sign-in sessions end after this many minutes without a request (and 12 hours
+        /// after sign-in in any case).
+        #[arg(long, env = "LODESTAR_SESSION_IDLE_MINUTES", default_value_t = 120,
+              value_parser = clap::value_parser!(u32).range(1..=720))]
+        session_idle_minutes: u32,
+        /// Behind a reverse proxy: the header it writes the client address into (e.g.
+        /// X-Forwarded-For). Only set this when a proxy you run overwrites or appends it;
+        /// otherwise the TCP peer's address is used.
+        #[arg(long, env = "LODESTAR_CLIENT_ADDRESS_HEADER")]
+        client_address_header: Option<String>,
+        /// The URL people open Lodestar at. When it is https, browsers are told to use https
+        /// only (Strict-Transport-Security).
+        #[arg(long, env = "LODESTAR_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
@@ -267,7 +282,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
     let today = || store.today();
     match command {
-        Command::Serve { listen, demo } => serve(store, &listen, demo).await?,
+        Command::Serve {
+            listen,
+            demo,
+            session_idle_minutes,
+            client_address_header,
+            public_url,
+        } => {
+            let config = server_config(session_idle_minutes, client_address_header, public_url)?;
+            serve(store, &listen, demo, config).await?
+        }
         Command::Token {
             command: TokenCommand::Create { name, role, user },
         } => {
@@ -283,7 +307,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 }
                 None => (role.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?, None),
             };
-            let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user).await?;
+            let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user, TokenScope::Api).await?;
             eprintln!(
                 "token {} ({}, {}) created; it is shown only now:",
                 token.id,
@@ -515,7 +539,31 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
 /// Accounts in the data set `serve --demo` loads into an empty database.
 const SERVE_DEMO_ACCOUNTS: usize = 1000;
 
-async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
+/// The server's settings from `serve`'s flags, each checked.
+fn server_config(
+    session_idle_minutes: u32,
+    client_address_header: Option<String>,
+    public_url: Option<String>,
+) -> anyhow::Result<ServerConfig> {
+    let client_address_header = client_address_header
+        .map(|h| lodestar_server::config::header_name(&h).map_err(|e| anyhow::anyhow!("--client-address-header: {e}")))
+        .transpose()?;
+    let https = match public_url.as_deref() {
+        None => false,
+        Some(url) if url.starts_with("https://") => true,
+        Some(url) if url.starts_with("http://") => false,
+        Some(url) => anyhow::bail!("--public-url: {url:?} must start with https:// or http://"),
+    };
+    let mut config = ServerConfig {
+        client_address_header,
+        https,
+        ..ServerConfig::default()
+    };
+    config.sessions.idle = chrono::Duration::minutes(i64::from(session_idle_minutes));
+    Ok(config)
+}
+
+async fn serve(store: &Store, listen: &str, demo: bool, config: ServerConfig) -> anyhow::Result<()> {
     if demo {
         if store.count_accounts().await? == 0 && store.users().await?.is_empty() {
             let config = DemoConfig {
@@ -535,7 +583,8 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
             println!("Sign in as {} with the password {password}", admin.fields.email);
             let name = Name::parse("serve --demo").expect("a valid name");
             let (_, secret) =
-                lodestar_server::auth::issue_token(store, &name, admin.fields.role, Some(admin.id)).await?;
+                lodestar_server::auth::issue_token(store, &name, admin.fields.role, Some(admin.id), TokenScope::Api)
+                    .await?;
             println!("API token for {} (admin): {secret}", admin.fields.email);
         }
     }
@@ -544,7 +593,7 @@ async fn serve(store: &Store, listen: &str, demo: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Lodestar is listening on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
-    lodestar_server::serve(listener, store.clone(), lodestar_server::shutdown_signal()).await?;
+    lodestar_server::serve(listener, store.clone(), config, lodestar_server::shutdown_signal()).await?;
     println!("stopped");
     Ok(())
 }

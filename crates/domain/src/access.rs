@@ -38,6 +38,16 @@ impl Actor {
         }
     }
 
+    /// Whether the role changes any account at all (every book, or its own): asked before a
+    /// request names which account.
+    pub fn can_write_some_account(&self) -> bool {
+        match self.role {
+            Role::Admin | Role::Leader => true,
+            Role::Csm | Role::AssociateCsm => self.user.is_some(),
+            Role::Ae | Role::Executive | Role::Viewer => false,
+        }
+    }
+
     /// Moving an LxL action item (done, dropped, open again): its owner, and whoever may
     /// change its account.
     pub fn can_move_action_item(&self, item_owner: UserId, account_owner: Option<UserId>) -> bool {
@@ -68,6 +78,9 @@ mod tests {
             "a CSM token owns nothing"
         );
         assert!(!csm.can_manage_all_accounts() && !csm.can_administer());
+        assert!(csm.can_write_some_account());
+        assert!(!actor(Role::Csm, None).can_write_some_account());
+        assert!(!actor(Role::Viewer, Some(9)).can_write_some_account());
         assert!(
             actor(Role::Viewer, Some(9)).can_move_action_item(UserId(9), Some(UserId(7))),
             "an item's owner moves it, whatever their role"

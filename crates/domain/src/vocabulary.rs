@@ -214,6 +214,7 @@ vocabulary!(
         Backup = "backup" => "Backed up the database",
         Restore = "restore" => "Restored a backup",
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
+        SettingsChanged = "settings_changed" => "Changed risk settings",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
     }

@@ -2,11 +2,13 @@
 //! health check. The server keeps no state of its own — every request reads and writes the
 //! database — so any number of instances can share one PostgreSQL.
 
+pub mod config;
 mod features;
 mod http;
 pub mod jobs;
 pub mod password;
 
+pub use config::ServerConfig;
 pub use features::usage::ingest;
 pub use http::{auth, error};
 
@@ -29,6 +31,20 @@ use crate::http::error::ApiError;
 pub struct AppState {
     pub store: Store,
     pub ingestor: ingest::Ingestor,
+    pub config: std::sync::Arc<ServerConfig>,
+}
+
+impl AppState {
+    /// Appends to the audit log what `origin` did.
+    pub(crate) async fn audit(
+        &self,
+        origin: &http::auth::Origin,
+        kind: lodestar_domain::vocabulary::AuditKind,
+        subject: Option<String>,
+        detail: impl Into<String>,
+    ) -> Result<(), ApiError> {
+        Ok(self.store.audit(&origin.record(kind, subject, detail)).await?)
+    }
 }
 
 #[derive(OpenApi)]
@@ -37,7 +53,7 @@ pub struct AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"))
 )]
 struct ApiDoc;
 
@@ -72,10 +88,11 @@ fn api_router() -> OpenApiRouter<AppState> {
 
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the
 /// health check.
-pub fn app(store: Store) -> Router {
+pub fn app(store: Store, config: ServerConfig) -> Router {
     app_with(AppState {
         ingestor: ingest::Ingestor::start(store.clone()),
         store,
+        config: std::sync::Arc::new(config),
     })
 }
 
@@ -91,6 +108,10 @@ pub fn app_with(state: AppState) -> Router {
     .route("/assets/{name}", get(http::assets::serve))
     .merge(features::web_router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        http::pages::keep_flash,
+    ))
     .layer(axum::middleware::from_fn(http::guard::csrf_guard))
     .layer(axum::middleware::from_fn(http::request_log::request_log))
     .layer(axum::middleware::from_fn(run_to_completion))
@@ -124,10 +145,13 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Store,
+    config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let runner = jobs::Runner::start(store.clone(), jobs::JobKinds::standard(), jobs::RunnerConfig::default());
-    let served = axum::serve(listener, app(store)).with_graceful_shutdown(shutdown).await;
+    // The peer address reaches handlers for sign-in throttling and the audit log.
+    let service = app(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     runner.stop().await;
     served
 }

@@ -40,6 +40,28 @@ pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
 }
 
+/// At most one argon2 run per core at a time: each takes ~20 ms of CPU and 19 MiB, and a burst
+/// of sign-ins must neither stall the async workers nor exhaust memory.
+static ARGON2_PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+});
+
+/// Runs `work` on the blocking pool, one per core at most.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = ARGON2_PERMITS.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work).await.expect("argon2 does not panic")
+}
+
+/// [`verify`] on the blocking pool: what request handlers call.
+pub async fn verify_off_thread(password: String, stored: String) -> bool {
+    off_the_workers(move || verify(&password, &stored)).await
+}
+
+/// [`hash`] on the blocking pool: what request handlers call.
+pub async fn hash_off_thread(password: String) -> Result<String, String> {
+    off_the_workers(move || hash(&password)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,9 @@
 -- Sessions also end after a quiet spell: last_seen_at moves forward while the session is used.
 ALTER TABLE sessions ADD COLUMN last_seen_at TIMESTAMPTZ;
 UPDATE sessions SET last_seen_at = created_at;
+-- A message for the session's next page (a form's problem after its redirect), kept here so
+-- that no page prints text it was handed in its URL.
+ALTER TABLE sessions ADD COLUMN flash TEXT;
 
 -- A deactivated user cannot sign in, and their sessions and tokens stop working; their records
 -- (accounts they owned, reviews, notes) stay.

@@ -4,6 +4,7 @@
 //! (`templates/<feature>/`). Routes of every feature are merged here, and only here.
 
 pub mod accounts;
+pub mod audit;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
@@ -36,6 +37,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         lxl::api_router(),
         churn::api_router(),
         jobs::api_router(),
+        audit::api_router(),
     ]
 }
 
@@ -53,4 +55,5 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(lxl::web_router())
         .merge(churn::web_router())
         .merge(jobs::web_router())
+        .merge(audit::web_router())
 }

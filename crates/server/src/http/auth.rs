@@ -1,16 +1,19 @@
 //! Who is calling. API tokens arrive as `Authorization: Bearer lst_…`; only the SHA-256 of a
 //! token is stored, so a leaked database does not leak working tokens.
 
-use axum::extract::FromRequestParts;
-use axum::http::header;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lodestar_domain::UserId;
 use lodestar_domain::access::Actor;
 use lodestar_domain::text::Name;
-use lodestar_domain::vocabulary::Role;
-use lodestar_store::{ApiToken, Store, WriteKey};
+use lodestar_domain::user::User;
+use lodestar_domain::vocabulary::{AuditKind, Role, TokenScope};
+use lodestar_store::{ApiToken, AuditActor, AuditRecord, Store, WriteKey};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -37,17 +40,18 @@ fn new_secret(kind_prefix: &str) -> (String, String) {
 }
 
 /// Creates an API token acting as `user` (with their role) or as an integration with
-/// `role`. Returns the stored record and the secret, which exists only in this return
+/// `role`, usable for the API or (`scope` metrics) only for `/metrics`. Returns the stored record and the secret, which exists only in this return
 /// value: show it once.
 pub async fn issue_token(
     store: &Store,
     name: &Name,
     role: Role,
     user: Option<UserId>,
+    scope: TokenScope,
 ) -> lodestar_store::Result<(ApiToken, String)> {
     let (secret, shown) = new_secret(TOKEN_PREFIX);
     let token = store
-        .create_token(name, role, user, &shown, &token_hash(&secret))
+        .create_token(name, role, user, scope, &shown, &token_hash(&secret))
         .await?;
     Ok((token, secret))
 }
@@ -61,41 +65,163 @@ pub async fn issue_write_key(store: &Store, name: &Name) -> lodestar_store::Resu
     Ok((key, secret))
 }
 
-/// The caller of an API request. Extracting it refuses unauthenticated requests with 401.
+/// Where a request came from: the client address (from the trusted proxy's header when one
+/// is configured, else the TCP peer), for throttling and the audit log.
+pub(crate) fn client_address(parts: &Parts, state: &AppState) -> Option<String> {
+    if let Some(name) = &state.config.client_address_header {
+        // A proxy appends the address it saw: the last entry is the one it vouches for.
+        return parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().chars().take(64).collect())
+            .filter(|v: &String| !v.is_empty());
+    }
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+/// The client address of a request (see [`client_address`]); never refuses a request.
+pub(crate) struct ClientAddress(pub Option<String>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(client_address(parts, state)))
+    }
+}
+
+/// The secret of an `Authorization: Bearer lst_…` header, if the request carries one.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && secret.starts_with(TOKEN_PREFIX)).then_some(secret)
+}
+
+/// Who is asking and from where: what permission checks read and what the audit log records.
+#[derive(Debug, Clone)]
+pub(crate) struct Origin {
+    pub actor: AuditActor,
+    pub client: Option<String>,
+}
+
+impl Origin {
+    /// An audit record of `kind` by this origin.
+    pub(crate) fn record(
+        &self,
+        kind: AuditKind,
+        subject: Option<String>,
+        detail: impl Into<String>,
+    ) -> AuditRecord<'_> {
+        AuditRecord {
+            actor: &self.actor,
+            client: self.client.as_deref(),
+            kind,
+            subject,
+            detail: detail.into(),
+        }
+    }
+
+    /// A signed-in person.
+    pub(crate) fn of_user(user: &User, client: Option<String>) -> Origin {
+        Origin {
+            actor: AuditActor {
+                user_id: Some(user.id),
+                label: user.fields.email.to_string(),
+            },
+            client,
+        }
+    }
+}
+
+/// The caller of an API request, with where it came from. Extracting it refuses
+/// unauthenticated requests with 401.
+pub(crate) struct Who {
+    pub actor: Actor,
+    pub origin: Origin,
+}
+
+impl FromRequestParts<AppState> for Who {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let client = client_address(parts, state);
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            // A browser signed in to the web UI may call the API with its session cookie. A
+            // request with any Authorization header is judged by that header alone.
+            let user = crate::features::team::session::session_user(state, &parts.headers).await?;
+            let user = user.ok_or(ApiError::Unauthenticated)?.user;
+            return Ok(Who {
+                actor: Actor {
+                    role: user.fields.role,
+                    user: Some(user.id),
+                },
+                origin: Origin::of_user(&user, client),
+            });
+        }
+        let secret = bearer_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let token = state
+            .store
+            .token_caller(&token_hash(secret))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        if token.scope != TokenScope::Api {
+            return Err(ApiError::Forbidden("this token may only read /metrics"));
+        }
+        let label = match &token.email {
+            Some(email) => format!("{email} (token \"{}\", #{})", token.name, token.token),
+            None => format!("token \"{}\" (#{})", token.name, token.token),
+        };
+        Ok(Who {
+            actor: Actor {
+                role: token.role,
+                user: token.user,
+            },
+            origin: Origin {
+                actor: AuditActor {
+                    user_id: token.user,
+                    label,
+                },
+                client,
+            },
+        })
+    }
+}
+
+/// The caller of an API request, for handlers that record nothing in the audit log.
 pub struct Caller(pub Actor);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        if header.is_none() {
-            // A browser signed in to the web UI may call the API with its session cookie.
-            if let Some(user) = crate::features::team::session::session_user(&state.store, &parts.headers).await? {
-                return Ok(Caller(Actor {
-                    role: user.fields.role,
-                    user: Some(user.id),
-                }));
-            }
-        }
-        let secret = header
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|s| s.starts_with(TOKEN_PREFIX))
-            .ok_or(ApiError::Unauthenticated)?;
-        let (role, user) = state
-            .store
-            .token_actor(&token_hash(secret))
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        let actor = Actor { role, user };
-        Ok(Caller(actor))
+        Who::from_request_parts(parts, state).await.map(|who| Caller(who.actor))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_bearer_lst_tokens_count() {
+        let with = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::AUTHORIZATION, axum::http::HeaderValue::from_static(value));
+            h
+        };
+        assert_eq!(bearer_token(&with("Bearer lst_abc")), Some("lst_abc"));
+        assert_eq!(bearer_token(&with("bearer  lst_abc ")), Some("lst_abc"));
+        for other in ["Basic dXNlcjpwYXNz", "Bearer xyz", "lst_abc", "Bearer"] {
+            assert_eq!(bearer_token(&with(other)), None, "{other}");
+        }
+        assert_eq!(bearer_token(&HeaderMap::new()), None);
+    }
 
     #[test]
     fn hashes_are_sha256_hex() {

@@ -7,17 +7,22 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::http::auth::bearer_token;
 use crate::http::error::ApiError;
 
-/// Refuses cross-site writes. A request that changes something and does not carry an API
-/// token (so it relies on the browser's cookie) must come from this site: `Sec-Fetch-Site`
-/// says so, or the `Origin` matches the `Host`. SameSite=Lax cookies are the second line.
+/// Refuses cross-site writes. A request that changes something must come from this site
+/// (`Sec-Fetch-Site` says so, or the `Origin` matches the `Host`) unless it is an API call
+/// carrying an API token — which the API then judges by that token alone, never by a cookie.
+/// Any other `Authorization` header proves nothing: a forged form post can't set one, but a
+/// script on another site can send `Authorization: Basic …` along with the victim's cookie.
+/// SameSite=Lax cookies are the second line.
 pub(crate) async fn csrf_guard(request: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let has_token = request.headers().contains_key(header::AUTHORIZATION);
+    let path = request.uri().path();
+    let api_token = path.starts_with("/api/") && bearer_token(request.headers()).is_some();
     // Event ingestion never reads the session cookie, so a forged request gains nothing.
-    let ingestion = request.uri().path().starts_with("/v1/");
-    if unsafe_method && !has_token && !ingestion && !same_site(request.headers()) {
+    let ingestion = path.starts_with("/v1/");
+    if unsafe_method && !api_token && !ingestion && !same_site(request.headers()) {
         return ApiError::Forbidden("cross-site request refused").into_response();
     }
     next.run(request).await
@@ -35,10 +40,22 @@ fn same_site(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// Headers every response gets: a strict Content-Security-Policy (only our own scripts and
-/// styles), no sniffing, no framing, no referrer leaks.
-pub(crate) async fn security_headers(State(_): State<AppState>, request: Request, next: Next) -> Response {
+/// styles), no sniffing, no framing, no referrer leaks; `no-store` on everything but the
+/// static assets (pages and API answers hold customer data and must not linger in a shared
+/// or browser cache); HSTS when the public URL is https.
+pub(crate) async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let asset = request.uri().path().starts_with("/assets/");
     let mut res = next.run(request).await;
     let h = res.headers_mut();
+    if !asset {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -1,5 +1,9 @@
-//! A JSON body extractor whose errors name the field (`owner_id: invalid type: string "x",
-//! expected i64`) instead of axum's generic rejection text.
+//! A JSON body extractor that reads the body but parses it only when the handler asks, after
+//! it has checked who may act: a caller without the right gets 403 whatever they sent, and
+//! learns nothing of the schema. Its errors name the field (`owner_id: invalid type: string
+//! "x", expected i64`) instead of axum's generic rejection text.
+
+use std::marker::PhantomData;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -8,7 +12,10 @@ use serde::de::DeserializeOwned;
 
 use crate::http::error::ApiError;
 
-pub struct Json<T>(pub T);
+pub struct Json<T> {
+    body: Result<Bytes, ApiError>,
+    shape: PhantomData<fn() -> T>,
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
@@ -25,28 +32,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
                     .trim()
                     .eq_ignore_ascii_case("application/json")
             });
-        if !is_json {
-            return Err(ApiError::UnsupportedMediaType);
-        }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::BadRequest {
+        let body = if is_json {
+            Bytes::from_request(req, state).await.map_err(|e| ApiError::BadRequest {
                 field: None,
                 reason: e.body_text(),
-            })?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let field = (path != ".").then_some(path);
-            ApiError::BadRequest {
-                field,
-                reason: e.inner().to_string(),
-            }
-        })?;
-        de.end().map_err(|e| ApiError::BadRequest {
-            field: None,
-            reason: e.to_string(),
-        })?;
-        Ok(Json(value))
+            })
+        } else {
+            Err(ApiError::UnsupportedMediaType)
+        };
+        Ok(Json {
+            body,
+            shape: PhantomData,
+        })
     }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    /// The body as `T`: call it once the caller is known to be allowed.
+    pub fn read(self) -> Result<T, ApiError> {
+        parse(&self.body?)
+    }
+}
+
+/// `bytes` as `T`, naming the field at fault.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (path != ".").then_some(path);
+        ApiError::BadRequest {
+            field,
+            reason: e.inner().to_string(),
+        }
+    })?;
+    de.end().map_err(|e| ApiError::BadRequest {
+        field: None,
+        reason: e.to_string(),
+    })?;
+    Ok(value)
 }

@@ -8,8 +8,10 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::user::User;
 
 use crate::AppState;
+use crate::http::auth::{Origin, client_address, token_hash};
 use crate::http::error::ApiError;
-use serde::Deserialize;
+use lodestar_store::SessionUser;
+use serde::{Deserialize, Serialize};
 
 /// A rendered page.
 pub(crate) type Html = axum::response::Html<String>;
@@ -25,18 +27,62 @@ pub(crate) fn render(t: &impl askama::Template) -> Result<Html, ApiError> {
 pub(crate) struct SignedIn {
     pub user: User,
     pub actor: Actor,
+    /// Who and from where, for the audit log.
+    pub origin: Origin,
+    /// The message a form left for this page after its redirect.
+    pub flash: Flash,
+}
+
+/// A message for the page after a form's redirect, kept in the session (never in the URL: a
+/// page prints no text it was handed in a link). `slot` says where on the page it belongs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Flash(Option<(String, String)>);
+
+impl Flash {
+    /// The message for `slot`, if there is one.
+    pub(crate) fn for_slot(&self, slot: &str) -> Option<String> {
+        self.0
+            .as_ref()
+            .filter(|(s, _)| s == slot)
+            .map(|(_, message)| message.clone())
+    }
+}
+
+/// A flash a handler attaches to its response; [`keep_flash`] stores it in the session.
+#[derive(Debug, Clone)]
+struct FlashMessage(Flash);
+
+/// Stores the flash a response carries in the session of the request that made it.
+pub(crate) async fn keep_flash(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let session = crate::features::team::session::session_secret(request.headers()).map(token_hash);
+    let mut res = next.run(request).await;
+    if let (Some(FlashMessage(flash)), Some(session)) = (res.extensions_mut().remove::<FlashMessage>(), session) {
+        let text = serde_json::to_string(&flash).expect("a flash serialises");
+        if let Err(e) = state.store.set_flash(&session, &text).await {
+            return ApiError::from(e).into_response();
+        }
+    }
+    res
 }
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        match crate::features::team::session::session_user(&state.store, &parts.headers).await {
-            Ok(Some(user)) => Ok(SignedIn {
+        match crate::features::team::session::session_user(state, &parts.headers).await {
+            Ok(Some(SessionUser { user, flash })) => Ok(SignedIn {
+                flash: flash
+                    .and_then(|text| serde_json::from_str(&text).ok())
+                    .unwrap_or_default(),
                 actor: Actor {
                     role: user.fields.role,
                     user: Some(user.id),
                 },
+                origin: Origin::of_user(&user, client_address(parts, state)),
                 user,
             }),
             Ok(None) => {
@@ -70,19 +116,20 @@ pub(crate) fn user_problem(e: ApiError) -> Result<String, ApiError> {
 }
 
 /// After a form posted from `url`: back there, at `anchor`, with the form's problem (if any)
-/// in the query parameter `param` for the page to show.
+/// left in the session's flash under `slot` for the page to show.
 pub(crate) fn back_after_form(
     url: &str,
-    param: &str,
+    slot: &str,
     anchor: &str,
     result: Result<(), ApiError>,
 ) -> Result<Response, ApiError> {
     let error = result.err().map(user_problem).transpose()?;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let query = error
-        .map(|e| format!("{sep}{param}={}", url_encode(&e)))
-        .unwrap_or_default();
-    Ok(Redirect::to(&format!("{url}{query}#{anchor}")).into_response())
+    let mut res = Redirect::to(&format!("{url}#{anchor}")).into_response();
+    if let Some(message) = error {
+        res.extensions_mut()
+            .insert(FlashMessage(Flash(Some((slot.to_owned(), message)))));
+    }
+    Ok(res)
 }
 
 /// One option of a `<select>`.
@@ -105,12 +152,6 @@ pub(crate) fn choices<T: Copy + PartialEq>(
             selected: current == Some(*v),
         })
         .collect()
-}
-
-/// The `error` query parameter a page shows after a form sent the browser back.
-#[derive(Deserialize, Default)]
-pub(crate) struct ErrorQuery {
-    pub(crate) error: Option<String>,
 }
 
 #[cfg(test)]

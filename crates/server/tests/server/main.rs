@@ -8,5 +8,6 @@ mod health;
 mod http;
 mod jobs;
 mod reviews;
+mod security;
 mod team;
 mod usage;

@@ -31,7 +31,10 @@ impl std::ops::Deref for Source {
 
 impl Source {
     async fn new() -> Source {
-        Source::with_app(TestDb::sqlite().await, lodestar_server::app).await
+        Source::with_app(TestDb::sqlite().await, |store| {
+            lodestar_server::app(store, lodestar_server::ServerConfig::default())
+        })
+        .await
     }
 
     async fn with_app(db: TestDb, app: impl FnOnce(Store) -> Router) -> Source {
@@ -251,6 +254,7 @@ async fn a_saturated_server_answers_503_with_retry_after_and_loses_nothing_it_ac
         lodestar_server::app_with(AppState {
             ingestor: Ingestor::with_limits(store.clone(), 8, 1),
             store,
+            config: Default::default(),
         })
     })
     .await;

@@ -58,6 +58,15 @@ struct SessionUserRow {
     #[sqlx(flatten)]
     user: UserRow,
     last_seen_at: DateTime<Utc>,
+    flash: Option<String>,
+}
+
+/// The person of a live session, and the message left for this page load (taken: the next
+/// load sees none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionUser {
+    pub user: User,
+    pub flash: Option<String>,
 }
 
 impl Store {
@@ -101,11 +110,12 @@ impl Store {
     }
 
     /// The active user of a live session — neither expired nor idle longer than `idle` — in
-    /// one query: every signed-in page asks this first. Using a session keeps it alive.
-    pub async fn session_user(&self, token_hash: &str, idle: Duration) -> Result<Option<User>> {
+    /// one query: every signed-in page asks this first. Using a session keeps it alive; a
+    /// flash message is handed over once.
+    pub async fn session_user(&self, token_hash: &str, idle: Duration) -> Result<Option<SessionUser>> {
         let now = self.now();
         let sql = format!(
-            "SELECT u.*, s.last_seen_at FROM ({SELECT_USERS} WHERE deactivated_at IS NULL) u \
+            "SELECT u.*, s.last_seen_at, s.flash FROM ({SELECT_USERS} WHERE deactivated_at IS NULL) u \
              JOIN sessions s ON s.user_id = u.id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3"
         );
@@ -118,14 +128,27 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        if row.last_seen_at < now - TOUCH_EVERY {
-            Query::sql("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        if row.last_seen_at < now - TOUCH_EVERY || row.flash.is_some() {
+            Query::sql("UPDATE sessions SET last_seen_at = $1, flash = NULL WHERE token_hash = $2")
                 .bind(now)
                 .bind(token_hash)
                 .execute_on(self)
                 .await?;
         }
-        User::try_from(row.user).map(Some)
+        Ok(Some(SessionUser {
+            user: User::try_from(row.user)?,
+            flash: row.flash,
+        }))
+    }
+
+    /// Leaves `message` for the session's next page.
+    pub async fn set_flash(&self, token_hash: &str, message: &str) -> Result<()> {
+        Query::sql("UPDATE sessions SET flash = $1 WHERE token_hash = $2")
+            .bind(message)
+            .bind(token_hash)
+            .execute_on(self)
+            .await?;
+        Ok(())
     }
 
     /// Ends a session (sign-out), and any that have expired. Ending an unknown session is not

@@ -143,7 +143,7 @@ async fn sessions_live_until_they_end_or_idle_and_deactivation_ends_them(store: 
         .unwrap();
     assert!(store.session_user("stale", idle).await.unwrap().is_none(), "expired");
     clock.advance(Duration::minutes(90));
-    assert_eq!(store.session_user("live", idle).await.unwrap().unwrap().id, u.id);
+    assert_eq!(store.session_user("live", idle).await.unwrap().unwrap().user.id, u.id);
     clock.advance(Duration::minutes(60));
     assert!(
         store.session_user("live", idle).await.unwrap().is_some(),
@@ -153,6 +153,11 @@ async fn sessions_live_until_they_end_or_idle_and_deactivation_ends_them(store: 
         store.session_user("quiet", idle).await.unwrap().is_none(),
         "unused for 150 minutes: idle"
     );
+    store.set_flash("live", "Reason: is required").await.unwrap();
+    let flashed = store.session_user("live", idle).await.unwrap().unwrap();
+    assert_eq!(flashed.flash.as_deref(), Some("Reason: is required"));
+    let next = store.session_user("live", idle).await.unwrap().unwrap();
+    assert_eq!(next.flash, None, "a flash is shown once");
     store.delete_session("live").await.unwrap();
     assert!(store.session_user("live", idle).await.unwrap().is_none(), "signed out");
 

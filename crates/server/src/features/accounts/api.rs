@@ -18,10 +18,11 @@ use utoipa_axum::routes;
 
 use super::ops;
 use crate::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::http::json::Json;
-use crate::http::params::{IdPath, bad, checked, checked_opt, path_id, vocab, whole_number};
+use crate::http::params::{IdPath, allowed, bad, checked, checked_opt, path_id, vocab, whole_number};
+use lodestar_domain::vocabulary::AuditKind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -287,12 +288,13 @@ async fn list_accounts(
 async fn create_account(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Json(input): Json<AccountInput>,
+    body: Json<AccountInput>,
 ) -> Result<(StatusCode, axum::Json<AccountOutput>), ApiError> {
-    let fields = input.into_fields(None)?;
-    if !actor.can_write_account(fields.owner_id) {
-        return Err(ApiError::Forbidden("you may create accounts only in your own book"));
-    }
+    allowed(
+        actor.can_manage_all_accounts(),
+        "only leaders and admins create accounts",
+    )?;
+    let fields = body.read()?.into_fields(None)?;
     let created = state.store.create_account(fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
@@ -329,12 +331,13 @@ async fn replace_account(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<AccountInput>,
+    body: Json<AccountInput>,
 ) -> Result<axum::Json<AccountOutput>, ApiError> {
     let id = AccountId(path_id(id)?);
     // Who may is answered before what was sent is judged: a caller without the right gets
     // 403 whatever the body.
     ops::writable(&state.store, &actor, id).await?;
+    let input = body.read()?;
     let fields = input.into_fields(Some(id))?;
     Ok(axum::Json(ops::update(&state.store, &actor, id, fields).await?.into()))
 }
@@ -348,13 +351,24 @@ async fn replace_account(
     security(("bearer" = [])))]
 async fn delete_account(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Who { actor, origin }: Who,
     id: IdPath,
 ) -> Result<StatusCode, ApiError> {
     let id = AccountId(path_id(id)?);
-    if !actor.can_manage_all_accounts() {
-        return Err(ApiError::Forbidden("only leaders and admins delete accounts"));
-    }
+    allowed(
+        actor.can_manage_all_accounts(),
+        "only leaders and admins delete accounts",
+    )?;
+    let account = ops::existing(&state.store, id).await?;
     state.store.delete_account(id).await?;
+    let detail = format!("{} ({})", account.fields.name, account.fields.external_id);
+    state
+        .audit(
+            &origin,
+            AuditKind::AccountDeleted,
+            Some(format!("account {id}")),
+            detail,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,11 +5,11 @@
 use lodestar_domain::access::Actor;
 use lodestar_domain::account::{Account, AccountFields};
 use lodestar_domain::user::{AccountSlot, User};
-use lodestar_domain::{AccountId, UserId, Valid};
+use lodestar_domain::{AccountId, Valid};
 use lodestar_store::{AccountSummary, Store};
 
 use crate::http::error::ApiError;
-use crate::http::params::{IdPath, path_id};
+use crate::http::params::{IdPath, allowed, path_id};
 
 pub(crate) fn not_found(id: AccountId) -> ApiError {
     ApiError::NotFound(format!("account {id} does not exist"))
@@ -46,19 +46,21 @@ pub(crate) async fn update(
     fields: Valid<AccountFields>,
 ) -> Result<AccountSummary, ApiError> {
     let current = writable(store, actor, id).await?;
-    may_set_owner(actor, current.fields.owner_id, fields.owner_id)?;
+    may_reassign(actor, &current.fields, &fields)?;
     Ok(store.update_account(id, fields, actor.user).await?)
 }
 
-/// Refuses an owner change unless `actor` runs the book of business.
-pub(crate) fn may_set_owner(actor: &Actor, current: Option<UserId>, new: Option<UserId>) -> Result<(), ApiError> {
-    if new == current || actor.can_manage_all_accounts() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only a leader can hand an account to another owner",
-        ))
-    }
+/// Refuses a change of who is on the account (owner, AE, sponsor) or of where it sits in the
+/// hierarchy unless `actor` runs the book of business.
+pub(crate) fn may_reassign(actor: &Actor, current: &AccountFields, new: &AccountFields) -> Result<(), ApiError> {
+    let same = current.owner_id == new.owner_id
+        && current.ae_id == new.ae_id
+        && current.sponsor_id == new.sponsor_id
+        && current.parent_id == new.parent_id;
+    allowed(
+        same || actor.can_manage_all_accounts(),
+        "only leaders and admins change an account's owner, AE, sponsor or parent",
+    )
 }
 
 /// The people who may own an account, as the domain's slot rule says.

@@ -268,21 +268,16 @@ struct AccountPage {
     reviews: crate::features::lxl::web::AccountReviews,
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ShowQuery {
-    /// A health form's problem, shown on the health card after the redirect back.
-    health_error: Option<String>,
-    /// An LxL or churn form's problem, shown in that section.
-    error: Option<String>,
-}
-
 pub(crate) async fn show(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
     Path(id): Path<i64>,
-    query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (health_error, error) = query.map_or((None, None), |Query(q)| (q.health_error, q.error));
+    // A health form's problem is shown on the health card, an LxL or churn form's in that
+    // section, after the redirect back.
+    let (health_error, error) = (flash.for_slot("health_error"), flash.for_slot("error"));
     let id = AccountId(id);
     let today = state.store.today();
     let Some(view) = state.store.account_view(id, today).await? else {
@@ -513,7 +508,7 @@ fn current_values(f: &AccountFields) -> BTreeMap<&'static str, String> {
 
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let id = AccountId(id);
@@ -534,7 +529,7 @@ pub(crate) async fn edit_form(
 
 pub(crate) async fn edit(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<EditForm>,
 ) -> Result<Response, ApiError> {
@@ -590,9 +585,8 @@ pub(crate) async fn edit(
     set!(launch_date, date(&form.launch_date));
     set!(first_value_date, date(&form.first_value_date));
     if let Some(owner) = form.owner_id.as_deref() {
-        let owner = owner.trim().parse::<i64>().ok().map(UserId);
-        ops::may_set_owner(&actor, account.fields.owner_id, owner)?;
-        fields.owner_id = owner;
+        fields.owner_id = owner.trim().parse::<i64>().ok().map(UserId);
+        ops::may_reassign(&actor, &account.fields, &fields)?;
     }
     let mut values = current_values(&fields);
     for (k, v) in [

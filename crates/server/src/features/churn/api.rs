@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::ops::{churn_fields, retrospective_notes};
 use crate::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
 use crate::http::params::IdPath;
@@ -92,19 +92,20 @@ impl From<Retrospective> for RetrospectiveOutput {
     security(("bearer" = [])))]
 async fn mark_churned(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Who { actor, origin }: Who,
     id: IdPath,
-    Json(input): Json<ChurnInput>,
+    body: Json<ChurnInput>,
 ) -> Result<(StatusCode, axum::Json<RetrospectiveOutput>), ApiError> {
     let id = crate::features::accounts::ops::existing_in_path(&state.store, id).await?;
     crate::features::accounts::ops::writable(&state.store, &actor, id).await?;
+    let input = body.read()?;
     let fields = churn_fields(
         Some(input.churned_on),
         &input.reason,
         &input.detail,
         state.store.today(),
     )?;
-    let retro = state.store.mark_churned(id, fields, actor.user).await?;
+    let retro = super::ops::mark_churned(&state, &origin, &actor, id, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(retro.into())))
 }
 
@@ -150,10 +151,11 @@ async fn save_retrospective(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<RetrospectiveInput>,
+    body: Json<RetrospectiveInput>,
 ) -> Result<axum::Json<RetrospectiveOutput>, ApiError> {
     let id = crate::features::accounts::ops::existing_in_path(&state.store, id).await?;
     crate::features::accounts::ops::writable(&state.store, &actor, id).await?;
+    let input = body.read()?;
     let notes = retrospective_notes(
         &input.prevention,
         &input.exit_interview,

@@ -7,9 +7,33 @@ use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::ChurnReason;
 use lodestar_domain::{FieldError, Invalid};
 
+use crate::AppState;
+use crate::http::auth::Origin;
 use crate::http::error::ApiError;
 use crate::http::params::checked;
 use crate::http::params::notes;
+
+/// Marks `account` churned as `actor` and records it in the audit log.
+pub(crate) async fn mark_churned(
+    state: &AppState,
+    origin: &Origin,
+    actor: &lodestar_domain::access::Actor,
+    account: lodestar_domain::AccountId,
+    fields: lodestar_domain::Valid<ChurnFields>,
+) -> Result<lodestar_store::Retrospective, ApiError> {
+    let detail = format!("on {}, reason {}", fields.churned_on, fields.reason);
+    let retro = state.store.mark_churned(account, fields, actor.user).await?;
+    let subject = Some(format!("account {account}"));
+    state
+        .audit(
+            origin,
+            lodestar_domain::vocabulary::AuditKind::AccountChurned,
+            subject,
+            detail,
+        )
+        .await?;
+    Ok(retro)
+}
 
 pub(crate) fn churn_fields(
     churned_on: Option<NaiveDate>,

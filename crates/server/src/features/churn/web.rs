@@ -12,7 +12,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::features::churn::ops::{churn_fields, retrospective_notes};
 use crate::http::error::ApiError;
-use crate::http::pages::ErrorQuery;
 use crate::http::pages::{Html, SignedIn, back_after_form, render};
 
 const PAGE: u32 = 50;
@@ -31,7 +30,7 @@ pub(crate) struct ChurnForm {
 
 pub(crate) async fn mark_churned(
     State(state): State<AppState>,
-    SignedIn { actor, .. }: SignedIn,
+    SignedIn { actor, origin, .. }: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<ChurnForm>,
 ) -> Result<Response, ApiError> {
@@ -45,7 +44,7 @@ pub(crate) async fn mark_churned(
             on.parse::<NaiveDate>().ok()
         };
         let fields = churn_fields(churned_on, &form.reason, &form.detail, state.store.today())?;
-        state.store.mark_churned(account, fields, actor.user).await?;
+        super::ops::mark_churned(&state, &origin, &actor, account, fields).await?;
         Ok(())
     }
     .await;
@@ -113,9 +112,10 @@ impl From<Retrospective> for RetroRow {
 
 pub(crate) async fn retrospective(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
     Path(id): Path<i64>,
-    Query(q): Query<ErrorQuery>,
 ) -> Result<Response, ApiError> {
     let account = AccountId(id);
     let Some(retro) = state.store.retrospective(account).await? else {
@@ -161,7 +161,7 @@ pub(crate) async fn retrospective(
             .into_iter()
             .map(|e| (e.on.to_string(), e.text, e.actor))
             .collect(),
-        error: q.error,
+        error: flash.for_slot("error"),
         me,
     };
     Ok(render(&page)?.into_response())

@@ -150,10 +150,11 @@ async fn create_contact(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ContactInput>,
+    body: Json<ContactInput>,
 ) -> Result<(StatusCode, axum::Json<ContactOutput>), ApiError> {
     let account = AccountId(path_id(id)?);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
+    let input = body.read()?;
     let created = state.store.create_contact(input.into_fields(account)?).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
@@ -193,11 +194,12 @@ async fn replace_contact(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ContactInput>,
+    body: Json<ContactInput>,
 ) -> Result<axum::Json<ContactOutput>, ApiError> {
     let id = ContactId(path_id(id)?);
     let current = state.store.contact(id).await?.ok_or_else(|| contact_not_found(id))?;
     crate::features::accounts::ops::writable(&state.store, &actor, current.fields.account_id).await?;
+    let input = body.read()?;
     let fields = input.into_fields(current.fields.account_id)?;
     Ok(axum::Json(state.store.update_contact(id, fields).await?.into()))
 }

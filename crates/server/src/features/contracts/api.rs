@@ -230,10 +230,11 @@ async fn create_contract(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ContractInput>,
+    body: Json<ContractInput>,
 ) -> Result<(StatusCode, axum::Json<ContractOutput>), ApiError> {
     let account = AccountId(path_id(id)?);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
+    let input = body.read()?;
     let (fields, arr) = input.into_fields(account)?;
     let arr = arr.ok_or_else(|| Invalid::field("arr", "is required when creating a contract"))?;
     let as_of = fields.start_date;
@@ -279,10 +280,11 @@ async fn replace_contract(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ContractInput>,
+    body: Json<ContractInput>,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
     let current = writable_contract(&state, &actor, id).await?;
+    let input = body.read()?;
     let (fields, arr) = input.into_fields(current.fields.account_id)?;
     if arr.is_some() {
         return Err(Invalid::field("arr", "changes through POST /api/v1/contracts/{id}/changes").into());
@@ -320,11 +322,12 @@ async fn record_change(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ChangeInput>,
+    body: Json<ChangeInput>,
 ) -> Result<(StatusCode, axum::Json<ChangeOutput>), ApiError> {
     let id = ContractId(path_id(id)?);
     writable_contract(&state, &actor, id).await?;
     let mut errors = Vec::new();
+    let input = body.read()?;
     let kind = checked(&mut errors, "kind", input.kind.parse());
     let arr = checked(&mut errors, "arr", Cents::parse(&input.arr));
     let (Some(kind), Some(arr)) = (kind, arr) else {
@@ -349,10 +352,11 @@ async fn replace_line_items(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<Vec<LineItemInput>>,
+    body: Json<Vec<LineItemInput>>,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
     writable_contract(&state, &actor, id).await?;
+    let input = body.read()?;
     let mut items = Vec::with_capacity(input.len());
     let mut errors: Vec<FieldError> = Vec::new();
     for item in input {

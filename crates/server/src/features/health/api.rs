@@ -17,10 +17,11 @@ use utoipa_axum::routes;
 
 use super::ops::{MeasureWeightIo, ScorecardInput, require_risk_settings, require_scorecard_admin, scorecard_fields};
 use crate::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::http::json::Json;
 use crate::http::params::{IdPath, checked, path_id};
+use lodestar_domain::vocabulary::AuditKind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -126,12 +127,16 @@ async fn list_scorecards(
     security(("bearer" = [])))]
 async fn create_scorecard(
     State(state): State<AppState>,
-    Caller(actor): Caller,
-    Json(input): Json<ScorecardInput>,
+    Who { actor, origin }: Who,
+    body: Json<ScorecardInput>,
 ) -> Result<(StatusCode, axum::Json<ScorecardOutput>), ApiError> {
     require_scorecard_admin(&actor)?;
-    let fields = scorecard_fields(input)?;
+    let fields = scorecard_fields(body.read()?)?;
     let created = state.store.create_scorecard(fields).await?;
+    let subject = Some(format!("scorecard {}", created.id));
+    state
+        .audit(&origin, AuditKind::ScorecardChanged, subject, "created")
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
@@ -142,16 +147,19 @@ async fn create_scorecard(
     security(("bearer" = [])))]
 async fn replace_scorecard(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Who { actor, origin }: Who,
     id: IdPath,
-    Json(input): Json<ScorecardInput>,
+    body: Json<ScorecardInput>,
 ) -> Result<axum::Json<ScorecardOutput>, ApiError> {
     let id = path_id(id)?;
     require_scorecard_admin(&actor)?;
-    let fields = scorecard_fields(input)?;
-    Ok(axum::Json(
-        state.store.update_scorecard(ScorecardId(id), fields).await?.into(),
-    ))
+    let fields = scorecard_fields(body.read()?)?;
+    let card = state.store.update_scorecard(ScorecardId(id), fields).await?;
+    let subject = Some(format!("scorecard {id}"));
+    state
+        .audit(&origin, AuditKind::ScorecardChanged, subject, "replaced")
+        .await?;
+    Ok(axum::Json(card.into()))
 }
 
 /// Remove a scorecard (admins; never the default one); its accounts fall back to the next
@@ -161,12 +169,16 @@ async fn replace_scorecard(
     security(("bearer" = [])))]
 async fn delete_scorecard(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Who { actor, origin }: Who,
     id: IdPath,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
     require_scorecard_admin(&actor)?;
     state.store.delete_scorecard(ScorecardId(id)).await?;
+    let subject = Some(format!("scorecard {id}"));
+    state
+        .audit(&origin, AuditKind::ScorecardChanged, subject, "deleted")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -345,10 +357,11 @@ async fn record_pulse(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<PulseInput>,
+    body: Json<PulseInput>,
 ) -> Result<(StatusCode, axum::Json<PulseOutput>), ApiError> {
     let id = crate::features::accounts::ops::existing_in_path(&state.store, id).await?;
     crate::features::accounts::ops::writable(&state.store, &actor, id).await?;
+    let input = body.read()?;
     let level = PulseLevel::new(input.level).map_err(|e| Invalid::field("level", e))?;
     let pulse = state.store.record_pulse(id, level, &input.reason, actor.user).await?;
     Ok((StatusCode::CREATED, axum::Json(pulse.into())))
@@ -375,10 +388,11 @@ async fn set_problem(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ProblemInput>,
+    body: Json<ProblemInput>,
 ) -> Result<StatusCode, ApiError> {
     let id = crate::features::accounts::ops::existing_in_path(&state.store, id).await?;
     crate::features::accounts::ops::writable(&state.store, &actor, id).await?;
+    let input = body.read()?;
     let severity = input
         .severity
         .map(Severity::new)
@@ -431,11 +445,12 @@ async fn list_exposures(
     security(("bearer" = [])))]
 async fn set_exposures(
     State(state): State<AppState>,
-    Caller(actor): Caller,
-    Json(input): Json<Vec<ExposureIo>>,
+    Who { actor, origin }: Who,
+    body: Json<Vec<ExposureIo>>,
 ) -> Result<StatusCode, ApiError> {
     require_risk_settings(&actor)?;
     let mut errors = Vec::new();
+    let input = body.read()?;
     let settings: Vec<(String, Option<Exposure>)> = input
         .into_iter()
         .filter_map(|e| {
@@ -450,6 +465,9 @@ async fn set_exposures(
         return Err(Invalid { errors }.into());
     }
     state.store.set_industry_exposures(&settings).await?;
+    state
+        .audit(&origin, AuditKind::SettingsChanged, None, "industry exposures")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -492,12 +510,13 @@ async fn list_price_thresholds(
     security(("bearer" = [])))]
 async fn set_price_thresholds(
     State(state): State<AppState>,
-    Caller(actor): Caller,
-    Json(input): Json<Vec<PriceThresholdIo>>,
+    Who { actor, origin }: Who,
+    body: Json<Vec<PriceThresholdIo>>,
 ) -> Result<StatusCode, ApiError> {
     require_risk_settings(&actor)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut settings = Vec::new();
+    let input = body.read()?;
     for t in input {
         let tier = checked(&mut errors, "tier", t.tier.parse::<Tier>());
         let min_arr = match t.min_arr {
@@ -512,5 +531,8 @@ async fn set_price_thresholds(
         return Err(Invalid { errors }.into());
     }
     state.store.set_price_thresholds(&settings).await?;
+    state
+        .audit(&origin, AuditKind::SettingsChanged, None, "price thresholds")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,7 @@ use crate::AppState;
 use crate::features::health::ops::{MeasureWeightIo, ScorecardInput, scorecard_fields};
 use crate::http::error::ApiError;
 use crate::http::pages::{Html, SignedIn, back_after_form, render, user_problem};
+use lodestar_domain::vocabulary::AuditKind;
 
 pub(crate) struct MeasureLine {
     pub(crate) label: String,
@@ -364,7 +365,7 @@ async fn admin_page(state: &AppState, me: User, can_edit_cards: bool, error: Opt
 
 pub(crate) async fn admin(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
 ) -> Result<Response, ApiError> {
     super::ops::require_risk_settings(&actor)?;
     Ok(admin_page(&state, me, actor.can_administer(), None)
@@ -434,7 +435,12 @@ fn card_input(fields: &[(String, String)]) -> Result<ScorecardInput, ApiError> {
 
 pub(crate) async fn create_scorecard(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     super::ops::require_scorecard_admin(&actor)?;
@@ -444,12 +450,22 @@ pub(crate) async fn create_scorecard(
         Ok(())
     }
     .await;
+    if result.is_ok() {
+        state
+            .audit(&origin, AuditKind::ScorecardChanged, None, "created")
+            .await?;
+    }
     after_form(&state, me, true, result).await
 }
 
 pub(crate) async fn update_scorecard(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -460,12 +476,27 @@ pub(crate) async fn update_scorecard(
         Ok(())
     }
     .await;
+    if result.is_ok() {
+        state
+            .audit(
+                &origin,
+                AuditKind::ScorecardChanged,
+                Some(format!("scorecard {id}")),
+                "replaced",
+            )
+            .await?;
+    }
     after_form(&state, me, true, result).await
 }
 
 pub(crate) async fn delete_scorecard(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     super::ops::require_scorecard_admin(&actor)?;
@@ -474,13 +505,28 @@ pub(crate) async fn delete_scorecard(
         .delete_scorecard(ScorecardId(id))
         .await
         .map_err(ApiError::from);
+    if result.is_ok() {
+        state
+            .audit(
+                &origin,
+                AuditKind::ScorecardChanged,
+                Some(format!("scorecard {id}")),
+                "deleted",
+            )
+            .await?;
+    }
     after_form(&state, me, true, result).await
 }
 
 /// Industry exposures: `industry` and `exposure` pairs in page order.
 pub(crate) async fn set_exposures(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     super::ops::require_risk_settings(&actor)?;
@@ -499,13 +545,23 @@ pub(crate) async fn set_exposures(
         Ok(())
     }
     .await;
+    if result.is_ok() {
+        state
+            .audit(&origin, AuditKind::SettingsChanged, None, "industry exposures")
+            .await?;
+    }
     after_form(&state, me, actor.can_administer(), result).await
 }
 
 /// Price thresholds: `min_arr_TIER` per segment; empty clears it.
 pub(crate) async fn set_thresholds(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     super::ops::require_risk_settings(&actor)?;
@@ -528,5 +584,10 @@ pub(crate) async fn set_thresholds(
         Ok(())
     }
     .await;
+    if result.is_ok() {
+        state
+            .audit(&origin, AuditKind::SettingsChanged, None, "price thresholds")
+            .await?;
+    }
     after_form(&state, me, actor.can_administer(), result).await
 }

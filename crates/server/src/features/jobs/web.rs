@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::ops::{self, DEFAULT_LIMIT, JobsQuery};
 use crate::AppState;
 use crate::http::error::ApiError;
-use crate::http::pages::{SignedIn, render, url_encode, user_problem};
+use crate::http::pages::{SignedIn, back_after_form, render};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -26,7 +26,6 @@ pub(crate) fn router() -> Router<AppState> {
 struct PageParams {
     state: Option<String>,
     page: Option<u32>,
-    error: Option<String>,
 }
 
 struct StateTab {
@@ -84,7 +83,9 @@ struct JobsPage {
 
 async fn page(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
     params: Result<Query<PageParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(params) = params?;
@@ -127,7 +128,7 @@ async fn page(
         previous_link: (page > 0).then(|| link(query.state, page - 1)),
         next_link: (offset + shown < listed.total).then(|| link(query.state, page + 1)),
         jobs: listed.items.into_iter().map(Into::into).collect(),
-        error: params.error.filter(|e| !e.is_empty()),
+        error: flash.for_slot("error"),
     })?
     .into_response())
 }
@@ -139,9 +140,6 @@ async fn retry(
 ) -> Result<Response, ApiError> {
     match ops::retry(&state.store, &actor, JobId(id)).await {
         Ok(_) => Ok(Redirect::to("/admin/jobs?state=queued").into_response()),
-        Err(e) => {
-            let problem = user_problem(e)?;
-            Ok(Redirect::to(&format!("/admin/jobs?state=failed&error={}", url_encode(&problem))).into_response())
-        }
+        Err(e) => back_after_form("/admin/jobs?state=failed", "error", "jobs", Err(e)),
     }
 }

@@ -19,7 +19,7 @@ use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
 use crate::http::params::page_limit;
-use crate::http::params::{IdPath, bad, path_id, vocab};
+use crate::http::params::{IdPath, allowed, bad, path_id, vocab};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -91,10 +91,11 @@ pub struct StartReviewInput {
 async fn start_review(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Json(input): Json<StartReviewInput>,
+    body: Json<StartReviewInput>,
 ) -> Result<(StatusCode, axum::Json<ReviewOutput>), ApiError> {
     super::ops::require_review_starter(&actor)?;
     let today = state.store.today();
+    let input = body.read()?;
     let quarter = match input.quarter {
         Some(q) => q.parse::<Quarter>().map_err(|e| Invalid::field("quarter", e))?,
         None => Quarter::of(today),
@@ -220,10 +221,12 @@ async fn add_line(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<AddLineInput>,
+    body: Json<AddLineInput>,
 ) -> Result<(StatusCode, axum::Json<LineOutput>), ApiError> {
     let id = path_id(id)?;
-    let account = AccountId(input.account_id);
+    // The body names the account: first refuse whoever may write none.
+    allowed(actor.can_write_some_account(), "your role does not change accounts")?;
+    let account = AccountId(body.read()?.account_id);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
     let line = state.store.add_to_lxl_review(ReviewId(id), account).await?;
     Ok((StatusCode::CREATED, axum::Json(line.into())))
@@ -254,11 +257,12 @@ async fn save_notes(
     State(state): State<AppState>,
     Caller(actor): Caller,
     path: Result<Path<(i64, i64)>, axum::extract::rejection::PathRejection>,
-    Json(input): Json<LineNotesInput>,
+    body: Json<LineNotesInput>,
 ) -> Result<axum::Json<LineOutput>, ApiError> {
     let Path((review, account)) = path.map_err(|e| bad("id", e.body_text()))?;
     let account = AccountId(account);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
+    let input = body.read()?;
     let notes = line_notes(&input.history, &input.challenges, &input.asks)?;
     Ok(axum::Json(
         state
@@ -350,11 +354,12 @@ async fn add_item(
     State(state): State<AppState>,
     Caller(actor): Caller,
     path: Result<Path<(i64, i64)>, axum::extract::rejection::PathRejection>,
-    Json(input): Json<ActionItemInput>,
+    body: Json<ActionItemInput>,
 ) -> Result<(StatusCode, axum::Json<ActionItemOutput>), ApiError> {
     let Path((review, account)) = path.map_err(|e| bad("id", e.body_text()))?;
     let account = AccountId(account);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
+    let input = body.read()?;
     let fields = action_item_fields(&input.description, Some(input.owner_id), Some(input.due_on))?;
     let item = state.store.add_action_item(ReviewId(review), account, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(item.into())))
@@ -377,11 +382,11 @@ async fn set_item_status(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    Json(input): Json<ActionStatusInput>,
+    body: Json<ActionStatusInput>,
 ) -> Result<axum::Json<ActionItemOutput>, ApiError> {
     let id = path_id(id)?;
-    let status: ActionStatus = input.status.parse().map_err(|e| Invalid::field("status", e))?;
     super::ops::movable_item(&state.store, &actor, ActionItemId(id)).await?;
+    let status: ActionStatus = body.read()?.status.parse().map_err(|e| Invalid::field("status", e))?;
     Ok(axum::Json(
         state.store.set_action_status(ActionItemId(id), status).await?.into(),
     ))

@@ -18,7 +18,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::features::lxl::ops::{action_item_fields, line_notes};
 use crate::http::error::ApiError;
-use crate::http::pages::ErrorQuery;
 use crate::http::pages::{Choice, choices};
 use crate::http::pages::{Html, SignedIn, back_after_form, render};
 
@@ -72,8 +71,9 @@ struct ReviewsPage {
 
 pub(crate) async fn reviews(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
-    Query(q): Query<ErrorQuery>,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
 ) -> Result<Html, ApiError> {
     let reviews = state.store.lxl_reviews().await?;
     let current = Quarter::of(state.store.today());
@@ -84,7 +84,7 @@ pub(crate) async fn reviews(
         can_start: actor.can_manage_all_accounts(),
         next_quarter: (!started).then(|| current.to_string()),
         next_quarter_label: current.label(),
-        error: q.error,
+        error: flash.for_slot("error"),
     })
 }
 
@@ -215,7 +215,7 @@ fn statuses() -> Vec<(&'static str, &'static str)> {
 
 pub(crate) async fn review(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
     Path(id): Path<i64>,
     Query(q): Query<AgendaQuery>,
 ) -> Result<Html, ApiError> {
@@ -299,9 +299,10 @@ struct LinePage {
 
 pub(crate) async fn line(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
     Path((id, account)): Path<(i64, i64)>,
-    Query(q): Query<ErrorQuery>,
 ) -> Result<Html, ApiError> {
     let account = AccountId(account);
     let review = state.store.lxl_review(ReviewId(id)).await?;
@@ -335,7 +336,7 @@ pub(crate) async fn line(
         users,
         default_due: (state.store.today() + chrono::Days::new(30)).to_string(),
         back_url: format!("/lxl/{id}/accounts/{}", account.0),
-        error: q.error,
+        error: flash.for_slot("error"),
         me,
     })
 }

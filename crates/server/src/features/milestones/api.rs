@@ -79,9 +79,10 @@ async fn list_milestones(
 async fn create_milestone(
     State(state): State<AppState>,
     Caller(actor): Caller,
-    Json(input): Json<MilestoneInput>,
+    body: Json<MilestoneInput>,
 ) -> Result<(StatusCode, axum::Json<MilestoneOutput>), ApiError> {
     super::ops::require_admin(&actor)?;
+    let input = body.read()?;
     let fields = milestone_fields(input)?;
     let created = state.store.create_milestone(fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))

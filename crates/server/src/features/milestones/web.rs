@@ -76,7 +76,7 @@ async fn admin_page(state: &AppState, me: User, error: Option<String>) -> Result
 
 pub(crate) async fn admin(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
 ) -> Result<Response, ApiError> {
     super::ops::require_admin(&actor)?;
     Ok(admin_page(&state, me, None).await?.into_response())
@@ -94,7 +94,7 @@ pub(crate) struct MilestoneForm {
 
 pub(crate) async fn create_milestone(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
     Form(form): Form<MilestoneForm>,
 ) -> Result<Response, ApiError> {
     super::ops::require_admin(&actor)?;

@@ -15,10 +15,11 @@ use utoipa_axum::routes;
 
 use super::ops::loss_rates_from;
 use crate::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
 use crate::http::params::bad;
+use lodestar_domain::vocabulary::AuditKind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -262,10 +263,11 @@ async fn get_loss_rates(
     security(("bearer" = [])))]
 async fn set_loss_rates(
     State(state): State<AppState>,
-    Caller(actor): Caller,
-    Json(input): Json<LossRatesIo>,
+    Who { actor, origin }: Who,
+    body: Json<LossRatesIo>,
 ) -> Result<StatusCode, ApiError> {
     crate::features::health::ops::require_risk_settings(&actor)?;
+    let input = body.read()?;
     let rates = loss_rates_from([
         ("high", input.high),
         ("moderate", input.moderate),
@@ -273,5 +275,8 @@ async fn set_loss_rates(
         ("not_set", input.not_set),
     ])?;
     state.store.set_loss_rates(rates).await?;
+    state
+        .audit(&origin, AuditKind::SettingsChanged, None, "loss rates")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,7 +4,7 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use lodestar_domain::Cents;
 use lodestar_domain::health::Exposure;
 use lodestar_domain::risk::Tally;
@@ -15,13 +15,13 @@ use crate::AppState;
 use crate::features::risk::ops::loss_rates_from;
 use crate::http::error::ApiError;
 use crate::http::pages::Choice;
-use crate::http::pages::{Html, SignedIn, render, url_encode};
+use crate::http::pages::{Html, SignedIn, back_after_form, render, url_encode};
+use lodestar_domain::vocabulary::AuditKind;
 
 #[derive(Deserialize, Default)]
 pub(crate) struct RiskQuery {
     book: Option<String>,
     horizon: Option<String>,
-    error: Option<String>,
 }
 
 const HORIZONS: [u32; 3] = [90, 180, 365];
@@ -106,7 +106,9 @@ fn dollars(c: Cents) -> i64 {
 
 pub(crate) async fn show(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me, actor, flash, ..
+    }: SignedIn,
     Query(q): Query<RiskQuery>,
 ) -> Result<Html, ApiError> {
     let mine = q.book.as_deref() == Some("mine");
@@ -212,7 +214,7 @@ pub(crate) async fn show(
             ("low", "Low", rates.low.percent()),
             ("not_set", "Not set", rates.not_set.percent()),
         ],
-        error: q.error,
+        error: flash.for_slot("error"),
         me,
     })
 }
@@ -228,17 +230,11 @@ pub(crate) struct LossRatesForm {
 
 pub(crate) async fn set_loss_rates(
     State(state): State<AppState>,
-    SignedIn { actor, .. }: SignedIn,
+    SignedIn { actor, origin, .. }: SignedIn,
     Form(form): Form<LossRatesForm>,
 ) -> Result<Response, ApiError> {
     crate::features::health::ops::require_risk_settings(&actor)?;
-    let back = |error: Option<String>| {
-        let mut url = format!("/risk?horizon={}", url_encode(form.horizon.as_deref().unwrap_or("365")));
-        if let Some(e) = error {
-            url.push_str(&format!("&error={}", url_encode(&e)));
-        }
-        Redirect::to(&format!("{url}#forecast")).into_response()
-    };
+    let back = format!("/risk?horizon={}", url_encode(form.horizon.as_deref().unwrap_or("365")));
     let percent = |field: &'static str, text: &str| {
         text.trim()
             .parse::<u32>()
@@ -252,12 +248,11 @@ pub(crate) async fn set_loss_rates(
             ("not_set", percent("not_set", &form.not_set)?),
         ])?;
         state.store.set_loss_rates(rates).await?;
+        state
+            .audit(&origin, AuditKind::SettingsChanged, None, "loss rates")
+            .await?;
         Ok::<_, ApiError>(())
     }
     .await;
-    match result {
-        Ok(()) => Ok(back(None)),
-        Err(e @ (ApiError::Invalid(_) | ApiError::BadRequest { .. })) => Ok(back(Some(e.message()))),
-        Err(e) => Err(e),
-    }
+    back_after_form(&back, "error", "forecast", result)
 }

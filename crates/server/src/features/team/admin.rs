@@ -1,29 +1,31 @@
 //! Admin pages: the team's user accounts and the API tokens. Admins only.
 
-use lodestar_domain::TokenId;
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::{User, UserFields};
-use lodestar_domain::vocabulary::Role;
+use lodestar_domain::vocabulary::{Role, TokenScope};
+use lodestar_domain::{Invalid, TokenId, UserId};
 use serde::Deserialize;
 
-use crate::http::auth;
+use crate::AppState;
 use crate::http::error::ApiError;
-use crate::http::pages::{Choice, choices};
+use crate::http::pages::{Choice, choices, user_problem};
 use crate::http::pages::{Html, SignedIn, render};
-use crate::{AppState, password};
 
 struct UserRow {
+    id: i64,
     name: String,
     email: String,
     role: String,
     manager: String,
     can_sign_in: bool,
+    active: bool,
+    is_me: bool,
 }
 
 #[derive(askama::Template)]
@@ -33,6 +35,7 @@ struct UsersPage {
     users: Vec<UserRow>,
     roles: Vec<Choice>,
     error: Option<String>,
+    notice: Option<&'static str>,
     form: NewUserForm,
 }
 
@@ -44,13 +47,38 @@ pub(crate) struct NewUserForm {
     password: String,
 }
 
-async fn users_page(state: &AppState, me: User, form: NewUserForm, error: Option<String>) -> Result<Html, ApiError> {
+/// What the users page says after an action, by a fixed code (never text from the query).
+#[derive(Deserialize, Default)]
+pub(crate) struct Done {
+    done: Option<String>,
+}
+
+fn notice(done: Option<&str>) -> Option<&'static str> {
+    match done? {
+        "deactivated" => Some("The user is deactivated: they are signed out and their tokens stopped."),
+        "reactivated" => Some("The user is active again."),
+        "password" => Some("The password is set and the user's sessions ended."),
+        _ => None,
+    }
+}
+
+async fn users_page(
+    state: &AppState,
+    me: User,
+    form: NewUserForm,
+    error: Option<String>,
+    notice: Option<&'static str>,
+) -> Result<Html, ApiError> {
     let users = state.store.users().await?;
     let names: HashMap<_, _> = users.iter().map(|u| (u.id, u.fields.name.to_string())).collect();
     let with_password = state.store.users_with_password().await?;
+    let deactivated = state.store.deactivated_users().await?;
     let rows = users
         .iter()
         .map(|u| UserRow {
+            id: u.id.0,
+            active: !deactivated.contains(&u.id),
+            is_me: u.id == me.id,
             name: u.fields.name.to_string(),
             email: u.fields.email.to_string(),
             role: u.fields.role.label().to_owned(),
@@ -68,13 +96,15 @@ async fn users_page(state: &AppState, me: User, form: NewUserForm, error: Option
         users: rows,
         roles,
         error,
+        notice,
         form,
     })
 }
 
 pub(crate) async fn users(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
+    Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
     super::ops::require_user_admin(&actor)?;
     Ok(users_page(
@@ -85,6 +115,7 @@ pub(crate) async fn users(
             ..Default::default()
         },
         None,
+        notice(done.done.as_deref()),
     )
     .await?
     .into_response())
@@ -92,36 +123,30 @@ pub(crate) async fn users(
 
 pub(crate) async fn add_user(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, ApiError> {
     super::ops::require_user_admin(&actor)?;
-    let parsed = (|| -> Result<(UserFields, String), String> {
-        let fields = UserFields {
-            email: Email::parse(&form.email).map_err(|e| format!("Email: {e}"))?,
-            name: Name::parse(&form.name).map_err(|e| format!("Name: {e}"))?,
-            role: form.role.parse().map_err(|e| format!("Role: {e}"))?,
-            manager_id: None,
-            capacity: None,
-        };
-        let hash = password::hash(&form.password).map_err(|e| format!("Password: {e}"))?;
-        Ok((fields, hash))
-    })();
-    let result = match parsed {
-        Err(e) => Err(e),
-        Ok((fields, hash)) => match fields.validate(None) {
-            Err(e) => Err(e.to_string()),
-            Ok(valid) => match state.store.create_user(valid).await {
-                Ok(user) => state
-                    .store
-                    .set_password_hash(user.id, &hash)
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            },
-        },
+    let fields = UserFields {
+        email: Email::parse(&form.email).map_err(|e| Invalid::field("email", e))?,
+        name: Name::parse(&form.name).map_err(|e| Invalid::field("name", e))?,
+        role: form.role.parse().map_err(|e| Invalid::field("role", e))?,
+        manager_id: None,
+        capacity: None,
+    }
+    .validate(None);
+    let result = match fields {
+        Ok(valid) => super::ops::create_user(&state, &origin, valid, Some(form.password.clone()))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e.into()),
     };
-    match result {
+    match result.map_err(user_problem) {
         Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
         Err(e) => {
             let form = NewUserForm {
@@ -130,11 +155,66 @@ pub(crate) async fn add_user(
             };
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                users_page(&state, me, form, Some(e)).await?,
+                users_page(&state, me, form, Some(e?), None).await?,
             )
                 .into_response())
         }
     }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    password: String,
+}
+
+/// An admin sets someone's password (they forgot it, or it leaked); their sessions end.
+pub(crate) async fn reset_password(
+    State(state): State<AppState>,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    match super::ops::reset_password(&state, &origin, UserId(id), form.password).await {
+        Ok(()) => Ok(Redirect::to("/admin/users?done=password").into_response()),
+        Err(e) => {
+            let error = user_problem(e)?;
+            let form = NewUserForm {
+                role: "csm".into(),
+                ..Default::default()
+            };
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                users_page(&state, me, form, Some(error), None).await?,
+            )
+                .into_response())
+        }
+    }
+}
+
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    SignedIn { actor, origin, .. }: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    super::ops::set_active(&state, &origin, UserId(id), false).await?;
+    Ok(Redirect::to("/admin/users?done=deactivated").into_response())
+}
+
+pub(crate) async fn reactivate(
+    State(state): State<AppState>,
+    SignedIn { actor, origin, .. }: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    super::ops::set_active(&state, &origin, UserId(id), true).await?;
+    Ok(Redirect::to("/admin/users?done=reactivated").into_response())
 }
 
 struct TokenRow {
@@ -142,6 +222,7 @@ struct TokenRow {
     prefix: String,
     name: String,
     role: String,
+    scope: String,
     created: String,
     active: bool,
 }
@@ -152,6 +233,7 @@ struct TokensPage {
     me: User,
     tokens: Vec<TokenRow>,
     roles: Vec<Choice>,
+    scopes: Vec<Choice>,
     new_secret: Option<String>,
     error: Option<String>,
 }
@@ -172,15 +254,23 @@ async fn tokens_page(
             prefix: t.prefix,
             name: t.name,
             role: t.role.label().to_owned(),
+            scope: t.scope.label().to_owned(),
             created: t.created_at.format("%Y-%m-%d %H:%M").to_string(),
             active: t.revoked_at.is_none(),
         })
         .collect();
     let roles = choices(Role::ALL, Some(Role::Viewer), Role::as_str, Role::label);
+    let scopes = choices(
+        TokenScope::ALL,
+        Some(TokenScope::Api),
+        TokenScope::as_str,
+        TokenScope::label,
+    );
     render(&TokensPage {
         me,
         tokens,
         roles,
+        scopes,
         new_secret,
         error,
     })
@@ -188,7 +278,7 @@ async fn tokens_page(
 
 pub(crate) async fn tokens(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
 ) -> Result<Response, ApiError> {
     super::ops::require_token_admin(&actor)?;
     Ok(tokens_page(&state, me, None, None).await?.into_response())
@@ -198,30 +288,35 @@ pub(crate) async fn tokens(
 pub(crate) struct NewTokenForm {
     name: String,
     role: String,
+    scope: Option<String>,
 }
 
 pub(crate) async fn create_token(
     State(state): State<AppState>,
-    SignedIn { user: me, actor }: SignedIn,
+    SignedIn {
+        user: me,
+        actor,
+        origin,
+        ..
+    }: SignedIn,
     Form(form): Form<NewTokenForm>,
 ) -> Result<Response, ApiError> {
     super::ops::require_token_admin(&actor)?;
-    let parsed = Name::parse(&form.name).map_err(|e| format!("Name: {e}")).and_then(|n| {
-        form.role
-            .parse::<Role>()
-            .map(|r| (n, r))
-            .map_err(|e| format!("Role: {e}"))
-    });
+    let parsed = (|| -> Result<(Name, Role, TokenScope), String> {
+        let name = Name::parse(&form.name).map_err(|e| format!("Name: {e}"))?;
+        let role = form.role.parse().map_err(|e| format!("Role: {e}"))?;
+        let scope = form
+            .scope
+            .as_deref()
+            .map_or(Ok(TokenScope::Api), str::parse)
+            .map_err(|e| format!("Scope: {e}"))?;
+        Ok((name, role, scope))
+    })();
     match parsed {
-        Ok((name, role)) => {
-            let (_, secret) = auth::issue_token(&state.store, &name, role, None).await?;
-            // Shown once, on this response only; the page is never cached.
-            let mut res = tokens_page(&state, me, Some(secret), None).await?.into_response();
-            res.headers_mut().insert(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            );
-            Ok(res)
+        Ok((name, role, scope)) => {
+            let (_, secret) = super::ops::create_token(&state, &origin, &name, role, scope).await?;
+            // Shown once, on this response only (which, like every page, is never cached).
+            Ok(tokens_page(&state, me, Some(secret), None).await?.into_response())
         }
         Err(e) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -233,10 +328,10 @@ pub(crate) async fn create_token(
 
 pub(crate) async fn revoke_token(
     State(state): State<AppState>,
-    SignedIn { actor, .. }: SignedIn,
+    SignedIn { actor, origin, .. }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     super::ops::require_token_admin(&actor)?;
-    state.store.revoke_token(TokenId(id)).await?;
+    super::ops::revoke_token(&state, &origin, TokenId(id)).await?;
     Ok(Redirect::to("/admin/tokens").into_response())
 }

@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 
 use crate::http::json::Json;
@@ -24,6 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, replace_user, delete_user))
+        .routes(routes!(reset_password))
+        .routes(routes!(deactivate_user))
+        .routes(routes!(reactivate_user))
+        .routes(routes!(change_own_password))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,11 +101,12 @@ impl UserInput {
     security(("bearer" = [])))]
 async fn create_user(
     State(state): State<AppState>,
-    Caller(actor): Caller,
-    Json(input): Json<UserInput>,
+    Who { actor, origin }: Who,
+    body: Json<UserInput>,
 ) -> Result<(StatusCode, axum::Json<UserOutput>), ApiError> {
     super::ops::require_user_admin(&actor)?;
-    let user = state.store.create_user(input.into_fields(None)?).await?;
+    let fields = body.read()?.into_fields(None)?;
+    let user = super::ops::create_user(&state, &origin, fields, None).await?;
     Ok((StatusCode::CREATED, axum::Json(user.into())))
 }
 
@@ -114,14 +119,15 @@ async fn create_user(
     security(("bearer" = [])))]
 async fn replace_user(
     State(state): State<AppState>,
-    Caller(actor): Caller,
+    Who { actor, origin }: Who,
     id: IdPath,
-    Json(input): Json<UserInput>,
+    body: Json<UserInput>,
 ) -> Result<axum::Json<UserOutput>, ApiError> {
     super::ops::require_user_admin(&actor)?;
     let id = UserId(path_id(id)?);
+    let fields = body.read()?.into_fields(Some(id))?;
     Ok(axum::Json(
-        state.store.update_user(id, input.into_fields(Some(id))?).await?.into(),
+        super::ops::update_user(&state, &origin, id, fields).await?.into(),
     ))
 }
 
@@ -132,9 +138,117 @@ async fn replace_user(
         DeleteProblems,
     ),
     security(("bearer" = [])))]
-async fn delete_user(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<StatusCode, ApiError> {
+async fn delete_user(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
     super::ops::require_user_admin(&actor)?;
-    state.store.delete_user(UserId(path_id(id)?)).await?;
+    super::ops::delete_user(&state, &origin, UserId(path_id(id)?)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new password for someone else.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordInput {
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// Set a user's password (admins); every session of theirs ends.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)),
+    request_body = PasswordInput,
+    responses(
+        (status = 204, description = "Set; the user's sessions ended"),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn reset_password(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+    body: Json<PasswordInput>,
+) -> Result<StatusCode, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    let id = UserId(path_id(id)?);
+    super::ops::reset_password(&state, &origin, id, body.read()?.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Lock a user out at once (admins): sign-in, sessions and their tokens stop; their records
+/// stay.
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "users", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Deactivated"),
+        DeleteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn deactivate_user(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    super::ops::set_active(&state, &origin, UserId(path_id(id)?), false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Let a deactivated user back in (admins). Their old sessions stay ended.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reactivate", tag = "users", params(("id" = i64, Path)),
+    responses(
+        (status = 204, description = "Active again"),
+        DeleteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn reactivate_user(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    super::ops::set_active(&state, &origin, UserId(path_id(id)?), true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new password for oneself, proven by the current one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnPasswordInput {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Change your own password; your sessions end (a browser calling this keeps its own).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "users", request_body = OwnPasswordInput,
+    responses(
+        (status = 204, description = "Changed"),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn change_own_password(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    headers: axum::http::HeaderMap,
+    body: Json<OwnPasswordInput>,
+) -> Result<StatusCode, ApiError> {
+    let me = match actor.user {
+        Some(id) => state.store.user(id).await?,
+        None => None,
+    };
+    let me = me.ok_or(ApiError::Forbidden("an integration token has no password"))?;
+    let input = body.read()?;
+    let keep = super::session::session_secret(&headers).map(crate::http::auth::token_hash);
+    super::ops::change_own_password(
+        &state,
+        &origin,
+        &me,
+        input.current_password,
+        input.new_password,
+        keep.as_deref(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

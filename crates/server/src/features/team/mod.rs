@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 pub(crate) mod ops;
+mod password_page;
 pub(crate) mod session;
 mod web;
 
@@ -20,6 +21,10 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/sign-out", post(session::sign_out))
         .route("/team", get(web::show))
         .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/admin/users/{id}/deactivate", post(admin::deactivate))
+        .route("/admin/users/{id}/reactivate", post(admin::reactivate))
+        .route("/me/password", get(password_page::form).post(password_page::change))
         .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
 }

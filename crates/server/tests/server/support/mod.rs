@@ -9,7 +9,8 @@ use http_body_util::BodyExt;
 use lodestar_domain::UserId;
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::UserFields;
-use lodestar_domain::vocabulary::Role;
+use lodestar_domain::vocabulary::{Role, TokenScope};
+use lodestar_server::ServerConfig;
 use lodestar_store::Store;
 use lodestar_store::testing::TestDb;
 use serde_json::Value;
@@ -50,7 +51,7 @@ impl TestApp {
     }
 
     pub async fn on(db: TestDb) -> TestApp {
-        TestApp::with_app(db, lodestar_server::app).await
+        TestApp::with_app(db, |store| lodestar_server::app(store, ServerConfig::default())).await
     }
 
     /// The app `app` builds on `db`'s store (tests that set ingestion bounds build their own).
@@ -91,7 +92,7 @@ impl TestApp {
     /// An API token acting as user `id`, whose role is `role`.
     pub async fn token_for(&self, id: UserId, role: Role) -> String {
         let name = Name::parse("test").unwrap();
-        lodestar_server::auth::issue_token(&self.store, &name, role, Some(id))
+        lodestar_server::auth::issue_token(&self.store, &name, role, Some(id), TokenScope::Api)
             .await
             .unwrap()
             .1
