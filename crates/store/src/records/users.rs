@@ -135,8 +135,9 @@ impl Store {
         })
     }
 
-    /// Removes a user. Someone who still owns, sells or sponsors accounts, or manages people,
-    /// cannot be removed until those are handed over.
+    /// Removes a user. Someone who still owns, sells or sponsors accounts, manages people or
+    /// owns LxL action items cannot be removed until those are handed over (or the person is
+    /// deactivated instead, which keeps everything they own).
     pub async fn delete_user(&self, id: UserId) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let (ties,): (i64,) = Query::sql(
@@ -149,6 +150,27 @@ impl Store {
         if ties > 0 {
             return Err(StoreError::Conflict(format!(
                 "user {id} still owns, sells or sponsors accounts or manages people ({ties}); hand them over first"
+            )));
+        }
+        let items: Vec<(i64, String)> =
+            Query::sql("SELECT id, description FROM lxl_action_items WHERE owner_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut tx)
+                .await?;
+        if !items.is_empty() {
+            const NAMED: usize = 5;
+            let mut named: Vec<String> = items
+                .iter()
+                .take(NAMED)
+                .map(|(item, text)| format!("#{item} \"{}\"", text.chars().take(60).collect::<String>()))
+                .collect();
+            if items.len() > NAMED {
+                named.push(format!("and {} more", items.len() - NAMED));
+            }
+            return Err(StoreError::Conflict(format!(
+                "user {id} owns {} LxL action item(s): {}; give them to someone else or deactivate the user instead",
+                items.len(),
+                named.join(", ")
             )));
         }
         super::delete_by_id(&mut tx, "users", "user", id.0).await?;

@@ -134,4 +134,19 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
     assert_eq!(reopened.closed_at, None);
     assert_eq!(store.account_action_items(red).await.unwrap().len(), 2);
     assert_eq!(store.lxl_reviews().await.unwrap().len(), 3);
+
+    // Someone who owns action items is not removed from under them: the refusal names them.
+    let helper = store
+        .create_user(user("helper@v.io", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap();
+    store
+        .add_action_item(q1.id, red, item("Send the \"value\" deck", helper.id))
+        .await
+        .unwrap();
+    let refused = store.delete_user(helper.id).await.unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::Conflict(m) if m.contains("1 LxL action item(s)") && m.contains("Send the \"value\" deck")),
+        "{refused}"
+    );
 }
