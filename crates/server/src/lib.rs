@@ -112,6 +112,7 @@ pub fn app_with(state: AppState) -> Router {
         state.clone(),
         http::pages::keep_flash,
     ))
+    .layer(axum::middleware::from_fn(http::error::method_not_allowed_as_problem))
     .layer(axum::middleware::from_fn(http::guard::csrf_guard))
     .layer(axum::middleware::from_fn(http::request_log::request_log))
     .layer(axum::middleware::from_fn(run_to_completion))

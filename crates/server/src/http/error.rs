@@ -22,6 +22,8 @@ pub enum ApiError {
     NotFound(String),
     Conflict(String),
     UnsupportedMediaType,
+    /// The path exists but not with this method (the router adds the `Allow` header).
+    MethodNotAllowed(axum::http::Method),
     /// An event source sent no live write key.
     NoWriteKey,
     /// The server is saturated; the client should retry after this many seconds.
@@ -163,6 +165,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -206,6 +209,10 @@ impl ApiError {
             ApiError::Forbidden(why) => (why.to_owned(), vec![]),
             ApiError::NotFound(what) | ApiError::Conflict(what) => (what, vec![]),
             ApiError::UnsupportedMediaType => ("send the body as `Content-Type: application/json`".to_owned(), vec![]),
+            ApiError::MethodNotAllowed(method) => (
+                format!("this path does not answer {method}; the Allow header lists the methods it does"),
+                vec![],
+            ),
             ApiError::Internal(_) => ("the server failed; the error was logged".to_owned(), vec![]),
         };
         Problem {
@@ -263,6 +270,7 @@ impl IntoResponse for ApiError {
             ApiError::Busy(seconds) => Some(seconds),
             _ => None,
         };
+
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).expect("a problem serialises");
         let mut response = (status, body).into_response();
@@ -279,4 +287,18 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The router answers a wrong method with a bare 405: this turns it into a problem like
+/// every other error. (The router adds its `Allow` header afterwards, on the way out.)
+pub(crate) async fn method_not_allowed_as_problem(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED && !response.headers().contains_key(header::CONTENT_TYPE) {
+        return ApiError::MethodNotAllowed(method).into_response();
+    }
+    response
 }

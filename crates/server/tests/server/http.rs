@@ -23,6 +23,24 @@ async fn health_and_openapi_are_public() {
     let missing = api.send("GET", "/nope", None, None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.content_type, "application/problem+json");
+    let (_, token) = api.api_user("v@v.io", Role::Viewer).await;
+    let wrong_method = api.send("PATCH", "/api/v1/users", Some(&token), None).await;
+    assert_eq!(
+        (wrong_method.status, wrong_method.content_type.as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, "application/problem+json")
+    );
+    assert_eq!(wrong_method.headers[axum::http::header::ALLOW], "GET,HEAD,POST");
+    assert!(
+        wrong_method.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not answer PATCH")
+    );
+    let page = api
+        .browse("DELETE", "/sign-in", None, Some("http://lodestar.test"), None)
+        .await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(page.headers[axum::http::header::ALLOW], "GET,HEAD,POST");
 }
 
 #[tokio::test]
