@@ -1,0 +1,268 @@
+//! Who may call what, route by route: every operation of the OpenAPI document is tried with
+//! every role, with a body that is not even valid, and the answer is compared with the rules
+//! table below. A caller without the right gets 403 whatever it sent; a caller with it never
+//! does. A new route fails this test until its rule is written here.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use lodestar_domain::UserId;
+use lodestar_domain::vocabulary::Role;
+use lodestar_store::NewJob;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, account, create_account};
+
+/// Who an operation is for, in the terms of `lodestar_domain::access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Every role reads.
+    Everyone,
+    /// Admins only: people, credentials, scorecards, milestones, jobs, the audit log.
+    Admins,
+    /// Leaders and admins: creating and deleting accounts, LxL reviews, risk settings.
+    Leaders,
+    /// Whoever may change the fixture account: leaders, admins and its CSM (not another CSM).
+    Book,
+    /// Whoever may change some account: leaders, admins, CSMs and associates.
+    SomeBook,
+    /// Every person, for themselves.
+    Myself,
+}
+
+const ROLES: [Role; 7] = [
+    Role::Admin,
+    Role::Leader,
+    Role::Csm,
+    Role::AssociateCsm,
+    Role::Ae,
+    Role::Executive,
+    Role::Viewer,
+];
+
+impl Rule {
+    fn allows(self, role: Role) -> bool {
+        match self {
+            Rule::Everyone | Rule::Myself => true,
+            Rule::Admins => role == Role::Admin,
+            Rule::Leaders => matches!(role, Role::Admin | Role::Leader),
+            Rule::Book => matches!(role, Role::Admin | Role::Leader | Role::Csm),
+            Rule::SomeBook => matches!(role, Role::Admin | Role::Leader | Role::Csm | Role::AssociateCsm),
+        }
+    }
+}
+
+/// The rules table: one line per operation (GETs not listed are for everyone).
+fn rule(method: &str, path: &str) -> Rule {
+    let path = path.trim_start_matches("/api/v1");
+    match (method, path) {
+        ("GET", "/audit" | "/jobs" | "/usage/unmatched") => Rule::Admins,
+        ("GET", _) => Rule::Everyone,
+        ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
+        ("PUT" | "PATCH", "/accounts/{id}")
+        | ("POST", "/accounts/{id}/churn" | "/accounts/{id}/contacts" | "/accounts/{id}/contracts")
+        | ("POST", "/accounts/{id}/pulses")
+        | ("PUT", "/accounts/{id}/problem" | "/accounts/{id}/retrospective")
+        | ("PUT" | "PATCH" | "DELETE", "/contacts/{id}" | "/contracts/{id}")
+        | ("POST", "/contracts/{id}/changes")
+        | ("PUT", "/contracts/{id}/line_items")
+        | ("PUT", "/lxl-reviews/{id}/lines/{account_id}")
+        | ("POST", "/lxl-reviews/{id}/lines/{account_id}/action-items")
+        | ("PUT", "/action-items/{id}/status") => Rule::Book,
+        ("POST", "/lxl-reviews/{id}/lines") => Rule::SomeBook,
+        ("POST", "/lxl-reviews") | ("PUT", "/settings/industry-exposures" | "/settings/loss-rates") => Rule::Leaders,
+        ("PUT", "/settings/price-thresholds") => Rule::Leaders,
+        ("POST", "/me/password") => Rule::Myself,
+        ("POST", "/jobs/{id}/retry")
+        | ("POST" | "PUT" | "PATCH" | "DELETE", "/users" | "/users/{id}")
+        | ("POST", "/users/{id}/deactivate" | "/users/{id}/reactivate" | "/users/{id}/password")
+        | ("POST" | "PUT" | "DELETE", "/milestones" | "/milestones/{id}" | "/scorecards" | "/scorecards/{id}") => {
+            Rule::Admins
+        }
+        _ => panic!("no access rule for {method} {path}: add one to the table in tests/server/access.rs"),
+    }
+}
+
+/// One of each role with a token, and one record of each kind for the paths' ids.
+struct Fixture {
+    app: TestApp,
+    tokens: Vec<(Role, String)>,
+    account: i64,
+    contact: i64,
+    contract: i64,
+    review: i64,
+    item: i64,
+    scorecard: i64,
+    milestone: i64,
+    job: i64,
+    victim: UserId,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::new().await;
+    let mut tokens = Vec::new();
+    let mut csm = None;
+    let mut admin = String::new();
+    for role in ROLES {
+        let (id, token) = app.api_user(&format!("{}@v.io", role.as_str()), role).await;
+        if role == Role::Csm {
+            csm = Some(id);
+        }
+        if role == Role::Admin {
+            admin = token.clone();
+        }
+        tokens.push((role, token));
+    }
+    let csm = csm.unwrap();
+    let victim = app.api_user("victim@v.io", Role::Viewer).await.0;
+    let ok = |reply: &crate::support::Reply| {
+        assert!(reply.status.is_success(), "fixture: {} {}", reply.status, reply.body);
+        reply.body["id"].as_i64().unwrap_or_default()
+    };
+    let account = create_account(&app, &admin, account("fixture", Some(csm))).await;
+    let send = |method: &'static str, path: String, body: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.send(method, &path, Some(&admin), Some(body)).await }
+    };
+    let contact = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/contacts"),
+        json!({"external_id": "c1", "first_name": "Ada"}),
+    )
+    .await);
+    let contract = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/contracts"),
+        json!({"external_id": "k1", "start_date": "2025-01-01", "end_date": "2026-01-01", "arr": "12000"}),
+    )
+    .await);
+    let review = ok(&send("POST", "/api/v1/lxl-reviews".into(), json!({})).await);
+    let line = send(
+        "POST",
+        format!("/api/v1/lxl-reviews/{review}/lines"),
+        json!({"account_id": account}),
+    )
+    .await;
+    assert!(
+        line.status.is_success() || line.status == StatusCode::CONFLICT,
+        "{}",
+        line.body
+    );
+    let item = ok(&send(
+        "POST",
+        format!("/api/v1/lxl-reviews/{review}/lines/{account}/action-items"),
+        json!({"description": "CEO call", "owner_id": csm.0, "due_on": "2027-01-15"}),
+    )
+    .await);
+    let scorecard = ok(&send(
+        "POST",
+        "/api/v1/scorecards".into(),
+        json!({"name": "Pulse only", "lifecycle_stage": "land", "red_below": 40, "green_from": 70,
+               "measures": [{"measure": "csm_pulse", "weight": 10, "zero_at": 1, "full_at": 5}]}),
+    )
+    .await);
+    let milestone = ok(&send(
+        "POST",
+        "/api/v1/milestones".into(),
+        json!({"name": "Exported", "feature": "Report Exported", "threshold_kind": "times",
+               "threshold": 2, "within_days": 30, "first_value": true}),
+    )
+    .await);
+    let job = app
+        .store
+        .enqueue_job(&NewJob {
+            kind: "daily_rescore".into(),
+            payload: json!({}),
+            run_at: chrono::Utc::now() + chrono::Duration::days(1),
+            max_attempts: 1,
+            dedupe_key: None,
+        })
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    Fixture {
+        app,
+        tokens,
+        account,
+        contact,
+        contract,
+        review,
+        item,
+        scorecard,
+        milestone,
+        job,
+        victim,
+    }
+}
+
+impl Fixture {
+    /// `path` with its ids filled in from the fixture.
+    fn concrete(&self, path: &str) -> String {
+        if !path.contains('{') {
+            return path.to_owned();
+        }
+        let kind = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let id = match kind {
+            "accounts" => self.account,
+            "contacts" => self.contact,
+            "contracts" => self.contract,
+            "lxl-reviews" => self.review,
+            "action-items" => self.item,
+            "scorecards" => self.scorecard,
+            "milestones" => self.milestone,
+            "jobs" => self.job,
+            "users" => self.victim.0,
+            other => panic!("no fixture id for /{other}/{{id}}"),
+        };
+        path.replace("{id}", &id.to_string())
+            .replace("{account_id}", &self.account.to_string())
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_each_role_as_the_rules_table_says() {
+    let app = TestApp::new().await;
+    let doc = app.send("GET", "/api/v1/openapi.json", None, None).await.body;
+    let mut operations: Vec<(String, String)> = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                operations.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(operations.len() > 60, "{} operations", operations.len());
+
+    let mut wrong = BTreeSet::new();
+    for (method, path) in &operations {
+        let expected = rule(method, path);
+        // A fresh fixture per operation: an allowed DELETE must not take the record away
+        // from the next operation.
+        let f = fixture().await;
+        let uri = f.concrete(path);
+        // Refused roles first: their attempts must change nothing for the allowed ones.
+        let mut order: Vec<&(Role, String)> = f.tokens.iter().collect();
+        order.sort_by_key(|(role, _)| expected.allows(*role));
+        for (role, token) in order {
+            let body = (method != "GET" && method != "DELETE").then(|| json!({"not": "a valid body"}));
+            let reply = f.app.send(method, &uri, Some(token), body).await;
+            let forbidden = reply.status == StatusCode::FORBIDDEN;
+            if forbidden == expected.allows(*role) || reply.status.is_server_error() {
+                wrong.insert(format!(
+                    "{method} {path} as {role}: {} (rule {expected:?}) {}",
+                    reply.status, reply.body["detail"]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "answers that break the rules table:\n{}", {
+        let lines: Vec<String> = wrong.into_iter().collect();
+        lines.join("\n")
+    });
+}
