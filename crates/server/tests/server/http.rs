@@ -358,3 +358,143 @@ async fn cross_site_posts_are_refused() {
         "still signed in"
     );
 }
+
+#[tokio::test]
+async fn patch_changes_only_the_fields_a_merge_patch_names() {
+    let api = TestApp::new().await;
+    let (_, admin) = api.api_user("admin@v.io", Role::Admin).await;
+    let (ben, ben_token) = api.api_user("ben@v.io", Role::Csm).await;
+    let created = api
+        .send(
+            "POST",
+            "/api/v1/accounts",
+            Some(&admin),
+            Some(
+                json!({"external_id": "acme", "name": "Acme", "tier": "enterprise", "region": "EMEA",
+                        "owner_id": ben.0, "custom_fields": {"plan": "gold", "seats": 40}}),
+            ),
+        )
+        .await;
+    let id = created.body["id"].as_i64().unwrap();
+    let patch = |token: &str, uri: String, body: serde_json::Value| {
+        let req = Request::builder()
+            .method("PATCH")
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/merge-patch+json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        api.exchange(req)
+    };
+    let renamed = patch(
+        &ben_token,
+        format!("/api/v1/accounts/{id}"),
+        json!({"name": "Acme Corp", "region": null, "custom_fields": {"seats": null, "champion": "Ada"}}),
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(
+        (
+            &renamed.body["name"],
+            &renamed.body["tier"],
+            &renamed.body["region"],
+            &renamed.body["custom_fields"]
+        ),
+        (
+            &json!("Acme Corp"),
+            &json!("enterprise"),
+            &json!(null),
+            &json!({"plan": "gold", "champion": "Ada"})
+        ),
+        "named fields change, null clears, the rest stays"
+    );
+    let bad = patch(
+        &ben_token,
+        format!("/api/v1/accounts/{id}"),
+        json!({"employees": "many"}),
+    )
+    .await;
+    assert_eq!(
+        (bad.status, bad.body["errors"][0]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("employees"))
+    );
+    let give_away = patch(&ben_token, format!("/api/v1/accounts/{id}"), json!({"owner_id": null})).await;
+    assert_eq!(
+        give_away.status,
+        StatusCode::FORBIDDEN,
+        "a CSM does not hand the account away"
+    );
+    let not_an_object = patch(&admin, format!("/api/v1/accounts/{id}"), json!(["name"])).await;
+    assert_eq!(not_an_object.status, StatusCode::BAD_REQUEST);
+
+    let contract = api
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contracts"),
+            Some(&admin),
+            Some(json!({"external_id": "k1", "start_date": "2025-01-01", "end_date": "2026-01-01", "arr": "12000"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let moved = patch(
+        &admin,
+        format!("/api/v1/contracts/{contract}"),
+        json!({"end_date": "2026-06-30"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            moved.status,
+            moved.body["end_date"].as_str(),
+            moved.body["arr"].as_str()
+        ),
+        (StatusCode::OK, Some("2026-06-30"), Some("12000.00")),
+        "{}",
+        moved.body
+    );
+    let arr = patch(&admin, format!("/api/v1/contracts/{contract}"), json!({"arr": "1"})).await;
+    assert_eq!(
+        (arr.status, arr.body["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("arr"))
+    );
+
+    let contact = api
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contacts"),
+            Some(&admin),
+            Some(json!({"external_id": "c1", "first_name": "Ada", "title": "CTO"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let left = patch(
+        &ben_token,
+        format!("/api/v1/contacts/{contact}"),
+        json!({"status": "left", "left_on": "2026-11-30"}),
+    )
+    .await;
+    assert_eq!(
+        (left.status, left.body["title"].as_str(), left.body["status"].as_str()),
+        (StatusCode::OK, Some("CTO"), Some("left")),
+        "{}",
+        left.body
+    );
+
+    let promoted = patch(&admin, format!("/api/v1/users/{ben}"), json!({"role": "leader"})).await;
+    assert_eq!(
+        (
+            promoted.status,
+            promoted.body["role"].as_str(),
+            promoted.body["email"].as_str()
+        ),
+        (StatusCode::OK, Some("leader"), Some("ben@v.io"))
+    );
+    let audit = api
+        .send("GET", "/api/v1/audit?kind=role_changed", Some(&admin), None)
+        .await;
+    assert_eq!(audit.body["entries"][0]["detail"], "ben@v.io: csm → leader");
+}

@@ -20,14 +20,15 @@ use super::ops;
 use crate::AppState;
 use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
-use crate::http::json::Json;
+use crate::http::json::{Json, patched};
 use crate::http::params::{IdPath, allowed, bad, checked, checked_opt, path_id, vocab, whole_number};
+use lodestar_domain::access::Actor;
 use lodestar_domain::vocabulary::AuditKind;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
-        .routes(routes!(get_account, replace_account, delete_account))
+        .routes(routes!(get_account, replace_account, patch_account, delete_account))
 }
 
 /// An account as written by a client. Vocabulary fields take their canonical spelling
@@ -337,9 +338,45 @@ async fn replace_account(
     // Who may is answered before what was sent is judged: a caller without the right gets
     // 403 whatever the body.
     ops::writable(&state.store, &actor, id).await?;
-    let input = body.read()?;
+    replace(&state, &actor, id, body.read()?).await
+}
+
+/// Change some fields of an account: a JSON merge patch (RFC 7396) of its replace body —
+/// the fields to change, `null` to clear one — judged as the replace it stands for.
+#[utoipa::path(patch, path = "/api/v1/accounts/{id}", tag = "accounts", params(("id" = i64, Path)),
+    request_body(content = AccountInput, content_type = "application/merge-patch+json",
+        description = "Any of AccountInput's fields; null clears one"),
+    responses(
+        (status = 200, description = "The updated account", body = AccountOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn patch_account(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    body: Json<serde_json::Value>,
+) -> Result<axum::Json<AccountOutput>, ApiError> {
+    let id = AccountId(path_id(id)?);
+    ops::writable(&state.store, &actor, id).await?;
+    let current = state
+        .store
+        .account_summary(id)
+        .await?
+        .ok_or_else(|| ops::not_found(id))?;
+    let input = patched::<AccountInput>(AccountOutput::from(current), body.read()?, &[])?;
+    replace(&state, &actor, id, input).await
+}
+
+/// What a replace and a patch both end in.
+async fn replace(
+    state: &AppState,
+    actor: &Actor,
+    id: AccountId,
+    input: AccountInput,
+) -> Result<axum::Json<AccountOutput>, ApiError> {
     let fields = input.into_fields(Some(id))?;
-    Ok(axum::Json(ops::update(&state.store, &actor, id, fields).await?.into()))
+    Ok(axum::Json(ops::update(&state.store, actor, id, fields).await?.into()))
 }
 
 /// Delete an account with its contacts and contracts.

@@ -14,13 +14,14 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
-use crate::http::json::Json;
+use crate::http::json::{Json, patched};
 use crate::http::params::{IdPath, checked, checked_opt, path_id};
+use lodestar_domain::access::Actor;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
-        .routes(routes!(get_contact, replace_contact, delete_contact))
+        .routes(routes!(get_contact, replace_contact, patch_contact, delete_contact))
 }
 
 /// A contact as written by a client; the account comes from the URL.
@@ -197,11 +198,46 @@ async fn replace_contact(
     body: Json<ContactInput>,
 ) -> Result<axum::Json<ContactOutput>, ApiError> {
     let id = ContactId(path_id(id)?);
+    let current = writable_contact(&state, &actor, id).await?;
+    replace(&state, current, body.read()?).await
+}
+
+/// Change some fields of a contact: a JSON merge patch (RFC 7396) of its replace body.
+#[utoipa::path(patch, path = "/api/v1/contacts/{id}", tag = "contacts", params(("id" = i64, Path)),
+    request_body(content = ContactInput, content_type = "application/merge-patch+json",
+        description = "Any of ContactInput's fields; null clears one"),
+    responses(
+        (status = 200, description = "The updated contact", body = ContactOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn patch_contact(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    body: Json<serde_json::Value>,
+) -> Result<axum::Json<ContactOutput>, ApiError> {
+    let id = ContactId(path_id(id)?);
+    let current = writable_contact(&state, &actor, id).await?;
+    let input = patched::<ContactInput>(ContactOutput::from(current.clone()), body.read()?, &[])?;
+    replace(&state, current, input).await
+}
+
+/// The contact, if `actor` may change its account.
+async fn writable_contact(state: &AppState, actor: &Actor, id: ContactId) -> Result<Contact, ApiError> {
     let current = state.store.contact(id).await?.ok_or_else(|| contact_not_found(id))?;
-    crate::features::accounts::ops::writable(&state.store, &actor, current.fields.account_id).await?;
-    let input = body.read()?;
+    crate::features::accounts::ops::writable(&state.store, actor, current.fields.account_id).await?;
+    Ok(current)
+}
+
+/// What a replace and a patch both end in; the contact stays on its account.
+async fn replace(
+    state: &AppState,
+    current: Contact,
+    input: ContactInput,
+) -> Result<axum::Json<ContactOutput>, ApiError> {
     let fields = input.into_fields(current.fields.account_id)?;
-    Ok(axum::Json(state.store.update_contact(id, fields).await?.into()))
+    Ok(axum::Json(state.store.update_contact(current.id, fields).await?.into()))
 }
 
 /// Delete a contact.

@@ -15,13 +15,13 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
-use crate::http::json::Json;
+use crate::http::json::{Json, patched};
 use crate::http::params::{IdPath, checked, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contracts, create_contract))
-        .routes(routes!(get_contract, replace_contract, delete_contract))
+        .routes(routes!(get_contract, replace_contract, patch_contract, delete_contract))
         .routes(routes!(record_change))
         .routes(routes!(replace_line_items))
 }
@@ -284,12 +284,45 @@ async fn replace_contract(
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
     let current = writable_contract(&state, &actor, id).await?;
-    let input = body.read()?;
+    replace(&state, current, body.read()?).await
+}
+
+/// Change some fields of a contract (not its ARR): a JSON merge patch (RFC 7396) of its
+/// replace body.
+#[utoipa::path(patch, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = i64, Path)),
+    request_body(content = ContractInput, content_type = "application/merge-patch+json",
+        description = "Any of ContractInput's fields but arr; null clears one"),
+    responses(
+        (status = 200, description = "The updated contract", body = ContractOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn patch_contract(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    body: Json<serde_json::Value>,
+) -> Result<axum::Json<ContractOutput>, ApiError> {
+    let id = ContractId(path_id(id)?);
+    let current = writable_contract(&state, &actor, id).await?;
+    // The current ARR is not part of a replace: a patch that names arr is refused like a PUT.
+    let input = patched::<ContractInput>(ContractOutput::from(current.clone()), body.read()?, &["arr"])?;
+    replace(&state, current, input).await
+}
+
+/// What a replace and a patch both end in.
+async fn replace(
+    state: &AppState,
+    current: Contract,
+    input: ContractInput,
+) -> Result<axum::Json<ContractOutput>, ApiError> {
     let (fields, arr) = input.into_fields(current.fields.account_id)?;
     if arr.is_some() {
         return Err(Invalid::field("arr", "changes through POST /api/v1/contracts/{id}/changes").into());
     }
-    Ok(axum::Json(state.store.update_contract(id, fields).await?.into()))
+    Ok(axum::Json(
+        state.store.update_contract(current.id, fields).await?.into(),
+    ))
 }
 
 /// Delete a contract with its line items and history.

@@ -17,13 +17,13 @@ use crate::AppState;
 use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 
-use crate::http::json::Json;
+use crate::http::json::{Json, patched};
 use crate::http::params::{IdPath, checked, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, replace_user, delete_user))
+        .routes(routes!(get_user, replace_user, patch_user, delete_user))
         .routes(routes!(reset_password))
         .routes(routes!(deactivate_user))
         .routes(routes!(reactivate_user))
@@ -126,6 +126,34 @@ async fn replace_user(
     super::ops::require_user_admin(&actor)?;
     let id = UserId(path_id(id)?);
     let fields = body.read()?.into_fields(Some(id))?;
+    Ok(axum::Json(
+        super::ops::update_user(&state, &origin, id, fields).await?.into(),
+    ))
+}
+
+/// Change some fields of a user (admins): a JSON merge patch (RFC 7396) of the replace body.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body(content = UserInput, content_type = "application/merge-patch+json",
+        description = "Any of UserInput's fields; null clears one"),
+    responses(
+        (status = 200, description = "The updated user", body = UserOutput),
+        WriteProblems,
+    ),
+    security(("bearer" = [])))]
+async fn patch_user(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+    body: Json<serde_json::Value>,
+) -> Result<axum::Json<UserOutput>, ApiError> {
+    super::ops::require_user_admin(&actor)?;
+    let id = UserId(path_id(id)?);
+    let current = state
+        .store
+        .user(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {id} does not exist")))?;
+    let fields = patched::<UserInput>(UserOutput::from(current), body.read()?, &[])?.into_fields(Some(id))?;
     Ok(axum::Json(
         super::ops::update_user(&state, &origin, id, fields).await?.into(),
     ))
