@@ -4,9 +4,10 @@
 //!
 //! A request is answered 200 only after its messages are committed. Requests are written by
 //! one writer task that commits whatever has queued up in one transaction (group commit): one
-//! disk flush serves many requests. The queue and the number of requests being read are both
-//! bounded; past them the answer is 503 with `Retry-After`, so memory stays bounded under any
-//! load and the client keeps its events to send again.
+//! disk flush serves many requests. The requests in memory — from reading their body until
+//! their commit — are bounded, and so is the writer's queue; past them the answer is 503 with
+//! `Retry-After`, so memory stays bounded under any load and the client keeps its events to
+//! send again.
 
 use std::sync::Arc;
 
@@ -21,13 +22,14 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Batch, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Message, MessageKind, Refusal};
 use lodestar_store::{IngestSummary, Store, StoreError};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::AppState;
 use crate::http::auth::token_hash;
 use crate::http::error::ApiError;
 
-/// Requests whose bodies may be in memory at once (each at most 500 KB).
+/// Requests whose bodies (each at most 500 KB) and parsed messages may be in memory at once:
+/// a request holds its permit from before its body is read until its messages are committed.
 const READING: usize = 128;
 /// Requests read and waiting for the writer.
 const QUEUED: usize = 256;
@@ -145,19 +147,20 @@ async fn check_write_key(store: &Store, headers: &HeaderMap) -> Result<(), ApiEr
     }
 }
 
-/// Reads a body of at most `limit` bytes (after gunzipping one sent with
-/// `Content-Encoding: gzip`, an option of Segment's clients), holding a reading permit meanwhile.
-async fn read_body(
-    ingestor: &Ingestor,
-    headers: &HeaderMap,
-    body: Body,
-    limit: usize,
-    what: &str,
-) -> Result<Vec<u8>, ApiError> {
-    let _permit = ingestor
+/// Admits one request into memory, or refuses it at once with 503 when as many as allowed
+/// are already held. The permit must live until the request's messages are committed: a body
+/// (and what is parsed from it) outlives its reading while it waits for the writer.
+fn admit(ingestor: &Ingestor) -> Result<OwnedSemaphorePermit, ApiError> {
+    ingestor
         .reading
-        .try_acquire()
-        .map_err(|_| ApiError::Busy(RETRY_AFTER))?;
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| ApiError::Busy(RETRY_AFTER))
+}
+
+/// Reads a body of at most `limit` bytes (after gunzipping one sent with
+/// `Content-Encoding: gzip`, an option of Segment's clients).
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize, what: &str) -> Result<Vec<u8>, ApiError> {
     let too_large = || ApiError::BadRequest {
         field: None,
         reason: format!(
@@ -233,7 +236,8 @@ async fn single(
 ) -> Result<impl IntoResponse, ApiError> {
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
-    let body = read_body(&state.ingestor, &parts.headers, body, MAX_MESSAGE_BYTES, "a call").await?;
+    let _admitted = admit(&state.ingestor)?;
+    let body = read_body(&parts.headers, body, MAX_MESSAGE_BYTES, "a call").await?;
     let message =
         Message::parse(text(&body)?, Some(kind), state.store.now(), new_message_id).map_err(|r| refused(None, r))?;
     state.ingestor.store(vec![message]).await?;
@@ -258,8 +262,10 @@ fn parse_batch(body: &str, received_at: DateTime<Utc>) -> Result<Vec<Message>, A
 async fn batch(State(state): State<AppState>, request: Request) -> Result<impl IntoResponse, ApiError> {
     let (parts, body) = request.into_parts();
     check_write_key(&state.store, &parts.headers).await?;
-    let body = read_body(&state.ingestor, &parts.headers, body, MAX_BATCH_BYTES, "a batch").await?;
+    let _admitted = admit(&state.ingestor)?;
+    let body = read_body(&parts.headers, body, MAX_BATCH_BYTES, "a batch").await?;
     let messages = parse_batch(text(&body)?, state.store.now())?;
+    drop(body);
     state.ingestor.store(messages).await?;
     Ok(success())
 }
