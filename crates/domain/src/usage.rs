@@ -3,8 +3,9 @@
 //! serve the HTTP API and the bulk import, so a file and a live client are judged alike.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -202,6 +203,13 @@ impl Message {
                 ),
             ));
         }
+        // serde would also read a struct from a JSON array, by position: a message is an object.
+        if !json.trim_start().starts_with('{') {
+            return Err(refuse(
+                "message",
+                "must be a JSON object ({\"type\": …, \"userId\": …})",
+            ));
+        }
         let wire: Wire = serde_json::from_str(json).map_err(|e| refuse("message", e.to_string()))?;
         let kind = match (kind, wire.kind.as_deref()) {
             (Some(k), _) => k,
@@ -269,6 +277,41 @@ impl Message {
         })
     }
 
+    /// The message as one line of NDJSON that imports as this same message (kind, id, time):
+    /// the payload exactly as received when it says all three itself, on one line. Otherwise
+    /// its members, as received, follow the `type` and `messageId` it lacked or that its
+    /// endpoint overrode, and the `timestamp` it lacked; and line breaks (only ever whitespace
+    /// between JSON tokens) become spaces. Such a line says everything itself, so it is its
+    /// own line: export → import → export gives the same bytes.
+    pub fn ndjson_line(&self) -> Cow<'_, str> {
+        // The time of the arrival stands in for a missing one; this one never arrives.
+        let not_sent = DateTime::<Utc>::MIN_UTC;
+        let as_sent = Message::parse(&self.payload, None, not_sent, String::new);
+        let says_itself = |m: &Message| m.kind == self.kind && m.message_id == self.message_id;
+        let time_sent = matches!(&as_sent, Ok(m) if m.occurred_at != not_sent);
+        if matches!(&as_sent, Ok(m) if says_itself(m) && time_sent) && !self.payload.contains(['\n', '\r']) {
+            return Cow::Borrowed(&self.payload);
+        }
+        let json_text = |text: &str| serde_json::to_string(text).expect("a string serialises");
+        let mut line = format!(
+            "{{\"type\":\"{}\",\"messageId\":{}",
+            self.kind.as_str(),
+            json_text(&self.message_id)
+        );
+        let mut replaced = vec!["type", "messageId"];
+        if !time_sent {
+            let time = self.occurred_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            let _ = write!(line, ",\"timestamp\":\"{time}\"");
+            replaced.push("timestamp");
+        }
+        let members = serde_json::from_str::<Members>(&self.payload).map_or_else(|_| Vec::new(), |m| m.0);
+        for (key, value) in members.iter().filter(|(k, _)| !replaced.contains(&k.as_str())) {
+            let _ = write!(line, ",{}:{}", json_text(key), value.get());
+        }
+        line.push('}');
+        Cow::Owned(line.replace(['\n', '\r'], " "))
+    }
+
     /// The email among the traits, lower-cased, for matching a contact.
     pub fn email(&self) -> Option<String> {
         self.traits
@@ -276,6 +319,29 @@ impl Message {
             .and_then(Value::as_str)
             .map(|e| e.trim().to_lowercase())
             .filter(|e| e.contains('@'))
+    }
+}
+
+/// A JSON object's members in the order written, each value as its raw text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -472,6 +538,67 @@ mod tests {
         assert_eq!(m.feature.as_deref(), Some("page"));
         assert_eq!(m.message_id, "gen-1");
         assert_eq!(m.occurred_at, now(), "no timestamp: the time it arrived");
+    }
+
+    #[test]
+    fn a_message_is_an_object() {
+        // serde would read these by position into the message's members.
+        let positional = r#"["track", "m1", "u1", null, "Signed In", null, null, null, null, null, null, null]"#;
+        assert_eq!(parse(positional).unwrap_err().field, "message");
+        assert!(parse(" 42").unwrap_err().reason.contains("JSON object"));
+    }
+
+    /// A message read again from its NDJSON line: the same kind, id and time.
+    fn reread(line: &str) -> Message {
+        assert!(!line.contains('\n'), "{line}");
+        parse(line).unwrap()
+    }
+
+    #[test]
+    fn a_message_that_says_everything_itself_is_its_own_ndjson_line() {
+        let json = r#"{"type": "track", "messageId": "m1", "userId": "u1", "event": "x", "timestamp": "2026-11-20T09:30:00+01:00", "n": 1.50}"#;
+        let m = parse(json).unwrap();
+        assert!(matches!(m.ndjson_line(), Cow::Borrowed(line) if line == json));
+    }
+
+    #[test]
+    fn what_a_message_lacked_is_added_in_front_of_its_members() {
+        // Sent to /v1/track as a page, with no id (given one), no time (the arrival's), over
+        // two lines.
+        let m = Message::parse(
+            "{\"type\": \"page\", \"userId\": \"u1\",\n \"event\": \"Signed In\", \"timestamp\": null, \"p\": {\"a\": [1,\r\n2]}}",
+            Some(MessageKind::Track),
+            now(),
+            || "gen-1".into(),
+        )
+        .unwrap();
+        let line = m.ndjson_line();
+        assert_eq!(
+            line,
+            r#"{"type":"track","messageId":"gen-1","timestamp":"2026-11-25T12:00:00Z","userId":"u1","event":"Signed In","p":{"a": [1,  2]}}"#
+        );
+        let again = reread(&line);
+        assert_eq!(
+            (again.kind, &again.message_id, again.occurred_at),
+            (m.kind, &m.message_id, m.occurred_at)
+        );
+        assert_eq!(again.ndjson_line(), line, "the line of a line is itself");
+    }
+
+    #[test]
+    fn a_time_from_original_timestamp_is_kept_as_sent() {
+        let m =
+            parse(r#"{"type":"screen","messageId":"m9","userId":"u","originalTimestamp":"2026-11-01T00:00:00.5Z"}"#)
+                .unwrap();
+        assert_eq!(m.ndjson_line(), m.payload);
+        let unnamed = Message::parse(r#"{"userId":"u"}"#, Some(MessageKind::Identify), now(), || {
+            "id \"q\"".into()
+        })
+        .unwrap();
+        assert_eq!(
+            unnamed.ndjson_line(),
+            r#"{"type":"identify","messageId":"id \"q\"","timestamp":"2026-11-25T12:00:00Z","userId":"u"}"#
+        );
     }
 
     #[test]
