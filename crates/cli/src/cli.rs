@@ -139,6 +139,11 @@ pub enum Command {
         /// Import the valid rows and report the invalid ones.
         #[arg(long)]
         skip_invalid: bool,
+        /// Accounts only: keep the columns nothing reads as custom fields, named after their
+        /// headers ("Annual Revenue" → custom.annual_revenue). Without it they are listed and
+        /// left out.
+        #[arg(long)]
+        keep_unmapped: bool,
         /// Effective date of ARR changes found when re-importing contracts; default today.
         #[arg(long)]
         as_of: Option<NaiveDate>,
@@ -454,12 +459,13 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             file,
             mapping,
             skip_invalid,
+            keep_unmapped,
             as_of,
             check,
         } => {
-            if mapping.is_some() || skip_invalid || as_of.is_some() {
+            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() {
                 bail!(
-                    "--mapping, --skip-invalid and --as-of apply to records; an events import always imports the valid lines"
+                    "--mapping, --skip-invalid, --keep-unmapped and --as-of apply to records; an events import always imports the valid lines"
                 );
             }
             let report = import_events(store, &file, check, true).await?;
@@ -473,6 +479,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             file,
             mapping,
             skip_invalid,
+            keep_unmapped,
             as_of,
             check,
         } => {
@@ -483,15 +490,13 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             let options = ImportOptions {
                 mapping,
                 skip_invalid,
+                keep_unmapped,
                 as_of: as_of.unwrap_or_else(today),
                 progress: true,
             };
             let report = import(store, kind, &file, &options).await?;
             for line in report.error_lines() {
                 eprintln!("{line}");
-            }
-            if !report.ignored_columns.is_empty() {
-                eprintln!("note: columns not imported: {}", report.ignored_columns.join(", "));
             }
             if report.written.is_none() {
                 bail!("{report}");

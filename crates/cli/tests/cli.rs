@@ -411,6 +411,147 @@ fn hubspot_and_salesforce_exports_import_with_their_presets() {
 }
 
 #[test]
+fn a_crm_export_imports_with_the_columns_it_has_and_keeps_the_others_on_request() {
+    let t = Scratch::new();
+    let db = t.db("crm-columns.db");
+    // HubSpot companies as a user exported them: no "Company owner", no domain, one column
+    // of their own.
+    let hubspot = t.file(
+        "companies.csv",
+        "Record ID,Company name,Annual Revenue,Lifecycle Stage\n901,Acme Corp,1000000,customer\n902,Globex,,Evangelist\n",
+    );
+    let out = ok(&db, &["import", "accounts", s(&hubspot), "--mapping", "hubspot"]);
+    assert!(
+        out.contains("2 created, 0 updated; unmapped columns, not imported: \"Annual Revenue\""),
+        "{out}"
+    );
+    let account = |key: &str| -> serde_json::Value {
+        let all: serde_json::Value =
+            serde_json::from_str(&ok(&db, &["export", "accounts", "--format", "json"])).unwrap();
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["external_id"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(account("901")["lifecycle_stage"], "adopt");
+    assert_eq!(account("901")["owner_email"], serde_json::Value::Null);
+    assert_eq!(account("901")["custom_fields"], serde_json::Value::Null);
+
+    let out = ok(
+        &db,
+        &[
+            "import",
+            "accounts",
+            s(&hubspot),
+            "--mapping",
+            "hubspot",
+            "--keep-unmapped",
+        ],
+    );
+    assert!(
+        out.contains(
+            "0 created, 2 updated; unmapped columns kept as custom fields: \"Annual Revenue\" as custom.annual_revenue"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        account("901")["custom_fields"],
+        serde_json::json!({"annual_revenue": "1000000"})
+    );
+    assert_eq!(
+        account("902")["custom_fields"],
+        serde_json::Value::Null,
+        "an empty cell keeps nothing"
+    );
+    assert!(ok(&db, &["export", "accounts"]).contains(r#"{""annual_revenue"":""1000000""}"#));
+
+    // A kept column is read like any other: its problems name file, line and column.
+    let long_note = t.file(
+        "notes.csv",
+        &format!("Record ID,Company name,Notes\n901,Acme Corp,{}\n", "x".repeat(1001)),
+    );
+    let run = lodestar(
+        &db,
+        &[
+            "import",
+            "accounts",
+            s(&long_note),
+            "--mapping",
+            "hubspot",
+            "--keep-unmapped",
+        ],
+    );
+    let f = s(&long_note);
+    assert!(
+        !run.ok
+            && run.stderr.contains(&format!(
+                "{f}:2:3: custom.notes: value of \"notes\" is longer than 1000"
+            )),
+        "{}",
+        run.stderr
+    );
+    for (file, args, says) in [
+        (
+            t.file("no-id.csv", "Company name,Company owner\nAcme,sam@vendor.io\n"),
+            &["--mapping", "hubspot"][..],
+            ":1: the header has no column \"Record ID\" for the required field external_id".to_owned(),
+        ),
+        (
+            t.file("unnamed.csv", "Record ID,Company name,2024 ARR\n1,Acme,5\n"),
+            &["--mapping", "hubspot", "--keep-unmapped"],
+            ":1:3: cannot keep the column as a custom field: \"2024 ARR\" does not make a custom field key".to_owned(),
+        ),
+        (
+            t.file("twice.csv", "external_id,name,custom.plan,Plan\n1,Acme,gold,silver\n"),
+            &["--keep-unmapped"],
+            ":1:4: cannot keep the column \"Plan\" as custom.plan: column 3 fills it already".to_owned(),
+        ),
+    ] {
+        let run = lodestar(&db, &[&["import", "accounts", s(&file)], args].concat());
+        assert!(
+            !run.ok && run.stderr.contains(&format!("{}{says}", s(&file))),
+            "{says}: {}",
+            run.stderr
+        );
+    }
+    let contacts = t.file(
+        "contacts.csv",
+        "external_id,account_external_id,Favourite Colour\nC1,901,blue\n",
+    );
+    let run = lodestar(&db, &["import", "contacts", s(&contacts), "--keep-unmapped"]);
+    assert!(
+        !run.ok && run.stderr.contains("--keep-unmapped: contacts have no custom fields"),
+        "{}",
+        run.stderr
+    );
+    // A mapping file names the columns of its own files: one missing is a mistake.
+    let mapping = t.file(
+        "m.json",
+        r#"{"columns": {"external_id": "Id", "name": "Company", "domain": "Web"}}"#,
+    );
+    let run = lodestar(
+        &db,
+        &[
+            "import",
+            "accounts",
+            s(&t.file("own.csv", "Id,Company\n1,Acme\n")),
+            "--mapping",
+            s(&mapping),
+        ],
+    );
+    assert!(
+        !run.ok
+            && run
+                .stderr
+                .contains("the header has no column \"Web\" (mapped to domain)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn exports_neutralise_formulas_and_reimport_them_verbatim() {
     let t = Scratch::new();
     let db = t.db("f.db");

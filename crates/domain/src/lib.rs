@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod contact;
 pub mod contract;
+pub mod dates;
 pub mod error;
 pub mod health;
 pub mod ids;
