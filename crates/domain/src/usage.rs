@@ -12,6 +12,12 @@ use serde_json::{Map, Value};
 
 /// Segment's limit for one call.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// The most [`Message::ndjson_line`] adds to a payload: a type, the longest messageId kept
+/// (256 characters, each escaped as `\u00XX` at worst), a timestamp, their punctuation.
+const MAX_ADDED_BYTES: usize = 2 * 1024;
+/// The longest NDJSON line (or stored message) read: a call at Segment's limit and what an
+/// export adds to it, so every exported line imports.
+pub const MAX_LINE_BYTES: usize = MAX_MESSAGE_BYTES + MAX_ADDED_BYTES;
 /// Segment's limit for one `/v1/batch` request.
 pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 /// Longest id (user, anonymous, group, message) and event name kept.
@@ -203,6 +209,35 @@ impl Message {
                 ),
             ));
         }
+        Self::parse_any_size(json, kind, received_at, fallback_id)
+    }
+
+    /// [`Message::parse`] of a line of an NDJSON file, or of a stored message: a call at the
+    /// limit with what [`Message::ndjson_line`] adds is at most [`MAX_LINE_BYTES`].
+    pub fn parse_line(
+        json: &str,
+        kind: Option<MessageKind>,
+        received_at: DateTime<Utc>,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Message, Refusal> {
+        if json.len() > MAX_LINE_BYTES {
+            return Err(refuse(
+                "message",
+                format!(
+                    "is {} bytes; a line may be at most {MAX_LINE_BYTES} bytes (a 32 KB call and what an export adds)",
+                    json.len()
+                ),
+            ));
+        }
+        Self::parse_any_size(json, kind, received_at, fallback_id)
+    }
+
+    fn parse_any_size(
+        json: &str,
+        kind: Option<MessageKind>,
+        received_at: DateTime<Utc>,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Message, Refusal> {
         // serde would also read a struct from a JSON array, by position: a message is an object.
         if !json.trim_start().starts_with('{') {
             return Err(refuse(
@@ -284,12 +319,15 @@ impl Message {
     /// between JSON tokens) become spaces. Such a line says everything itself, so it is its
     /// own line: export → import → export gives the same bytes.
     pub fn ndjson_line(&self) -> Cow<'_, str> {
-        // The time of the arrival stands in for a missing one; this one never arrives.
+        // A message without a time is given the time it arrived: given a time no message
+        // arrives at, the payload read again tells whether it has its own. Likewise the id.
         let not_sent = DateTime::<Utc>::MIN_UTC;
-        let as_sent = Message::parse(&self.payload, None, not_sent, String::new);
-        let says_itself = |m: &Message| m.kind == self.kind && m.message_id == self.message_id;
-        let time_sent = matches!(&as_sent, Ok(m) if m.occurred_at != not_sent);
-        if matches!(&as_sent, Ok(m) if says_itself(m) && time_sent) && !self.payload.contains(['\n', '\r']) {
+        let own = Message::parse_line(&self.payload, Some(self.kind), not_sent, String::new);
+        let time_sent = matches!(&own, Ok(m) if m.occurred_at != not_sent);
+        let id_sent = matches!(&own, Ok(m) if m.message_id == self.message_id);
+        let kind_sent =
+            matches!(Message::parse_line(&self.payload, None, not_sent, String::new), Ok(m) if m.kind == self.kind);
+        if kind_sent && id_sent && time_sent && !self.payload.contains(['\n', '\r']) {
             return Cow::Borrowed(&self.payload);
         }
         let json_text = |text: &str| serde_json::to_string(text).expect("a string serialises");
@@ -551,7 +589,26 @@ mod tests {
     /// A message read again from its NDJSON line: the same kind, id and time.
     fn reread(line: &str) -> Message {
         assert!(!line.contains('\n'), "{line}");
-        parse(line).unwrap()
+        Message::parse_line(line, None, now(), || "another id".into()).unwrap()
+    }
+
+    #[test]
+    fn a_call_at_the_limit_exports_to_a_line_that_imports() {
+        // Sent to /v1/track without an id or a time: the line gains a type, the longest id
+        // escaped at its widest and the time of arrival.
+        let json = format!(
+            r#"{{"event":"e","userId":"u","p":"{}"}}"#,
+            "p".repeat(MAX_MESSAGE_BYTES - 33)
+        );
+        assert_eq!(json.len(), MAX_MESSAGE_BYTES);
+        let m = Message::parse(&json, Some(MessageKind::Track), now(), || "\u{1}".repeat(256)).unwrap();
+        let line = m.ndjson_line();
+        assert!(line.len() > MAX_MESSAGE_BYTES, "{}", line.len());
+        assert!(
+            Message::parse(&line, None, now(), String::new).is_err(),
+            "too big for a call"
+        );
+        assert_eq!(reread(&line).message_id, m.message_id, "not for a line");
     }
 
     #[test]
@@ -586,7 +643,13 @@ mod tests {
     }
 
     #[test]
-    fn a_time_from_original_timestamp_is_kept_as_sent() {
+    fn a_time_sent_is_kept_as_sent() {
+        let zoned = r#"{"userId":"u","event":"e","timestamp":"2026-11-20T09:30:00+01:00"}"#;
+        let m = Message::parse(zoned, Some(MessageKind::Track), now(), || "gen-2".into()).unwrap();
+        assert_eq!(
+            m.ndjson_line(),
+            r#"{"type":"track","messageId":"gen-2","userId":"u","event":"e","timestamp":"2026-11-20T09:30:00+01:00"}"#
+        );
         let m =
             parse(r#"{"type":"screen","messageId":"m9","userId":"u","originalTimestamp":"2026-11-01T00:00:00.5Z"}"#)
                 .unwrap();
