@@ -751,6 +751,9 @@ fn contracts(sheet: &mut Sheet, stored: &Stored, as_of: NaiveDate) -> Vec<Contra
 }
 
 #[cfg(test)]
+mod properties;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
