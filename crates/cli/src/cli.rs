@@ -7,13 +7,15 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use lodestar_domain::text::{Email, Name};
+use lodestar_domain::AccountId;
+use lodestar_domain::text::{Email, ExternalId, Name};
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::{Role, TokenScope};
 use lodestar_server::ServerConfig;
-use lodestar_store::Store;
+use lodestar_store::{EventSelection, Store};
 
 use crate::demo::DemoConfig;
+use crate::transfer::event_export::export_events;
 use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
 use crate::transfer::import::{ImportOptions, import};
@@ -129,7 +131,7 @@ pub enum Command {
     /// NDJSON or CSV (timestamp,user_id,account_id,event,…): refused lines are reported by
     /// number and the rest imported; events already stored are skipped.
     Import {
-        kind: ImportKind,
+        kind: TransferKind,
         file: PathBuf,
         /// Column mapping: a preset (hubspot, salesforce) or a JSON mapping file.
         #[arg(long)]
@@ -137,6 +139,11 @@ pub enum Command {
         /// Import the valid rows and report the invalid ones.
         #[arg(long)]
         skip_invalid: bool,
+        /// Accounts only: keep the columns nothing reads as custom fields, named after their
+        /// headers ("Annual Revenue" → custom.annual_revenue). Without it they are listed and
+        /// left out.
+        #[arg(long)]
+        keep_unmapped: bool,
         /// Effective date of ARR changes found when re-importing contracts; default today.
         #[arg(long)]
         as_of: Option<NaiveDate>,
@@ -144,14 +151,26 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Export every record of a kind, in a stable order, to stdout or a file.
+    /// Export every record of a kind as CSV or JSON (users by email, the rest by external id),
+    /// or the stored usage events as NDJSON exactly as they were received (in the order
+    /// received), to stdout or a file. What an export writes imports again.
     Export {
-        kind: Kind,
-        #[arg(long, value_enum, default_value_t = Format::Csv)]
-        format: Format,
-        /// Write to this file instead of stdout.
+        kind: TransferKind,
+        /// Records only: csv (the default) or json. Events are always NDJSON.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Write to this file instead of stdout (it appears only when complete).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Events only: those on this account (its external id, or its numeric id).
+        #[arg(long)]
+        account: Option<String>,
+        /// Events only: those that happened on this day (UTC, YYYY-MM-DD) or later.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// Events only: those that happened on this day (UTC, YYYY-MM-DD) or earlier.
+        #[arg(long)]
+        to: Option<NaiveDate>,
     },
     /// Product usage: rebuild the rollups from the stored events.
     Usage {
@@ -190,9 +209,10 @@ pub enum TokenCommand {
     Revoke { id: i64 },
 }
 
-/// What `import` reads: one of the record kinds, or usage events.
+/// What `import` reads and `export` writes: one of the record kinds, or usage events. One
+/// list for both, so every kind that imports also exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ImportKind {
+pub enum TransferKind {
     Users,
     Accounts,
     Contacts,
@@ -200,14 +220,14 @@ pub enum ImportKind {
     Events,
 }
 
-impl ImportKind {
+impl TransferKind {
     fn records(self) -> Option<Kind> {
         match self {
-            ImportKind::Users => Some(Kind::Users),
-            ImportKind::Accounts => Some(Kind::Accounts),
-            ImportKind::Contacts => Some(Kind::Contacts),
-            ImportKind::Contracts => Some(Kind::Contracts),
-            ImportKind::Events => None,
+            TransferKind::Users => Some(Kind::Users),
+            TransferKind::Accounts => Some(Kind::Accounts),
+            TransferKind::Contacts => Some(Kind::Contacts),
+            TransferKind::Contracts => Some(Kind::Contracts),
+            TransferKind::Events => None,
         }
     }
 }
@@ -435,16 +455,17 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Import {
-            kind: ImportKind::Events,
+            kind: TransferKind::Events,
             file,
             mapping,
             skip_invalid,
+            keep_unmapped,
             as_of,
             check,
         } => {
-            if mapping.is_some() || skip_invalid || as_of.is_some() {
+            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() {
                 bail!(
-                    "--mapping, --skip-invalid and --as-of apply to records; an events import always imports the valid lines"
+                    "--mapping, --skip-invalid, --keep-unmapped and --as-of apply to records; an events import always imports the valid lines"
                 );
             }
             let report = import_events(store, &file, check, true).await?;
@@ -458,6 +479,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             file,
             mapping,
             skip_invalid,
+            keep_unmapped,
             as_of,
             check,
         } => {
@@ -468,15 +490,13 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             let options = ImportOptions {
                 mapping,
                 skip_invalid,
+                keep_unmapped,
                 as_of: as_of.unwrap_or_else(today),
                 progress: true,
             };
             let report = import(store, kind, &file, &options).await?;
             for line in report.error_lines() {
                 eprintln!("{line}");
-            }
-            if !report.ignored_columns.is_empty() {
-                eprintln!("note: columns not imported: {}", report.ignored_columns.join(", "));
             }
             if report.written.is_none() {
                 bail!("{report}");
@@ -502,18 +522,50 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 started.elapsed().as_secs_f64()
             );
         }
-        Command::Export { kind, format, output } => match output {
-            None => {
-                let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
-                export(store, kind, format, &mut out).await?;
-                out.flush()?;
+        Command::Export {
+            kind: TransferKind::Events,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if format.is_some() {
+                bail!("--format applies to records; events are exported as NDJSON");
             }
-            Some(path) => {
-                let n = write_atomically(&path, async |out| export(store, kind, format, out).await).await?;
-                eprintln!("exported {n} {} to {}", kind.name(), path.display());
+            if let (Some(from), Some(to)) = (from, to)
+                && from > to
+            {
+                bail!("--from {from} is after --to {to}: no day is in between");
             }
-        },
+            let account = match account {
+                Some(a) => Some(account_by_id_or_key(store, &a).await?),
+                None => None,
+            };
+            let selection = EventSelection { account, from, to };
+            write_export(output.as_deref(), "events", async |out| {
+                export_events(store, &selection, out).await
+            })
+            .await?;
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if account.is_some() || from.is_some() || to.is_some() {
+                bail!("--account, --from and --to apply to events; a records export writes every record");
+            }
+            let kind = kind.records().expect("events are exported above");
+            let format = format.unwrap_or(Format::Csv);
+            write_export(output.as_deref(), kind.name(), async |out| {
+                export(store, kind, format, out).await
+            })
+            .await?;
+        }
         Command::Backup { file } => {
             let s = store.backup(&file).await?;
             println!(
@@ -615,6 +667,43 @@ fn read_password() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("cannot read the password from standard input")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// The account `--account` names: by external id, else (CRM ids are often numbers) by id.
+async fn account_by_id_or_key(store: &Store, given: &str) -> anyhow::Result<AccountId> {
+    if let Ok(key) = ExternalId::parse(given)
+        && let Some(account) = store.account_by_external_id(&key).await?
+    {
+        return Ok(account.id);
+    }
+    if let Ok(id) = given.trim().parse::<i64>()
+        && store.account(AccountId(id)).await?.is_some()
+    {
+        return Ok(AccountId(id));
+    }
+    bail!("--account: no account has the external id or the id {given:?}")
+}
+
+/// Runs an export's `write` to stdout, or atomically to the file `output` (then says how many
+/// `what` it wrote, on stderr, as stdout is not the data).
+async fn write_export<N: std::fmt::Display>(
+    output: Option<&Path>,
+    what: &str,
+    write: impl AsyncFnOnce(&mut dyn Write) -> anyhow::Result<N>,
+) -> anyhow::Result<()> {
+    match output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            write(&mut out).await?;
+            out.flush()?;
+        }
+        Some(path) => {
+            let n = write_atomically(path, write).await?;
+            eprintln!("exported {n} {what} to {}", path.display());
+        }
+    }
+    Ok(())
 }
 
 /// Writes through a temporary file that replaces `path` only when complete, so a failed

@@ -4,8 +4,10 @@
 
 pub mod access;
 pub mod account;
+pub mod api_token;
 pub mod contact;
 pub mod contract;
+pub mod dates;
 pub mod error;
 pub mod health;
 pub mod ids;

@@ -209,12 +209,7 @@ impl CustomFields {
             ));
         }
         for (key, value) in &fields {
-            let key_ok = key.len() <= 64
-                && key.starts_with(|c: char| c.is_ascii_lowercase())
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-            if !key_ok {
+            if !Self::is_key(key) {
                 return Err(format!(
                     "key {key:?} must be a snake_case name (a-z, 0-9, _; starting with a letter; at most 64 characters)"
                 ));
@@ -235,6 +230,39 @@ impl CustomFields {
             }
         }
         Ok(Self(fields))
+    }
+
+    /// Whether `key` can name a custom field: snake_case (a-z, 0-9, _), starting with a letter,
+    /// at most 64 characters.
+    pub fn is_key(key: &str) -> bool {
+        key.len() <= 64
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
+
+    /// The key a field named like a person names a column is kept under: `Annual Revenue` →
+    /// `annual_revenue`, `Plan (2025)` → `plan_2025`. Letters other than a–z are refused
+    /// rather than guessed at (`Région` would become `r_gion`).
+    pub fn key_for(name: &str) -> Result<String, String> {
+        if let Some(c) = name.chars().find(|c| c.is_alphabetic() && !c.is_ascii_alphabetic()) {
+            return Err(format!(
+                "{name:?} has the letter {c:?}; a custom field key has only a-z, 0-9 and _"
+            ));
+        }
+        let words: Vec<String> = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let key = words.join("_");
+        if !Self::is_key(&key) {
+            return Err(format!(
+                "{name:?} does not make a custom field key (one starting with a letter, at most 64 characters)"
+            ));
+        }
+        Ok(key)
     }
 
     /// Parses the JSON object form used in storage and in CSV exports.
@@ -285,6 +313,27 @@ impl From<CustomFields> for BTreeMap<String, serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_names_make_snake_case_keys() {
+        for (name, key) in [
+            ("Annual Revenue", "annual_revenue"),
+            ("  Plan (2025) ", "plan_2025"),
+            ("HubSpot Score", "hubspot_score"),
+            ("plan", "plan"),
+        ] {
+            assert_eq!(CustomFields::key_for(name).as_deref(), Ok(key), "{name}");
+        }
+        assert!(CustomFields::key_for("Région").unwrap_err().contains("'é'"));
+        for refused in ["", " - ", "2024 ARR", &"x".repeat(65)] {
+            assert!(
+                CustomFields::key_for(refused)
+                    .unwrap_err()
+                    .contains("does not make a custom field key"),
+                "{refused:?}"
+            );
+        }
+    }
 
     #[test]
     fn notes_keep_line_breaks_and_refuse_other_control_characters() {

@@ -3,14 +3,21 @@
 //! serve the HTTP API and the bulk import, so a file and a live client are judged alike.
 
 use std::borrow::Cow;
+use std::fmt::Write;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// Segment's limit for one call.
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
+/// The most [`Message::ndjson_line`] adds to a payload: a type, the longest messageId kept
+/// (256 characters, each escaped as `\u00XX` at worst), a timestamp, their punctuation.
+const MAX_ADDED_BYTES: usize = 2 * 1024;
+/// The longest NDJSON line (or stored message) read: a call at Segment's limit and what an
+/// export adds to it, so every exported line imports.
+pub const MAX_LINE_BYTES: usize = MAX_MESSAGE_BYTES + MAX_ADDED_BYTES;
 /// Segment's limit for one `/v1/batch` request.
 pub const MAX_BATCH_BYTES: usize = 500 * 1024;
 /// Longest id (user, anonymous, group, message) and event name kept.
@@ -202,6 +209,42 @@ impl Message {
                 ),
             ));
         }
+        Self::parse_any_size(json, kind, received_at, fallback_id)
+    }
+
+    /// [`Message::parse`] of a line of an NDJSON file, or of a stored message: a call at the
+    /// limit with what [`Message::ndjson_line`] adds is at most [`MAX_LINE_BYTES`].
+    pub fn parse_line(
+        json: &str,
+        kind: Option<MessageKind>,
+        received_at: DateTime<Utc>,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Message, Refusal> {
+        if json.len() > MAX_LINE_BYTES {
+            return Err(refuse(
+                "message",
+                format!(
+                    "is {} bytes; a line may be at most {MAX_LINE_BYTES} bytes (a 32 KB call and what an export adds)",
+                    json.len()
+                ),
+            ));
+        }
+        Self::parse_any_size(json, kind, received_at, fallback_id)
+    }
+
+    fn parse_any_size(
+        json: &str,
+        kind: Option<MessageKind>,
+        received_at: DateTime<Utc>,
+        fallback_id: impl FnOnce() -> String,
+    ) -> Result<Message, Refusal> {
+        // serde would also read a struct from a JSON array, by position: a message is an object.
+        if !json.trim_start().starts_with('{') {
+            return Err(refuse(
+                "message",
+                "must be a JSON object ({\"type\": …, \"userId\": …})",
+            ));
+        }
         let wire: Wire = serde_json::from_str(json).map_err(|e| refuse("message", e.to_string()))?;
         let kind = match (kind, wire.kind.as_deref()) {
             (Some(k), _) => k,
@@ -269,6 +312,44 @@ impl Message {
         })
     }
 
+    /// The message as one line of NDJSON that imports as this same message (kind, id, time):
+    /// the payload exactly as received when it says all three itself, on one line. Otherwise
+    /// its members, as received, follow the `type` and `messageId` it lacked or that its
+    /// endpoint overrode, and the `timestamp` it lacked; and line breaks (only ever whitespace
+    /// between JSON tokens) become spaces. Such a line says everything itself, so it is its
+    /// own line: export → import → export gives the same bytes.
+    pub fn ndjson_line(&self) -> Cow<'_, str> {
+        // A message without a time is given the time it arrived: given a time no message
+        // arrives at, the payload read again tells whether it has its own. Likewise the id.
+        let not_sent = DateTime::<Utc>::MIN_UTC;
+        let own = Message::parse_line(&self.payload, Some(self.kind), not_sent, String::new);
+        let time_sent = matches!(&own, Ok(m) if m.occurred_at != not_sent);
+        let id_sent = matches!(&own, Ok(m) if m.message_id == self.message_id);
+        let kind_sent =
+            matches!(Message::parse_line(&self.payload, None, not_sent, String::new), Ok(m) if m.kind == self.kind);
+        if kind_sent && id_sent && time_sent && !self.payload.contains(['\n', '\r']) {
+            return Cow::Borrowed(&self.payload);
+        }
+        let json_text = |text: &str| serde_json::to_string(text).expect("a string serialises");
+        let mut line = format!(
+            "{{\"type\":\"{}\",\"messageId\":{}",
+            self.kind.as_str(),
+            json_text(&self.message_id)
+        );
+        let mut replaced = vec!["type", "messageId"];
+        if !time_sent {
+            let time = self.occurred_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            let _ = write!(line, ",\"timestamp\":\"{time}\"");
+            replaced.push("timestamp");
+        }
+        let members = serde_json::from_str::<Members>(&self.payload).map_or_else(|_| Vec::new(), |m| m.0);
+        for (key, value) in members.iter().filter(|(k, _)| !replaced.contains(&k.as_str())) {
+            let _ = write!(line, ",{}:{}", json_text(key), value.get());
+        }
+        line.push('}');
+        Cow::Owned(line.replace(['\n', '\r'], " "))
+    }
+
     /// The email among the traits, lower-cased, for matching a contact.
     pub fn email(&self) -> Option<String> {
         self.traits
@@ -276,6 +357,29 @@ impl Message {
             .and_then(Value::as_str)
             .map(|e| e.trim().to_lowercase())
             .filter(|e| e.contains('@'))
+    }
+}
+
+/// A JSON object's members in the order written, each value as its raw text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -472,6 +576,92 @@ mod tests {
         assert_eq!(m.feature.as_deref(), Some("page"));
         assert_eq!(m.message_id, "gen-1");
         assert_eq!(m.occurred_at, now(), "no timestamp: the time it arrived");
+    }
+
+    #[test]
+    fn a_message_is_an_object() {
+        // serde would read these by position into the message's members.
+        let positional = r#"["track", "m1", "u1", null, "Signed In", null, null, null, null, null, null, null]"#;
+        assert_eq!(parse(positional).unwrap_err().field, "message");
+        assert!(parse(" 42").unwrap_err().reason.contains("JSON object"));
+    }
+
+    /// A message read again from its NDJSON line: the same kind, id and time.
+    fn reread(line: &str) -> Message {
+        assert!(!line.contains('\n'), "{line}");
+        Message::parse_line(line, None, now(), || "another id".into()).unwrap()
+    }
+
+    #[test]
+    fn a_call_at_the_limit_exports_to_a_line_that_imports() {
+        // Sent to /v1/track without an id or a time: the line gains a type, the longest id
+        // escaped at its widest and the time of arrival.
+        let json = format!(
+            r#"{{"event":"e","userId":"u","p":"{}"}}"#,
+            "p".repeat(MAX_MESSAGE_BYTES - 33)
+        );
+        assert_eq!(json.len(), MAX_MESSAGE_BYTES);
+        let m = Message::parse(&json, Some(MessageKind::Track), now(), || "\u{1}".repeat(256)).unwrap();
+        let line = m.ndjson_line();
+        assert!(line.len() > MAX_MESSAGE_BYTES, "{}", line.len());
+        assert!(
+            Message::parse(&line, None, now(), String::new).is_err(),
+            "too big for a call"
+        );
+        assert_eq!(reread(&line).message_id, m.message_id, "not for a line");
+    }
+
+    #[test]
+    fn a_message_that_says_everything_itself_is_its_own_ndjson_line() {
+        let json = r#"{"type": "track", "messageId": "m1", "userId": "u1", "event": "x", "timestamp": "2026-11-20T09:30:00+01:00", "n": 1.50}"#;
+        let m = parse(json).unwrap();
+        assert!(matches!(m.ndjson_line(), Cow::Borrowed(line) if line == json));
+    }
+
+    #[test]
+    fn what_a_message_lacked_is_added_in_front_of_its_members() {
+        // Sent to /v1/track as a page, with no id (given one), no time (the arrival's), over
+        // two lines.
+        let m = Message::parse(
+            "{\"type\": \"page\", \"userId\": \"u1\",\n \"event\": \"Signed In\", \"timestamp\": null, \"p\": {\"a\": [1,\r\n2]}}",
+            Some(MessageKind::Track),
+            now(),
+            || "gen-1".into(),
+        )
+        .unwrap();
+        let line = m.ndjson_line();
+        assert_eq!(
+            line,
+            r#"{"type":"track","messageId":"gen-1","timestamp":"2026-11-25T12:00:00Z","userId":"u1","event":"Signed In","p":{"a": [1,  2]}}"#
+        );
+        let again = reread(&line);
+        assert_eq!(
+            (again.kind, &again.message_id, again.occurred_at),
+            (m.kind, &m.message_id, m.occurred_at)
+        );
+        assert_eq!(again.ndjson_line(), line, "the line of a line is itself");
+    }
+
+    #[test]
+    fn a_time_sent_is_kept_as_sent() {
+        let zoned = r#"{"userId":"u","event":"e","timestamp":"2026-11-20T09:30:00+01:00"}"#;
+        let m = Message::parse(zoned, Some(MessageKind::Track), now(), || "gen-2".into()).unwrap();
+        assert_eq!(
+            m.ndjson_line(),
+            r#"{"type":"track","messageId":"gen-2","userId":"u","event":"e","timestamp":"2026-11-20T09:30:00+01:00"}"#
+        );
+        let m =
+            parse(r#"{"type":"screen","messageId":"m9","userId":"u","originalTimestamp":"2026-11-01T00:00:00.5Z"}"#)
+                .unwrap();
+        assert_eq!(m.ndjson_line(), m.payload);
+        let unnamed = Message::parse(r#"{"userId":"u"}"#, Some(MessageKind::Identify), now(), || {
+            "id \"q\"".into()
+        })
+        .unwrap();
+        assert_eq!(
+            unnamed.ndjson_line(),
+            r#"{"type":"identify","messageId":"id \"q\"","timestamp":"2026-11-25T12:00:00Z","userId":"u"}"#
+        );
     }
 
     #[test]

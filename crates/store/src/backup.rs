@@ -13,6 +13,7 @@
 //! {"end":true,"tables":6,"rows":1234}
 //! ```
 
+use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
@@ -73,6 +74,22 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backup(format!("{}: {e}", path.display()))
 }
 
+/// Creates `path` readable and writable by its owner only (0600 on Unix) from the moment it
+/// exists: a backup holds password and token hashes, and a file narrowed after writing would
+/// have been readable while it was written. A file left there by an interrupted backup is
+/// replaced rather than reopened, as reopening would keep its mode.
+fn create_private(path: &Path) -> std::io::Result<File> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 fn timestamp_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
@@ -82,7 +99,7 @@ impl Store {
     /// consistent while other connections keep writing. The file appears only when complete.
     pub async fn backup(&self, path: &Path) -> Result<BackupSummary> {
         let partial = path.with_extension("partial");
-        let file = std::fs::File::create(&partial).map_err(|e| io_error(&partial, e))?;
+        let file = create_private(&partial).map_err(|e| io_error(&partial, e))?;
         let mut out = BufWriter::new(file);
         let mut tx = self.begin_snapshot().await?;
         let schema_version: i64 = on_tx!(&mut tx, |c| {
@@ -146,7 +163,7 @@ impl Store {
     /// Loads a backup into this database, which must be empty (apart from its schema).
     /// Everything is written in one transaction: a damaged file restores nothing.
     pub async fn restore(&self, path: &Path) -> Result<RestoreSummary> {
-        let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+        let file = File::open(path).map_err(|e| io_error(path, e))?;
         let mut lines = BufReader::new(file).lines().enumerate();
         let mut next_line = || -> Result<Option<(usize, String)>> {
             match lines.next() {
@@ -166,15 +183,14 @@ impl Store {
                 format!("unsupported format {} version {}", header.format, header.format_version),
             ));
         }
+        // Checked before the database is touched: a refused backup leaves it as it was.
         let known = MIGRATIONS.last().map_or(0, |m| m.version);
         if header.schema_version != known {
-            return Err(bad(
-                n,
-                format!(
-                    "the backup has schema version {}, this lodestar has {known}; restore with the lodestar version that made it",
-                    header.schema_version
-                ),
-            ));
+            return Err(StoreError::BackupSchema {
+                file: path.display().to_string(),
+                found: header.schema_version,
+                known,
+            });
         }
 
         let mut tx = self.begin_write().await?;

@@ -20,10 +20,26 @@ pub enum StoreError {
     BadCursor,
     #[error("backup file: {0}")]
     Backup(String),
+    /// A backup made by another version of the schema; restoring it would put rows in the
+    /// wrong columns.
+    #[error("backup file: {file}:1: {}", backup_schema_advice(*.found, *.known))]
+    BackupSchema { file: String, found: i64, known: i64 },
     #[error("stored data breaks a rule ({0}); was the database edited by hand?")]
     Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+}
+
+fn backup_schema_advice(found: i64, known: i64) -> String {
+    if found > known {
+        format!(
+            "the backup has schema version {found}, newer than this lodestar's {known}; restore it with a lodestar at least as new as the one that made it"
+        )
+    } else {
+        format!(
+            "the backup has schema version {found}, older than this lodestar's {known}; restore it with the lodestar version that made it, then upgrade"
+        )
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -50,7 +50,9 @@ pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLim
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
-pub use records::usage::{EventImport, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay};
+pub use records::usage::{
+    EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay,
+};
 pub use records::users::UserUpsert;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -194,7 +194,7 @@ fn read_ndjson(
             continue;
         }
         chunk.lines += 1;
-        match Message::parse(line, None, received_at, || content_id(line)) {
+        match Message::parse_line(line, None, received_at, || content_id(line)) {
             Ok(m) => chunk.messages.push(m),
             Err(refusal) => chunk.rejected.push(Rejected {
                 line: number,

@@ -78,9 +78,14 @@ impl Kind {
         }
     }
 
-    /// Accounts also take `custom.KEY` columns, one per custom field.
+    /// Whether its records keep custom fields (a `custom_fields` JSON column, and `custom.KEY`
+    /// columns, one per field).
+    pub fn has_custom_fields(self) -> bool {
+        self == Kind::Accounts
+    }
+
     pub fn accepts(self, field: &str) -> bool {
-        self.fields().contains(&field) || (self == Kind::Accounts && custom_key(field).is_some())
+        self.fields().contains(&field) || (self.has_custom_fields() && custom_key(field).is_some())
     }
 
     /// The CSV field that holds what the domain calls `domain_field` (`owner_id` is given as

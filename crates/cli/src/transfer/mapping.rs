@@ -1,6 +1,8 @@
 //! Column mappings: which CSV header feeds which Lodestar field, how to translate a CRM's
 //! values (HubSpot's lifecycle stage "customer" → `adopt`) and which date formats it writes.
-//! Presets cover HubSpot's and Salesforce's export headers; a JSON file covers the rest:
+//! Presets cover HubSpot's and Salesforce's export headers: a file needs the columns of the
+//! required fields, and the others are read when present (a CRM exports the columns its user
+//! picked). A JSON file covers the rest, and every column it names must be there:
 //!
 //! ```json
 //! { "columns": { "external_id": "Company ID", "name": "Company", "custom.plan": "Plan" },
@@ -28,6 +30,10 @@ pub struct Mapping {
     /// chrono formats tried after ISO 8601 (`2025-01-31`, `2025-01-31T10:00:00Z`).
     #[serde(default)]
     pub date_formats: Vec<String>,
+    /// Whether a column named here may be missing from a file (its field then stays empty);
+    /// a required field's column never may.
+    #[serde(skip)]
+    pub columns_optional: bool,
 }
 
 pub const PRESETS: &[&str] = &["hubspot", "salesforce"];
@@ -36,8 +42,14 @@ impl Mapping {
     /// `--mapping hubspot`, `--mapping salesforce`, or a path to a JSON mapping file.
     pub fn load(spec: &str, kind: Kind) -> anyhow::Result<Mapping> {
         let mapping = match spec {
-            "hubspot" => hubspot(kind)?,
-            "salesforce" => salesforce(kind)?,
+            "hubspot" => Mapping {
+                columns_optional: true,
+                ..hubspot(kind)?
+            },
+            "salesforce" => Mapping {
+                columns_optional: true,
+                ..salesforce(kind)?
+            },
             path => {
                 let text = std::fs::read_to_string(Path::new(path)).with_context(|| {
                     format!(
@@ -105,7 +117,7 @@ fn hubspot(kind: Kind) -> anyhow::Result<Mapping> {
                     ("evangelist", "expand"),
                 ],
             ),
-            date_formats: vec![],
+            ..Mapping::default()
         },
         Kind::Contacts => Mapping {
             columns: columns(&[
@@ -149,8 +161,8 @@ fn salesforce(kind: Kind) -> anyhow::Result<Mapping> {
                 ("owner_email", "Account Owner"),
                 ("parent_external_id", "Parent Account ID"),
             ]),
-            values: BTreeMap::new(),
             date_formats,
+            ..Mapping::default()
         },
         Kind::Contacts => Mapping {
             columns: columns(&[
@@ -161,8 +173,8 @@ fn salesforce(kind: Kind) -> anyhow::Result<Mapping> {
                 ("email", "Email"),
                 ("title", "Title"),
             ]),
-            values: BTreeMap::new(),
             date_formats,
+            ..Mapping::default()
         },
         Kind::Contracts => Mapping {
             columns: columns(&[
@@ -174,8 +186,8 @@ fn salesforce(kind: Kind) -> anyhow::Result<Mapping> {
                 ("arr", "ARR"),
                 ("currency", "Contract Currency"),
             ]),
-            values: BTreeMap::new(),
             date_formats,
+            ..Mapping::default()
         },
         Kind::Users => bail!("there is no Salesforce preset for users; export them from Lodestar or write a mapping"),
     })

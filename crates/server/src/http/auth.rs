@@ -10,6 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lodestar_domain::UserId;
 use lodestar_domain::access::Actor;
+use lodestar_domain::api_token;
 use lodestar_domain::text::Name;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{AuditKind, Role, TokenScope};
@@ -19,8 +20,6 @@ use sha2::{Digest, Sha256};
 
 use crate::AppState;
 use crate::http::error::ApiError;
-
-const TOKEN_PREFIX: &str = "lst_";
 
 /// The hex SHA-256 of a token: what the store keeps and looks tokens up by.
 pub fn token_hash(secret: &str) -> String {
@@ -49,7 +48,7 @@ pub async fn issue_token(
     user: Option<UserId>,
     scope: TokenScope,
 ) -> lodestar_store::Result<(ApiToken, String)> {
-    let (secret, shown) = new_secret(TOKEN_PREFIX);
+    let (secret, shown) = new_secret(api_token::PREFIX);
     let token = store
         .create_token(name, role, user, scope, &shown, &token_hash(&secret))
         .await?;
@@ -95,12 +94,11 @@ impl FromRequestParts<AppState> for ClientAddress {
     }
 }
 
-/// The secret of an `Authorization: Bearer lst_…` header, if the request carries one.
+/// The secret of an `Authorization: Bearer lst_…` header, if the request carries one of the
+/// form tokens have ([`api_token::bearer_token`]).
 pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, secret) = value.split_once(' ')?;
-    let secret = secret.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && secret.starts_with(TOKEN_PREFIX)).then_some(secret)
+    api_token::bearer_token(value).ok()
 }
 
 /// Who is asking and from where: what permission checks read and what the audit log records.
@@ -215,9 +213,16 @@ mod tests {
             h.insert(header::AUTHORIZATION, axum::http::HeaderValue::from_static(value));
             h
         };
-        assert_eq!(bearer_token(&with("Bearer lst_abc")), Some("lst_abc"));
-        assert_eq!(bearer_token(&with("bearer  lst_abc ")), Some("lst_abc"));
-        for other in ["Basic dXNlcjpwYXNz", "Bearer xyz", "lst_abc", "Bearer"] {
+        const TOKEN: &str = "lst_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde";
+        assert_eq!(
+            bearer_token(&with("Bearer lst_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde")),
+            Some(TOKEN)
+        );
+        assert_eq!(
+            bearer_token(&with("bearer  lst_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde ")),
+            Some(TOKEN)
+        );
+        for other in ["Basic dXNlcjpwYXNz", "Bearer xyz", "Bearer lst_abc", TOKEN, "Bearer"] {
             assert_eq!(bearer_token(&with(other)), None, "{other}");
         }
         assert_eq!(bearer_token(&HeaderMap::new()), None);

@@ -1,5 +1,5 @@
-//! Backups: identical data after a restore, damaged files restore nothing, a consistent
-//! snapshot while writing.
+//! Backups: identical data after a restore, damaged files and other schema versions restore
+//! nothing, a consistent snapshot while writing, files only their owner can read.
 
 use crate::common::*;
 use lodestar_domain::Cents;
@@ -8,8 +8,8 @@ use lodestar_domain::contract::LineItem;
 use lodestar_domain::text::{ExternalId, Name};
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::Role;
-use lodestar_store::testing::TestDb;
-use lodestar_store::{AccountUpsert, Store, StoreError, store_test};
+use lodestar_store::testing::{TestDb, execute_sql};
+use lodestar_store::{AccountUpsert, MIGRATIONS, Store, StoreError, store_test};
 
 store_test!(backup_restores_identical_data);
 
@@ -76,6 +76,72 @@ async fn damaged_backups_restore_nothing(store: Store) {
             .contains(":1: not a Lodestar backup")
     );
     target.finish().await;
+}
+
+store_test!(a_backup_of_a_newer_schema_is_refused_before_anything_is_written);
+
+async fn a_backup_of_a_newer_schema_is_refused_before_anything_is_written(store: Store) {
+    fill(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let current = dir.path().join("current.ndjson");
+    store.backup(&current).await.unwrap();
+    // The database as a later lodestar would leave it: one migration this binary lacks.
+    let known = MIGRATIONS.last().unwrap().version;
+    let newer = known + 1;
+    execute_sql(
+        &store,
+        &format!(
+            "INSERT INTO lodestar_migrations (version, name, applied_at) VALUES ({newer}, 'from_a_later_lodestar', '2026-12-02T00:00:00Z')"
+        ),
+    )
+    .await;
+    let future = dir.path().join("future.ndjson");
+    store.backup(&future).await.unwrap();
+
+    let target = TestDb::sqlite().await;
+    let err = target.store.restore(&future).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::BackupSchema { found, known: k, .. } if found == newer && k == known),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains(&format!("schema version {newer}, newer than this lodestar's {known}"))
+            && message.contains("future.ndjson"),
+        "{message}"
+    );
+    assert_eq!(target.store.schema_version().await.unwrap(), known, "untouched");
+    assert!(target.store.accounts().await.unwrap().is_empty(), "nothing was written");
+    // Still empty: the backup of the current schema restores into it.
+    target.store.restore(&current).await.unwrap();
+    target.finish().await;
+}
+
+/// The file's mode is the file system's business, not the database's: SQLite is enough.
+#[cfg(unix)]
+#[tokio::test]
+async fn backups_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let db = TestDb::sqlite().await;
+    fill(&db.store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lodestar.backup");
+    // What an interrupted backup and an older, readable backup leave behind.
+    let partial = path.with_extension("partial");
+    for stale in [&partial, &path] {
+        std::fs::write(stale, "stale").unwrap();
+        std::fs::set_permissions(stale, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    db.store.backup(&path).await.unwrap();
+    assert_eq!(mode(&path), 0o600, "password and token hashes are in it");
+    assert!(!partial.exists());
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with(r#"{"format":"lodestar-backup""#)
+    );
+    db.finish().await;
 }
 
 store_test!(backup_is_a_consistent_snapshot_while_writing);

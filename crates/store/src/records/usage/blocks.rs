@@ -30,7 +30,7 @@ pub(crate) struct Record<'a> {
 impl Record<'_> {
     /// The message again, as it was read when it arrived.
     pub(crate) fn message(&self) -> Result<Message> {
-        let mut m = Message::parse(self.payload, Some(self.kind), self.occurred_at, || {
+        let mut m = Message::parse_line(self.payload, Some(self.kind), self.occurred_at, || {
             self.message_id.to_owned()
         })
         .map_err(|r| StoreError::Corrupt(format!("stored message {}: {}: {}", self.message_id, r.field, r.reason)))?;

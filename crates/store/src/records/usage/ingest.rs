@@ -248,7 +248,7 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
     let messages: Vec<&Message> = messages.iter().filter(|m| seen.insert(m.message_id.as_str())).collect();
     let keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
     let new = blocks::claim_keys(tx, &keys).await?;
-    let mut messages: Vec<&Message> = messages
+    let messages: Vec<&Message> = messages
         .into_iter()
         .zip(keys)
         .filter(|(_, k)| new.contains(k))
@@ -258,7 +258,10 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
     if messages.is_empty() {
         return Ok(summary);
     }
-    messages.sort_by_key(|m| m.occurred_at);
+    // People change in the order things happened; the block keeps the order of arrival, so an
+    // export gives the messages back as they came (and an export imported exports the same).
+    let mut in_time_order = messages.clone();
+    in_time_order.sort_by_key(|m| m.occurred_at);
 
     // 2. The people involved, as stored, then as this batch changes them.
     let people = &mut pending.people;
@@ -312,7 +315,7 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
         );
     }
     let mut aliases: Vec<(String, String)> = Vec::new();
-    for &m in &messages {
+    for &m in &in_time_order {
         if !people.contains_key(&m.user_key) {
             people.insert(m.user_key.clone(), Person::default());
         }

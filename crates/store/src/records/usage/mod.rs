@@ -9,6 +9,7 @@
 
 mod blocks;
 mod ingest;
+mod placement;
 mod reads;
 mod rollups;
 mod views;
@@ -16,7 +17,7 @@ mod waiting;
 pub(crate) mod write_keys;
 
 pub use ingest::{EventImport, IngestSummary};
-pub use reads::{FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
+pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use write_keys::WriteKey;
 

@@ -1,14 +1,16 @@
-//! What the usage views read: days, features, unmatched events and counts.
+//! What the usage views read: days, features, unmatched events and counts; and the stored
+//! events themselves, for an export.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::AccountId;
-use lodestar_domain::usage::MessageKey;
+use lodestar_domain::usage::{Message, MessageKey};
 
 use super::blocks;
+use super::placement::Placement;
 use crate::query::Query;
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
 
 /// One day of an account's activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
@@ -44,7 +46,59 @@ pub struct UsageCounts {
     pub unmatched: i64,
 }
 
+/// Which stored events [`Store::each_stored_event`] hands over; the default takes them all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventSelection {
+    /// Only the events on this account now (placed as a rebuild of the rollups places them:
+    /// events still waiting for their account are on none).
+    pub account: Option<AccountId>,
+    /// Only events that happened on this day (UTC) or later.
+    pub from: Option<NaiveDate>,
+    /// Only events that happened on this day (UTC) or earlier.
+    pub to: Option<NaiveDate>,
+}
+
+impl EventSelection {
+    fn takes_day(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|from| day >= from) && self.to.is_none_or(|to| day <= to)
+    }
+}
+
 impl Store {
+    /// Hands each stored message that `selection` takes to `each`, in the order they arrived
+    /// (batch after batch, each as it came), all read from one snapshot. Returns how many
+    /// were handed over.
+    pub async fn each_stored_event<E: From<StoreError>>(
+        &self,
+        selection: &EventSelection,
+        mut each: impl FnMut(&Message) -> Result<(), E>,
+    ) -> Result<u64, E> {
+        let mut tx = self.begin_snapshot().await?;
+        let placement = match selection.account {
+            Some(_) => Some(Placement::read(&mut tx).await?),
+            None => None,
+        };
+        let mut handed = 0;
+        let mut after = 0;
+        while let Some((id, body)) = blocks::next_block(&mut tx, after).await? {
+            after = id;
+            for record in blocks::decode(&body)? {
+                if !selection.takes_day(record.occurred_at.date_naive()) {
+                    continue;
+                }
+                let m = record.message()?;
+                if let (Some(account), Some(placement)) = (selection.account, &placement)
+                    && placement.account(&m) != Some(account.0)
+                {
+                    continue;
+                }
+                each(&m)?;
+                handed += 1;
+            }
+        }
+        Ok(handed)
+    }
+
     /// Which of these message ids are stored.
     pub async fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
         let mut tx = self.begin_snapshot().await?;

@@ -10,6 +10,7 @@ use lodestar_domain::usage::RecentActivity;
 
 use super::blocks;
 use super::ingest::{FastMap, FastSet, Names, lock_usage};
+use super::placement::Placement;
 use crate::bulk::{Value, insert_rows, values_rows};
 use crate::{Result, Tx, on_tx};
 
@@ -317,49 +318,19 @@ pub(crate) async fn rebuild_rollups(tx: &mut Tx) -> Result<()> {
         let sql = format!("DELETE FROM {table}");
         on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
     }
-    let accounts: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as("SELECT external_id, id FROM accounts")
-        .fetch_all(&mut *c)
-        .await?);
-    let people: Vec<(String, i64)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT user_key, account_id FROM usage_people WHERE account_id IS NOT NULL"
-    )
-    .fetch_all(&mut *c)
-    .await?);
-    let aliases: Vec<(String, String)> = on_tx!(&mut *tx, |c| sqlx::query_as(
-        "SELECT previous_key, user_key FROM usage_aliases"
-    )
-    .fetch_all(&mut *c)
-    .await?);
-    let waiting: Vec<String> = on_tx!(&mut *tx, |c| sqlx::query_scalar("SELECT message_id FROM usage_waiting")
-        .fetch_all(&mut *c)
-        .await?);
-    let accounts: HashMap<String, i64> = accounts.into_iter().collect();
-    let people: HashMap<String, i64> = people.into_iter().collect();
-    let aliases: HashMap<String, String> = aliases.into_iter().collect();
-    let waiting: HashSet<String> = waiting.into_iter().collect();
+    let placement = Placement::read(tx).await?;
     let mut delta = RollupDelta::default();
     let mut after = 0;
     while let Some((id, body)) = blocks::next_block(tx, after).await? {
         after = id;
         for record in blocks::decode(&body)?.iter().filter(|r| r.kind.is_activity()) {
-            if waiting.contains(record.message_id) {
+            // Skipped before the message is read again.
+            if placement.waits(record.message_id) {
                 continue;
             }
             let m = record.message()?;
-            let mut user = m.user_key.as_str();
-            // Follows a chain of aliases; bounded in case one ever loops.
-            for _ in 0..aliases.len() {
-                match aliases.get(user) {
-                    Some(next) if next != user => user = next,
-                    _ => break,
-                }
-            }
-            let account = match &m.group_id {
-                Some(g) => accounts.get(g),
-                None => people.get(user),
-            };
-            if let (Some(&account), Some(feature)) = (account, m.feature.as_deref()) {
-                delta.add(account, user, feature, m.occurred_at);
+            if let (Some(account), Some(feature)) = (placement.account(&m), m.feature.as_deref()) {
+                delta.add(account, placement.person(&m.user_key), feature, m.occurred_at);
             }
         }
         if delta.rows() >= REBUILD_ROWS {
