@@ -10,11 +10,12 @@ use clap::{Parser, Subcommand};
 use lodestar_domain::AccountId;
 use lodestar_domain::text::{Email, ExternalId, Name};
 use lodestar_domain::user::UserFields;
-use lodestar_domain::vocabulary::{Role, TokenScope};
+use lodestar_domain::vocabulary::{AuditKind, Role, TokenScope};
 use lodestar_server::ServerConfig;
-use lodestar_store::{EventSelection, Store};
+use lodestar_store::{AuditActor, AuditRecord, EventSelection, Store};
 
 use crate::demo::DemoConfig;
+use crate::transfer::audit_export::export_audit;
 use crate::transfer::event_export::export_events;
 use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
@@ -153,10 +154,11 @@ pub enum Command {
     },
     /// Export every record of a kind as CSV or JSON (users by email, the rest by external id),
     /// or the stored usage events as NDJSON exactly as they were received (in the order
-    /// received), to stdout or a file. What an export writes imports again.
+    /// received), to stdout or a file. What an export writes imports again. `export audit`
+    /// writes the audit log, oldest first, as CSV or JSON (it is never imported).
     Export {
         kind: TransferKind,
-        /// Records only: csv (the default) or json. Events are always NDJSON.
+        /// Records and the audit log: csv (the default) or json. Events are always NDJSON.
         #[arg(long, value_enum)]
         format: Option<Format>,
         /// Write to this file instead of stdout (it appears only when complete).
@@ -165,10 +167,10 @@ pub enum Command {
         /// Events only: those on this account (its external id, or its numeric id).
         #[arg(long)]
         account: Option<String>,
-        /// Events only: those that happened on this day (UTC, YYYY-MM-DD) or later.
+        /// Events and the audit log: those of this day (UTC, YYYY-MM-DD) or later.
         #[arg(long)]
         from: Option<NaiveDate>,
-        /// Events only: those that happened on this day (UTC, YYYY-MM-DD) or earlier.
+        /// Events and the audit log: those of this day (UTC, YYYY-MM-DD) or earlier.
         #[arg(long)]
         to: Option<NaiveDate>,
     },
@@ -209,8 +211,8 @@ pub enum TokenCommand {
     Revoke { id: i64 },
 }
 
-/// What `import` reads and `export` writes: one of the record kinds, or usage events. One
-/// list for both, so every kind that imports also exports.
+/// What `import` reads and `export` writes: one of the record kinds, usage events, or (export
+/// only) the audit log. One list for both, so every kind that imports also exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TransferKind {
     Users,
@@ -218,6 +220,7 @@ pub enum TransferKind {
     Contacts,
     Contracts,
     Events,
+    Audit,
 }
 
 impl TransferKind {
@@ -227,7 +230,7 @@ impl TransferKind {
             TransferKind::Accounts => Some(Kind::Accounts),
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
-            TransferKind::Events => None,
+            TransferKind::Events | TransferKind::Audit => None,
         }
     }
 }
@@ -288,6 +291,22 @@ pub enum UserCommand {
     },
     /// List the team.
     List,
+    /// Set a person's password from the first line of standard input; their sessions end.
+    Passwd {
+        /// Their email.
+        email: String,
+    },
+    /// Lock a person out at once: sign-in, sessions and their API tokens stop. Everything
+    /// they own stays (hand it over later, or reactivate them).
+    Deactivate {
+        /// Their email.
+        email: String,
+    },
+    /// Let a deactivated person sign in again.
+    Reactivate {
+        /// Their email.
+        email: String,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -328,6 +347,14 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 None => (role.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?, None),
             };
             let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user, TokenScope::Api).await?;
+            let detail = format!("\"{}\", role {}", token.name, token.role);
+            audit(
+                store,
+                AuditKind::TokenCreated,
+                Some(format!("token {}", token.id)),
+                detail,
+            )
+            .await?;
             eprintln!(
                 "token {} ({}, {}) created; it is shown only now:",
                 token.id,
@@ -348,6 +375,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             command: TokenCommand::Revoke { id },
         } => {
             store.revoke_token(lodestar_domain::TokenId(id)).await?;
+            audit(store, AuditKind::TokenRevoked, Some(format!("token {id}")), "").await?;
             println!("token {id} revoked");
         }
         Command::Writekey {
@@ -355,6 +383,8 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         } => {
             let name = Name::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
             let (key, secret) = lodestar_server::auth::issue_write_key(store, &name).await?;
+            let subject = Some(format!("write key {}", key.id));
+            audit(store, AuditKind::WriteKeyCreated, subject, format!("\"{}\"", key.name)).await?;
             eprintln!("write key {} ({}) created; it is shown only now:", key.id, key.name);
             println!("{secret}");
         }
@@ -370,6 +400,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             command: WriteKeyCommand::Revoke { id },
         } => {
             store.revoke_write_key(lodestar_domain::WriteKeyId(id)).await?;
+            audit(store, AuditKind::WriteKeyRevoked, Some(format!("write key {id}")), "").await?;
             println!("write key {id} revoked");
         }
         Command::Migrate => {
@@ -440,6 +471,8 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             if let Some(hash) = hash {
                 store.set_password_hash(user.id, &hash).await?;
             }
+            let detail = format!("{} as {}", user.fields.email, user.fields.role);
+            audit(store, AuditKind::UserCreated, Some(format!("user {}", user.id)), detail).await?;
             println!(
                 "added {} <{}> as {}",
                 user.fields.name,
@@ -450,9 +483,65 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::List,
         } => {
+            let deactivated = store.deactivated_users().await?;
             for u in store.users().await? {
-                println!("{}\t{}\t{}", u.fields.email, u.fields.role, u.fields.name);
+                let state = if deactivated.contains(&u.id) {
+                    "\tdeactivated"
+                } else {
+                    ""
+                };
+                println!("{}\t{}\t{}{state}", u.fields.email, u.fields.role, u.fields.name);
             }
+        }
+        Command::User {
+            command: UserCommand::Passwd { email },
+        } => {
+            let user = user_by_email(store, &email).await?;
+            let hash = lodestar_server::password::hash(&read_password()?).map_err(anyhow::Error::msg)?;
+            store.set_password_hash(user.id, &hash).await?;
+            let ended = store.end_sessions(user.id, None).await?;
+            let detail = format!("{ended} session(s) ended");
+            audit(
+                store,
+                AuditKind::PasswordReset,
+                Some(format!("user {}", user.id)),
+                detail,
+            )
+            .await?;
+            println!("password of {} set; {ended} session(s) ended", user.fields.email);
+        }
+        Command::User {
+            command: UserCommand::Deactivate { email },
+        } => {
+            let user = user_by_email(store, &email).await?;
+            store.set_user_active(user.id, false).await?;
+            let subject = Some(format!("user {}", user.id));
+            audit(
+                store,
+                AuditKind::UserDeactivated,
+                subject,
+                user.fields.email.to_string(),
+            )
+            .await?;
+            println!(
+                "{} is deactivated: signed out, sign-in and API tokens refused; their records stay",
+                user.fields.email
+            );
+        }
+        Command::User {
+            command: UserCommand::Reactivate { email },
+        } => {
+            let user = user_by_email(store, &email).await?;
+            store.set_user_active(user.id, true).await?;
+            let subject = Some(format!("user {}", user.id));
+            audit(
+                store,
+                AuditKind::UserReactivated,
+                subject,
+                user.fields.email.to_string(),
+            )
+            .await?;
+            println!("{} may sign in again", user.fields.email);
         }
         Command::Import {
             kind: TransferKind::Events,
@@ -473,6 +562,12 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 eprintln!("{line}");
             }
             println!("{report}");
+        }
+        Command::Import {
+            kind: TransferKind::Audit,
+            ..
+        } => {
+            bail!("the audit log is append-only and is never imported; `lodestar restore` moves a whole database");
         }
         Command::Import {
             kind,
@@ -547,6 +642,27 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 export_events(store, &selection, out).await
             })
             .await?;
+            let detail = format!("events to {}", destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
+        }
+        Command::Export {
+            kind: TransferKind::Audit,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if account.is_some() {
+                bail!("--account applies to events");
+            }
+            let format = format.unwrap_or(Format::Csv);
+            write_export(output.as_deref(), "audit log entries", async |out| {
+                export_audit(store, from, to, format, out).await
+            })
+            .await?;
+            let detail = format!("the audit log to {}", destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
         }
         Command::Export {
             kind,
@@ -565,9 +681,13 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 export(store, kind, format, out).await
             })
             .await?;
+            let detail = format!("{} to {}", kind.name(), destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
         }
         Command::Backup { file } => {
             let s = store.backup(&file).await?;
+            let detail = format!("{} rows to {}", s.rows, file.display());
+            audit(store, AuditKind::Backup, None, detail).await?;
             println!(
                 "backed up {} rows from {} tables to {}",
                 s.rows,
@@ -577,6 +697,8 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         }
         Command::Restore { file } => {
             let s = store.restore(&file).await?;
+            let detail = format!("{} rows from {}", s.rows, file.display());
+            audit(store, AuditKind::Restore, None, detail).await?;
             println!(
                 "restored {} rows into {} tables from {}",
                 s.rows,
@@ -586,6 +708,38 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Appends to the audit log what this command did, as the command line's user.
+async fn audit(
+    store: &Store,
+    kind: AuditKind,
+    subject: Option<String>,
+    detail: impl Into<String>,
+) -> anyhow::Result<()> {
+    let actor = AuditActor::command_line();
+    let record = AuditRecord {
+        actor: &actor,
+        client: None,
+        kind,
+        subject,
+        detail: detail.into(),
+    };
+    Ok(store.audit(&record).await?)
+}
+
+/// Where an export went, for the audit log.
+fn destination(output: Option<&Path>) -> String {
+    output.map_or_else(|| "standard output".to_owned(), |p| p.display().to_string())
+}
+
+/// The user with `email`, or an error naming it.
+async fn user_by_email(store: &Store, email: &str) -> anyhow::Result<lodestar_domain::user::User> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("EMAIL: {e}"))?;
+    store
+        .user_by_email(&email)
+        .await?
+        .with_context(|| format!("no user has the email {email}"))
 }
 
 /// Accounts in the data set `serve --demo` loads into an empty database.
@@ -707,13 +861,14 @@ async fn write_export<N: std::fmt::Display>(
 }
 
 /// Writes through a temporary file that replaces `path` only when complete, so a failed
-/// export never leaves half a file behind.
+/// export never leaves half a file behind; the file is its owner's only (0600) throughout.
 async fn write_atomically<T>(
     path: &Path,
     write: impl AsyncFnOnce(&mut dyn Write) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let partial = path.with_extension("partial");
-    let file = std::fs::File::create(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
+    let file =
+        lodestar_store::create_private(&partial).with_context(|| format!("cannot create {}", partial.display()))?;
     let mut out = std::io::BufWriter::new(file);
     let result = write(&mut out).await;
     let finished = result.and_then(|v| {

@@ -191,6 +191,69 @@ fn users_are_added_with_validated_fields_and_a_hashed_password() {
     );
 }
 
+/// A departing CSM is locked out from the command line, an admin resets a password, and each
+/// step is in the audit log that `export audit` writes.
+#[test]
+fn operators_reset_passwords_and_deactivate_people_with_an_audit_trail() {
+    let t = Scratch::new();
+    let db = t.db("ops.db");
+    let add = ["user", "add", "--email", "cara@v.io", "--name", "Cara", "--role", "csm"];
+    let added = lodestar_with_stdin(&db, &[&add[..], &["--password-stdin"]].concat(), "first secret pass\n");
+    assert!(added.ok, "{}", added.stderr);
+    ok(&db, &["token", "create", "--name", "laptop", "--user", "cara@v.io"]);
+
+    let weak = lodestar_with_stdin(&db, &["user", "passwd", "cara@v.io"], "short\n");
+    assert!(weak.stderr.contains("at least 12 characters"), "{}", weak.stderr);
+    let reset = lodestar_with_stdin(&db, &["user", "passwd", "cara@v.io"], "second secret pass\n");
+    assert!(
+        reset.ok && reset.stdout.contains("password of cara@v.io set"),
+        "{}",
+        reset.stderr
+    );
+    let ghost = lodestar(&db, &["user", "deactivate", "ghost@v.io"]);
+    assert!(
+        ghost.stderr.contains("no user has the email ghost@v.io"),
+        "{}",
+        ghost.stderr
+    );
+    let off = ok(&db, &["user", "deactivate", "cara@v.io"]);
+    assert!(off.contains("cara@v.io is deactivated"), "{off}");
+    assert!(ok(&db, &["user", "list"]).contains("cara@v.io\tcsm\tCara\tdeactivated"));
+    ok(&db, &["user", "reactivate", "cara@v.io"]);
+    assert!(!ok(&db, &["user", "list"]).contains("deactivated"));
+
+    let backup = t.dir.path().join("b.ndjson");
+    ok(&db, &["backup", s(&backup)]);
+    let file = t.dir.path().join("audit.csv");
+    ok(&db, &["export", "audit", "-o", s(&file)]);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "an export is its owner's only"
+    );
+    let log = std::fs::read_to_string(&file).unwrap();
+    let kinds: Vec<&str> = log.lines().skip(1).map(|l| l.split(',').nth(5).unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "user_created",
+            "token_created",
+            "password_reset",
+            "user_deactivated",
+            "user_reactivated",
+            "backup"
+        ],
+        "{log}"
+    );
+    assert!(log.lines().nth(1).unwrap().contains("command line"), "{log}");
+    let json = ok(&db, &["export", "audit", "--format", "json", "--from", "2000-01-01"]);
+    let entries: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(entries.as_array().unwrap().len(), 7, "and the first export");
+    let refused = lodestar(&db, &["import", "audit", s(&file)]);
+    assert!(refused.stderr.contains("append-only"), "{}", refused.stderr);
+}
+
 #[test]
 fn an_import_with_errors_names_file_line_and_column_and_writes_nothing() {
     let t = Scratch::new();

@@ -75,10 +75,11 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> StoreError {
 }
 
 /// Creates `path` readable and writable by its owner only (0600 on Unix) from the moment it
-/// exists: a backup holds password and token hashes, and a file narrowed after writing would
-/// have been readable while it was written. A file left there by an interrupted backup is
-/// replaced rather than reopened, as reopening would keep its mode.
-fn create_private(path: &Path) -> std::io::Result<File> {
+/// exists: a backup holds password and token hashes (an export, emails and the audit log),
+/// and a file narrowed after writing would have been readable while it was written. A file
+/// left there by an interrupted run is replaced rather than reopened, as reopening would keep
+/// its mode.
+pub fn create_private(path: &Path) -> std::io::Result<File> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
         _ => {}

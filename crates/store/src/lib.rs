@@ -25,7 +25,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use backup::{BackupSummary, RestoreSummary};
+pub use backup::{BackupSummary, RestoreSummary, create_private};
 pub use catalog::{Column, ColumnType, Table};
 pub use clock::Clock;
 pub use error::StoreError;

@@ -1,6 +1,7 @@
 //! Moving records in and out: CSV/JSON import and export with column mappings, and bulk
 //! import and export of usage events.
 
+pub mod audit_export;
 pub mod event_export;
 pub mod events;
 pub mod export;

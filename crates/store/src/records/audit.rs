@@ -90,8 +90,12 @@ pub struct AuditFilter {
     pub from: Option<DateTime<Utc>>,
     /// Entries strictly before this time.
     pub to: Option<DateTime<Utc>>,
-    /// Paging: entries with a smaller id than this (the last id of the previous page).
+    /// Paging newest first: entries with a smaller id than this (the last of the page before).
     pub before_id: Option<i64>,
+    /// Paging oldest first: entries with a larger id than this.
+    pub after_id: Option<i64>,
+    /// Oldest first (exports) instead of newest first (pages).
+    pub oldest_first: bool,
 }
 
 fn insert(record: &AuditRecord<'_>, at: DateTime<Utc>) -> Query {
@@ -140,7 +144,7 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` entries matching `filter`, newest first.
+    /// Up to `limit` entries matching `filter`, newest first unless it says otherwise.
     pub async fn audit_entries(&self, filter: &AuditFilter, limit: u32) -> Result<Vec<AuditEntry>> {
         let mut conditions = Vec::new();
         if let Some(actor) = filter.actor {
@@ -158,10 +162,18 @@ impl Store {
         if let Some(before) = filter.before_id {
             conditions.push(Query::sql("id < ").value(before));
         }
+        if let Some(after) = filter.after_id {
+            conditions.push(Query::sql("id > ").value(after));
+        }
+        let order = if filter.oldest_first {
+            " ORDER BY id LIMIT "
+        } else {
+            " ORDER BY id DESC LIMIT "
+        };
         let rows: Vec<AuditRow> =
             Query::sql("SELECT id, at, actor_user_id, actor, client, kind, subject, detail FROM audit_log")
                 .where_all(conditions)
-                .push(" ORDER BY id DESC LIMIT ")
+                .push(order)
                 .value(i64::from(limit))
                 .fetch_all_on(self)
                 .await?;

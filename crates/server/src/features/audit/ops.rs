@@ -60,6 +60,7 @@ pub(crate) async fn list(store: &Store, actor: &Actor, params: &AuditParams) -> 
             .and_then(|d| d.checked_add_days(Days::new(1)))
             .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
         before_id: params.before,
+        ..AuditFilter::default()
     };
     // One more than the page: whether there is a next page without counting them all.
     let mut entries = store.audit_entries(&filter, limit + 1).await?;
