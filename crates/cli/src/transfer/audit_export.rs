@@ -53,7 +53,7 @@ pub async fn export_audit(
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(COLUMNS)?;
-            Writer::Csv(w)
+            Writer::Csv(Box::new(w))
         }
         Format::Json => {
             out.write_all(b"[")?;
@@ -86,6 +86,6 @@ pub async fn export_audit(
 }
 
 enum Writer<'a> {
-    Csv(csv::Writer<&'a mut dyn Write>),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>),
     Json(&'a mut dyn Write),
 }
