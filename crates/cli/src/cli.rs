@@ -92,6 +92,11 @@ pub enum Command {
         /// only (Strict-Transport-Security).
         #[arg(long, env = "LODESTAR_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Also serve GET /metrics without a token on this address (keep it private: a
+        /// loopback or internal interface). On the main address /metrics needs a token of the
+        /// metrics scope (`lodestar token create --scope metrics`).
+        #[arg(long, env = "LODESTAR_METRICS_LISTEN")]
+        metrics_listen: Option<String>,
     },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
@@ -204,6 +209,9 @@ pub enum TokenCommand {
         /// Act as this user (email), with their role and their book of accounts.
         #[arg(long)]
         user: Option<String>,
+        /// api (the default): the API with the token's role; metrics: only GET /metrics.
+        #[arg(long, default_value = "api")]
+        scope: String,
     },
     /// List tokens (never their secrets).
     List,
@@ -327,14 +335,22 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             session_idle_minutes,
             client_address_header,
             public_url,
+            metrics_listen,
         } => {
             let config = server_config(session_idle_minutes, client_address_header, public_url)?;
-            serve(store, &listen, demo, config).await?
+            serve(store, &listen, metrics_listen.as_deref(), demo, config).await?
         }
         Command::Token {
-            command: TokenCommand::Create { name, role, user },
+            command:
+                TokenCommand::Create {
+                    name,
+                    role,
+                    user,
+                    scope,
+                },
         } => {
             let name = Name::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+            let scope: TokenScope = scope.parse().map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
             let (role, user) = match user {
                 Some(email) => {
                     let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--user: {e}"))?;
@@ -346,8 +362,8 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
                 }
                 None => (role.parse::<Role>().map_err(|e| anyhow::anyhow!("--role: {e}"))?, None),
             };
-            let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user, TokenScope::Api).await?;
-            let detail = format!("\"{}\", role {}", token.name, token.role);
+            let (token, secret) = lodestar_server::auth::issue_token(store, &name, role, user, scope).await?;
+            let detail = format!("\"{}\", role {}, scope {}", token.name, token.role, token.scope);
             audit(
                 store,
                 AuditKind::TokenCreated,
@@ -368,7 +384,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         } => {
             for t in store.tokens().await? {
                 let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
-                println!("{}\t{}…\t{}\t{}\t{state}", t.id, t.prefix, t.role, t.name);
+                println!("{}\t{}…\t{}\t{}\t{}\t{state}", t.id, t.prefix, t.role, t.scope, t.name);
             }
         }
         Command::Token {
@@ -769,7 +785,13 @@ fn server_config(
     Ok(config)
 }
 
-async fn serve(store: &Store, listen: &str, demo: bool, config: ServerConfig) -> anyhow::Result<()> {
+async fn serve(
+    store: &Store,
+    listen: &str,
+    metrics_listen: Option<&str>,
+    demo: bool,
+    config: ServerConfig,
+) -> anyhow::Result<()> {
     if demo {
         if store.count_accounts().await? == 0 && store.users().await?.is_empty() {
             let config = DemoConfig {
@@ -798,8 +820,26 @@ async fn serve(store: &Store, listen: &str, demo: bool, config: ServerConfig) ->
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match metrics_listen {
+        Some(address) => {
+            let l = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("--metrics-listen: cannot listen on {address}"))?;
+            println!("Metrics: http://{}/metrics", l.local_addr()?);
+            Some(l)
+        }
+        None => None,
+    };
+    // Last, as the line scripts and tests wait for: everything is listening when it appears.
     println!("Lodestar is listening on http://{addr}/ (API: http://{addr}/api/v1/openapi.json)");
-    lodestar_server::serve(listener, store.clone(), config, lodestar_server::shutdown_signal()).await?;
+    lodestar_server::serve(
+        listener,
+        metrics_listener,
+        store.clone(),
+        config,
+        lodestar_server::shutdown_signal(),
+    )
+    .await?;
     println!("stopped");
     Ok(())
 }

@@ -1217,3 +1217,50 @@ fn events_export_by_account_and_days_to_a_file() {
         assert!(!run.ok && run.stderr.contains(says), "{args:?}: {}", run.stderr);
     }
 }
+
+/// `--metrics-listen` serves /metrics without a token on a second address; the main address
+/// wants a token of the metrics scope.
+#[test]
+fn metrics_are_served_on_their_own_address_and_count_stored_events() {
+    use base64::Engine;
+    let t = Scratch::new();
+    let db = t.db("metrics.db");
+    let key = ok(&db, &["writekey", "create", "--name", "web"]).trim().to_owned();
+    let token = ok(&db, &["token", "create", "--name", "prometheus", "--scope", "metrics"])
+        .trim()
+        .to_owned();
+    let (mut child, addr, before, _lines) = spawn_server(&db, &["--metrics-listen", "127.0.0.1:0"]);
+    let metrics_addr = before
+        .iter()
+        .find_map(|l| l.strip_prefix("Metrics: http://"))
+        .and_then(|rest| rest.split('/').next())
+        .expect("the metrics address is printed")
+        .to_owned();
+    let auth = format!(
+        "Authorization: Basic {}\r\nContent-Type: application/json\r\n",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    );
+    let batch = serde_json::json!({"batch": [
+        {"type": "track", "userId": "u", "event": "A"},
+        {"type": "track", "userId": "u", "event": "B"}
+    ]})
+    .to_string();
+    assert_eq!(http(&addr, "POST /v1/batch", &auth, &batch).unwrap().0, 200);
+    let (status, text) = http_get(&metrics_addr, "/metrics", None);
+    assert_eq!(status, 200);
+    assert!(text.contains("lodestar_events_stored_total 2"), "{text}");
+    assert!(text.contains("route=\"/v1/batch\",status=\"200\"} 1"), "{text}");
+    assert_eq!(
+        http_get(&addr, "/metrics", None).0,
+        401,
+        "the main address wants a token"
+    );
+    assert_eq!(http_get(&addr, "/metrics", Some(&token)).0, 200);
+    assert_eq!(
+        http_get(&addr, "/api/v1/accounts", Some(&token)).0,
+        403,
+        "a metrics token reads nothing else"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -6,6 +6,7 @@ pub mod config;
 mod features;
 mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod password;
 
 pub use config::ServerConfig;
@@ -32,6 +33,19 @@ pub struct AppState {
     pub store: Store,
     pub ingestor: ingest::Ingestor,
     pub config: std::sync::Arc<ServerConfig>,
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+}
+
+impl AppState {
+    /// The state of a server on `store`: its ingestion writer, its metrics, `config`.
+    pub fn new(store: Store, ingestor: ingest::Ingestor, config: ServerConfig) -> AppState {
+        AppState {
+            metrics: std::sync::Arc::new(metrics::Metrics::new(ingestor.events_stored())),
+            ingestor,
+            store,
+            config: std::sync::Arc::new(config),
+        }
+    }
 }
 
 impl AppState {
@@ -89,11 +103,12 @@ fn api_router() -> OpenApiRouter<AppState> {
 /// The application: the web UI, the API and its OpenAPI document, event ingestion, the
 /// health check.
 pub fn app(store: Store, config: ServerConfig) -> Router {
-    app_with(AppState {
-        ingestor: ingest::Ingestor::start(store.clone()),
-        store,
-        config: std::sync::Arc::new(config),
-    })
+    app_with(state(store, config))
+}
+
+/// The state [`app`] runs on: a fresh ingestion writer for `store`.
+pub fn state(store: Store, config: ServerConfig) -> AppState {
+    AppState::new(store.clone(), ingest::Ingestor::start(store), config)
 }
 
 /// [`app`] with a given state (tests use it to set the ingestion bounds).
@@ -105,6 +120,7 @@ pub fn app_with(state: AppState) -> Router {
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }),
     )
     .route("/healthz", get(healthz))
+    .route("/metrics", get(metrics::scrape))
     .route("/assets/{name}", get(http::assets::serve))
     .merge(features::web_router())
     .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
@@ -114,7 +130,10 @@ pub fn app_with(state: AppState) -> Router {
     ))
     .layer(axum::middleware::from_fn(http::error::method_not_allowed_as_problem))
     .layer(axum::middleware::from_fn(http::guard::csrf_guard))
-    .layer(axum::middleware::from_fn(http::request_log::request_log))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        http::request_log::request_log,
+    ))
     .layer(axum::middleware::from_fn(run_to_completion))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
@@ -145,13 +164,23 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 /// Serves until `shutdown` completes, then finishes the requests in flight and returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    metrics_listener: Option<tokio::net::TcpListener>,
     store: Store,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let runner = jobs::Runner::start(store.clone(), jobs::JobKinds::standard(), jobs::RunnerConfig::default());
+    let state = state(store, config);
+    if let Some(listener) = metrics_listener {
+        let private = metrics::private_router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, private).await {
+                tracing::error!(error = %e, "the metrics address stopped");
+            }
+        });
+    }
     // The peer address reaches handlers for sign-in throttling and the audit log.
-    let service = app(store, config).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let service = app_with(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
     runner.stop().await;
     served

@@ -309,6 +309,16 @@ impl Store {
         row.map(Job::try_from).transpose()
     }
 
+    /// The job of `kind` that finished most recently and succeeded (its run time is what
+    /// operators watch, e.g. the daily rescore's).
+    pub async fn last_done_job(&self, kind: &str) -> Result<Option<Job>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM jobs WHERE kind = $1 AND state = 'done' ORDER BY finished_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<JobRow> = Query::sql(&sql).bind(kind).fetch_optional_on(self).await?;
+        row.map(Job::try_from).transpose()
+    }
+
     /// A page of jobs, optionally of one state: running first, then queued by due time, then
     /// finished ones newest first. Also the total matching.
     pub async fn jobs(&self, state: Option<JobState>, limit: u32, offset: u64) -> Result<(u64, Vec<Job>)> {

@@ -4,15 +4,17 @@
 
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
+use crate::AppState;
+
 const HEADER: &str = "x-request-id";
 
-pub(crate) async fn request_log(request: Request, next: Next) -> Response {
+pub(crate) async fn request_log(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let id = request
         .headers()
         .get(HEADER)
@@ -25,16 +27,14 @@ pub(crate) async fn request_log(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or("(no route)", MatchedPath::as_str)
         .to_owned();
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), route = %route);
+    let method = request.method().clone();
+    let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "request done"
-        );
-    });
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::info!(status, ms = seconds * 1000.0, "request done"));
+    state.metrics.observe_request(method.as_str(), &route, status, seconds);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);
     }

@@ -3,7 +3,7 @@
 //! `lodestar serve` runs one runner; with several servers on one PostgreSQL each job still
 //! runs once (the store's claim is atomic, and a scheduled run is enqueued once per due time).
 
-mod daily_rescore;
+pub(crate) mod daily_rescore;
 mod runner;
 mod schedule;
 

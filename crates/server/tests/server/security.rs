@@ -472,3 +472,54 @@ async fn pages_print_no_message_handed_to_them_in_the_url() {
     let again = web.browse("GET", &to, Some(&cookie), None, None).await;
     assert!(!again.text.contains("is not a pulse level"), "once");
 }
+
+#[tokio::test]
+async fn metrics_are_read_with_a_metrics_token_and_count_requests_by_route() {
+    use lodestar_domain::text::Name;
+    use lodestar_domain::vocabulary::TokenScope;
+    let web = TestApp::new().await;
+    let (_, viewer) = web.api_user("view@v.io", Role::Viewer).await;
+    let (_, metrics) = lodestar_server::auth::issue_token(
+        &web.store,
+        &Name::parse("prometheus").unwrap(),
+        Role::Viewer,
+        None,
+        TokenScope::Metrics,
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            web.send("GET", "/api/v1/accounts", Some(&viewer), None).await.status,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        web.send("GET", "/metrics", None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        web.send("GET", "/metrics", Some(&viewer), None).await.status,
+        StatusCode::FORBIDDEN,
+        "an API token of another role is not a metrics token"
+    );
+    let refused = web.send("GET", "/api/v1/accounts", Some(&metrics), None).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "a metrics token reads nothing else"
+    );
+    let scraped = web.send("GET", "/metrics", Some(&metrics), None).await;
+    assert_eq!(scraped.status, StatusCode::OK);
+    assert!(scraped.content_type.starts_with("application/openmetrics-text"));
+    for line in [
+        "lodestar_http_requests_total{method=\"GET\",route=\"/api/v1/accounts\",status=\"200\"} 3",
+        "lodestar_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/accounts\"} 4",
+        "lodestar_ingest_queue_depth 0",
+        "lodestar_ingest_requests_in_memory 0",
+        "lodestar_events_stored_total 0",
+        "lodestar_jobs{state=\"failed\"} 0",
+    ] {
+        assert!(scraped.text.contains(line), "{line} in\n{}", scraped.text);
+    }
+}

@@ -251,11 +251,11 @@ async fn a_saturated_server_answers_503_with_retry_after_and_loses_nothing_it_ac
     // A second connection holds the database's write lock, so the writer cannot commit.
     let url = db.url.clone();
     let s = Source::with_app(db, |store| {
-        lodestar_server::app_with(AppState {
-            ingestor: Ingestor::with_limits(store.clone(), 8, 1),
-            store,
-            config: Default::default(),
-        })
+        lodestar_server::app_with(AppState::new(
+            store.clone(),
+            Ingestor::with_limits(store, 8, 1),
+            Default::default(),
+        ))
     })
     .await;
     let lock = SqliteWriteLock::hold(&url).await;

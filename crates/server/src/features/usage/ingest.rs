@@ -22,6 +22,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Batch, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Message, MessageKind, Refusal};
 use lodestar_store::{IngestSummary, Store, StoreError};
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::AppState;
@@ -46,6 +47,8 @@ struct Job {
 pub struct Ingestor {
     queue: mpsc::Sender<Job>,
     reading: Arc<Semaphore>,
+    reading_limit: usize,
+    events_stored: Counter,
 }
 
 impl Ingestor {
@@ -58,11 +61,27 @@ impl Ingestor {
     /// memory and `queued` requests waiting for the writer.
     pub fn with_limits(store: Store, reading: usize, queued: usize) -> Ingestor {
         let (queue, jobs) = mpsc::channel(queued.max(1));
-        tokio::spawn(write_jobs(store, jobs));
+        let events_stored = Counter::default();
+        tokio::spawn(write_jobs(store, jobs, events_stored.clone()));
         Ingestor {
             queue,
             reading: Arc::new(Semaphore::new(reading)),
+            reading_limit: reading,
+            events_stored,
         }
+    }
+
+    /// The count of events committed, for the metrics.
+    pub fn events_stored(&self) -> Counter {
+        self.events_stored.clone()
+    }
+
+    /// How many requests wait for the writer, and how many are held in memory.
+    pub(crate) fn load(&self) -> (usize, usize) {
+        (
+            self.queue.max_capacity() - self.queue.capacity(),
+            self.reading_limit - self.reading.available_permits(),
+        )
     }
 
     /// Stores `messages`, returning once they are committed.
@@ -87,7 +106,7 @@ impl Ingestor {
 
 /// Commits queued jobs together; when a group fails, each of its jobs is tried alone so one
 /// request's failure is not another's.
-async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>) {
+async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter) {
     let mut group = Vec::new();
     while jobs.recv_many(&mut group, QUEUED).await > 0 {
         // The jobs' messages moved into one list; each job keeps its range of it for a retry.
@@ -100,7 +119,13 @@ async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>) {
             ranges.push(start..all.len());
             waiting.push(job.done);
         }
-        match store.ingest(&all).await {
+        let count = |result: Result<IngestSummary, StoreError>| {
+            if let Ok(summary) = &result {
+                stored.inc_by(summary.stored as u64);
+            }
+            result
+        };
+        match count(store.ingest(&all).await) {
             Ok(summary) => {
                 for done in waiting {
                     let _ = done.send(Ok(summary));
@@ -111,7 +136,7 @@ async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>) {
             }
             Err(_) => {
                 for (done, range) in waiting.into_iter().zip(ranges) {
-                    let _ = done.send(store.ingest(&all[range]).await);
+                    let _ = done.send(count(store.ingest(&all[range]).await));
                 }
             }
         }
