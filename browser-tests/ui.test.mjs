@@ -1,6 +1,7 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
 // a viewer sees no edit controls and a forced edit is refused; the usage views and the
-// milestone editor. Screenshots go to test-artifacts/ at the repository root.
+// milestone editor; passwords, deactivation and the audit log. Screenshots go to
+// test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -364,4 +365,62 @@ test("jobs: an admin sees the daily rescore that ran at start, filters by state;
   const refused = await viewer.goto(`${base}/admin/jobs`);
   assert.equal(refused.status(), 403);
   await viewer.close();
+});
+
+test("security: a CSM changes their password; an admin deactivates them, which signs them out at once; the audit log tells", { skip: !existsSync(chromiumPath) }, async () => {
+  const cara = { email: "cara.csm@example.com", password: "cara-first-password" };
+  lodestar(["user", "add", "--email", cara.email, "--name", "Cara Csm", "--role", "csm", "--password-stdin"], cara.password + "\n");
+  const caraContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await caraContext.newPage();
+  await signIn(page, cara);
+  await page.click(".me a.who");
+  await page.waitForURL(`${base}/me/password`);
+  await page.fill("input[name=current_password]", "not my password");
+  await page.fill("input[name=new_password]", "cara-second-password");
+  await page.fill("input[name=repeat_password]", "cara-second-password");
+  await page.click("#change-password button[type=submit]");
+  assert.match(await page.textContent("#change-password .alert"), /is not your current password/);
+  await page.fill("input[name=current_password]", cara.password);
+  await page.fill("input[name=new_password]", "cara-second-password");
+  await page.fill("input[name=repeat_password]", "cara-second-password");
+  await page.click("#change-password button[type=submit]");
+  assert.match(await page.textContent("#change-password .notice"), /Your password is changed/);
+  await page.screenshot({ path: join(artifacts, "me-password.png"), fullPage: true });
+
+  const adminContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, admin);
+  await adminPage.goto(`${base}/admin/users`);
+  const row = adminPage.locator("#users tr", { hasText: cara.email });
+  await row.locator("button", { hasText: "Deactivate" }).click();
+  await adminPage.waitForURL(/done=deactivated/);
+  assert.match(await adminPage.textContent(".notice"), /deactivated/);
+  assert.match(await adminPage.locator("#users tr", { hasText: cara.email }).textContent(), /Deactivated/);
+  await adminPage.screenshot({ path: join(artifacts, "admin-users.png"), fullPage: true });
+
+  // Cara's open session ended with the deactivation.
+  await page.goto(`${base}/accounts`);
+  assert.match(page.url(), /\/sign-in\?next=/, "the deactivated CSM is signed out");
+
+  await adminPage.click("nav >> text=Audit");
+  await adminPage.waitForURL(`${base}/admin/audit`);
+  const log = await adminPage.textContent("#audit");
+  assert.match(log, /Deactivated a user/);
+  assert.match(log, /Changed their password/);
+  assert.match(log, /Sign-in failed|Signed in/);
+  await adminPage.selectOption("#audit-kind", "user_deactivated");
+  await adminPage.click("#audit-filters button[type=submit]");
+  await adminPage.waitForURL(/kind=user_deactivated/);
+  assert.equal(await adminPage.locator("#audit tbody tr").count(), 1);
+  await adminPage.selectOption("#audit-kind", "");
+  await adminPage.click("#audit-filters button[type=submit]");
+  await adminPage.waitForURL(/\/admin\/audit\?/);
+  await adminPage.screenshot({ path: join(artifacts, "admin-audit.png"), fullPage: true });
+
+  await adminPage.goto(`${base}/admin/users`);
+  await adminPage.locator("#users tr", { hasText: cara.email }).locator("button", { hasText: "Reactivate" }).click();
+  await adminPage.waitForURL(/done=reactivated/);
+  await signIn(page, { email: cara.email, password: "cara-second-password" });
+  await caraContext.close();
+  await adminContext.close();
 });

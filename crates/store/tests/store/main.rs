@@ -16,4 +16,5 @@ mod milestones;
 mod risk;
 mod schema;
 mod team;
+mod tls;
 mod usage;
