@@ -808,11 +808,27 @@ async fn serve(
             let password = random_password();
             let hash = lodestar_server::password::hash(&password).map_err(anyhow::Error::msg)?;
             store.set_password_hash(admin.id, &hash).await?;
+            let subject = Some(format!("user {}", admin.id));
+            audit(
+                store,
+                AuditKind::PasswordReset,
+                subject,
+                "serve --demo: a fresh password",
+            )
+            .await?;
             println!("Sign in as {} with the password {password}", admin.fields.email);
             let name = Name::parse("serve --demo").expect("a valid name");
-            let (_, secret) =
+            let (token, secret) =
                 lodestar_server::auth::issue_token(store, &name, admin.fields.role, Some(admin.id), TokenScope::Api)
                     .await?;
+            let subject = Some(format!("token {}", token.id));
+            audit(
+                store,
+                AuditKind::TokenCreated,
+                subject,
+                "serve --demo: the admin's token",
+            )
+            .await?;
             println!("API token for {} (admin): {secret}", admin.fields.email);
         }
     }

@@ -17,7 +17,8 @@ pub(crate) const DEFAULT_LIMIT: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub(crate) struct AuditParams {
     /// Only what this user did (their id).
-    pub actor: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    pub actor: Option<String>,
     /// Only entries of this kind, e.g. sign_in_failed, role_changed, token_created.
     pub kind: Option<String>,
     /// From this day (UTC, YYYY-MM-DD).
@@ -48,12 +49,19 @@ pub(crate) struct AuditPage {
 }
 
 pub(crate) async fn list(store: &Store, actor: &Actor, params: &AuditParams) -> Result<AuditPage, ApiError> {
+    // (Every parameter may arrive empty from the page's filter form: empty means any.)
     allowed(actor.can_administer(), "only admins read the audit log")?;
     let limit = page_limit(params.limit, DEFAULT_LIMIT)?;
     let from = day("from", params.from.as_deref())?;
     let to = day("to", params.to.as_deref())?;
+    let actor = match params.actor.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => Some(UserId(
+            a.parse().map_err(|_| bad("actor", format!("{a:?} is not a user id")))?,
+        )),
+    };
     let filter = AuditFilter {
-        actor: params.actor.map(UserId),
+        actor,
         kind: vocab::<AuditKind>("kind", params.kind.clone().filter(|k| !k.is_empty()))?,
         from: from.map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc()),
         to: to

@@ -44,10 +44,12 @@ struct AuditPage {
 /// The page's own link with `params`, for the pager.
 fn link(params: &AuditParams, before: Option<i64>) -> String {
     let mut query: Vec<String> = Vec::new();
-    if let Some(a) = params.actor {
-        query.push(format!("actor={a}"));
-    }
-    for (name, value) in [("kind", &params.kind), ("from", &params.from), ("to", &params.to)] {
+    for (name, value) in [
+        ("actor", &params.actor),
+        ("kind", &params.kind),
+        ("from", &params.from),
+        ("to", &params.to),
+    ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             query.push(format!("{name}={}", url_encode(v)));
         }
@@ -65,15 +67,16 @@ async fn page(
 ) -> Result<Response, ApiError> {
     let page = ops::list(&state.store, &actor, &params).await?;
     let users = state.store.users().await?;
+    let chosen = params.actor.as_deref().and_then(|a| a.trim().parse::<i64>().ok());
     let actors = std::iter::once(Choice {
         value: String::new(),
         label: "Anyone".into(),
-        selected: params.actor.is_none(),
+        selected: chosen.is_none(),
     })
     .chain(users.iter().map(|u| Choice {
         value: u.id.0.to_string(),
         label: format!("{} ({})", u.fields.name, u.fields.email),
-        selected: params.actor == Some(u.id.0),
+        selected: chosen == Some(u.id.0),
     }))
     .collect();
     let kind: Option<AuditKind> = params.kind.as_deref().and_then(|k| k.parse().ok());
@@ -101,7 +104,8 @@ async fn page(
             detail: e.detail,
         })
         .collect();
-    let filtered = params.actor.is_some() || kind.is_some() || params.from.is_some() || params.to.is_some();
+    let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let filtered = chosen.is_some() || kind.is_some() || given(&params.from) || given(&params.to);
     Ok(render(&AuditPage {
         me,
         entries,
