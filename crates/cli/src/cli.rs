@@ -529,35 +529,14 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
         Command::User {
             command: UserCommand::Deactivate { email },
         } => {
-            let user = user_by_email(store, &email).await?;
-            store.set_user_active(user.id, false).await?;
-            let subject = Some(format!("user {}", user.id));
-            audit(
-                store,
-                AuditKind::UserDeactivated,
-                subject,
-                user.fields.email.to_string(),
-            )
-            .await?;
-            println!(
-                "{} is deactivated: signed out, sign-in and API tokens refused; their records stay",
-                user.fields.email
-            );
+            let email = set_active(store, &email, false).await?;
+            println!("{email} is deactivated: signed out, sign-in and API tokens refused; their records stay");
         }
         Command::User {
             command: UserCommand::Reactivate { email },
         } => {
-            let user = user_by_email(store, &email).await?;
-            store.set_user_active(user.id, true).await?;
-            let subject = Some(format!("user {}", user.id));
-            audit(
-                store,
-                AuditKind::UserReactivated,
-                subject,
-                user.fields.email.to_string(),
-            )
-            .await?;
-            println!("{} may sign in again", user.fields.email);
+            let email = set_active(store, &email, true).await?;
+            println!("{email} may sign in again");
         }
         Command::Import {
             kind: TransferKind::Events,
@@ -747,6 +726,20 @@ async fn audit(
 /// Where an export went, for the audit log.
 fn destination(output: Option<&Path>) -> String {
     output.map_or_else(|| "standard output".to_owned(), |p| p.display().to_string())
+}
+
+/// Deactivates or reactivates the user with `email`, in the audit log; their email.
+async fn set_active(store: &Store, email: &str, active: bool) -> anyhow::Result<Email> {
+    let user = user_by_email(store, email).await?;
+    store.set_user_active(user.id, active).await?;
+    let kind = if active {
+        AuditKind::UserReactivated
+    } else {
+        AuditKind::UserDeactivated
+    };
+    let subject = Some(format!("user {}", user.id));
+    audit(store, kind, subject, user.fields.email.to_string()).await?;
+    Ok(user.fields.email)
 }
 
 /// The user with `email`, or an error naming it.

@@ -132,11 +132,7 @@ async fn create_scorecard(
 ) -> Result<(StatusCode, axum::Json<ScorecardOutput>), ApiError> {
     require_scorecard_admin(&actor)?;
     let fields = scorecard_fields(body.read()?)?;
-    let created = state.store.create_scorecard(fields).await?;
-    let subject = Some(format!("scorecard {}", created.id));
-    state
-        .audit(&origin, AuditKind::ScorecardChanged, subject, "created")
-        .await?;
+    let created = super::ops::create_scorecard(&state, &origin, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
@@ -154,11 +150,7 @@ async fn replace_scorecard(
     let id = path_id(id)?;
     require_scorecard_admin(&actor)?;
     let fields = scorecard_fields(body.read()?)?;
-    let card = state.store.update_scorecard(ScorecardId(id), fields).await?;
-    let subject = Some(format!("scorecard {id}"));
-    state
-        .audit(&origin, AuditKind::ScorecardChanged, subject, "replaced")
-        .await?;
+    let card = super::ops::update_scorecard(&state, &origin, ScorecardId(id), fields).await?;
     Ok(axum::Json(card.into()))
 }
 
@@ -174,11 +166,7 @@ async fn delete_scorecard(
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id)?;
     require_scorecard_admin(&actor)?;
-    state.store.delete_scorecard(ScorecardId(id)).await?;
-    let subject = Some(format!("scorecard {id}"));
-    state
-        .audit(&origin, AuditKind::ScorecardChanged, subject, "deleted")
-        .await?;
+    super::ops::delete_scorecard(&state, &origin, ScorecardId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,6 @@
 //! What the health API and pages both do: read a scorecard as sent (the API's JSON, the admin
-//! page's form) with every problem named, and the access rules of health settings.
+//! page's form) with every problem named, change scorecards (each change in the audit log),
+//! and the access rules of health settings.
 
 //! Health on the API (F-20, F-21): the measures, the scorecards (admins), an account's score
 //! with its explanation and history, and the inputs people give — pulses, problem severity,
@@ -7,12 +8,14 @@
 
 use lodestar_domain::health::{Bands, MeasureWeight, ScorecardFields};
 use lodestar_domain::text::Name;
-use lodestar_domain::vocabulary::{LifecycleStage, Tier};
+use lodestar_domain::vocabulary::{AuditKind, LifecycleStage, Tier};
 use lodestar_domain::{Invalid, Valid};
 use lodestar_store::health_measures;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::AppState;
+use crate::http::auth::Origin;
 use crate::http::error::ApiError;
 use crate::http::params::allowed;
 use crate::http::params::checked;
@@ -100,4 +103,44 @@ pub(crate) fn require_scorecard_admin(actor: &Actor) -> Result<(), ApiError> {
 /// Risk settings (industry exposure, price thresholds, loss rates) are set by leaders and admins.
 pub(crate) fn require_risk_settings(actor: &Actor) -> Result<(), ApiError> {
     allowed(actor.can_manage_all_accounts(), RISK_SETTINGS)
+}
+
+fn card(id: lodestar_domain::ScorecardId) -> Option<String> {
+    Some(format!("scorecard {id}"))
+}
+
+pub(crate) async fn create_scorecard(
+    state: &AppState,
+    origin: &Origin,
+    fields: Valid<ScorecardFields>,
+) -> Result<lodestar_store::Scorecard, ApiError> {
+    let created = state.store.create_scorecard(fields).await?;
+    state
+        .audit(origin, AuditKind::ScorecardChanged, card(created.id), "created")
+        .await?;
+    Ok(created)
+}
+
+pub(crate) async fn update_scorecard(
+    state: &AppState,
+    origin: &Origin,
+    id: lodestar_domain::ScorecardId,
+    fields: Valid<ScorecardFields>,
+) -> Result<lodestar_store::Scorecard, ApiError> {
+    let updated = state.store.update_scorecard(id, fields).await?;
+    state
+        .audit(origin, AuditKind::ScorecardChanged, card(id), "replaced")
+        .await?;
+    Ok(updated)
+}
+
+pub(crate) async fn delete_scorecard(
+    state: &AppState,
+    origin: &Origin,
+    id: lodestar_domain::ScorecardId,
+) -> Result<(), ApiError> {
+    state.store.delete_scorecard(id).await?;
+    state
+        .audit(origin, AuditKind::ScorecardChanged, card(id), "deleted")
+        .await
 }

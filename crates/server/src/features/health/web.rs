@@ -446,15 +446,10 @@ pub(crate) async fn create_scorecard(
     super::ops::require_scorecard_admin(&actor)?;
     let result = async {
         let fields = scorecard_fields(card_input(&fields)?)?;
-        state.store.create_scorecard(fields).await?;
+        super::ops::create_scorecard(&state, &origin, fields).await?;
         Ok(())
     }
     .await;
-    if result.is_ok() {
-        state
-            .audit(&origin, AuditKind::ScorecardChanged, None, "created")
-            .await?;
-    }
     after_form(&state, me, true, result).await
 }
 
@@ -472,20 +467,10 @@ pub(crate) async fn update_scorecard(
     super::ops::require_scorecard_admin(&actor)?;
     let result = async {
         let fields = scorecard_fields(card_input(&fields)?)?;
-        state.store.update_scorecard(ScorecardId(id), fields).await?;
+        super::ops::update_scorecard(&state, &origin, ScorecardId(id), fields).await?;
         Ok(())
     }
     .await;
-    if result.is_ok() {
-        state
-            .audit(
-                &origin,
-                AuditKind::ScorecardChanged,
-                Some(format!("scorecard {id}")),
-                "replaced",
-            )
-            .await?;
-    }
     after_form(&state, me, true, result).await
 }
 
@@ -500,21 +485,7 @@ pub(crate) async fn delete_scorecard(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     super::ops::require_scorecard_admin(&actor)?;
-    let result = state
-        .store
-        .delete_scorecard(ScorecardId(id))
-        .await
-        .map_err(ApiError::from);
-    if result.is_ok() {
-        state
-            .audit(
-                &origin,
-                AuditKind::ScorecardChanged,
-                Some(format!("scorecard {id}")),
-                "deleted",
-            )
-            .await?;
-    }
+    let result = super::ops::delete_scorecard(&state, &origin, ScorecardId(id)).await;
     after_form(&state, me, true, result).await
 }
 
