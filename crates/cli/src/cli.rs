@@ -588,8 +588,19 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             for line in report.error_lines() {
                 eprintln!("{line}");
             }
-            if report.written.is_none() {
+            let Some(written) = report.written else {
                 bail!("{report}");
+            };
+            if kind == Kind::Users && written.created + written.updated > 0 {
+                // People who may get access: their creation (and any role an import changes)
+                // is on the record like one made on the admin page.
+                let detail = format!(
+                    "import of {}: {} created, {} updated",
+                    file.display(),
+                    written.created,
+                    written.updated
+                );
+                audit(store, AuditKind::UserCreated, None, detail).await?;
             }
             println!("{report}");
         }
