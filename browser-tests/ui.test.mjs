@@ -367,7 +367,7 @@ test("jobs: an admin sees the daily rescore that ran at start, filters by state;
   await viewer.close();
 });
 
-test("security: a CSM changes their password; an admin deactivates them, which signs them out at once; the audit log tells", { skip: !existsSync(chromiumPath) }, async () => {
+test("security: a CSM changes their password; an admin deactivates them, which signs them out at once; the audit log tells; a metrics token reads /metrics", { skip: !existsSync(chromiumPath) }, async () => {
   const cara = { email: "cara.csm@example.com", password: "cara-first-password" };
   lodestar(["user", "add", "--email", cara.email, "--name", "Cara Csm", "--role", "csm", "--password-stdin"], cara.password + "\n");
   const caraContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -421,6 +421,20 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   await adminPage.locator("#users tr", { hasText: cara.email }).locator("button", { hasText: "Reactivate" }).click();
   await adminPage.waitForURL(/done=reactivated/);
   await signIn(page, { email: cara.email, password: "cara-second-password" });
+
+  // A token that only reads /metrics, for the team's Prometheus.
+  await adminPage.click("nav >> text=API tokens");
+  await adminPage.waitForURL(`${base}/admin/tokens`);
+  await adminPage.fill("input[name=name]", "Prometheus");
+  await adminPage.selectOption("select[name=scope]", "metrics");
+  await adminPage.click("form[action='/admin/tokens'] button[type=submit]");
+  const secret = (await adminPage.textContent("#new-token pre")).trim();
+  assert.match(secret, /^lst_/);
+  assert.match(await adminPage.locator("#tokens tr", { hasText: "Prometheus" }).textContent(), /Metrics only/);
+  await adminPage.screenshot({ path: join(artifacts, "admin-tokens.png"), fullPage: true });
+  const scrape = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${secret}` } });
+  assert.equal(scrape.status, 200);
+  assert.match(await scrape.text(), /lodestar_http_requests_total/);
   await caraContext.close();
   await adminContext.close();
 });

@@ -197,24 +197,17 @@ pub(crate) async fn reset_password(
     }
 }
 
-pub(crate) async fn deactivate(
-    State(state): State<AppState>,
+/// The Deactivate and Reactivate buttons: `active` is which one was pressed.
+pub(crate) async fn set_active(
+    state: AppState,
     SignedIn { actor, origin, .. }: SignedIn,
-    Path(id): Path<i64>,
+    id: i64,
+    active: bool,
 ) -> Result<Response, ApiError> {
     super::ops::require_user_admin(&actor)?;
-    super::ops::set_active(&state, &origin, UserId(id), false).await?;
-    Ok(Redirect::to("/admin/users?done=deactivated").into_response())
-}
-
-pub(crate) async fn reactivate(
-    State(state): State<AppState>,
-    SignedIn { actor, origin, .. }: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    super::ops::require_user_admin(&actor)?;
-    super::ops::set_active(&state, &origin, UserId(id), true).await?;
-    Ok(Redirect::to("/admin/users?done=reactivated").into_response())
+    super::ops::set_active(&state, &origin, UserId(id), active).await?;
+    let done = if active { "reactivated" } else { "deactivated" };
+    Ok(Redirect::to(&format!("/admin/users?done={done}")).into_response())
 }
 
 struct TokenRow {

@@ -11,6 +11,7 @@ mod web;
 pub(crate) use api::router as api_router;
 
 use axum::Router;
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 
 use crate::AppState;
@@ -22,8 +23,14 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/team", get(web::show))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route("/admin/users/{id}/password", post(admin::reset_password))
-        .route("/admin/users/{id}/deactivate", post(admin::deactivate))
-        .route("/admin/users/{id}/reactivate", post(admin::reactivate))
+        .route(
+            "/admin/users/{id}/deactivate",
+            post(|State(s), who, Path(id)| admin::set_active(s, who, id, false)),
+        )
+        .route(
+            "/admin/users/{id}/reactivate",
+            post(|State(s), who, Path(id)| admin::set_active(s, who, id, true)),
+        )
         .route("/me/password", get(password_page::form).post(password_page::change))
         .route("/admin/tokens", get(admin::tokens).post(admin::create_token))
         .route("/admin/tokens/{id}/revoke", post(admin::revoke_token))
