@@ -97,6 +97,14 @@ pub enum Command {
         /// metrics scope (`lodestar token create --scope metrics`).
         #[arg(long, env = "LODESTAR_METRICS_LISTEN")]
         metrics_listen: Option<String>,
+        /// The SMTP server notifications are emailed through: smtp://HOST:PORT (add
+        /// ?tls=required for STARTTLS), smtps://HOST (TLS from the start), with USER:PASSWORD@
+        /// before the host when it wants a login. Unset, no email is sent.
+        #[arg(long, env = "LODESTAR_SMTP_URL", hide_env_values = true)]
+        smtp_url: Option<String>,
+        /// The address email comes from, e.g. "Lodestar <cs@example.com>" (with --smtp-url).
+        #[arg(long, env = "LODESTAR_MAIL_FROM")]
+        mail_from: Option<String>,
     },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
@@ -336,8 +344,11 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             client_address_header,
             public_url,
             metrics_listen,
+            smtp_url,
+            mail_from,
         } => {
-            let config = server_config(session_idle_minutes, client_address_header, public_url)?;
+            let mut config = server_config(session_idle_minutes, client_address_header, public_url)?;
+            config.mail = mail_config(smtp_url, mail_from)?;
             serve(store, &listen, metrics_listen.as_deref(), demo, config).await?
         }
         Command::Token {
@@ -783,10 +794,26 @@ fn server_config(
     let mut config = ServerConfig {
         client_address_header,
         https,
+        public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
         ..ServerConfig::default()
     };
     config.sessions.idle = chrono::Duration::minutes(i64::from(session_idle_minutes));
     Ok(config)
+}
+
+/// Where email goes, from `--smtp-url` and `--mail-from`: both or neither.
+fn mail_config(
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+) -> anyhow::Result<Option<lodestar_server::config::MailConfig>> {
+    match (smtp_url, mail_from) {
+        (None, None) => Ok(None),
+        (Some(url), Some(from)) => lodestar_server::config::MailConfig::new(&url, &from)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("--smtp-url/--mail-from: {e}")),
+        (Some(_), None) => bail!("--smtp-url needs --mail-from (LODESTAR_MAIL_FROM): the address email comes from"),
+        (None, Some(_)) => bail!("--mail-from needs --smtp-url (LODESTAR_SMTP_URL): the server email goes through"),
+    }
 }
 
 async fn serve(

@@ -32,5 +32,6 @@ id_type!(
     ActionItemId,
     PulseId,
     TokenId,
-    WriteKeyId
+    WriteKeyId,
+    WebhookId
 );

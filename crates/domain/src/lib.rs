@@ -14,6 +14,7 @@ pub mod ids;
 pub mod job;
 pub mod milestone;
 pub mod money;
+pub mod notify;
 pub mod review;
 pub mod risk;
 pub mod text;
@@ -25,6 +26,6 @@ pub mod vocabulary;
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, ActionItemId, ContactId, ContractId, JobId, MilestoneId, PulseId, ReviewId, ScorecardId, TokenId,
-    UserId, WriteKeyId,
+    UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

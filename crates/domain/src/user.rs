@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::UserId;
 use crate::error::{Invalid, Rules, Valid};
+use crate::notify::TimeZone;
 use crate::text::{Email, Name};
 use crate::vocabulary::Role;
 
@@ -39,6 +40,10 @@ pub struct User {
     pub id: UserId,
     #[serde(flatten)]
     pub fields: UserFields,
+    /// Where they work: their local morning is when their daily digest comes. Each person
+    /// sets their own (UTC until they do), so it is not among the fields an admin or an
+    /// import writes.
+    pub time_zone: TimeZone,
 }
 
 /// The account relationships a user can hold, and which roles may hold them.

@@ -217,6 +217,21 @@ vocabulary!(
         SettingsChanged = "settings_changed" => "Changed risk settings",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
+        WebhookCreated = "webhook_created" => "Created a webhook target",
+        WebhookChanged = "webhook_changed" => "Changed a webhook target",
+        WebhookDeleted = "webhook_deleted" => "Deleted a webhook target",
+    }
+);
+
+vocabulary!(
+    /// What Lodestar tells a person about (F-52); each person chooses, kind by kind, whether it
+    /// comes by email and whether it goes to the webhooks that carry that kind.
+    NotificationKind, "notification kind" {
+        PromiseDue = "promise_due" => "A promise we made is due",
+        CustomerPromiseOverdue = "customer_promise_overdue" => "A customer's promise is overdue",
+        MeetingReminder = "meeting_reminder" => "Meeting reminders",
+        AccountTurnedRed = "account_turned_red" => "An account turned red",
+        DailyDigest = "daily_digest" => "Daily digest",
     }
 );
 

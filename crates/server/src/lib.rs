@@ -67,7 +67,7 @@ impl AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"))
 )]
 struct ApiDoc;
 
@@ -106,8 +106,10 @@ pub fn app(store: Store, config: ServerConfig) -> Router {
     app_with(state(store, config))
 }
 
-/// The state [`app`] runs on: a fresh ingestion writer for `store`.
+/// The state [`app`] runs on: `store` sending messages as `config` says, and a fresh
+/// ingestion writer for it.
 pub fn state(store: Store, config: ServerConfig) -> AppState {
+    let store = store.with_outbox(config.outbox());
     AppState::new(store.clone(), ingest::Ingestor::start(store), config)
 }
 
@@ -169,8 +171,16 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let runner = jobs::Runner::start(store.clone(), jobs::JobKinds::standard(), jobs::RunnerConfig::default());
+    match &config.mail {
+        Some(mail) => tracing::info!(smtp = %mail.shown_as, from = %mail.from, "email is sent through the SMTP server"),
+        None => tracing::info!("email is off (LODESTAR_SMTP_URL is not set): notifications go to webhooks only"),
+    }
     let state = state(store, config);
+    let runner = jobs::Runner::start(
+        state.store.clone(),
+        jobs::JobKinds::standard(&state.config),
+        jobs::RunnerConfig::default(),
+    );
     if let Some(listener) = metrics_listener {
         let private = metrics::private_router(state.clone());
         tokio::spawn(async move {

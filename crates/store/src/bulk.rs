@@ -45,7 +45,8 @@ id_values!(
     ReviewId,
     ActionItemId,
     MilestoneId,
-    ScorecardId
+    ScorecardId,
+    WebhookId
 );
 
 impl From<i64> for Value {

@@ -128,6 +128,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "jobs_dedupe_key_key",
         "this job is already queued",
     ),
+    rule(
+        "webhook_targets",
+        &["name"],
+        "webhook_targets_name_key",
+        "a webhook target has this name",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

@@ -45,6 +45,9 @@ pub use records::health::{
 };
 pub use records::lxl::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
 pub use records::milestones::Milestone;
+pub use records::notify::{
+    DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
+};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
@@ -78,6 +81,7 @@ pub(crate) struct Tx {
     conn: TxConn,
     clock: Clock,
     unsettled: Unsettled,
+    outbox: std::sync::Arc<Outbox>,
 }
 
 pub(crate) enum TxConn {
@@ -138,6 +142,11 @@ impl Tx {
         self.clock.today()
     }
 
+    /// How messages caused by this transaction's changes are sent.
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
     /// Notes that an input of these accounts' health changed: they are rescored at commit.
     pub(crate) fn touch_accounts(&mut self, ids: impl IntoIterator<Item = i64>) {
         match &mut self.unsettled {
@@ -177,11 +186,22 @@ impl Tx {
     }
 }
 
+/// How this process sends the messages changes cause (notifications): whether it sends email
+/// at all — no SMTP server configured, no email is queued — and the URL Lodestar is served at,
+/// which links in messages start with. The server's settings; a command-line store has none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outbox {
+    pub email: bool,
+    /// e.g. `https://cs.example.com`; without it messages carry no links.
+    pub public_url: Option<String>,
+}
+
 /// The database layer. Cheap to clone; all clones share one connection pool.
 #[derive(Clone)]
 pub struct Store {
     pools: std::sync::Arc<Pools>,
     clock: Clock,
+    outbox: std::sync::Arc<Outbox>,
 }
 
 impl Store {
@@ -226,6 +246,7 @@ impl Store {
         Ok(Store {
             pools: std::sync::Arc::new(pools),
             clock: Clock::system(),
+            outbox: Default::default(),
         })
     }
 
@@ -245,10 +266,19 @@ impl Store {
 
     /// The same store (one pool) reading time from `clock`: tests set "now" this way.
     pub fn with_clock(&self, clock: Clock) -> Store {
+        Store { clock, ..self.clone() }
+    }
+
+    /// The same store sending messages as `outbox` says: what `serve` runs on.
+    pub fn with_outbox(&self, outbox: Outbox) -> Store {
         Store {
-            pools: self.pools.clone(),
-            clock,
+            outbox: std::sync::Arc::new(outbox),
+            ..self.clone()
         }
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     pub fn clock(&self) -> &Clock {
@@ -297,6 +327,7 @@ impl Store {
             conn,
             clock: self.clock.clone(),
             unsettled: Unsettled::None,
+            outbox: self.outbox.clone(),
         }
     }
 }

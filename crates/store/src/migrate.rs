@@ -107,6 +107,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_security.sql"),
         rust: Some(make_audit_log_append_only),
     },
+    // 13 and 14 are being written alongside this step (issue 14); the list is applied in order.
+    Migration {
+        version: 15,
+        name: "notifications",
+        sql: include_str!("../migrations/0015_notifications.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

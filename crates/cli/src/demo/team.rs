@@ -1,6 +1,7 @@
 //! The CS team.
 
 use lodestar_domain::account::{Account, AccountFields};
+use lodestar_domain::notify::TimeZone;
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::{User, UserFields};
 use lodestar_domain::vocabulary::{Role, Tier};
@@ -112,7 +113,11 @@ impl Team {
             .validate(Some(id))
             .expect("nobody manages themselves")
             .into_inner();
-        self.users.push(User { id, fields });
+        self.users.push(User {
+            id,
+            fields,
+            time_zone: TimeZone::UTC,
+        });
         id
     }
 

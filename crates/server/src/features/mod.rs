@@ -12,6 +12,7 @@ pub mod health;
 pub mod jobs;
 pub mod lxl;
 pub mod milestones;
+pub mod notify;
 pub mod risk;
 pub mod team;
 pub mod usage;
@@ -38,6 +39,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         churn::api_router(),
         jobs::api_router(),
         audit::api_router(),
+        notify::api_router(),
     ]
 }
 
@@ -56,4 +58,5 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(churn::web_router())
         .merge(jobs::web_router())
         .merge(audit::web_router())
+        .merge(notify::web_router())
 }

@@ -21,7 +21,7 @@ pub use schedule::Schedule;
 pub fn kind_label(kind: &str) -> &str {
     match kind {
         daily_rescore::KIND => daily_rescore::LABEL,
-        other => other,
+        other => crate::features::notify::kind_label(other).unwrap_or(other),
     }
 }
 
@@ -38,11 +38,12 @@ pub struct JobKinds {
 }
 
 impl JobKinds {
-    /// Lodestar's own kinds and schedules.
-    pub fn standard() -> JobKinds {
+    /// Lodestar's own kinds and schedules; notifications are sent as `config` says.
+    pub fn standard(config: &crate::ServerConfig) -> JobKinds {
         let mut kinds = JobKinds::default();
         kinds.handle(daily_rescore::KIND, daily_rescore::run);
         kinds.schedule(daily_rescore::schedule());
+        crate::features::notify::register(&mut kinds, config);
         kinds
     }
 

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use lodestar_domain::job::JobState;
 use lodestar_domain::vocabulary::Role;
+use lodestar_server::ServerConfig;
 use lodestar_server::jobs::{JobKinds, Runner, RunnerConfig};
 use lodestar_store::testing::TestDb;
 use lodestar_store::{Clock, Job, NewJob, Store, store_test};
@@ -199,8 +200,8 @@ async fn the_daily_rescore_runs_once_a_day(db: TestDb) {
     let clock = Clock::fixed(at("2026-12-02T10:00:00Z"));
     let first = db.store.with_clock(clock.clone());
     let second = Store::connect(&db.url).await.unwrap().with_clock(clock.clone());
-    let a = Runner::start(first.clone(), JobKinds::standard(), fast());
-    let b = Runner::start(second.clone(), JobKinds::standard(), fast());
+    let a = Runner::start(first.clone(), JobKinds::standard(&ServerConfig::default()), fast());
+    let b = Runner::start(second.clone(), JobKinds::standard(&ServerConfig::default()), fast());
     let jobs = until(&first, "today's rescore is done", all_in(JobState::Done)).await;
     assert_eq!(jobs.len(), 1, "two servers, one run: {jobs:#?}");
     assert_eq!(jobs[0].kind, "daily_rescore");

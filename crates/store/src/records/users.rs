@@ -29,6 +29,7 @@ pub(crate) struct UserRow {
     role: String,
     manager_id: Option<i64>,
     capacity: Option<i64>,
+    time_zone: String,
 }
 
 impl TryFrom<UserRow> for User {
@@ -43,11 +44,12 @@ impl TryFrom<UserRow> for User {
                 manager_id: r.manager_id.map(UserId),
                 capacity: to_u32("users.capacity", r.capacity)?,
             },
+            time_zone: parse("users.time_zone", &r.time_zone)?,
         })
     }
 }
 
-pub(crate) const SELECT_USERS: &str = "SELECT id, email, name, role, manager_id, capacity FROM users";
+pub(crate) const SELECT_USERS: &str = "SELECT id, email, name, role, manager_id, capacity, time_zone FROM users";
 
 pub(crate) const USER_COLUMNS: &[&str] = &["email", "name", "role", "manager_id", "capacity"];
 

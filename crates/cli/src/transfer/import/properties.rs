@@ -4,6 +4,7 @@
 //! (proptest's 256 when unset); see BENCHMARKS.md for the long run.
 
 use indicatif::ProgressBar;
+use lodestar_domain::notify::TimeZone;
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::user::{User, UserFields};
 use lodestar_domain::vocabulary::Role;
@@ -25,6 +26,7 @@ fn stored() -> Stored {
             manager_id: None,
             capacity: None,
         },
+        time_zone: TimeZone::UTC,
     };
     Stored {
         people: People::new(&[

@@ -40,6 +40,8 @@ pub struct UserOutput {
     pub manager_id: Option<i64>,
     /// The most accounts this person should own.
     pub capacity: Option<u32>,
+    /// Their IANA time zone, which they set themselves (`PUT /api/v1/me/notifications`).
+    pub time_zone: String,
 }
 
 impl From<User> for UserOutput {
@@ -52,6 +54,7 @@ impl From<User> for UserOutput {
             role: f.role.to_string(),
             manager_id: f.manager_id.map(|m| m.0),
             capacity: f.capacity,
+            time_zone: u.time_zone.to_string(),
         }
     }
 }
