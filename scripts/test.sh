@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: every Rust test (store cases on SQLite and, with
-# LODESTAR_TEST_POSTGRES_URL, on PostgreSQL), the browser tests in headless Chromium, then
-# schemathesis against the OpenAPI document of a running `lodestar serve --demo`.
+# LODESTAR_TEST_POSTGRES_URL, on PostgreSQL; the email test with LODESTAR_TEST_PYTHON, a python
+# with aiosmtpd), the browser tests in headless Chromium, then schemathesis against the OpenAPI
+# document of a running `lodestar serve --demo`.
 # Under CI=true nothing may be skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -208,18 +208,27 @@ impl WebhookUrl {
         &self.0
     }
 
-    /// Whether the URL itself names a host that is not on the public internet: an address
-    /// literal (as the HTTP client reads it: `http://2130706433/` is 127.0.0.1) or `localhost`.
-    /// Names that resolve to such addresses are caught when the webhook connects.
+    /// The address the URL names directly, when its host is an address literal (as the HTTP
+    /// client reads it: `http://2130706433/` is 127.0.0.1). Such a host is never looked up, so
+    /// it is judged on its own; a name is judged by what it resolves to, when connecting.
+    pub fn literal_address(&self) -> Option<IpAddr> {
+        match self.0.host()? {
+            url::Host::Ipv4(ip) => Some(ip.into()),
+            url::Host::Ipv6(ip) => Some(ip.into()),
+            url::Host::Domain(_) => None,
+        }
+    }
+
+    /// Whether the URL plainly names a host off the public internet: a private address
+    /// literal, or `localhost`. (Other names are caught when the webhook connects.)
     pub fn names_private_host(&self) -> bool {
-        match self.0.host() {
-            Some(url::Host::Ipv4(ip)) => !is_public_address(ip.into()),
-            Some(url::Host::Ipv6(ip)) => !is_public_address(ip.into()),
-            Some(url::Host::Domain(name)) => {
+        match (self.literal_address(), self.0.host_str()) {
+            (Some(ip), _) => !is_public_address(ip),
+            (None, Some(name)) => {
                 let name = name.trim_end_matches('.');
                 name == "localhost" || name.ends_with(".localhost")
             }
-            None => true,
+            (None, None) => true,
         }
     }
 }

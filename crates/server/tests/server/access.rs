@@ -56,7 +56,7 @@ impl Rule {
 fn rule(method: &str, path: &str) -> Rule {
     let path = path.trim_start_matches("/api/v1");
     match (method, path) {
-        ("GET", "/audit" | "/jobs" | "/usage/unmatched") => Rule::Admins,
+        ("GET", "/audit" | "/jobs" | "/usage/unmatched" | "/webhooks" | "/webhooks/{id}") => Rule::Admins,
         ("GET", _) => Rule::Everyone,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -72,11 +72,12 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/lxl-reviews/{id}/lines") => Rule::SomeBook,
         ("POST", "/lxl-reviews") | ("PUT", "/settings/industry-exposures" | "/settings/loss-rates") => Rule::Leaders,
         ("PUT", "/settings/price-thresholds") => Rule::Leaders,
-        ("POST", "/me/password") => Rule::Myself,
+        ("POST", "/me/password") | ("PUT", "/me/notifications") => Rule::Myself,
         ("POST", "/jobs/{id}/retry")
         | ("POST" | "PUT" | "PATCH" | "DELETE", "/users" | "/users/{id}")
         | ("POST", "/users/{id}/deactivate" | "/users/{id}/reactivate" | "/users/{id}/password")
-        | ("POST" | "PUT" | "DELETE", "/milestones" | "/milestones/{id}" | "/scorecards" | "/scorecards/{id}") => {
+        | ("POST" | "PUT" | "DELETE", "/milestones" | "/milestones/{id}" | "/scorecards" | "/scorecards/{id}")
+        | ("POST" | "PUT" | "DELETE", "/webhooks" | "/webhooks/{id}" | "/webhooks/{id}/test") => {
             Rule::Admins
         }
         _ => panic!("no access rule for {method} {path}: add one to the table in tests/server/access.rs"),
@@ -95,6 +96,7 @@ struct Fixture {
     scorecard: i64,
     milestone: i64,
     job: i64,
+    webhook: i64,
     victim: UserId,
 }
 
@@ -182,6 +184,12 @@ async fn fixture() -> Fixture {
         .unwrap()
         .unwrap()
         .0;
+    let webhook = ok(&send(
+        "POST",
+        "/api/v1/webhooks".into(),
+        json!({"name": "#cs-alerts", "url": "https://hooks.example.com/x", "kinds": ["account_turned_red"]}),
+    )
+    .await);
     Fixture {
         app,
         tokens,
@@ -193,6 +201,7 @@ async fn fixture() -> Fixture {
         scorecard,
         milestone,
         job,
+        webhook,
         victim,
     }
 }
@@ -217,6 +226,7 @@ impl Fixture {
             "scorecards" => self.scorecard,
             "milestones" => self.milestone,
             "jobs" => self.job,
+            "webhooks" => self.webhook,
             "users" => self.victim.0,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };

@@ -13,6 +13,7 @@ mod health;
 mod jobs;
 mod lxl;
 mod milestones;
+mod notify;
 mod risk;
 mod schema;
 mod team;

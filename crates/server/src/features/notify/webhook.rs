@@ -140,11 +140,10 @@ impl WebhookSender {
         let fields = &target.fields;
         let client = if fields.allow_private {
             &self.any_address
-        } else if fields.url.names_private_host() {
+        } else if let Some(ip) = fields.url.literal_address().filter(|ip| !is_public_address(*ip)) {
             // An address literal never reaches the resolver; it is judged here.
             return Err(format!(
-                "{} names a loopback, private or link-local address, and the target does not allow private addresses",
-                fields.url.url().host_str().unwrap_or_default()
+                "{ip} is a loopback, private or link-local address, and the target does not allow private addresses"
             ));
         } else {
             &self.public_only
