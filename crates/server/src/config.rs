@@ -100,4 +100,11 @@ mod tests {
         assert!(MailConfig::new("http://mail.example.com", "cs@example.com").is_err());
         assert!(MailConfig::new("smtp://127.0.0.1:2525", "not an address").is_err());
     }
+
+    /// rustls panics when it has to choose between two crypto providers; the TLS settings of an
+    /// smtps:// connection are made the way sending makes them.
+    #[test]
+    fn smtp_tls_settings_build_with_one_crypto_provider() {
+        lettre::transport::smtp::client::TlsParameters::new("mail.example.com".into()).expect("TLS settings");
+    }
 }

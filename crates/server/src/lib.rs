@@ -63,7 +63,7 @@ impl AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, LxL reviews and churn retrospectives."),
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, LxL reviews, churn retrospectives and notifications."),
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),

@@ -77,9 +77,7 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST" | "PUT" | "PATCH" | "DELETE", "/users" | "/users/{id}")
         | ("POST", "/users/{id}/deactivate" | "/users/{id}/reactivate" | "/users/{id}/password")
         | ("POST" | "PUT" | "DELETE", "/milestones" | "/milestones/{id}" | "/scorecards" | "/scorecards/{id}")
-        | ("POST" | "PUT" | "DELETE", "/webhooks" | "/webhooks/{id}" | "/webhooks/{id}/test") => {
-            Rule::Admins
-        }
+        | ("POST" | "PUT" | "DELETE", "/webhooks" | "/webhooks/{id}" | "/webhooks/{id}/test") => Rule::Admins,
         _ => panic!("no access rule for {method} {path}: add one to the table in tests/server/access.rs"),
     }
 }

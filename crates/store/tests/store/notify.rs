@@ -10,8 +10,7 @@ use lodestar_domain::text::Name;
 use lodestar_domain::vocabulary::{NotificationKind, Role};
 use lodestar_domain::{UserId, WebhookId};
 use lodestar_store::{
-    Clock, DIGEST_JOB, DigestRun, EMAIL_JOB, Job, Outbox, Store, StoreError, WEBHOOK_JOB, WebhookDelivery,
-    store_test,
+    Clock, DIGEST_JOB, DigestRun, EMAIL_JOB, Job, Outbox, Store, StoreError, WEBHOOK_JOB, WebhookDelivery, store_test,
 };
 
 use crate::common::{d, user};
@@ -29,7 +28,11 @@ fn sending(store: &Store) -> Store {
 }
 
 async fn person(store: &Store, email: &str) -> UserId {
-    store.create_user(user(email, Role::Csm).validate(None).unwrap()).await.unwrap().id
+    store
+        .create_user(user(email, Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap()
+        .id
 }
 
 fn target(name: &str, kinds: &[NotificationKind]) -> WebhookFields {
@@ -85,16 +88,29 @@ async fn settings_start_at_the_defaults_and_keep_what_a_person_chose(store: Stor
     assert_eq!(saved.time_zone, berlin);
     let digest = saved.channels.iter().find(|(k, _)| *k == NotificationKind::DailyDigest);
     assert_eq!(digest, Some(&(NotificationKind::DailyDigest, quiet)));
-    let others = saved.channels.iter().filter(|(k, _)| *k != NotificationKind::DailyDigest);
-    assert!(others.clone().all(|(_, c)| *c == Channels::default()), "kinds left out keep theirs");
-    assert_eq!(store.user(jo).await.unwrap().unwrap().time_zone, berlin, "the user carries it");
+    let others = saved
+        .channels
+        .iter()
+        .filter(|(k, _)| *k != NotificationKind::DailyDigest);
+    assert!(
+        others.clone().all(|(_, c)| *c == Channels::default()),
+        "kinds left out keep theirs"
+    );
+    assert_eq!(
+        store.user(jo).await.unwrap().unwrap().time_zone,
+        berlin,
+        "the user carries it"
+    );
 
     let all_on = Channels::default();
     let again = store
         .set_notification_settings(jo, berlin, &[(NotificationKind::DailyDigest, all_on)])
         .await
         .unwrap();
-    assert!(again.channels.iter().all(|(_, c)| *c == all_on), "a choice can be changed back");
+    assert!(
+        again.channels.iter().all(|(_, c)| *c == all_on),
+        "a choice can be changed back"
+    );
     assert!(matches!(
         store.notification_settings(UserId(999)).await,
         Err(StoreError::NotFound { .. })
@@ -132,7 +148,10 @@ async fn webhook_targets_keep_their_fields_and_secret(store: Store) {
         "the secret stays"
     );
 
-    store.record_webhook_attempt(created.id, Some("the receiver answered 500")).await.unwrap();
+    store
+        .record_webhook_attempt(created.id, Some("the receiver answered 500"))
+        .await
+        .unwrap();
     let failed = store.webhook_target(created.id).await.unwrap();
     assert_eq!(failed.last_error.as_deref(), Some("the receiver answered 500"));
     assert!(failed.last_attempt_at.is_some());
@@ -146,7 +165,9 @@ async fn webhook_targets_keep_their_fields_and_secret(store: Store) {
         Err(StoreError::NotFound { .. })
     ));
     assert!(matches!(
-        store.update_webhook_target(WebhookId(999), changed.validate().unwrap()).await,
+        store
+            .update_webhook_target(WebhookId(999), changed.validate().unwrap())
+            .await,
         Err(StoreError::NotFound { .. })
     ));
 }
@@ -161,12 +182,18 @@ async fn a_notification_queues_what_the_person_and_the_targets_call_for(store: S
         .await
         .unwrap();
     store
-        .create_webhook_target(target("#digests", &[NotificationKind::DailyDigest]).validate().unwrap(), "s2")
+        .create_webhook_target(
+            target("#digests", &[NotificationKind::DailyDigest]).validate().unwrap(),
+            "s2",
+        )
         .await
         .unwrap();
     let mut off = target("#off", &red);
     off.enabled = false;
-    store.create_webhook_target(off.validate().unwrap(), "s3").await.unwrap();
+    store
+        .create_webhook_target(off.validate().unwrap(), "s3")
+        .await
+        .unwrap();
 
     store.notify(jo, &turned_red(None)).await.unwrap();
     let jobs = queued(&store).await;
@@ -193,7 +220,10 @@ async fn a_notification_queues_what_the_person_and_the_targets_call_for(store: S
         .unwrap();
     store.notify(jo, &turned_red(None)).await.unwrap();
     let jobs = queued(&store).await;
-    assert_eq!((of_kind(&jobs, EMAIL_JOB).len(), of_kind(&jobs, WEBHOOK_JOB).len()), (1, 2));
+    assert_eq!(
+        (of_kind(&jobs, EMAIL_JOB).len(), of_kind(&jobs, WEBHOOK_JOB).len()),
+        (1, 2)
+    );
 
     // A deactivated person is told nothing; an unknown one is an error.
     store.set_user_active(jo, false).await.unwrap();
@@ -209,7 +239,12 @@ store_test!(without_an_smtp_server_no_email_is_queued);
 async fn without_an_smtp_server_no_email_is_queued(store: Store) {
     let jo = person(&store, "jo@vendor.io").await;
     store
-        .create_webhook_target(target("#cs-alerts", &[NotificationKind::AccountTurnedRed]).validate().unwrap(), "s")
+        .create_webhook_target(
+            target("#cs-alerts", &[NotificationKind::AccountTurnedRed])
+                .validate()
+                .unwrap(),
+            "s",
+        )
         .await
         .unwrap();
     store.notify(jo, &turned_red(None)).await.unwrap();
@@ -217,7 +252,10 @@ async fn without_an_smtp_server_no_email_is_queued(store: Store) {
     assert!(of_kind(&jobs, EMAIL_JOB).is_empty(), "the outbox sends no email");
     let post: WebhookDelivery = serde_json::from_value(of_kind(&jobs, WEBHOOK_JOB)[0].payload.clone()).unwrap();
     let markdown = post.body["blocks"][0]["text"]["text"].as_str().unwrap();
-    assert!(!markdown.contains("Open in Lodestar"), "no public URL, no link: {markdown}");
+    assert!(
+        !markdown.contains("Open in Lodestar"),
+        "no public URL, no link: {markdown}"
+    );
 }
 
 store_test!(a_keyed_notification_is_queued_once);
@@ -225,11 +263,19 @@ async fn a_keyed_notification_is_queued_once(store: Store) {
     let store = sending(&store);
     let jo = person(&store, "jo@vendor.io").await;
     store
-        .create_webhook_target(target("#cs-alerts", &[NotificationKind::AccountTurnedRed]).validate().unwrap(), "s")
+        .create_webhook_target(
+            target("#cs-alerts", &[NotificationKind::AccountTurnedRed])
+                .validate()
+                .unwrap(),
+            "s",
+        )
         .await
         .unwrap();
     for _ in 0..3 {
-        store.notify(jo, &turned_red(Some("red:acme:2026-12-02"))).await.unwrap();
+        store
+            .notify(jo, &turned_red(Some("red:acme:2026-12-02")))
+            .await
+            .unwrap();
     }
     let jobs = queued(&store).await;
     assert_eq!(jobs.len(), 2, "one email and one post: {jobs:?}");
@@ -261,7 +307,11 @@ async fn digests_are_queued_in_each_persons_morning_once_a_day(store: Store) {
 
     // 07:00 in Berlin, 01:00 in New York: Ana's morning only (Cy wants none, Dee is gone).
     assert_eq!(store.enqueue_digests(store.now()).await.unwrap(), 1);
-    assert_eq!(store.enqueue_digests(at("2026-12-02T06:15:00Z")).await.unwrap(), 0, "once a day");
+    assert_eq!(
+        store.enqueue_digests(at("2026-12-02T06:15:00Z")).await.unwrap(),
+        0,
+        "once a day"
+    );
     let jobs = queued(&store).await;
     let digests = of_kind(&jobs, DIGEST_JOB);
     let run: DigestRun = serde_json::from_value(digests[0].payload.clone()).unwrap();
@@ -281,7 +331,10 @@ async fn digests_are_queued_in_each_persons_morning_once_a_day(store: Store) {
     let quiet = store.with_outbox(Outbox::default());
     assert_eq!(quiet.enqueue_digests(at("2026-12-04T06:00:00Z")).await.unwrap(), 0);
     quiet
-        .create_webhook_target(target("#digests", &[NotificationKind::DailyDigest]).validate().unwrap(), "s")
+        .create_webhook_target(
+            target("#digests", &[NotificationKind::DailyDigest]).validate().unwrap(),
+            "s",
+        )
         .await
         .unwrap();
     assert_eq!(quiet.enqueue_digests(at("2026-12-04T06:00:00Z")).await.unwrap(), 1);

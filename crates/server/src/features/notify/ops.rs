@@ -92,12 +92,14 @@ fn subject(id: WebhookId) -> Option<String> {
     Some(format!("webhook {id}"))
 }
 
+/// A target in the audit log: its URL by host only, since a webhook URL (Slack's) often
+/// carries a token, and the log keeps everything forever.
 fn describe(fields: &WebhookFields) -> String {
     let kinds: Vec<&str> = fields.kinds.iter().map(|k| k.as_str()).collect();
     format!(
         "\"{}\" → {} ({}{}; {})",
         fields.name,
-        fields.url,
+        fields.url.url().host_str().unwrap_or_default(),
         if fields.enabled { "on" } else { "off" },
         if fields.allow_private {
             ", private addresses allowed"

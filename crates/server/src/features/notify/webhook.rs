@@ -157,7 +157,9 @@ impl WebhookSender {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("posting failed: {}", error_chain(&e)))?;
+            // Without the URL: a webhook URL (Slack's) often carries a token, and errors are
+            // logged and kept with the job.
+            .map_err(|e| format!("posting failed: {}", error_chain(&e.without_url())))?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
