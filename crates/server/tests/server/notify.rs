@@ -241,14 +241,25 @@ async fn admins_manage_webhook_targets_and_each_change_is_audited() {
         };
         let entries = api.store.audit_entries(&filter, 10).await.unwrap();
         assert!(!entries.is_empty(), "{kind} is audited");
-        assert!(entries[0].actor.starts_with("ada@v.io"), "{}", entries[0].actor);
-        assert!(entries[0].detail.contains("#cs-alerts"), "{}", entries[0].detail);
+        assert!(entries.iter().all(|e| e.actor.starts_with("ada@v.io")), "{entries:?}");
         assert!(
-            !entries[0].detail.contains("/T0/"),
-            "a URL's path may hold a token: {}",
-            entries[0].detail
+            entries.iter().any(|e| e.detail.starts_with("\"#cs-alerts\"")),
+            "{entries:?}"
+        );
+        assert!(
+            !entries.iter().any(|e| e.detail.contains("/T0/")),
+            "a URL's path may hold a token: {entries:?}"
         );
     }
+    let created = AuditFilter {
+        kind: Some(AuditKind::WebhookCreated),
+        ..AuditFilter::default()
+    };
+    let created = api.store.audit_entries(&created, 10).await.unwrap();
+    assert_eq!(
+        created.last().unwrap().detail,
+        "\"#cs-alerts\" → hooks.example.com (on; account_turned_red, daily_digest)"
+    );
 }
 
 #[tokio::test]
@@ -595,9 +606,15 @@ async fn the_digest_comes_in_the_local_morning_once_a_day() {
     api.send("POST", "/api/v1/webhooks", Some(&admin), Some(hook)).await;
 
     let runner = Runner::start(store.clone(), JobKinds::standard(&config), fast());
+    // Until its post is done: a runner stopped mid-post puts the post back, and the receiver
+    // would see it twice (with one X-Lodestar-Delivery, to drop the repeat by).
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while received.lock().unwrap().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no digest was posted");
+    loop {
+        let (_, jobs) = store.jobs(Some(JobState::Done), 100, 0).await.unwrap();
+        if jobs.iter().any(|j| j.kind == "webhook") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no digest was posted: {jobs:#?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     runner.stop().await;
