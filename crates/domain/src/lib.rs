@@ -24,7 +24,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, ActionItemId, ContactId, ContractId, JobId, MilestoneId, PulseId, ReviewId, ScorecardId, TokenId,
-    UserId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
+    ScorecardId, TaskId, TokenId, UserId, WriteKeyId,
 };
 pub use money::Cents;

@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod health;
 pub mod lxl;
 pub mod milestones;
+pub mod promises;
 pub mod risk;
 pub mod sessions;
 pub mod timeline;
