@@ -8,11 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::health::Band;
+use lodestar_domain::promise::{PromiseFields, PromiseOwner};
 use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons, carries_over};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
 use lodestar_domain::{AccountId, Cents, PromiseId, ReviewId, UserId};
 
+use super::promises::{insert_promise, set_promise_status_in};
 use super::{parse, parse_opt, stored_note};
 use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
@@ -495,29 +497,12 @@ impl Store {
     ) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
-        let owner: Option<i64> = Query::sql("SELECT id FROM users WHERE id = $1")
-            .bind(fields.owner_id.0)
-            .scalar_optional(&mut tx)
-            .await?;
-        if owner.is_none() {
-            return Err(
-                lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
-            );
-        }
-        let now = tx.now();
-        let id: i64 = Query::sql(
-            "INSERT INTO promises (review_id, account_id, description, owner_user_id, due_on, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(review.0)
-        .bind(account.0)
-        .bind(fields.description.as_str())
-        .bind(fields.owner_id.0)
-        .bind(fields.due_on)
-        .bind(ActionStatus::Open.as_str())
-        .bind(now)
-        .scalar_one(&mut tx)
-        .await?;
+        let promise = PromiseFields {
+            description: fields.description,
+            owner: PromiseOwner::Us(fields.owner_id),
+            due_on: fields.due_on,
+        };
+        let id = insert_promise(&mut tx, account, None, Some(review), promise, None).await?;
         let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
@@ -537,19 +522,7 @@ impl Store {
     /// Moves an action item to `status` (closing it, or reopening it).
     pub async fn set_action_status(&self, id: PromiseId, status: ActionStatus) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
-        let closed_at = (status != ActionStatus::Open).then(|| tx.now());
-        let changed = Query::sql("UPDATE promises SET status = $1, closed_at = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(closed_at)
-            .bind(id.0)
-            .execute(&mut tx)
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "action item",
-                key: id.to_string(),
-            });
-        }
+        set_promise_status_in(&mut tx, id, status).await?;
         let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
