@@ -7,7 +7,7 @@ use lodestar_domain::promise::PromiseFields;
 use lodestar_domain::text::Name;
 use lodestar_domain::{AccountId, ContactId, MeetingId, UserId, Valid};
 
-use super::promises::insert_promise;
+use super::promises::{contact_name, insert_promise};
 use super::{parse, stored_note};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
@@ -135,13 +135,14 @@ async fn attendees_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, Attendee)>> 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(i64, Option<i64>, Option<i64>, String, Option<String>)> = Query::sql(
-        "SELECT t.meeting_id, t.user_id, t.contact_id, COALESCE(u.name, c.name), COALESCE(u.email, c.email) \
+    let name = concat!("COALESCE(u.name, ", contact_name!(), ")");
+    let rows: Vec<(i64, Option<i64>, Option<i64>, String, Option<String>)> = Query::sql(format!(
+        "SELECT t.meeting_id, t.user_id, t.contact_id, {name}, COALESCE(u.email, c.email) \
          FROM meeting_attendees t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN contacts c ON c.id = t.contact_id \
-         WHERE t.meeting_id IN (",
-    )
+         WHERE t.meeting_id IN ("
+    ))
     .list(ids.iter().copied())
-    .push(") ORDER BY t.meeting_id, t.user_id IS NULL, COALESCE(u.name, c.name)")
+    .push(format!(") ORDER BY t.meeting_id, t.user_id IS NULL, {name}"))
     .fetch_all(tx)
     .await?;
     rows.into_iter()

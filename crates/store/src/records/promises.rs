@@ -78,10 +78,22 @@ pub struct PromiseFilter {
     pub due_before: Option<NaiveDate>,
 }
 
-const SELECT_PROMISES: &str = "SELECT p.id, p.account_id, a.name AS account_name, a.owner_id AS account_owner, \
-     p.meeting_id, p.review_id, p.description, p.owner_user_id, p.owner_contact_id, COALESCE(u.name, c.name) AS owner_name, \
+/// A contact's name as the domain's `display_name` writes it (names, else the email), in SQL.
+macro_rules! contact_name {
+    () => {
+        "COALESCE(NULLIF(TRIM(COALESCE(c.first_name, '') || ' ' || COALESCE(c.last_name, '')), ''), c.email, '')"
+    };
+}
+pub(crate) use contact_name;
+
+const SELECT_PROMISES: &str = concat!(
+    "SELECT p.id, p.account_id, a.name AS account_name, a.owner_id AS account_owner, \
+     p.meeting_id, p.review_id, p.description, p.owner_user_id, p.owner_contact_id, COALESCE(u.name, ",
+    contact_name!(),
+    ") AS owner_name, \
      p.due_on, p.status, p.done_on, p.created_at, p.closed_at FROM promises p JOIN accounts a ON a.id = p.account_id \
-     LEFT JOIN users u ON u.id = p.owner_user_id LEFT JOIN contacts c ON c.id = p.owner_contact_id";
+     LEFT JOIN users u ON u.id = p.owner_user_id LEFT JOIN contacts c ON c.id = p.owner_contact_id"
+);
 
 #[derive(sqlx::FromRow)]
 struct PromiseRow {
