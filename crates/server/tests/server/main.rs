@@ -8,6 +8,7 @@ mod accounts;
 mod health;
 mod http;
 mod jobs;
+mod meetings;
 mod reviews;
 mod security;
 mod team;

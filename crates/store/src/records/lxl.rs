@@ -497,6 +497,15 @@ impl Store {
     ) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
         line_in(&mut tx, review, account).await?;
+        let owner: Option<i64> = Query::sql("SELECT id FROM users WHERE id = $1")
+            .bind(fields.owner_id.0)
+            .scalar_optional(&mut tx)
+            .await?;
+        if owner.is_none() {
+            return Err(
+                lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
+            );
+        }
         let promise = PromiseFields {
             description: fields.description,
             owner: PromiseOwner::Us(fields.owner_id),

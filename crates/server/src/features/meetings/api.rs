@@ -328,7 +328,7 @@ impl PromiseOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TallyOutput {
+pub struct PromiseTallyOutput {
     on_time: u32,
     late: u32,
     overdue: u32,
@@ -336,9 +336,9 @@ pub struct TallyOutput {
     dropped: u32,
 }
 
-impl From<Tally> for TallyOutput {
+impl From<Tally> for PromiseTallyOutput {
     fn from(t: Tally) -> Self {
-        TallyOutput {
+        PromiseTallyOutput {
             on_time: t.on_time,
             late: t.late,
             overdue: t.overdue,
@@ -352,9 +352,9 @@ impl From<Tally> for TallyOutput {
 pub struct AccountPromises {
     items: Vec<PromiseOutput>,
     /// Every promise of ours on the account, by standing today.
-    ours: TallyOutput,
+    ours: PromiseTallyOutput,
     /// Every promise of the customer's, by standing today.
-    theirs: TallyOutput,
+    theirs: PromiseTallyOutput,
     /// The health measure's facts: promises due in the last 90 days, kept on time.
     #[schema(example = "we kept 7 of 8, they kept 2 of 5 in the last 90 days")]
     kept: String,
