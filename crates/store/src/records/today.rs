@@ -49,29 +49,29 @@ pub struct TodayLine {
 
 struct BookAccount {
     name: String,
-    owner: UserId,
+    owner: Option<UserId>,
     arr: Cents,
     band: Option<Band>,
     renewal: Option<NaiveDate>,
     launch: Option<NaiveDate>,
 }
 
-async fn book(tx: &mut Tx, users: &[UserId]) -> Result<HashMap<i64, BookAccount>> {
-    let rows: Vec<(
+/// The accounts `condition` picks (`a.` is the account), with what Today weighs them by.
+async fn accounts_where(tx: &mut Tx, condition: Query) -> Result<HashMap<i64, BookAccount>> {
+    type Row = (
         i64,
         String,
-        i64,
+        Option<i64>,
         i64,
         Option<String>,
         Option<NaiveDate>,
         Option<NaiveDate>,
-    )> = Query::sql(
+    );
+    let rows: Vec<Row> = Query::sql(
         "SELECT a.id, a.name, a.owner_id, a.arr_cents, h.band, a.renewal_date, a.launch_date FROM accounts a \
-         LEFT JOIN health_scores h ON h.account_id = a.id \
-         WHERE a.lifecycle_stage <> 'churned' AND a.owner_id IN (",
+         LEFT JOIN health_scores h ON h.account_id = a.id",
     )
-    .list(users.iter().map(|u| u.0))
-    .push(")")
+    .where_all(vec![condition])
     .fetch_all(tx)
     .await?;
     rows.into_iter()
@@ -80,7 +80,7 @@ async fn book(tx: &mut Tx, users: &[UserId]) -> Result<HashMap<i64, BookAccount>
                 id,
                 BookAccount {
                     name,
-                    owner: UserId(owner),
+                    owner: owner.map(UserId),
                     arr: Cents(arr),
                     band: band
                         .map(|b| {
@@ -118,7 +118,10 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.begin_snapshot().await?;
-        let accounts = book(&mut tx, users).await?;
+        let book = Query::sql("a.lifecycle_stage <> 'churned' AND a.owner_id IN (")
+            .list(users.iter().map(|u| u.0))
+            .push(")");
+        let mut accounts = accounts_where(&mut tx, book).await?;
         let mut lines: Vec<(String, Option<i64>, Reason, Finish)> = Vec::new();
 
         for (id, a) in &accounts {
@@ -146,7 +149,7 @@ impl Store {
                 ..MeetingFilter::default()
             };
             for m in meetings_where(&mut tx, &filter, "m.starts_at").await? {
-                if !accounts.contains_key(&m.account_id.0) || lines.iter().any(|l| l.0 == format!("meeting:{}", m.id)) {
+                if lines.iter().any(|l| l.0 == format!("meeting:{}", m.id)) {
                     continue;
                 }
                 let starts = m.fields.starts_at.with_timezone(&zone).format("%H:%M").to_string();
@@ -297,6 +300,17 @@ impl Store {
                 }
             }
         }
+        let in_book: HashSet<i64> = accounts.keys().copied().collect();
+        // My meetings, promises and tasks on accounts outside my book are still my work.
+        let outside: Vec<i64> = lines
+            .iter()
+            .filter_map(|l| l.1)
+            .filter(|id| !accounts.contains_key(id))
+            .collect();
+        if !outside.is_empty() {
+            let others = accounts_where(&mut tx, Query::sql("a.id IN (").list(outside).push(")")).await?;
+            accounts.extend(others);
+        }
         let snoozed: HashSet<String> =
             Query::sql("SELECT item FROM today_snoozes WHERE user_id = $1 AND until_on > $2")
                 .bind(viewer.0)
@@ -308,7 +322,7 @@ impl Store {
         drop(tx);
 
         for drop in self.usage_drops(today, USAGE_FALL_SHARE).await? {
-            if accounts.contains_key(&drop.account_id.0) && drop.active_before > 0 {
+            if in_book.contains(&drop.account_id.0) && drop.active_before > 0 {
                 let drop_share = 1.0 - drop.active_now as f64 / drop.active_before as f64;
                 lines.push((
                     format!("usage:{}", drop.account_id),
@@ -322,24 +336,20 @@ impl Store {
         let mut out: Vec<TodayLine> = lines
             .into_iter()
             .filter(|(key, ..)| !snoozed.contains(key))
-            .filter_map(|(key, account, reason, finish)| {
-                // A task may name an account outside the book (or none): it is still the
-                // user's work, without the account's weight.
+            .map(|(key, account, reason, finish)| {
+                // A task may name no account: it is still the user's work, without an account's weight.
                 let a = account.and_then(|id| accounts.get(&id).map(|a| (id, a)));
-                if account.is_some() && a.is_none() && !matches!(finish, Finish::Task(_)) {
-                    return None;
-                }
                 let (arr, band) = a.map_or((Cents(0), None), |(_, a)| (a.arr, a.band));
-                Some(TodayLine {
+                TodayLine {
                     score: score(&reason, arr, band),
                     key,
                     account: a.map(|(id, a)| (AccountId(id), a.name.clone())),
-                    owner: a.map(|(_, a)| a.owner),
+                    owner: a.and_then(|(_, a)| a.owner),
                     reason,
                     arr,
                     band,
                     finish,
-                })
+                }
             })
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
