@@ -8,12 +8,12 @@ CREATE TABLE meetings (
     kind TEXT NOT NULL,
     title TEXT NOT NULL,
     starts_at TIMESTAMPTZ NOT NULL,
-    duration_minutes INTEGER NOT NULL CHECK (duration_minutes >= 0),
+    duration_minutes BIGINT NOT NULL CHECK (duration_minutes >= 0),
     time_zone TEXT NOT NULL,
     -- Markdown as written; rendered and sanitised when shown.
     notes TEXT NOT NULL,
     cancelled_at TIMESTAMPTZ,
-    sequence INTEGER NOT NULL DEFAULT 0,
+    sequence BIGINT NOT NULL DEFAULT 0,
     created_by BIGINT REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
     created_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL

@@ -136,7 +136,9 @@ async fn attendees_of(tx: &mut Tx, ids: &[i64]) -> Result<Vec<(i64, Attendee)>> 
         return Ok(Vec::new());
     }
     let name = concat!("COALESCE(u.name, ", contact_name!(), ")");
-    let rows: Vec<(i64, Option<i64>, Option<i64>, String, Option<String>)> = Query::sql(format!(
+    /// Meeting, user or contact, name, email.
+    type Row = (i64, Option<i64>, Option<i64>, String, Option<String>);
+    let rows: Vec<Row> = Query::sql(format!(
         "SELECT t.meeting_id, t.user_id, t.contact_id, {name}, COALESCE(u.email, c.email) \
          FROM meeting_attendees t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN contacts c ON c.id = t.contact_id \
          WHERE t.meeting_id IN ("

@@ -15,11 +15,14 @@ use crate::http::pages::{SignedIn, render};
 /// How many weeks the calendar page shows.
 const WEEKS_AHEAD: i64 = 4;
 
+/// A day of the calendar: its meetings, each with its account's id and name.
+type Day = (NaiveDate, Vec<(i64, String, MeetingRow)>);
+
 #[derive(askama::Template)]
 #[template(path = "calendar/calendar.html")]
 struct CalendarPage {
     me: User,
-    days: Vec<(NaiveDate, Vec<(i64, String, MeetingRow)>)>,
+    days: Vec<Day>,
     until: NaiveDate,
     feed_url: Option<String>,
 }
@@ -41,7 +44,7 @@ pub(crate) async fn calendar(
             ..MeetingFilter::default()
         })
         .await?;
-    let mut days: Vec<(NaiveDate, Vec<(i64, String, MeetingRow)>)> = Vec::new();
+    let mut days: Vec<Day> = Vec::new();
     for m in &meetings {
         let day = m.fields.starts_at.with_timezone(&m.fields.time_zone).date_naive();
         let row = (m.account_id.0, m.account_name.clone(), MeetingRow::of(m));
