@@ -29,7 +29,10 @@ id_type!(
     MilestoneId,
     ScorecardId,
     ReviewId,
-    ActionItemId,
+    PromiseId,
+    MeetingId,
+    TaskId,
+    CalendarFeedId,
     PulseId,
     TokenId,
     WriteKeyId

@@ -12,11 +12,14 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod meeting;
 pub mod milestone;
 pub mod money;
+pub mod promise;
 pub mod review;
 pub mod risk;
 pub mod text;
+pub mod today;
 pub mod usage;
 pub mod usage_fall;
 pub mod user;
@@ -24,7 +27,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, ActionItemId, ContactId, ContractId, JobId, MilestoneId, PulseId, ReviewId, ScorecardId, TokenId,
-    UserId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
+    ScorecardId, TaskId, TokenId, UserId, WriteKeyId,
 };
 pub use money::Cents;

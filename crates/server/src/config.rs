@@ -19,4 +19,7 @@ pub struct ServerConfig {
     pub client_address_header: Option<HeaderName>,
     /// Lodestar's public URL is https: browsers are told to use nothing else (HSTS).
     pub https: bool,
+    /// Lodestar's public URL without a trailing slash, for links that leave the browser
+    /// (calendar feeds); unset, links are made from the request's Host header.
+    pub public_url: Option<String>,
 }

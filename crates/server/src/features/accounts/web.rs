@@ -272,6 +272,7 @@ struct AccountPage {
     usage: crate::features::usage::web::AccountUsage,
     health: crate::features::health::web::AccountHealthView,
     reviews: crate::features::lxl::web::AccountReviews,
+    meetings: crate::features::meetings::web::AccountMeetings,
 }
 
 pub(crate) async fn show(
@@ -361,6 +362,14 @@ pub(crate) async fn show(
     let usage = crate::features::usage::web::account_usage(view.usage);
     let health = crate::features::health::web::account_health(view.health, view.problem, health_error);
     let reviews = crate::features::lxl::web::account_reviews(&state, &actor, id, error).await?;
+    let meetings = crate::features::meetings::web::account_meetings(
+        &state.store,
+        &actor,
+        id,
+        today,
+        flash.for_slot("meetings_error"),
+    )
+    .await?;
     let page = AccountPage {
         me,
         id: id.0,
@@ -400,6 +409,7 @@ pub(crate) async fn show(
         usage,
         health,
         reviews,
+        meetings,
     };
     Ok(render(&page)?.into_response())
 }
