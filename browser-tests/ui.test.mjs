@@ -172,6 +172,15 @@ test("a leader creates an account from the UI, adds a contact and a contract, re
   assert.deepEqual(await page.locator("#menu-admin ul a").allTextContents(), ["Health scoring"], "a leader's admin entries");
   await page.keyboard.press("Escape");
   assert.equal(await page.locator("details.menu[open]").count(), 0, "Escape closes it");
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForSelector("section#today");
+  assert.match(await page.getAttribute("#menu-my-work", "class"), /current/);
+  assert.equal(await page.getAttribute("#menu-my-work a[href='/today']", "aria-current"), "page");
+  await page.screenshot({ path: join(artifacts, "nav-today.png") });
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Accounts");
+  await page.waitForSelector("#accounts");
   await page.keyboard.press("/");
   assert.equal(await page.evaluate(() => document.activeElement.id), "global-search");
   await page.focus("#filters input[name=q]");
