@@ -1,6 +1,7 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
-// a viewer sees no edit controls and a forced edit is refused; the usage views and the
-// milestone editor; passwords, deactivation and the audit log. Screenshots go to
+// a viewer sees no edit controls and a forced edit is refused; a leader creates an account and
+// its contact, contract and expansion from the UI through the top bar's menus; the usage views
+// and the milestone editor; passwords, deactivation and the audit log. Screenshots go to
 // test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const work = mkdtempSync(join(tmpdir(), "lodestar-ui-"));
 const db = `sqlite://${join(work, "ui.db")}`;
 const VIEWER = { email: "vera.viewer@example.com", password: "viewer-password-123" };
+const LEADER = { email: "lee.leader@example.com", password: "leader-password-123" };
 
 let server, base, admin, browser;
 
@@ -35,6 +37,7 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   lodestar(["demo", "--accounts", "300", "--seed", "11"]);
   lodestar(["user", "add", "--email", VIEWER.email, "--name", "Vera Viewer", "--role", "viewer", "--password-stdin"], VIEWER.password + "\n");
+  lodestar(["user", "add", "--email", LEADER.email, "--name", "Lee Leader", "--role", "leader", "--password-stdin"], LEADER.password + "\n");
   // Warnings and errors only: a line per request would drown the test output.
   server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LODESTAR_LOG: "warn" },
@@ -70,6 +73,12 @@ async function signIn(page, who) {
   await page.fill("input[name=password]", who.password);
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/accounts`);
+}
+
+// Opens a menu of the top bar (`my-work`, `portfolio`, `reviews`, `admin`).
+async function openMenu(page, key) {
+  await page.click(`#menu-${key} summary`);
+  await page.waitForSelector(`#menu-${key}[open] ul a`);
 }
 
 test("a CS leader signs in, filters, opens an account, edits it and signs out", { skip: !existsSync(chromiumPath) }, async () => {
@@ -145,6 +154,112 @@ test("a viewer sees no edit controls and a forced edit is refused", { skip: !exi
   assert.equal(direct.status(), 403);
   await page.goto(`${base}${path}`);
   assert.notEqual((await page.textContent("#account-name")).trim(), "Hijacked");
+  await page.close();
+});
+
+test("a leader creates an account from the UI, adds a contact and a contract, records an expansion and sees it on the account page", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, LEADER);
+
+  // The top bar: sections in menus, the current one marked; "/" and Ctrl-K find the search box
+  // unless someone is typing in a field.
+  assert.equal(await page.getAttribute("#menu-portfolio a[href='/accounts']", "aria-current"), "page");
+  assert.match(await page.getAttribute("#menu-portfolio", "class"), /current/);
+  await openMenu(page, "reviews");
+  await page.screenshot({ path: join(artifacts, "nav-menu.png") });
+  await openMenu(page, "admin");
+  assert.equal(await page.locator("details.menu[open]").count(), 1, "one menu open at a time");
+  assert.deepEqual(await page.locator("#menu-admin ul a").allTextContents(), ["Health scoring"], "a leader's admin entries");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("details.menu[open]").count(), 0, "Escape closes it");
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForSelector("section#today");
+  assert.match(await page.getAttribute("#menu-my-work", "class"), /current/);
+  assert.equal(await page.getAttribute("#menu-my-work a[href='/today']", "aria-current"), "page");
+  await page.screenshot({ path: join(artifacts, "nav-today.png") });
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Accounts");
+  await page.waitForSelector("#accounts");
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "global-search");
+  await page.focus("#filters input[name=q]");
+  await page.keyboard.type("a/b");
+  assert.equal(await page.inputValue("#filters input[name=q]"), "a/b", "a slash typed in a field stays in it");
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.inputValue("#filters input[name=q]"), "a/b");
+  await page.click("h1");
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "global-search");
+  assert.equal(await page.getAttribute("#global-search", "name"), "q");
+  assert.equal(await page.getAttribute("form.search", "action"), "/search");
+
+  // A new account: the API's rules, the problem next to its field.
+  await page.click("#new-account");
+  await page.waitForSelector("#account-form");
+  assert.match(await page.inputValue("#field-external_id"), /^acct-[a-z0-9]{8}$/, "an external id is offered");
+  assert.equal(await page.inputValue("#field-lifecycle_stage"), "land");
+  assert.equal(await page.locator("#field-owner_id option:checked").textContent(), "Lee Leader", "owned by its creator by default");
+  await page.fill("#field-name", "Northwind Traders");
+  await page.fill("#field-domain", "https://www.northwind.example/");
+  await page.fill("#field-industry", "Logistics");
+  await page.fill("#field-employees", "lots");
+  await page.selectOption("#field-tier", "enterprise");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-employees"), /"lots" is not a whole number/);
+  assert.equal(await page.inputValue("#field-name"), "Northwind Traders", "what was typed is kept");
+  await page.screenshot({ path: join(artifacts, "account-new-error.png"), fullPage: true });
+  await page.fill("#field-employees", "1,200");
+  await page.click("#save");
+  await page.waitForSelector("#account-name");
+  assert.equal((await page.textContent("#account-name")).trim(), "Northwind Traders");
+  assert.match(await page.textContent("#contacts"), /No contacts yet/);
+  assert.match(await page.textContent("dl.facts"), /northwind\.example/);
+
+  // A contact.
+  await page.click("#add-contact");
+  await page.waitForSelector("#contact-form");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-last_name"), /needs a first name, a last name or an email/);
+  await page.fill("#field-first_name", "Dana");
+  await page.fill("#field-last_name", "Okafor");
+  await page.fill("#field-email", "dana.okafor@northwind.example");
+  await page.fill("#field-title", "VP Operations");
+  await page.selectOption("#field-role", "champion");
+  await page.selectOption("#field-influence", "high");
+  await page.screenshot({ path: join(artifacts, "contact-new.png"), fullPage: true });
+  await page.click("#save");
+  await page.waitForSelector("#contacts-table");
+  assert.match(await page.textContent("#contacts-table"), /Dana Okafor.*VP Operations.*Champion/s);
+
+  // A contract, then an expansion; the domain refuses an "expansion" that lowers ARR.
+  await page.click("#add-contract");
+  await page.waitForSelector("#contract-form");
+  await page.fill("#field-name", "Platform");
+  await page.fill("#field-arr", "24,000");
+  await page.screenshot({ path: join(artifacts, "contract-new.png"), fullPage: true });
+  await page.click("#save");
+  await page.waitForSelector("#contracts-table");
+  assert.equal(await page.textContent("#account-arr"), "$24,000");
+  await page.click("#contracts-table a.record-change");
+  await page.waitForSelector("#change-form");
+  assert.equal(await page.inputValue("#field-kind"), "expansion");
+  await page.fill("#field-arr", "20,000");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-arr"), /an expansion must raise ARR above 24000\.00/);
+  await page.screenshot({ path: join(artifacts, "arr-change-error.png"), fullPage: true });
+  await page.fill("#field-arr", "30,000");
+  await page.click("#save");
+  await page.waitForSelector("#contracts-table");
+  assert.equal(await page.textContent("#account-arr"), "$30,000");
+  assert.match(await page.textContent("#contracts-table"), /Platform.*\$30,000/s);
+  assert.match(await page.textContent("#timeline"), /Platform — Expansion: ARR \$24,000 → \$30,000/);
+  await page.waitForSelector("#arr-chart svg");
+  await page.screenshot({ path: join(artifacts, "account-created.png"), fullPage: true });
+  // On a phone the top bar wraps: the menus on one line, the search box on its own.
+  await page.setViewportSize({ width: 420, height: 800 });
+  await openMenu(page, "portfolio");
+  await page.screenshot({ path: join(artifacts, "account-narrow.png") });
   await page.close();
 });
 
@@ -342,7 +457,9 @@ test("risk, LxL and churn: a leader re-forecasts, runs the quarter's review, and
 test("jobs: an admin sees the daily rescore that ran at start, filters by state; a viewer may not look", { skip: !existsSync(chromiumPath) }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signIn(page, admin);
-  await page.click("nav >> text=Jobs");
+  await openMenu(page, "admin");
+  await page.screenshot({ path: join(artifacts, "nav-admin-menu.png") });
+  await page.click("#menu-admin >> text=Jobs");
   await page.waitForURL(`${base}/admin/jobs`);
   // The server enqueues today's rescore when it starts; wait for the runner to finish it.
   for (let i = 0; i < 50 && !(await page.locator("#jobs tr.job-done").count()); i++) {
@@ -402,7 +519,8 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   await page.goto(`${base}/accounts`);
   assert.match(page.url(), /\/sign-in\?next=/, "the deactivated CSM is signed out");
 
-  await adminPage.click("nav >> text=Audit");
+  await openMenu(adminPage, "admin");
+  await adminPage.click("#menu-admin >> text=Audit");
   await adminPage.waitForURL(`${base}/admin/audit`);
   const log = await adminPage.textContent("#audit");
   assert.match(log, /Deactivated a user/);
@@ -423,7 +541,8 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   await signIn(page, { email: cara.email, password: "cara-second-password" });
 
   // A token that only reads /metrics, for the team's Prometheus.
-  await adminPage.click("nav >> text=API tokens");
+  await openMenu(adminPage, "admin");
+  await adminPage.click("#menu-admin >> text=API tokens");
   await adminPage.waitForURL(`${base}/admin/tokens`);
   await adminPage.fill("input[name=name]", "Prometheus");
   await adminPage.selectOption("select[name=scope]", "metrics");

@@ -51,12 +51,13 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
 
 /// Every page, and the ingestion endpoints.
 pub(crate) fn web_router() -> Router<AppState> {
-    Router::new()
+    let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/today") }))
         .merge(accounts::web_router())
+        .merge(contacts::web_router())
+        .merge(contracts::web_router())
         .merge(team::web_router())
         .merge(usage::web_router())
-        .merge(usage::ingest::router())
         .merge(milestones::web_router())
         .merge(health::web_router())
         .merge(risk::web_router())
@@ -68,4 +69,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(churn::web_router())
         .merge(jobs::web_router())
         .merge(audit::web_router())
+        // The top bar marks the section of the page it is on.
+        .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
+    pages.merge(usage::ingest::router())
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod forms;
 mod health;
 mod http;
 mod jobs;
