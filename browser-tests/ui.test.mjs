@@ -47,6 +47,8 @@ before(async () => {
   for await (const line of lines) {
     const pw = line.match(/^Sign in as (\S+) with the password (\S+)$/);
     if (pw) admin.password = pw[2];
+    const token = line.match(/^API token for \S+ \(admin\): (\S+)$/);
+    if (token) admin.token = token[1];
     const at = line.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
     if (at) {
       // localhost, not 127.0.0.1: browsers keep Secure cookies on http://localhost only.
@@ -301,7 +303,7 @@ test("health: an account explains its score, a CSM records a pulse, an admin edi
   await page.click("#drops a.account-link >> nth=0");
   await page.waitForSelector("#health-score");
   const account = page.url();
-  assert.equal(await page.locator("#health-measures tbody tr").count(), 8, "every measure of the default card");
+  assert.equal(await page.locator("#health-measures tbody tr").count(), 9, "every measure of the default card");
   assert.match(await page.textContent("#health-measures"), /people-days active \d+ → \d+/);
 
   // A reason made of spaces is refused with the field named; nothing is recorded.
@@ -556,4 +558,86 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   assert.match(await scrape.text(), /lodestar_http_requests_total/);
   await caraContext.close();
   await adminContext.close();
+});
+
+// The API as the demo admin, for what the test sets up rather than exercises.
+async function api(method, path, body) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+function isoDay(offsetDays) {
+  const d = new Date(Date.now() + offsetDays * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+test("the CSM's day: a meeting with a customer's promise, Today when it is overdue, done; the calendar feed", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const casey = { email: "casey.csm@example.com", password: "casey-password-123" };
+  lodestar(["user", "add", "--email", casey.email, "--name", "Casey Csm", "--role", "csm", "--password-stdin"], casey.password + "\n");
+  // Casey takes over an account with a contact: it is in their book now.
+  const users = await api("GET", "/users?limit=500");
+  const caseyId = (users.items ?? users).find((u) => u.email === casey.email).id;
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=20")).items) {
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts)[0];
+    if (contact) { account = a.id; break; }
+  }
+  await api("PATCH", `/accounts/${account}`, { owner_id: caseyId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, casey);
+  await page.goto(`${base}/accounts/${account}`);
+  await page.click("#log-meeting");
+  await page.waitForURL(`${base}/accounts/${account}/meetings/new`);
+  await page.selectOption("#field-kind", "check_in");
+  await page.fill("#field-title", "Onboarding check-in");
+  await page.fill("#field-date", isoDay(0));
+  await page.fill("#field-time", "10:00");
+  await page.fill("#field-time_zone", "Europe/Berlin");
+  await page.check(`input[name=contact_ids][value="${contact.id}"]`);
+  await page.fill("#field-notes", "## What we heard\n- SSO is **blocking** the rollout");
+  // The customer promised the admin list by yesterday: overdue already.
+  await page.fill("#promise-0-description", "Send us the list of admins");
+  await page.selectOption("#promise-0-owner", `contact:${contact.id}`);
+  await page.fill("#promise-0-due", isoDay(-1));
+  await page.screenshot({ path: join(artifacts, "meeting-form.png"), fullPage: true });
+  await page.click("#save-meeting");
+  await page.waitForURL(new RegExp(`/accounts/${account}#meeting-\\d+$`));
+  const meeting = page.url().split("#meeting-")[1];
+  assert.equal(await page.textContent(`#meeting-${meeting} .notes strong`), "blocking", "notes are rendered Markdown");
+  assert.match(await page.textContent("#promises"), /Send us the list of admins/);
+  await page.screenshot({ path: join(artifacts, "account-meetings.png"), fullPage: true });
+
+  // Today, the start page, says why the promise is there; one click marks it done.
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForURL(`${base}/today`);
+  const line = page.locator("#today-list li", { hasText: "Send us the list of admins" });
+  assert.match(await line.textContent(), /promise is 1 day overdue/);
+  await page.screenshot({ path: join(artifacts, "today.png"), fullPage: true });
+  await line.locator("button", { hasText: "Mark done" }).click();
+  await page.waitForURL(new RegExp(`^${base}/today#`));
+  assert.equal(await page.locator("#today-list li", { hasText: "Send us the list of admins" }).count(), 0);
+  await page.goto(`${base}/accounts/${account}`);
+  assert.match(await page.locator("#promises tr", { hasText: "Send us the list of admins" }).textContent(), /Done late/);
+
+  // The calendar page lists the meeting; the private feed carries it to calendar programs.
+  await page.goto(`${base}/calendar`);
+  assert.match(await page.textContent("#calendar"), /Onboarding check-in/);
+  await page.click("#make-feed");
+  await page.waitForURL(`${base}/calendar#feed`);
+  const feedUrl = await page.inputValue("#feed-url");
+  await page.screenshot({ path: join(artifacts, "calendar.png"), fullPage: true });
+  const ics = await (await fetch(feedUrl)).text();
+  assert.match(ics, new RegExp(`UID:meeting-${meeting}@lodestar`));
+  assert.match(ics.replace(/\r\n[ \t]/g, ""), /SUMMARY:Onboarding check-in/);
+  await context.close();
 });

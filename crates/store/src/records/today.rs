@@ -152,7 +152,13 @@ impl Store {
                 if lines.iter().any(|l| l.0 == format!("meeting:{}", m.id)) {
                     continue;
                 }
-                let starts = m.fields.starts_at.with_timezone(&zone).format("%H:%M").to_string();
+                // In the meeting's own zone, named, as its invitation says.
+                let starts = m
+                    .fields
+                    .starts_at
+                    .with_timezone(&m.fields.time_zone)
+                    .format("%H:%M %Z")
+                    .to_string();
                 lines.push((
                     format!("meeting:{}", m.id),
                     Some(m.account_id.0),

@@ -264,7 +264,7 @@ async fn today_ranks_ours_first_and_forgets_what_is_snoozed(store: Store) {
         "{reasons:?}"
     );
     assert!(
-        matches!(reasons[1], Reason::MeetingToday { starts, .. } if starts == "15:00"),
+        matches!(reasons[1], Reason::MeetingToday { starts, .. } if starts == "16:00 CET"),
         "{reasons:?}"
     );
     assert!(

@@ -10,7 +10,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::promise::PromiseOwner;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{ActionStatus, MeetingKind};
-use lodestar_domain::{AccountId, MeetingId, PromiseId};
+use lodestar_domain::{AccountId, MeetingId, PromiseId, UserId};
 use lodestar_store::{Meeting, MeetingFilter, PromiseFilter, Store};
 
 use super::ops::{self, MeetingInput, Start, meeting_fields, promise_fields};
@@ -51,6 +51,8 @@ pub(crate) struct MeetingRow {
     pub(crate) title: String,
     /// Day and time in the meeting's zone.
     pub(crate) when: String,
+    /// The time alone, with its zone (a calendar's day already says the day).
+    pub(crate) time: String,
     pub(crate) length: String,
     pub(crate) attendees: String,
     pub(crate) notes_html: String,
@@ -66,6 +68,7 @@ impl MeetingRow {
             kind: m.fields.kind.label(),
             title: m.fields.title.to_string(),
             when: format!("{} {}", local.format("%a %Y-%m-%d %H:%M"), m.fields.time_zone.name()),
+            time: format!("{} {}", local.format("%H:%M"), m.fields.time_zone.name()),
             length: if m.fields.kind.is_appointment() {
                 format!("{} min", m.fields.duration_minutes)
             } else {
@@ -163,27 +166,33 @@ pub(crate) async fn account_meetings(
         ours: describe(ours),
         theirs: describe(theirs),
         kept: kept.describe(),
-        owners: promise_owners(store, account).await?,
+        owners: promise_owners(store, account, actor.user).await?,
         error,
         today,
     })
 }
 
-/// Who may own a promise on `account`: our active users and the account's contacts, as
-/// `user:ID` / `contact:ID` choices.
-async fn promise_owners(store: &Store, account: AccountId) -> Result<Vec<(String, String)>, ApiError> {
-    let mut owners: Vec<(String, String)> = store
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (format!("user:{}", u.id), format!("{} (us)", u.fields.name)))
-        .collect();
+/// Who may own a promise on `account`, as `user:ID` / `contact:ID` choices: `me` first (the
+/// form's default), then the customer's people, then the rest of our team.
+async fn promise_owners(
+    store: &Store,
+    account: AccountId,
+    me: Option<UserId>,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let mut users = store.users().await?;
+    users.sort_by_key(|u| Some(u.id) != me);
+    let choice = |u: &User| {
+        let side = if Some(u.id) == me { "me" } else { "us" };
+        (format!("user:{}", u.id), format!("{} ({side})", u.fields.name))
+    };
+    let mut owners: Vec<(String, String)> = users.iter().take_while(|u| Some(u.id) == me).map(choice).collect();
     owners.extend(store.contacts_of(account).await?.into_iter().map(|c| {
         (
             format!("contact:{}", c.id),
             format!("{} (customer)", c.fields.display_name()),
         )
     }));
+    owners.extend(users.iter().filter(|u| Some(u.id) != me).map(choice));
     Ok(owners)
 }
 
@@ -316,7 +325,7 @@ impl MeetingForm {
                 "notes",
                 meeting.map_or_else(String::new, |m| m.fields.notes.to_string()),
             ),
-            owners: promise_owners(store, account).await?,
+            owners: promise_owners(store, account, Some(me.id)).await?,
             me,
             account_id: account.0,
             account_name,
