@@ -228,3 +228,85 @@ async fn a_meeting_with_promises_lands_on_the_account_today_tasks_and_the_calend
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_leader_sees_the_teams_today_and_an_account_feed_is_for_its_writers() {
+    let app = TestApp::new().await;
+    let (lead, lead_token) = app.api_user("lead@v.io", Role::Leader).await;
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let (_, other) = app.api_user("other@v.io", Role::Csm).await;
+    let patched = app
+        .send(
+            "PATCH",
+            &format!("/api/v1/users/{csm}"),
+            Some(&app.api_user("admin@v.io", Role::Admin).await.1),
+            Some(json!({"manager_id": lead.0})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let id = create_account(&app, &lead_token, account("acme", Some(csm))).await;
+    let due = app.store.today() - Duration::days(4);
+    let promise = json!({"description": "Send the SSO guide", "owner_user_id": csm.0, "due_on": due});
+    let made = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/promises"),
+            Some(&token),
+            Some(promise),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    let mine = app.send("GET", "/api/v1/today", Some(&lead_token), None).await;
+    assert_eq!(
+        mine.body.as_array().unwrap().len(),
+        0,
+        "the leader's own book is empty: {}",
+        mine.text
+    );
+    let team = app.send("GET", "/api/v1/today?of=team", Some(&lead_token), None).await;
+    assert!(team.text.contains("Our promise is 4 days overdue"), "{}", team.text);
+    assert_eq!(team.body[0]["owner_id"], csm.0);
+    let refused = app.send("GET", "/api/v1/today?of=team", Some(&other), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let bad = app
+        .send("GET", "/api/v1/today?of=everyone", Some(&lead_token), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+
+    // The account's feed: its writers make, see and revoke it; another CSM may not see the URL.
+    let feed = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(feed.status, StatusCode::CREATED, "{}", feed.text);
+    let seen = app
+        .send(
+            "GET",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::FORBIDDEN, "{}", seen.text);
+    let url = feed.body["url"].as_str().unwrap();
+    let path = &url[url.find("/feeds/").unwrap()..];
+    let ics = app.send("GET", path, None, None).await;
+    assert!(ics.text.starts_with("BEGIN:VCALENDAR"), "{}", ics.text);
+    assert_eq!(
+        app.send(
+            "DELETE",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.send("GET", path, None, None).await.status, StatusCode::NOT_FOUND);
+}

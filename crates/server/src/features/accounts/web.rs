@@ -281,6 +281,7 @@ pub(crate) async fn show(
         user: me, actor, flash, ..
     }: SignedIn,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     // A health form's problem is shown on the health card, an LxL or churn form's in that
     // section, after the redirect back.
@@ -362,7 +363,7 @@ pub(crate) async fn show(
     let usage = crate::features::usage::web::account_usage(view.usage);
     let health = crate::features::health::web::account_health(view.health, view.problem, health_error);
     let reviews = crate::features::lxl::web::account_reviews(&state, &actor, id, error).await?;
-    let meetings = crate::features::meetings::web::account_meetings(
+    let mut meetings = crate::features::meetings::web::account_meetings(
         &state.store,
         &actor,
         id,
@@ -370,6 +371,14 @@ pub(crate) async fn show(
         flash.for_slot("meetings_error"),
     )
     .await?;
+    // The account's feed URL is a credential: shown to those who write to the account.
+    if actor.can_write_account(summary.account.fields.owner_id) {
+        let feed = state
+            .store
+            .calendar_feed(lodestar_store::FeedOwner::Account(id))
+            .await?;
+        meetings.feed_url = feed.map(|f| crate::features::calendar::feed_url(&state, &headers, &f));
+    }
     let page = AccountPage {
         me,
         id: id.0,

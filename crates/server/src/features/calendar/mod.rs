@@ -24,6 +24,8 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/calendar/feed", post(web::renew))
         .route("/calendar/feed/revoke", post(web::revoke))
         .route("/feeds/{file}", get(ics::feed))
+        .route("/accounts/{id}/calendar-feed", post(web::renew_account))
+        .route("/accounts/{id}/calendar-feed/revoke", post(web::revoke_account))
 }
 
 /// A new feed for `owner` at a fresh secret (256 random bits), ending its old URL.

@@ -1,13 +1,15 @@
 //! The calendar page: the coming weeks of meetings across one's book, and one's feed.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Duration, NaiveDate};
+use lodestar_domain::AccountId;
 use lodestar_domain::user::User;
 use lodestar_store::{FeedOwner, MeetingFilter};
 
 use crate::AppState;
+use crate::features::accounts::ops::writable;
 use crate::features::meetings::web::MeetingRow;
 use crate::http::error::ApiError;
 use crate::http::pages::{SignedIn, render};
@@ -77,4 +79,26 @@ pub(crate) async fn revoke(
 ) -> Result<Response, ApiError> {
     state.store.revoke_calendar_feed(FeedOwner::User(me.id)).await?;
     Ok(Redirect::to("/calendar#feed").into_response())
+}
+
+pub(crate) async fn renew_account(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let account = AccountId(id);
+    writable(&state.store, &actor, account).await?;
+    super::renew(&state.store, FeedOwner::Account(account)).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}#account-feed")).into_response())
+}
+
+pub(crate) async fn revoke_account(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let account = AccountId(id);
+    writable(&state.store, &actor, account).await?;
+    state.store.revoke_calendar_feed(FeedOwner::Account(account)).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}#account-feed")).into_response())
 }

@@ -130,6 +130,8 @@ pub(crate) struct AccountMeetings {
     pub(crate) owners: Vec<(String, String)>,
     pub(crate) error: Option<String>,
     pub(crate) today: NaiveDate,
+    /// The account's calendar feed, for those who may see it.
+    pub(crate) feed_url: Option<String>,
 }
 
 /// Reads the account page's meetings, promises and each side's record.
@@ -169,6 +171,7 @@ pub(crate) async fn account_meetings(
         owners: promise_owners(store, account, actor.user).await?,
         error,
         today,
+        feed_url: None,
     })
 }
 
