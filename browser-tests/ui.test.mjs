@@ -1,6 +1,7 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
-// a viewer sees no edit controls and a forced edit is refused; the usage views and the
-// milestone editor; passwords, deactivation and the audit log. Screenshots go to
+// a viewer sees no edit controls and a forced edit is refused; a leader creates an account and
+// its contact, contract and expansion from the UI through the top bar's menus; the usage views
+// and the milestone editor; passwords, deactivation and the audit log. Screenshots go to
 // test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +20,7 @@ const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const work = mkdtempSync(join(tmpdir(), "lodestar-ui-"));
 const db = `sqlite://${join(work, "ui.db")}`;
 const VIEWER = { email: "vera.viewer@example.com", password: "viewer-password-123" };
+const LEADER = { email: "lee.leader@example.com", password: "leader-password-123" };
 
 let server, base, admin, browser;
 
@@ -35,6 +37,7 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   lodestar(["demo", "--accounts", "300", "--seed", "11"]);
   lodestar(["user", "add", "--email", VIEWER.email, "--name", "Vera Viewer", "--role", "viewer", "--password-stdin"], VIEWER.password + "\n");
+  lodestar(["user", "add", "--email", LEADER.email, "--name", "Lee Leader", "--role", "leader", "--password-stdin"], LEADER.password + "\n");
   // Warnings and errors only: a line per request would drown the test output.
   server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0"], {
     stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LODESTAR_LOG: "warn" },
@@ -44,6 +47,8 @@ before(async () => {
   for await (const line of lines) {
     const pw = line.match(/^Sign in as (\S+) with the password (\S+)$/);
     if (pw) admin.password = pw[2];
+    const token = line.match(/^API token for \S+ \(admin\): (\S+)$/);
+    if (token) admin.token = token[1];
     const at = line.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
     if (at) {
       // localhost, not 127.0.0.1: browsers keep Secure cookies on http://localhost only.
@@ -70,6 +75,12 @@ async function signIn(page, who) {
   await page.fill("input[name=password]", who.password);
   await page.click("button[type=submit]");
   await page.waitForURL(`${base}/accounts`);
+}
+
+// Opens a menu of the top bar (`my-work`, `portfolio`, `reviews`, `admin`).
+async function openMenu(page, key) {
+  await page.click(`#menu-${key} summary`);
+  await page.waitForSelector(`#menu-${key}[open] ul a`);
 }
 
 test("a CS leader signs in, filters, opens an account, edits it and signs out", { skip: !existsSync(chromiumPath) }, async () => {
@@ -148,6 +159,112 @@ test("a viewer sees no edit controls and a forced edit is refused", { skip: !exi
   await page.close();
 });
 
+test("a leader creates an account from the UI, adds a contact and a contract, records an expansion and sees it on the account page", { skip: !existsSync(chromiumPath) }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, LEADER);
+
+  // The top bar: sections in menus, the current one marked; "/" and Ctrl-K find the search box
+  // unless someone is typing in a field.
+  assert.equal(await page.getAttribute("#menu-portfolio a[href='/accounts']", "aria-current"), "page");
+  assert.match(await page.getAttribute("#menu-portfolio", "class"), /current/);
+  await openMenu(page, "reviews");
+  await page.screenshot({ path: join(artifacts, "nav-menu.png") });
+  await openMenu(page, "admin");
+  assert.equal(await page.locator("details.menu[open]").count(), 1, "one menu open at a time");
+  assert.deepEqual(await page.locator("#menu-admin ul a").allTextContents(), ["Health scoring"], "a leader's admin entries");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("details.menu[open]").count(), 0, "Escape closes it");
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForSelector("section#today");
+  assert.match(await page.getAttribute("#menu-my-work", "class"), /current/);
+  assert.equal(await page.getAttribute("#menu-my-work a[href='/today']", "aria-current"), "page");
+  await page.screenshot({ path: join(artifacts, "nav-today.png") });
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Accounts");
+  await page.waitForSelector("#accounts");
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "global-search");
+  await page.focus("#filters input[name=q]");
+  await page.keyboard.type("a/b");
+  assert.equal(await page.inputValue("#filters input[name=q]"), "a/b", "a slash typed in a field stays in it");
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.inputValue("#filters input[name=q]"), "a/b");
+  await page.click("h1");
+  await page.keyboard.press("Control+k");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "global-search");
+  assert.equal(await page.getAttribute("#global-search", "name"), "q");
+  assert.equal(await page.getAttribute("form.search", "action"), "/search");
+
+  // A new account: the API's rules, the problem next to its field.
+  await page.click("#new-account");
+  await page.waitForSelector("#account-form");
+  assert.match(await page.inputValue("#field-external_id"), /^acct-[a-z0-9]{8}$/, "an external id is offered");
+  assert.equal(await page.inputValue("#field-lifecycle_stage"), "land");
+  assert.equal(await page.locator("#field-owner_id option:checked").textContent(), "Lee Leader", "owned by its creator by default");
+  await page.fill("#field-name", "Northwind Traders");
+  await page.fill("#field-domain", "https://www.northwind.example/");
+  await page.fill("#field-industry", "Logistics");
+  await page.fill("#field-employees", "lots");
+  await page.selectOption("#field-tier", "enterprise");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-employees"), /"lots" is not a whole number/);
+  assert.equal(await page.inputValue("#field-name"), "Northwind Traders", "what was typed is kept");
+  await page.screenshot({ path: join(artifacts, "account-new-error.png"), fullPage: true });
+  await page.fill("#field-employees", "1,200");
+  await page.click("#save");
+  await page.waitForSelector("#account-name");
+  assert.equal((await page.textContent("#account-name")).trim(), "Northwind Traders");
+  assert.match(await page.textContent("#contacts"), /No contacts yet/);
+  assert.match(await page.textContent("dl.facts"), /northwind\.example/);
+
+  // A contact.
+  await page.click("#add-contact");
+  await page.waitForSelector("#contact-form");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-last_name"), /needs a first name, a last name or an email/);
+  await page.fill("#field-first_name", "Dana");
+  await page.fill("#field-last_name", "Okafor");
+  await page.fill("#field-email", "dana.okafor@northwind.example");
+  await page.fill("#field-title", "VP Operations");
+  await page.selectOption("#field-role", "champion");
+  await page.selectOption("#field-influence", "high");
+  await page.screenshot({ path: join(artifacts, "contact-new.png"), fullPage: true });
+  await page.click("#save");
+  await page.waitForSelector("#contacts-table");
+  assert.match(await page.textContent("#contacts-table"), /Dana Okafor.*VP Operations.*Champion/s);
+
+  // A contract, then an expansion; the domain refuses an "expansion" that lowers ARR.
+  await page.click("#add-contract");
+  await page.waitForSelector("#contract-form");
+  await page.fill("#field-name", "Platform");
+  await page.fill("#field-arr", "24,000");
+  await page.screenshot({ path: join(artifacts, "contract-new.png"), fullPage: true });
+  await page.click("#save");
+  await page.waitForSelector("#contracts-table");
+  assert.equal(await page.textContent("#account-arr"), "$24,000");
+  await page.click("#contracts-table a.record-change");
+  await page.waitForSelector("#change-form");
+  assert.equal(await page.inputValue("#field-kind"), "expansion");
+  await page.fill("#field-arr", "20,000");
+  await page.click("#save");
+  assert.match(await page.textContent("#error-arr"), /an expansion must raise ARR above 24000\.00/);
+  await page.screenshot({ path: join(artifacts, "arr-change-error.png"), fullPage: true });
+  await page.fill("#field-arr", "30,000");
+  await page.click("#save");
+  await page.waitForSelector("#contracts-table");
+  assert.equal(await page.textContent("#account-arr"), "$30,000");
+  assert.match(await page.textContent("#contracts-table"), /Platform.*\$30,000/s);
+  assert.match(await page.textContent("#timeline"), /Platform — Expansion: ARR \$24,000 → \$30,000/);
+  await page.waitForSelector("#arr-chart svg");
+  await page.screenshot({ path: join(artifacts, "account-created.png"), fullPage: true });
+  // On a phone the top bar wraps: the menus on one line, the search box on its own.
+  await page.setViewportSize({ width: 420, height: 800 });
+  await openMenu(page, "portfolio");
+  await page.screenshot({ path: join(artifacts, "account-narrow.png") });
+  await page.close();
+});
+
 test("usage: an account shows its activity, milestones and people; an admin defines a milestone", { skip: !existsSync(chromiumPath) }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signIn(page, admin);
@@ -186,7 +303,7 @@ test("health: an account explains its score, a CSM records a pulse, an admin edi
   await page.click("#drops a.account-link >> nth=0");
   await page.waitForSelector("#health-score");
   const account = page.url();
-  assert.equal(await page.locator("#health-measures tbody tr").count(), 8, "every measure of the default card");
+  assert.equal(await page.locator("#health-measures tbody tr").count(), 9, "every measure of the default card");
   assert.match(await page.textContent("#health-measures"), /people-days active \d+ → \d+/);
 
   // A reason made of spaces is refused with the field named; nothing is recorded.
@@ -342,7 +459,9 @@ test("risk, LxL and churn: a leader re-forecasts, runs the quarter's review, and
 test("jobs: an admin sees the daily rescore that ran at start, filters by state; a viewer may not look", { skip: !existsSync(chromiumPath) }, async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await signIn(page, admin);
-  await page.click("nav >> text=Jobs");
+  await openMenu(page, "admin");
+  await page.screenshot({ path: join(artifacts, "nav-admin-menu.png") });
+  await page.click("#menu-admin >> text=Jobs");
   await page.waitForURL(`${base}/admin/jobs`);
   // The server enqueues today's rescore when it starts; wait for the runner to finish it.
   for (let i = 0; i < 50 && !(await page.locator("#jobs tr.job-done").count()); i++) {
@@ -402,7 +521,8 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   await page.goto(`${base}/accounts`);
   assert.match(page.url(), /\/sign-in\?next=/, "the deactivated CSM is signed out");
 
-  await adminPage.click("nav >> text=Audit");
+  await openMenu(adminPage, "admin");
+  await adminPage.click("#menu-admin >> text=Audit");
   await adminPage.waitForURL(`${base}/admin/audit`);
   const log = await adminPage.textContent("#audit");
   assert.match(log, /Deactivated a user/);
@@ -423,7 +543,8 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   await signIn(page, { email: cara.email, password: "cara-second-password" });
 
   // A token that only reads /metrics, for the team's Prometheus.
-  await adminPage.click("nav >> text=API tokens");
+  await openMenu(adminPage, "admin");
+  await adminPage.click("#menu-admin >> text=API tokens");
   await adminPage.waitForURL(`${base}/admin/tokens`);
   await adminPage.fill("input[name=name]", "Prometheus");
   await adminPage.selectOption("select[name=scope]", "metrics");
@@ -437,4 +558,86 @@ test("security: a CSM changes their password; an admin deactivates them, which s
   assert.match(await scrape.text(), /lodestar_http_requests_total/);
   await caraContext.close();
   await adminContext.close();
+});
+
+// The API as the demo admin, for what the test sets up rather than exercises.
+async function api(method, path, body) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${await res.clone().text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+function isoDay(offsetDays) {
+  const d = new Date(Date.now() + offsetDays * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+test("the CSM's day: a meeting with a customer's promise, Today when it is overdue, done; the calendar feed", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const casey = { email: "casey.csm@example.com", password: "casey-password-123" };
+  lodestar(["user", "add", "--email", casey.email, "--name", "Casey Csm", "--role", "csm", "--password-stdin"], casey.password + "\n");
+  // Casey takes over an account with a contact: it is in their book now.
+  const users = await api("GET", "/users?limit=500");
+  const caseyId = (users.items ?? users).find((u) => u.email === casey.email).id;
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=20")).items) {
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts)[0];
+    if (contact) { account = a.id; break; }
+  }
+  await api("PATCH", `/accounts/${account}`, { owner_id: caseyId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, casey);
+  await page.goto(`${base}/accounts/${account}`);
+  await page.click("#log-meeting");
+  await page.waitForURL(`${base}/accounts/${account}/meetings/new`);
+  await page.selectOption("#field-kind", "check_in");
+  await page.fill("#field-title", "Onboarding check-in");
+  await page.fill("#field-date", isoDay(0));
+  await page.fill("#field-time", "10:00");
+  await page.fill("#field-time_zone", "Europe/Berlin");
+  await page.check(`input[name=contact_ids][value="${contact.id}"]`);
+  await page.fill("#field-notes", "## What we heard\n- SSO is **blocking** the rollout");
+  // The customer promised the admin list by yesterday: overdue already.
+  await page.fill("#promise-0-description", "Send us the list of admins");
+  await page.selectOption("#promise-0-owner", `contact:${contact.id}`);
+  await page.fill("#promise-0-due", isoDay(-1));
+  await page.screenshot({ path: join(artifacts, "meeting-form.png"), fullPage: true });
+  await page.click("#save-meeting");
+  await page.waitForURL(new RegExp(`/accounts/${account}#meeting-\\d+$`));
+  const meeting = page.url().split("#meeting-")[1];
+  assert.equal(await page.textContent(`#meeting-${meeting} .notes strong`), "blocking", "notes are rendered Markdown");
+  assert.match(await page.textContent("#promises"), /Send us the list of admins/);
+  await page.screenshot({ path: join(artifacts, "account-meetings.png"), fullPage: true });
+
+  // Today, the start page, says why the promise is there; one click marks it done.
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForURL(`${base}/today`);
+  const line = page.locator("#today-list li", { hasText: "Send us the list of admins" });
+  assert.match(await line.textContent(), /promise is 1 day overdue/);
+  await page.screenshot({ path: join(artifacts, "today.png"), fullPage: true });
+  await line.locator("button", { hasText: "Mark done" }).click();
+  await page.waitForURL(new RegExp(`^${base}/today#`));
+  assert.equal(await page.locator("#today-list li", { hasText: "Send us the list of admins" }).count(), 0);
+  await page.goto(`${base}/accounts/${account}`);
+  assert.match(await page.locator("#promises tr", { hasText: "Send us the list of admins" }).textContent(), /Done late/);
+
+  // The calendar page lists the meeting; the private feed carries it to calendar programs.
+  await page.goto(`${base}/calendar`);
+  assert.match(await page.textContent("#calendar"), /Onboarding check-in/);
+  await page.click("#make-feed");
+  await page.waitForURL(`${base}/calendar#feed`);
+  const feedUrl = await page.inputValue("#feed-url");
+  await page.screenshot({ path: join(artifacts, "calendar.png"), fullPage: true });
+  const ics = await (await fetch(feedUrl)).text();
+  assert.match(ics, new RegExp(`UID:meeting-${meeting}@lodestar`));
+  assert.match(ics.replace(/\r\n[ \t]/g, ""), /SUMMARY:Onboarding check-in/);
+  await context.close();
 });

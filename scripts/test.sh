@@ -50,6 +50,8 @@ token=$(grep -o 'lst_[A-Za-z0-9_-]*' "$work/serve.log" | head -n 1)
 if [ -n "$segment_python" ]; then
   write_key=$(target/debug/lodestar --db "sqlite://$work/api.db" writekey create --name "segment client check" 2>/dev/null)
   "$segment_python" scripts/segment_client_check.py "http://127.0.0.1:$port" "$write_key" "$token"
+  # The same python has the `icalendar` library: it reads the calendar feed as calendars do.
+  "$segment_python" scripts/ics_feed_check.py "http://127.0.0.1:$port" "$token"
 else
   echo "*** Segment client check SKIPPED: set SEGMENT_PYTHON to a python with segment-analytics-python ***" >&2
 fi

@@ -794,7 +794,7 @@ fn server_config(
     let mut config = ServerConfig {
         client_address_header,
         https,
-        public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
+        public_url: public_url.map(|u| u.trim_end_matches('/').to_owned()),
         ..ServerConfig::default()
     };
     config.sessions.idle = chrono::Duration::minutes(i64::from(session_idle_minutes));

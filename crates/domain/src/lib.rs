@@ -12,12 +12,15 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod meeting;
 pub mod milestone;
 pub mod money;
 pub mod notify;
+pub mod promise;
 pub mod review;
 pub mod risk;
 pub mod text;
+pub mod today;
 pub mod usage;
 pub mod usage_fall;
 pub mod user;
@@ -25,7 +28,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, ActionItemId, ContactId, ContractId, JobId, MilestoneId, PulseId, ReviewId, ScorecardId, TokenId,
-    UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
+    ScorecardId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -22,15 +22,18 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     pub const UTC: TimeZone = TimeZone(chrono_tz::Tz::UTC);
 
+    /// The same names a meeting's time zone takes.
     pub fn parse(input: &str) -> Result<TimeZone, String> {
-        let name = input.trim();
-        name.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
-            format!("{name:?} is not a time zone; use an IANA name such as Europe/Berlin, America/New_York or UTC")
-        })
+        crate::meeting::parse_time_zone(input).map(TimeZone)
     }
 
     pub fn as_str(self) -> &'static str {
         self.0.name()
+    }
+
+    /// The zone itself, for date arithmetic (a day's bounds, a meeting's local time).
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
     }
 
     /// The wall-clock time here at the instant `at`.
@@ -535,7 +538,7 @@ mod tests {
     fn time_zones_are_iana_names() {
         assert_eq!(TimeZone::parse(" Europe/Berlin ").unwrap().as_str(), "Europe/Berlin");
         assert_eq!(TimeZone::default().as_str(), "UTC");
-        assert!(TimeZone::parse("Mars/Olympus").unwrap_err().contains("IANA"));
+        assert!(TimeZone::parse("Mars/Olympus").unwrap_err().contains("IANA name"));
         assert!(TimeZone::parse("").is_err());
         assert!(TimeZone::names().any(|n| n == "Asia/Kathmandu"));
     }

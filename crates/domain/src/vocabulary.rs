@@ -246,11 +246,46 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// Where an LxL action item stands; open ones come back at every review until closed.
-    ActionStatus, "action item status" {
+    /// Where a promise (an action item of a meeting or an LxL review) stands; open ones come
+    /// back at every review until closed.
+    ActionStatus, "promise status" {
         Open = "open" | "todo" => "Open",
         Done = "done" | "complete" | "completed" => "Done",
         Dropped = "dropped" | "cancelled" | "canceled" | "wont_do" => "Dropped",
+    }
+);
+
+vocabulary!(
+    /// Every kind of conversation a CSM logs (F-37). Notes and email notes are records of
+    /// something said, not appointments: they have no length and stay off calendars.
+    MeetingKind, "meeting kind" {
+        InternalHandoff = "internal_handoff" | "handoff" => "Internal handoff",
+        Kickoff = "kickoff" | "kick_off" => "Kickoff",
+        Status = "status" | "status_call" => "Status call",
+        CheckIn = "check_in" | "checkin" => "Check-in",
+        Qbr = "qbr" => "QBR",
+        Ebr = "ebr" => "EBR",
+        Retrospective = "retrospective" | "retro" => "Retrospective",
+        Lxl = "lxl" | "lxl_review" => "LxL review",
+        OneOnOne = "one_on_one" | "1:1" | "1on1" => "1:1",
+        Call = "call" | "phone_call" => "Call",
+        EmailNote = "email_note" | "email" => "Email note",
+        Note = "note" => "Note",
+    }
+);
+
+impl MeetingKind {
+    /// An appointment with a time and a length, which calendars show; notes are not.
+    pub fn is_appointment(self) -> bool {
+        !matches!(self, MeetingKind::EmailNote | MeetingKind::Note)
+    }
+}
+
+vocabulary!(
+    /// Where a task came from; a task from a promise finishes with the promise.
+    TaskSource, "task source" {
+        Manual = "manual" | "by_hand" => "Made by hand",
+        Promise = "promise" => "A promise of ours",
     }
 );
 

@@ -83,3 +83,39 @@ function drawRenewalsChart() {
 }
 document.addEventListener("DOMContentLoaded", drawRenewalsChart);
 document.addEventListener("htmx:afterSettle", drawRenewalsChart);
+
+// The top bar. Its menus are <details>: they open and close without this script, by mouse
+// and keyboard; here one menu opens at a time, and a click elsewhere or Escape closes it.
+// "/" or Ctrl/Cmd-K focuses the search box, unless someone is typing in a field.
+function isTyping(el) {
+  if (!el || el === document.body) return false;
+  if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+  const notText = ["checkbox", "radio", "button", "submit", "reset", "range", "color", "file"];
+  return el.tagName === "INPUT" && !notText.includes(el.type);
+}
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    const open = document.querySelector("details.menu[open]");
+    if (open) {
+      open.open = false;
+      open.querySelector("summary").focus();
+    }
+    return;
+  }
+  const slash = e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey;
+  const palette = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "k";
+  const search = document.getElementById("global-search");
+  if (!search || !(slash || palette) || isTyping(document.activeElement)) return;
+  e.preventDefault();
+  search.focus();
+  search.select();
+});
+// "toggle" does not bubble: listen while it goes down to the menu.
+document.addEventListener("toggle", (e) => {
+  const menu = e.target;
+  if (!menu.matches || !menu.matches("details.menu[open]")) return;
+  for (const other of document.querySelectorAll("details.menu[open]")) if (other !== menu) other.open = false;
+}, true);
+document.addEventListener("click", (e) => {
+  for (const open of document.querySelectorAll("details.menu[open]")) if (!open.contains(e.target)) open.open = false;
+});

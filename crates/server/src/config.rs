@@ -19,8 +19,9 @@ pub struct ServerConfig {
     pub client_address_header: Option<HeaderName>,
     /// Lodestar's public URL is https: browsers are told to use nothing else (HSTS).
     pub https: bool,
-    /// The URL people open Lodestar at (`https://cs.example.com`): links in emails and
-    /// webhook messages start with it. Without it, messages carry no links.
+    /// Lodestar's public URL without a trailing slash, for links that leave the browser
+    /// (calendar feeds; emails and webhook messages, which carry no links without it); unset,
+    /// the browser's links are made from the request's Host header.
     pub public_url: Option<String>,
     /// Where email goes. Without it no email is queued (notifications go to webhooks only).
     pub mail: Option<MailConfig>,

@@ -43,7 +43,7 @@ id_values!(
     ContactId,
     ContractId,
     ReviewId,
-    ActionItemId,
+    PromiseId,
     MilestoneId,
     ScorecardId,
     WebhookId

@@ -129,6 +129,30 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "this job is already queued",
     ),
     rule(
+        "calendar_feeds",
+        &["secret"],
+        "calendar_feeds_secret_key",
+        "a credential collided; try again",
+    ),
+    rule(
+        "tasks",
+        &["promise_id"],
+        "tasks_promise_id_key",
+        "this promise already has its task",
+    ),
+    rule(
+        "meeting_attendees",
+        &["meeting_id", "user_id"],
+        "meeting_attendees_user",
+        "this person is already an attendee",
+    ),
+    rule(
+        "meeting_attendees",
+        &["meeting_id", "contact_id"],
+        "meeting_attendees_contact",
+        "this contact is already an attendee",
+    ),
+    rule(
         "webhook_targets",
         &["name"],
         "webhook_targets_name_key",

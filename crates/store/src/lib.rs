@@ -36,6 +36,7 @@ pub use records::account_list::{AccountFilter, AccountOrder, AccountSort, Page};
 pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
+pub use records::calendar::{CalendarFeed, FeedOwner};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::dataset::Dataset;
@@ -44,13 +45,17 @@ pub use records::health::{
     RecomputeSummary, Scorecard, default_scorecard, health_measures,
 };
 pub use records::lxl::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
+pub use records::meetings::{Attendee, Meeting, MeetingFilter};
 pub use records::milestones::Milestone;
 pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
+pub use records::promises::{Promise, PromiseFilter};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
+pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
+pub use records::today::{Finish, TodayLine};
 pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{

@@ -29,6 +29,12 @@ fn move_events_into_blocks(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()
     Box::pin(crate::records::usage::move_legacy_events(tx, 20_000))
 }
 
+/// Version 13 moves the LxL action items into promises: each done item's day, and PostgreSQL's
+/// identity moved past the ids kept.
+fn finish_moving_action_items(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::promises::finish_moving_action_items(tx))
+}
+
 /// Version 12's audit log refuses UPDATE and DELETE in the database itself, whatever code runs.
 fn make_audit_log_append_only(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
     Box::pin(crate::records::audit::refuse_changes(tx))
@@ -107,7 +113,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0012_security.sql"),
         rust: Some(make_audit_log_append_only),
     },
-    // 13 and 14 are being written alongside this step (issue 14); the list is applied in order.
+    Migration {
+        version: 13,
+        name: "meetings and promises",
+        sql: include_str!("../migrations/0013_meetings_promises.sql"),
+        rust: Some(finish_moving_action_items),
+    },
+    // 14 is being written alongside this step (issue 14); the list is applied in order.
     Migration {
         version: 15,
         name: "notifications",

@@ -24,6 +24,7 @@
 mod accounts;
 mod contracts;
 pub mod health;
+mod meetings;
 pub mod reviews;
 mod team;
 pub mod usage;
@@ -153,6 +154,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     reviews::load(store, config.seed, config.today)
         .await
         .context("cannot load the demo reviews and churns")?;
+    meetings::load(store, config.today)
+        .await
+        .context("cannot load the demo meetings and promises")?;
     Ok(format!("{loaded}, {} usage events", stored.stored))
 }
 

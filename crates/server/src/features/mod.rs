@@ -5,16 +5,20 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
 pub mod health;
 pub mod jobs;
 pub mod lxl;
+pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod risk;
+pub mod tasks;
 pub mod team;
+pub mod today;
 pub mod usage;
 
 use axum::Router;
@@ -36,6 +40,10 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         health::api_router(),
         risk::api_router(),
         lxl::api_router(),
+        meetings::api_router(),
+        tasks::api_router(),
+        today::api_router(),
+        calendar::api_router(),
         churn::api_router(),
         jobs::api_router(),
         audit::api_router(),
@@ -45,18 +53,26 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
 
 /// Every page, and the ingestion endpoints.
 pub(crate) fn web_router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/accounts") }))
+    let pages = Router::new()
+        .route("/", get(|| async { Redirect::to("/today") }))
         .merge(accounts::web_router())
+        .merge(contacts::web_router())
+        .merge(contracts::web_router())
         .merge(team::web_router())
         .merge(usage::web_router())
-        .merge(usage::ingest::router())
         .merge(milestones::web_router())
         .merge(health::web_router())
         .merge(risk::web_router())
         .merge(lxl::web_router())
+        .merge(meetings::web_router())
+        .merge(tasks::web_router())
+        .merge(today::web_router())
+        .merge(calendar::web_router())
         .merge(churn::web_router())
         .merge(jobs::web_router())
         .merge(audit::web_router())
         .merge(notify::web_router())
+        // The top bar marks the section of the page it is on.
+        .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
+    pages.merge(usage::ingest::router())
 }

@@ -5,8 +5,10 @@
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub(crate) mod forms;
 pub(crate) mod guard;
 pub(crate) mod json;
+pub(crate) mod nav;
 pub(crate) mod pages;
 pub(crate) mod params;
 pub(crate) mod request_log;

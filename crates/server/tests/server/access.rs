@@ -57,7 +57,13 @@ fn rule(method: &str, path: &str) -> Rule {
     let path = path.trim_start_matches("/api/v1");
     match (method, path) {
         ("GET", "/audit" | "/jobs" | "/usage/unmatched" | "/webhooks" | "/webhooks/{id}") => Rule::Admins,
+        ("GET", "/accounts/{id}/calendar-feed") => Rule::Book,
         ("GET", _) => Rule::Everyone,
+        ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
+        | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
+        | ("PUT", "/meetings/{id}")
+        | ("POST", "/meetings/{id}/cancel" | "/promises/{id}/status") => Rule::Book,
+        ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
         | ("POST", "/accounts/{id}/churn" | "/accounts/{id}/contacts" | "/accounts/{id}/contracts")
@@ -91,6 +97,7 @@ struct Fixture {
     contract: i64,
     review: i64,
     item: i64,
+    meeting: i64,
     scorecard: i64,
     milestone: i64,
     job: i64,
@@ -155,6 +162,13 @@ async fn fixture() -> Fixture {
         json!({"description": "CEO call", "owner_id": csm.0, "due_on": "2027-01-15"}),
     )
     .await);
+    let meeting = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/meetings"),
+        json!({"kind": "check_in", "title": "Monthly check-in", "starts_at": "2027-01-10T15:00:00Z",
+               "duration_minutes": 30, "contact_ids": [contact]}),
+    )
+    .await);
     let scorecard = ok(&send(
         "POST",
         "/api/v1/scorecards".into(),
@@ -196,6 +210,7 @@ async fn fixture() -> Fixture {
         contract,
         review,
         item,
+        meeting,
         scorecard,
         milestone,
         job,
@@ -220,7 +235,8 @@ impl Fixture {
             "contacts" => self.contact,
             "contracts" => self.contract,
             "lxl-reviews" => self.review,
-            "action-items" => self.item,
+            "action-items" | "promises" => self.item,
+            "meetings" => self.meeting,
             "scorecards" => self.scorecard,
             "milestones" => self.milestone,
             "jobs" => self.job,

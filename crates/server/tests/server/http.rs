@@ -498,3 +498,38 @@ async fn patch_changes_only_the_fields_a_merge_patch_names() {
         .await;
     assert_eq!(audit.body["entries"][0]["detail"], "ben@v.io: csm → leader");
 }
+
+#[tokio::test]
+async fn the_top_bar_groups_pages_by_section_marks_the_current_one_and_offers_search() {
+    let web = TestApp::new().await;
+    web.user("ada@v.io", Role::Admin).await;
+    web.user("lena@v.io", Role::Leader).await;
+    web.user("cara@v.io", Role::Csm).await;
+    let admin = web.session("ada@v.io").await;
+    let page = |cookie: &str, uri: &str| {
+        let (web, cookie, uri) = (&web, cookie.to_owned(), uri.to_owned());
+        async move { web.browse("GET", &uri, Some(&cookie), None, None).await.text }
+    };
+
+    let accounts = page(&admin, "/accounts").await;
+    for menu in ["menu-my-work", "menu-portfolio", "menu-reviews", "menu-admin"] {
+        assert!(accounts.contains(&format!("id=\"{menu}\"")), "{menu}");
+    }
+    assert!(accounts.contains("<details class=\"menu current\" id=\"menu-portfolio\">"));
+    assert!(accounts.contains("<a href=\"/accounts\" aria-current=\"page\">Accounts</a>"));
+    assert!(accounts.contains("<a href=\"/today\">Today</a>"));
+    assert!(accounts.contains("<form class=\"search\" role=\"search\" method=\"get\" action=\"/search\">"));
+    assert!(accounts.contains("name=\"q\" id=\"global-search\""));
+    let jobs = page(&admin, "/admin/jobs").await;
+    assert!(jobs.contains("<details class=\"menu current\" id=\"menu-admin\">"));
+    assert!(jobs.contains("<a href=\"/admin/jobs\" aria-current=\"page\">Jobs</a>"));
+    assert!(!jobs.contains("<details class=\"menu current\" id=\"menu-portfolio\">"));
+
+    // The admin entries follow the role, as before; a CSM has no Admin menu at all.
+    let leader = page(&web.session("lena@v.io").await, "/team").await;
+    assert!(leader.contains("id=\"menu-admin\"") && leader.contains("Health scoring"));
+    assert!(!leader.contains("/admin/users"));
+    assert!(leader.contains("class=\"top-link current\" href=\"/team\" aria-current=\"page\""));
+    let csm = page(&web.session("cara@v.io").await, "/accounts").await;
+    assert!(!csm.contains("id=\"menu-admin\"") && !csm.contains("/admin/"));
+}

@@ -5,9 +5,11 @@ mod support;
 
 mod access;
 mod accounts;
+mod forms;
 mod health;
 mod http;
 mod jobs;
+mod meetings;
 mod notify;
 mod reviews;
 mod security;

@@ -8,11 +8,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::health::Band;
+use lodestar_domain::promise::{PromiseFields, PromiseOwner};
 use lodestar_domain::review::{ActionItemFields, AgendaFacts, Quarter, agenda_reasons, carries_over};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, GrowthPotential, LifecycleStage};
-use lodestar_domain::{AccountId, ActionItemId, Cents, ReviewId, UserId};
+use lodestar_domain::{AccountId, Cents, PromiseId, ReviewId, UserId};
 
+use super::promises::{insert_promise, set_promise_status_in};
 use super::{parse, parse_opt, stored_note};
 use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
@@ -61,7 +63,7 @@ pub struct LxlLine {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionItem {
-    pub id: ActionItemId,
+    pub id: PromiseId,
     pub review_id: ReviewId,
     /// The review that agreed it.
     pub quarter: Quarter,
@@ -88,7 +90,7 @@ pub struct LineFilter {
 const SELECT_REVIEWS: &str = "SELECT r.id, r.quarter, u.name AS started_by, r.started_on, \
      (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id) AS lines, \
      (SELECT COUNT(*) FROM lxl_lines l WHERE l.review_id = r.id AND l.updated_at IS NOT NULL) AS prepared, \
-     (SELECT COUNT(*) FROM lxl_action_items i WHERE i.review_id = r.id AND i.status = 'open') AS open_items \
+     (SELECT COUNT(*) FROM promises i WHERE i.review_id = r.id AND i.status = 'open') AS open_items \
      FROM lxl_reviews r LEFT JOIN users u ON u.id = r.started_by";
 
 #[derive(sqlx::FromRow)]
@@ -195,9 +197,9 @@ fn line_of(row: LineRow) -> Result<LxlLine> {
     })
 }
 
-const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id AS account, a.name, a.owner_id AS account_owner, i.description, i.owner_id, u.name AS owner, \
-     i.due_on AS due_on, i.status, i.created_at, i.closed_at FROM lxl_action_items i \
-     JOIN lxl_reviews r ON r.id = i.review_id JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.owner_id";
+const SELECT_ITEMS: &str = "SELECT i.id, i.review_id, r.quarter, i.account_id AS account, a.name, a.owner_id AS account_owner, i.description, i.owner_user_id AS owner_id, u.name AS owner, \
+     i.due_on AS due_on, i.status, i.created_at, i.closed_at FROM promises i \
+     JOIN lxl_reviews r ON r.id = i.review_id JOIN accounts a ON a.id = i.account_id JOIN users u ON u.id = i.owner_user_id";
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -233,7 +235,7 @@ fn item_of(row: ItemRow) -> Result<ActionItem> {
         closed_at,
     } = row;
     Ok(ActionItem {
-        id: ActionItemId(id),
+        id: PromiseId(id),
         review_id: ReviewId(review_id),
         quarter: parse("lxl_reviews.quarter", &quarter)?,
         account_id: AccountId(account),
@@ -504,26 +506,18 @@ impl Store {
                 lodestar_domain::Invalid::field("owner_id", format!("there is no user {}", fields.owner_id)).into(),
             );
         }
-        let now = tx.now();
-        let id: i64 = Query::sql(
-            "INSERT INTO lxl_action_items (review_id, account_id, description, owner_id, due_on, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        )
-        .bind(review.0)
-        .bind(account.0)
-        .bind(fields.description.as_str())
-        .bind(fields.owner_id.0)
-        .bind(fields.due_on)
-        .bind(ActionStatus::Open.as_str())
-        .bind(now)
-        .scalar_one(&mut tx)
-        .await?;
+        let promise = PromiseFields {
+            description: fields.description,
+            owner: PromiseOwner::Us(fields.owner_id),
+            due_on: fields.due_on,
+        };
+        let id = insert_promise(&mut tx, account, None, Some(review), promise, None).await?;
         let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))
     }
 
-    pub async fn action_item(&self, id: ActionItemId) -> Result<ActionItem> {
+    pub async fn action_item(&self, id: PromiseId) -> Result<ActionItem> {
         let mut tx = self.begin_snapshot().await?;
         items_where(&mut tx, Query::sql("i.id = ").value(id))
             .await?
@@ -535,21 +529,9 @@ impl Store {
     }
 
     /// Moves an action item to `status` (closing it, or reopening it).
-    pub async fn set_action_status(&self, id: ActionItemId, status: ActionStatus) -> Result<ActionItem> {
+    pub async fn set_action_status(&self, id: PromiseId, status: ActionStatus) -> Result<ActionItem> {
         let mut tx = self.begin_write().await?;
-        let closed_at = (status != ActionStatus::Open).then(|| tx.now());
-        let changed = Query::sql("UPDATE lxl_action_items SET status = $1, closed_at = $2 WHERE id = $3")
-            .bind(status.as_str())
-            .bind(closed_at)
-            .bind(id.0)
-            .execute(&mut tx)
-            .await?;
-        if changed == 0 {
-            return Err(StoreError::NotFound {
-                what: "action item",
-                key: id.to_string(),
-            });
-        }
+        set_promise_status_in(&mut tx, id, status).await?;
         let item = items_where(&mut tx, Query::sql("i.id = ").value(id)).await?.pop();
         tx.commit().await?;
         item.ok_or_else(|| StoreError::Corrupt("an action item vanished in its own transaction".into()))

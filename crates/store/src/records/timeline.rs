@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::account::{Account, ChangedValue, FieldChange};
 use lodestar_domain::contract::Contract;
+use lodestar_domain::vocabulary::MeetingKind;
 use lodestar_domain::{AccountId, UserId};
 use serde::Serialize;
 
@@ -26,6 +27,10 @@ pub enum TimelineKind {
     Pulse,
     /// The account was marked churned (F-25).
     Churn,
+    /// A meeting with the customer, or a note of a conversation (F-37).
+    Meeting,
+    /// A promise, ours or the customer's, was done.
+    PromiseDone,
 }
 
 impl TimelineKind {
@@ -38,6 +43,8 @@ impl TimelineKind {
             TimelineKind::Milestone => "milestone",
             TimelineKind::Pulse => "pulse",
             TimelineKind::Churn => "churn",
+            TimelineKind::Meeting => "meeting",
+            TimelineKind::PromiseDone => "promise_done",
         }
     }
 
@@ -50,6 +57,8 @@ impl TimelineKind {
             TimelineKind::Milestone,
             TimelineKind::Pulse,
             TimelineKind::Churn,
+            TimelineKind::Meeting,
+            TimelineKind::PromiseDone,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -130,7 +139,8 @@ pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Resu
     .bind(account.0)
     .fetch_all(tx)
     .await?;
-    rows.into_iter()
+    let mut entries = rows
+        .into_iter()
         .map(|(at, kind, actor, text)| {
             Ok(TimelineEntry {
                 on: at.date_naive(),
@@ -141,7 +151,50 @@ pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Resu
                 text,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    entries.extend(meetings_and_promises(tx, account).await?);
+    Ok(entries)
+}
+
+/// The account's meetings and notes and its promises done, read from their own tables.
+async fn meetings_and_promises(tx: &mut Tx, account: AccountId) -> Result<Vec<TimelineEntry>> {
+    /// When, kind, title, cancelled when, logged by.
+    type MeetingRow = (DateTime<Utc>, String, String, Option<DateTime<Utc>>, Option<String>);
+    let meetings: Vec<MeetingRow> = Query::sql(
+        "SELECT m.starts_at, m.kind, m.title, m.cancelled_at, u.name FROM meetings m \
+         LEFT JOIN users u ON u.id = m.created_by WHERE m.account_id = $1",
+    )
+    .bind(account.0)
+    .fetch_all(tx)
+    .await?;
+    let mut entries = Vec::with_capacity(meetings.len());
+    for (at, kind, title, cancelled, actor) in meetings {
+        let kind: MeetingKind = super::parse("meetings.kind", &kind)?;
+        let off = if cancelled.is_some() { " (cancelled)" } else { "" };
+        entries.push(TimelineEntry {
+            on: at.date_naive(),
+            at: Some(at),
+            kind: TimelineKind::Meeting,
+            actor,
+            text: format!("{}: {title}{off}", kind.label()),
+        });
+    }
+    let name = concat!("COALESCE(u.name, ", super::promises::contact_name!(), ")");
+    let done: Vec<(NaiveDate, String, Option<String>)> = Query::sql(format!(
+        "SELECT p.done_on, p.description, {name} FROM promises p LEFT JOIN users u ON u.id = p.owner_user_id \
+         LEFT JOIN contacts c ON c.id = p.owner_contact_id WHERE p.account_id = $1 AND p.done_on IS NOT NULL"
+    ))
+    .bind(account.0)
+    .fetch_all(tx)
+    .await?;
+    entries.extend(done.into_iter().map(|(on, description, owner)| TimelineEntry {
+        on,
+        at: None,
+        kind: TimelineKind::PromiseDone,
+        actor: owner,
+        text: format!("Promise kept: {description}"),
+    }));
+    Ok(entries)
 }
 
 /// Records an edit of `account` by `actor`: one entry per changed field, naming people and

@@ -155,7 +155,7 @@ impl Store {
             )));
         }
         let items: Vec<(i64, String)> =
-            Query::sql("SELECT id, description FROM lxl_action_items WHERE owner_id = $1 ORDER BY id")
+            Query::sql("SELECT id, description FROM promises WHERE owner_user_id = $1 ORDER BY id")
                 .bind(id)
                 .fetch_all(&mut tx)
                 .await?;
@@ -170,7 +170,7 @@ impl Store {
                 named.push(format!("and {} more", items.len() - NAMED));
             }
             return Err(StoreError::Conflict(format!(
-                "user {id} owns {} LxL action item(s): {}; give them to someone else or deactivate the user instead",
+                "user {id} owns {} promise(s): {}; give them to someone else or deactivate the user instead",
                 items.len(),
                 named.join(", ")
             )));

@@ -106,7 +106,7 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
         .start_lxl_review("2026-Q4".parse().unwrap(), None, today)
         .await
         .unwrap();
-    let carried: Vec<(lodestar_domain::ActionItemId, ActionStatus)> = store
+    let carried: Vec<(lodestar_domain::PromiseId, ActionStatus)> = store
         .carried_over_items(q4.id)
         .await
         .unwrap()
@@ -122,7 +122,7 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
         .start_lxl_review("2027-Q1".parse().unwrap(), None, today)
         .await
         .unwrap();
-    let carried: Vec<lodestar_domain::ActionItemId> = store
+    let carried: Vec<lodestar_domain::PromiseId> = store
         .carried_over_items(q1.id)
         .await
         .unwrap()
@@ -146,7 +146,7 @@ async fn an_lxl_review_assembles_its_agenda_and_brings_back_action_items(store: 
         .unwrap();
     let refused = store.delete_user(helper.id).await.unwrap_err();
     assert!(
-        matches!(&refused, StoreError::Conflict(m) if m.contains("1 LxL action item(s)") && m.contains("Send the \"value\" deck")),
+        matches!(&refused, StoreError::Conflict(m) if m.contains("1 promise(s)") && m.contains("Send the \"value\" deck")),
         "{refused}"
     );
 }

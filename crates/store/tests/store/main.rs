@@ -12,6 +12,7 @@ mod contracts;
 mod health;
 mod jobs;
 mod lxl;
+mod meetings;
 mod milestones;
 mod notify;
 mod risk;

@@ -5,23 +5,20 @@ use std::collections::BTreeMap;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use lodestar_domain::account::AccountFields;
 use lodestar_domain::health::Band;
-use lodestar_domain::text::CustomFields;
-use lodestar_domain::vocabulary::LifecycleStage;
-use lodestar_domain::{AccountId, Invalid, UserId};
+use lodestar_domain::{AccountId, UserId};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort, AccountSummary};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops;
+use super::ops::{self, AccountInput};
 use crate::AppState;
 use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::http::json::{Json, patched};
-use crate::http::params::{IdPath, allowed, bad, checked, checked_opt, path_id, vocab, whole_number};
+use crate::http::params::{IdPath, allowed, bad, path_id, vocab};
 use lodestar_domain::access::Actor;
 use lodestar_domain::vocabulary::AuditKind;
 
@@ -29,88 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_accounts, create_account))
         .routes(routes!(get_account, replace_account, patch_account, delete_account))
-}
-
-/// An account as written by a client. Vocabulary fields take their canonical spelling
-/// (`mid_tier`) or a common synonym; people and the parent are given by id.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccountInput {
-    /// The id in the system the account comes from (CRM); unique.
-    #[schema(example = "0015g00000ACME")]
-    pub external_id: String,
-    #[schema(example = "Acme Corp")]
-    pub name: String,
-    #[schema(example = "acme.com")]
-    pub domain: Option<String>,
-    pub industry: Option<String>,
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
-    #[serde(default, deserialize_with = "whole_number")]
-    pub employees: Option<u32>,
-    pub region: Option<String>,
-    /// land, adopt, expand, renew or churned; default land.
-    pub lifecycle_stage: Option<String>,
-    /// strategic, enterprise, mid_tier or long_tail.
-    pub tier: Option<String>,
-    pub owner_id: Option<i64>,
-    pub ae_id: Option<i64>,
-    pub sponsor_id: Option<i64>,
-    /// low, medium or high.
-    pub growth_potential: Option<String>,
-    /// high_touch or self_serve.
-    pub engagement_preference: Option<String>,
-    pub launch_date: Option<NaiveDate>,
-    pub first_value_date: Option<NaiveDate>,
-    pub parent_id: Option<i64>,
-    /// snake_case keys; string, number or boolean values.
-    #[schema(value_type = Option<Object>)]
-    pub custom_fields: Option<BTreeMap<String, serde_json::Value>>,
-}
-
-impl AccountInput {
-    /// Parses every field, collecting all problems, then checks the rules between fields.
-    fn into_fields(self, own_id: Option<AccountId>) -> Result<lodestar_domain::Valid<AccountFields>, Invalid> {
-        let mut errors = Vec::new();
-        let external_id = checked(&mut errors, "external_id", self.external_id.parse());
-        let name = checked(&mut errors, "name", self.name.parse());
-        let domain = checked_opt(&mut errors, "domain", self.domain);
-        let industry = checked_opt(&mut errors, "industry", self.industry);
-        let region = checked_opt(&mut errors, "region", self.region);
-        let lifecycle_stage = checked_opt(&mut errors, "lifecycle_stage", self.lifecycle_stage);
-        let tier = checked_opt(&mut errors, "tier", self.tier);
-        let growth_potential = checked_opt(&mut errors, "growth_potential", self.growth_potential);
-        let engagement_preference = checked_opt(&mut errors, "engagement_preference", self.engagement_preference);
-        let custom_fields = match self.custom_fields {
-            None => Some(CustomFields::default()),
-            Some(map) => checked(&mut errors, "custom_fields", CustomFields::new(map)),
-        };
-        let (Some(external_id), Some(name), Some(custom_fields)) = (external_id, name, custom_fields) else {
-            return Err(Invalid { errors });
-        };
-        if !errors.is_empty() {
-            return Err(Invalid { errors });
-        }
-        AccountFields {
-            external_id,
-            name,
-            domain,
-            industry,
-            employees: self.employees,
-            region,
-            lifecycle_stage: lifecycle_stage.unwrap_or(LifecycleStage::Land),
-            tier,
-            owner_id: self.owner_id.map(UserId),
-            ae_id: self.ae_id.map(UserId),
-            sponsor_id: self.sponsor_id.map(UserId),
-            growth_potential,
-            engagement_preference,
-            launch_date: self.launch_date,
-            first_value_date: self.first_value_date,
-            parent_id: self.parent_id.map(AccountId),
-            custom_fields,
-        }
-        .validate(own_id)
-    }
 }
 
 /// An account as the API returns it.
@@ -291,12 +206,9 @@ async fn create_account(
     Caller(actor): Caller,
     body: Json<AccountInput>,
 ) -> Result<(StatusCode, axum::Json<AccountOutput>), ApiError> {
-    allowed(
-        actor.can_manage_all_accounts(),
-        "only leaders and admins create accounts",
-    )?;
+    ops::may_create(&actor)?;
     let fields = body.read()?.into_fields(None)?;
-    let created = state.store.create_account(fields).await?;
+    let created = ops::create(&state.store, &actor, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 

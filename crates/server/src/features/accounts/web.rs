@@ -1,23 +1,24 @@
-//! Account pages: the filtered, sorted, paged list; one account's whole story; the edit form.
+//! Account pages: the filtered, sorted, paged list; one account's whole story; the form that
+//! creates an account and edits one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::health::Band;
-use lodestar_domain::user::User;
+use lodestar_domain::user::{AccountSlot, User};
 use lodestar_domain::vocabulary::{EngagementPreference, Level, LifecycleStage, Tier};
 use lodestar_domain::{AccountId, UserId};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort};
 use serde::Deserialize;
 
-use super::ops;
+use super::ops::{self, AccountInput};
 use crate::AppState;
 use crate::http::error::ApiError;
+use crate::http::forms::{FormState, filled, optional_count, optional_date, optional_id, suggested_external_id};
 use crate::http::pages::{Choice, choices, url_encode};
 use crate::http::pages::{Html, SignedIn, render};
 use lodestar_domain::contract::arr_by_month;
@@ -68,6 +69,7 @@ struct ListPage {
     next_link: Option<String>,
     first_link: Option<String>,
     error: Option<String>,
+    can_create: bool,
 }
 
 const SORTS: &[(&str, &str)] = &[
@@ -84,7 +86,7 @@ fn blank_to_none(v: &Option<String>) -> Option<&str> {
 
 pub(crate) async fn list(
     State(state): State<AppState>,
-    SignedIn { user: me, .. }: SignedIn,
+    SignedIn { user: me, actor, .. }: SignedIn,
     Query(q): Query<ListQuery>,
 ) -> Result<Html, ApiError> {
     let mut error = None;
@@ -223,6 +225,7 @@ pub(crate) async fn list(
         next_link: page.next_cursor.map(|c| keep(&format!("cursor={c}"))),
         first_link: cursor.map(|_| keep("")),
         error,
+        can_create: ops::may_create(&actor).is_ok(),
     })
 }
 
@@ -236,9 +239,12 @@ struct ContactRow {
 }
 
 struct ContractRow {
+    id: i64,
     name: String,
     term: String,
     arr: String,
+    /// Nothing follows a churn, so no change can be recorded.
+    churned: bool,
 }
 
 struct Event {
@@ -266,6 +272,7 @@ struct AccountPage {
     usage: crate::features::usage::web::AccountUsage,
     health: crate::features::health::web::AccountHealthView,
     reviews: crate::features::lxl::web::AccountReviews,
+    meetings: crate::features::meetings::web::AccountMeetings,
 }
 
 pub(crate) async fn show(
@@ -274,6 +281,7 @@ pub(crate) async fn show(
         user: me, actor, flash, ..
     }: SignedIn,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     // A health form's problem is shown on the health card, an LxL or churn form's in that
     // section, after the redirect back.
@@ -355,6 +363,22 @@ pub(crate) async fn show(
     let usage = crate::features::usage::web::account_usage(view.usage);
     let health = crate::features::health::web::account_health(view.health, view.problem, health_error);
     let reviews = crate::features::lxl::web::account_reviews(&state, &actor, id, error).await?;
+    let mut meetings = crate::features::meetings::web::account_meetings(
+        &state.store,
+        &actor,
+        id,
+        today,
+        flash.for_slot("meetings_error"),
+    )
+    .await?;
+    // The account's feed URL is a credential: shown to those who write to the account.
+    if actor.can_write_account(summary.account.fields.owner_id) {
+        let feed = state
+            .store
+            .calendar_feed(lodestar_store::FeedOwner::Account(id))
+            .await?;
+        meetings.feed_url = feed.map(|f| crate::features::calendar::feed_url(&state, &headers, &f));
+    }
     let page = AccountPage {
         me,
         id: id.0,
@@ -371,6 +395,8 @@ pub(crate) async fn show(
         contracts: contracts
             .iter()
             .map(|c| ContractRow {
+                id: c.id.0,
+                churned: c.changes.is_churned(),
                 name: c
                     .fields
                     .name
@@ -392,18 +418,19 @@ pub(crate) async fn show(
         usage,
         health,
         reviews,
+        meetings,
     };
     Ok(render(&page)?.into_response())
 }
 
 #[derive(askama::Template)]
-#[template(path = "accounts/account_edit.html")]
-struct EditPage {
+#[template(path = "accounts/account_form.html")]
+struct AccountFormPage {
     me: User,
-    id: i64,
-    name: String,
-    values: BTreeMap<&'static str, String>,
-    errors: BTreeMap<String, String>,
+    /// The account being edited (id, name); `None` for a new one.
+    account: Option<(i64, String)>,
+    action: String,
+    form: FormState,
     stages: Vec<Choice>,
     tiers: Vec<Choice>,
     growths: Vec<Choice>,
@@ -412,17 +439,12 @@ struct EditPage {
     can_reassign: bool,
 }
 
-impl EditPage {
-    fn value(&self, field: &str) -> &str {
-        self.values.get(field).map_or("", String::as_str)
-    }
-    fn error(&self, field: &str) -> &str {
-        self.errors.get(field).map_or("", String::as_str)
-    }
-}
-
+/// An account as its form sends it. `owner_id` is absent when the select is disabled (only a
+/// leader hands an account to another owner); `external_id` is asked of a new account only.
 #[derive(Deserialize)]
-pub(crate) struct EditForm {
+pub(crate) struct AccountForm {
+    #[serde(default)]
+    external_id: String,
     name: String,
     domain: String,
     industry: String,
@@ -437,57 +459,105 @@ pub(crate) struct EditForm {
     first_value_date: String,
 }
 
-async fn edit_page(
+impl AccountForm {
+    /// The form as typed, to show again; an owner it did not send is `current`'s.
+    fn typed(&self, current: Option<&AccountFields>) -> FormState {
+        let kept_owner = current
+            .and_then(|f| f.owner_id)
+            .map(|o| o.0.to_string())
+            .unwrap_or_default();
+        FormState::with_values([
+            ("external_id", self.external_id.clone()),
+            ("name", self.name.clone()),
+            ("domain", self.domain.clone()),
+            ("industry", self.industry.clone()),
+            ("employees", self.employees.clone()),
+            ("region", self.region.clone()),
+            ("lifecycle_stage", self.lifecycle_stage.clone()),
+            ("tier", self.tier.clone()),
+            ("owner_id", self.owner_id.clone().unwrap_or(kept_owner)),
+            ("growth_potential", self.growth_potential.clone()),
+            ("engagement_preference", self.engagement_preference.clone()),
+            ("launch_date", self.launch_date.clone()),
+            ("first_value_date", self.first_value_date.clone()),
+        ])
+    }
+
+    /// The input the API reads for this account. What the form does not show comes from
+    /// `current` (an edited account's fields); a date or count the browser sent as text that
+    /// is none is noted on `form`.
+    fn into_input(self, current: Option<&AccountFields>, form: &mut FormState) -> AccountInput {
+        let employees = form.read("employees", optional_count(&self.employees)).flatten();
+        let launch_date = form.read("launch_date", optional_date(&self.launch_date)).flatten();
+        let first_value_date = form
+            .read("first_value_date", optional_date(&self.first_value_date))
+            .flatten();
+        let owner_id = match self.owner_id {
+            Some(owner) => form.read("owner_id", optional_id(&owner)).flatten(),
+            None => current.and_then(|f| f.owner_id).map(|o| o.0),
+        };
+        let id = |slot: fn(&AccountFields) -> Option<UserId>| current.and_then(slot).map(|u| u.0);
+        AccountInput {
+            external_id: current.map_or(self.external_id, |f| f.external_id.to_string()),
+            name: self.name,
+            domain: filled(&self.domain),
+            industry: filled(&self.industry),
+            employees,
+            region: filled(&self.region),
+            lifecycle_stage: filled(&self.lifecycle_stage),
+            tier: filled(&self.tier),
+            owner_id,
+            ae_id: id(|f| f.ae_id),
+            sponsor_id: id(|f| f.sponsor_id),
+            growth_potential: filled(&self.growth_potential),
+            engagement_preference: filled(&self.engagement_preference),
+            launch_date,
+            first_value_date,
+            parent_id: current.and_then(|f| f.parent_id).map(|p| p.0),
+            custom_fields: current.map(|f| f.custom_fields.clone().into()),
+        }
+    }
+}
+
+async fn form_page(
     state: &AppState,
     me: User,
     can_reassign: bool,
-    id: AccountId,
-    f: &AccountFields,
-    values: BTreeMap<&'static str, String>,
-    errors: BTreeMap<String, String>,
+    account: Option<(i64, String)>,
+    form: FormState,
 ) -> Result<Html, ApiError> {
     let owners = ops::possible_owners(state.store.users().await?)
         .into_iter()
         .map(|u| Choice {
-            selected: values.get("owner_id").map(String::as_str) == Some(u.id.0.to_string().as_str()),
             value: u.id.0.to_string(),
             label: u.fields.name.to_string(),
+            selected: false,
         })
         .collect();
-    let pick = |field: &str| values.get(field).map(String::as_str).unwrap_or("");
-    render(&EditPage {
+    render(&AccountFormPage {
         me,
-        id: id.0,
-        name: f.name.to_string(),
-        stages: choices(
-            LifecycleStage::ALL,
-            pick("lifecycle_stage").parse().ok(),
-            LifecycleStage::as_str,
-            LifecycleStage::label,
-        ),
-        tiers: choices(Tier::ALL, pick("tier").parse().ok(), Tier::as_str, Tier::label),
-        growths: choices(
-            Level::ALL,
-            pick("growth_potential").parse().ok(),
-            Level::as_str,
-            Level::label,
-        ),
+        action: account
+            .as_ref()
+            .map_or_else(|| "/accounts/new".to_owned(), |(id, _)| format!("/accounts/{id}/edit")),
+        account,
+        form,
+        stages: choices(LifecycleStage::ALL, None, LifecycleStage::as_str, LifecycleStage::label),
+        tiers: choices(Tier::ALL, None, Tier::as_str, Tier::label),
+        growths: choices(Level::ALL, None, Level::as_str, Level::label),
         engagements: choices(
             EngagementPreference::ALL,
-            pick("engagement_preference").parse().ok(),
+            None,
             EngagementPreference::as_str,
             EngagementPreference::label,
         ),
         owners,
         can_reassign,
-        values,
-        errors,
     })
 }
 
-fn current_values(f: &AccountFields) -> BTreeMap<&'static str, String> {
+fn current_values(f: &AccountFields) -> FormState {
     let s = |v: Option<String>| v.unwrap_or_default();
-    BTreeMap::from([
+    FormState::with_values([
         ("name", f.name.to_string()),
         ("domain", s(f.domain.as_ref().map(|v| v.to_string()))),
         ("industry", s(f.industry.as_ref().map(|v| v.to_string()))),
@@ -506,124 +576,72 @@ fn current_values(f: &AccountFields) -> BTreeMap<&'static str, String> {
     ])
 }
 
+/// The new-account form: a new customer starts in Land, owned by whoever creates it when they
+/// may own accounts.
+pub(crate) async fn new_form(
+    State(state): State<AppState>,
+    SignedIn { user: me, actor, .. }: SignedIn,
+) -> Result<Response, ApiError> {
+    ops::may_create(&actor)?;
+    let mut form = FormState::with_values([
+        ("external_id", suggested_external_id("acct")),
+        ("lifecycle_stage", LifecycleStage::Land.as_str().to_owned()),
+    ]);
+    if AccountSlot::Owner.accepts(me.fields.role) {
+        form.set("owner_id", me.id.0.to_string());
+    }
+    Ok(form_page(&state, me, true, None, form).await?.into_response())
+}
+
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    SignedIn { user: me, actor, .. }: SignedIn,
+    Form(submitted): Form<AccountForm>,
+) -> Result<Response, ApiError> {
+    ops::may_create(&actor)?;
+    let mut form = submitted.typed(None);
+    let input = submitted.into_input(None, &mut form);
+    if let Some(fields) = form.settle(input.into_fields(None)) {
+        match ops::create(&state.store, &actor, fields).await {
+            Ok(created) => return Ok(Redirect::to(&format!("/accounts/{}", created.account.id.0)).into_response()),
+            Err(e) => form.absorb(e, "external_id")?,
+        }
+    }
+    let page = form_page(&state, me, true, None, form).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 pub(crate) async fn edit_form(
     State(state): State<AppState>,
     SignedIn { user: me, actor, .. }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let id = AccountId(id);
-    let account = ops::writable(&state.store, &actor, id).await?;
-    let values = current_values(&account.fields);
-    Ok(edit_page(
-        &state,
-        me,
-        actor.can_manage_all_accounts(),
-        id,
-        &account.fields,
-        values,
-        BTreeMap::new(),
-    )
-    .await?
-    .into_response())
+    let account = ops::writable(&state.store, &actor, AccountId(id)).await?;
+    let form = current_values(&account.fields);
+    let named = Some((id, account.fields.name.to_string()));
+    Ok(form_page(&state, me, actor.can_manage_all_accounts(), named, form)
+        .await?
+        .into_response())
 }
 
 pub(crate) async fn edit(
     State(state): State<AppState>,
     SignedIn { user: me, actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<EditForm>,
+    Form(submitted): Form<AccountForm>,
 ) -> Result<Response, ApiError> {
     let id = AccountId(id);
     let account = ops::writable(&state.store, &actor, id).await?;
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    fn note(errors: &mut BTreeMap<String, String>, field: &str, e: String) {
-        errors.entry(field.to_owned()).or_insert(e);
-    }
-    fn opt<T: std::str::FromStr<Err = String>>(v: &str) -> Result<Option<T>, String> {
-        let v = v.trim();
-        if v.is_empty() { Ok(None) } else { v.parse().map(Some) }
-    }
-    fn date(v: &str) -> Result<Option<NaiveDate>, String> {
-        let v = v.trim();
-        if v.is_empty() {
-            Ok(None)
-        } else {
-            v.parse()
-                .map(Some)
-                .map_err(|_| format!("{v:?} is not a date (YYYY-MM-DD)"))
+    let current = Some(&account.fields);
+    let mut form = submitted.typed(current);
+    let input = submitted.into_input(current, &mut form);
+    if let Some(fields) = form.settle(input.into_fields(Some(id))) {
+        match ops::update(&state.store, &actor, id, fields).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/accounts/{}", id.0)).into_response()),
+            Err(e) => form.absorb(e, "external_id")?,
         }
     }
-    let mut fields = account.fields.clone();
-    macro_rules! set {
-        ($field:ident, $parsed:expr) => {
-            match $parsed {
-                Ok(v) => fields.$field = v,
-                Err(e) => note(&mut errors, stringify!($field), e),
-            }
-        };
-    }
-    set!(name, form.name.parse());
-    set!(domain, opt(&form.domain));
-    set!(industry, opt(&form.industry));
-    set!(region, opt(&form.region));
-    let employees = form.employees.trim().replace(',', "");
-    set!(
-        employees,
-        if employees.is_empty() {
-            Ok(None)
-        } else {
-            employees
-                .parse::<u32>()
-                .map(Some)
-                .map_err(|_| format!("{employees:?} is not a whole number of zero or more"))
-        }
-    );
-    set!(lifecycle_stage, form.lifecycle_stage.parse());
-    set!(tier, opt(&form.tier));
-    set!(growth_potential, opt(&form.growth_potential));
-    set!(engagement_preference, opt(&form.engagement_preference));
-    set!(launch_date, date(&form.launch_date));
-    set!(first_value_date, date(&form.first_value_date));
-    if let Some(owner) = form.owner_id.as_deref() {
-        fields.owner_id = owner.trim().parse::<i64>().ok().map(UserId);
-        ops::may_reassign(&actor, &account.fields, &fields)?;
-    }
-    let mut values = current_values(&fields);
-    for (k, v) in [
-        ("name", &form.name),
-        ("domain", &form.domain),
-        ("industry", &form.industry),
-        ("employees", &form.employees),
-        ("region", &form.region),
-        ("launch_date", &form.launch_date),
-        ("first_value_date", &form.first_value_date),
-    ] {
-        values.insert(k, v.clone());
-    }
-    if errors.is_empty() {
-        let result = match fields.clone().validate(Some(id)) {
-            Ok(valid) => ops::update(&state.store, &actor, id, valid).await.map(|_| ()),
-            Err(invalid) => Err(invalid.into()),
-        };
-        match result {
-            Ok(()) => return Ok(Redirect::to(&format!("/accounts/{}", id.0)).into_response()),
-            Err(ApiError::Invalid(invalid)) => {
-                for e in invalid.errors {
-                    note(&mut errors, e.field, e.reason);
-                }
-            }
-            Err(other) => return Err(other),
-        }
-    }
-    let page = edit_page(
-        &state,
-        me,
-        actor.can_manage_all_accounts(),
-        id,
-        &account.fields,
-        values,
-        errors,
-    )
-    .await?;
+    let named = Some((id.0, account.fields.name.to_string()));
+    let page = form_page(&state, me, actor.can_manage_all_accounts(), named, form).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

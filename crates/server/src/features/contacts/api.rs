@@ -3,74 +3,25 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use lodestar_domain::contact::{Contact, ContactFields};
-use lodestar_domain::vocabulary::ContactStatus;
-use lodestar_domain::{AccountId, ContactId, Invalid, Valid};
-use serde::{Deserialize, Serialize};
+use lodestar_domain::contact::Contact;
+use lodestar_domain::{AccountId, ContactId};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ops::ContactInput;
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
 use crate::http::json::{Json, patched};
-use crate::http::params::{IdPath, checked, checked_opt, path_id};
+use crate::http::params::{IdPath, path_id};
 use lodestar_domain::access::Actor;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_contacts, create_contact))
         .routes(routes!(get_contact, replace_contact, patch_contact, delete_contact))
-}
-
-/// A contact as written by a client; the account comes from the URL.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContactInput {
-    pub external_id: String,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub email: Option<String>,
-    pub title: Option<String>,
-    /// decision_maker, champion, admin, user or exec_sponsor.
-    pub role: Option<String>,
-    /// low, medium or high.
-    pub influence: Option<String>,
-    /// active (default) or left.
-    pub status: Option<String>,
-    /// Required when status is left.
-    pub left_on: Option<NaiveDate>,
-}
-
-impl ContactInput {
-    fn into_fields(self, account_id: AccountId) -> Result<Valid<ContactFields>, Invalid> {
-        let mut errors = Vec::new();
-        let external_id = checked(&mut errors, "external_id", self.external_id.parse());
-        let first_name = checked_opt(&mut errors, "first_name", self.first_name);
-        let last_name = checked_opt(&mut errors, "last_name", self.last_name);
-        let email = checked_opt(&mut errors, "email", self.email);
-        let title = checked_opt(&mut errors, "title", self.title);
-        let role = checked_opt(&mut errors, "role", self.role);
-        let influence = checked_opt(&mut errors, "influence", self.influence);
-        let status = checked_opt(&mut errors, "status", self.status);
-        let Some(external_id) = external_id.filter(|_| errors.is_empty()) else {
-            return Err(Invalid { errors });
-        };
-        ContactFields {
-            external_id,
-            account_id,
-            first_name,
-            last_name,
-            email,
-            title,
-            role,
-            influence,
-            status: status.unwrap_or(ContactStatus::Active),
-            left_on: self.left_on,
-        }
-        .validate()
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -155,8 +106,7 @@ async fn create_contact(
 ) -> Result<(StatusCode, axum::Json<ContactOutput>), ApiError> {
     let account = AccountId(path_id(id)?);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
-    let input = body.read()?;
-    let created = state.store.create_contact(input.into_fields(account)?).await?;
+    let created = super::ops::create(&state.store, account, body.read()?).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 

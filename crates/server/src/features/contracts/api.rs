@@ -4,14 +4,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use lodestar_domain::contract::{ArrChange, Contract, ContractFields, Currency, LineItem};
-use lodestar_domain::{AccountId, Cents, ContractId, FieldError, Invalid, Valid};
-use lodestar_store::ContractUpsert;
+use lodestar_domain::contract::{ArrChange, Contract, LineItem};
+use lodestar_domain::{AccountId, Cents, ContractId, FieldError, Invalid};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::ops::{self, ChangeInput, ContractInput, contract_not_found, writable_contract};
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, DeleteProblems, ReadProblems, WriteProblems};
@@ -24,59 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_contract, replace_contract, patch_contract, delete_contract))
         .routes(routes!(record_change))
         .routes(routes!(replace_line_items))
-}
-
-/// A contract as written by a client; the account comes from the URL.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContractInput {
-    pub external_id: String,
-    pub name: Option<String>,
-    pub start_date: NaiveDate,
-    /// The renewal date; after the start date.
-    pub end_date: NaiveDate,
-    /// ISO 4217 code; default USD.
-    #[schema(example = "USD")]
-    pub currency: Option<String>,
-    /// ARR when the contract is created (a decimal string, e.g. `12000.00`); required on
-    /// create, not allowed on replace: ARR then changes through `/changes`.
-    #[schema(example = "12000.00")]
-    pub arr: Option<String>,
-}
-
-impl ContractInput {
-    fn into_fields(self, account_id: AccountId) -> Result<(Valid<ContractFields>, Option<Cents>), Invalid> {
-        let mut errors = Vec::new();
-        let external_id = checked(&mut errors, "external_id", self.external_id.parse());
-        let name = match self.name {
-            None => None,
-            Some(n) => checked(&mut errors, "name", n.parse()),
-        };
-        let currency = match self.currency {
-            None => Some(Currency::USD),
-            Some(c) => checked(&mut errors, "currency", Currency::parse(&c)),
-        };
-        let arr = match self.arr {
-            None => None,
-            Some(a) => checked(&mut errors, "arr", Cents::parse(&a)),
-        };
-        let (Some(external_id), Some(currency)) = (external_id, currency) else {
-            return Err(Invalid { errors });
-        };
-        if !errors.is_empty() {
-            return Err(Invalid { errors });
-        }
-        let fields = ContractFields {
-            external_id,
-            account_id,
-            name,
-            start_date: self.start_date,
-            end_date: self.end_date,
-            currency,
-        }
-        .validate()?;
-        Ok((fields, arr))
-    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -157,17 +104,6 @@ impl From<Contract> for ContractOutput {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChangeInput {
-    pub effective_date: NaiveDate,
-    /// expansion, contraction, renewal or churn (`new` only starts a contract).
-    pub kind: String,
-    /// ARR after the change, a decimal string; `0` for churn.
-    #[schema(example = "15000.00")]
-    pub arr: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct LineItemInput {
     pub product: String,
     #[schema(minimum = 1)]
@@ -177,21 +113,6 @@ pub struct LineItemInput {
     /// Discount in basis points, 0 to 10000; default 0.
     #[schema(minimum = 0, maximum = 10000)]
     pub discount_bp: Option<u16>,
-}
-
-fn contract_not_found(id: ContractId) -> ApiError {
-    ApiError::NotFound(format!("contract {id} does not exist"))
-}
-
-/// Loads a contract and refuses unless the caller may change its account.
-async fn writable_contract(
-    state: &AppState,
-    actor: &lodestar_domain::access::Actor,
-    id: ContractId,
-) -> Result<Contract, ApiError> {
-    let contract = state.store.contract(id).await?.ok_or_else(|| contract_not_found(id))?;
-    crate::features::accounts::ops::writable(&state.store, actor, contract.fields.account_id).await?;
-    Ok(contract)
 }
 
 /// The contracts of an account, with line items and ARR history.
@@ -234,14 +155,7 @@ async fn create_contract(
 ) -> Result<(StatusCode, axum::Json<ContractOutput>), ApiError> {
     let account = AccountId(path_id(id)?);
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
-    let input = body.read()?;
-    let (fields, arr) = input.into_fields(account)?;
-    let arr = arr.ok_or_else(|| Invalid::field("arr", "is required when creating a contract"))?;
-    let as_of = fields.start_date;
-    let created = state
-        .store
-        .create_contract(ContractUpsert { fields, arr, as_of })
-        .await?;
+    let created = ops::create(&state.store, account, body.read()?).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
@@ -283,7 +197,7 @@ async fn replace_contract(
     body: Json<ContractInput>,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
-    let current = writable_contract(&state, &actor, id).await?;
+    let current = writable_contract(&state.store, &actor, id).await?;
     replace(&state, current, body.read()?).await
 }
 
@@ -304,7 +218,7 @@ async fn patch_contract(
     body: Json<serde_json::Value>,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
-    let current = writable_contract(&state, &actor, id).await?;
+    let current = writable_contract(&state.store, &actor, id).await?;
     // The current ARR is not part of a replace: a patch that names arr is refused like a PUT.
     let input = patched::<ContractInput>(ContractOutput::from(current.clone()), body.read()?, &["arr"])?;
     replace(&state, current, input).await
@@ -316,10 +230,7 @@ async fn replace(
     current: Contract,
     input: ContractInput,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
-    let (fields, arr) = input.into_fields(current.fields.account_id)?;
-    if arr.is_some() {
-        return Err(Invalid::field("arr", "changes through POST /api/v1/contracts/{id}/changes").into());
-    }
+    let fields = input.into_replacement(current.fields.account_id)?;
     Ok(axum::Json(
         state.store.update_contract(current.id, fields).await?.into(),
     ))
@@ -338,7 +249,7 @@ async fn delete_contract(
     id: IdPath,
 ) -> Result<StatusCode, ApiError> {
     let id = ContractId(path_id(id)?);
-    writable_contract(&state, &actor, id).await?;
+    writable_contract(&state.store, &actor, id).await?;
     state.store.delete_contract(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -358,18 +269,8 @@ async fn record_change(
     body: Json<ChangeInput>,
 ) -> Result<(StatusCode, axum::Json<ChangeOutput>), ApiError> {
     let id = ContractId(path_id(id)?);
-    writable_contract(&state, &actor, id).await?;
-    let mut errors = Vec::new();
-    let input = body.read()?;
-    let kind = checked(&mut errors, "kind", input.kind.parse());
-    let arr = checked(&mut errors, "arr", Cents::parse(&input.arr));
-    let (Some(kind), Some(arr)) = (kind, arr) else {
-        return Err(Invalid { errors }.into());
-    };
-    let change = state
-        .store
-        .record_contract_change(id, input.effective_date, kind, arr)
-        .await?;
+    writable_contract(&state.store, &actor, id).await?;
+    let change = ops::record_change(&state.store, id, body.read()?).await?;
     Ok((StatusCode::CREATED, axum::Json((&change).into())))
 }
 
@@ -388,7 +289,7 @@ async fn replace_line_items(
     body: Json<Vec<LineItemInput>>,
 ) -> Result<axum::Json<ContractOutput>, ApiError> {
     let id = ContractId(path_id(id)?);
-    writable_contract(&state, &actor, id).await?;
+    writable_contract(&state.store, &actor, id).await?;
     let input = body.read()?;
     let mut items = Vec::with_capacity(input.len());
     let mut errors: Vec<FieldError> = Vec::new();

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::review::Quarter;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason};
 use lodestar_domain::{AccountId, Invalid, UserId};
-use lodestar_domain::{ActionItemId, ReviewId};
+use lodestar_domain::{PromiseId, ReviewId};
 use lodestar_store::{ActionItem, LineFilter, LxlLine, LxlReview};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -385,9 +385,9 @@ async fn set_item_status(
     body: Json<ActionStatusInput>,
 ) -> Result<axum::Json<ActionItemOutput>, ApiError> {
     let id = path_id(id)?;
-    super::ops::movable_item(&state.store, &actor, ActionItemId(id)).await?;
+    super::ops::movable_item(&state.store, &actor, PromiseId(id)).await?;
     let status: ActionStatus = body.read()?.status.parse().map_err(|e| Invalid::field("status", e))?;
     Ok(axum::Json(
-        state.store.set_action_status(ActionItemId(id), status).await?.into(),
+        state.store.set_action_status(PromiseId(id), status).await?.into(),
     ))
 }

@@ -60,7 +60,7 @@ pub(crate) fn require_review_starter(actor: &lodestar_domain::access::Actor) -> 
 pub(crate) async fn movable_item(
     store: &lodestar_store::Store,
     actor: &lodestar_domain::access::Actor,
-    id: lodestar_domain::ActionItemId,
+    id: lodestar_domain::PromiseId,
 ) -> Result<lodestar_store::ActionItem, ApiError> {
     let item = store.action_item(id).await?;
     crate::http::params::allowed(

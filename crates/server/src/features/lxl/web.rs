@@ -11,7 +11,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::review::Quarter;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, ChurnReason};
-use lodestar_domain::{ActionItemId, ReviewId};
+use lodestar_domain::{PromiseId, ReviewId};
 use lodestar_store::{ActionItem, LineFilter, LxlLine, LxlReview, StoreError};
 use serde::Deserialize;
 
@@ -410,13 +410,13 @@ pub(crate) async fn set_item_status(
     Path(id): Path<i64>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, ApiError> {
-    let item = super::ops::movable_item(&state.store, &actor, ActionItemId(id)).await?;
+    let item = super::ops::movable_item(&state.store, &actor, PromiseId(id)).await?;
     let result = async {
         let status: ActionStatus = form
             .status
             .parse()
             .map_err(|e| lodestar_domain::Invalid::field("status", e))?;
-        state.store.set_action_status(ActionItemId(id), status).await?;
+        state.store.set_action_status(PromiseId(id), status).await?;
         Ok(())
     }
     .await;

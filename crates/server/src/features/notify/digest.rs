@@ -1,16 +1,14 @@
 //! The daily digest: every quarter of an hour a sweep queues the digest of each person for
 //! whom it has just become morning (07:00 local, see `lodestar_domain::notify::digest_day`),
-//! once per person and local day; each digest job composes the person's message and sends it
-//! as they chose (email, webhooks), keyed so that a retried or repeated job sends it once.
+//! once per person and local day; each digest job composes the person's message from their
+//! Today list and sends it as they chose (email, webhooks), keyed so that a retried or repeated
+//! job sends it once.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use lodestar_domain::health::Band;
+use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::notify::{Notification, Subject};
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::NotificationKind;
-use lodestar_store::{
-    AccountFilter, AccountOrder, AccountSort, AccountSummary, DigestRun, Job, Store, StoreError, digest_key,
-};
+use lodestar_store::{DigestRun, Job, Store, StoreError, TodayLine, digest_key};
 
 use crate::jobs::{JobOutcome, Schedule};
 
@@ -48,109 +46,37 @@ pub(crate) async fn run(store: Store, job: Job) -> JobOutcome {
     }
 }
 
-/// How many accounts a section lists before it says "and more".
-const SECTION_LINES: u32 = 15;
-/// Renewals this close are in the digest.
-const RENEWALS_WITHIN_DAYS: i64 = 30;
+/// How many lines of Today the digest lists before it says how many more there are.
+const DIGEST_LINES: usize = 10;
 
-/// A part of the digest: a heading and its lines.
-struct Section {
-    heading: String,
-    lines: Vec<String>,
-}
-
-/// `user`'s digest for their local `day`: a notification of kind `daily_digest` (sent by email
-/// and to webhooks as they chose), or none when no section has anything to say.
+/// `user`'s digest for their local `day`: the top of their Today list (renewals, overdue
+/// promises, meetings, accounts turning red, tasks due, …, in Today's order and with Today's
+/// reasons) as a notification of kind `daily_digest`, sent by email and to webhooks as they
+/// chose; none when their list is empty.
 pub async fn digest_for(store: &Store, user: &User, day: NaiveDate) -> Result<Option<Notification>, StoreError> {
-    let sections = sections(store, user, day).await?;
-    if sections.is_empty() {
+    let lines = store.today_list(user.id, &[user.id], day, user.time_zone.tz()).await?;
+    if lines.is_empty() {
         return Ok(None);
     }
-    let text = sections
-        .iter()
-        .map(|s| format!("{}\n{}", s.heading, s.lines.join("\n")))
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let mut text: Vec<String> = lines.iter().take(DIGEST_LINES).map(line).collect();
+    if lines.len() > DIGEST_LINES {
+        text.push(format!("… and {} more on your Today list.", lines.len() - DIGEST_LINES));
+    }
     let subject =
         Subject::parse(&format!("Your day, {}", day.format("%A %-d %B"))).expect("a date makes a valid subject");
     Ok(Some(Notification {
         kind: NotificationKind::DailyDigest,
         subject,
-        text,
-        link: Some("/accounts".to_owned()),
+        text: text.join("\n"),
+        link: Some("/today".to_owned()),
         once_key: Some(digest_key(user.id, day)),
     }))
 }
 
-/// What the digest tells, section by section, in the order read. Each part of Lodestar that
-/// has something for a person's morning (Today's list: promises due, meetings) adds its
-/// section here.
-async fn sections(store: &Store, user: &User, day: NaiveDate) -> Result<Vec<Section>, StoreError> {
-    Ok([red_accounts(store, user).await?, renewals(store, user, day).await?]
-        .into_iter()
-        .flatten()
-        .collect())
-}
-
-/// The accounts of the person's book that are red, largest first.
-async fn red_accounts(store: &Store, user: &User) -> Result<Option<Section>, StoreError> {
-    let filter = AccountFilter {
-        owner_id: Some(user.id),
-        band: Some(Band::Red),
-        ..AccountFilter::default()
-    };
-    let order = AccountOrder {
-        sort: AccountSort::Arr,
-        descending: true,
-    };
-    book_section(store, &filter, order, "Red accounts in your book", |a| {
-        format!("- {} ({} ARR)", a.account.fields.name, a.arr.whole_dollars())
-    })
-    .await
-}
-
-/// The accounts of the person's book renewing within 30 days, soonest first.
-async fn renewals(store: &Store, user: &User, day: NaiveDate) -> Result<Option<Section>, StoreError> {
-    let filter = AccountFilter {
-        owner_id: Some(user.id),
-        renewal_between: Some((day, day + Duration::days(RENEWALS_WITHIN_DAYS))),
-        ..AccountFilter::default()
-    };
-    let order = AccountOrder {
-        sort: AccountSort::RenewalDate,
-        descending: false,
-    };
-    book_section(store, &filter, order, "Renewals within 30 days", |a| {
-        let on = a
-            .renewal_date
-            .map(|d| d.format("%-d %b").to_string())
-            .unwrap_or_default();
-        format!(
-            "- {} renews {on} ({} ARR)",
-            a.account.fields.name,
-            a.arr.whole_dollars()
-        )
-    })
-    .await
-}
-
-async fn book_section(
-    store: &Store,
-    filter: &AccountFilter,
-    order: AccountOrder,
-    heading: &str,
-    line: impl Fn(&AccountSummary) -> String,
-) -> Result<Option<Section>, StoreError> {
-    let page = store.list_accounts(filter, order, SECTION_LINES, None).await?;
-    if page.items.is_empty() {
-        return Ok(None);
+/// One line of Today as the digest writes it: the account, then why.
+fn line(today: &TodayLine) -> String {
+    match &today.account {
+        Some((_, name)) => format!("- {name}: {}", today.reason.explain()),
+        None => format!("- {}", today.reason.explain()),
     }
-    let mut lines: Vec<String> = page.items.iter().map(line).collect();
-    if page.next_cursor.is_some() {
-        lines.push("- and more in Lodestar".to_owned());
-    }
-    Ok(Some(Section {
-        heading: format!("{heading}:"),
-        lines,
-    }))
 }

@@ -2,7 +2,7 @@
 //! admin pages for users and API tokens.
 
 mod admin;
-mod api;
+pub(crate) mod api;
 pub(crate) mod ops;
 mod password_page;
 pub(crate) mod session;

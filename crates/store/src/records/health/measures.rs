@@ -14,6 +14,7 @@ use std::pin::Pin;
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use lodestar_domain::Cents;
 use lodestar_domain::health::{Exposure, PulseLevel, Reading, Severity};
+use lodestar_domain::promise::PromiseFact;
 use lodestar_domain::usage::RecentActivity;
 use lodestar_domain::vocabulary::Tier;
 
@@ -121,6 +122,7 @@ pub(crate) static MEASURES: &[&dyn Measure] = &[
     &ActiveUserShare,
     &MilestoneAttainment,
     &CsmPulse,
+    &PromisesKept,
     &DaysToRenewal,
     &IndustryExposure,
     &ProblemSeverity,
@@ -479,6 +481,48 @@ impl Measure for CsmPulse {
                         fact: format!("{} on {day}: {reason}", level.label()),
                     },
                 );
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Whether both sides keep their word (seed 003: every meeting ends with promises on both
+/// sides): the share of promises due in the last 90 days that were done on time.
+struct PromisesKept;
+
+impl Measure for PromisesKept {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "promises_kept",
+            label: "Promises kept",
+            unit: "% of the promises due in the last 90 days done on time, ours and the customer's",
+            help: "A relationship where promises slip on either side is one where value slips.",
+            default_weight: 10,
+            default_zero_at: 50.0,
+            default_full_at: 100.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let facts = crate::records::promises::promise_facts(tx, &scope.filter("account_id")).await?;
+            let mut by_account: HashMap<i64, Vec<PromiseFact>> = HashMap::new();
+            for (account, fact) in facts {
+                by_account.entry(account).or_default().push(fact);
+            }
+            let mut out = Readings::new();
+            for (account, facts) in by_account {
+                let kept = lodestar_domain::promise::PromisesKept::over(facts, scope.today);
+                if let Some(percent) = kept.percent() {
+                    out.insert(
+                        account,
+                        Reading {
+                            value: percent,
+                            fact: kept.describe(),
+                        },
+                    );
+                }
             }
             Ok(out)
         })

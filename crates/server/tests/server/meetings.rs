@@ -1,0 +1,312 @@
+//! Meetings, promises, tasks, Today and the calendar feed, through the API as a CSM uses them.
+
+use axum::http::StatusCode;
+use chrono::{Duration, Utc};
+use lodestar_domain::vocabulary::Role;
+use serde_json::json;
+
+use crate::support::{TestApp, account, create_account};
+
+fn unfold(ics: &str) -> String {
+    ics.replace("\r\n ", "").replace("\r\n\t", "")
+}
+
+#[tokio::test]
+async fn a_meeting_with_promises_lands_on_the_account_today_tasks_and_the_calendar_feed() {
+    let app = TestApp::new().await;
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let (_, other) = app.api_user("other@v.io", Role::Csm).await;
+    let id = create_account(
+        &app,
+        &app.api_user("lead@v.io", Role::Leader).await.1,
+        account("acme", Some(csm)),
+    )
+    .await;
+    let contact = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contacts"),
+            Some(&token),
+            Some(json!({"external_id": "dana", "first_name": "Dana", "last_name": "Lee"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let today = app.store.today();
+    let starts = Utc::now() + Duration::days(3);
+    let body = json!({
+        "kind": "check_in", "title": "Monthly check-in", "starts_at": starts, "duration_minutes": 30,
+        "time_zone": "Europe/Berlin", "notes": "## Heard\n- wants **SSO**\n<script>alert(1)</script>",
+        "user_ids": [csm.0], "contact_ids": [contact],
+        "promises": [
+            {"description": "Share the admin list", "owner_contact_id": contact, "due_on": today - Duration::days(2)},
+            {"description": "Send the SSO guide", "owner_user_id": csm.0, "due_on": today - Duration::days(1)}
+        ]
+    });
+    // Another CSM may not log meetings on this account; a bad field is named, nothing is written.
+    let refused = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/meetings"),
+            Some(&other),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let mut bad = body.clone();
+    bad["promises"][0]["owner_contact_id"] = json!(null);
+    let invalid = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/meetings"),
+            Some(&token),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", invalid.text);
+    assert_eq!(invalid.body["errors"][0]["field"], "owner", "{}", invalid.text);
+    let none = app
+        .send("GET", &format!("/api/v1/accounts/{id}/meetings"), Some(&token), None)
+        .await;
+    assert_eq!(none.body.as_array().unwrap().len(), 0);
+
+    let created = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/meetings"),
+            Some(&token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    let meeting = created.body["id"].as_i64().unwrap();
+    let html = created.body["notes_html"].as_str().unwrap();
+    assert!(
+        html.contains("<strong>SSO</strong>") && !html.contains("<script"),
+        "{html}"
+    );
+    assert_eq!(created.body["attendees"].as_array().unwrap().len(), 2);
+
+    // Promises: one overdue on each side; ours is also a task on the CSM's list.
+    let promises = app
+        .send("GET", &format!("/api/v1/accounts/{id}/promises"), Some(&token), None)
+        .await;
+    assert_eq!(promises.body["ours"]["overdue"], 1, "{}", promises.text);
+    assert_eq!(promises.body["theirs"]["overdue"], 1);
+    assert_eq!(
+        promises.body["kept"],
+        "we kept 0 of 1, they kept 0 of 1 in the last 90 days"
+    );
+    let tasks = app.send("GET", "/api/v1/tasks", Some(&token), None).await;
+    assert_eq!(tasks.body.as_array().unwrap().len(), 1, "{}", tasks.text);
+    assert_eq!(tasks.body[0]["title"], "Send the SSO guide");
+
+    // Today: both overdue promises, ours above theirs, each saying why.
+    let list = app.send("GET", "/api/v1/today", Some(&token), None).await;
+    let lines = list.body.as_array().unwrap();
+    let whys: Vec<&str> = lines.iter().map(|l| l["why"].as_str().unwrap()).collect();
+    let ours = whys
+        .iter()
+        .position(|w| w.starts_with("Our promise is 1 day overdue"))
+        .expect("ours");
+    let theirs = whys
+        .iter()
+        .position(|w| w.starts_with("Dana Lee's promise is 2 days overdue"))
+        .expect("theirs");
+    assert!(ours < theirs, "{whys:?}");
+
+    // Finishing the task keeps the promise (done today, one day late); it leaves Today.
+    let task = tasks.body[0]["id"].as_i64().unwrap();
+    let done = app
+        .send(
+            "POST",
+            "/api/v1/tasks/bulk",
+            Some(&token),
+            Some(json!({"ids": [task], "action": "done"})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let promises = app
+        .send("GET", &format!("/api/v1/accounts/{id}/promises"), Some(&token), None)
+        .await;
+    assert_eq!(promises.body["ours"]["late"], 1, "{}", promises.text);
+    // Another user's task is "not found" to this one.
+    let theirs_task = app
+        .send(
+            "POST",
+            "/api/v1/tasks/bulk",
+            Some(&other),
+            Some(json!({"ids": [task], "action": "done"})),
+        )
+        .await;
+    assert_eq!(theirs_task.status, StatusCode::NOT_FOUND, "{}", theirs_task.text);
+    // Snoozing the customer's promise takes it off Today until then.
+    let key = lines[theirs]["key"].as_str().unwrap();
+    let snoozed = app
+        .send(
+            "POST",
+            "/api/v1/today/snooze",
+            Some(&token),
+            Some(json!({"key": key, "until": today + Duration::days(1)})),
+        )
+        .await;
+    assert_eq!(snoozed.status, StatusCode::NO_CONTENT, "{}", snoozed.text);
+    let list = app.send("GET", "/api/v1/today", Some(&token), None).await;
+    assert!(!list.text.contains("Dana Lee's promise"), "{}", list.text);
+
+    // The calendar feed: secret URL in /me, the meeting with a stable UID; moving it raises
+    // SEQUENCE, cancelling marks it cancelled; a revoked URL is a 404.
+    let me = app.send("GET", "/api/v1/me", Some(&token), None).await;
+    assert!(me.body["calendar_feed"].is_null(), "{}", me.text);
+    let feed = app.send("POST", "/api/v1/me/calendar-feed", Some(&token), None).await;
+    assert_eq!(feed.status, StatusCode::CREATED, "{}", feed.text);
+    let url = feed.body["url"].as_str().unwrap().to_owned();
+    let path = &url[url.find("/feeds/").unwrap()..];
+    let me = app.send("GET", "/api/v1/me", Some(&token), None).await;
+    assert_eq!(me.body["calendar_feed"]["url"], url.as_str());
+    let ics = app.send("GET", path, None, None).await;
+    assert_eq!(ics.status, StatusCode::OK);
+    assert!(ics.content_type.starts_with("text/calendar"), "{}", ics.content_type);
+    let text = unfold(&ics.text);
+    assert!(text.contains(&format!("UID:meeting-{meeting}@lodestar")), "{text}");
+    assert!(
+        text.contains("SEQUENCE:0") && text.contains("STATUS:CONFIRMED"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("DTSTART:{}", starts.format("%Y%m%dT%H%M%SZ"))),
+        "{text}"
+    );
+
+    let mut moved = app
+        .send("GET", &format!("/api/v1/meetings/{meeting}"), Some(&token), None)
+        .await
+        .body;
+    for field in [
+        "id",
+        "account_id",
+        "account_name",
+        "ends_at",
+        "notes_html",
+        "attendees",
+        "cancelled",
+        "sequence",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ] {
+        moved.as_object_mut().unwrap().remove(field);
+    }
+    moved["starts_at"] = json!(starts + Duration::hours(2));
+    let put = app
+        .send("PUT", &format!("/api/v1/meetings/{meeting}"), Some(&token), Some(moved))
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+    assert_eq!(put.body["sequence"], 1);
+    let cancel = app
+        .send(
+            "POST",
+            &format!("/api/v1/meetings/{meeting}/cancel"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.body["sequence"], 2, "{}", cancel.text);
+    let text = unfold(&app.send("GET", path, None, None).await.text);
+    assert!(text.contains(&format!("UID:meeting-{meeting}@lodestar")), "{text}");
+    assert!(
+        text.contains("SEQUENCE:2") && text.contains("STATUS:CANCELLED"),
+        "{text}"
+    );
+
+    let renewed = app.send("POST", "/api/v1/me/calendar-feed", Some(&token), None).await;
+    assert_ne!(renewed.body["url"], url.as_str());
+    assert_eq!(app.send("GET", path, None, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.send("GET", "/feeds/nothing.ics", None, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_leader_sees_the_teams_today_and_an_account_feed_is_for_its_writers() {
+    let app = TestApp::new().await;
+    let (lead, lead_token) = app.api_user("lead@v.io", Role::Leader).await;
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let (_, other) = app.api_user("other@v.io", Role::Csm).await;
+    let patched = app
+        .send(
+            "PATCH",
+            &format!("/api/v1/users/{csm}"),
+            Some(&app.api_user("admin@v.io", Role::Admin).await.1),
+            Some(json!({"manager_id": lead.0})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
+    let id = create_account(&app, &lead_token, account("acme", Some(csm))).await;
+    let due = app.store.today() - Duration::days(4);
+    let promise = json!({"description": "Send the SSO guide", "owner_user_id": csm.0, "due_on": due});
+    let made = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/promises"),
+            Some(&token),
+            Some(promise),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    let mine = app.send("GET", "/api/v1/today", Some(&lead_token), None).await;
+    assert_eq!(
+        mine.body.as_array().unwrap().len(),
+        0,
+        "the leader's own book is empty: {}",
+        mine.text
+    );
+    let team = app.send("GET", "/api/v1/today?of=team", Some(&lead_token), None).await;
+    assert!(team.text.contains("Our promise is 4 days overdue"), "{}", team.text);
+    assert_eq!(team.body[0]["owner_id"], csm.0);
+    let refused = app.send("GET", "/api/v1/today?of=team", Some(&other), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let bad = app
+        .send("GET", "/api/v1/today?of=everyone", Some(&lead_token), None)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+
+    // The account's feed: its writers make, see and revoke it; another CSM may not see the URL.
+    let feed = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(feed.status, StatusCode::CREATED, "{}", feed.text);
+    let seen = app
+        .send(
+            "GET",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(seen.status, StatusCode::FORBIDDEN, "{}", seen.text);
+    let url = feed.body["url"].as_str().unwrap();
+    let path = &url[url.find("/feeds/").unwrap()..];
+    let ics = app.send("GET", path, None, None).await;
+    assert!(ics.text.starts_with("BEGIN:VCALENDAR"), "{}", ics.text);
+    assert_eq!(
+        app.send(
+            "DELETE",
+            &format!("/api/v1/accounts/{id}/calendar-feed"),
+            Some(&token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.send("GET", path, None, None).await.status, StatusCode::NOT_FOUND);
+}
