@@ -57,11 +57,12 @@ pub(crate) struct MeetingRow {
     pub(crate) attendees: String,
     pub(crate) notes_html: String,
     pub(crate) cancelled: bool,
-    pub(crate) appointment: bool,
+    /// An appointment still ahead: it can be moved and called off.
+    pub(crate) ahead: bool,
 }
 
 impl MeetingRow {
-    pub(crate) fn of(m: &Meeting) -> MeetingRow {
+    pub(crate) fn of(m: &Meeting, now: chrono::DateTime<chrono::Utc>) -> MeetingRow {
         let local = m.fields.starts_at.with_timezone(&m.fields.time_zone);
         MeetingRow {
             id: m.id.0,
@@ -77,7 +78,7 @@ impl MeetingRow {
             attendees: m.attendees.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "),
             notes_html: super::markdown::render(m.fields.notes.as_str()),
             cancelled: m.cancelled_at.is_some(),
-            appointment: m.fields.kind.is_appointment(),
+            ahead: m.fields.kind.is_appointment() && m.fields.ends_at() > now,
         }
     }
 }
@@ -163,7 +164,7 @@ pub(crate) async fn account_meetings(
         )
     };
     Ok(AccountMeetings {
-        meetings: meetings.iter().map(MeetingRow::of).collect(),
+        meetings: meetings.iter().map(|m| MeetingRow::of(m, store.now())).collect(),
         promises: promises.into_iter().map(|p| PromiseRow::of(p, actor, today)).collect(),
         ours: describe(ours),
         theirs: describe(theirs),
