@@ -630,6 +630,20 @@ test("the CSM's day: a meeting with a customer's promise, Today when it is overd
   await page.goto(`${base}/accounts/${account}`);
   assert.match(await page.locator("#promises tr", { hasText: "Send us the list of admins" }).textContent(), /Done late/);
 
+  // Tasks: one made by hand, then finished with a bulk action.
+  await page.goto(`${base}/tasks`);
+  await page.fill("#task-title", "Prepare the QBR deck");
+  await page.click("#new-task button[type=submit]");
+  await page.waitForURL(new RegExp(`^${base}/tasks#`));
+  const task = page.locator("#task-list tr", { hasText: "Prepare the QBR deck" });
+  await task.locator("input[type=checkbox]").check();
+  await page.screenshot({ path: join(artifacts, "tasks.png"), fullPage: true });
+  await page.click("#tasks-done");
+  await page.waitForURL(new RegExp(`^${base}/tasks#`));
+  assert.equal(await page.locator("#task-list tr", { hasText: "Prepare the QBR deck" }).count(), 0);
+  await page.goto(`${base}/tasks?view=done`);
+  assert.match(await page.textContent("#tasks"), /Prepare the QBR deck/);
+
   // The calendar page lists the meeting; the private feed carries it to calendar programs.
   await page.goto(`${base}/calendar`);
   assert.match(await page.textContent("#calendar"), /Onboarding check-in/);

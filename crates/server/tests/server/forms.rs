@@ -29,17 +29,17 @@ fn encoded(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-async fn page(web: &TestApp, cookie: &str, uri: &str) -> Reply {
+pub(crate) async fn page(web: &TestApp, cookie: &str, uri: &str) -> Reply {
     web.browse("GET", uri, Some(cookie), None, None).await
 }
 
-async fn post(web: &TestApp, cookie: &str, uri: &str, fields: &[(&str, &str)]) -> Reply {
+pub(crate) async fn post(web: &TestApp, cookie: &str, uri: &str, fields: &[(&str, &str)]) -> Reply {
     let origin = format!("http://{HOST}");
     web.browse("POST", uri, Some(cookie), Some(&origin), Some(&encoded(fields)))
         .await
 }
 
-fn location(reply: &Reply) -> &str {
+pub(crate) fn location(reply: &Reply) -> &str {
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text);
     reply.headers[header::LOCATION].to_str().unwrap()
 }

@@ -310,3 +310,79 @@ async fn a_leader_sees_the_teams_today_and_an_account_feed_is_for_its_writers() 
     );
     assert_eq!(app.send("GET", path, None, None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_meeting_form_logs_a_meeting_keeps_what_was_typed_on_a_problem_and_refuses_outsiders() {
+    use crate::forms::{location, page, post};
+
+    let app = TestApp::new().await;
+    let csm = app.user("csm@v.io", Role::Csm).await;
+    app.user("other@v.io", Role::Csm).await;
+    let (_, lead) = app.api_user("lead@v.io", Role::Leader).await;
+    let id = create_account(&app, &lead, account("acme", Some(csm))).await;
+    let contact = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contacts"),
+            Some(&lead),
+            Some(json!({"external_id": "dana", "first_name": "Dana"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let cookie = app.session("csm@v.io").await;
+    let form = page(&app, &cookie, &format!("/accounts/{id}/meetings/new")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains(&format!("value=\"contact:{contact}\"")),
+        "the customer's people own promises too"
+    );
+
+    let contact_id = contact.to_string();
+    let yesterday = (app.store.today() - Duration::days(1)).to_string();
+    let mut fields = vec![
+        ("kind", "kickoff"),
+        ("title", "Kickoff"),
+        ("date", "2026-03-29"),
+        ("time", "02:30"),
+        ("time_zone", "Europe/Berlin"),
+        ("duration_minutes", "60"),
+        ("contact_ids", contact_id.as_str()),
+        ("notes", "Goals: **faster onboarding**"),
+        ("promise_0_description", "Send the kickoff deck"),
+        ("promise_0_owner", "user:1"),
+        ("promise_0_due_on", yesterday.as_str()),
+    ];
+    // 02:30 on 2026-03-29 does not exist in Berlin: the form comes back with the reason and
+    // everything typed, and nothing is written.
+    let again = post(&app, &cookie, &format!("/accounts/{id}/meetings/new"), &fields).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", again.text);
+    assert!(again.text.contains("does not exist in Europe/Berlin"), "{}", again.text);
+    assert!(again.text.contains("Send the kickoff deck") && again.text.contains("faster onboarding"));
+    let listed = app
+        .send("GET", &format!("/api/v1/accounts/{id}/meetings"), Some(&lead), None)
+        .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 0);
+
+    fields[3] = ("time", "10:30");
+    let saved = post(&app, &cookie, &format!("/accounts/{id}/meetings/new"), &fields).await;
+    assert!(location(&saved).starts_with(&format!("/accounts/{id}#meeting-")));
+    let account_page = page(&app, &cookie, &format!("/accounts/{id}")).await;
+    assert!(
+        account_page.text.contains("<strong>faster onboarding</strong>"),
+        "notes rendered"
+    );
+    assert!(account_page.text.contains("Send the kickoff deck"));
+    assert!(
+        account_page.text.contains("Kickoff: Kickoff"),
+        "the meeting is on the timeline"
+    );
+
+    // Another CSM may neither open the form nor post it.
+    let other = app.session("other@v.io").await;
+    let refused = page(&app, &other, &format!("/accounts/{id}/meetings/new")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = post(&app, &other, &format!("/accounts/{id}/meetings/new"), &fields).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}

@@ -261,19 +261,16 @@ async fn write_attendees(tx: &mut Tx, meeting: i64, fields: &MeetingFields) -> R
         .bind(meeting)
         .execute(tx)
         .await?;
-    for user in &fields.users {
-        Query::sql("INSERT INTO meeting_attendees (meeting_id, user_id) VALUES ($1, $2)")
-            .bind(meeting)
-            .bind(user.0)
-            .execute(tx)
-            .await?;
-    }
-    for contact in &fields.contacts {
-        Query::sql("INSERT INTO meeting_attendees (meeting_id, contact_id) VALUES ($1, $2)")
-            .bind(meeting)
-            .bind(contact.0)
-            .execute(tx)
-            .await?;
+    let users = fields.users.iter().map(|u| ("user_id", u.0));
+    let contacts = fields.contacts.iter().map(|c| ("contact_id", c.0));
+    for (column, id) in users.chain(contacts) {
+        Query::sql(format!(
+            "INSERT INTO meeting_attendees (meeting_id, {column}) VALUES ($1, $2)"
+        ))
+        .bind(meeting)
+        .bind(id)
+        .execute(tx)
+        .await?;
     }
     Ok(())
 }

@@ -49,7 +49,11 @@ pub(crate) async fn calendar(
     let mut days: Vec<Day> = Vec::new();
     for m in &meetings {
         let day = m.fields.starts_at.with_timezone(&m.fields.time_zone).date_naive();
-        let row = (m.account_id.0, m.account_name.clone(), MeetingRow::of(m));
+        let row = (
+            m.account_id.0,
+            m.account_name.clone(),
+            MeetingRow::of(m, state.store.now()),
+        );
         match days.last_mut() {
             Some((d, rows)) if *d == day => rows.push(row),
             _ => days.push((day, vec![row])),

@@ -57,11 +57,12 @@ pub(crate) struct MeetingRow {
     pub(crate) attendees: String,
     pub(crate) notes_html: String,
     pub(crate) cancelled: bool,
-    pub(crate) appointment: bool,
+    /// An appointment still ahead: it can be moved and called off.
+    pub(crate) ahead: bool,
 }
 
 impl MeetingRow {
-    pub(crate) fn of(m: &Meeting) -> MeetingRow {
+    pub(crate) fn of(m: &Meeting, now: chrono::DateTime<chrono::Utc>) -> MeetingRow {
         let local = m.fields.starts_at.with_timezone(&m.fields.time_zone);
         MeetingRow {
             id: m.id.0,
@@ -77,7 +78,7 @@ impl MeetingRow {
             attendees: m.attendees.iter().map(|a| a.name()).collect::<Vec<_>>().join(", "),
             notes_html: super::markdown::render(m.fields.notes.as_str()),
             cancelled: m.cancelled_at.is_some(),
-            appointment: m.fields.kind.is_appointment(),
+            ahead: m.fields.kind.is_appointment() && m.fields.ends_at() > now,
         }
     }
 }
@@ -163,7 +164,7 @@ pub(crate) async fn account_meetings(
         )
     };
     Ok(AccountMeetings {
-        meetings: meetings.iter().map(MeetingRow::of).collect(),
+        meetings: meetings.iter().map(|m| MeetingRow::of(m, store.now())).collect(),
         promises: promises.into_iter().map(|p| PromiseRow::of(p, actor, today)).collect(),
         ours: describe(ours),
         theirs: describe(theirs),
@@ -241,17 +242,20 @@ struct MeetingForm {
 const PROMISE_ROWS: usize = 3;
 
 impl MeetingForm {
-    #[allow(clippy::too_many_arguments)]
+    /// The form for a new meeting on `account`, or for `meeting`; filled with what was sent
+    /// (`values`) when it is shown again with its `error`.
     async fn new(
         store: &Store,
         me: User,
         account: AccountId,
-        action: String,
-        editing: bool,
-        values: Option<&FormFields>,
         meeting: Option<&Meeting>,
+        values: Option<&FormFields>,
         error: Option<String>,
     ) -> Result<MeetingForm, ApiError> {
+        let (action, editing) = match meeting {
+            Some(m) => (format!("/meetings/{}/edit", m.id), true),
+            None => (format!("/accounts/{account}/meetings/new"), false),
+        };
         let account_name = store
             .account(account)
             .await?
@@ -374,6 +378,40 @@ fn promises_of(form: &FormFields) -> Result<Vec<lodestar_domain::promise::Promis
         .collect()
 }
 
+/// The meeting form as a page: 422 when it comes back with a problem.
+async fn form_page(
+    store: &Store,
+    me: User,
+    account: AccountId,
+    meeting: Option<&Meeting>,
+    sent: Option<&FormFields>,
+    problem: Option<String>,
+) -> Result<Response, ApiError> {
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = MeetingForm::new(store, me, account, meeting, sent, problem).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+/// After a meeting form's post: to the meeting on its account, or the form again with the
+/// problem (an error not the person's to fix is handed back).
+async fn after_post(
+    store: &Store,
+    me: User,
+    account: AccountId,
+    meeting: Option<&Meeting>,
+    form: &FormFields,
+    result: Result<Meeting, ApiError>,
+) -> Result<Response, ApiError> {
+    match result {
+        Ok(m) => Ok(Redirect::to(&format!("/accounts/{}#meeting-{}", m.account_id, m.id)).into_response()),
+        Err(e) => form_page(store, me, account, meeting, Some(form), Some(user_problem(e)?)).await,
+    }
+}
+
 pub(crate) async fn new_meeting(
     State(state): State<AppState>,
     SignedIn { user: me, actor, .. }: SignedIn,
@@ -381,9 +419,7 @@ pub(crate) async fn new_meeting(
 ) -> Result<Response, ApiError> {
     let account = AccountId(id);
     writable(&state.store, &actor, account).await?;
-    let action = format!("/accounts/{id}/meetings/new");
-    let form = MeetingForm::new(&state.store, me, account, action, false, None, None, None).await?;
-    Ok(render(&form)?.into_response())
+    form_page(&state.store, me, account, None, None, None).await
 }
 
 pub(crate) async fn create_meeting(
@@ -401,25 +437,7 @@ pub(crate) async fn create_meeting(
         ops::create(&state.store, &actor, account, fields, promises).await
     }
     .await;
-    match result {
-        Ok(meeting) => Ok(Redirect::to(&format!("/accounts/{id}#meeting-{}", meeting.id)).into_response()),
-        Err(e) => {
-            let problem = user_problem(e)?;
-            let action = format!("/accounts/{id}/meetings/new");
-            let page = MeetingForm::new(
-                &state.store,
-                me,
-                account,
-                action,
-                false,
-                Some(&form),
-                None,
-                Some(problem),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-    }
+    after_post(&state.store, me, account, None, &form, result).await
 }
 
 pub(crate) async fn edit_meeting(
@@ -428,19 +446,7 @@ pub(crate) async fn edit_meeting(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let meeting = ops::changeable(&state.store, &actor, MeetingId(id)).await?;
-    let action = format!("/meetings/{id}/edit");
-    let form = MeetingForm::new(
-        &state.store,
-        me,
-        meeting.account_id,
-        action,
-        true,
-        None,
-        Some(&meeting),
-        None,
-    )
-    .await?;
-    Ok(render(&form)?.into_response())
+    form_page(&state.store, me, meeting.account_id, Some(&meeting), None, None).await
 }
 
 pub(crate) async fn update_meeting(
@@ -453,25 +459,7 @@ pub(crate) async fn update_meeting(
     let form = FormFields::parse(&body);
     let result =
         async { ops::update(&state.store, &actor, MeetingId(id), meeting_fields(input_of(&form))?).await }.await;
-    match result {
-        Ok(m) => Ok(Redirect::to(&format!("/accounts/{}#meeting-{id}", m.account_id)).into_response()),
-        Err(e) => {
-            let problem = user_problem(e)?;
-            let action = format!("/meetings/{id}/edit");
-            let page = MeetingForm::new(
-                &state.store,
-                me,
-                meeting.account_id,
-                action,
-                true,
-                Some(&form),
-                Some(&meeting),
-                Some(problem),
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
-        }
-    }
+    after_post(&state.store, me, meeting.account_id, Some(&meeting), &form, result).await
 }
 
 pub(crate) async fn cancel_meeting(
