@@ -62,7 +62,7 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
         | ("PUT", "/meetings/{id}")
-        | ("POST", "/meetings/{id}/cancel" | "/promises/{id}/status") => Rule::Book,
+        | ("POST", "/meetings/{id}/cancel" | "/promises/{id}/status" | "/promises/{id}/remind") => Rule::Book,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")

@@ -386,3 +386,161 @@ async fn the_meeting_form_logs_a_meeting_keeps_what_was_typed_on_a_problem_and_r
     let refused = post(&app, &other, &format!("/accounts/{id}/meetings/new"), &fields).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_customers_overdue_promise_is_reminded_by_email_once_a_day() {
+    use lodestar_server::config::{MailConfig, ServerConfig};
+    use lodestar_store::testing::TestDb;
+
+    let config = ServerConfig {
+        mail: Some(MailConfig::new("smtp://127.0.0.1:2525", "Lodestar <cs@vendor.io>").unwrap()),
+        ..ServerConfig::default()
+    };
+    let app = TestApp::with_app(TestDb::sqlite().await, move |store| lodestar_server::app(store, config)).await;
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let (_, other) = app.api_user("other@v.io", Role::Csm).await;
+    let (_, lead) = app.api_user("lead@v.io", Role::Leader).await;
+    let id = create_account(&app, &lead, account("acme", Some(csm))).await;
+    let contact = |key: &str, email: Option<&str>| json!({"external_id": key, "first_name": "Dana", "email": email});
+    let add = |body: serde_json::Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.send(
+                "POST",
+                &format!("/api/v1/accounts/{id}/contacts"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+            .body["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let dana = add(contact("dana", Some("dana@acme.example"))).await;
+    let silent = add(contact("sam", None)).await;
+    let due = app.store.today() - Duration::days(2);
+    let promise = |owner: serde_json::Value| {
+        let mut body = json!({"description": "Send us the list of admins", "due_on": due});
+        body.as_object_mut().unwrap().extend(owner.as_object().unwrap().clone());
+        body
+    };
+    let make = |body| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            app.send(
+                "POST",
+                &format!("/api/v1/accounts/{id}/promises"),
+                Some(&token),
+                Some(body),
+            )
+            .await
+            .body["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let theirs = make(promise(json!({"owner_contact_id": dana}))).await;
+    let no_email = make(promise(json!({"owner_contact_id": silent}))).await;
+    let ours = make(promise(json!({"owner_user_id": csm.0}))).await;
+    let remind = |promise: i64, token: String| {
+        let app = &app;
+        async move {
+            app.send(
+                "POST",
+                &format!("/api/v1/promises/{promise}/remind"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+
+    assert_eq!(
+        remind(theirs, other.clone()).await.status,
+        StatusCode::FORBIDDEN,
+        "another CSM's account"
+    );
+    let sent = remind(theirs, token.clone()).await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
+    let job = app
+        .store
+        .jobs(None, 50, 0)
+        .await
+        .unwrap()
+        .1
+        .into_iter()
+        .find(|j| j.id.0 == sent.body["job_id"].as_i64().unwrap())
+        .unwrap();
+    assert_eq!(job.kind, "email");
+    assert_eq!(job.payload["to"], "dana@acme.example");
+    assert_eq!(job.payload["subject"], "Reminder: Send us the list of admins");
+    let body = job.payload["text_body"].as_str().unwrap();
+    assert!(
+        body.starts_with("Hi Dana,") && body.contains("\"Send us the list of admins\" by"),
+        "{body}"
+    );
+    assert!(body.trim_end().ends_with("csm@v.io"), "signed by the CSM: {body}");
+
+    let again = remind(theirs, token.clone()).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "once a day: {}", again.text);
+    let ours = remind(ours, token.clone()).await;
+    assert_eq!(ours.status, StatusCode::CONFLICT, "{}", ours.text);
+    let nowhere = remind(no_email, token.clone()).await;
+    assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nowhere.text);
+    assert!(nowhere.text.contains("no email address"), "{}", nowhere.text);
+
+    let timeline = app
+        .store
+        .timeline_entries(lodestar_domain::AccountId(id))
+        .await
+        .unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.text == "Reminder sent to Dana: Send us the list of admins"),
+        "{timeline:?}"
+    );
+}
+
+#[tokio::test]
+async fn without_email_a_reminder_says_how_to_set_it_up() {
+    let app = TestApp::new().await;
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let id = create_account(
+        &app,
+        &app.api_user("lead@v.io", Role::Leader).await.1,
+        account("acme", Some(csm)),
+    )
+    .await;
+    let dana = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contacts"),
+            Some(&token),
+            Some(json!({"external_id": "dana", "email": "dana@acme.example"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let made = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/promises"),
+            Some(&token),
+            Some(json!({"description": "Share the plan", "owner_contact_id": dana, "due_on": "2026-01-05"})),
+        )
+        .await;
+    let promise = made.body["id"].as_i64().unwrap();
+    let refused = app
+        .send(
+            "POST",
+            &format!("/api/v1/promises/{promise}/remind"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.text.contains("LODESTAR_SMTP_URL"), "{}", refused.text);
+}

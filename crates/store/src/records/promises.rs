@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::Invalid;
+use lodestar_domain::notify::{EmailMessage, Subject};
 use lodestar_domain::promise::{PromiseFact, PromiseFields, PromiseOwner, Side, Standing};
 use lodestar_domain::vocabulary::{ActionStatus, TaskSource};
-use lodestar_domain::{AccountId, ContactId, MeetingId, PromiseId, ReviewId, UserId};
+use lodestar_domain::{AccountId, ContactId, JobId, MeetingId, PromiseId, ReviewId, UserId};
 
+use super::notify::enqueue_email;
 use super::parse;
+use super::timeline::TimelineKind;
 use crate::query::Query;
 use crate::{Backend, Result, Store, StoreError, Tx};
 
@@ -328,4 +331,78 @@ impl Store {
         let mut tx = self.begin_snapshot().await?;
         promises_where(&mut tx, filter).await
     }
+}
+
+impl Store {
+    /// Emails the customer contact who owns promise `id` a reminder of it, from `from` (one of
+    /// ours), and puts it on the account's timeline. Once a day per promise; only an open
+    /// promise of the customer's, to a contact with an email, on a server that sends email.
+    pub async fn remind_customer(&self, id: PromiseId, from: UserId) -> Result<JobId> {
+        let mut tx = self.begin_write().await?;
+        let promise = promise_in(&mut tx, id).await?;
+        let PromiseOwner::Customer(contact) = promise.owner else {
+            return Err(StoreError::Conflict(
+                "this is a promise of ours: it is on its owner's task list".into(),
+            ));
+        };
+        if promise.status != ActionStatus::Open {
+            return Err(StoreError::Conflict(format!("promise {id} is no longer open")));
+        }
+        if !tx.outbox().email {
+            return Err(StoreError::Conflict(
+                "this server sends no email: set LODESTAR_SMTP_URL and LODESTAR_MAIL_FROM".into(),
+            ));
+        }
+        let (first_name, email): (Option<String>, Option<String>) =
+            Query::sql("SELECT first_name, email FROM contacts WHERE id = $1")
+                .bind(contact.0)
+                .fetch_one(&mut tx)
+                .await?;
+        let Some(email) = email else {
+            return Err(Invalid::field(
+                "owner_contact_id",
+                format!("{} has no email address on record", promise.owner_name),
+            )
+            .into());
+        };
+        let sender: String = Query::sql("SELECT name FROM users WHERE id = $1")
+            .bind(from.0)
+            .scalar_one(&mut tx)
+            .await?;
+        let today = tx.now().date_naive();
+        let message = EmailMessage {
+            to: parse("contacts.email", &email)?,
+            subject: Subject::parse(&format!("Reminder: {}", promise.description))
+                .map_err(|e| StoreError::Corrupt(format!("promises.description: {e}")))?,
+            text_body: reminder_text(first_name.as_deref(), &promise, &sender),
+            html_body: None,
+        };
+        let job = enqueue_email(&mut tx, &message, Some(format!("promise-reminder:{id}:{today}")))
+            .await?
+            .ok_or_else(|| StoreError::Conflict(format!("{} was already reminded today", promise.owner_name)))?;
+        let text = format!("Reminder sent to {}: {}", promise.owner_name, promise.description);
+        let at = tx.now();
+        super::timeline::record(
+            &mut tx,
+            promise.account_id,
+            at,
+            Some(from),
+            TimelineKind::EmailSent,
+            &text,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+}
+
+/// A short, human reminder: what they said they would do, by when, and who asks.
+fn reminder_text(first_name: Option<&str>, promise: &Promise, sender: &str) -> String {
+    let greeting = first_name.map_or_else(|| "Hello,".to_owned(), |n| format!("Hi {n},"));
+    format!(
+        "{greeting}\n\nA friendly reminder: you said you would \"{}\" by {}. \
+         Could you let me know where it stands, or when it will be done?\n\nThank you,\n{sender}\n",
+        promise.description,
+        promise.due_on.format("%A, %d %B %Y"),
+    )
 }

@@ -31,6 +31,8 @@ pub enum TimelineKind {
     Meeting,
     /// A promise, ours or the customer's, was done.
     PromiseDone,
+    /// An email went to the customer (a reminder of their promise).
+    EmailSent,
 }
 
 impl TimelineKind {
@@ -45,6 +47,7 @@ impl TimelineKind {
             TimelineKind::Churn => "churn",
             TimelineKind::Meeting => "meeting",
             TimelineKind::PromiseDone => "promise_done",
+            TimelineKind::EmailSent => "email_sent",
         }
     }
 
@@ -59,6 +62,7 @@ impl TimelineKind {
             TimelineKind::Churn,
             TimelineKind::Meeting,
             TimelineKind::PromiseDone,
+            TimelineKind::EmailSent,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

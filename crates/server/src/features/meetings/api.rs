@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel_meeting))
         .routes(routes!(list_promises, add_promise))
         .routes(routes!(set_promise_status))
+        .routes(routes!(remind_customer))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -455,4 +456,26 @@ async fn set_promise_status(
         .map_err(|e| lodestar_domain::Invalid::field("status", e))?;
     let promise = ops::set_status(&state.store, &actor, id, status).await?;
     Ok(axum::Json(PromiseOutput::of(promise, state.store.today())))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReminderOutput {
+    /// The email job (see `/api/v1/jobs`).
+    job_id: i64,
+}
+
+/// Email the customer contact who owns an open promise a reminder of it (whoever writes to the
+/// account; once a day per promise). 409 when this server sends no email, the promise is ours or
+/// closed, or it was reminded today; 422 when the contact has no email address.
+#[utoipa::path(post, path = "/api/v1/promises/{id}/remind", tag = "meetings", params(("id" = i64, Path)),
+    responses((status = 202, description = "The reminder is queued", body = ReminderOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn remind_customer(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+) -> Result<(StatusCode, axum::Json<ReminderOutput>), ApiError> {
+    let id = PromiseId(path_id(id)?);
+    let job = ops::remind(&state.store, &actor, id).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(ReminderOutput { job_id: job.0 })))
 }

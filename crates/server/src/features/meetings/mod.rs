@@ -23,4 +23,5 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/meetings/{id}/cancel", post(web::cancel_meeting))
         .route("/accounts/{id}/promises", post(web::add_promise))
         .route("/promises/{id}/status", post(web::set_promise_status))
+        .route("/promises/{id}/remind", post(web::remind_customer))
 }

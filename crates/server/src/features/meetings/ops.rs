@@ -177,3 +177,12 @@ pub(crate) async fn movable(store: &Store, actor: &Actor, id: PromiseId) -> Resu
     )?;
     Ok(promise)
 }
+
+/// Emails the customer a reminder of their promise, from `actor` (whoever writes to the account).
+pub(crate) async fn remind(store: &Store, actor: &Actor, id: PromiseId) -> Result<lodestar_domain::JobId, ApiError> {
+    let sender = actor.user.ok_or(ApiError::Forbidden(
+        "a reminder comes from a person; an API token has none",
+    ))?;
+    movable(store, actor, id).await?;
+    Ok(store.remind_customer(id, sender).await?)
+}

@@ -93,6 +93,8 @@ pub(crate) struct PromiseRow {
     pub(crate) standing_class: &'static str,
     pub(crate) open: bool,
     pub(crate) can_move: bool,
+    /// An open promise of the customer's: it can be reminded by email.
+    pub(crate) remindable: bool,
 }
 
 impl PromiseRow {
@@ -116,6 +118,7 @@ impl PromiseRow {
                 _ => "",
             },
             open: p.status == ActionStatus::Open,
+            remindable: owner_user.is_none() && p.status == ActionStatus::Open,
             can_move: owner_user.is_some_and(|o| actor.user == Some(o)) || actor.can_write_account(p.account_owner_id),
         }
     }
@@ -326,7 +329,10 @@ impl MeetingForm {
             ),
             time_zone: value(
                 "time_zone",
-                meeting.map_or("UTC".into(), |m| m.fields.time_zone.name().to_owned()),
+                meeting.map_or_else(
+                    || me.time_zone.tz().name().to_owned(),
+                    |m| m.fields.time_zone.name().to_owned(),
+                ),
             ),
             notes: value(
                 "notes",
@@ -517,11 +523,39 @@ pub(crate) async fn set_promise_status(
             .map(|_| ())
     }
     .await;
+    back_to(&form, &promise, result)
+}
+
+/// Emails the customer a reminder of their promise, then back where it was asked from.
+pub(crate) async fn remind_customer(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let promise = ops::movable(&state.store, &actor, PromiseId(id)).await?;
+    let form = FormFields::parse(&body);
+    let result = ops::remind(&state.store, &actor, PromiseId(id)).await.map(|_| ());
+    back_to(&form, &promise, result)
+}
+
+/// Back to the page a promise was acted on from (`back`: one of our own paths, never another
+/// site), its problem in the flash of that page's slot.
+fn back_to(
+    form: &FormFields,
+    promise: &lodestar_store::Promise,
+    result: Result<(), ApiError>,
+) -> Result<Response, ApiError> {
     let back = form.text("back");
     let url = if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
         back.split('#').next().unwrap_or(back).to_owned()
     } else {
         format!("/accounts/{}", promise.account_id)
     };
-    back_after_form(&url, "meetings_error", &format!("promise-{id}"), result)
+    let slot = if url == "/today" {
+        "today_error"
+    } else {
+        "meetings_error"
+    };
+    back_after_form(&url, slot, &format!("promise-{}", promise.id), result)
 }

@@ -96,7 +96,7 @@ async fn get_today(
     query: Result<Query<TodayQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<Vec<TodayLineOutput>>, ApiError> {
     let Query(q) = query?;
-    let lines = super::list(&state.store, &actor, scope_of(q.of.as_deref())?, state.store.today()).await?;
+    let (_, lines) = super::list(&state.store, &actor, scope_of(q.of.as_deref())?).await?;
     Ok(axum::Json(lines.into_iter().map(Into::into).collect()))
 }
 

@@ -31,16 +31,18 @@ pub(crate) enum Scope {
     User(UserId),
 }
 
-/// The ranked list `actor` asked for on `today` (in UTC days until users have zones).
-pub(crate) async fn list(
-    store: &Store,
-    actor: &Actor,
-    scope: Scope,
-    today: NaiveDate,
-) -> Result<Vec<TodayLine>, ApiError> {
+/// The ranked list `actor` asked for, on today as it is in the viewer's time zone; and that day.
+pub(crate) async fn list(store: &Store, actor: &Actor, scope: Scope) -> Result<(NaiveDate, Vec<TodayLine>), ApiError> {
     let me = actor
         .user
         .ok_or(ApiError::Forbidden("Today is a person's list; an API token has none"))?;
+    let zone = store
+        .user(me)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("user {me} does not exist")))?
+        .time_zone
+        .tz();
+    let today = store.now().with_timezone(&zone).date_naive();
     let leads = matches!(actor.role, Role::Leader | Role::Admin);
     let users = match scope {
         Scope::Mine => vec![me],
@@ -48,7 +50,7 @@ pub(crate) async fn list(
         Scope::User(user) if leads || user == me => vec![user],
         Scope::Team | Scope::User(_) => return Err(ApiError::Forbidden("only leaders and admins see others' lists")),
     };
-    Ok(store.today_list(me, &users, today, chrono_tz::UTC).await?)
+    Ok((today, store.today_list(me, &users, today, zone).await?))
 }
 
 /// Puts a line aside: a key Today writes (`kind:…`), until a day after today.

@@ -3,6 +3,7 @@
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
+use lodestar_domain::today::Reason;
 use lodestar_domain::user::User;
 use lodestar_store::Finish;
 use serde::Deserialize;
@@ -20,6 +21,8 @@ pub(crate) struct Line {
     band: &'static str,
     finish: Finish,
     rank: usize,
+    /// The customer's contact who owes it, when the line is their overdue promise.
+    remind: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -47,10 +50,9 @@ pub(crate) async fn today(
     }: SignedIn,
     Query(q): Query<TodayQuery>,
 ) -> Result<Response, ApiError> {
-    let today = state.store.today();
     let team = q.of.as_deref() == Some("team");
     let scope = super::api::scope_of(q.of.as_deref())?;
-    let lines = super::list(&state.store, &actor, scope, today).await?;
+    let (today, lines) = super::list(&state.store, &actor, scope).await?;
     let names: std::collections::HashMap<_, _> = if team {
         state
             .store
@@ -66,6 +68,10 @@ pub(crate) async fn today(
         .into_iter()
         .enumerate()
         .map(|(i, l)| Line {
+            remind: match &l.reason {
+                Reason::TheirPromiseOverdue { owner, .. } => Some(owner.clone()),
+                _ => None,
+            },
             why: l.reason.explain(),
             key: l.key,
             account: l.account.map(|(id, name)| (id.0, name)),
