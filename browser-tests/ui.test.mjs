@@ -6,9 +6,9 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
+import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
@@ -22,7 +22,10 @@ const db = `sqlite://${join(work, "ui.db")}`;
 const VIEWER = { email: "vera.viewer@example.com", password: "viewer-password-123" };
 const LEADER = { email: "lee.leader@example.com", password: "leader-password-123" };
 
-let server, base, admin, browser;
+let server, base, admin, browser, smtp;
+// The local SMTP server the reminder email goes to (Python's aiosmtpd, LODESTAR_TEST_PYTHON).
+const smtpPython = process.env.LODESTAR_TEST_PYTHON ? resolve(root, process.env.LODESTAR_TEST_PYTHON) : null;
+const maildir = join(work, "mail");
 
 function lodestar(args, input) {
   return execFileSync(bin, ["--db", db, ...args], { input, encoding: "utf8" });
@@ -38,8 +41,19 @@ before(async () => {
   lodestar(["demo", "--accounts", "300", "--seed", "11"]);
   lodestar(["user", "add", "--email", VIEWER.email, "--name", "Vera Viewer", "--role", "viewer", "--password-stdin"], VIEWER.password + "\n");
   lodestar(["user", "add", "--email", LEADER.email, "--name", "Lee Leader", "--role", "leader", "--password-stdin"], LEADER.password + "\n");
+  const mail = [];
+  if (smtpPython) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    smtp = spawn(smtpPython, ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${port}`, "-c", "aiosmtpd.handlers.Mailbox", maildir],
+      { stdio: "inherit" });
+    mail.push("--smtp-url", `smtp://127.0.0.1:${port}`, "--mail-from", "Lodestar <cs@vendor.example>");
+  } else if (process.env.CI === "true") {
+    throw new Error("CI=true but LODESTAR_TEST_PYTHON (a python with aiosmtpd) is not set");
+  } else {
+    console.error("\n*** reminder email check SKIPPED: set LODESTAR_TEST_PYTHON to a python with aiosmtpd ***\n");
+  }
   // Warnings and errors only: a line per request would drown the test output.
-  server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0"], {
+  server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0", ...mail], {
     stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LODESTAR_LOG: "warn" },
   });
   const lines = createInterface({ input: server.stdout });
@@ -66,6 +80,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill("SIGTERM");
+  smtp?.kill("SIGTERM");
 });
 
 async function signIn(page, who) {
@@ -572,12 +587,29 @@ async function api(method, path, body) {
   return res.status === 204 ? null : res.json();
 }
 
+// The first message in the local SMTP server's mailbox holding `text`, waiting up to 30 s for it.
+async function arrived(text) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    for (const sub of ["new", "cur"]) {
+      const dir = join(maildir, sub);
+      if (!existsSync(dir)) continue;
+      for (const file of readdirSync(dir)) {
+        const message = readFileSync(join(dir, file), "utf8");
+        if (message.includes(text)) return message;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no email with ${JSON.stringify(text)} reached the SMTP server`);
+}
+
 function isoDay(offsetDays) {
   const d = new Date(Date.now() + offsetDays * 86_400_000);
   return d.toISOString().slice(0, 10);
 }
 
-test("the CSM's day: a meeting with a customer's promise, Today when it is overdue, done; the calendar feed", async (t) => {
+test("the CSM's day: a meeting with a customer's promise, Today when it is overdue, a reminder email to the customer, done; tasks; the calendar feed", async (t) => {
   if (!browser) return t.skip("no chromium");
   const casey = { email: "casey.csm@example.com", password: "casey-password-123" };
   lodestar(["user", "add", "--email", casey.email, "--name", "Casey Csm", "--role", "csm", "--password-stdin"], casey.password + "\n");
@@ -587,7 +619,7 @@ test("the CSM's day: a meeting with a customer's promise, Today when it is overd
   let account, contact;
   for (const a of (await api("GET", "/accounts?limit=20")).items) {
     const contacts = await api("GET", `/accounts/${a.id}/contacts`);
-    contact = (contacts.items ?? contacts)[0];
+    contact = (contacts.items ?? contacts).find((c) => c.email);
     if (contact) { account = a.id; break; }
   }
   await api("PATCH", `/accounts/${account}`, { owner_id: caseyId });
@@ -624,6 +656,15 @@ test("the CSM's day: a meeting with a customer's promise, Today when it is overd
   const line = page.locator("#today-list li", { hasText: "Send us the list of admins" });
   assert.match(await line.textContent(), /promise is 1 day overdue/);
   await page.screenshot({ path: join(artifacts, "today.png"), fullPage: true });
+  if (smtpPython) {
+    // One click emails the customer a reminder; it arrives at the SMTP server.
+    await line.locator("button", { hasText: "Remind" }).click();
+    await page.waitForURL(new RegExp(`^${base}/today#`));
+    const message = await arrived("Subject: Reminder: Send us the list of admins");
+    console.error(`reminder email received by aiosmtpd (${message.length} bytes)`);
+    assert.match(message, new RegExp(`To: ${contact.email.replace(/[.+]/g, "\\$&")}`, "i"));
+    assert.match(message, /you said you would "Send us the list of admins"/);
+  }
   await line.locator("button", { hasText: "Mark done" }).click();
   await page.waitForURL(new RegExp(`^${base}/today#`));
   assert.equal(await page.locator("#today-list li", { hasText: "Send us the list of admins" }).count(), 0);
