@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod password;
 
 pub use config::ServerConfig;
+pub use features::notify::digest;
 pub use features::usage::ingest;
 pub use http::{auth, error};
 

@@ -544,3 +544,74 @@ async fn without_email_a_reminder_says_how_to_set_it_up() {
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.text.contains("LODESTAR_SMTP_URL"), "{}", refused.text);
 }
+
+#[tokio::test]
+async fn the_morning_alerts_and_meeting_reminders_go_out_once() {
+    use lodestar_domain::job::JobState;
+    use lodestar_server::digest::{alerts_for, remind_meetings};
+    use lodestar_store::Clock;
+
+    let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T09:40:00Z")
+        .unwrap()
+        .to_utc();
+    let app = TestApp::new().await;
+    let store = app.store.with_clock(Clock::fixed(now));
+    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let (_, admin) = app.api_user("admin@v.io", Role::Admin).await;
+    let id = create_account(&app, &admin, account("acme", Some(csm))).await;
+    let dana = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contacts"),
+            Some(&token),
+            Some(json!({"external_id": "dana", "first_name": "Dana"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let meeting = json!({
+        "kind": "qbr", "title": "QBR", "starts_at": "2026-12-02T10:00:00Z", "duration_minutes": 60,
+        "contact_ids": [dana],
+        "promises": [
+            {"description": "Send the SSO guide", "owner_user_id": csm.0, "due_on": "2026-11-30"},
+            {"description": "Share the admin list", "owner_contact_id": dana, "due_on": "2026-11-29"}
+        ]
+    });
+    let logged = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/meetings"),
+            Some(&token),
+            Some(meeting),
+        )
+        .await;
+    assert_eq!(logged.status, StatusCode::CREATED, "{}", logged.text);
+    let hook = json!({"name": "alerts", "url": "http://127.0.0.1:9/hook", "allow_private": true,
+                      "kinds": ["meeting_reminder", "promise_due", "customer_promise_overdue"]});
+    let made = app.send("POST", "/api/v1/webhooks", Some(&admin), Some(hook)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+
+    let user = store.user(csm).await.unwrap().unwrap();
+    let alerts = alerts_for(&store, &user, store.today()).await.unwrap();
+    let kinds: Vec<&str> = alerts.iter().map(|a| a.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["promise_due", "customer_promise_overdue"], "{alerts:#?}");
+    assert!(
+        alerts[0]
+            .subject
+            .as_str()
+            .contains("Our promise is 2 days overdue: Send the SSO guide")
+    );
+
+    // The QBR starts in 20 minutes: its CSM is reminded once, however often the sweep runs.
+    remind_meetings(&store, now).await.unwrap();
+    remind_meetings(&store, now + Duration::minutes(15)).await.unwrap();
+    let (_, queued) = store.jobs(Some(JobState::Queued), 50, 0).await.unwrap();
+    let posts: Vec<_> = queued.iter().filter(|j| j.kind == "webhook").collect();
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert!(
+        posts[0].payload.to_string().contains("At 10:00 UTC: QBR"),
+        "{}",
+        posts[0].payload
+    );
+}
