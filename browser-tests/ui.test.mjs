@@ -692,6 +692,8 @@ test("the CSM's day: a meeting with a customer's promise, Today when it is overd
   await page.waitForURL(`${base}/calendar#feed`);
   const feedUrl = await page.inputValue("#feed-url");
   await page.screenshot({ path: join(artifacts, "calendar.png"), fullPage: true });
+  await page.goto(`${base}/me/notifications`);
+  assert.equal(await page.inputValue("#my-feed input"), feedUrl, "the profile page shows the same feed");
   const ics = await (await fetch(feedUrl)).text();
   assert.match(ics, new RegExp(`UID:meeting-${meeting}@lodestar`));
   assert.match(ics.replace(/\r\n[ \t]/g, ""), /SUMMARY:Onboarding check-in/);

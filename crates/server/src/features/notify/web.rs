@@ -6,14 +6,14 @@ use std::collections::HashSet;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use lodestar_domain::WebhookId;
 use lodestar_domain::notify::TimeZone;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::NotificationKind;
-use lodestar_store::{NotificationSettings, WebhookTarget};
+use lodestar_store::{FeedOwner, NotificationSettings, WebhookTarget};
 use serde::Deserialize;
 
 use super::ops::{self, ChannelsInput};
@@ -47,16 +47,21 @@ struct SettingsPage {
     email_available: bool,
     saved: bool,
     error: Option<String>,
+    /// The person's private calendar feed, shown here with their other settings.
+    feed_url: Option<String>,
 }
 
-fn settings_view(
+async fn settings_view(
     state: &AppState,
+    headers: &HeaderMap,
     me: User,
     settings: &NotificationSettings,
     saved: bool,
     error: Option<String>,
 ) -> Result<Html, ApiError> {
+    let feed = state.store.calendar_feed(FeedOwner::User(me.id)).await?;
     render(&SettingsPage {
+        feed_url: feed.map(|f| crate::features::calendar::feed_url(state, headers, &f)),
         me,
         time_zone: settings.time_zone.to_string(),
         zones: TimeZone::names().collect(),
@@ -76,9 +81,13 @@ fn settings_view(
     })
 }
 
-async fn settings_page(State(state): State<AppState>, SignedIn { user: me, .. }: SignedIn) -> Result<Html, ApiError> {
+async fn settings_page(
+    State(state): State<AppState>,
+    SignedIn { user: me, .. }: SignedIn,
+    headers: HeaderMap,
+) -> Result<Html, ApiError> {
     let settings = state.store.notification_settings(me.id).await?;
-    settings_view(&state, me, &settings, false, None)
+    settings_view(&state, &headers, me, &settings, false, None).await
 }
 
 /// The settings form: `time_zone`, and `email`/`webhook` once per kind ticked (a checkbox not
@@ -86,6 +95,7 @@ async fn settings_page(State(state): State<AppState>, SignedIn { user: me, .. }:
 async fn save_settings(
     State(state): State<AppState>,
     SignedIn { user: me, .. }: SignedIn,
+    headers: HeaderMap,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let ticked = |channel: &str| -> HashSet<&str> {
@@ -108,13 +118,15 @@ async fn save_settings(
         .find(|(name, _)| name == "time_zone")
         .map_or("", |(_, zone)| zone.as_str());
     match ops::save_settings(&state.store, me.id, zone, choices).await {
-        Ok(settings) => Ok(settings_view(&state, me, &settings, true, None)?.into_response()),
+        Ok(settings) => Ok(settings_view(&state, &headers, me, &settings, true, None)
+            .await?
+            .into_response()),
         Err(e) => {
             let error = user_problem(e)?;
             let settings = state.store.notification_settings(me.id).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                settings_view(&state, me, &settings, false, Some(error))?,
+                settings_view(&state, &headers, me, &settings, false, Some(error)).await?,
             )
                 .into_response())
         }
