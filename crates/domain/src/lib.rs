@@ -16,6 +16,7 @@ pub mod milestone;
 pub mod money;
 pub mod review;
 pub mod risk;
+pub mod search;
 pub mod text;
 pub mod usage;
 pub mod usage_fall;

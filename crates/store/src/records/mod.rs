@@ -14,6 +14,7 @@ pub mod lxl;
 pub mod milestones;
 pub mod promises;
 pub mod risk;
+pub mod search;
 pub mod sessions;
 pub mod timeline;
 pub mod tokens;

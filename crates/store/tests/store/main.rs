@@ -15,6 +15,7 @@ mod lxl;
 mod milestones;
 mod risk;
 mod schema;
+mod search;
 mod team;
 mod tls;
 mod usage;

@@ -1,0 +1,39 @@
+-- Full-text search on PostgreSQL: a generated `search_vector` column per table, with a GIN
+-- index, weighted so a name outranks a note (A: names, B: domains, ids, emails and meeting
+-- titles, C: job titles and promises, D: industries and meeting notes).
+--
+-- `search_words` readies text for the `simple` configuration (no stemming, no stop words,
+-- lower-cased) the way SQLite's unicode61 tokenizer reads it: ASCII punctuation becomes a
+-- space, so `acme.com` and `ACC-000042` are words of their own rather than a host name and a
+-- hyphenated word, and Latin letters lose their accents (no `unaccent` extension needed).
+-- It is IMMUTABLE, as a generated column requires: the same text always gives the same words.
+CREATE FUNCTION search_words(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT translate($1,
+        'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~',
+        'AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZz                                ')
+$$;
+
+ALTER TABLE accounts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', search_words(name)), 'A')
+    || setweight(to_tsvector('simple', search_words(coalesce(domain, '') || ' ' || external_id)), 'B')
+    || setweight(to_tsvector('simple', search_words(coalesce(industry, ''))), 'D')
+) STORED;
+CREATE INDEX accounts_search ON accounts USING gin (search_vector);
+
+ALTER TABLE contacts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', search_words(coalesce(first_name, '') || ' ' || coalesce(last_name, ''))), 'A')
+    || setweight(to_tsvector('simple', search_words(coalesce(email, ''))), 'B')
+    || setweight(to_tsvector('simple', search_words(coalesce(title, ''))), 'C')
+) STORED;
+CREATE INDEX contacts_search ON contacts USING gin (search_vector);
+
+ALTER TABLE meetings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', search_words(title)), 'B')
+    || setweight(to_tsvector('simple', search_words(notes)), 'D')
+) STORED;
+CREATE INDEX meetings_search ON meetings USING gin (search_vector);
+
+ALTER TABLE promises ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('simple', search_words(description)), 'C')
+) STORED;
+CREATE INDEX promises_search ON promises USING gin (search_vector);
