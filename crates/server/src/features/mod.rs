@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod lxl;
 pub mod milestones;
 pub mod risk;
+pub mod search;
 pub mod team;
 pub mod usage;
 
@@ -38,6 +39,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         churn::api_router(),
         jobs::api_router(),
         audit::api_router(),
+        search::api_router(),
     ]
 }
 
@@ -56,4 +58,5 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(churn::web_router())
         .merge(jobs::web_router())
         .merge(audit::web_router())
+        .merge(search::web_router())
 }

@@ -9,6 +9,7 @@ mod health;
 mod http;
 mod jobs;
 mod reviews;
+mod search;
 mod security;
 mod team;
 mod usage;
