@@ -1,6 +1,6 @@
 -- Full-text search on PostgreSQL: a generated `search_vector` column per table, with a GIN
 -- index, weighted so a name outranks a note (A: names, B: domains, ids, emails and meeting
--- titles, C: job titles and promises, D: industries and meeting notes).
+-- titles, C: job titles and promises, D: meeting notes).
 --
 -- `search_words` readies text for the `simple` configuration (no stemming, no stop words,
 -- lower-cased) the way SQLite's unicode61 tokenizer reads it: ASCII punctuation becomes a
@@ -16,7 +16,6 @@ $$;
 ALTER TABLE accounts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('simple', search_words(name)), 'A')
     || setweight(to_tsvector('simple', search_words(coalesce(domain, '') || ' ' || external_id)), 'B')
-    || setweight(to_tsvector('simple', search_words(coalesce(industry, ''))), 'D')
 ) STORED;
 CREATE INDEX accounts_search ON accounts USING gin (search_vector);
 

@@ -1,26 +1,28 @@
 -- Full-text search on SQLite: one FTS5 table per record table, reading its text from that
 -- table's row (external content: nothing is stored twice) and kept in step by triggers.
--- `unicode61 remove_diacritics 2` folds case and accents; prefix indexes of 2 and 3
--- characters make "ac"/"acm" (as a user types) a lookup instead of a walk of the terms.
+-- `unicode61 remove_diacritics 2` folds case and accents. Prefix indexes make a word's
+-- beginning ("ac", "acm" as a user types) one lookup instead of a merge of every term that
+-- starts so: up to 5 characters for accounts (the accounts list's `q`; a small table), up to 3
+-- for the others (contacts are many: each length adds half their index again).
 
 CREATE VIRTUAL TABLE accounts_search USING fts5 (
-    name, domain, external_id, industry,
+    name, domain, external_id,
     content = 'accounts', content_rowid = 'id',
-    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5'
 );
 CREATE TRIGGER accounts_search_insert AFTER INSERT ON accounts BEGIN
-    INSERT INTO accounts_search (rowid, name, domain, external_id, industry)
-    VALUES (new.id, new.name, new.domain, new.external_id, new.industry);
+    INSERT INTO accounts_search (rowid, name, domain, external_id)
+    VALUES (new.id, new.name, new.domain, new.external_id);
 END;
 CREATE TRIGGER accounts_search_delete AFTER DELETE ON accounts BEGIN
-    INSERT INTO accounts_search (accounts_search, rowid, name, domain, external_id, industry)
-    VALUES ('delete', old.id, old.name, old.domain, old.external_id, old.industry);
+    INSERT INTO accounts_search (accounts_search, rowid, name, domain, external_id)
+    VALUES ('delete', old.id, old.name, old.domain, old.external_id);
 END;
-CREATE TRIGGER accounts_search_update AFTER UPDATE OF name, domain, external_id, industry ON accounts BEGIN
-    INSERT INTO accounts_search (accounts_search, rowid, name, domain, external_id, industry)
-    VALUES ('delete', old.id, old.name, old.domain, old.external_id, old.industry);
-    INSERT INTO accounts_search (rowid, name, domain, external_id, industry)
-    VALUES (new.id, new.name, new.domain, new.external_id, new.industry);
+CREATE TRIGGER accounts_search_update AFTER UPDATE OF name, domain, external_id ON accounts BEGIN
+    INSERT INTO accounts_search (accounts_search, rowid, name, domain, external_id)
+    VALUES ('delete', old.id, old.name, old.domain, old.external_id);
+    INSERT INTO accounts_search (rowid, name, domain, external_id)
+    VALUES (new.id, new.name, new.domain, new.external_id);
 END;
 INSERT INTO accounts_search (accounts_search) VALUES ('rebuild');
 

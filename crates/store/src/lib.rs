@@ -46,7 +46,7 @@ pub use records::health::{
 pub use records::lxl::{ActionItem, LineFilter, LineNotes, LxlLine, LxlReview};
 pub use records::milestones::Milestone;
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
-pub use records::search::{SearchHit, SnippetPart};
+pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::tokens::{ApiToken, TokenCaller};

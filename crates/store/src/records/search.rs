@@ -5,20 +5,14 @@
 //! same question — every word of the query is the beginning of a word of the record, case and
 //! Latin accents aside — so this is the one module whose SQL is written per backend. Both cut
 //! text at anything that is not a letter or digit, as `lodestar_domain::search::query_words`
-//! cuts the query.
+//! cuts the query; the snippets are marked by the domain's same rule, so they read the same on
+//! both.
 
 use lodestar_domain::AccountId;
-use lodestar_domain::search::{SearchKind, SearchText};
+use lodestar_domain::search::{SearchKind, SearchText, SnippetPart, excerpt, highlight};
 
 use crate::query::Query;
-use crate::{Backend, Result, Store, StoreError, Tx, on_tx};
-
-/// Where a highlighted word starts and ends in the text the engines give back (control
-/// characters, which no stored text holds: the domain's text types refuse them).
-const MATCH_START: char = '\u{2}';
-const MATCH_END: char = '\u{3}';
-/// Between the fields of a record shown whole (an account's name, domain, id and industry).
-const FIELD_SEPARATOR: &str = " · ";
+use crate::{Backend, Result, Store, Tx, on_tx};
 
 /// One record found.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,14 +32,7 @@ pub struct SearchHit {
     pub rank: f64,
 }
 
-/// A piece of a snippet: text the query matched, or text around it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SnippetPart {
-    pub text: String,
-    pub matched: bool,
-}
-
-/// Where a kind of record is indexed, and how a hit on it is shown.
+/// Where a kind of record is indexed, and what a hit on it shows.
 struct Source {
     table: &'static str,
     /// The FTS5 table on SQLite.
@@ -56,24 +43,20 @@ struct Source {
     account_id: &'static str,
     kind: &'static str,
     title: &'static str,
-    snippet: Snippet,
-}
-
-/// What a hit shows of its record: short fields whole, or an excerpt of one long text.
-enum Snippet {
-    /// Each column's FTS5 index and name.
-    Fields(&'static [(usize, &'static str)]),
-    Excerpt(usize, &'static str),
+    /// The text the snippet is made of, and whether it is short enough to show whole.
+    text: &'static str,
+    whole: bool,
 }
 
 const ACCOUNTS: Source = Source {
     table: "accounts",
     fts_table: "accounts_search",
-    bm25_weights: "10.0, 4.0, 4.0, 1.0",
+    bm25_weights: "10.0, 4.0, 4.0",
     account_id: "r.id",
     kind: "'account'",
     title: "r.name",
-    snippet: Snippet::Fields(&[(0, "name"), (1, "domain"), (2, "external_id"), (3, "industry")]),
+    text: "concat_ws(' · ', r.name, r.domain, r.external_id)",
+    whole: true,
 };
 
 const CONTACTS: Source = Source {
@@ -83,7 +66,8 @@ const CONTACTS: Source = Source {
     account_id: "r.account_id",
     kind: "'contact'",
     title: "COALESCE(NULLIF(concat_ws(' ', r.first_name, r.last_name), ''), r.email, r.external_id)",
-    snippet: Snippet::Fields(&[(0, "first_name"), (1, "last_name"), (2, "email"), (3, "title")]),
+    text: "concat_ws(' · ', NULLIF(concat_ws(' ', r.first_name, r.last_name), ''), r.email, r.title)",
+    whole: true,
 };
 
 /// Meetings of the kinds `note` and `email_note` are notes.
@@ -94,7 +78,8 @@ const MEETINGS: Source = Source {
     account_id: "r.account_id",
     kind: "CASE WHEN r.kind IN ('note', 'email_note') THEN 'note' ELSE 'meeting' END",
     title: "r.title",
-    snippet: Snippet::Excerpt(1, "notes"),
+    text: "r.notes",
+    whole: false,
 };
 
 const PROMISES: Source = Source {
@@ -104,26 +89,22 @@ const PROMISES: Source = Source {
     account_id: "r.account_id",
     kind: "'promise'",
     title: "r.description",
-    snippet: Snippet::Excerpt(0, "description"),
+    text: "r.description",
+    whole: false,
 };
 
-/// The FTS5 query for records holding every word as the beginning of one of their words,
-/// in `columns` only when given (a column filter).
-fn fts5_query(words: &[&str], columns: Option<&str>) -> String {
+/// The FTS5 query for records holding every word as the beginning of one of their words.
+fn fts5_query(words: &[&str]) -> String {
     let all: Vec<String> = words
         .iter()
         .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
         .collect();
-    let all = all.join(" AND ");
-    match columns {
-        Some(columns) => format!("{{{columns}}} : ({all})"),
-        None => all,
-    }
+    all.join(" AND ")
 }
 
 /// The PostgreSQL `tsquery` for the same: each word readied as the index readied the text
-/// (`search_words`), then a prefix match, in columns of `weights` only when not empty.
-fn tsquery(words: &[&str], weights: &str) -> Query {
+/// (`search_words`), then a prefix match.
+fn tsquery(words: &[&str]) -> Query {
     let mut q = Query::sql("(");
     for (i, word) in words.iter().enumerate() {
         if i > 0 {
@@ -132,7 +113,7 @@ fn tsquery(words: &[&str], weights: &str) -> Query {
         q = q
             .push("to_tsquery('simple', search_words(")
             .value(*word)
-            .push(format!(") || ':*{weights}')"));
+            .push(") || ':*')");
     }
     q.push(")")
 }
@@ -142,14 +123,14 @@ fn tsquery(words: &[&str], weights: &str) -> Query {
 pub(crate) fn account_text_condition(backend: Backend, words: &[&str]) -> Query {
     match backend {
         Backend::Sqlite => Query::sql("id IN (SELECT rowid FROM accounts_search WHERE accounts_search MATCH ")
-            .value(fts5_query(words, Some("name domain external_id")))
+            .value(fts5_query(words))
             .push(")"),
-        // Names are weight A, domains and external ids B.
-        Backend::Postgres => Query::sql("search_vector @@ ").append(tsquery(words, "AB")),
+        Backend::Postgres => Query::sql("search_vector @@ ").append(tsquery(words)),
     }
 }
 
-/// The best `limit` hits of one source, with the condition `only` on its rows (`r`).
+/// The best `limit` hits of one source, with the condition `only` on its rows (`r`): ranked on
+/// the index alone, then only those rows read for their text.
 fn source_query(backend: Backend, source: &Source, words: &[&str], only: Option<&str>, limit: u32) -> Query {
     let Source {
         table,
@@ -158,90 +139,45 @@ fn source_query(backend: Backend, source: &Source, words: &[&str], only: Option<
         account_id,
         kind,
         title,
-        ref snippet,
+        text,
+        whole: _,
     } = *source;
-    let only = only.map(|c| format!(" AND {c}")).unwrap_or_default();
-    let markers = |q: Query| q.value(MATCH_START.to_string()).push(", ").value(MATCH_END.to_string());
-    let limit = i64::from(limit);
-    match backend {
-        // Ranked on the index alone; the (few) best are then read again for their highlights,
-        // which need each row's text.
+    let ranked = match backend {
+        // The rows are joined only when a condition needs them (meetings).
         Backend::Sqlite => {
-            let matching = fts5_query(words, None);
-            let shown = match *snippet {
-                Snippet::Fields(columns) => {
-                    let mut q = Query::sql("concat_ws(").value(FIELD_SEPARATOR);
-                    for (index, _) in columns {
-                        q = markers(q.push(format!(", highlight({fts_table}, {index}, "))).push(")");
-                    }
-                    q.push(")")
-                }
-                Snippet::Excerpt(index, _) => {
-                    markers(Query::sql(format!("snippet({fts_table}, {index}, "))).push(", '…', 24)")
-                }
+            let from = match only {
+                Some(c) => format!("{fts_table} JOIN {table} r ON r.id = {fts_table}.rowid WHERE {c} AND "),
+                None => format!("{fts_table} WHERE "),
             };
             Query::sql(format!(
-                "WITH top AS (SELECT r.id, -bm25({fts_table}, {bm25_weights}) AS score \
-                 FROM {fts_table} JOIN {table} r ON r.id = {fts_table}.rowid WHERE {fts_table} MATCH "
+                "SELECT {fts_table}.rowid AS id, -bm25({fts_table}, {bm25_weights}) AS score FROM {from}{fts_table} MATCH "
             ))
-            .value(matching.clone())
-            .push(format!("{only} ORDER BY score DESC, r.id LIMIT "))
-            .value(limit)
-            .push(format!(
-                ") SELECT r.id, {account_id} AS account_id, a.name AS account_name, {kind} AS kind, \
-                 {title} AS title, "
-            ))
-            .append(shown)
-            .push(format!(
-                " AS snippet, top.score FROM top JOIN {fts_table} ON {fts_table}.rowid = top.id \
-                 JOIN {table} r ON r.id = top.id JOIN accounts a ON a.id = {account_id} WHERE {fts_table} MATCH "
-            ))
-            .value(matching)
+            .value(fts5_query(words))
         }
+        // Weights of D, C, B, A; normalisation 1 divides by the log of the length, so a short
+        // name outranks the same word in a long note.
         Backend::Postgres => {
-            let matching = tsquery(words, "");
-            let headline = |column: &str, options: String| {
-                Query::sql(format!("ts_headline('simple', r.{column}, "))
-                    .append(matching.clone())
-                    .push(", ")
-                    .value(format!("StartSel={MATCH_START}, StopSel={MATCH_END}, {options}"))
-                    .push(")")
-            };
-            let shown = match *snippet {
-                Snippet::Fields(columns) => {
-                    let mut q = Query::sql("concat_ws(").value(FIELD_SEPARATOR);
-                    for (_, column) in columns {
-                        q = q.push(", ").append(headline(column, "HighlightAll=true".into()));
-                    }
-                    q.push(")")
-                }
-                Snippet::Excerpt(_, column) => headline(
-                    column,
-                    "MaxFragments=1, MaxWords=24, MinWords=12, FragmentDelimiter=…".into(),
-                ),
-            };
-            // Weights of D, C, B, A; normalisation 1 divides by the log of the length, so a
-            // short name outranks the same word in a long note.
-            Query::sql(format!(
-                "WITH top AS (SELECT r.id, ts_rank('{{0.1, 0.2, 0.4, 1.0}}', r.search_vector, "
-            ))
-            .append(matching.clone())
-            .push(format!(
-                ", 1)::float8 AS score FROM {table} r WHERE r.search_vector @@ "
-            ))
-            .append(matching)
-            .push(format!("{only} ORDER BY score DESC, r.id LIMIT "))
-            .value(limit)
-            .push(format!(
-                ") SELECT r.id, {account_id} AS account_id, a.name AS account_name, {kind} AS kind, \
-                 {title} AS title, "
-            ))
-            .append(shown)
-            .push(format!(
-                " AS snippet, top.score FROM top JOIN {table} r ON r.id = top.id JOIN accounts a ON a.id = {account_id}"
-            ))
+            let matching = tsquery(words);
+            let only = only.map(|c| format!(" AND {c}")).unwrap_or_default();
+            Query::sql("SELECT r.id, ts_rank('{0.1, 0.2, 0.4, 1.0}', r.search_vector, ")
+                .append(matching.clone())
+                .push(format!(
+                    ", 1)::float8 AS score FROM {table} r WHERE r.search_vector @@ "
+                ))
+                .append(matching)
+                .push(only)
         }
-    }
+    };
+    Query::sql(format!(
+        "SELECT r.id, {account_id} AS account_id, a.name AS account_name, {kind} AS kind, {title} AS title, \
+         {text} AS text, top.score FROM ("
+    ))
+    .append(ranked)
+    .push(" ORDER BY score DESC, id LIMIT ")
+    .value(i64::from(limit))
+    .push(format!(
+        ") top JOIN {table} r ON r.id = top.id JOIN accounts a ON a.id = {account_id}"
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -251,44 +187,25 @@ struct HitRow {
     account_name: String,
     kind: String,
     title: String,
-    snippet: Option<String>,
+    text: Option<String>,
     score: f64,
 }
 
-/// The engine's marked text as parts, on one line.
-fn snippet_parts(marked: &str) -> Vec<SnippetPart> {
-    let one_line = marked.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut parts: Vec<SnippetPart> = Vec::new();
-    let mut matched = false;
-    for (i, piece) in one_line.split([MATCH_START, MATCH_END]).enumerate() {
-        if i > 0 {
-            matched = !matched;
-        }
-        if piece.is_empty() {
-            continue;
-        }
-        match parts.last_mut() {
-            Some(last) if last.matched == matched => last.text.push_str(piece),
-            _ => parts.push(SnippetPart {
-                text: piece.to_owned(),
-                matched,
-            }),
-        }
-    }
-    parts
-}
-
-impl TryFrom<HitRow> for SearchHit {
-    type Error = StoreError;
-    fn try_from(r: HitRow) -> Result<SearchHit> {
+impl HitRow {
+    fn into_hit(self, source: &Source, words: &[&str]) -> Result<SearchHit> {
+        let text = self.text.unwrap_or_default();
         Ok(SearchHit {
-            kind: super::parse("search kind", &r.kind)?,
-            id: r.id,
-            account_id: AccountId(r.account_id),
-            account_name: r.account_name,
-            title: r.title,
-            snippet: snippet_parts(r.snippet.as_deref().unwrap_or_default()),
-            rank: r.score,
+            kind: super::parse("search kind", &self.kind)?,
+            id: self.id,
+            account_id: AccountId(self.account_id),
+            account_name: self.account_name,
+            title: self.title,
+            snippet: if source.whole {
+                highlight(&text, words)
+            } else {
+                excerpt(&text, words)
+            },
+            rank: self.score,
         })
     }
 }
@@ -331,7 +248,7 @@ impl Store {
                 .fetch_all(&mut tx)
                 .await?;
             for row in rows {
-                hits.push(SearchHit::try_from(row)?);
+                hits.push(row.into_hit(source, &words)?);
             }
         }
         hits.sort_by(|a, b| {
@@ -363,27 +280,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_word_is_a_prefix_and_columns_filter_the_whole_query() {
-        assert_eq!(fts5_query(&["acme", "co"], None), "\"acme\"* AND \"co\"*");
-        assert_eq!(
-            fts5_query(&["acme"], Some("name domain")),
-            "{name domain} : (\"acme\"*)"
-        );
-    }
-
-    #[test]
-    fn marked_text_becomes_parts_on_one_line() {
-        let parts = snippet_parts("the \u{2}Acme\u{3} renewal\n\nwith \u{2}ac\u{3}\u{2}me\u{3}");
-        let shown: Vec<(&str, bool)> = parts.iter().map(|p| (p.text.as_str(), p.matched)).collect();
-        assert_eq!(
-            shown,
-            [
-                ("the ", false),
-                ("Acme", true),
-                (" renewal with ", false),
-                ("acme", true)
-            ]
-        );
-        assert!(snippet_parts("").is_empty());
+    fn every_word_is_a_prefix() {
+        assert_eq!(fts5_query(&["acme", "co"]), "\"acme\"* AND \"co\"*");
     }
 }

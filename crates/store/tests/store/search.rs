@@ -150,6 +150,8 @@ async fn every_kind_is_found_by_the_beginnings_of_its_words(store: Store) {
         found(&store, "müll", &[SearchKind::Note]).await,
         [(SearchKind::Note, "Pricing thoughts".into())]
     );
+    let note = &search(&store, "cafe muller", &[]).await[0];
+    assert_eq!(marked(note), ["Müller", "Café"], "marked the same on both databases");
     // A promise by its description; kinds narrow the search.
     assert_eq!(
         found(&store, "integr", &[SearchKind::Promise]).await,
@@ -177,9 +179,9 @@ async fn every_kind_is_found_by_the_beginnings_of_its_words(store: Store) {
 store_test!(a_name_outranks_the_same_word_in_other_places);
 
 async fn a_name_outranks_the_same_word_in_other_places(store: Store) {
-    // "Initech" is one account's name, another's industry and a word in a long note.
+    // "Initech" is one account's name, a word of another's domain and a word in a long note.
     let named = named_account(&store, "a1", "Initech", None, "Software").await;
-    let other = named_account(&store, "a2", "Umbrella", Some("umbrella.example"), "Initech resellers").await;
+    let other = named_account(&store, "a2", "Umbrella", Some("initech-resellers.example"), "Retail").await;
     meeting(
         &store,
         other,

@@ -1,7 +1,8 @@
 //! `GET /api/v1/search`: the records that hold the words of a query, best first.
 
 use axum::extract::{Query, State};
-use lodestar_store::{SearchHit, SnippetPart};
+use lodestar_domain::search::SnippetPart;
+use lodestar_store::SearchHit;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -65,7 +66,7 @@ pub struct SearchOutput {
     hits: Vec<SearchHitOutput>,
 }
 
-/// Searches accounts (name, domain, external id, industry), contacts (name, email, job title),
+/// Searches accounts (name, domain, external id), contacts (name, email, job title),
 /// meetings and notes (title, notes; cancelled meetings left out) and promises (description).
 /// A query of 1–200 characters, at most 8 words; 400 otherwise.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams),

@@ -5,8 +5,9 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use lodestar_domain::search::SearchKind;
+use lodestar_domain::search::SnippetPart;
 use lodestar_domain::user::User;
-use lodestar_store::{SearchHit, SnippetPart};
+use lodestar_store::SearchHit;
 
 use super::ops::{self, MAX_LIMIT, SearchParams};
 use crate::AppState;
