@@ -19,6 +19,7 @@ pub mod notify;
 pub mod promise;
 pub mod review;
 pub mod risk;
+pub mod search;
 pub mod text;
 pub mod today;
 pub mod usage;

@@ -69,8 +69,9 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
-fn normalise(input: &str) -> String {
+pub(crate) fn normalise(input: &str) -> String {
     input.trim().to_lowercase().replace([' ', '-', '/'], "_")
 }
 

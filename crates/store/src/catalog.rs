@@ -57,10 +57,15 @@ impl Store {
     }
 }
 
+/// Reads the data tables and their columns. Search indexes are derived from them and left out:
+/// SQLite's FTS5 tables (virtual, with their shadow tables) and PostgreSQL's generated columns
+/// (`search_vector`), which the database computes and refuses to be written.
 pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Table>> {
     let names: Vec<String> = on_tx!(tx, |c| {
         sqlx::query_scalar(match backend {
-            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            Backend::Sqlite => {
+                "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'"
+            }
             Backend::Postgres => {
                 "SELECT table_name::text FROM information_schema.tables
                  WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
@@ -82,7 +87,8 @@ pub(crate) async fn read_tables(tx: &mut Tx, backend: Backend) -> Result<Vec<Tab
                 ),
                 Backend::Postgres => sqlx::query_as(
                     "SELECT column_name::text, data_type::text, is_nullable = 'YES' FROM information_schema.columns
-                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                     WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'
+                     ORDER BY ordinal_position",
                 ),
             }
             .bind(&name)

@@ -52,6 +52,7 @@ pub use records::notify::{
 };
 pub use records::promises::{Promise, PromiseFilter};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
+pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};

@@ -35,6 +35,12 @@ fn finish_moving_action_items(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result
     Box::pin(crate::records::promises::finish_moving_action_items(tx))
 }
 
+/// Version 14's full-text indexes are each database's own (FTS5 tables and triggers on SQLite,
+/// generated `tsvector` columns on PostgreSQL).
+fn create_search_index(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::search::create_search_index(tx))
+}
+
 /// Version 12's audit log refuses UPDATE and DELETE in the database itself, whatever code runs.
 fn make_audit_log_append_only(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
     Box::pin(crate::records::audit::refuse_changes(tx))
@@ -119,7 +125,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0013_meetings_promises.sql"),
         rust: Some(finish_moving_action_items),
     },
-    // 14 is being written alongside this step (issue 14); the list is applied in order.
+    Migration {
+        version: 14,
+        name: "search",
+        sql: include_str!("../migrations/0014_search.sql"),
+        rust: Some(create_search_index),
+    },
     Migration {
         version: 15,
         name: "notifications",

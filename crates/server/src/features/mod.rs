@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod risk;
+pub mod search;
 pub mod tasks;
 pub mod team;
 pub mod today;
@@ -48,6 +49,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         jobs::api_router(),
         audit::api_router(),
         notify::api_router(),
+        search::api_router(),
     ]
 }
 
@@ -72,6 +74,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(jobs::web_router())
         .merge(audit::web_router())
         .merge(notify::web_router())
+        .merge(search::web_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
     pages.merge(usage::ingest::router())

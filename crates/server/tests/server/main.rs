@@ -12,6 +12,7 @@ mod jobs;
 mod meetings;
 mod notify;
 mod reviews;
+mod search;
 mod security;
 mod team;
 mod usage;

@@ -6,10 +6,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use lodestar_domain::UserId;
 use lodestar_domain::health::Band;
+use lodestar_domain::search::query_words;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{AccountRow, AccountSummary, SELECT_ACCOUNTS};
+use super::search::account_text_condition;
 use crate::bulk::Value;
 use crate::query::Query;
 use crate::{Result, Store, StoreError};
@@ -23,7 +25,8 @@ pub struct AccountFilter {
     pub industry: Option<String>,
     /// Next renewal on or after the first date and on or before the second.
     pub renewal_between: Option<(NaiveDate, NaiveDate)>,
-    /// Free text matched against name, domain and external id.
+    /// Words (or their beginnings: "acm" finds "Acme") that must all be in the name, domain or
+    /// external id, through the search index; text without letters or digits finds nothing.
     pub q: Option<String>,
     /// Current health band (unscored accounts never match).
     pub band: Option<Band>,
@@ -99,19 +102,6 @@ impl Cursor {
     }
 }
 
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::from("%");
-    for ch in text.trim().to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
-}
-
 impl Store {
     /// A page of at most `limit` accounts matching `filter`, in `order`, after `cursor`.
     pub async fn list_accounts(
@@ -150,16 +140,15 @@ impl Store {
             );
         }
         if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-            let p = like_pattern(q);
-            conditions.push(
-                Query::sql("(LOWER(name) LIKE ")
-                    .value(p.clone())
-                    .push(" ESCAPE '\\' OR LOWER(COALESCE(domain, '')) LIKE ")
-                    .value(p.clone())
-                    .push(" ESCAPE '\\' OR LOWER(external_id) LIKE ")
-                    .value(p)
-                    .push(" ESCAPE '\\')"),
-            );
+            let words = query_words(q);
+            if words.is_empty() {
+                // No record is made of no words: "%" finds nothing.
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_cursor: None,
+                });
+            }
+            conditions.push(account_text_condition(self.backend(), &words));
         }
         let column = order.sort.column();
         if order.sort == AccountSort::RenewalDate {
@@ -211,15 +200,5 @@ impl Store {
             None
         };
         Ok(Page { items, next_cursor })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_patterns_match_user_text_literally() {
-        assert_eq!(like_pattern(" Acme_50% "), "%acme\\_50\\%%");
     }
 }

@@ -17,6 +17,7 @@ pub mod milestones;
 pub mod notify;
 pub mod promises;
 pub mod risk;
+pub mod search;
 pub mod sessions;
 pub mod tasks;
 pub mod timeline;

@@ -233,7 +233,7 @@ async fn account_lists_filter_sort_and_page_with_cursors(store: Store) {
             .unwrap()
             .items
             .is_empty(),
-        "% is literal"
+        "% holds no word, so nothing matches"
     );
 
     // ARR and renewal come from the contracts.

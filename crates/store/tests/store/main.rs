@@ -17,6 +17,7 @@ mod milestones;
 mod notify;
 mod risk;
 mod schema;
+mod search;
 mod team;
 mod tls;
 mod usage;

@@ -1,0 +1,11 @@
+-- Full-text search (F-07) over accounts, contacts, meetings (and notes) and promises.
+--
+-- The two databases index text in their own ways, so this step's DDL is written per backend
+-- and run by its Rust step (`records::search::create_search_index`):
+--   0014_search_sqlite.sql    FTS5 tables over the records' own rows (external content), kept
+--                             in step by triggers in the writing transaction;
+--   0014_search_postgres.sql  a generated `search_vector` column per table with a GIN index.
+-- Both cut text into words of letters and digits, match each query word as the beginning of a
+-- word, ignore case, and fold the accents of Latin letters (é → e). The indexes are derived:
+-- the catalog (and so backups and the schema parity test) leaves them out, and a restore
+-- rebuilds them as it writes the rows.
