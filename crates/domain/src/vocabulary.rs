@@ -221,6 +221,9 @@ vocabulary!(
         WebhookCreated = "webhook_created" => "Created a webhook target",
         WebhookChanged = "webhook_changed" => "Changed a webhook target",
         WebhookDeleted = "webhook_deleted" => "Deleted a webhook target",
+        CustomerLinkCreated = "customer_link_created" => "Shared a customer link",
+        CustomerLinkRevoked = "customer_link_revoked" => "Revoked a customer link",
+        CustomerLinkUsed = "customer_link_used" => "A customer used a link",
     }
 );
 
@@ -287,6 +290,36 @@ vocabulary!(
     TaskSource, "task source" {
         Manual = "manual" | "by_hand" => "Made by hand",
         Promise = "promise" => "A promise of ours",
+    }
+);
+
+vocabulary!(
+    /// Where a success plan stands with the customer (F-31): written, shown to them, read by
+    /// them, signed off by them.
+    PlanState, "plan state" {
+        Draft = "draft" => "Draft",
+        Shared = "shared" => "Shared with the customer",
+        Reviewed = "reviewed" => "Reviewed by the customer",
+        Approved = "approved" => "Approved by the customer",
+    }
+);
+
+vocabulary!(
+    /// A tactic of a plan: being worked, set aside for later, or finished. At most three are
+    /// active at once (seed 001: focus beats a long list).
+    TacticState, "tactic state" {
+        Active = "active" => "Active",
+        Parked = "parked" | "paused" => "Parked",
+        Done = "done" | "finished" => "Done",
+    }
+);
+
+vocabulary!(
+    /// What a customer may do through a link, besides reading what it shows.
+    LinkAction, "link action" {
+        Comment = "comment" => "Comment",
+        Review = "review" => "Mark reviewed",
+        Approve = "approve" => "Approve",
     }
 );
 

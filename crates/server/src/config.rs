@@ -25,6 +25,8 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     /// Where email goes. Without it no email is queued (notifications go to webhooks only).
     pub mail: Option<MailConfig>,
+    /// Requests one client address may make to customer links (`/c/…`) per minute; unset, 60.
+    pub customer_link_requests_per_minute: Option<std::num::NonZeroU32>,
 }
 
 impl ServerConfig {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub ingestor: ingest::Ingestor,
     pub config: std::sync::Arc<ServerConfig>,
     pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Throttles customer-link requests per client address.
+    pub customer_links: std::sync::Arc<features::customer::LinkLimiter>,
 }
 
 impl AppState {
@@ -44,6 +46,9 @@ impl AppState {
             metrics: std::sync::Arc::new(metrics::Metrics::new(ingestor.events_stored())),
             ingestor,
             store,
+            customer_links: std::sync::Arc::new(features::customer::LinkLimiter::new(
+                config.customer_link_requests_per_minute,
+            )),
             config: std::sync::Arc::new(config),
         }
     }
@@ -68,7 +73,7 @@ impl AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"))
 )]
 struct ApiDoc;
 

@@ -39,6 +39,7 @@ pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::calendar::{CalendarFeed, FeedOwner};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
+pub use records::customer_links::{CustomerLink, LinkTarget, NewCustomerLink};
 pub use records::dataset::Dataset;
 pub use records::health::{
     AccountHealth, CurrentHealth, HealthPoint, IndustryExposure, MeasureInfo, PriceThreshold, Problem, Pulse,
@@ -50,6 +51,7 @@ pub use records::milestones::Milestone;
 pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
+pub use records::plans::{CommentAuthor, PlanComment, SignOff, SignOffKind, SuccessPlan, Tactic};
 pub use records::promises::{Promise, PromiseFilter};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;

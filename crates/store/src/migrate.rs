@@ -137,6 +137,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0015_notifications.sql"),
         rust: None,
     },
+    Migration {
+        version: 18,
+        name: "success_plans",
+        sql: include_str!("../migrations/0018_success_plans.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -9,12 +9,14 @@ pub mod calendar;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
+pub mod customer;
 pub mod health;
 pub mod jobs;
 pub mod lxl;
 pub mod meetings;
 pub mod milestones;
 pub mod notify;
+pub mod plans;
 pub mod risk;
 pub mod search;
 pub mod tasks;
@@ -42,6 +44,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         risk::api_router(),
         lxl::api_router(),
         meetings::api_router(),
+        plans::api_router(),
         tasks::api_router(),
         today::api_router(),
         calendar::api_router(),
@@ -67,6 +70,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(risk::web_router())
         .merge(lxl::web_router())
         .merge(meetings::web_router())
+        .merge(plans::web_router())
         .merge(tasks::web_router())
         .merge(today::web_router())
         .merge(calendar::web_router())
@@ -77,5 +81,6 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(search::web_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
-    pages.merge(usage::ingest::router())
+    // Customer pages have no session and no top bar.
+    pages.merge(customer::web_router()).merge(usage::ingest::router())
 }

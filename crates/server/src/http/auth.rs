@@ -30,7 +30,7 @@ pub fn token_hash(secret: &str) -> String {
 }
 
 /// A new secret with 256 random bits after `kind_prefix`, and the part of it shown in lists.
-fn new_secret(kind_prefix: &str) -> (String, String) {
+pub(crate) fn new_secret(kind_prefix: &str) -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("{kind_prefix}{}", URL_SAFE_NO_PAD.encode(bytes));

@@ -28,6 +28,8 @@ pub enum ApiError {
     NoWriteKey,
     /// The server is saturated; the client should retry after this many seconds.
     Busy(u32),
+    /// This client made too many requests; it may try again after this many seconds.
+    TooManyRequests(u32),
     Internal(String),
 }
 
@@ -156,7 +158,7 @@ pub struct ProblemField {
 }
 
 impl ApiError {
-    fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -167,6 +169,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -206,6 +209,7 @@ impl ApiError {
                 format!("the server is saturated; nothing from this request was stored: retry in {seconds} s"),
                 vec![],
             ),
+            ApiError::TooManyRequests(seconds) => (format!("too many requests: try again in {seconds} s"), vec![]),
             ApiError::Forbidden(why) => (why.to_owned(), vec![]),
             ApiError::NotFound(what) | ApiError::Conflict(what) => (what, vec![]),
             ApiError::UnsupportedMediaType => ("send the body as `Content-Type: application/json`".to_owned(), vec![]),
@@ -267,7 +271,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let retry_after = match self {
-            ApiError::Busy(seconds) => Some(seconds),
+            ApiError::Busy(seconds) | ApiError::TooManyRequests(seconds) => Some(seconds),
             _ => None,
         };
 

@@ -45,6 +45,8 @@ fn same_site(headers: &axum::http::HeaderMap) -> bool {
 /// or browser cache); HSTS when the public URL is https.
 pub(crate) async fn security_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let asset = request.uri().path().starts_with("/assets/");
+    // A customer link's secret is in its path: no page it leads to may pass it on.
+    let customer_link = request.uri().path().starts_with("/c/");
     let mut res = next.run(request).await;
     let h = res.headers_mut();
     if !asset {
@@ -64,7 +66,10 @@ pub(crate) async fn security_headers(State(state): State<AppState>, request: Req
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static(if customer_link { "no-referrer" } else { "same-origin" }),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }

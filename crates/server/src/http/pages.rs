@@ -95,6 +95,19 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// Where links that leave the browser point (calendar feeds, customer links): the configured
+/// public URL, else the host the request came to.
+pub(crate) fn public_base(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    state.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if state.config.https { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    })
+}
+
 /// Percent-encodes a query value.
 pub(crate) fn url_encode(s: &str) -> String {
     s.bytes()

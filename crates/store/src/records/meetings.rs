@@ -275,7 +275,7 @@ async fn write_attendees(tx: &mut Tx, meeting: i64, fields: &MeetingFields) -> R
     Ok(())
 }
 
-async fn account_exists(tx: &mut Tx, account: AccountId) -> Result<()> {
+pub(crate) async fn account_exists(tx: &mut Tx, account: AccountId) -> Result<()> {
     let found: Option<i64> = Query::sql("SELECT id FROM accounts WHERE id = $1")
         .bind(account.0)
         .scalar_optional(tx)

@@ -33,6 +33,8 @@ pub enum TimelineKind {
     PromiseDone,
     /// An email went to the customer (a reminder of their promise).
     EmailSent,
+    /// The success plan was started, changed, shared, reviewed or approved (F-31).
+    Plan,
 }
 
 impl TimelineKind {
@@ -48,6 +50,7 @@ impl TimelineKind {
             TimelineKind::Meeting => "meeting",
             TimelineKind::PromiseDone => "promise_done",
             TimelineKind::EmailSent => "email_sent",
+            TimelineKind::Plan => "plan",
         }
     }
 
@@ -63,6 +66,7 @@ impl TimelineKind {
             TimelineKind::Meeting,
             TimelineKind::PromiseDone,
             TimelineKind::EmailSent,
+            TimelineKind::Plan,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -37,13 +37,5 @@ pub(crate) async fn renew(store: &Store, owner: FeedOwner) -> Result<CalendarFee
 
 /// The feed's URL: under the configured public URL, else the host the request came to.
 pub(crate) fn feed_url(state: &AppState, headers: &HeaderMap, feed: &CalendarFeed) -> String {
-    let base = state.config.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if state.config.https { "https" } else { "http" };
-        format!("{scheme}://{host}")
-    });
-    format!("{base}/feeds/{}.ics", feed.secret)
+    format!("{}/feeds/{}.ics", crate::http::pages::public_base(state, headers), feed.secret)
 }

@@ -1,0 +1,338 @@
+//! The success plan page of an account (`/accounts/{id}/plan`): write the plan and its tactics,
+//! share it with a customer contact, follow what they did with it.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use lodestar_domain::user::User;
+use lodestar_domain::vocabulary::TacticState;
+use lodestar_domain::{AccountId, CustomerLinkId, PlanId, TacticId};
+use lodestar_store::{LinkTarget, SuccessPlan};
+
+use super::ops;
+use crate::AppState;
+use crate::features::meetings::markdown;
+use crate::features::meetings::web::FormFields;
+use crate::http::error::ApiError;
+use crate::http::pages::{Html, SignedIn, back_after_form, render};
+
+struct TacticLine {
+    id: i64,
+    title: String,
+    description_html: String,
+    state: &'static str,
+    state_key: &'static str,
+    due: String,
+}
+
+struct LinkLine {
+    id: i64,
+    contact: String,
+    expires: String,
+    last_used: String,
+    status: &'static str,
+    live: bool,
+}
+
+struct CommentLine {
+    author: String,
+    from_customer: bool,
+    when: String,
+    version: i64,
+    body: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "plans/plan.html")]
+struct PlanPage {
+    me: User,
+    account_id: i64,
+    account_name: String,
+    can_write: bool,
+    plan: Option<PlanView>,
+    contacts: Vec<(i64, String)>,
+    problem: Option<String>,
+    /// The address of a link just made: shown this once.
+    new_link: Option<String>,
+}
+
+struct PlanView {
+    id: i64,
+    title: String,
+    summary: String,
+    summary_html: String,
+    state: &'static str,
+    state_key: &'static str,
+    version: i64,
+    approval: Option<String>,
+    superseded: Option<String>,
+    active: usize,
+    tactics: Vec<TacticLine>,
+    links: Vec<LinkLine>,
+    comments: Vec<CommentLine>,
+}
+
+async fn plan_view(state: &AppState, plan: SuccessPlan) -> Result<PlanView, ApiError> {
+    let now = state.store.now();
+    let links = state.store.customer_links_to(LinkTarget::SuccessPlan(plan.id)).await?;
+    let approval = plan.approval().map(|a| {
+        format!(
+            "Approved by {} on {} (version {}, signed “{}”)",
+            a.contact_name,
+            a.signed_at.format("%Y-%m-%d"),
+            a.version,
+            a.signature
+        )
+    });
+    let superseded = if approval.is_none() {
+        plan.superseded_approval().map(|a| {
+            format!(
+                "{} approved version {} on {}; the plan has changed since (now version {}), so that approval does not hold — share it again for sign-off.",
+                a.contact_name,
+                a.version,
+                a.signed_at.format("%Y-%m-%d"),
+                plan.version
+            )
+        })
+    } else {
+        None
+    };
+    Ok(PlanView {
+        id: plan.id.0,
+        title: plan.fields.title.to_string(),
+        summary: plan.fields.summary.to_string(),
+        summary_html: markdown::render(plan.fields.summary.as_str()),
+        state: plan.state.label(),
+        state_key: plan.state.as_str(),
+        version: plan.version,
+        active: plan.active_tactics().count(),
+        approval,
+        superseded,
+        tactics: plan
+            .tactics
+            .iter()
+            .map(|t| TacticLine {
+                id: t.id.0,
+                title: t.fields.title.to_string(),
+                description_html: markdown::render(t.fields.description.as_str()),
+                state: t.state.label(),
+                state_key: t.state.as_str(),
+                due: t.fields.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        links: links
+            .into_iter()
+            .map(|l| LinkLine {
+                id: l.id.0,
+                contact: l.contact_name.clone(),
+                expires: l.expires_at.format("%Y-%m-%d").to_string(),
+                last_used: l
+                    .last_used_at
+                    .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                status: if l.revoked_at.is_some() {
+                    "withdrawn"
+                } else if l.is_live(now) {
+                    "live"
+                } else {
+                    "expired"
+                },
+                live: l.is_live(now),
+            })
+            .collect(),
+        comments: plan
+            .comments
+            .iter()
+            .map(|c| CommentLine {
+                author: c.author.clone(),
+                from_customer: c.from_customer,
+                when: c.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                version: c.version,
+                body: c.body.clone(),
+            })
+            .collect(),
+    })
+}
+
+async fn page(
+    state: &AppState,
+    page: SignedIn,
+    account: AccountId,
+    problem: Option<String>,
+    new_link: Option<String>,
+) -> Result<Html, ApiError> {
+    let found = state
+        .store
+        .account(account)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("account {account} does not exist")))?;
+    let plan = match state.store.success_plan_of(account).await? {
+        Some(p) => Some(plan_view(state, p).await?),
+        None => None,
+    };
+    let contacts = state
+        .store
+        .contacts_of(account)
+        .await?
+        .into_iter()
+        .filter(|c| c.fields.email.is_some())
+        .map(|c| (c.id.0, c.fields.display_name()))
+        .collect();
+    render(&PlanPage {
+        can_write: page.actor.can_write_account(found.fields.owner_id),
+        account_id: account.0,
+        account_name: found.fields.name.to_string(),
+        plan,
+        contacts,
+        problem: problem.or_else(|| page.flash.for_slot("plan")),
+        new_link,
+        me: page.user,
+    })
+}
+
+/// `GET /accounts/{id}/plan`.
+pub(crate) async fn show(State(state): State<AppState>, signed_in: SignedIn, Path(id): Path<i64>) -> Result<Html, ApiError> {
+    page(&state, signed_in, AccountId(id), None, None).await
+}
+
+fn plan_url(account: AccountId) -> String {
+    format!("/accounts/{account}/plan")
+}
+
+/// `POST /accounts/{id}/plan`: starts the plan.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let account = AccountId(id);
+    let result = async {
+        let fields = ops::plan_fields(form.text("title"), form.text("summary"))?;
+        ops::create(&state, &signed_in.actor, account, fields).await
+    }
+    .await;
+    back_after_form(&plan_url(account), "plan", "plan", result.map(drop))
+}
+
+/// The account of a plan (for the way back after a form).
+async fn account_of(state: &AppState, plan: PlanId) -> Result<AccountId, ApiError> {
+    Ok(state.store.success_plan(plan).await?.account_id)
+}
+
+/// `POST /plans/{id}`: title and summary (a new version).
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = PlanId(id);
+    let account = account_of(&state, id).await?;
+    let form = FormFields::parse(&body);
+    let result = async {
+        let fields = ops::plan_fields(form.text("title"), form.text("summary"))?;
+        ops::update(&state, &signed_in.actor, id, fields).await
+    }
+    .await;
+    back_after_form(&plan_url(account), "plan", "plan", result.map(drop))
+}
+
+/// `POST /plans/{id}/tactics`.
+pub(crate) async fn add_tactic(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = PlanId(id);
+    let account = account_of(&state, id).await?;
+    let form = FormFields::parse(&body);
+    let result = async {
+        let tactic_state: TacticState = form
+            .text("state")
+            .parse()
+            .map_err(|e: String| lodestar_domain::Invalid::field("state", e))?;
+        let fields = ops::tactic_fields(
+            form.text("title"),
+            form.text("description"),
+            form.date("due_on"),
+            state.store.today(),
+        )?;
+        ops::add_tactic(&state, &signed_in.actor, id, fields, tactic_state).await
+    }
+    .await;
+    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+}
+
+/// `POST /tactics/{id}/state`.
+pub(crate) async fn set_tactic_state(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = TacticId(id);
+    let account = state.store.plan_of_tactic(id).await?.account_id;
+    let form = FormFields::parse(&body);
+    let result = async {
+        let to: TacticState = form
+            .text("state")
+            .parse()
+            .map_err(|e: String| lodestar_domain::Invalid::field("state", e))?;
+        ops::set_tactic_state(&state, &signed_in.actor, id, to).await
+    }
+    .await;
+    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+}
+
+/// `POST /plans/{id}/comments`.
+pub(crate) async fn comment(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = PlanId(id);
+    let account = account_of(&state, id).await?;
+    let form = FormFields::parse(&body);
+    let result = ops::comment(&state, &signed_in.actor, id, form.text("body")).await;
+    back_after_form(&plan_url(account), "plan", "comments", result.map(drop))
+}
+
+/// `POST /plans/{id}/share`: the page again, with the new link's address shown once.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = PlanId(id);
+    let account = account_of(&state, id).await?;
+    let form = FormFields::parse(&body);
+    let days = match form.text("expires_in_days").trim() {
+        "" => None,
+        text => Some(text.parse::<u32>().unwrap_or(0)),
+    };
+    let contact = form.text("contact_id").parse().ok();
+    match ops::share(&state, &signed_in.actor, &signed_in.origin, &headers, id, contact, days).await {
+        Ok((_, _, url)) => Ok(axum::response::IntoResponse::into_response(
+            page(&state, signed_in, account, None, Some(url)).await?,
+        )),
+        Err(e) => back_after_form(&plan_url(account), "plan", "share", Err(e)),
+    }
+}
+
+/// `POST /customer-links/{id}/revoke`.
+pub(crate) async fn revoke_link(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let id = CustomerLinkId(id);
+    let account = state.store.customer_link(id).await?.account_id;
+    let result = ops::revoke_link(&state, &signed_in.actor, &signed_in.origin, id).await;
+    back_after_form(&plan_url(account), "plan", "share", result.map(drop))
+}
