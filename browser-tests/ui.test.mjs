@@ -705,3 +705,78 @@ test("the CSM's day: a meeting with a customer's promise, Today when it is overd
   assert.match(ics.replace(/\r\n[ \t]/g, ""), /SUMMARY:Onboarding check-in/);
   await context.close();
 });
+
+test("success plan: a CSM shares it, the customer approves it through the link in a fresh browser, an edit undoes the approval", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const sam = { email: "sam.csm@example.com", password: "sam-password-1234" };
+  lodestar(["user", "add", "--email", sam.email, "--name", "Sam Csm", "--role", "csm", "--password-stdin"], sam.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const samId = (users.items ?? users).find((u) => u.email === sam.email).id;
+  // An account without a plan yet, with a contact who has an email address.
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=-arr")).items) {
+    const plan = await fetch(`${base}/api/v1/accounts/${a.id}/plan`, { headers: { authorization: `Bearer ${admin.token}` } });
+    if (plan.status !== 404) continue;
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts).find((c) => c.email);
+    if (contact) { account = a.id; break; }
+  }
+  await api("PATCH", `/accounts/${account}`, { owner_id: samId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, sam);
+  await page.goto(`${base}/accounts/${account}`);
+  await page.click("#open-plan");
+  await page.waitForURL(`${base}/accounts/${account}/plan`);
+  await page.fill("#plan-title", "Cut onboarding time in half");
+  await page.fill("#plan-summary", "New hires wait **three weeks** for a working setup.");
+  await page.click("text=Start the plan");
+  await page.waitForURL(new RegExp(`/accounts/${account}/plan#plan$`));
+  for (const tactic of ["Admin training", "Weekly usage report", "SSO rollout"]) {
+    await page.fill("#tactic-title", tactic);
+    await page.click("#tactic-form button[type=submit]");
+    await page.waitForURL(new RegExp(`/accounts/${account}/plan#tactics$`));
+  }
+  // A fourth active tactic is refused, with the three named.
+  await page.fill("#tactic-title", "Exec dashboard");
+  await page.selectOption("#tactic-state", "active");
+  await page.click("#tactic-form button[type=submit]");
+  await page.waitForURL(new RegExp(`/accounts/${account}/plan#tactics$`));
+  assert.match(await page.textContent("#plan-problem"), /at most 3 tactics at once; finish or park one/);
+  await page.selectOption("#share-contact", String(contact.id));
+  await page.click("#share-form button[type=submit]");
+  const link = await page.inputValue("#new-link");
+  assert.match(link, /\/c\/plans\/\d+\/[A-Za-z0-9_-]{43}$/);
+  assert.match(await page.textContent("#plan-state"), /Shared/);
+  await page.screenshot({ path: join(artifacts, "plan.png"), fullPage: true });
+
+  // The customer, in a browser with no session, reads and approves by typing their name.
+  const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const cpage = await customer.newPage();
+  const opened = await cpage.goto(link);
+  assert.equal(opened.headers()["referrer-policy"], "no-referrer");
+  assert.equal(await cpage.textContent("h1"), "Cut onboarding time in half");
+  assert.equal(await cpage.textContent(".notes strong"), "three weeks");
+  const fullName = `${contact.first_name ?? ""} ${contact.last_name ?? ""}`.trim();
+  await cpage.fill("input[name=signature]", fullName);
+  await cpage.click("text=Approve the plan");
+  await cpage.waitForSelector("#approved");
+  await cpage.screenshot({ path: join(artifacts, "customer-plan.png"), fullPage: true });
+
+  // The CSM sees the approval; an edit makes a new version and the approval is gone.
+  await page.goto(`${base}/accounts/${account}/plan`);
+  assert.match(await page.textContent("#plan-approval"), new RegExp(`Approved by ${fullName}`));
+  await page.click("#plan-edit >> xpath=.. >> summary");
+  await page.fill("#plan-edit textarea[name=summary]", "New hires wait three weeks; also cut tickets by a third.");
+  await page.click("#plan-edit button[type=submit]");
+  await page.waitForURL(new RegExp(`/accounts/${account}/plan#plan$`));
+  assert.equal(await page.locator("#plan-approval").count(), 0);
+  assert.match(await page.textContent("#plan-superseded"), /does not hold/);
+  // The customer's page now asks for the new version's approval.
+  await cpage.reload();
+  assert.equal(await cpage.locator("#approved").count(), 0);
+  assert.match(await cpage.textContent("#plan-version"), /Version 5/);
+  await customer.close();
+  await context.close();
+});

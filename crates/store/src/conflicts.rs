@@ -158,6 +158,18 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "webhook_targets_name_key",
         "a webhook target has this name",
     ),
+    rule(
+        "success_plans",
+        &["account_id"],
+        "success_plans_account_id_key",
+        "the account has a success plan already: change that one",
+    ),
+    rule(
+        "customer_links",
+        &["token_hash"],
+        "customer_links_token_hash_key",
+        "a customer link with this secret exists (a clash of random secrets): share again",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

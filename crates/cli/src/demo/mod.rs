@@ -25,6 +25,7 @@ mod accounts;
 mod contracts;
 pub mod health;
 mod meetings;
+mod plans;
 pub mod reviews;
 mod team;
 pub mod usage;
@@ -157,7 +158,20 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     meetings::load(store, config.today)
         .await
         .context("cannot load the demo meetings and promises")?;
-    Ok(format!("{loaded}, {} usage events", stored.stored))
+    let mut reachable = Vec::new();
+    for account in with_usage.account_ids() {
+        let contacts = store.contacts_of(account).await?;
+        if let Some(c) = contacts.into_iter().find(|c| c.fields.email.is_some()) {
+            reachable.push((account, c.id));
+        }
+        if reachable.len() == plans::ACCOUNTS {
+            break;
+        }
+    }
+    let plans = plans::load(store, &reachable)
+        .await
+        .context("cannot load the demo success plans")?;
+    Ok(format!("{loaded}, {} usage events, {plans} success plans", stored.stored))
 }
 
 /// A clock standing at noon (UTC) of `day`: the demo's "now" when it is generated around a day.

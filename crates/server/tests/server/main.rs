@@ -11,6 +11,7 @@ mod http;
 mod jobs;
 mod meetings;
 mod notify;
+mod plans;
 mod reviews;
 mod search;
 mod security;
