@@ -36,5 +36,7 @@ id_type!(
     PulseId,
     TokenId,
     WriteKeyId,
-    WebhookId
+    WebhookId,
+    GoalId,
+    GoalPartId
 );

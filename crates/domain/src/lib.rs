@@ -9,6 +9,7 @@ pub mod contact;
 pub mod contract;
 pub mod dates;
 pub mod error;
+pub mod goal;
 pub mod health;
 pub mod ids;
 pub mod job;
@@ -29,7 +30,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
+    AccountId, CalendarFeedId, ContactId, ContractId, GoalId, GoalPartId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
     ScorecardId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;
