@@ -137,6 +137,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0015_notifications.sql"),
         rust: None,
     },
+    Migration {
+        version: 16,
+        name: "goals",
+        sql: include_str!("../migrations/0016_goals.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -10,6 +10,7 @@ pub mod churn;
 pub mod contacts;
 pub mod contracts;
 pub mod dataset;
+pub mod goals;
 pub mod health;
 pub mod lxl;
 pub mod meetings;

@@ -33,6 +33,10 @@ pub enum TimelineKind {
     PromiseDone,
     /// An email went to the customer (a reminder of their promise).
     EmailSent,
+    /// A goal was set or changed, or a part of its ecosystem added, rated or removed (F-30).
+    Goal,
+    /// Value received on a goal was recorded.
+    ValueReceived,
 }
 
 impl TimelineKind {
@@ -48,6 +52,8 @@ impl TimelineKind {
             TimelineKind::Meeting => "meeting",
             TimelineKind::PromiseDone => "promise_done",
             TimelineKind::EmailSent => "email_sent",
+            TimelineKind::Goal => "goal",
+            TimelineKind::ValueReceived => "value_received",
         }
     }
 
@@ -63,6 +69,8 @@ impl TimelineKind {
             TimelineKind::Meeting,
             TimelineKind::PromiseDone,
             TimelineKind::EmailSent,
+            TimelineKind::Goal,
+            TimelineKind::ValueReceived,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -157,6 +165,7 @@ pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Resu
         })
         .collect::<Result<Vec<_>>>()?;
     entries.extend(meetings_and_promises(tx, account).await?);
+    entries.extend(super::goals::timeline_entries(tx, account).await?);
     Ok(entries)
 }
 
