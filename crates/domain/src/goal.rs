@@ -90,11 +90,7 @@ impl GoalFields {
     pub fn changes_since(&self, before: &GoalFields) -> Option<String> {
         let mut changed: Vec<String> = Vec::new();
         if self.status != before.status {
-            changed.push(format!(
-                "status {} → {}",
-                before.status.label(),
-                self.status.label()
-            ));
+            changed.push(format!("status {} → {}", before.status.label(), self.status.label()));
         }
         let fields: [(&str, bool); 6] = [
             ("outcome", self.title != before.title),
@@ -276,7 +272,10 @@ mod tests {
         use PartRating::*;
         assert!(at_risk(GoalStatus::Active, [Some(Meeting), Some(Below), None]));
         assert!(!at_risk(GoalStatus::Active, [Some(Meeting), Some(Exceeding), None]));
-        assert!(!at_risk(GoalStatus::Active, []), "no ecosystem yet: nothing rated below");
+        assert!(
+            !at_risk(GoalStatus::Active, []),
+            "no ecosystem yet: nothing rated below"
+        );
         assert!(!at_risk(GoalStatus::Achieved, [Some(Below)]), "a met goal is past risk");
         assert!(!at_risk(GoalStatus::Dropped, [Some(Below)]));
     }
@@ -292,7 +291,9 @@ mod tests {
             "Partial (two regions)"
         );
         assert_eq!(
-            ValueReceived::new(ValueLevel::Partial, Some(30), None).unwrap().percent(),
+            ValueReceived::new(ValueLevel::Partial, Some(30), None)
+                .unwrap()
+                .percent(),
             Some(30)
         );
         let err = ValueReceived::new(ValueLevel::Partial, None, None).unwrap_err();
@@ -313,16 +314,18 @@ mod tests {
 
     #[test]
     fn vocabularies_read_common_spellings() {
-        assert_eq!(
-            "Below expectations".parse::<PartRating>().unwrap(),
-            PartRating::Below
-        );
+        assert_eq!("Below expectations".parse::<PartRating>().unwrap(), PartRating::Below);
         assert_eq!("exceeds".parse::<PartRating>().unwrap(), PartRating::Exceeding);
         assert_eq!(
             "customer process".parse::<EcosystemKind>().unwrap(),
             EcosystemKind::CustomerProcess
         );
         assert_eq!("in progress".parse::<GoalStatus>().unwrap(), GoalStatus::Active);
-        assert!("great".parse::<PartRating>().unwrap_err().contains("below, meeting, exceeding"));
+        assert!(
+            "great"
+                .parse::<PartRating>()
+                .unwrap_err()
+                .contains("below, meeting, exceeding")
+        );
     }
 }

@@ -30,7 +30,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, GoalId, GoalPartId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
-    ScorecardId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, GoalId, GoalPartId, JobId, MeetingId, MilestoneId, PromiseId,
+    PulseId, ReviewId, ScorecardId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -146,7 +146,11 @@ fn fields_of(row: &GoalRow) -> Result<GoalFields> {
     Ok(GoalFields {
         title: name("goals.title", &row.title)?,
         metric: label("goals.metric", &row.metric)?,
-        baseline: row.baseline.as_deref().map(|b| label("goals.baseline", b)).transpose()?,
+        baseline: row
+            .baseline
+            .as_deref()
+            .map(|b| label("goals.baseline", b))
+            .transpose()?,
         target: label("goals.target", &row.target)?,
         due_on: row.due_on,
         severity: u8::try_from(row.severity)
@@ -173,7 +177,11 @@ fn part_of(row: PartRow) -> Result<GoalPart> {
 }
 
 fn value_of(row: ValueRow) -> Result<(GoalId, ValueEntry)> {
-    let how_much = row.how_much.as_deref().map(|h| label("goal_value.how_much", h)).transpose()?;
+    let how_much = row
+        .how_much
+        .as_deref()
+        .map(|h| label("goal_value.how_much", h))
+        .transpose()?;
     let percent = row
         .percent
         .map(|p| u32::try_from(p).map_err(|e| corrupt("goal_value.percent", e)))
@@ -339,7 +347,15 @@ async fn insert_goal(
 }
 
 const PART_COLUMNS: &[&str] = &[
-    "goal_id", "account_id", "kind", "name", "metric", "rating", "rated_at", "rated_by", "created_at",
+    "goal_id",
+    "account_id",
+    "kind",
+    "name",
+    "metric",
+    "rating",
+    "rated_at",
+    "rated_by",
+    "created_at",
 ];
 
 fn part_row(goal: GoalId, account: AccountId, part: &NewPart, by: Option<UserId>, at: DateTime<Utc>) -> Vec<Value> {
@@ -358,7 +374,14 @@ fn part_row(goal: GoalId, account: AccountId, part: &NewPart, by: Option<UserId>
 }
 
 const VALUE_COLUMNS: &[&str] = &[
-    "goal_id", "account_id", "level", "percent", "how_much", "note", "recorded_at", "recorded_by",
+    "goal_id",
+    "account_id",
+    "level",
+    "percent",
+    "how_much",
+    "note",
+    "recorded_at",
+    "recorded_by",
 ];
 
 fn value_row(
@@ -498,7 +521,9 @@ impl Store {
             .push(") RETURNING id")
             .scalar_one(&mut tx)
             .await?;
-        let rating = part.rating.map_or_else(|| "not rated yet".to_owned(), |r| r.label().to_lowercase());
+        let rating = part
+            .rating
+            .map_or_else(|| "not rated yet".to_owned(), |r| r.label().to_lowercase());
         let text = format!(
             "Goal {} needs {} {} ({rating})",
             quoted(&owner.fields.title),

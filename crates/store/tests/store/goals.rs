@@ -18,7 +18,11 @@ async fn book(store: Store) -> (Store, [UserId; 2], [AccountId; 2]) {
     let mut accounts = Vec::new();
     for key in ["acme", "globex"] {
         let csm = store
-            .create_user(user(&format!("{key}-csm@example.com"), Role::Csm).validate(None).unwrap())
+            .create_user(
+                user(&format!("{key}-csm@example.com"), Role::Csm)
+                    .validate(None)
+                    .unwrap(),
+            )
             .await
             .unwrap()
             .id;
@@ -107,7 +111,12 @@ async fn a_goal_keeps_its_ecosystem_ratings_and_value_history(store: Store) {
         .unwrap();
     let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 9, 12, 0, 0).unwrap()));
     let entry = store
-        .record_value(g.id, partial.clone(), Note::parse("Confirmed at the QBR").unwrap(), Some(csm))
+        .record_value(
+            g.id,
+            partial.clone(),
+            Note::parse("Confirmed at the QBR").unwrap(),
+            Some(csm),
+        )
         .await
         .unwrap();
     assert_eq!(entry.value, partial);
@@ -119,10 +128,16 @@ async fn a_goal_keeps_its_ecosystem_ratings_and_value_history(store: Store) {
     // An edit of the status takes the goal out of risk; a second, same edit changes nothing.
     let mut met = goal("200 demo requests a month", 4);
     met.status = GoalStatus::Achieved;
-    let done = store.update_goal(g.id, met.clone().validate().unwrap(), Some(csm)).await.unwrap();
+    let done = store
+        .update_goal(g.id, met.clone().validate().unwrap(), Some(csm))
+        .await
+        .unwrap();
     assert!(!done.at_risk());
     assert!(done.updated_by.is_some());
-    store.update_goal(g.id, met.validate().unwrap(), Some(csm)).await.unwrap();
+    store
+        .update_goal(g.id, met.validate().unwrap(), Some(csm))
+        .await
+        .unwrap();
 
     // Removing a part takes it out; a part of another goal is not found by its id twice.
     let removed = store.remove_goal_part(crm, Some(csm)).await.unwrap();
@@ -163,8 +178,14 @@ async fn a_goal_keeps_its_ecosystem_ratings_and_value_history(store: Store) {
         ),
         "{texts:?}"
     );
-    assert!(has(TimelineKind::Goal, "another product Their CRM rated below expectations"));
-    assert!(has(TimelineKind::Goal, "needs the customer's process Weekly pipeline review"));
+    assert!(has(
+        TimelineKind::Goal,
+        "another product Their CRM rated below expectations"
+    ));
+    assert!(has(
+        TimelineKind::Goal,
+        "needs the customer's process Weekly pipeline review"
+    ));
     assert!(has(TimelineKind::Goal, "changed: status In progress → Achieved"));
     assert!(has(TimelineKind::Goal, "no longer counts on another product Their CRM"));
     assert!(has(
@@ -182,7 +203,13 @@ store_test!(goals_at_risk_are_those_in_progress_with_a_part_below_in_the_book_as
 
 async fn goals_at_risk_are_those_in_progress_with_a_part_below_in_the_book_asked_for(store: Store) {
     let (store, [ann, bob], [acme, globex]) = book(store).await;
-    let below = || part(EcosystemKind::Service, "Implementation partner", Some(PartRating::Below));
+    let below = || {
+        part(
+            EcosystemKind::Service,
+            "Implementation partner",
+            Some(PartRating::Below),
+        )
+    };
     let fine = || part(EcosystemKind::OurProduct, "Lodestar", Some(PartRating::Exceeding));
     let mut dropped = goal("Dropped goal", 5);
     dropped.status = GoalStatus::Dropped;
@@ -203,13 +230,20 @@ async fn goals_at_risk_are_those_in_progress_with_a_part_below_in_the_book_asked
     set(globex, goal("No ecosystem yet", 4), Vec::new()).await;
 
     let all: Vec<GoalId> = store.goals_at_risk(None).await.unwrap().iter().map(|g| g.id).collect();
-    assert_eq!(all, [severe, mild], "the most severe first; dropped and healthy goals left out");
+    assert_eq!(
+        all,
+        [severe, mild],
+        "the most severe first; dropped and healthy goals left out"
+    );
     let anns = store.goals_at_risk(Some(ann)).await.unwrap();
     assert_eq!(anns.len(), 1);
     assert_eq!((anns[0].id, anns[0].account_name.as_str()), (mild, "Account acme"));
     let bobs = store.goals_at_risk(Some(bob)).await.unwrap();
     assert_eq!(bobs.len(), 1);
-    assert_eq!((bobs[0].id, bobs[0].account_owner.as_deref()), (severe, Some("globex-csm")));
+    assert_eq!(
+        (bobs[0].id, bobs[0].account_owner.as_deref()),
+        (severe, Some("globex-csm"))
+    );
     assert_eq!(bobs[0].parts[0].fields.name.as_str(), "Implementation partner");
     // Goals of an account: in progress first, then by due date; ids stay what plans refer to.
     let of_acme: Vec<String> = store
@@ -258,7 +292,11 @@ async fn goals_load_in_one_batch_with_their_history(store: Store) {
     let goals = store.goals_of_account(acme).await.unwrap();
     assert_eq!(goals.len(), 1);
     assert_eq!(goals[0].parts.len(), 2);
-    assert_eq!(goals[0].value.as_ref().unwrap().value, ValueReceived::Full, "the latest entry");
+    assert_eq!(
+        goals[0].value.as_ref().unwrap().value,
+        ValueReceived::Full,
+        "the latest entry"
+    );
     assert_eq!(goals[0].created_at, at);
     assert_eq!(store.value_history(goals[0].id).await.unwrap().len(), 2);
     assert_eq!(store.goals_at_risk(None).await.unwrap().len(), 1);
