@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
+pub mod goals;
 pub mod health;
 pub mod jobs;
 pub mod lxl;
@@ -42,6 +43,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         risk::api_router(),
         lxl::api_router(),
         meetings::api_router(),
+        goals::api_router(),
         tasks::api_router(),
         today::api_router(),
         calendar::api_router(),
@@ -67,6 +69,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(risk::web_router())
         .merge(lxl::web_router())
         .merge(meetings::web_router())
+        .merge(goals::web_router())
         .merge(tasks::web_router())
         .merge(today::web_router())
         .merge(calendar::web_router())
