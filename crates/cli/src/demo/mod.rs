@@ -19,10 +19,12 @@
 //! By record kind: `accounts` (accounts, their contacts, subsidiaries), `contracts` (terms,
 //! ARR history, line items), `team` (the CS team and who owns what), `words` (the word lists
 //! names are made of); and what is loaded after the records: `usage` (product events and
-//! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns).
+//! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
+//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value).
 
 mod accounts;
 mod contracts;
+mod goals;
 pub mod health;
 mod meetings;
 pub mod reviews;
@@ -157,7 +159,10 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     meetings::load(store, config.today)
         .await
         .context("cannot load the demo meetings and promises")?;
-    Ok(format!("{loaded}, {} usage events", stored.stored))
+    let goals = goals::load(store, with_usage.accounts(), config.seed, config.today)
+        .await
+        .context("cannot load the demo goals")?;
+    Ok(format!("{loaded}, {} usage events, {goals} goals", stored.stored))
 }
 
 /// A clock standing at noon (UTC) of `day`: the demo's "now" when it is generated around a day.
