@@ -216,7 +216,11 @@ fn draft(rng: &mut ChaCha8Rng, account: &Account, n: usize, today: NaiveDate) ->
         .enumerate()
         .map(|(step, level)| {
             let on = set_on + Days::new(30 * (step as u64 + 1));
-            let note = if step == 0 { "First read at the check-in" } else { "Confirmed at the QBR" };
+            let note = if step == 0 {
+                "First read at the check-in"
+            } else {
+                "Confirmed at the QBR"
+            };
             let note = Note::parse(note).expect("demo notes are valid");
             (value(*level, step), note, noon(on.min(today)))
         })
