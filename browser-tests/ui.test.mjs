@@ -778,5 +778,48 @@ test("success plan: a CSM shares it, the customer approves it through the link i
   assert.equal(await cpage.locator("#approved").count(), 0);
   assert.match(await cpage.textContent("#plan-version"), /Version 5/);
   await customer.close();
+test("goals and value: a CSM sets a goal whose CRM is below expectations and finds it among the goals at risk", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const gina = { email: "gina.csm@example.com", password: "gina-password-123" };
+  lodestar(["user", "add", "--email", gina.email, "--name", "Gina Goals", "--role", "csm", "--password-stdin"], gina.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const ginaId = (users.items ?? users).find((u) => u.email === gina.email).id;
+  // Gina takes over an account: it is in her book now.
+  const account = (await api("GET", "/accounts?limit=40")).items[30].id;
+  await api("PATCH", `/accounts/${account}`, { owner_id: ginaId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, gina);
+  await page.goto(`${base}/accounts/${account}`);
+  if ((await page.getAttribute("#add-goal", "open")) === null) await page.click("#add-goal summary");
+  await page.fill("#goal-title", "Double qualified demo requests by spring");
+  await page.fill("#goal-metric", "Qualified demo requests per month");
+  await page.fill("#goal-baseline", "100");
+  await page.fill("#goal-target", "200");
+  await page.fill("#goal-due", isoDay(120));
+  await page.selectOption("#goal-severity", "4");
+  await page.selectOption("#goal-part-kind", "other_product");
+  await page.fill("#goal-part-name", "Their CRM");
+  await page.fill("#goal-part-metric", "Every lead routed within an hour");
+  await page.selectOption("#goal-part-rating", "below");
+  await page.click("#save-goal");
+  await page.waitForURL(new RegExp(`/accounts/${account}#goal-\\d+$`));
+  const goal = page.url().split("#goal-")[1];
+  assert.match(await page.textContent(`#goal-${goal}`), /Their CRM/);
+  assert.equal(await page.locator(`#goal-${goal}-at-risk`).count(), 1, "a part below puts the goal at risk");
+  await page.screenshot({ path: join(artifacts, "account-goals.png"), fullPage: true });
+
+  // The portfolio's goals at risk, narrowed to Gina's book, lists it with the part to fix.
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Goals at risk");
+  await page.waitForURL(`${base}/goals/at-risk`);
+  await page.selectOption("select[name=book]", "mine");
+  await page.click("form.filters button[type=submit]");
+  await page.waitForURL(/book=mine/);
+  const row = page.locator(`#at-risk-goal-${goal}`);
+  assert.match(await row.textContent(), /Double qualified demo requests by spring/);
+  assert.match(await row.textContent(), /Their CRM \(another product\)/);
+  await page.screenshot({ path: join(artifacts, "goals-at-risk.png"), fullPage: true });
   await context.close();
 });

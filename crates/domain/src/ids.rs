@@ -37,6 +37,8 @@ id_type!(
     TokenId,
     WriteKeyId,
     WebhookId,
+    GoalId,
+    GoalPartId,
     PlanId,
     TacticId,
     CustomerLinkId

@@ -9,6 +9,7 @@ pub mod contact;
 pub mod contract;
 pub mod dates;
 pub mod error;
+pub mod goal;
 pub mod health;
 pub mod ids;
 pub mod job;
@@ -30,7 +31,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, JobId, MeetingId, MilestoneId, PlanId, PromiseId, PulseId, ReviewId,
-    ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId, MilestoneId,
+    PlanId, PromiseId, PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -218,6 +218,8 @@ vocabulary!(
         SettingsChanged = "settings_changed" => "Changed risk settings",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
+        ValueRecorded = "value_recorded" => "Recorded value received on a goal",
+        GoalPartRemoved = "goal_part_removed" => "Removed a part of a goal's ecosystem",
         WebhookCreated = "webhook_created" => "Created a webhook target",
         WebhookChanged = "webhook_changed" => "Changed a webhook target",
         WebhookDeleted = "webhook_deleted" => "Deleted a webhook target",

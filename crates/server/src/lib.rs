@@ -69,11 +69,11 @@ impl AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, LxL reviews, churn retrospectives and notifications."),
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, goals and value, LxL reviews, churn retrospectives and notifications."),
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "goals"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"))
 )]
 struct ApiDoc;
 

@@ -41,6 +41,7 @@ pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::customer_links::{CustomerLink, LinkTarget, NewCustomerLink};
 pub use records::dataset::Dataset;
+pub use records::goals::{Goal, GoalDraft, GoalPart, NewPart, ValueEntry};
 pub use records::health::{
     AccountHealth, CurrentHealth, HealthPoint, IndustryExposure, MeasureInfo, PriceThreshold, Problem, Pulse,
     RecomputeSummary, Scorecard, default_scorecard, health_measures,

@@ -138,6 +138,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 16,
+        name: "goals",
+        sql: include_str!("../migrations/0016_goals.sql"),
+        rust: None,
+    },
+    Migration {
         version: 18,
         name: "success_plans",
         sql: include_str!("../migrations/0018_success_plans.sql"),

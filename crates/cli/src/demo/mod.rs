@@ -19,10 +19,12 @@
 //! By record kind: `accounts` (accounts, their contacts, subsidiaries), `contracts` (terms,
 //! ARR history, line items), `team` (the CS team and who owns what), `words` (the word lists
 //! names are made of); and what is loaded after the records: `usage` (product events and
-//! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns).
+//! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
+//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value).
 
 mod accounts;
 mod contracts;
+mod goals;
 pub mod health;
 mod meetings;
 mod plans;
@@ -158,6 +160,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     meetings::load(store, config.today)
         .await
         .context("cannot load the demo meetings and promises")?;
+    let goals = goals::load(store, with_usage.accounts(), config.seed, config.today)
+        .await
+        .context("cannot load the demo goals")?;
     let mut reachable = Vec::new();
     for account in with_usage.account_ids() {
         let contacts = store.contacts_of(account).await?;
@@ -171,7 +176,7 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let plans = plans::load(store, &reachable)
         .await
         .context("cannot load the demo success plans")?;
-    Ok(format!("{loaded}, {} usage events, {plans} success plans", stored.stored))
+    Ok(format!("{loaded}, {} usage events, {goals} goals, {plans} success plans", stored.stored))
 }
 
 /// A clock standing at noon (UTC) of `day`: the demo's "now" when it is generated around a day.

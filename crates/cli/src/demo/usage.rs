@@ -150,6 +150,11 @@ impl UsageAccounts {
         }
     }
 
+    /// The accounts that get usage: the best known of the demo book.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
     pub fn account_ids(&self) -> Vec<AccountId> {
         self.accounts.iter().map(|a| a.id).collect()
     }

@@ -10,6 +10,7 @@ pub mod churn;
 pub mod contacts;
 pub mod contracts;
 pub mod customer;
+pub mod goals;
 pub mod health;
 pub mod jobs;
 pub mod lxl;
@@ -45,6 +46,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         lxl::api_router(),
         meetings::api_router(),
         plans::api_router(),
+        goals::api_router(),
         tasks::api_router(),
         today::api_router(),
         calendar::api_router(),
@@ -71,6 +73,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(lxl::web_router())
         .merge(meetings::web_router())
         .merge(plans::web_router())
+        .merge(goals::web_router())
         .merge(tasks::web_router())
         .merge(today::web_router())
         .merge(calendar::web_router())

@@ -87,6 +87,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("Accounts", "/accounts")),
                 Some(link("Usage", "/usage")),
                 Some(link("Risk", "/risk")),
+                Some(link("Goals at risk", "/goals/at-risk")),
             ],
         ),
         menu(
@@ -168,7 +169,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Admin), "/admin/usage")),
             [
                 "My work: Today, Calendar, Tasks",
-                "Portfolio: Accounts, Usage, Risk",
+                "Portfolio: Accounts, Usage, Risk, Goals at risk",
                 "Reviews: LxL, Churns",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
                 "Team",
@@ -177,7 +178,7 @@ mod tests {
         assert_eq!(
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
-                "Portfolio*: Accounts*, Usage, Risk",
+                "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
                 "Reviews: LxL, Churns",
                 "Admin: Health scoring",
             ]

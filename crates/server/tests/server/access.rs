@@ -63,6 +63,9 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
         | ("PUT", "/meetings/{id}")
         | ("POST", "/meetings/{id}/cancel" | "/promises/{id}/status" | "/promises/{id}/remind") => Rule::Book,
+        ("POST", "/accounts/{id}/goals" | "/goals/{id}/parts" | "/goals/{id}/value")
+        | ("PUT", "/goals/{id}" | "/goals/{id}/parts/{part_id}/rating")
+        | ("DELETE", "/goals/{id}/parts/{part_id}") => Rule::Book,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -98,6 +101,8 @@ struct Fixture {
     review: i64,
     item: i64,
     meeting: i64,
+    goal: i64,
+    part: i64,
     scorecard: i64,
     milestone: i64,
     job: i64,
@@ -169,6 +174,16 @@ async fn fixture() -> Fixture {
                "duration_minutes": 30, "contact_ids": [contact]}),
     )
     .await);
+    let goal = send(
+        "POST",
+        format!("/api/v1/accounts/{account}/goals"),
+        json!({"title": "200 demo requests a month", "metric": "Demo requests", "target": "200",
+               "due_on": "2027-03-31", "severity": 3,
+               "ecosystem": [{"kind": "our_product", "name": "Lodestar", "metric": "Scores every lead"}]}),
+    )
+    .await;
+    let part = goal.body["ecosystem"][0]["id"].as_i64().unwrap_or_default();
+    let goal = ok(&goal);
     let scorecard = ok(&send(
         "POST",
         "/api/v1/scorecards".into(),
@@ -211,6 +226,8 @@ async fn fixture() -> Fixture {
         review,
         item,
         meeting,
+        goal,
+        part,
         scorecard,
         milestone,
         job,
@@ -237,6 +254,7 @@ impl Fixture {
             "lxl-reviews" => self.review,
             "action-items" | "promises" => self.item,
             "meetings" => self.meeting,
+            "goals" => self.goal,
             "scorecards" => self.scorecard,
             "milestones" => self.milestone,
             "jobs" => self.job,
@@ -246,6 +264,7 @@ impl Fixture {
         };
         path.replace("{id}", &id.to_string())
             .replace("{account_id}", &self.account.to_string())
+            .replace("{part_id}", &self.part.to_string())
     }
 }
 

@@ -6,6 +6,7 @@ mod support;
 mod access;
 mod accounts;
 mod forms;
+mod goals;
 mod health;
 mod http;
 mod jobs;

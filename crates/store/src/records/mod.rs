@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod contracts;
 pub mod customer_links;
 pub mod dataset;
+pub mod goals;
 pub mod health;
 pub mod lxl;
 pub mod meetings;

@@ -35,6 +35,10 @@ pub enum TimelineKind {
     EmailSent,
     /// The success plan was started, changed, shared, reviewed or approved (F-31).
     Plan,
+    /// A goal was set or changed, or a part of its ecosystem added, rated or removed (F-30).
+    Goal,
+    /// Value received on a goal was recorded.
+    ValueReceived,
 }
 
 impl TimelineKind {
@@ -51,6 +55,8 @@ impl TimelineKind {
             TimelineKind::PromiseDone => "promise_done",
             TimelineKind::EmailSent => "email_sent",
             TimelineKind::Plan => "plan",
+            TimelineKind::Goal => "goal",
+            TimelineKind::ValueReceived => "value_received",
         }
     }
 
@@ -67,6 +73,8 @@ impl TimelineKind {
             TimelineKind::PromiseDone,
             TimelineKind::EmailSent,
             TimelineKind::Plan,
+            TimelineKind::Goal,
+            TimelineKind::ValueReceived,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -161,6 +169,7 @@ pub(crate) async fn timeline_entries_in(tx: &mut Tx, account: AccountId) -> Resu
         })
         .collect::<Result<Vec<_>>>()?;
     entries.extend(meetings_and_promises(tx, account).await?);
+    entries.extend(super::goals::timeline_entries(tx, account).await?);
     Ok(entries)
 }
 

@@ -273,6 +273,7 @@ struct AccountPage {
     health: crate::features::health::web::AccountHealthView,
     reviews: crate::features::lxl::web::AccountReviews,
     meetings: crate::features::meetings::web::AccountMeetings,
+    goals: crate::features::goals::web::AccountGoals,
 }
 
 pub(crate) async fn show(
@@ -371,6 +372,8 @@ pub(crate) async fn show(
         flash.for_slot("meetings_error"),
     )
     .await?;
+    let goals =
+        crate::features::goals::web::account_goals(&state.store, id, today, flash.for_slot("goals_error")).await?;
     // The account's feed URL is a credential: shown to those who write to the account.
     if actor.can_write_account(summary.account.fields.owner_id) {
         let feed = state
@@ -419,6 +422,7 @@ pub(crate) async fn show(
         health,
         reviews,
         meetings,
+        goals,
     };
     Ok(render(&page)?.into_response())
 }
