@@ -36,5 +36,8 @@ id_type!(
     PulseId,
     TokenId,
     WriteKeyId,
-    WebhookId
+    WebhookId,
+    OutcomeId,
+    TacticId,
+    PlaybookChangeId
 );

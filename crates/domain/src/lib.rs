@@ -16,6 +16,7 @@ pub mod meeting;
 pub mod milestone;
 pub mod money;
 pub mod notify;
+pub mod playbook;
 pub mod promise;
 pub mod review;
 pub mod risk;
@@ -29,7 +30,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, PromiseId, PulseId, ReviewId,
-    ScorecardId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, OutcomeId, PlaybookChangeId, PromiseId,
+    PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

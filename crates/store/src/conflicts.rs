@@ -158,6 +158,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "webhook_targets_name_key",
         "a webhook target has this name",
     ),
+    rule(
+        "playbook_outcomes",
+        &["tier", "slot"],
+        "playbook_outcomes_tier_slot_key",
+        "another outcome was added to this segment at the same moment; try again",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

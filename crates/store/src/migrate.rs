@@ -137,6 +137,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0015_notifications.sql"),
         rust: None,
     },
+    Migration {
+        version: 17,
+        name: "playbooks",
+        sql: include_str!("../migrations/0017_playbooks.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

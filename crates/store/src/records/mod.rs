@@ -15,6 +15,7 @@ pub mod lxl;
 pub mod meetings;
 pub mod milestones;
 pub mod notify;
+pub mod playbooks;
 pub mod promises;
 pub mod risk;
 pub mod search;
