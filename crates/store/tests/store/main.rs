@@ -15,6 +15,7 @@ mod lxl;
 mod meetings;
 mod milestones;
 mod notify;
+mod playbooks;
 mod risk;
 mod schema;
 mod search;
