@@ -11,6 +11,7 @@ mod http;
 mod jobs;
 mod meetings;
 mod notify;
+mod playbooks;
 mod reviews;
 mod search;
 mod security;
