@@ -25,6 +25,7 @@ mod accounts;
 mod contracts;
 pub mod health;
 mod meetings;
+mod playbooks;
 pub mod reviews;
 mod team;
 pub mod usage;
@@ -151,6 +152,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     health::load(store, &with_usage.account_ids(), config.seed, config.today)
         .await
         .context("cannot load the demo health inputs")?;
+    playbooks::load(store)
+        .await
+        .context("cannot load the demo playbook library")?;
     reviews::load(store, config.seed, config.today)
         .await
         .context("cannot load the demo reviews and churns")?;
