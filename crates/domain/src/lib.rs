@@ -30,7 +30,7 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, OutcomeId, PlaybookChangeId, PromiseId,
-    PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ContactId, ContractId, JobId, MeetingId, MilestoneId, OutcomeId, PlaybookChangeId,
+    PromiseId, PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -250,9 +250,12 @@ fn pieces(text: &str) -> Result<Vec<Piece>, String> {
             out.push(Piece::Text(rest[..open].to_owned()));
         }
         let after = &rest[open + 2..];
-        let close = after
-            .find("}}")
-            .ok_or_else(|| format!("a placeholder is opened with {{{{ and never closed with }}}}; use one of {}", Placeholder::listed()))?;
+        let close = after.find("}}").ok_or_else(|| {
+            format!(
+                "a placeholder is opened with {{{{ and never closed with }}}}; use one of {}",
+                Placeholder::listed()
+            )
+        })?;
         let name = after[..close].trim();
         let field = Placeholder::ALL
             .into_iter()
@@ -406,14 +409,23 @@ mod tests {
         let err = OutreachTemplate::parse("Hello {{account.nmae}}", "Hi {{contact.first_name}}").unwrap_err();
         assert_eq!(err.errors.len(), 1);
         assert_eq!(err.errors[0].field, "subject");
-        assert!(err.errors[0].reason.starts_with("unknown placeholder {{account.nmae}}"), "{err}");
-        assert!(err.errors[0].reason.contains("{{contact.first_name}}"), "lists the known ones: {err}");
+        assert!(
+            err.errors[0].reason.starts_with("unknown placeholder {{account.nmae}}"),
+            "{err}"
+        );
+        assert!(
+            err.errors[0].reason.contains("{{contact.first_name}}"),
+            "lists the known ones: {err}"
+        );
         let err = OutreachTemplate::parse("Hello", "Hi {{contact.first_name").unwrap_err();
         assert_eq!(err.errors[0].field, "body");
         assert!(err.errors[0].reason.contains("never closed"), "{err}");
         let err = OutreachTemplate::parse("", "").unwrap_err();
         assert_eq!(err.errors.len(), 2, "{err}");
-        assert!(OutreachTemplate::parse("Two\nlines", "Body").is_err(), "a subject is one line");
+        assert!(
+            OutreachTemplate::parse("Two\nlines", "Body").is_err(),
+            "a subject is one line"
+        );
     }
 
     #[test]
@@ -421,7 +433,10 @@ mod tests {
         let t = OutreachTemplate::parse("Renewal", "It renews on {{renewal_date}}.").unwrap();
         let err = t.render(&facts(None)).unwrap_err();
         assert_eq!(err.errors[0].field, "body");
-        assert!(err.errors[0].reason.contains("Acme Travel has no renewal date"), "{err}");
+        assert!(
+            err.errors[0].reason.contains("Acme Travel has no renewal date"),
+            "{err}"
+        );
         let plain = OutreachTemplate::parse("Checking in", "Hi {{contact.first_name}}").unwrap();
         assert_eq!(plain.render(&facts(None)).unwrap().body, "Hi Ada");
     }
@@ -468,7 +483,11 @@ mod tests {
         assert_eq!(outcome(vec![]).validate().unwrap_err().errors[0].field, "tactics");
         let twice = outcome(vec![tactic(Some(3)), tactic(Some(3))]).validate().unwrap_err();
         assert!(twice.errors[0].reason.contains("twice"));
-        assert!(outcome(vec![tactic(Some(3)), tactic(None), tactic(None)]).validate().is_ok());
+        assert!(
+            outcome(vec![tactic(Some(3)), tactic(None), tactic(None)])
+                .validate()
+                .is_ok()
+        );
         assert!(outcome(vec![tactic(None); MAX_ENTRIES + 1]).validate().is_err());
     }
 
@@ -477,7 +496,10 @@ mod tests {
         for e in Exposure::ALL {
             assert_eq!(OutreachApproach::for_exposure(e).exposure(), e);
         }
-        assert_eq!("high".parse::<OutreachApproach>().unwrap(), OutreachApproach::OpenQuestion);
+        assert_eq!(
+            "high".parse::<OutreachApproach>().unwrap(),
+            OutreachApproach::OpenQuestion
+        );
         assert_eq!(segment_warning(Tier::Strategic, 5), None);
         assert_eq!(
             segment_warning(Tier::LongTail, 1).unwrap(),

@@ -27,10 +27,20 @@ const LIBRARY: &[Entry] = &[
         title: "Executive alignment on value",
         why: "Their executives can say what they get from us in their own numbers.",
         tactics: &[
-            ("Quarterly EBR with the economic buyer", "Review the value plan against their goals; agree the next three tactics."),
-            ("Executive sponsor pairing", "Our exec meets theirs twice a year, outside renewal season."),
+            (
+                "Quarterly EBR with the economic buyer",
+                "Review the value plan against their goals; agree the next three tactics.",
+            ),
+            (
+                "Executive sponsor pairing",
+                "Our exec meets theirs twice a year, outside renewal season.",
+            ),
         ],
-        case: ("Renewed early at a larger scope", "Helios Freight", "Their COO presented our ROI summary to their board and asked to add two divisions."),
+        case: (
+            "Renewed early at a larger scope",
+            "Helios Freight",
+            "Their COO presented our ROI summary to their board and asked to add two divisions.",
+        ),
         roi: &[("Renewal rate of paired accounts", "97", "%")],
     },
     Entry {
@@ -38,22 +48,48 @@ const LIBRARY: &[Entry] = &[
         title: "Embedded in daily operations",
         why: "The product is part of how their teams work every day, not a side tool.",
         tactics: &[
-            ("Workflow mapping workshop", "Two days on site mapping their processes to the product's sticky drivers."),
-            ("Integration with their data warehouse", "The connector kit, set up by our solutions engineer."),
-            ("Admin certification", "Train-the-trainer for their admins so rollout does not depend on us."),
+            (
+                "Workflow mapping workshop",
+                "Two days on site mapping their processes to the product's sticky drivers.",
+            ),
+            (
+                "Integration with their data warehouse",
+                "The connector kit, set up by our solutions engineer.",
+            ),
+            (
+                "Admin certification",
+                "Train-the-trainer for their admins so rollout does not depend on us.",
+            ),
         ],
-        case: ("From pilot to 14 teams", "Aurora Health", "After the workshop every regional team adopted the same workflow within a quarter."),
-        roi: &[("Weekly active users", "3.2", "× in 6 months"), ("Manual reporting time", "11", "hours saved a week")],
+        case: (
+            "From pilot to 14 teams",
+            "Aurora Health",
+            "After the workshop every regional team adopted the same workflow within a quarter.",
+        ),
+        roi: &[
+            ("Weekly active users", "3.2", "× in 6 months"),
+            ("Manual reporting time", "11", "hours saved a week"),
+        ],
     },
     Entry {
         tier: Tier::Strategic,
         title: "Faster month-end close",
         why: "Finance closes the books in days, not weeks.",
         tactics: &[
-            ("Close checklist in the product", "Replace their spreadsheet checklist with tracked tasks."),
-            ("Month-end office hours", "Our specialist on call during their first three closes."),
+            (
+                "Close checklist in the product",
+                "Replace their spreadsheet checklist with tracked tasks.",
+            ),
+            (
+                "Month-end office hours",
+                "Our specialist on call during their first three closes.",
+            ),
         ],
-        case: ("Close in 4 days instead of 9", "Northwind Logistics", "Their controller credits the shared checklist and the automated reconciliations."),
+        case: (
+            "Close in 4 days instead of 9",
+            "Northwind Logistics",
+            "Their controller credits the shared checklist and the automated reconciliations.",
+        ),
         roi: &[("Time to close", "55", "% faster")],
     },
     Entry {
@@ -61,10 +97,20 @@ const LIBRARY: &[Entry] = &[
         title: "Renewal without surprises",
         why: "Every stakeholder who signs knows the value before the renewal conversation.",
         tactics: &[
-            ("Map the economic buyer", "Before every renewal above $100k: who signs, and what they measure."),
-            ("ROI summary 120 days out", "Send the value plan's results to the buyer and the champion."),
+            (
+                "Map the economic buyer",
+                "Before every renewal above $100k: who signs, and what they measure.",
+            ),
+            (
+                "ROI summary 120 days out",
+                "Send the value plan's results to the buyer and the champion.",
+            ),
         ],
-        case: ("A three-year renewal after a reorganisation", "Blue Ridge Bank", "The new CFO had our ROI summary before anyone asked for a discount."),
+        case: (
+            "A three-year renewal after a reorganisation",
+            "Blue Ridge Bank",
+            "The new CFO had our ROI summary before anyone asked for a discount.",
+        ),
         roi: &[("Renewals without a discount", "88", "%")],
     },
     Entry {
@@ -72,10 +118,20 @@ const LIBRARY: &[Entry] = &[
         title: "Time to first value under 30 days",
         why: "Teams see a first result in their first month.",
         tactics: &[
-            ("Kickoff within 4 business days", "Goals and pain points from the Sales handoff, agreed with their project lead."),
-            ("Weekly status in the first 30 days", "Review FAQs from other onboardings when there is nothing to report."),
+            (
+                "Kickoff within 4 business days",
+                "Goals and pain points from the Sales handoff, agreed with their project lead.",
+            ),
+            (
+                "Weekly status in the first 30 days",
+                "Review FAQs from other onboardings when there is nothing to report.",
+            ),
         ],
-        case: ("First report in 12 days", "Kinetic Labs", "A prescriptive plan instead of their wish list got them live in two weeks."),
+        case: (
+            "First report in 12 days",
+            "Kinetic Labs",
+            "A prescriptive plan instead of their wish list got them live in two weeks.",
+        ),
         roi: &[("Median days to first value", "18", "days")],
     },
     Entry {
@@ -83,10 +139,20 @@ const LIBRARY: &[Entry] = &[
         title: "Adoption across teams",
         why: "More than the buying team uses the product every week.",
         tactics: &[
-            ("Team-by-team rollout plan", "One team a sprint, each with its own champion."),
-            ("Usage review with the champion", "Monthly: who is active, who misses the key features."),
+            (
+                "Team-by-team rollout plan",
+                "One team a sprint, each with its own champion.",
+            ),
+            (
+                "Usage review with the champion",
+                "Monthly: who is active, who misses the key features.",
+            ),
         ],
-        case: ("Five teams in two quarters", "Marker Retail", "Each new team's champion was trained by the previous one."),
+        case: (
+            "Five teams in two quarters",
+            "Marker Retail",
+            "Each new team's champion was trained by the previous one.",
+        ),
         roi: &[("Active seats", "84", "% of licensed")],
     },
     Entry {
@@ -94,10 +160,20 @@ const LIBRARY: &[Entry] = &[
         title: "Fewer support escalations",
         why: "Their admins solve everyday problems themselves.",
         tactics: &[
-            ("Admin training path", "Three short sessions and the knowledge base's top ten articles."),
-            ("Quarterly ticket review", "Go over their tickets and fix the root causes together."),
+            (
+                "Admin training path",
+                "Three short sessions and the knowledge base's top ten articles.",
+            ),
+            (
+                "Quarterly ticket review",
+                "Go over their tickets and fix the root causes together.",
+            ),
         ],
-        case: ("Tickets halved", "J2 Payments", "After the admin path their escalations dropped from 30 to 14 a month."),
+        case: (
+            "Tickets halved",
+            "J2 Payments",
+            "After the admin path their escalations dropped from 30 to 14 a month.",
+        ),
         roi: &[("Escalated tickets", "53", "% fewer")],
     },
     Entry {
@@ -105,10 +181,20 @@ const LIBRARY: &[Entry] = &[
         title: "Self-sufficient admins",
         why: "An admin on their side owns the setup and trains new users.",
         tactics: &[
-            ("Certified admin in the first 60 days", "The online certification with a live Q&A."),
-            ("Admin community invite", "Peers answer the questions we would otherwise get."),
+            (
+                "Certified admin in the first 60 days",
+                "The online certification with a live Q&A.",
+            ),
+            (
+                "Admin community invite",
+                "Peers answer the questions we would otherwise get.",
+            ),
         ],
-        case: ("One admin for 200 users", "Alloy Data", "Their certified admin runs onboarding for every new hire."),
+        case: (
+            "One admin for 200 users",
+            "Alloy Data",
+            "Their certified admin runs onboarding for every new hire.",
+        ),
         roi: &[("Onboarding time per new user", "40", "minutes")],
     },
     Entry {
@@ -116,10 +202,20 @@ const LIBRARY: &[Entry] = &[
         title: "Reporting their leadership uses",
         why: "Their leadership sees the numbers they care about without asking.",
         tactics: &[
-            ("Build the leadership dashboard together", "One call to pick five numbers; we build it with them."),
-            ("Scheduled monthly report", "Sent to their leaders by the product, not by a person."),
+            (
+                "Build the leadership dashboard together",
+                "One call to pick five numbers; we build it with them.",
+            ),
+            (
+                "Scheduled monthly report",
+                "Sent to their leaders by the product, not by a person.",
+            ),
         ],
-        case: ("The board deck comes from the dashboard", "Lunchbox Foods", "Their CEO stopped asking for a separate spreadsheet."),
+        case: (
+            "The board deck comes from the dashboard",
+            "Lunchbox Foods",
+            "Their CEO stopped asking for a separate spreadsheet.",
+        ),
         roi: &[("Hours spent on reporting", "6", "hours saved a month")],
     },
     Entry {
@@ -127,10 +223,20 @@ const LIBRARY: &[Entry] = &[
         title: "Expansion to a second use case",
         why: "A second team or use case doubles the value and the stickiness.",
         tactics: &[
-            ("Use-case review at the QBR", "Show what peers in their industry use beyond the first case."),
-            ("Free pilot for the second team", "30 days, with success criteria agreed up front."),
+            (
+                "Use-case review at the QBR",
+                "Show what peers in their industry use beyond the first case.",
+            ),
+            (
+                "Free pilot for the second team",
+                "30 days, with success criteria agreed up front.",
+            ),
         ],
-        case: ("From support to sales", "Crescent Travel", "The sales team's pilot turned into a 60-seat expansion."),
+        case: (
+            "From support to sales",
+            "Crescent Travel",
+            "The sales team's pilot turned into a 60-seat expansion.",
+        ),
         roi: &[("Net revenue retention of two-use-case accounts", "118", "%")],
     },
     Entry {
@@ -138,10 +244,20 @@ const LIBRARY: &[Entry] = &[
         title: "Self-serve onboarding completed",
         why: "New customers finish setup without a call.",
         tactics: &[
-            ("In-product checklist", "Five steps to first value, with nudges by email."),
-            ("Weekly group onboarding webinar", "Open to every new customer; recorded."),
+            (
+                "In-product checklist",
+                "Five steps to first value, with nudges by email.",
+            ),
+            (
+                "Weekly group onboarding webinar",
+                "Open to every new customer; recorded.",
+            ),
         ],
-        case: ("Live in a day", "Pine & Co", "They finished the checklist on day one and invited their team on day two."),
+        case: (
+            "Live in a day",
+            "Pine & Co",
+            "They finished the checklist on day one and invited their team on day two.",
+        ),
         roi: &[("Setup completed within 14 days", "71", "%")],
     },
     Entry {
@@ -149,10 +265,20 @@ const LIBRARY: &[Entry] = &[
         title: "Habitual weekly use",
         why: "The product is part of the week, so renewal is a non-event.",
         tactics: &[
-            ("Weekly digest email", "What happened in their account, with one suggestion."),
-            ("Feature of the month", "A short video on one sticky driver, sent to inactive users."),
+            (
+                "Weekly digest email",
+                "What happened in their account, with one suggestion.",
+            ),
+            (
+                "Feature of the month",
+                "A short video on one sticky driver, sent to inactive users.",
+            ),
         ],
-        case: ("Back from the brink", "Oakline Studio", "The feature-of-the-month email brought three lapsed users back."),
+        case: (
+            "Back from the brink",
+            "Oakline Studio",
+            "The feature-of-the-month email brought three lapsed users back.",
+        ),
         roi: &[("Accounts active every week", "64", "%")],
     },
     Entry {
@@ -160,10 +286,20 @@ const LIBRARY: &[Entry] = &[
         title: "Upgrade when they outgrow the plan",
         why: "Growing customers move up a plan instead of leaving.",
         tactics: &[
-            ("Usage-limit heads-up", "Tell them at 80% of a limit, with the next plan's price."),
-            ("One-to-many release recap", "Quarterly recap of what the higher plans added."),
+            (
+                "Usage-limit heads-up",
+                "Tell them at 80% of a limit, with the next plan's price.",
+            ),
+            (
+                "One-to-many release recap",
+                "Quarterly recap of what the higher plans added.",
+            ),
         ],
-        case: ("Upgraded instead of churning", "Fernwood Clinics", "The heads-up came the week they hired five people."),
+        case: (
+            "Upgraded instead of churning",
+            "Fernwood Clinics",
+            "The heads-up came the week they hired five people.",
+        ),
         roi: &[("Upgrades per quarter", "4.5", "% of accounts")],
     },
 ];

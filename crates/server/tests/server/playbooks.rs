@@ -26,7 +26,10 @@ fn first_field(reply: &crate::support::Reply) -> (StatusCode, String, String) {
     (
         reply.status,
         reply.body["errors"][0]["field"].as_str().unwrap_or_default().to_owned(),
-        reply.body["errors"][0]["reason"].as_str().unwrap_or_default().to_owned(),
+        reply.body["errors"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     )
 }
 
@@ -38,7 +41,10 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
     let (_, viewer) = app.api_user("viewer@v.io", Role::Viewer).await;
     let create = |token: String, body: Value| {
         let app = &app;
-        async move { app.send("POST", "/api/v1/playbooks/outcomes", Some(&token), Some(body)).await }
+        async move {
+            app.send("POST", "/api/v1/playbooks/outcomes", Some(&token), Some(body))
+                .await
+        }
     };
 
     assert_eq!(
@@ -68,24 +74,46 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
         .map(|e| e["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["tier", "title", "roi_figures"], "{}", refused.text);
-    assert!(refused.text.contains("figure 1: \\\"a lot\\\" is not a number"), "{}", refused.text);
+    assert!(
+        refused.text.contains("figure 1: \\\"a lot\\\" is not a number"),
+        "{}",
+        refused.text
+    );
 
     // Editing keeps the tactic's id.
     let stored = app
-        .send("GET", &format!("/api/v1/playbooks/outcomes/{}", ids[0]), Some(&viewer), None)
+        .send(
+            "GET",
+            &format!("/api/v1/playbooks/outcomes/{}", ids[0]),
+            Some(&viewer),
+            None,
+        )
         .await;
     let tactic_id = stored.body["tactics"][1]["id"].as_i64().unwrap();
     let mut edit = outcome("enterprise", "Outcome 1, sharper");
     edit["tactics"] = json!([{"id": tactic_id, "title": "Quarterly executive check-in"}]);
     let edited = app
-        .send("PUT", &format!("/api/v1/playbooks/outcomes/{}", ids[0]), Some(&lead), Some(edit.clone()))
+        .send(
+            "PUT",
+            &format!("/api/v1/playbooks/outcomes/{}", ids[0]),
+            Some(&lead),
+            Some(edit.clone()),
+        )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
-    assert_eq!(edited.body["tactics"], json!([{"id": tactic_id, "title": "Quarterly executive check-in", "description": ""}]));
     assert_eq!(
-        app.send("PUT", &format!("/api/v1/playbooks/outcomes/{}", ids[0]), Some(&csm), Some(edit))
-            .await
-            .status,
+        edited.body["tactics"],
+        json!([{"id": tactic_id, "title": "Quarterly executive check-in", "description": ""}])
+    );
+    assert_eq!(
+        app.send(
+            "PUT",
+            &format!("/api/v1/playbooks/outcomes/{}", ids[0]),
+            Some(&csm),
+            Some(edit)
+        )
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
 
@@ -93,8 +121,13 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
     let risk = |token: String, approach: &'static str, body: Value| {
         let app = &app;
         async move {
-            app.send("PUT", &format!("/api/v1/playbooks/risk/{approach}"), Some(&token), Some(body))
-                .await
+            app.send(
+                "PUT",
+                &format!("/api/v1/playbooks/risk/{approach}"),
+                Some(&token),
+                Some(body),
+            )
+            .await
         }
     };
     let typo = first_field(
@@ -106,10 +139,21 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
         .await,
     );
     assert_eq!((typo.0, typo.1.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "body"));
-    assert!(typo.2.starts_with("unknown placeholder {{contact.firstname}}"), "{}", typo.2);
-    let template = json!({"subject": "{{account.name}}: your renewal", "body": "Hi {{contact.first_name}},\n\nHow can we help?"});
-    assert_eq!(risk(csm.clone(), "open_question", template.clone()).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(risk(lead.clone(), "sometimes", template.clone()).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        typo.2.starts_with("unknown placeholder {{contact.firstname}}"),
+        "{}",
+        typo.2
+    );
+    let template =
+        json!({"subject": "{{account.name}}: your renewal", "body": "Hi {{contact.first_name}},\n\nHow can we help?"});
+    assert_eq!(
+        risk(csm.clone(), "open_question", template.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        risk(lead.clone(), "sometimes", template.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
     let saved = risk(lead.clone(), "open_question", template).await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     assert_eq!(saved.body["exposure"], "high");
@@ -119,7 +163,10 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
     let segments = library.body["segments"].as_array().unwrap();
     assert_eq!(segments.len(), 4);
     assert_eq!(segments[0]["tier"], "strategic");
-    assert_eq!(segments[0]["warning"], "Strategic has 0 outcomes; a segment should have 3 to 5");
+    assert_eq!(
+        segments[0]["warning"],
+        "Strategic has 0 outcomes; a segment should have 3 to 5"
+    );
     assert_eq!(segments[1]["outcomes"].as_array().unwrap().len(), 5);
     assert!(segments[1]["warning"].is_null());
     let risks: Vec<(&str, bool)> = library.body["risk_playbooks"]
@@ -130,14 +177,26 @@ async fn leaders_keep_the_library_and_everyone_reads_it() {
         .collect();
     assert_eq!(
         risks,
-        [("open_question", true), ("menu_of_options", false), ("open_channel", false)]
+        [
+            ("open_question", true),
+            ("menu_of_options", false),
+            ("open_channel", false)
+        ]
     );
 
     let gone = app
-        .send("DELETE", &format!("/api/v1/playbooks/outcomes/{}", ids[4]), Some(&lead), None)
+        .send(
+            "DELETE",
+            &format!("/api/v1/playbooks/outcomes/{}", ids[4]),
+            Some(&lead),
+            None,
+        )
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    assert_eq!(create(lead.clone(), outcome("enterprise", "Outcome 6")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        create(lead.clone(), outcome("enterprise", "Outcome 6")).await.status,
+        StatusCode::CREATED
+    );
 }
 
 /// An app whose server sends email (the job runner is not running: the email stays queued).
@@ -178,8 +237,10 @@ async fn book(app: &TestApp) -> Book {
             "POST",
             &format!("/api/v1/accounts/{account}/contracts"),
             Some(&lead),
-            Some(json!({"external_id": "k1", "start_date": app.store.today() - chrono::Days::new(300),
-                        "end_date": renews, "arr": "48000"})),
+            Some(
+                json!({"external_id": "k1", "start_date": app.store.today() - chrono::Days::new(300),
+                        "end_date": renews, "arr": "48000"}),
+            ),
         )
         .await;
     assert!(contract.status.is_success(), "{}", contract.text);
@@ -201,7 +262,12 @@ async fn book(app: &TestApp) -> Book {
                  Can we have a conversation about what you would need?\n\n{{csm.name}}"
     });
     let saved = app
-        .send("PUT", "/api/v1/playbooks/risk/open_question", Some(&lead), Some(template))
+        .send(
+            "PUT",
+            "/api/v1/playbooks/risk/open_question",
+            Some(&lead),
+            Some(template),
+        )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.text);
     Book {
@@ -227,25 +293,45 @@ async fn a_csm_previews_a_risk_playbooks_outreach_and_sends_it_once_a_day() {
         async move { app.send("POST", &uri, Some(&token), Some(body)).await }
     };
     for token in [&b.other, &b.viewer] {
-        assert_eq!(call("/preview", token, b.dana, "open_question").await.status, StatusCode::FORBIDDEN);
-        assert_eq!(call("", token, b.dana, "open_question").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            call("/preview", token, b.dana, "open_question").await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            call("", token, b.dana, "open_question").await.status,
+            StatusCode::FORBIDDEN
+        );
     }
     let preview = call("/preview", &b.csm, b.dana, "open_question").await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
-    let renews = (app.store.today() + chrono::Days::new(60)).format("%-d %B %Y").to_string();
-    assert_eq!(preview.body["subject"], format!("Account acme: your renewal on {renews}"));
+    let renews = (app.store.today() + chrono::Days::new(60))
+        .format("%-d %B %Y")
+        .to_string();
+    assert_eq!(
+        preview.body["subject"],
+        format!("Account acme: your renewal on {renews}")
+    );
     assert_eq!(preview.body["to"], "dana@acme.example");
     let body = preview.body["body"].as_str().unwrap();
-    assert!(body.starts_with("Hi Dana,") && body.contains("Your $48,000 renewal"), "{body}");
+    assert!(
+        body.starts_with("Hi Dana,") && body.contains("Your $48,000 renewal"),
+        "{body}"
+    );
     assert!(body.trim_end().ends_with("csm@v.io"), "signed by the sender: {body}");
 
     let no_template = first_field(&call("/preview", &b.csm, b.dana, "open_channel").await);
     assert_eq!(no_template.0, StatusCode::CONFLICT, "{no_template:?}");
     let unknown = first_field(&call("/preview", &b.csm, b.dana, "panic").await);
-    assert_eq!((unknown.0, unknown.1.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "approach"));
+    assert_eq!(
+        (unknown.0, unknown.1.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "approach")
+    );
 
     let silent = first_field(&call("", &b.csm, b.silent, "open_question").await);
-    assert_eq!((silent.0, silent.1.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "contact_id"));
+    assert_eq!(
+        (silent.0, silent.1.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "contact_id")
+    );
     assert!(silent.2.contains("no email address"), "{}", silent.2);
     let sent = call("", &b.csm, b.dana, "open_question").await;
     assert_eq!(sent.status, StatusCode::ACCEPTED, "{}", sent.text);
@@ -258,7 +344,11 @@ async fn a_csm_previews_a_risk_playbooks_outreach_and_sends_it_once_a_day() {
     assert_eq!(job.kind, "email");
     assert_eq!(job.payload["to"], "dana@acme.example");
     assert!(job.payload["html_body"].is_null(), "the email is text");
-    assert_eq!(call("", &b.lead, b.dana, "open_question").await.status, StatusCode::CONFLICT, "once a day");
+    assert_eq!(
+        call("", &b.lead, b.dana, "open_question").await.status,
+        StatusCode::CONFLICT,
+        "once a day"
+    );
     let view = app
         .store
         .account_view(lodestar_domain::AccountId(b.account), app.store.today())
@@ -266,7 +356,9 @@ async fn a_csm_previews_a_risk_playbooks_outreach_and_sends_it_once_a_day() {
         .unwrap()
         .unwrap();
     assert!(
-        view.timeline.iter().any(|e| e.text.starts_with("Outreach (Open question) sent to Dana")),
+        view.timeline
+            .iter()
+            .any(|e| e.text.starts_with("Outreach (Open question) sent to Dana")),
         "on the account's timeline"
     );
 
@@ -290,7 +382,12 @@ async fn a_churn_retrospective_asks_for_a_playbook_change_that_a_leader_resolves
     let app = TestApp::new().await;
     let b = book(&app).await;
     let outcome_id = app
-        .send("POST", "/api/v1/playbooks/outcomes", Some(&b.lead), Some(outcome("enterprise", "Renewal without surprises")))
+        .send(
+            "POST",
+            "/api/v1/playbooks/outcomes",
+            Some(&b.lead),
+            Some(outcome("enterprise", "Renewal without surprises")),
+        )
         .await
         .body["id"]
         .as_i64()
@@ -302,7 +399,9 @@ async fn a_churn_retrospective_asks_for_a_playbook_change_that_a_leader_resolves
     };
     let note = "Map the CFO before renewals above $100k";
     assert_eq!(
-        ask(&b.csm, json!({"outcome_id": outcome_id, "note": note})).await.status,
+        ask(&b.csm, json!({"outcome_id": outcome_id, "note": note}))
+            .await
+            .status,
         StatusCode::NOT_FOUND,
         "no retrospective before the churn"
     );
@@ -316,17 +415,26 @@ async fn a_churn_retrospective_asks_for_a_playbook_change_that_a_leader_resolves
         .await;
     assert_eq!(churned.status, StatusCode::CREATED, "{}", churned.text);
     assert_eq!(
-        ask(&b.other, json!({"outcome_id": outcome_id, "note": note})).await.status,
+        ask(&b.other, json!({"outcome_id": outcome_id, "note": note}))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
     let neither = first_field(&ask(&b.csm, json!({"note": note})).await);
-    assert_eq!((neither.0, neither.1.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "outcome_id"));
+    assert_eq!(
+        (neither.0, neither.1.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "outcome_id")
+    );
     let blank = first_field(&ask(&b.csm, json!({"approach": "open_question", "note": " "})).await);
     assert_eq!(blank.1, "note");
     let asked = ask(&b.csm, json!({"outcome_id": outcome_id, "note": note})).await;
     assert_eq!(asked.status, StatusCode::CREATED, "{}", asked.text);
     assert_eq!(asked.body["target"], "Renewal without surprises");
-    let risk = ask(&b.csm, json!({"approach": "menu_of_options", "note": "Offer a payment plan first"})).await;
+    let risk = ask(
+        &b.csm,
+        json!({"approach": "menu_of_options", "note": "Offer a payment plan first"}),
+    )
+    .await;
     assert_eq!(risk.body["target"], "Menu of options");
 
     let library = app.send("GET", "/api/v1/playbooks", Some(&b.viewer), None).await;
@@ -335,8 +443,13 @@ async fn a_churn_retrospective_asks_for_a_playbook_change_that_a_leader_resolves
     let resolve = |token: &str| {
         let (app, token) = (&app, token.to_owned());
         async move {
-            app.send("POST", &format!("/api/v1/playbook-changes/{id}/resolve"), Some(&token), None)
-                .await
+            app.send(
+                "POST",
+                &format!("/api/v1/playbook-changes/{id}/resolve"),
+                Some(&token),
+                None,
+            )
+            .await
         }
     };
     assert_eq!(resolve(&b.csm).await.status, StatusCode::FORBIDDEN);
@@ -362,7 +475,11 @@ async fn the_library_outreach_and_change_requests_in_the_web_ui() {
     // A leader adds an outcome through the form; blank rows are skipped.
     let form = page(&app, &lead, "/playbooks/outcomes/new?tier=strategic").await;
     assert_eq!(form.status, StatusCode::OK);
-    assert!(form.text.contains("<option value=\"strategic\" selected>"), "{}", form.text);
+    assert!(
+        form.text.contains("<option value=\"strategic\" selected>"),
+        "{}",
+        form.text
+    );
     let fields = [
         ("tier", "strategic"),
         ("title", "Renewal without surprises"),
@@ -382,7 +499,11 @@ async fn the_library_outreach_and_change_requests_in_the_web_ui() {
     ];
     let refused = post(&app, &lead, "/playbooks/outcomes/new", &fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text.contains("figure 1:") && refused.text.contains("Map the CFO"), "{}", refused.text);
+    assert!(
+        refused.text.contains("figure 1:") && refused.text.contains("Map the CFO"),
+        "{}",
+        refused.text
+    );
     let mut fields = fields.to_vec();
     fields[13] = ("roi_value", "97.5");
     let saved = post(&app, &lead, "/playbooks/outcomes/new", &fields).await;
@@ -392,36 +513,70 @@ async fn the_library_outreach_and_change_requests_in_the_web_ui() {
 
     let library = page(&app, &lead, "/playbooks").await;
     assert!(library.text.contains("Renewal without surprises") && library.text.contains("97.5 %"));
-    assert!(library.text.contains("id=\"risk-form-open_question\""), "leaders edit templates");
-    assert!(library.text.contains("Strategic has 1 outcome; a segment should have 3 to 5"));
+    assert!(
+        library.text.contains("id=\"risk-form-open_question\""),
+        "leaders edit templates"
+    );
+    assert!(
+        library
+            .text
+            .contains("Strategic has 1 outcome; a segment should have 3 to 5")
+    );
     let read_only = page(&app, &csm, "/playbooks").await;
     assert_eq!(read_only.status, StatusCode::OK);
     assert!(read_only.text.contains("Renewal without surprises"));
     assert!(!read_only.text.contains("id=\"add-outcome-") && !read_only.text.contains("risk-form-"));
-    assert_eq!(page(&app, &csm, "/playbooks/outcomes/new").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        page(&app, &csm, "/playbooks/outcomes/new").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // A template with a typo comes back with the placeholder named.
-    let typo = post(&app, &lead, "/playbooks/risk/open_channel", &[("subject", "Hi {{acount.name}}"), ("body", "x")]).await;
+    let typo = post(
+        &app,
+        &lead,
+        "/playbooks/risk/open_channel",
+        &[("subject", "Hi {{acount.name}}"), ("body", "x")],
+    )
+    .await;
     assert!(location(&typo).ends_with("#risk-open_channel"));
     let shown = page(&app, &lead, "/playbooks").await;
-    assert!(shown.text.contains("unknown placeholder {{acount.name}}"), "{}", shown.text);
+    assert!(
+        shown.text.contains("unknown placeholder {{acount.name}}"),
+        "{}",
+        shown.text
+    );
 
     // The CSM previews the outreach with the account's name filled in, then sends it.
     let account_page = page(&app, &csm, &format!("/accounts/{}", b.account)).await;
-    assert!(account_page.text.contains(&format!("href=\"/accounts/{}/outreach\"", b.account)));
+    assert!(
+        account_page
+            .text
+            .contains(&format!("href=\"/accounts/{}/outreach\"", b.account))
+    );
     let preview = page(
         &app,
         &csm,
-        &format!("/accounts/{}/outreach?approach=open_question&contact_id={}", b.account, b.dana),
+        &format!(
+            "/accounts/{}/outreach?approach=open_question&contact_id={}",
+            b.account, b.dana
+        ),
     )
     .await;
     assert_eq!(preview.status, StatusCode::OK);
-    assert!(preview.text.contains("Account acme: your renewal on"), "{}", preview.text);
+    assert!(
+        preview.text.contains("Account acme: your renewal on"),
+        "{}",
+        preview.text
+    );
     assert!(preview.text.contains("Hi Dana,"));
     let silent = page(
         &app,
         &csm,
-        &format!("/accounts/{}/outreach?approach=open_question&contact_id={}", b.account, b.silent),
+        &format!(
+            "/accounts/{}/outreach?approach=open_question&contact_id={}",
+            b.account, b.silent
+        ),
     )
     .await;
     assert!(silent.text.contains("has no email address") && !silent.text.contains("id=\"send-outreach\""));
@@ -442,10 +597,17 @@ async fn the_library_outreach_and_change_requests_in_the_web_ui() {
     )
     .await;
     let back = location(&again).to_owned();
-    assert!(page(&app, &csm, &back).await.text.contains("already got the Open question outreach today"));
+    assert!(
+        page(&app, &csm, &back)
+            .await
+            .text
+            .contains("already got the Open question outreach today")
+    );
     let other = app.session("other@v.io").await;
     assert_eq!(
-        page(&app, &other, &format!("/accounts/{}/outreach", b.account)).await.status,
+        page(&app, &other, &format!("/accounts/{}/outreach", b.account))
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
 
@@ -454,11 +616,19 @@ async fn the_library_outreach_and_change_requests_in_the_web_ui() {
         &app,
         &csm,
         &format!("/accounts/{}/churn", b.account),
-        &[("churned_on", &app.store.today().to_string()), ("reason", "budget"), ("detail", "")],
+        &[
+            ("churned_on", &app.store.today().to_string()),
+            ("reason", "budget"),
+            ("detail", ""),
+        ],
     )
     .await;
     let retro = page(&app, &csm, &format!("/accounts/{}/retrospective", b.account)).await;
-    assert!(retro.text.contains(&format!("value=\"outcome:{outcome_id}\"")), "{}", retro.text);
+    assert!(
+        retro.text.contains(&format!("value=\"outcome:{outcome_id}\"")),
+        "{}",
+        retro.text
+    );
     let target = format!("outcome:{outcome_id}");
     let asked = post(
         &app,

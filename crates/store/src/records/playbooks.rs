@@ -3,14 +3,16 @@
 //! and queued; the changes churn retrospectives ask of the library.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::notify::EmailMessage;
 use lodestar_domain::playbook::{
     CaseStudy, Outcome, OutcomeFields, OutreachApproach, OutreachFacts, OutreachTemplate, PlaybookTarget,
     RenderedEmail, RoiFigure, RoiValue, Tactic,
 };
-use lodestar_domain::notify::EmailMessage;
 use lodestar_domain::text::{Email, Label, Name, Note};
 use lodestar_domain::vocabulary::Tier;
-use lodestar_domain::{AccountId, Cents, ContactId, Invalid, JobId, OutcomeId, PlaybookChangeId, TacticId, UserId, Valid};
+use lodestar_domain::{
+    AccountId, Cents, ContactId, Invalid, JobId, OutcomeId, PlaybookChangeId, TacticId, UserId, Valid,
+};
 
 use super::notify::enqueue_email;
 use super::promises::contact_name;
@@ -149,7 +151,8 @@ async fn outcomes_where(tx: &mut Tx, id: Option<OutcomeId>) -> Result<Vec<Librar
                     .map(|(_, title, customer, story)| {
                         Ok(CaseStudy {
                             title: Name::parse(title).map_err(|e| corrupt("playbook_case_studies.title", e))?,
-                            customer: Name::parse(customer).map_err(|e| corrupt("playbook_case_studies.customer", e))?,
+                            customer: Name::parse(customer)
+                                .map_err(|e| corrupt("playbook_case_studies.customer", e))?,
                             text: stored_note("playbook_case_studies.story", story)?,
                         })
                     })
@@ -291,7 +294,9 @@ async fn risk_playbooks_in(tx: &mut Tx, only: Option<OutreachApproach>) -> Resul
     if let Some(approach) = only {
         q = q.push(" WHERE r.approach = ").value(approach.as_str());
     }
-    let rows: Vec<(String, String, String, Option<String>, DateTime<Utc>)> = q.fetch_all(tx).await?;
+    /// Approach, subject, body, who changed it last, when.
+    type Row = (String, String, String, Option<String>, DateTime<Utc>);
+    let rows: Vec<Row> = q.fetch_all(tx).await?;
     let mut playbooks = rows
         .into_iter()
         .map(|(approach, subject, body, updated_by, updated_at)| {
@@ -333,7 +338,10 @@ struct ChangeRow {
 
 fn change_of(r: ChangeRow) -> Result<PlaybookChange> {
     let (target, target_title) = match (r.outcome_id, r.approach) {
-        (Some(id), None) => (PlaybookTarget::Outcome(OutcomeId(id)), r.outcome_title.unwrap_or_default()),
+        (Some(id), None) => (
+            PlaybookTarget::Outcome(OutcomeId(id)),
+            r.outcome_title.unwrap_or_default(),
+        ),
         (None, Some(approach)) => {
             let approach: OutreachApproach = parse("playbook_change_requests.approach", &approach)?;
             (PlaybookTarget::Risk(approach), approach.label().to_owned())
@@ -449,7 +457,11 @@ impl Store {
     }
 
     /// Adds an outcome to its segment, which keeps at most five.
-    pub async fn create_playbook_outcome(&self, fields: Valid<OutcomeFields>, by: Option<UserId>) -> Result<LibraryOutcome> {
+    pub async fn create_playbook_outcome(
+        &self,
+        fields: Valid<OutcomeFields>,
+        by: Option<UserId>,
+    ) -> Result<LibraryOutcome> {
         let fields = fields.into_inner();
         let mut tx = self.begin_write().await?;
         let slot = free_slot(&mut tx, fields.tier).await?;
@@ -493,14 +505,16 @@ impl Store {
                 .await?;
         }
         let now = tx.now();
-        Query::sql("UPDATE playbook_outcomes SET title = $1, description = $2, updated_by = $3, updated_at = $4 WHERE id = $5")
-            .bind(fields.title.as_str())
-            .bind(fields.description.as_str())
-            .bind(by.map(|u| u.0))
-            .bind(now)
-            .bind(id.0)
-            .execute(&mut tx)
-            .await?;
+        Query::sql(
+            "UPDATE playbook_outcomes SET title = $1, description = $2, updated_by = $3, updated_at = $4 WHERE id = $5",
+        )
+        .bind(fields.title.as_str())
+        .bind(fields.description.as_str())
+        .bind(by.map(|u| u.0))
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut tx)
+        .await?;
         write_parts(&mut tx, id.0, &fields).await?;
         let outcome = outcome_in(&mut tx, id).await?;
         tx.commit().await?;

@@ -44,7 +44,10 @@ async fn a_segment_keeps_at_most_five_outcomes_and_tactics_keep_their_ids(store:
     let mut ids: Vec<OutcomeId> = Vec::new();
     for n in 1..=5 {
         let o = store
-            .create_playbook_outcome(outcome(Tier::Enterprise, &format!("Outcome {n}")).validate().unwrap(), None)
+            .create_playbook_outcome(
+                outcome(Tier::Enterprise, &format!("Outcome {n}")).validate().unwrap(),
+                None,
+            )
             .await
             .unwrap();
         ids.push(o.outcome.id);
@@ -56,7 +59,10 @@ async fn a_segment_keeps_at_most_five_outcomes_and_tactics_keep_their_ids(store:
     assert_eq!(field_of(sixth), "tier");
     // Another segment has its own five; a freed slot takes a new one.
     store
-        .create_playbook_outcome(outcome(Tier::LongTail, "Self-serve onboarding").validate().unwrap(), None)
+        .create_playbook_outcome(
+            outcome(Tier::LongTail, "Self-serve onboarding").validate().unwrap(),
+            None,
+        )
         .await
         .unwrap();
     store.delete_playbook_outcome(ids[4]).await.unwrap();
@@ -151,10 +157,13 @@ async fn outreach_is_filled_in_from_the_account_and_queued_once_a_day(store: Sto
         "Retail is highly exposed"
     );
     let approach = OutreachApproach::OpenQuestion;
-    assert!(matches!(
-        store.outreach_preview(red, approach, ada, csm).await,
-        Err(StoreError::Conflict(_))
-    ), "no template yet");
+    assert!(
+        matches!(
+            store.outreach_preview(red, approach, ada, csm).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "no template yet"
+    );
     let template = OutreachTemplate::parse(
         "{{account.name}}: your renewal",
         "Hi {{contact.first_name}},\n\nYour {{arr}} renewal is on {{renewal_date}}. How can we help?\n\n{{csm.name}}",
@@ -170,7 +179,10 @@ async fn outreach_is_filled_in_from_the_account_and_queued_once_a_day(store: Sto
         preview.email.body,
         format!("Hi Ada,\n\nYour $10,000 renewal is on {renewal}. How can we help?\n\ncarla")
     );
-    assert_eq!(preview.to.as_ref().map(ToString::to_string).as_deref(), Some("ada@red.example"));
+    assert_eq!(
+        preview.to.as_ref().map(ToString::to_string).as_deref(),
+        Some("ada@red.example")
+    );
     assert_eq!(
         field_of(store.outreach_preview(red, approach, eve, csm).await.unwrap_err()),
         "contact_id",
@@ -210,18 +222,26 @@ async fn a_churn_retrospective_asks_for_a_playbook_to_change(store: Store) {
     let today = store.today();
     let [red, green, _] = risk_book(&store, today).await;
     let outcome_id = store
-        .create_playbook_outcome(outcome(Tier::Strategic, "Renewal without surprises").validate().unwrap(), None)
+        .create_playbook_outcome(
+            outcome(Tier::Strategic, "Renewal without surprises")
+                .validate()
+                .unwrap(),
+            None,
+        )
         .await
         .unwrap()
         .outcome
         .id;
     let note = || Note::required("Map the CFO before renewals above $100k").unwrap();
-    assert!(matches!(
-        store
-            .request_playbook_change(red, PlaybookTarget::Outcome(outcome_id), note(), None)
-            .await,
-        Err(StoreError::NotFound { .. })
-    ), "no retrospective before a churn");
+    assert!(
+        matches!(
+            store
+                .request_playbook_change(red, PlaybookTarget::Outcome(outcome_id), note(), None)
+                .await,
+            Err(StoreError::NotFound { .. })
+        ),
+        "no retrospective before a churn"
+    );
     store
         .mark_churned(
             red,
@@ -273,7 +293,11 @@ async fn a_churn_retrospective_asks_for_a_playbook_to_change(store: Store) {
     let open = store.playbook_library().await.unwrap().open_changes;
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].target, PlaybookTarget::Risk(OutreachApproach::MenuOfOptions));
-    assert_eq!(store.playbook_changes_of(red).await.unwrap().len(), 2, "the retrospective keeps both");
+    assert_eq!(
+        store.playbook_changes_of(red).await.unwrap().len(),
+        2,
+        "the retrospective keeps both"
+    );
     // Removing the outcome takes its requests with it.
     store.delete_playbook_outcome(outcome_id).await.unwrap();
     assert_eq!(store.playbook_changes_of(red).await.unwrap().len(), 1);

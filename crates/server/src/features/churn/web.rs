@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::features::churn::ops::{churn_fields, retrospective_notes};
-use crate::http::error::ApiError;
 use crate::features::playbooks::web::{ChangeView, change_targets};
+use crate::http::error::ApiError;
 use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
 
 const PAGE: u32 = 50;

@@ -218,7 +218,10 @@ pub struct LibraryOutput {
 #[utoipa::path(get, path = "/api/v1/playbooks", tag = "playbooks",
     responses((status = 200, description = "The library", body = LibraryOutput), ReadProblems),
     security(("bearer" = [])))]
-async fn get_library(State(state): State<AppState>, Caller(_actor): Caller) -> Result<axum::Json<LibraryOutput>, ApiError> {
+async fn get_library(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+) -> Result<axum::Json<LibraryOutput>, ApiError> {
     let library = state.store.playbook_library().await?;
     let mut outcomes = library.outcomes;
     let segments = Tier::ALL
@@ -297,7 +300,9 @@ async fn update_outcome(
     ops::may_edit(&actor)?;
     state.store.playbook_outcome(id).await?;
     let fields = body.read()?.into_fields()?;
-    Ok(axum::Json(ops::update_outcome(&state.store, &actor, id, fields).await?.into()))
+    Ok(axum::Json(
+        ops::update_outcome(&state.store, &actor, id, fields).await?.into(),
+    ))
 }
 
 /// Remove an outcome with its tactics, case studies, figures and change requests (leaders and
@@ -305,7 +310,11 @@ async fn update_outcome(
 #[utoipa::path(delete, path = "/api/v1/playbooks/outcomes/{id}", tag = "playbooks", params(("id" = i64, Path)),
     responses((status = 204, description = "Removed"), DeleteProblems),
     security(("bearer" = [])))]
-async fn delete_outcome(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<StatusCode, ApiError> {
+async fn delete_outcome(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
     let id = OutcomeId(path_id(id)?);
     ops::delete_outcome(&state.store, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -27,9 +27,6 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/playbooks/outcomes/{id}/delete", post(web::delete_outcome))
         .route("/playbooks/risk/{approach}", post(web::save_risk_playbook))
         .route("/playbook-changes/{id}/resolve", post(web::resolve_change))
-        .route(
-            "/accounts/{id}/outreach",
-            get(web::outreach).post(web::send_outreach),
-        )
+        .route("/accounts/{id}/outreach", get(web::outreach).post(web::send_outreach))
         .route("/accounts/{id}/playbook-changes", post(web::request_change))
 }

@@ -73,7 +73,13 @@ pub struct OutcomeInput {
 }
 
 /// Reads the `n`th (from 1) entry's part, its problem said against the list's field.
-fn part<T>(errors: &mut Vec<FieldError>, list: &'static str, what: &str, n: usize, parsed: Result<T, String>) -> Option<T> {
+fn part<T>(
+    errors: &mut Vec<FieldError>,
+    list: &'static str,
+    what: &str,
+    n: usize,
+    parsed: Result<T, String>,
+) -> Option<T> {
     checked(errors, list, parsed.map_err(|e| format!("{what} {n}: {e}")))
 }
 
@@ -85,8 +91,20 @@ impl OutcomeInput {
         let description = checked(&mut errors, "description", Note::parse(&self.description));
         let mut tactics = Vec::new();
         for (n, t) in (1..).zip(self.tactics) {
-            let title = part(&mut errors, "tactics", "tactic", n, Name::parse(&t.title).map_err(|e| format!("title {e}")));
-            let description = part(&mut errors, "tactics", "tactic", n, Note::parse(&t.description).map_err(|e| format!("description {e}")));
+            let title = part(
+                &mut errors,
+                "tactics",
+                "tactic",
+                n,
+                Name::parse(&t.title).map_err(|e| format!("title {e}")),
+            );
+            let description = part(
+                &mut errors,
+                "tactics",
+                "tactic",
+                n,
+                Note::parse(&t.description).map_err(|e| format!("description {e}")),
+            );
             if let (Some(title), Some(description)) = (title, description) {
                 tactics.push(Tactic {
                     id: t.id.map(TacticId),
@@ -97,18 +115,48 @@ impl OutcomeInput {
         }
         let mut case_studies = Vec::new();
         for (n, c) in (1..).zip(self.case_studies) {
-            let title = part(&mut errors, "case_studies", "case study", n, Name::parse(&c.title).map_err(|e| format!("title {e}")));
-            let customer = part(&mut errors, "case_studies", "case study", n, Name::parse(&c.customer).map_err(|e| format!("customer {e}")));
-            let text = part(&mut errors, "case_studies", "case study", n, Note::parse(&c.text).map_err(|e| format!("text {e}")));
+            let title = part(
+                &mut errors,
+                "case_studies",
+                "case study",
+                n,
+                Name::parse(&c.title).map_err(|e| format!("title {e}")),
+            );
+            let customer = part(
+                &mut errors,
+                "case_studies",
+                "case study",
+                n,
+                Name::parse(&c.customer).map_err(|e| format!("customer {e}")),
+            );
+            let text = part(
+                &mut errors,
+                "case_studies",
+                "case study",
+                n,
+                Note::parse(&c.text).map_err(|e| format!("text {e}")),
+            );
             if let (Some(title), Some(customer), Some(text)) = (title, customer, text) {
                 case_studies.push(CaseStudy { title, customer, text });
             }
         }
         let mut roi_figures = Vec::new();
         for (n, r) in (1..).zip(self.roi_figures) {
-            let label = part(&mut errors, "roi_figures", "figure", n, Label::parse(&r.label).map_err(|e| format!("label {e}")));
+            let label = part(
+                &mut errors,
+                "roi_figures",
+                "figure",
+                n,
+                Label::parse(&r.label).map_err(|e| format!("label {e}")),
+            );
             let value = part(&mut errors, "roi_figures", "figure", n, RoiValue::parse(&r.value));
-            let unit = part(&mut errors, "roi_figures", "figure", n, Label::parse(&r.unit).map_err(|e| format!("unit {e}")));
+            let unit = part(
+                &mut errors,
+                "roi_figures",
+                "figure",
+                n,
+                Label::parse(&r.unit).map_err(|e| format!("unit {e}")),
+            );
             if let (Some(label), Some(value), Some(unit)) = (label, value, unit) {
                 roi_figures.push(RoiFigure { label, value, unit });
             }
@@ -177,7 +225,11 @@ pub(crate) async fn save_risk_playbook(
     Ok(store.save_risk_playbook(approach, template, actor.user).await?)
 }
 
-pub(crate) async fn resolve_change(store: &Store, actor: &Actor, id: PlaybookChangeId) -> Result<PlaybookChange, ApiError> {
+pub(crate) async fn resolve_change(
+    store: &Store,
+    actor: &Actor,
+    id: PlaybookChangeId,
+) -> Result<PlaybookChange, ApiError> {
     may_edit(actor)?;
     Ok(store.resolve_playbook_change(id, actor.user).await?)
 }
@@ -217,7 +269,11 @@ pub(crate) fn target(outcome_id: Option<i64>, approach_text: Option<&str>) -> Re
     match (outcome_id, approach_text.map(str::trim).filter(|a| !a.is_empty())) {
         (Some(id), None) => Ok(PlaybookTarget::Outcome(OutcomeId(id))),
         (None, Some(text)) => Ok(PlaybookTarget::Risk(approach(text)?)),
-        (Some(_), Some(_)) => Err(Invalid::field("outcome_id", "name one playbook: an outcome or a risk playbook, not both").into()),
+        (Some(_), Some(_)) => Err(Invalid::field(
+            "outcome_id",
+            "name one playbook: an outcome or a risk playbook, not both",
+        )
+        .into()),
         (None, None) => Err(Invalid::field(
             "outcome_id",
             "is required: which playbook should change — an outcome (outcome_id) or a risk playbook (approach)?",

@@ -43,7 +43,9 @@ impl From<PlaybookChange> for ChangeView {
             target: c.target_title,
             note: c.note.to_string(),
             requested: format!("{}{}", c.requested_at.date_naive(), by(c.requested_by)),
-            resolved: c.resolved_at.map(|at| format!("{}{}", at.date_naive(), by(c.resolved_by))),
+            resolved: c
+                .resolved_at
+                .map(|at| format!("{}{}", at.date_naive(), by(c.resolved_by))),
         }
     }
 }
@@ -193,7 +195,12 @@ fn rows(form: &FormFields, keys: &[&str]) -> Vec<Row> {
     let columns: Vec<Vec<&str>> = keys.iter().map(|k| form.all(k).collect()).collect();
     let n = columns.iter().map(Vec::len).max().unwrap_or(0);
     (0..n)
-        .map(|i| Row(columns.iter().map(|c| c.get(i).copied().unwrap_or("").to_owned()).collect()))
+        .map(|i| {
+            Row(columns
+                .iter()
+                .map(|c| c.get(i).copied().unwrap_or("").to_owned())
+                .collect())
+        })
         .collect()
 }
 
@@ -255,7 +262,10 @@ impl OutcomeFormPage {
         figures.extend([Row::blank(3), Row::blank(3)]);
         OutcomeFormPage {
             me,
-            action: outcome.map_or_else(|| "/playbooks/outcomes/new".to_owned(), |(id, _)| format!("/playbooks/outcomes/{id}/edit")),
+            action: outcome.map_or_else(
+                || "/playbooks/outcomes/new".to_owned(),
+                |(id, _)| format!("/playbooks/outcomes/{id}/edit"),
+            ),
             editing: outcome.is_some(),
             tiers: choices(Tier::ALL, fields.map(|f| f.tier).or(tier), Tier::as_str, Tier::label),
             title: fields.map(|f| f.title.to_string()).unwrap_or_default(),
@@ -507,12 +517,18 @@ pub(crate) async fn outreach(
         .and_then(|a| a.parse::<OutreachApproach>().ok())
         .or(suggested);
     let contacts = state.store.contacts_of(account.id).await?;
-    let contact = q.contact_id.as_deref().and_then(|c| c.parse::<i64>().ok()).map(ContactId);
+    let contact = q
+        .contact_id
+        .as_deref()
+        .and_then(|c| c.parse::<i64>().ok())
+        .map(ContactId);
     let (preview, problem) = match (approach, contact) {
-        (Some(approach), Some(contact)) => match ops::preview(&state.store, &actor, account.id, approach, contact).await {
-            Ok(o) => (Some(PreviewView::from(o)), None),
-            Err(e) => (None, Some(user_problem(e)?)),
-        },
+        (Some(approach), Some(contact)) => {
+            match ops::preview(&state.store, &actor, account.id, approach, contact).await {
+                Ok(o) => (Some(PreviewView::from(o)), None),
+                Err(e) => (None, Some(user_problem(e)?)),
+            }
+        }
         _ => (None, None),
     };
     let contact_choices = contacts
