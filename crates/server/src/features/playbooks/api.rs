@@ -164,7 +164,7 @@ impl RiskPlaybookOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChangeOutput {
+pub struct PlaybookChangeOutput {
     id: i64,
     /// The churned account whose retrospective asks for it.
     account_id: i64,
@@ -182,13 +182,13 @@ pub struct ChangeOutput {
     resolved_at: Option<DateTime<Utc>>,
 }
 
-impl From<PlaybookChange> for ChangeOutput {
+impl From<PlaybookChange> for PlaybookChangeOutput {
     fn from(c: PlaybookChange) -> Self {
         let (outcome_id, approach) = match c.target {
             PlaybookTarget::Outcome(id) => (Some(id.0), None),
             PlaybookTarget::Risk(a) => (None, Some(a.as_str().to_owned())),
         };
-        ChangeOutput {
+        PlaybookChangeOutput {
             id: c.id.0,
             account_id: c.account_id.0,
             account_name: c.account_name,
@@ -211,7 +211,7 @@ pub struct LibraryOutput {
     /// One per exposure level: open_question (high), menu_of_options (moderate), open_channel (low).
     risk_playbooks: Vec<RiskPlaybookOutput>,
     /// Changes churn retrospectives ask for, not resolved yet.
-    open_change_requests: Vec<ChangeOutput>,
+    open_change_requests: Vec<PlaybookChangeOutput>,
 }
 
 /// The playbook library: each segment's outcomes, the risk playbooks, the open change requests.
@@ -446,7 +446,7 @@ async fn send_outreach(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ChangeInput {
+pub struct PlaybookChangeInput {
     /// The outcome that should change…
     outcome_id: Option<i64>,
     /// …or the risk playbook: open_question, menu_of_options or open_channel.
@@ -459,15 +459,15 @@ pub struct ChangeInput {
 /// A churned account's retrospective asks for a playbook to change (whoever writes to the
 /// account). The library shows the request until a leader resolves it.
 #[utoipa::path(post, path = "/api/v1/accounts/{id}/playbook-changes", tag = "playbooks", params(("id" = i64, Path)),
-    request_body = ChangeInput,
-    responses((status = 201, description = "Requested", body = ChangeOutput), WriteProblems),
+    request_body = PlaybookChangeInput,
+    responses((status = 201, description = "Requested", body = PlaybookChangeOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn request_change(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-    body: Json<ChangeInput>,
-) -> Result<(StatusCode, axum::Json<ChangeOutput>), ApiError> {
+    body: Json<PlaybookChangeInput>,
+) -> Result<(StatusCode, axum::Json<PlaybookChangeOutput>), ApiError> {
     let account = existing_in_path(&state.store, id).await?;
     crate::features::accounts::ops::writable(&state.store, &actor, account).await?;
     let input = body.read()?;
@@ -478,13 +478,13 @@ async fn request_change(
 
 /// Mark a change request done (leaders and admins).
 #[utoipa::path(post, path = "/api/v1/playbook-changes/{id}/resolve", tag = "playbooks", params(("id" = i64, Path)),
-    responses((status = 200, description = "Resolved", body = ChangeOutput), WriteProblems),
+    responses((status = 200, description = "Resolved", body = PlaybookChangeOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn resolve_change(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
-) -> Result<axum::Json<ChangeOutput>, ApiError> {
+) -> Result<axum::Json<PlaybookChangeOutput>, ApiError> {
     let id = PlaybookChangeId(path_id(id)?);
     Ok(axum::Json(ops::resolve_change(&state.store, &actor, id).await?.into()))
 }
