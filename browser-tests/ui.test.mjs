@@ -1,8 +1,8 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
 // a viewer sees no edit controls and a forced edit is refused; a leader creates an account and
 // its contact, contract and expansion from the UI through the top bar's menus; the usage views
-// and the milestone editor; passwords, deactivation and the audit log. Screenshots go to
-// test-artifacts/ at the repository root.
+// and the milestone editor; passwords, deactivation and the audit log; the playbook library and
+// an outreach email previewed and sent. Screenshots go to test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
