@@ -1,8 +1,8 @@
 // The web UI in real headless Chromium: sign in, filter, open an account, edit it, sign out;
 // a viewer sees no edit controls and a forced edit is refused; a leader creates an account and
 // its contact, contract and expansion from the UI through the top bar's menus; the usage views
-// and the milestone editor; passwords, deactivation and the audit log. Screenshots go to
-// test-artifacts/ at the repository root.
+// and the milestone editor; passwords, deactivation and the audit log; the playbook library and
+// an outreach email previewed and sent. Screenshots go to test-artifacts/ at the repository root.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
@@ -822,4 +822,58 @@ test("goals and value: a CSM sets a goal whose CRM is below expectations and fin
   assert.match(await row.textContent(), /Their CRM \(another product\)/);
   await page.screenshot({ path: join(artifacts, "goals-at-risk.png"), fullPage: true });
   await context.close();
+test("playbooks: a leader reads the library and keeps the risk templates; a CSM previews an outreach email with the account's name filled in and sends it", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "reviews");
+  await page.click("#menu-reviews >> text=Playbooks");
+  await page.waitForURL(`${base}/playbooks`);
+  assert.match(await page.textContent("#segment-strategic"), /Renewal without surprises/);
+  assert.equal(await page.locator("#segment-enterprise article.outcome").count(), 3, "the demo's enterprise outcomes");
+  assert.match(await page.textContent("#outcomes"), /map the economic buyer 180 days out/, "a churn retrospective's change request");
+  // A template naming an unknown placeholder is refused, the placeholder named.
+  await page.fill("#risk-form-open_channel input[name=subject]", "{{acount.name}}: your renewal");
+  await page.click("#risk-form-open_channel button[type=submit]");
+  await page.waitForURL(/\/playbooks#risk-open_channel$/);
+  assert.match(await page.textContent("#risk-error-open_channel"), /unknown placeholder \{\{acount\.name\}\}/);
+  await page.screenshot({ path: join(artifacts, "playbooks.png"), fullPage: true });
+  await context.close();
+
+  // A CSM takes over an account that renews and has a contact with an address.
+  const parker = { email: "parker.csm@example.com", password: "parker-password-123" };
+  lodestar(["user", "add", "--email", parker.email, "--name", "Parker Csm", "--role", "csm", "--password-stdin"], parker.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const parkerId = (users.items ?? users).find((u) => u.email === parker.email).id;
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=-arr")).items) {
+    if (!a.renewal_date || a.lifecycle_stage === "churned") continue;
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts).find((c) => c.email);
+    if (contact) { account = a; break; }
+  }
+  await api("PATCH", `/accounts/${account.id}`, { owner_id: parkerId });
+
+  const csm = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(csm, parker);
+  await csm.goto(`${base}/accounts/${account.id}`);
+  await csm.click("#outreach");
+  await csm.waitForURL(`${base}/accounts/${account.id}/outreach`);
+  await csm.selectOption("#field-approach", "open_question");
+  await csm.selectOption("#field-contact", String(contact.id));
+  await csm.click("#preview-outreach");
+  await csm.waitForSelector("#preview-subject");
+  assert.equal((await csm.textContent("#preview-subject")).trim(), `${account.name}: how can we help this year?`);
+  assert.match(await csm.textContent("#preview-body"), /We understand that these are challenging times/);
+  assert.match(await csm.textContent("#preview-body"), /Parker Csm\s*$/, "signed by the CSM");
+  await csm.screenshot({ path: join(artifacts, "outreach.png"), fullPage: true });
+  if (smtpPython) {
+    await csm.click("#send-outreach");
+    await csm.waitForURL(`${base}/accounts/${account.id}#timeline`);
+    assert.match(await csm.textContent("#timeline"), /Outreach \(Open question\) sent to/);
+    const message = await arrived("how can we help this year?");
+    assert.match(message, new RegExp(`To: ${contact.email.replace(/[.+]/g, "\\$&")}`, "i"));
+  }
+  await csm.context().close();
 });

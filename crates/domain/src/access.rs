@@ -28,6 +28,12 @@ impl Actor {
         matches!(self.role, Role::Admin | Role::Leader)
     }
 
+    /// Writing the playbook library (F-32): the outcomes, tactics and risk playbooks CSMs work
+    /// from are the leaders' to keep; everyone reads them.
+    pub fn can_edit_playbooks(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader)
+    }
+
     /// Changing an account (and its contacts and contracts) owned by `owner`: leaders and
     /// admins any account; CSMs and associates their own book; everyone else nothing.
     pub fn can_write_account(&self, owner: Option<UserId>) -> bool {
@@ -109,5 +115,7 @@ mod tests {
         }
         assert!(actor(Role::Admin, None).can_administer());
         assert!(!actor(Role::Leader, None).can_administer());
+        assert!(actor(Role::Leader, None).can_edit_playbooks());
+        assert!(!actor(Role::Csm, Some(1)).can_edit_playbooks());
     }
 }

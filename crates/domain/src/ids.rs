@@ -40,6 +40,9 @@ id_type!(
     GoalId,
     GoalPartId,
     PlanId,
+    PlanTacticId,
+    CustomerLinkId,
+    OutcomeId,
     TacticId,
-    CustomerLinkId
+    PlaybookChangeId
 );

@@ -18,6 +18,7 @@ pub mod milestone;
 pub mod money;
 pub mod notify;
 pub mod plan;
+pub mod playbook;
 pub mod promise;
 pub mod review;
 pub mod risk;
@@ -32,6 +33,7 @@ pub mod vocabulary;
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId, MilestoneId,
-    PlanId, PromiseId, PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, ReviewId, ScorecardId, TacticId, TaskId, TokenId,
+    UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

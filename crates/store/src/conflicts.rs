@@ -170,6 +170,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "customer_links_token_hash_key",
         "a customer link with this secret exists (a clash of random secrets): share again",
     ),
+    rule(
+        "playbook_outcomes",
+        &["tier", "slot"],
+        "playbook_outcomes_tier_slot_key",
+        "another outcome was added to this segment at the same moment; try again",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

@@ -144,6 +144,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 17,
+        name: "playbooks",
+        sql: include_str!("../migrations/0017_playbooks.sql"),
+        rust: None,
+    },
+    Migration {
         version: 18,
         name: "success_plans",
         sql: include_str!("../migrations/0018_success_plans.sql"),

@@ -28,6 +28,7 @@ mod goals;
 pub mod health;
 mod meetings;
 mod plans;
+mod playbooks;
 pub mod reviews;
 mod team;
 pub mod usage;
@@ -154,6 +155,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     health::load(store, &with_usage.account_ids(), config.seed, config.today)
         .await
         .context("cannot load the demo health inputs")?;
+    playbooks::load(store)
+        .await
+        .context("cannot load the demo playbook library")?;
     reviews::load(store, config.seed, config.today)
         .await
         .context("cannot load the demo reviews and churns")?;

@@ -1,10 +1,11 @@
 //! Demo LxL reviews and churns: last quarter's review with prepared lines and action items
 //! (some done, some still open), a handful of accounts churned since (some it had flagged as at
-//! risk, some it never saw) and a few retrospectives written — so the risk, LxL and churn
-//! pages all show something real. This quarter's review is left for the leader to start: it
-//! then goes over last quarter's items.
+//! risk, some it never saw) and a few retrospectives written, each asking for a playbook to change
+//! — so the risk, LxL, churn and playbook pages all show something real. This quarter's review is
+//! left for the leader to start: it then goes over last quarter's items.
 
 use chrono::{Datelike, Days, NaiveDate};
+use lodestar_domain::playbook::{OutreachApproach, PlaybookTarget};
 use lodestar_domain::review::{ActionItemFields, ActionText, ChurnFields, Quarter, RetrospectiveNotes};
 use lodestar_domain::text::Note;
 use lodestar_domain::vocabulary::{ActionStatus, AgendaReason, ChurnReason, Role};
@@ -138,6 +139,15 @@ pub async fn load(store: &Store, seed: u64, today: NaiveDate) -> anyhow::Result<
         .filter(|id| !on_agenda.contains(id))
         .take(CHURNS / 2)
         .collect();
+    // The retrospectives written ask for a playbook to change: the renewal outcome, or the
+    // risk playbook for highly exposed customers.
+    let renewal_outcome = store
+        .playbook_library()
+        .await?
+        .outcomes
+        .into_iter()
+        .find(|o| o.outcome.fields.title.as_str() == "Renewal without surprises")
+        .map(|o| o.outcome.id);
     for (i, account) in flagged.into_iter().chain(unflagged).enumerate() {
         let (reason, detail) = CHURN_DETAILS[i % CHURN_DETAILS.len()];
         let churned_on = today - Days::new(rng.random_range(3..30));
@@ -168,6 +178,19 @@ pub async fn load(store: &Store, seed: u64, today: NaiveDate) -> anyhow::Result<
                 playbook: note("Renewal risk playbook"),
             };
             store.save_retrospective(churned.account_id, notes).await?;
+            let (target, change) = match renewal_outcome.filter(|_| i % 4 == 0) {
+                Some(outcome) => (
+                    PlaybookTarget::Outcome(outcome),
+                    "Add a tactic: map the economic buyer 180 days out, not 120.",
+                ),
+                None => (
+                    PlaybookTarget::Risk(OutreachApproach::OpenQuestion),
+                    "Send the open question 90 days before renewal; 60 was too late for their budget cycle.",
+                ),
+            };
+            store
+                .request_playbook_change(churned.account_id, target, note(change), None)
+                .await?;
         }
     }
     Ok(())

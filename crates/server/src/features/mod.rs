@@ -18,6 +18,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod plans;
+pub mod playbooks;
 pub mod risk;
 pub mod search;
 pub mod tasks;
@@ -55,6 +56,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         audit::api_router(),
         notify::api_router(),
         search::api_router(),
+        playbooks::api_router(),
     ]
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(audit::web_router())
         .merge(notify::web_router())
         .merge(search::web_router())
+        .merge(playbooks::web_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
     // Customer pages have no session and no top bar.

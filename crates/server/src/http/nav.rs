@@ -93,7 +93,11 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
         menu(
             "reviews",
             "Reviews",
-            vec![Some(link("LxL", "/lxl")), Some(link("Churns", "/retrospectives"))],
+            vec![
+                Some(link("LxL", "/lxl")),
+                Some(link("Churns", "/retrospectives")),
+                Some(link("Playbooks", "/playbooks")),
+            ],
         ),
         menu(
             "admin",
@@ -170,7 +174,7 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Usage, Risk, Goals at risk",
-                "Reviews: LxL, Churns",
+                "Reviews: LxL, Churns, Playbooks",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
                 "Team",
             ]
@@ -179,7 +183,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
                 "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
-                "Reviews: LxL, Churns",
+                "Reviews: LxL, Churns, Playbooks",
                 "Admin: Health scoring",
             ]
         );

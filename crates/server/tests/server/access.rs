@@ -79,6 +79,12 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/lxl-reviews/{id}/lines/{account_id}/action-items")
         | ("PUT", "/action-items/{id}/status") => Rule::Book,
         ("POST", "/lxl-reviews/{id}/lines") => Rule::SomeBook,
+        ("POST", "/accounts/{id}/outreach" | "/accounts/{id}/outreach/preview" | "/accounts/{id}/playbook-changes") => {
+            Rule::Book
+        }
+        ("POST", "/playbooks/outcomes" | "/playbook-changes/{id}/resolve")
+        | ("PUT" | "DELETE", "/playbooks/outcomes/{id}")
+        | ("PUT", "/playbooks/risk/{approach}") => Rule::Leaders,
         ("POST", "/lxl-reviews") | ("PUT", "/settings/industry-exposures" | "/settings/loss-rates") => Rule::Leaders,
         ("PUT", "/settings/price-thresholds") => Rule::Leaders,
         ("POST", "/me/password") | ("PUT", "/me/notifications") => Rule::Myself,
@@ -107,6 +113,8 @@ struct Fixture {
     milestone: i64,
     job: i64,
     webhook: i64,
+    outcome: i64,
+    change: i64,
     victim: UserId,
 }
 
@@ -217,6 +225,26 @@ async fn fixture() -> Fixture {
         json!({"name": "#cs-alerts", "url": "https://hooks.example.com/x", "kinds": ["account_turned_red"]}),
     )
     .await);
+    let outcome = ok(&send(
+        "POST",
+        "/api/v1/playbooks/outcomes".into(),
+        json!({"tier": "enterprise", "title": "Faster close", "tactics": [{"title": "Weekly review"}]}),
+    )
+    .await);
+    let lost = create_account(&app, &admin, crate::support::account("lost", None)).await;
+    let churned = send(
+        "POST",
+        format!("/api/v1/accounts/{lost}/churn"),
+        json!({"churned_on": "2026-01-05", "reason": "budget"}),
+    )
+    .await;
+    assert!(churned.status.is_success(), "fixture: {}", churned.body);
+    let change = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{lost}/playbook-changes"),
+        json!({"outcome_id": outcome, "note": "Map the CFO sooner"}),
+    )
+    .await);
     Fixture {
         app,
         tokens,
@@ -232,6 +260,8 @@ async fn fixture() -> Fixture {
         milestone,
         job,
         webhook,
+        outcome,
+        change,
         victim,
     }
 }
@@ -259,12 +289,15 @@ impl Fixture {
             "milestones" => self.milestone,
             "jobs" => self.job,
             "webhooks" => self.webhook,
+            "playbooks" => self.outcome,
+            "playbook-changes" => self.change,
             "users" => self.victim.0,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };
         path.replace("{id}", &id.to_string())
             .replace("{account_id}", &self.account.to_string())
             .replace("{part_id}", &self.part.to_string())
+            .replace("{approach}", "open_question")
     }
 }
 

@@ -13,6 +13,7 @@ mod jobs;
 mod meetings;
 mod notify;
 mod plans;
+mod playbooks;
 mod reviews;
 mod search;
 mod security;

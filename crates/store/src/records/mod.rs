@@ -18,6 +18,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod plans;
+pub mod playbooks;
 pub mod promises;
 pub mod risk;
 pub mod search;

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::plan::{PlanFields, TacticFields, active_limit, needs_active_slot};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{PlanState, TacticState};
-use lodestar_domain::{AccountId, ContactId, Invalid, PlanId, TacticId, UserId, Valid};
+use lodestar_domain::{AccountId, ContactId, Invalid, PlanId, PlanTacticId, UserId, Valid};
 use serde::Serialize;
 
 use super::customer_links::{CustomerLink, NewCustomerLink, insert_link};
@@ -18,8 +18,8 @@ use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tactic {
-    pub id: TacticId,
+pub struct PlanTactic {
+    pub id: PlanTacticId,
     pub fields: TacticFields,
     pub state: TacticState,
 }
@@ -72,7 +72,7 @@ pub struct SuccessPlan {
     pub state: PlanState,
     /// Rises with each change of the title, summary or tactics.
     pub version: i64,
-    pub tactics: Vec<Tactic>,
+    pub tactics: Vec<PlanTactic>,
     /// Newest first, every version's.
     pub sign_offs: Vec<SignOff>,
     /// Oldest first.
@@ -96,7 +96,7 @@ impl SuccessPlan {
             .find(|s| s.version < self.version && s.kind == SignOffKind::Approved)
     }
 
-    pub fn active_tactics(&self) -> impl Iterator<Item = &Tactic> {
+    pub fn active_tactics(&self) -> impl Iterator<Item = &PlanTactic> {
         self.tactics.iter().filter(|t| t.state == TacticState::Active)
     }
 }
@@ -165,8 +165,8 @@ async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<Succes
         tactics: tactics
             .into_iter()
             .map(|(id, title, description, state, due_on)| {
-                Ok(Tactic {
-                    id: TacticId(id),
+                Ok(PlanTactic {
+                    id: PlanTacticId(id),
                     fields: TacticFields {
                         title: Name::parse(&title)
                             .map_err(|e| StoreError::Corrupt(format!("plan_tactics.title: {e}")))?,
@@ -288,7 +288,7 @@ impl Store {
     }
 
     /// The plan of a tactic.
-    pub async fn plan_of_tactic(&self, tactic: TacticId) -> Result<SuccessPlan> {
+    pub async fn plan_of_tactic(&self, tactic: PlanTacticId) -> Result<SuccessPlan> {
         let plan: Option<i64> = Query::sql("SELECT plan_id FROM plan_tactics WHERE id = $1")
             .bind(tactic.0)
             .scalar_optional_on(self)
@@ -386,7 +386,7 @@ impl Store {
 
     /// Works, parks or finishes a tactic. Progress, not a change of what was agreed: the
     /// version stays. Making a fourth tactic active is refused.
-    pub async fn set_tactic_state(&self, tactic: TacticId, state: TacticState) -> Result<SuccessPlan> {
+    pub async fn set_tactic_state(&self, tactic: PlanTacticId, state: TacticState) -> Result<SuccessPlan> {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64, String)> = Query::sql("SELECT plan_id, state FROM plan_tactics WHERE id = $1")
             .bind(tactic.0)

@@ -239,6 +239,65 @@ pub(crate) async fn fill(store: &Store) {
         ])
         .await
         .unwrap();
+    fill_playbooks(store, lead.id).await;
+}
+
+/// The playbook library: an outcome with all its parts, a risk playbook, and a churned
+/// account's request to change the outcome.
+async fn fill_playbooks(store: &Store, lead: lodestar_domain::UserId) {
+    use lodestar_domain::playbook::{
+        CaseStudy, OutcomeFields, OutreachApproach, OutreachTemplate, PlaybookTarget, RoiFigure, RoiValue, Tactic,
+    };
+    use lodestar_domain::review::ChurnFields;
+    use lodestar_domain::text::{Label, Note};
+    use lodestar_domain::vocabulary::{ChurnReason, Tier};
+
+    let outcome = OutcomeFields {
+        tier: Tier::Enterprise,
+        title: Name::parse("Faster close").unwrap(),
+        description: Note::parse("Days, not weeks").unwrap(),
+        tactics: vec![Tactic {
+            id: None,
+            title: Name::parse("Close checklist").unwrap(),
+            description: Note::default(),
+        }],
+        case_studies: vec![CaseStudy {
+            title: Name::parse("4 days").unwrap(),
+            customer: Name::parse("Northwind").unwrap(),
+            text: Note::default(),
+        }],
+        roi_figures: vec![RoiFigure {
+            label: Label::parse("Time to close").unwrap(),
+            value: RoiValue(5550),
+            unit: Label::parse("% faster").unwrap(),
+        }],
+    };
+    let outcome = store
+        .create_playbook_outcome(outcome.validate().unwrap(), Some(lead))
+        .await
+        .unwrap();
+    let template = OutreachTemplate::parse("{{account.name}}", "Hi {{contact.first_name}}").unwrap();
+    store
+        .save_risk_playbook(OutreachApproach::OpenChannel, template, Some(lead))
+        .await
+        .unwrap();
+    let child = account_id_of(store, "child").await;
+    let churned_on = d("2026-10-01");
+    let churn = ChurnFields {
+        churned_on,
+        reason: ChurnReason::Budget,
+        detail: Note::default(),
+    };
+    store
+        .mark_churned(child, churn.validate(churned_on).unwrap(), None)
+        .await
+        .unwrap();
+    let target = PlaybookTarget::Outcome(outcome.outcome.id);
+    let note = Note::required("Map the CFO sooner").unwrap();
+    store
+        .request_playbook_change(child, target, note, Some(lead))
+        .await
+        .unwrap();
 }
 
 /// A backup without its first line (which says when and where it was made).

@@ -17,6 +17,7 @@ mod meetings;
 mod milestones;
 mod notify;
 mod plans;
+mod playbooks;
 mod risk;
 mod schema;
 mod search;

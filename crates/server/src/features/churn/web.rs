@@ -11,8 +11,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::features::churn::ops::{churn_fields, retrospective_notes};
+use crate::features::playbooks::web::{ChangeView, change_targets};
 use crate::http::error::ApiError;
-use crate::http::pages::{Html, SignedIn, back_after_form, render};
+use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
 
 const PAGE: u32 = 50;
 
@@ -69,6 +70,10 @@ struct RetrospectivePage {
     has_usage: bool,
     timeline: Vec<(String, String, Option<String>)>,
     error: Option<String>,
+    /// The playbook changes this retrospective asked for, and what it can ask to change.
+    playbook_changes: Vec<ChangeView>,
+    playbook_targets: Vec<(String, Vec<Choice>)>,
+    playbook_change_error: Option<String>,
 }
 
 struct RetroRow {
@@ -162,6 +167,19 @@ pub(crate) async fn retrospective(
             .map(|e| (e.on.to_string(), e.text, e.actor))
             .collect(),
         error: flash.for_slot("error"),
+        playbook_changes: state
+            .store
+            .playbook_changes_of(account)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        playbook_targets: if can_edit {
+            change_targets(&state.store).await?
+        } else {
+            Vec::new()
+        },
+        playbook_change_error: flash.for_slot("playbook-change"),
         me,
     };
     Ok(render(&page)?.into_response())

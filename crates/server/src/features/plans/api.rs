@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::vocabulary::TacticState;
-use lodestar_domain::{CustomerLinkId, PlanId, TacticId};
+use lodestar_domain::{CustomerLinkId, PlanId, PlanTacticId};
 use lodestar_store::{CustomerLink, LinkTarget, SuccessPlan};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -287,7 +287,7 @@ async fn set_tactic_state(
     id: IdPath,
     body: Json<TacticStateBody>,
 ) -> Result<axum::Json<PlanOutput>, ApiError> {
-    let id = TacticId(path_id(id)?);
+    let id = PlanTacticId(path_id(id)?);
     let b = body.read()?;
     let to = tactic_state(Some(&b.state))?;
     Ok(axum::Json(ops::set_tactic_state(&state, &actor, id, to).await?.into()))

@@ -7,7 +7,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{AuditKind, LinkAction, TacticState};
-use lodestar_domain::{AccountId, ContactId, CustomerLinkId, FieldError, Invalid, PlanId, TacticId, Valid};
+use lodestar_domain::{AccountId, ContactId, CustomerLinkId, FieldError, Invalid, PlanId, PlanTacticId, Valid};
 use lodestar_store::{CommentAuthor, CustomerLink, LinkTarget, SuccessPlan};
 
 use crate::AppState;
@@ -88,7 +88,7 @@ pub(crate) async fn add_tactic(
 pub(crate) async fn set_tactic_state(
     state: &AppState,
     actor: &Actor,
-    id: TacticId,
+    id: PlanTacticId,
     tactic_state: TacticState,
 ) -> Result<SuccessPlan, ApiError> {
     let plan = state.store.plan_of_tactic(id).await?;

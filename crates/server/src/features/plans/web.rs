@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::TacticState;
-use lodestar_domain::{AccountId, CustomerLinkId, PlanId, TacticId};
+use lodestar_domain::{AccountId, CustomerLinkId, PlanId, PlanTacticId};
 use lodestar_store::{LinkTarget, SuccessPlan};
 
 use super::ops;
@@ -273,7 +273,7 @@ pub(crate) async fn set_tactic_state(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = TacticId(id);
+    let id = PlanTacticId(id);
     let account = state.store.plan_of_tactic(id).await?.account_id;
     let form = FormFields::parse(&body);
     let result = async {
