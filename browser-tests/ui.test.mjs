@@ -733,11 +733,18 @@ test("success plan: a CSM shares it, the customer approves it through the link i
   await page.fill("#plan-summary", "New hires wait **three weeks** for a working setup.");
   await page.click("text=Start the plan");
   await page.waitForURL(new RegExp(`/accounts/${account}/plan#plan$`));
-  for (const tactic of ["Admin training", "Weekly usage report", "SSO rollout"]) {
+  for (const tactic of ["Admin training", "Weekly usage report"]) {
     await page.fill("#tactic-title", tactic);
     await page.click("#tactic-form button[type=submit]");
     await page.waitForURL(new RegExp(`/accounts/${account}/plan#tactics$`));
   }
+  // The third comes from the playbook library of the account's segment, in one click.
+  const recommended = page.locator("#library tbody tr").first();
+  const recommendedTitle = (await recommended.locator("td").nth(1).textContent()).trim();
+  await recommended.locator("button", { hasText: "Add to plan" }).click();
+  await page.waitForURL(new RegExp(`/accounts/${account}/plan#tactics$`));
+  assert.match(await page.textContent("#tactics"), new RegExp(recommendedTitle));
+  assert.match(await recommended.textContent(), /in the plan/);
   // A fourth active tactic is refused, with the three named.
   await page.fill("#tactic-title", "Exec dashboard");
   await page.selectOption("#tactic-state", "active");
@@ -778,6 +785,9 @@ test("success plan: a CSM shares it, the customer approves it through the link i
   assert.equal(await cpage.locator("#approved").count(), 0);
   assert.match(await cpage.textContent("#plan-version"), /Version 5/);
   await customer.close();
+  await context.close();
+});
+
 test("goals and value: a CSM sets a goal whose CRM is below expectations and finds it among the goals at risk", async (t) => {
   if (!browser) return t.skip("no chromium");
   const gina = { email: "gina.csm@example.com", password: "gina-password-123" };
@@ -822,6 +832,8 @@ test("goals and value: a CSM sets a goal whose CRM is below expectations and fin
   assert.match(await row.textContent(), /Their CRM \(another product\)/);
   await page.screenshot({ path: join(artifacts, "goals-at-risk.png"), fullPage: true });
   await context.close();
+});
+
 test("playbooks: a leader reads the library and keeps the risk templates; a CSM previews an outreach email with the account's name filled in and sends it", async (t) => {
   if (!browser) return t.skip("no chromium");
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

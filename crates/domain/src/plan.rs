@@ -121,7 +121,9 @@ mod tests {
 
     #[test]
     fn a_fourth_active_tactic_is_refused_with_the_three_named() {
-        let three: Vec<String> = ["Train admins", "Weekly report", "SSO rollout"].map(String::from).into();
+        let three: Vec<String> = ["Train admins", "Weekly report", "SSO rollout"]
+            .map(String::from)
+            .into();
         let err = active_limit(&three).unwrap_err();
         assert!(err.contains("at most 3"), "{err}");
         assert!(err.contains("Train admins; Weekly report; SSO rollout"), "{err}");

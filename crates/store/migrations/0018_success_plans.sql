@@ -14,10 +14,12 @@ CREATE TABLE success_plans (
     updated_at TIMESTAMPTZ NOT NULL
 );
 
--- The tactics being worked (at most three active at once: checked where they are written).
+-- The tactics being worked (at most three active at once: checked where they are written),
+-- some taken from the playbook library (F-32), which keeps its own copy of the text.
 CREATE TABLE plan_tactics (
     id {{ID}},
     plan_id BIGINT NOT NULL REFERENCES success_plans (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    library_tactic_id BIGINT REFERENCES playbook_tactics (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
     title TEXT NOT NULL,
     description TEXT NOT NULL,
     state TEXT NOT NULL,

@@ -180,7 +180,10 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let plans = plans::load(store, &reachable)
         .await
         .context("cannot load the demo success plans")?;
-    Ok(format!("{loaded}, {} usage events, {goals} goals, {plans} success plans", stored.stored))
+    Ok(format!(
+        "{loaded}, {} usage events, {goals} goals, {plans} success plans",
+        stored.stored
+    ))
 }
 
 /// A clock standing at noon (UTC) of `day`: the demo's "now" when it is generated around a day.

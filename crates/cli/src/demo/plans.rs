@@ -64,10 +64,15 @@ pub async fn load(store: &Store, contacts: &[(AccountId, ContactId)]) -> anyhow:
                 None,
             )
             .await?;
-        for (t, state) in [TacticState::Active, TacticState::Active, TacticState::Parked, TacticState::Active]
-            .into_iter()
-            .enumerate()
-            .take(2 + i % 3)
+        for (t, state) in [
+            TacticState::Active,
+            TacticState::Active,
+            TacticState::Parked,
+            TacticState::Active,
+        ]
+        .into_iter()
+        .enumerate()
+        .take(2 + i % 3)
         {
             let fields = TacticFields {
                 title: name(TACTICS[(i + t) % TACTICS.len()]),

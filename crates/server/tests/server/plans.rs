@@ -32,7 +32,8 @@ async fn app(per_minute: u32) -> (TestApp, Clock) {
 
 /// A CSM's token, their account and a contact (Dana Lee, with an email) on it.
 async fn book(app: &TestApp) -> (String, i64, i64) {
-    let (csm, token) = app.api_user("csm@v.io", Role::Csm).await;
+    let csm = app.user("csm@v.io", Role::Csm).await;
+    let token = app.token_for(csm, Role::Csm).await;
     let lead = app.api_user("lead@v.io", Role::Leader).await.1;
     let id = create_account(app, &lead, account("acme", Some(csm))).await;
     let contact = app
@@ -71,13 +72,21 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
         )
         .await;
     assert_eq!(plan.status, StatusCode::CREATED, "{}", plan.text);
-    assert_eq!((plan.body["state"].as_str(), plan.body["version"].as_i64()), (Some("draft"), Some(1)));
+    assert_eq!(
+        (plan.body["state"].as_str(), plan.body["version"].as_i64()),
+        (Some("draft"), Some(1))
+    );
     let plan_id = plan.body["id"].as_i64().unwrap();
 
     // Three active tactics; a fourth is refused with the three named, parked it is taken.
     for title in ["Admin training", "Weekly usage report", "SSO rollout"] {
         let added = app
-            .send("POST", &format!("/api/v1/plans/{plan_id}/tactics"), Some(&token), Some(json!({"title": title})))
+            .send(
+                "POST",
+                &format!("/api/v1/plans/{plan_id}/tactics"),
+                Some(&token),
+                Some(json!({"title": title})),
+            )
             .await;
         assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
     }
@@ -90,7 +99,11 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
         )
         .await;
     assert_eq!(fourth.status, StatusCode::CONFLICT, "{}", fourth.text);
-    assert!(fourth.body["detail"].as_str().unwrap().contains("finish or park one"), "{}", fourth.text);
+    assert!(
+        fourth.body["detail"].as_str().unwrap().contains("finish or park one"),
+        "{}",
+        fourth.text
+    );
     let parked = app
         .send(
             "POST",
@@ -144,7 +157,11 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
     assert_eq!(seen.body["state"], "approved", "{}", seen.text);
     assert_eq!(seen.body["approval"]["version"], 5);
     assert_eq!(seen.body["approval"]["contact_name"], "Dana Lee");
-    assert_eq!(seen.body["sign_offs"].as_array().unwrap().len(), 1, "approving twice is one approval");
+    assert_eq!(
+        seen.body["sign_offs"].as_array().unwrap().len(),
+        1,
+        "approving twice is one approval"
+    );
     assert_eq!(seen.body["comments"][0]["from_customer"], true);
 
     // An edit makes version 6: the approval of version 5 does not carry over, and a form
@@ -158,7 +175,10 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
         )
         .await;
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
-    assert_eq!((edited.body["state"].as_str(), edited.body["version"].as_i64()), (Some("shared"), Some(6)));
+    assert_eq!(
+        (edited.body["state"].as_str(), edited.body["version"].as_i64()),
+        (Some("shared"), Some(6))
+    );
     assert!(edited.body["approval"].is_null(), "{}", edited.text);
     let stale = customer_post(&app, &format!("{path}/approve"), "version=5&signature=Dana+Lee").await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
@@ -166,9 +186,19 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
 
     // The timeline tells the story; the audit log has each use of the link.
     let timeline = app
-        .browse("GET", &format!("/accounts/{id}"), Some(&app.session("csm@v.io").await), None, None)
+        .browse(
+            "GET",
+            &format!("/accounts/{id}"),
+            Some(&app.session("csm@v.io").await),
+            None,
+            None,
+        )
         .await;
-    assert!(timeline.text.contains("Success plan version 5 approved by Dana Lee"), "{}", timeline.text);
+    assert!(
+        timeline.text.contains("Success plan version 5 approved by Dana Lee"),
+        "{}",
+        timeline.text
+    );
     let used = app
         .store
         .audit_entries(
@@ -180,7 +210,11 @@ async fn a_shared_plan_is_approved_by_its_contact_and_an_edit_undoes_the_approva
         )
         .await
         .unwrap();
-    assert_eq!(used.len(), 6, "the page, the refused approval, two approvals, the comment and the stale approval");
+    assert_eq!(
+        used.len(),
+        6,
+        "the page, the refused approval, two approvals, the comment and the stale approval"
+    );
     assert!(used.iter().all(|e| e.actor.contains("Dana Lee")), "{used:?}");
 }
 
@@ -189,7 +223,12 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
     let (app, clock) = app(1000).await;
     let (token, id, dana) = book(&app).await;
     let plan_id = app
-        .send("POST", &format!("/api/v1/accounts/{id}/plan"), Some(&token), Some(json!({"title": "Plan"})))
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/plan"),
+            Some(&token),
+            Some(json!({"title": "Plan"})),
+        )
         .await
         .body["id"]
         .as_i64()
@@ -207,7 +246,10 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
                 )
                 .await;
             assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
-            (path_of(&shared.body["url"]), shared.body["link"]["id"].as_i64().unwrap())
+            (
+                path_of(&shared.body["url"]),
+                shared.body["link"]["id"].as_i64().unwrap(),
+            )
         }
     };
     let (live, _) = share(30).await;
@@ -215,7 +257,12 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
     let (withdrawn, withdrawn_id) = share(30).await;
     assert_eq!(app.browse("GET", &short, None, None, None).await.status, StatusCode::OK);
     let revoked = app
-        .send("POST", &format!("/api/v1/customer-links/{withdrawn_id}/revoke"), Some(&token), None)
+        .send(
+            "POST",
+            &format!("/api/v1/customer-links/{withdrawn_id}/revoke"),
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.text);
     clock.advance(Duration::days(2));
@@ -224,7 +271,12 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
     let (other_csm, other_token) = app.api_user("other@v.io", Role::Csm).await;
     let globex = create_account(&app, &token_of_lead(&app).await, account("globex", Some(other_csm))).await;
     let other_plan = app
-        .send("POST", &format!("/api/v1/accounts/{globex}/plan"), Some(&other_token), Some(json!({"title": "Other"})))
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{globex}/plan"),
+            Some(&other_token),
+            Some(json!({"title": "Other"})),
+        )
         .await
         .body["id"]
         .as_i64()
@@ -244,7 +296,10 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
         assert_eq!(post.status, StatusCode::NOT_FOUND);
         assert_eq!(post.text, answers[0]);
     }
-    assert!(answers.iter().all(|a| *a == answers[0]), "one answer for every link that does not open");
+    assert!(
+        answers.iter().all(|a| *a == answers[0]),
+        "one answer for every link that does not open"
+    );
     assert_eq!(app.browse("GET", &live, None, None, None).await.status, StatusCode::OK);
     let plan = app
         .send("GET", &format!("/api/v1/accounts/{id}/plan"), Some(&token), None)
@@ -266,26 +321,48 @@ async fn every_link_that_does_not_open_gets_the_same_404_and_clients_are_throttl
     let (tight, _) = self::app(3).await;
     let (token, id, dana) = book(&tight).await;
     let plan_id = tight
-        .send("POST", &format!("/api/v1/accounts/{id}/plan"), Some(&token), Some(json!({"title": "Plan"})))
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/plan"),
+            Some(&token),
+            Some(json!({"title": "Plan"})),
+        )
         .await
         .body["id"]
         .as_i64()
         .unwrap();
     let shared = tight
-        .send("POST", &format!("/api/v1/plans/{plan_id}/share"), Some(&token), Some(json!({"contact_id": dana})))
+        .send(
+            "POST",
+            &format!("/api/v1/plans/{plan_id}/share"),
+            Some(&token),
+            Some(json!({"contact_id": dana})),
+        )
         .await;
     let path = path_of(&shared.body["url"]);
     for _ in 0..3 {
-        assert_eq!(tight.browse("GET", &path, None, None, None).await.status, StatusCode::OK);
+        assert_eq!(
+            tight.browse("GET", &path, None, None, None).await.status,
+            StatusCode::OK
+        );
     }
     let throttled = tight.browse("GET", &path, None, None, None).await;
     assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "{}", throttled.text);
-    let wait: u64 = throttled.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let wait: u64 = throttled.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
 }
 
 async fn token_of_lead(app: &TestApp) -> String {
-    let lead = app.store.user_by_email(&lodestar_domain::text::Email::parse("lead@v.io").unwrap()).await.unwrap().unwrap();
+    let lead = app
+        .store
+        .user_by_email(&lodestar_domain::text::Email::parse("lead@v.io").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     app.token_for(lead.id, Role::Leader).await
 }
 
@@ -294,23 +371,48 @@ async fn the_plan_page_writes_shares_and_shows_the_approval() {
     let (app, _) = app(1000).await;
     let (_, id, dana) = book(&app).await;
     let cookie = app.session("csm@v.io").await;
-    let empty = app.browse("GET", &format!("/accounts/{id}/plan"), Some(&cookie), None, None).await;
+    let empty = app
+        .browse("GET", &format!("/accounts/{id}/plan"), Some(&cookie), None, None)
+        .await;
     assert!(empty.text.contains("has no success plan yet"), "{}", empty.text);
     let started = app
-        .browse("POST", &format!("/accounts/{id}/plan"), Some(&cookie), Some(ORIGIN), Some("title=Faster+onboarding&summary=Halve+it"))
+        .browse(
+            "POST",
+            &format!("/accounts/{id}/plan"),
+            Some(&cookie),
+            Some(ORIGIN),
+            Some("title=Faster+onboarding&summary=Halve+it"),
+        )
         .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.text);
-    let plan_id = app.store.success_plan_of(lodestar_domain::AccountId(id)).await.unwrap().unwrap().id;
+    let plan_id = app
+        .store
+        .success_plan_of(lodestar_domain::AccountId(id))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let page = app
-        .browse("POST", &format!("/plans/{plan_id}/share"), Some(&cookie), Some(ORIGIN), Some(&format!("contact_id={dana}&expires_in_days=30")))
+        .browse(
+            "POST",
+            &format!("/plans/{plan_id}/share"),
+            Some(&cookie),
+            Some(ORIGIN),
+            Some(&format!("contact_id={dana}&expires_in_days=30")),
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-    let start = page.text.find(&format!("http://{HOST}/c/plans/{plan_id}/")).expect("the new link is shown");
+    let start = page
+        .text
+        .find(&format!("http://{HOST}/c/plans/{plan_id}/"))
+        .expect("the new link is shown");
     let url: String = page.text[start..].chars().take_while(|c| *c != '"').collect();
     let path = &url[url.find("/c/").unwrap()..];
     let approved = customer_post(&app, &format!("{path}/approve"), "version=1&signature=Dana+Lee").await;
     assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.text);
-    let after = app.browse("GET", &format!("/accounts/{id}/plan"), Some(&cookie), None, None).await;
+    let after = app
+        .browse("GET", &format!("/accounts/{id}/plan"), Some(&cookie), None, None)
+        .await;
     assert!(after.text.contains("Approved by Dana Lee"), "{}", after.text);
     assert!(!after.text.contains(&url), "the link's address is shown only once");
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::plan::{PlanFields, TacticFields, active_limit, needs_active_slot};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{PlanState, TacticState};
-use lodestar_domain::{AccountId, ContactId, Invalid, PlanId, PlanTacticId, UserId, Valid};
+use lodestar_domain::{AccountId, ContactId, Invalid, PlanId, PlanTacticId, TacticId, UserId, Valid};
 use serde::Serialize;
 
 use super::customer_links::{CustomerLink, NewCustomerLink, insert_link};
@@ -20,6 +20,8 @@ use crate::{Result, Store, StoreError, Tx};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanTactic {
     pub id: PlanTacticId,
+    /// The playbook library's tactic it was taken from, if it was.
+    pub library_tactic_id: Option<TacticId>,
     pub fields: TacticFields,
     pub state: TacticState,
 }
@@ -131,8 +133,10 @@ async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<Succes
         .fetch_optional(tx)
         .await?;
     let Some(r) = row else { return Ok(None) };
-    let tactics: Vec<(i64, String, String, String, Option<NaiveDate>)> =
-        Query::sql("SELECT id, title, description, state, due_on FROM plan_tactics WHERE plan_id = $1 ORDER BY id")
+    type TacticRow = (i64, Option<i64>, String, String, String, Option<NaiveDate>);
+    let tactics: Vec<TacticRow> = Query::sql(
+        "SELECT id, library_tactic_id, title, description, state, due_on FROM plan_tactics WHERE plan_id = $1 ORDER BY id",
+    )
             .bind(r.id)
             .fetch_all(tx)
             .await?;
@@ -164,9 +168,10 @@ async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<Succes
         version: r.version,
         tactics: tactics
             .into_iter()
-            .map(|(id, title, description, state, due_on)| {
+            .map(|(id, library, title, description, state, due_on)| {
                 Ok(PlanTactic {
                     id: PlanTacticId(id),
+                    library_tactic_id: library.map(TacticId),
                     fields: TacticFields {
                         title: Name::parse(&title)
                             .map_err(|e| StoreError::Corrupt(format!("plan_tactics.title: {e}")))?,
@@ -231,8 +236,14 @@ async fn new_version(tx: &mut Tx, id: PlanId, by: Option<UserId>, what: &str) ->
     let plan = plan_by_id(tx, id).await?;
     keep_version(tx, &plan).await?;
     let undone = match before.state {
-        PlanState::Approved => format!(" — the customer's approval of version {} does not carry over", before.version),
-        PlanState::Reviewed => format!(" — the customer's review of version {} does not carry over", before.version),
+        PlanState::Approved => format!(
+            " — the customer's approval of version {} does not carry over",
+            before.version
+        ),
+        PlanState::Reviewed => format!(
+            " — the customer's review of version {} does not carry over",
+            before.version
+        ),
         _ => String::new(),
     };
     record(
@@ -267,6 +278,36 @@ async fn keep_version(tx: &mut Tx, plan: &SuccessPlan) -> Result<()> {
         .execute(tx)
         .await?;
     Ok(())
+}
+
+/// Writes a tactic as a new version of the plan, refusing a fourth active one.
+async fn insert_tactic(
+    tx: &mut Tx,
+    plan: PlanId,
+    fields: TacticFields,
+    state: TacticState,
+    library: Option<TacticId>,
+    by: Option<UserId>,
+) -> Result<SuccessPlan> {
+    plan_by_id(tx, plan).await?;
+    if needs_active_slot(None, state) {
+        active_limit(&active_titles(tx, plan).await?).map_err(StoreError::Conflict)?;
+    }
+    let now = tx.now();
+    Query::sql(
+        "INSERT INTO plan_tactics (plan_id, library_tactic_id, title, description, state, due_on, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(plan.0)
+    .bind(library.map(|t| t.0))
+    .bind(fields.title.as_str())
+    .bind(fields.description.as_str())
+    .bind(state.as_str())
+    .bind(fields.due_on)
+    .bind(now)
+    .execute(tx)
+    .await?;
+    new_version(tx, plan, by, &format!("tactic added ({})", fields.title)).await
 }
 
 async fn active_titles(tx: &mut Tx, plan: PlanId) -> Result<Vec<String>> {
@@ -328,7 +369,15 @@ impl Store {
         .await?;
         let plan = plan_by_id(&mut tx, PlanId(id)).await?;
         keep_version(&mut tx, &plan).await?;
-        record(&mut tx, account, now, by, TimelineKind::Plan, "Success plan started (draft)").await?;
+        record(
+            &mut tx,
+            account,
+            now,
+            by,
+            TimelineKind::Plan,
+            "Success plan started (draft)",
+        )
+        .await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -360,26 +409,40 @@ impl Store {
         state: TacticState,
         by: Option<UserId>,
     ) -> Result<SuccessPlan> {
-        let fields = fields.into_inner();
         let mut tx = self.begin_write().await?;
-        plan_by_id(&mut tx, plan).await?;
-        if needs_active_slot(None, state) {
-            active_limit(&active_titles(&mut tx, plan).await?).map_err(StoreError::Conflict)?;
+        let plan = insert_tactic(&mut tx, plan, fields.into_inner(), state, None, by).await?;
+        tx.commit().await?;
+        Ok(plan)
+    }
+
+    /// Adds a tactic of the playbook library to the plan in one step: its title and
+    /// description copied, `due_on` as the milestone.
+    pub async fn add_library_tactic(
+        &self,
+        plan: PlanId,
+        library: TacticId,
+        due_on: Option<NaiveDate>,
+        state: TacticState,
+        by: Option<UserId>,
+    ) -> Result<SuccessPlan> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(String, String)> =
+            Query::sql("SELECT title, description FROM playbook_tactics WHERE id = $1")
+                .bind(library.0)
+                .fetch_optional(&mut tx)
+                .await?;
+        let (title, description) = found.ok_or(StoreError::NotFound {
+            what: "playbook tactic",
+            key: library.to_string(),
+        })?;
+        let fields = TacticFields {
+            title: Name::parse(&title).map_err(|e| StoreError::Corrupt(format!("playbook_tactics.title: {e}")))?,
+            description: stored_note("playbook_tactics.description", &description)?,
+            due_on,
         }
-        let now = tx.now();
-        Query::sql(
-            "INSERT INTO plan_tactics (plan_id, title, description, state, due_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(plan.0)
-        .bind(fields.title.as_str())
-        .bind(fields.description.as_str())
-        .bind(state.as_str())
-        .bind(fields.due_on)
-        .bind(now)
-        .execute(&mut tx)
-        .await?;
-        let plan = new_version(&mut tx, plan, by, &format!("tactic added ({})", fields.title)).await?;
+        .validate(tx.today())?
+        .into_inner();
+        let plan = insert_tactic(&mut tx, plan, fields, state, Some(library), by).await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -435,7 +498,10 @@ impl Store {
             now,
             by,
             TimelineKind::Plan,
-            &format!("Success plan version {} shared with {}", plan.version, link.contact_name),
+            &format!(
+                "Success plan version {} shared with {}",
+                plan.version, link.contact_name
+            ),
         )
         .await?;
         let plan = plan_by_id(&mut tx, id).await?;
@@ -514,12 +580,7 @@ impl Store {
     }
 
     /// A comment on the plan's current version, by one of us or by the customer.
-    pub async fn comment_on_success_plan(
-        &self,
-        id: PlanId,
-        author: CommentAuthor,
-        body: Note,
-    ) -> Result<SuccessPlan> {
+    pub async fn comment_on_success_plan(&self, id: PlanId, author: CommentAuthor, body: Note) -> Result<SuccessPlan> {
         if body.as_str().trim().is_empty() {
             return Err(Invalid::field("body", "is required").into());
         }

@@ -69,25 +69,46 @@ async fn a_plan_works_on_three_tactics_at_most_and_versions_its_content(store: S
     let again = store.create_success_plan(acme, plan("Another"), Some(csm)).await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "one plan per account");
 
-    for (i, title) in ["Admin training", "Weekly usage report", "SSO rollout"].iter().enumerate() {
+    for (i, title) in ["Admin training", "Weekly usage report", "SSO rollout"]
+        .iter()
+        .enumerate()
+    {
         let p = store
-            .add_tactic(p.id, tactic(title).validate(store.today()).unwrap(), TacticState::Active, Some(csm))
+            .add_tactic(
+                p.id,
+                tactic(title).validate(store.today()).unwrap(),
+                TacticState::Active,
+                Some(csm),
+            )
             .await
             .unwrap();
         assert_eq!(p.version, 2 + i as i64, "each tactic added is a new version");
     }
     let fourth = store
-        .add_tactic(p.id, tactic("Exec dashboard").validate(store.today()).unwrap(), TacticState::Active, Some(csm))
+        .add_tactic(
+            p.id,
+            tactic("Exec dashboard").validate(store.today()).unwrap(),
+            TacticState::Active,
+            Some(csm),
+        )
         .await;
     match fourth {
         Err(StoreError::Conflict(why)) => {
-            assert!(why.contains("Admin training; Weekly usage report; SSO rollout"), "{why}")
+            assert!(
+                why.contains("Admin training; Weekly usage report; SSO rollout"),
+                "{why}"
+            )
         }
         other => panic!("a fourth active tactic must be refused, got {other:?}"),
     }
     // Parked, it is taken; activating it is refused until one of the three is finished.
     let p = store
-        .add_tactic(p.id, tactic("Exec dashboard").validate(store.today()).unwrap(), TacticState::Parked, Some(csm))
+        .add_tactic(
+            p.id,
+            tactic("Exec dashboard").validate(store.today()).unwrap(),
+            TacticState::Parked,
+            Some(csm),
+        )
         .await
         .unwrap();
     assert_eq!((p.tactics.len(), p.active_tactics().count()), (4, 3));
@@ -96,13 +117,19 @@ async fn a_plan_works_on_three_tactics_at_most_and_versions_its_content(store: S
         store.set_tactic_state(parked, TacticState::Active).await,
         Err(StoreError::Conflict(_))
     ));
-    store.set_tactic_state(p.tactics[0].id, TacticState::Done).await.unwrap();
+    store
+        .set_tactic_state(p.tactics[0].id, TacticState::Done)
+        .await
+        .unwrap();
     let p = store.set_tactic_state(parked, TacticState::Active).await.unwrap();
     assert_eq!(p.active_tactics().count(), 3);
     assert_eq!(p.version, 5, "progress on tactics is not a new version");
 
     // Saving the same content is no new version; a change is.
-    let same = store.update_success_plan(p.id, p.fields.clone(), Some(csm)).await.unwrap();
+    let same = store
+        .update_success_plan(p.id, p.fields.clone(), Some(csm))
+        .await
+        .unwrap();
     assert_eq!(same.version, 5);
     let changed = store
         .update_success_plan(p.id, plan("Faster onboarding, fewer tickets"), Some(csm))
@@ -133,7 +160,11 @@ async fn an_approval_binds_to_the_version_the_contact_read(store: Store) {
     assert_eq!((p.state, p.version), (PlanState::Shared, 1));
 
     // Only the hash finds the link, and finding it marks it used.
-    let used = store.use_customer_link("hash-1").await.unwrap().expect("a live link opens");
+    let used = store
+        .use_customer_link("hash-1")
+        .await
+        .unwrap()
+        .expect("a live link opens");
     assert_eq!((used.id, used.contact_id), (l.id, dana));
     assert!(used.last_used_at.is_some());
     assert!(store.use_customer_link("hash-2").await.unwrap().is_none());
@@ -156,7 +187,10 @@ async fn an_approval_binds_to_the_version_the_contact_read(store: Store) {
         .await
         .unwrap();
     assert!(!first);
-    assert_eq!(p.sign_offs.iter().filter(|s| s.kind == SignOffKind::Approved).count(), 1);
+    assert_eq!(
+        p.sign_offs.iter().filter(|s| s.kind == SignOffKind::Approved).count(),
+        1
+    );
     assert_eq!(p.approval().map(|a| a.version), Some(1));
 
     // An edit makes version 2: the approval of version 1 does not carry over.
@@ -184,8 +218,14 @@ async fn an_approval_binds_to_the_version_the_contact_read(store: Store) {
         .filter(|e| e.kind == TimelineKind::Plan)
         .map(|e| e.text.as_str())
         .collect();
-    assert!(texts.contains(&"Success plan version 1 shared with Ada dana"), "{texts:?}");
-    assert!(texts.contains(&"Success plan version 1 approved by Ada dana"), "{texts:?}");
+    assert!(
+        texts.contains(&"Success plan version 1 shared with Ada dana"),
+        "{texts:?}"
+    );
+    assert!(
+        texts.contains(&"Success plan version 1 approved by Ada dana"),
+        "{texts:?}"
+    );
     assert!(
         texts.contains(&"Success plan edited: version 2 — the customer's approval of version 1 does not carry over"),
         "{texts:?}"
@@ -225,7 +265,10 @@ async fn a_link_opens_only_while_live_and_only_for_its_own_contact(store: Store)
         .share_success_plan(p.id, link(&store, p.id, sam, "hash-sam"), Some(csm))
         .await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
-    assert!(store.use_customer_link("hash-sam").await.unwrap().is_none(), "nothing written");
+    assert!(
+        store.use_customer_link("hash-sam").await.unwrap().is_none(),
+        "nothing written"
+    );
     assert_eq!(store.success_plan(p.id).await.unwrap().state, PlanState::Draft);
 
     // Expired: not found.
@@ -246,4 +289,54 @@ async fn a_link_opens_only_while_live_and_only_for_its_own_contact(store: Store)
     let links = store.customer_links_to(LinkTarget::SuccessPlan(p.id)).await.unwrap();
     assert_eq!(links.len(), 2);
     assert!(links.iter().all(|l| !l.is_live(store.now())));
+}
+
+store_test!(a_library_tactic_joins_the_plan_in_one_step);
+
+async fn a_library_tactic_joins_the_plan_in_one_step(store: Store) {
+    let (store, csm, acme, _) = book(store).await;
+    let library = store
+        .create_playbook_outcome(
+            crate::playbooks::outcome(lodestar_domain::vocabulary::Tier::Enterprise, "Faster close")
+                .validate()
+                .unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    let recommended = library.outcome.fields.tactics[0].id.unwrap();
+    let p = store
+        .create_success_plan(acme, plan("Faster onboarding"), Some(csm))
+        .await
+        .unwrap();
+    let p = store
+        .add_library_tactic(p.id, recommended, Some(d("2027-02-01")), TacticState::Active, Some(csm))
+        .await
+        .unwrap();
+    assert_eq!(p.version, 2);
+    assert_eq!(p.tactics[0].fields.title.as_str(), "Adoption review");
+    assert_eq!(p.tactics[0].library_tactic_id, Some(recommended));
+    assert_eq!(p.tactics[0].fields.due_on, Some(d("2027-02-01")));
+    let missing = store
+        .add_library_tactic(
+            p.id,
+            lodestar_domain::TacticId(9999),
+            None,
+            TacticState::Active,
+            Some(csm),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })));
+    // Rewriting the outcome without that tactic leaves the plan's copy, unlinked.
+    let mut fields = library.outcome.fields.clone();
+    fields.tactics.remove(0);
+    store
+        .update_playbook_outcome(library.outcome.id, fields.validate().unwrap(), None)
+        .await
+        .unwrap();
+    let p = store.success_plan(p.id).await.unwrap();
+    assert_eq!(
+        (p.tactics[0].fields.title.as_str(), p.tactics[0].library_tactic_id),
+        ("Adoption review", None)
+    );
 }

@@ -19,7 +19,7 @@ fn tactic(title: &str) -> Tactic {
     }
 }
 
-fn outcome(tier: Tier, title: &str) -> OutcomeFields {
+pub(crate) fn outcome(tier: Tier, title: &str) -> OutcomeFields {
     OutcomeFields {
         tier,
         title: Name::parse(title).unwrap(),

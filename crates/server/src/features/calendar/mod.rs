@@ -37,5 +37,9 @@ pub(crate) async fn renew(store: &Store, owner: FeedOwner) -> Result<CalendarFee
 
 /// The feed's URL: under the configured public URL, else the host the request came to.
 pub(crate) fn feed_url(state: &AppState, headers: &HeaderMap, feed: &CalendarFeed) -> String {
-    format!("{}/feeds/{}.ics", crate::http::pages::public_base(state, headers), feed.secret)
+    format!(
+        "{}/feeds/{}.ics",
+        crate::http::pages::public_base(state, headers),
+        feed.secret
+    )
 }

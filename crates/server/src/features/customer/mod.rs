@@ -64,7 +64,9 @@ impl LinkLimiter {
 /// What every link that does not open gets — unknown, expired, revoked, for another object —
 /// so none of them tells anything about the others.
 fn no_such_link() -> ApiError {
-    ApiError::NotFound("this link does not open: it may have expired or been withdrawn. Ask your contact for a new one".into())
+    ApiError::NotFound(
+        "this link does not open: it may have expired or been withdrawn. Ask your contact for a new one".into(),
+    )
 }
 
 /// Opens the link whose secret is `secret` for `target`, throttled per client address, and
@@ -76,9 +78,7 @@ pub(crate) async fn open(
     target: LinkTarget,
     what: &str,
 ) -> Result<CustomerLink, ApiError> {
-    state
-        .customer_links
-        .check(client.as_deref().unwrap_or("unknown"))?;
+    state.customer_links.check(client.as_deref().unwrap_or("unknown"))?;
     let link = state
         .store
         .use_customer_link(&token_hash(secret))

@@ -220,7 +220,14 @@ pub(crate) async fn approve(
     sign_off(state, client, plan, secret, body, SignOffKind::Approved).await
 }
 
-async fn sign_off(state: AppState, client: Client, plan: i64, secret: String, body: Bytes, kind: SignOffKind) -> Response {
+async fn sign_off(
+    state: AppState,
+    client: Client,
+    plan: i64,
+    secret: String,
+    body: Bytes,
+    kind: SignOffKind,
+) -> Response {
     let what = match kind {
         SignOffKind::Reviewed => "marked the success plan reviewed",
         SignOffKind::Approved => "approved the success plan",

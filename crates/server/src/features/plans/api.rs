@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_plan, create_plan))
         .routes(routes!(update_plan))
         .routes(routes!(add_tactic))
+        .routes(routes!(add_library_tactic))
         .routes(routes!(set_tactic_state))
         .routes(routes!(comment))
         .routes(routes!(list_links, share))
@@ -33,6 +34,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TacticOutput {
     id: i64,
+    /// The playbook library's tactic it was taken from.
+    library_tactic_id: Option<i64>,
     title: String,
     description: String,
     /// active, parked or done.
@@ -112,6 +115,7 @@ impl From<SuccessPlan> for PlanOutput {
                 .into_iter()
                 .map(|t| TacticOutput {
                     id: t.id.0,
+                    library_tactic_id: t.library_tactic_id.map(|l| l.0),
                     title: t.fields.title.to_string(),
                     description: t.fields.description.to_string(),
                     state: t.state.as_str(),
@@ -180,7 +184,11 @@ pub struct PlanBody {
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/plan", tag = "plans", params(("id" = i64, Path)),
     responses((status = 200, description = "The plan", body = PlanOutput), ReadProblems),
     security(("bearer" = [])))]
-async fn get_plan(State(state): State<AppState>, Caller(_actor): Caller, id: IdPath) -> Result<axum::Json<PlanOutput>, ApiError> {
+async fn get_plan(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<PlanOutput>, ApiError> {
     let id = existing_in_path(&state.store, id).await?;
     let plan = state
         .store
@@ -223,7 +231,9 @@ async fn update_plan(
     ops::changeable(&state, &actor, id).await?;
     let b = body.read()?;
     Ok(axum::Json(
-        ops::update(&state, &actor, id, ops::plan_fields(&b.title, &b.summary)?).await?.into(),
+        ops::update(&state, &actor, id, ops::plan_fields(&b.title, &b.summary)?)
+            .await?
+            .into(),
     ))
 }
 
@@ -258,6 +268,44 @@ async fn add_tactic(
     let tactic_state = tactic_state(b.state.as_deref())?;
     let fields = ops::tactic_fields(&b.title, &b.description, b.due_on, state.store.today())?;
     let plan = ops::add_tactic(&state, &actor, id, fields, tactic_state).await?;
+    Ok((StatusCode::CREATED, axum::Json(plan.into())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryTacticBody {
+    /// A tactic of the playbook library (`GET /api/v1/playbooks`).
+    tactic_id: i64,
+    due_on: Option<NaiveDate>,
+    /// active (the default) or parked.
+    state: Option<String>,
+}
+
+/// Add a tactic of the playbook library to the plan in one step (its title and description
+/// copied; a new version). A fourth active tactic is refused (409).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/tactics/from-library", tag = "plans", params(("id" = i64, Path)),
+    request_body = LibraryTacticBody,
+    responses((status = 201, description = "Added", body = PlanOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn add_library_tactic(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    body: Json<LibraryTacticBody>,
+) -> Result<(StatusCode, axum::Json<PlanOutput>), ApiError> {
+    let id = PlanId(path_id(id)?);
+    ops::changeable(&state, &actor, id).await?;
+    let b = body.read()?;
+    let tactic_state = tactic_state(b.state.as_deref())?;
+    let plan = ops::add_library_tactic(
+        &state,
+        &actor,
+        id,
+        lodestar_domain::TacticId(b.tactic_id),
+        b.due_on,
+        tactic_state,
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(plan.into())))
 }
 

@@ -17,6 +17,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/accounts/{id}/plan", get(web::show).post(web::create))
         .route("/plans/{id}", post(web::update))
         .route("/plans/{id}/tactics", post(web::add_tactic))
+        .route("/plans/{id}/tactics/from-library", post(web::add_library_tactic))
         .route("/tactics/{id}/state", post(web::set_tactic_state))
         .route("/plans/{id}/share", post(web::share))
         .route("/plans/{id}/comments", post(web::comment))

@@ -7,7 +7,9 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{AuditKind, LinkAction, TacticState};
-use lodestar_domain::{AccountId, ContactId, CustomerLinkId, FieldError, Invalid, PlanId, PlanTacticId, Valid};
+use lodestar_domain::{
+    AccountId, ContactId, CustomerLinkId, FieldError, Invalid, PlanId, PlanTacticId, TacticId, Valid,
+};
 use lodestar_store::{CommentAuthor, CustomerLink, LinkTarget, SuccessPlan};
 
 use crate::AppState;
@@ -85,6 +87,22 @@ pub(crate) async fn add_tactic(
     Ok(state.store.add_tactic(id, fields, tactic_state, actor.user).await?)
 }
 
+/// Adds a tactic of the playbook library to the plan in one step.
+pub(crate) async fn add_library_tactic(
+    state: &AppState,
+    actor: &Actor,
+    id: PlanId,
+    library: TacticId,
+    due_on: Option<NaiveDate>,
+    tactic_state: TacticState,
+) -> Result<SuccessPlan, ApiError> {
+    changeable(state, actor, id).await?;
+    Ok(state
+        .store
+        .add_library_tactic(id, library, due_on, tactic_state, actor.user)
+        .await?)
+}
+
 pub(crate) async fn set_tactic_state(
     state: &AppState,
     actor: &Actor,
@@ -98,9 +116,14 @@ pub(crate) async fn set_tactic_state(
 
 pub(crate) async fn comment(state: &AppState, actor: &Actor, id: PlanId, body: &str) -> Result<SuccessPlan, ApiError> {
     changeable(state, actor, id).await?;
-    let user = actor.user.ok_or(ApiError::Forbidden("a comment comes from a person; an API token has none"))?;
+    let user = actor.user.ok_or(ApiError::Forbidden(
+        "a comment comes from a person; an API token has none",
+    ))?;
     let body = Note::parse(body).map_err(|e| Invalid::field("body", e))?;
-    Ok(state.store.comment_on_success_plan(id, CommentAuthor::User(user), body).await?)
+    Ok(state
+        .store
+        .comment_on_success_plan(id, CommentAuthor::User(user), body)
+        .await?)
 }
 
 /// A new link for `contact` to read, comment on, review and approve the plan; a draft becomes
@@ -115,7 +138,8 @@ pub(crate) async fn share(
     days: Option<u32>,
 ) -> Result<(SuccessPlan, CustomerLink, String), ApiError> {
     changeable(state, actor, id).await?;
-    let contact = contact.ok_or_else(|| Invalid::field("contact_id", "is required: who reads and approves the plan?"))?;
+    let contact =
+        contact.ok_or_else(|| Invalid::field("contact_id", "is required: who reads and approves the plan?"))?;
     let days = customer::days(days)?;
     let target = LinkTarget::SuccessPlan(id);
     let (link, secret) = customer::new_link(

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::TacticState;
-use lodestar_domain::{AccountId, CustomerLinkId, PlanId, PlanTacticId};
+use lodestar_domain::{AccountId, CustomerLinkId, PlanId, PlanTacticId, TacticId};
 use lodestar_store::{LinkTarget, SuccessPlan};
 
 use super::ops;
@@ -43,6 +43,25 @@ struct CommentLine {
     body: String,
 }
 
+/// One of the account's goals, as the plan lists it.
+struct GoalLine {
+    title: String,
+    target: String,
+    due: String,
+    status: &'static str,
+    at_risk: bool,
+    value: String,
+}
+
+/// A tactic the playbook library recommends for the account's segment.
+struct LibraryTactic {
+    id: i64,
+    outcome: String,
+    title: String,
+    /// Already in the plan.
+    taken: bool,
+}
+
 #[derive(askama::Template)]
 #[template(path = "plans/plan.html")]
 struct PlanPage {
@@ -51,6 +70,9 @@ struct PlanPage {
     account_name: String,
     can_write: bool,
     plan: Option<PlanView>,
+    goals: Vec<GoalLine>,
+    segment: &'static str,
+    library: Vec<LibraryTactic>,
     contacts: Vec<(i64, String)>,
     problem: Option<String>,
     /// The address of a link just made: shown this once.
@@ -68,6 +90,8 @@ struct PlanView {
     approval: Option<String>,
     superseded: Option<String>,
     active: usize,
+    /// The library tactics the plan took.
+    library_ids: Vec<i64>,
     tactics: Vec<TacticLine>,
     links: Vec<LinkLine>,
     comments: Vec<CommentLine>,
@@ -107,6 +131,11 @@ async fn plan_view(state: &AppState, plan: SuccessPlan) -> Result<PlanView, ApiE
         state_key: plan.state.as_str(),
         version: plan.version,
         active: plan.active_tactics().count(),
+        library_ids: plan
+            .tactics
+            .iter()
+            .filter_map(|t| t.library_tactic_id.map(|l| l.0))
+            .collect(),
         approval,
         superseded,
         tactics: plan
@@ -170,6 +199,52 @@ async fn page(
         Some(p) => Some(plan_view(state, p).await?),
         None => None,
     };
+    let goals = state
+        .store
+        .goals_of_account(account)
+        .await?
+        .into_iter()
+        .map(|g| GoalLine {
+            at_risk: g.at_risk(),
+            title: g.fields.title.to_string(),
+            target: format!("{}: {}", g.fields.metric, g.fields.target),
+            due: g.fields.due_on.to_string(),
+            status: g.fields.status.label(),
+            value: g
+                .value
+                .map_or_else(|| "none recorded".to_owned(), |v| v.value.describe()),
+        })
+        .collect();
+    let taken: Vec<i64> = plan.as_ref().map(|p| p.library_ids.clone()).unwrap_or_default();
+    let tier = found.fields.tier;
+    let library = state
+        .store
+        .playbook_library()
+        .await?
+        .outcomes
+        .into_iter()
+        .filter(|o| Some(o.outcome.fields.tier) == tier)
+        .flat_map(|o| {
+            let outcome = o.outcome.fields.title.to_string();
+            o.outcome
+                .fields
+                .tactics
+                .into_iter()
+                .filter_map(move |t| {
+                    t.id.map(|id| LibraryTactic {
+                        id: id.0,
+                        outcome: outcome.clone(),
+                        title: t.title.to_string(),
+                        taken: false,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .map(|t| LibraryTactic {
+            taken: taken.contains(&t.id),
+            ..t
+        })
+        .collect();
     let contacts = state
         .store
         .contacts_of(account)
@@ -183,6 +258,9 @@ async fn page(
         account_id: account.0,
         account_name: found.fields.name.to_string(),
         plan,
+        goals,
+        segment: tier.map_or("no", |t| t.label()),
+        library,
         contacts,
         problem: problem.or_else(|| page.flash.for_slot("plan")),
         new_link,
@@ -191,7 +269,11 @@ async fn page(
 }
 
 /// `GET /accounts/{id}/plan`.
-pub(crate) async fn show(State(state): State<AppState>, signed_in: SignedIn, Path(id): Path<i64>) -> Result<Html, ApiError> {
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Html, ApiError> {
     page(&state, signed_in, AccountId(id), None, None).await
 }
 
@@ -261,6 +343,35 @@ pub(crate) async fn add_tactic(
             state.store.today(),
         )?;
         ops::add_tactic(&state, &signed_in.actor, id, fields, tactic_state).await
+    }
+    .await;
+    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+}
+
+/// `POST /plans/{id}/tactics/from-library`: one click from the library to the plan.
+pub(crate) async fn add_library_tactic(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = PlanId(id);
+    let account = account_of(&state, id).await?;
+    let form = FormFields::parse(&body);
+    let result = async {
+        let library = form
+            .text("tactic_id")
+            .parse()
+            .map_err(|_| lodestar_domain::Invalid::field("tactic_id", "pick a tactic of the library"))?;
+        ops::add_library_tactic(
+            &state,
+            &signed_in.actor,
+            id,
+            TacticId(library),
+            form.date("due_on"),
+            TacticState::Active,
+        )
+        .await
     }
     .await;
     back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
