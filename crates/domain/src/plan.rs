@@ -99,6 +99,47 @@ impl PlanState {
     }
 }
 
+/// One monthly check-in of an approved plan: its day and the tactics due that month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckIn {
+    pub on: NaiveDate,
+    /// `YYYY-MM`: a plan has at most one check-in a month.
+    pub month: String,
+    pub tactics: Vec<String>,
+}
+
+/// The check-ins an approval on `approved_on` schedules (seed 002: monthly check-ins that
+/// coincide with the plan's milestones): in each month with a milestone of an active tactic
+/// still ahead, one on the earliest such day, about the tactics due that month; without any,
+/// one a month after the approval.
+pub fn check_ins(approved_on: NaiveDate, milestones: &[(NaiveDate, String)]) -> Vec<CheckIn> {
+    let mut ahead: Vec<&(NaiveDate, String)> = milestones.iter().filter(|(d, _)| *d >= approved_on).collect();
+    ahead.sort();
+    let mut out: Vec<CheckIn> = Vec::new();
+    for (day, tactic) in ahead {
+        let month = day.format("%Y-%m").to_string();
+        match out.last_mut() {
+            Some(last) if last.month == month => last.tactics.push(tactic.clone()),
+            _ => out.push(CheckIn {
+                on: *day,
+                month,
+                tactics: vec![tactic.clone()],
+            }),
+        }
+    }
+    if out.is_empty() {
+        let on = approved_on
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(approved_on);
+        out.push(CheckIn {
+            on,
+            month: on.format("%Y-%m").to_string(),
+            tactics: Vec::new(),
+        });
+    }
+    out
+}
+
 /// A signature: the name the contact typed, which must be their own name as we have it
 /// (letter case and spacing aside), so an approval is a deliberate act by that person.
 pub fn signature_matches(typed: &str, full_name: &str) -> bool {
@@ -145,6 +186,24 @@ mod tests {
         assert!(PlanState::Approved.after_review().is_err());
         assert_eq!(PlanState::Approved.after_edit(), PlanState::Shared);
         assert_eq!(PlanState::Draft.after_edit(), PlanState::Draft);
+    }
+
+    #[test]
+    fn check_ins_fall_on_each_months_first_milestone_or_a_month_out() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let milestones = vec![
+            (d("2027-01-20"), "SSO rollout".to_owned()),
+            (d("2026-11-30"), "Already past".to_owned()),
+            (d("2027-01-05"), "Admin training".to_owned()),
+            (d("2027-03-01"), "Exec dashboard".to_owned()),
+        ];
+        let plan = check_ins(d("2026-12-02"), &milestones);
+        assert_eq!(plan.len(), 2);
+        assert_eq!((plan[0].on, plan[0].month.as_str()), (d("2027-01-05"), "2027-01"));
+        assert_eq!(plan[0].tactics, ["Admin training", "SSO rollout"]);
+        assert_eq!(plan[1].on, d("2027-03-01"));
+        let none = check_ins(d("2026-12-31"), &[]);
+        assert_eq!((none[0].on, none[0].tactics.len()), (d("2027-01-31"), 0));
     }
 
     #[test]

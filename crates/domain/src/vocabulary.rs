@@ -292,6 +292,7 @@ vocabulary!(
     TaskSource, "task source" {
         Manual = "manual" | "by_hand" => "Made by hand",
         Promise = "promise" => "A promise of ours",
+        Plan = "plan" | "success_plan" => "A success plan's check-in",
     }
 );
 

@@ -82,3 +82,12 @@ CREATE TABLE plan_sign_offs (
     signed_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (plan_id, version, contact_id, kind)
 ){{KEYED}};
+
+-- The monthly check-ins an approval scheduled: one per plan and month, so approving a later
+-- version does not book a month twice.
+CREATE TABLE plan_check_ins (
+    plan_id BIGINT NOT NULL REFERENCES success_plans (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    month TEXT NOT NULL,
+    meeting_id BIGINT REFERENCES meetings (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
+    PRIMARY KEY (plan_id, month)
+){{KEYED}};

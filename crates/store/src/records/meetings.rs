@@ -286,6 +286,35 @@ pub(crate) async fn account_exists(tx: &mut Tx, account: AccountId) -> Result<()
     })
 }
 
+/// Writes a meeting with its attendees (each checked to be ours or the account's).
+pub(crate) async fn insert_meeting(
+    tx: &mut Tx,
+    account: AccountId,
+    fields: &MeetingFields,
+    by: Option<UserId>,
+) -> Result<MeetingId> {
+    account_exists(tx, account).await?;
+    check_attendees(tx, account, fields).await?;
+    let now = tx.now();
+    let id: i64 = Query::sql(
+        "INSERT INTO meetings (account_id, kind, title, starts_at, duration_minutes, time_zone, notes, sequence, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $9) RETURNING id",
+    )
+    .bind(account.0)
+    .bind(fields.kind.as_str())
+    .bind(fields.title.as_str())
+    .bind(fields.starts_at)
+    .bind(i64::from(fields.duration_minutes))
+    .bind(fields.time_zone.name())
+    .bind(fields.notes.as_str())
+    .bind(by.map(|u| u.0))
+    .bind(now)
+    .scalar_one(tx)
+    .await?;
+    write_attendees(tx, id, fields).await?;
+    Ok(MeetingId(id))
+}
+
 impl Store {
     /// Logs a meeting (or a note) on `account` with the promises made in it, in one
     /// transaction: nothing is half-written when one of them is refused.
@@ -298,25 +327,7 @@ impl Store {
     ) -> Result<Meeting> {
         let fields = fields.into_inner();
         let mut tx = self.begin_write().await?;
-        account_exists(&mut tx, account).await?;
-        check_attendees(&mut tx, account, &fields).await?;
-        let now = tx.now();
-        let id: i64 = Query::sql(
-            "INSERT INTO meetings (account_id, kind, title, starts_at, duration_minutes, time_zone, notes, sequence, \
-             created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $9) RETURNING id",
-        )
-        .bind(account.0)
-        .bind(fields.kind.as_str())
-        .bind(fields.title.as_str())
-        .bind(fields.starts_at)
-        .bind(i64::from(fields.duration_minutes))
-        .bind(fields.time_zone.name())
-        .bind(fields.notes.as_str())
-        .bind(by.map(|u| u.0))
-        .bind(now)
-        .scalar_one(&mut tx)
-        .await?;
-        write_attendees(&mut tx, id, &fields).await?;
+        let id = insert_meeting(&mut tx, account, &fields, by).await?.0;
         for promise in promises {
             insert_promise(&mut tx, account, Some(MeetingId(id)), None, promise, by).await?;
         }

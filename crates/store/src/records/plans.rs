@@ -2,16 +2,20 @@
 //! versions, and what the customer did with it through a link — comments, a review, an
 //! approval — each bound to the version they read.
 
+use chrono::NaiveTime;
 use chrono::{DateTime, NaiveDate, Utc};
-use lodestar_domain::plan::{PlanFields, TacticFields, active_limit, needs_active_slot};
+use lodestar_domain::meeting::MeetingFields;
+use lodestar_domain::plan::{PlanFields, TacticFields, active_limit, check_ins, needs_active_slot};
+use lodestar_domain::review::ActionText;
 use lodestar_domain::text::{Name, Note};
-use lodestar_domain::vocabulary::{PlanState, TacticState};
+use lodestar_domain::vocabulary::{MeetingKind, PlanState, TacticState, TaskSource};
 use lodestar_domain::{AccountId, ContactId, Invalid, PlanId, PlanTacticId, TacticId, UserId, Valid};
 use serde::Serialize;
 
 use super::customer_links::{CustomerLink, NewCustomerLink, insert_link};
-use super::meetings::account_exists;
+use super::meetings::{account_exists, insert_meeting};
 use super::promises::contact_name;
+use super::tasks::{TaskFields, insert_task};
 use super::timeline::{TimelineKind, record};
 use super::{parse, stored_note};
 use crate::query::Query;
@@ -310,6 +314,67 @@ async fn insert_tactic(
     new_version(tx, plan, by, &format!("tactic added ({})", fields.title)).await
 }
 
+/// Books the check-ins an approval calls for (`plan::check_ins`): a meeting with the account's
+/// CSM and the approving contact, and a task for the CSM to prepare it. A month the plan
+/// already has a check-in in is skipped, so approving a later version books only what is new.
+async fn schedule_check_ins(tx: &mut Tx, plan: &SuccessPlan, link: &CustomerLink) -> Result<()> {
+    let milestones: Vec<(NaiveDate, String)> = plan
+        .active_tactics()
+        .filter_map(|t| t.fields.due_on.map(|d| (d, t.fields.title.to_string())))
+        .collect();
+    let booked: Vec<String> = Query::sql("SELECT month FROM plan_check_ins WHERE plan_id = $1")
+        .bind(plan.id.0)
+        .scalars(tx)
+        .await?;
+    let owner = plan.account_owner_id;
+    for check_in in check_ins(tx.today(), &milestones) {
+        if booked.contains(&check_in.month) {
+            continue;
+        }
+        let agenda = if check_in.tactics.is_empty() {
+            "How is the plan going? Any change of goals, people or priorities?".to_owned()
+        } else {
+            let due: Vec<String> = check_in.tactics.iter().map(|t| format!("- {t}")).collect();
+            format!(
+                "Milestones due this month:\n{}\n\nHave they happened as agreed?",
+                due.join("\n")
+            )
+        };
+        let fields = MeetingFields {
+            kind: MeetingKind::CheckIn,
+            title: Name::parse("Success plan check-in").expect("a short title"),
+            starts_at: check_in
+                .on
+                .and_time(NaiveTime::from_hms_opt(15, 0, 0).expect("15:00"))
+                .and_utc(),
+            duration_minutes: 30,
+            time_zone: chrono_tz::UTC,
+            notes: Note::parse(&agenda).map_err(|e| StoreError::Corrupt(format!("check-in agenda: {e}")))?,
+            users: owner.into_iter().collect(),
+            contacts: vec![link.contact_id],
+        }
+        .validate()?
+        .into_inner();
+        let meeting = insert_meeting(tx, plan.account_id, &fields, None).await?;
+        Query::sql("INSERT INTO plan_check_ins (plan_id, month, meeting_id) VALUES ($1, $2, $3)")
+            .bind(plan.id.0)
+            .bind(check_in.month.as_str())
+            .bind(meeting.0)
+            .execute(tx)
+            .await?;
+        if let Some(owner) = owner {
+            let task = TaskFields {
+                title: ActionText::parse(&format!("Prepare the success plan check-in with {}", plan.account_name))
+                    .map_err(|e| StoreError::Corrupt(format!("check-in task: {e}")))?,
+                account: Some(plan.account_id),
+                due_on: Some(check_in.on),
+            };
+            insert_task(tx, owner, &task, TaskSource::Plan).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn active_titles(tx: &mut Tx, plan: PlanId) -> Result<Vec<String>> {
     Query::sql("SELECT title FROM plan_tactics WHERE plan_id = $1 AND state = 'active' ORDER BY id")
         .bind(plan.0)
@@ -561,6 +626,9 @@ impl Store {
             .bind(id.0)
             .execute(&mut tx)
             .await?;
+        if kind == SignOffKind::Approved {
+            schedule_check_ins(&mut tx, &plan, link).await?;
+        }
         let what = match kind {
             SignOffKind::Reviewed => "reviewed",
             SignOffKind::Approved => "approved",

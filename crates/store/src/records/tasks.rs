@@ -112,22 +112,28 @@ async fn own_tasks(tx: &mut Tx, user: UserId, ids: &[TaskId]) -> Result<Vec<Task
     Ok(tasks)
 }
 
+/// Writes a task for `user` that came from `source`.
+pub(crate) async fn insert_task(tx: &mut Tx, user: UserId, fields: &TaskFields, source: TaskSource) -> Result<TaskId> {
+    let id: i64 = Query::sql(
+        "INSERT INTO tasks (user_id, account_id, title, source, due_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user.0)
+    .bind(fields.account.map(|a| a.0))
+    .bind(fields.title.as_str())
+    .bind(source.as_str())
+    .bind(fields.due_on)
+    .bind(tx.now())
+    .scalar_one(tx)
+    .await?;
+    Ok(TaskId(id))
+}
+
 impl Store {
     pub async fn create_task(&self, user: UserId, fields: TaskFields) -> Result<Task> {
         let mut tx = self.begin_write().await?;
-        let id: i64 = Query::sql(
-            "INSERT INTO tasks (user_id, account_id, title, source, due_on, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(user.0)
-        .bind(fields.account.map(|a| a.0))
-        .bind(fields.title.as_str())
-        .bind(TaskSource::Manual.as_str())
-        .bind(fields.due_on)
-        .bind(tx.now())
-        .scalar_one(&mut tx)
-        .await?;
-        let task = own_tasks(&mut tx, user, &[TaskId(id)]).await?.pop();
+        let id = insert_task(&mut tx, user, &fields, TaskSource::Manual).await?;
+        let task = own_tasks(&mut tx, user, &[id]).await?.pop();
         tx.commit().await?;
         task.ok_or_else(|| StoreError::Corrupt("a task vanished in its own transaction".into()))
     }

@@ -3,10 +3,11 @@
 use chrono::{Duration, TimeZone, Utc};
 use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
-use lodestar_domain::vocabulary::{LinkAction, PlanState, Role, TacticState};
+use lodestar_domain::vocabulary::{LinkAction, MeetingKind, PlanState, Role, TacticState};
 use lodestar_domain::{AccountId, ContactId, UserId};
 use lodestar_store::{
-    Clock, CommentAuthor, LinkTarget, NewCustomerLink, SignOffKind, Store, StoreError, TimelineKind, store_test,
+    Clock, CommentAuthor, LinkTarget, MeetingFilter, NewCustomerLink, SignOffKind, Store, StoreError, TaskView,
+    TimelineKind, store_test,
 };
 
 use crate::common::*;
@@ -211,6 +212,27 @@ async fn an_approval_binds_to_the_version_the_contact_read(store: Store) {
         .await
         .unwrap();
     assert_eq!(p.approval().map(|a| a.version), Some(2));
+
+    // The first approval booked a check-in a month out (the plan has no milestones), with a
+    // task for the CSM to prepare it; the second approval's month was booked already.
+    let meetings = store
+        .meetings(&MeetingFilter {
+            account: Some(acme),
+            ..MeetingFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(meetings.len(), 1, "{meetings:?}");
+    assert_eq!(meetings[0].fields.kind, MeetingKind::CheckIn);
+    assert_eq!(meetings[0].fields.starts_at.date_naive(), d("2027-01-02"));
+    assert_eq!(meetings[0].attendees.len(), 2, "the CSM and the approving contact");
+    let tasks = store.tasks(csm, TaskView::Open, store.today()).await.unwrap();
+    assert!(
+        tasks
+            .iter()
+            .any(|t| t.title.as_str().starts_with("Prepare the success plan check-in")),
+        "{tasks:?}"
+    );
 
     let timeline = store.timeline_entries(acme).await.unwrap();
     let texts: Vec<&str> = timeline

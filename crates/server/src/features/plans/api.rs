@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TacticOutput {
+pub struct PlanTacticOutput {
     id: i64,
     /// The playbook library's tactic it was taken from.
     library_tactic_id: Option<i64>,
@@ -78,7 +78,7 @@ pub struct PlanOutput {
     /// The customer's approval of the current version, if there is one. An approval of an
     /// earlier version is in `sign_offs` but does not count.
     approval: Option<SignOffOutput>,
-    tactics: Vec<TacticOutput>,
+    tactics: Vec<PlanTacticOutput>,
     sign_offs: Vec<SignOffOutput>,
     comments: Vec<CommentOutput>,
     created_at: DateTime<Utc>,
@@ -113,7 +113,7 @@ impl From<SuccessPlan> for PlanOutput {
             tactics: p
                 .tactics
                 .into_iter()
-                .map(|t| TacticOutput {
+                .map(|t| PlanTacticOutput {
                     id: t.id.0,
                     library_tactic_id: t.library_tactic_id.map(|l| l.0),
                     title: t.fields.title.to_string(),
