@@ -57,7 +57,7 @@ fn rule(method: &str, path: &str) -> Rule {
     let path = path.trim_start_matches("/api/v1");
     match (method, path) {
         ("GET", "/audit" | "/jobs" | "/usage/unmatched" | "/webhooks" | "/webhooks/{id}") => Rule::Admins,
-        ("GET", "/accounts/{id}/calendar-feed") => Rule::Book,
+        ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
@@ -66,6 +66,10 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/accounts/{id}/goals" | "/goals/{id}/parts" | "/goals/{id}/value")
         | ("PUT", "/goals/{id}" | "/goals/{id}/parts/{part_id}/rating")
         | ("DELETE", "/goals/{id}/parts/{part_id}") => Rule::Book,
+        ("POST", "/accounts/{id}/plan" | "/plans/{id}/tactics" | "/plans/{id}/tactics/from-library")
+        | ("POST", "/plans/{id}/comments" | "/plans/{id}/share" | "/tactics/{id}/state")
+        | ("POST", "/customer-links/{id}/revoke")
+        | ("PUT", "/plans/{id}") => Rule::Book,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -115,6 +119,9 @@ struct Fixture {
     webhook: i64,
     outcome: i64,
     change: i64,
+    plan: i64,
+    tactic: i64,
+    link: i64,
     victim: UserId,
 }
 
@@ -245,9 +252,35 @@ async fn fixture() -> Fixture {
         json!({"outcome_id": outcome, "note": "Map the CFO sooner"}),
     )
     .await);
+    let plan = send(
+        "POST",
+        format!("/api/v1/accounts/{account}/plan"),
+        json!({"title": "Faster onboarding"}),
+    )
+    .await;
+    let plan = ok(&plan);
+    let tactic = send(
+        "POST",
+        format!("/api/v1/plans/{plan}/tactics"),
+        json!({"title": "Admin training", "state": "parked"}),
+    )
+    .await;
+    assert!(tactic.status.is_success(), "fixture: {}", tactic.body);
+    let tactic = tactic.body["tactics"][0]["id"].as_i64().unwrap_or_default();
+    let shared = send(
+        "POST",
+        format!("/api/v1/plans/{plan}/share"),
+        json!({"contact_id": contact}),
+    )
+    .await;
+    assert!(shared.status.is_success(), "fixture: {}", shared.body);
+    let link = shared.body["link"]["id"].as_i64().unwrap_or_default();
     Fixture {
         app,
         tokens,
+        plan,
+        tactic,
+        link,
         account,
         contact,
         contract,
@@ -291,6 +324,9 @@ impl Fixture {
             "webhooks" => self.webhook,
             "playbooks" => self.outcome,
             "playbook-changes" => self.change,
+            "plans" => self.plan,
+            "tactics" => self.tactic,
+            "customer-links" => self.link,
             "users" => self.victim.0,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };

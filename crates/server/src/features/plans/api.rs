@@ -336,6 +336,8 @@ async fn set_tactic_state(
     body: Json<TacticStateBody>,
 ) -> Result<axum::Json<PlanOutput>, ApiError> {
     let id = PlanTacticId(path_id(id)?);
+    let plan = state.store.plan_of_tactic(id).await?;
+    crate::features::accounts::ops::writable(&state.store, &actor, plan.account_id).await?;
     let b = body.read()?;
     let to = tactic_state(Some(&b.state))?;
     Ok(axum::Json(ops::set_tactic_state(&state, &actor, id, to).await?.into()))
