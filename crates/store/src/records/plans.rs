@@ -250,16 +250,20 @@ async fn new_version(tx: &mut Tx, id: PlanId, by: Option<UserId>, what: &str) ->
         ),
         _ => String::new(),
     };
-    record(
+    plan_event(
         tx,
         plan.account_id,
-        now,
         by,
-        TimelineKind::Plan,
         &format!("Success plan {what}: version {}{undone}", plan.version),
     )
     .await?;
     Ok(plan)
+}
+
+/// An entry on the account's timeline about its plan, now.
+async fn plan_event(tx: &mut Tx, account: AccountId, by: Option<UserId>, text: &str) -> Result<()> {
+    let now = tx.now();
+    record(tx, account, now, by, TimelineKind::Plan, text).await
 }
 
 /// Stores the plan's content under its version number.
@@ -434,15 +438,7 @@ impl Store {
         .await?;
         let plan = plan_by_id(&mut tx, PlanId(id)).await?;
         keep_version(&mut tx, &plan).await?;
-        record(
-            &mut tx,
-            account,
-            now,
-            by,
-            TimelineKind::Plan,
-            "Success plan started (draft)",
-        )
-        .await?;
+        plan_event(&mut tx, account, by, "Success plan started (draft)").await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -557,12 +553,10 @@ impl Store {
             .bind(id.0)
             .execute(&mut tx)
             .await?;
-        record(
+        plan_event(
             &mut tx,
             plan.account_id,
-            now,
             by,
-            TimelineKind::Plan,
             &format!(
                 "Success plan version {} shared with {}",
                 plan.version, link.contact_name
@@ -633,12 +627,10 @@ impl Store {
             SignOffKind::Reviewed => "reviewed",
             SignOffKind::Approved => "approved",
         };
-        record(
+        plan_event(
             &mut tx,
             plan.account_id,
-            now,
             None,
-            TimelineKind::Plan,
             &format!("Success plan version {version} {what} by {}", link.contact_name),
         )
         .await?;
@@ -685,12 +677,10 @@ impl Store {
         .execute(&mut tx)
         .await?;
         if let CommentAuthor::Contact(_) = author {
-            record(
+            plan_event(
                 &mut tx,
                 plan.account_id,
-                now,
                 None,
-                TimelineKind::Plan,
                 &format!("{name} commented on the success plan (version {})", plan.version),
             )
             .await?;

@@ -16,7 +16,7 @@ use crate::common::*;
 
 /// A store whose clock stands at noon on 2026-12-02, with a CSM owning one account with one
 /// contact.
-async fn book(store: Store) -> (Store, UserId, AccountId, lodestar_domain::ContactId) {
+pub(crate) async fn book(store: Store) -> (Store, UserId, AccountId, lodestar_domain::ContactId) {
     let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
     let csm = store
         .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())

@@ -1,37 +1,17 @@
 //! Success plans and customer links, on both databases.
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
+use lodestar_domain::ContactId;
 use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
-use lodestar_domain::vocabulary::{LinkAction, MeetingKind, PlanState, Role, TacticState};
-use lodestar_domain::{AccountId, ContactId, UserId};
+use lodestar_domain::vocabulary::{LinkAction, MeetingKind, PlanState, TacticState};
 use lodestar_store::{
-    Clock, CommentAuthor, LinkTarget, MeetingFilter, NewCustomerLink, SignOffKind, Store, StoreError, TaskView,
-    TimelineKind, store_test,
+    CommentAuthor, LinkTarget, MeetingFilter, NewCustomerLink, SignOffKind, Store, StoreError, TaskView, TimelineKind,
+    store_test,
 };
 
 use crate::common::*;
-
-/// A store whose clock stands at noon on 2026-12-02, with a CSM owning one account with one
-/// contact.
-async fn book(store: Store) -> (Store, UserId, AccountId, ContactId) {
-    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
-    let csm = store
-        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let mut fields = account("acme");
-    fields.owner_id = Some(csm);
-    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
-    let acme = account_id_of(&store, "acme").await;
-    let dana = store
-        .create_contact(contact("dana", acme).validate().unwrap())
-        .await
-        .unwrap()
-        .id;
-    (store, csm, acme, dana)
-}
+use crate::meetings::book;
 
 fn plan(title: &str) -> PlanFields {
     PlanFields {
