@@ -144,7 +144,8 @@ async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<Succes
             .bind(r.id)
             .fetch_all(tx)
             .await?;
-    let sign_offs: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = Query::sql(concat!(
+    type SignOffRow = (i64, i64, String, String, String, DateTime<Utc>);
+    let sign_offs: Vec<SignOffRow> = Query::sql(concat!(
         "SELECT s.version, s.contact_id, ",
         contact_name!(),
         ", s.kind, s.signature, s.signed_at FROM plan_sign_offs s JOIN contacts c ON c.id = s.contact_id \
@@ -153,7 +154,8 @@ async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<Succes
     .bind(r.id)
     .fetch_all(tx)
     .await?;
-    let comments: Vec<(i64, String, Option<i64>, String, DateTime<Utc>)> = Query::sql(
+    type CommentRow = (i64, String, Option<i64>, String, DateTime<Utc>);
+    let comments: Vec<CommentRow> = Query::sql(
         "SELECT version, author, contact_id, body, created_at FROM plan_comments WHERE plan_id = $1 ORDER BY created_at, id",
     )
     .bind(r.id)
