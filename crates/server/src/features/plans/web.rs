@@ -277,8 +277,9 @@ pub(crate) async fn show(
     page(&state, signed_in, AccountId(id), None, None).await
 }
 
-fn plan_url(account: AccountId) -> String {
-    format!("/accounts/{account}/plan")
+/// Back to the account's plan page at `anchor`, with the form's problem (if any) shown there.
+fn back_to_plan<T>(account: AccountId, anchor: &str, result: Result<T, ApiError>) -> Result<Response, ApiError> {
+    back_after_form(&format!("/accounts/{account}/plan"), "plan", anchor, result.map(drop))
 }
 
 /// `POST /accounts/{id}/plan`: starts the plan.
@@ -295,7 +296,7 @@ pub(crate) async fn create(
         ops::create(&state, &signed_in.actor, account, fields).await
     }
     .await;
-    back_after_form(&plan_url(account), "plan", "plan", result.map(drop))
+    back_to_plan(account, "plan", result)
 }
 
 /// The account of a plan (for the way back after a form).
@@ -318,7 +319,7 @@ pub(crate) async fn update(
         ops::update(&state, &signed_in.actor, id, fields).await
     }
     .await;
-    back_after_form(&plan_url(account), "plan", "plan", result.map(drop))
+    back_to_plan(account, "plan", result)
 }
 
 /// `POST /plans/{id}/tactics`.
@@ -345,7 +346,7 @@ pub(crate) async fn add_tactic(
         ops::add_tactic(&state, &signed_in.actor, id, fields, tactic_state).await
     }
     .await;
-    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+    back_to_plan(account, "tactics", result)
 }
 
 /// `POST /plans/{id}/tactics/from-library`: one click from the library to the plan.
@@ -374,7 +375,7 @@ pub(crate) async fn add_library_tactic(
         .await
     }
     .await;
-    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+    back_to_plan(account, "tactics", result)
 }
 
 /// `POST /tactics/{id}/state`.
@@ -395,7 +396,7 @@ pub(crate) async fn set_tactic_state(
         ops::set_tactic_state(&state, &signed_in.actor, id, to).await
     }
     .await;
-    back_after_form(&plan_url(account), "plan", "tactics", result.map(drop))
+    back_to_plan(account, "tactics", result)
 }
 
 /// `POST /plans/{id}/comments`.
@@ -409,7 +410,7 @@ pub(crate) async fn comment(
     let account = account_of(&state, id).await?;
     let form = FormFields::parse(&body);
     let result = ops::comment(&state, &signed_in.actor, id, form.text("body")).await;
-    back_after_form(&plan_url(account), "plan", "comments", result.map(drop))
+    back_to_plan(account, "comments", result)
 }
 
 /// `POST /plans/{id}/share`: the page again, with the new link's address shown once.
@@ -432,7 +433,7 @@ pub(crate) async fn share(
         Ok((_, _, url)) => Ok(axum::response::IntoResponse::into_response(
             page(&state, signed_in, account, None, Some(url)).await?,
         )),
-        Err(e) => back_after_form(&plan_url(account), "plan", "share", Err(e)),
+        Err(e) => back_to_plan::<()>(account, "share", Err(e)),
     }
 }
 
@@ -445,5 +446,5 @@ pub(crate) async fn revoke_link(
     let id = CustomerLinkId(id);
     let account = state.store.customer_link(id).await?.account_id;
     let result = ops::revoke_link(&state, &signed_in.actor, &signed_in.origin, id).await;
-    back_after_form(&plan_url(account), "plan", "share", result.map(drop))
+    back_to_plan(account, "share", result)
 }
