@@ -20,6 +20,7 @@ pub mod notify;
 pub mod plan;
 pub mod playbook;
 pub mod promise;
+pub mod qbr;
 pub mod review;
 pub mod risk;
 pub mod search;

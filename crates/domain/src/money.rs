@@ -51,16 +51,21 @@ impl Cents {
     /// Rounded to whole dollars with thousands separators (`$1,234,568`): how people read ARR.
     pub fn whole_dollars(self) -> String {
         let dollars = (self.0 + 50).div_euclid(100);
-        let digits = dollars.unsigned_abs().to_string();
-        let mut out = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(ch);
-        }
-        format!("{}${out}", if dollars < 0 { "-" } else { "" })
+        format!("{}${}", if dollars < 0 { "-" } else { "" }, grouped(dollars.unsigned_abs()))
     }
+}
+
+/// A whole number with thousands separators (`1,234,568`).
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
 }
 
 impl fmt::Display for Cents {

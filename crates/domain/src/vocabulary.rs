@@ -216,6 +216,7 @@ vocabulary!(
         Restore = "restore" => "Restored a backup",
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
+        CadenceChanged = "cadence_changed" => "Changed a review cadence",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
         ValueRecorded = "value_recorded" => "Recorded value received on a goal",
@@ -293,6 +294,7 @@ vocabulary!(
         Manual = "manual" | "by_hand" => "Made by hand",
         Promise = "promise" => "A promise of ours",
         Plan = "plan" | "success_plan" => "A success plan's check-in",
+        ReactiveQbr = "reactive_qbr" => "Health turned red: a reactive QBR",
     }
 );
 
@@ -314,6 +316,16 @@ vocabulary!(
         Active = "active" => "Active",
         Parked = "parked" | "paused" => "Parked",
         Done = "done" | "finished" => "Done",
+    }
+);
+
+vocabulary!(
+    /// The CSM's gut-check of a renewal, written before a QBR (F-35): what the figures alone
+    /// do not say.
+    RenewalOutlook, "renewal outlook" {
+        Likely = "likely" | "on_track" | "safe" => "Likely to renew",
+        Unsure = "unsure" | "unknown" => "Unsure",
+        AtRisk = "at_risk" | "risk" | "unlikely" => "At risk",
     }
 );
 

@@ -155,6 +155,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0018_success_plans.sql"),
         rust: None,
     },
+    Migration {
+        version: 19,
+        name: "reviews",
+        sql: include_str!("../migrations/0019_reviews.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -19,6 +19,7 @@ pub mod milestones;
 pub mod notify;
 pub mod plans;
 pub mod playbooks;
+pub mod reviews;
 pub mod risk;
 pub mod search;
 pub mod tasks;
@@ -57,6 +58,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         notify::api_router(),
         search::api_router(),
         playbooks::api_router(),
+        reviews::api_router(),
     ]
 }
 
@@ -85,6 +87,8 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(notify::web_router())
         .merge(search::web_router())
         .merge(playbooks::web_router())
+        .merge(reviews::web_router())
+        .merge(customer::staff_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));
     // Customer pages have no session and no top bar.

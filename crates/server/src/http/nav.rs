@@ -94,6 +94,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             "reviews",
             "Reviews",
             vec![
+                Some(link("QBRs and check-ins", "/reviews")),
                 Some(link("LxL", "/lxl")),
                 Some(link("Churns", "/retrospectives")),
                 Some(link("Playbooks", "/playbooks")),

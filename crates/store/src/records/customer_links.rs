@@ -1,11 +1,11 @@
-//! Customer links: what a customer contact opens without an account (a success plan today;
-//! surveys, onboarding plans and QBR packs reuse them). A link is bound to one object, one
+//! Customer links: what a customer contact opens without an account (a success plan, a QBR
+//! pack; surveys and onboarding plans will reuse them). A link is bound to one object, one
 //! contact and the actions it allows, lives until it expires or is revoked, and is found by
 //! the SHA-256 of its secret alone — the secret itself is never stored.
 
 use chrono::{DateTime, Utc};
 use lodestar_domain::vocabulary::LinkAction;
-use lodestar_domain::{AccountId, ContactId, CustomerLinkId, PlanId, UserId};
+use lodestar_domain::{AccountId, ContactId, CustomerLinkId, MeetingId, PlanId, UserId};
 
 use super::parse;
 use super::promises::contact_name;
@@ -16,24 +16,29 @@ use crate::{Result, Store, StoreError, Tx};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkTarget {
     SuccessPlan(PlanId),
+    /// The pack of a QBR, an EBR or a check-in: the meeting's.
+    ReviewPack(MeetingId),
 }
 
 impl LinkTarget {
     fn kind(self) -> &'static str {
         match self {
             LinkTarget::SuccessPlan(_) => "success_plan",
+            LinkTarget::ReviewPack(_) => "review_pack",
         }
     }
 
     fn id(self) -> i64 {
         match self {
             LinkTarget::SuccessPlan(id) => id.0,
+            LinkTarget::ReviewPack(id) => id.0,
         }
     }
 
     fn read(kind: &str, id: i64) -> Result<LinkTarget> {
         match kind {
             "success_plan" => Ok(LinkTarget::SuccessPlan(PlanId(id))),
+            "review_pack" => Ok(LinkTarget::ReviewPack(MeetingId(id))),
             other => Err(StoreError::Corrupt(format!("customer_links.object_kind {other:?}"))),
         }
     }
@@ -168,15 +173,19 @@ async fn link_in(tx: &mut Tx, id: CustomerLinkId) -> Result<CustomerLink> {
 }
 
 impl Store {
-    /// The live link whose secret hashes to `token_hash` (not expired, not revoked), marking it
-    /// used; `None` for anything else, so every kind of bad link looks the same to the caller.
-    pub async fn use_customer_link(&self, token_hash: &str) -> Result<Option<CustomerLink>> {
+    /// The live link to `target` whose secret hashes to `token_hash` (not expired, not
+    /// revoked), marking it used; `None` for anything else, so every kind of bad link looks the
+    /// same to the caller (and a link opened at another object's address is not marked used).
+    pub async fn use_customer_link(&self, token_hash: &str, target: LinkTarget) -> Result<Option<CustomerLink>> {
         let mut tx = self.begin_write().await?;
         let now = tx.now();
         let row: Option<LinkRow> = Query::sql(format!(
-            "{SELECT_LINKS} WHERE l.token_hash = $1 AND l.revoked_at IS NULL AND l.expires_at > $2"
+            "{SELECT_LINKS} WHERE l.token_hash = $1 AND l.object_kind = $2 AND l.object_id = $3 \
+             AND l.revoked_at IS NULL AND l.expires_at > $4"
         ))
         .bind(token_hash)
+        .bind(target.kind())
+        .bind(target.id())
         .bind(now)
         .fetch_optional(&mut tx)
         .await?;

@@ -247,7 +247,7 @@ async fn latest_values(tx: &mut Tx, goals: &[i64]) -> Result<HashMap<i64, ValueE
     Ok(latest)
 }
 
-async fn goals_where(tx: &mut Tx, conditions: Vec<Query>, order: &str) -> Result<Vec<Goal>> {
+pub(crate) async fn goals_where(tx: &mut Tx, conditions: Vec<Query>, order: &str) -> Result<Vec<Goal>> {
     let rows: Vec<GoalRow> = Query::sql(SELECT_GOALS)
         .where_all(conditions)
         .push(format!(" ORDER BY {order}"))

@@ -214,7 +214,7 @@ pub(crate) async fn meetings_where(tx: &mut Tx, filter: &MeetingFilter, order: &
         .collect()
 }
 
-async fn meeting_in(tx: &mut Tx, id: MeetingId) -> Result<Meeting> {
+pub(crate) async fn meeting_in(tx: &mut Tx, id: MeetingId) -> Result<Meeting> {
     let filter = MeetingFilter {
         id: Some(id),
         with_cancelled: true,

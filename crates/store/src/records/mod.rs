@@ -20,6 +20,7 @@ pub mod notify;
 pub mod plans;
 pub mod playbooks;
 pub mod promises;
+pub mod reviews;
 pub mod risk;
 pub mod search;
 pub mod sessions;

@@ -131,7 +131,7 @@ struct PlanRow {
 const SELECT_PLANS: &str = "SELECT p.id, p.account_id, a.name AS account_name, a.owner_id AS account_owner, p.title, \
      p.summary, p.state, p.version, p.created_at, p.updated_at FROM success_plans p JOIN accounts a ON a.id = p.account_id";
 
-async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<SuccessPlan>> {
+pub(crate) async fn plan_in(tx: &mut Tx, condition: &str, key: i64) -> Result<Option<SuccessPlan>> {
     let row: Option<PlanRow> = Query::sql(format!("{SELECT_PLANS} WHERE {condition} = $1"))
         .bind(key)
         .fetch_optional(tx)

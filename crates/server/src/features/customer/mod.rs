@@ -3,10 +3,12 @@
 //! stored, bound to one object, one contact and the actions allowed, expiring and revocable;
 //! one identical 404 for every link that does not open; throttled per client address (429 with
 //! `Retry-After`); each use in the audit log. (No referrer leaves these pages and nothing is
-//! cached: `http::guard::security_headers`.) The success plan is the first object shared so;
-//! surveys, onboarding plans and QBR packs reuse the same module.
+//! cached: `http::guard::security_headers`.) Success plans and QBR packs are shared so;
+//! surveys and onboarding plans will reuse the same module.
 
+pub(crate) mod links;
 mod plan;
+pub(crate) mod review_pack;
 
 use std::num::NonZeroU32;
 
@@ -30,6 +32,12 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/c/plans/{plan}/{secret}/comment", post(plan::comment))
         .route("/c/plans/{plan}/{secret}/review", post(plan::review))
         .route("/c/plans/{plan}/{secret}/approve", post(plan::approve))
+        .route("/c/packs/{meeting}/{secret}", get(review_pack::show))
+}
+
+/// Our side of the links: withdrawing one, from whichever page shared it.
+pub(crate) fn staff_router() -> Router<AppState> {
+    Router::new().route("/customer-links/{id}/revoke", post(links::revoke_page))
 }
 
 /// Requests per client address and minute to `/c/…` (a burst of as many is allowed).
@@ -81,9 +89,8 @@ pub(crate) async fn open(
     state.customer_links.check(client.as_deref().unwrap_or("unknown"))?;
     let link = state
         .store
-        .use_customer_link(&token_hash(secret))
+        .use_customer_link(&token_hash(secret), target)
         .await?
-        .filter(|l| l.target == target)
         .ok_or_else(no_such_link)?;
     let origin = Origin {
         actor: AuditActor {
@@ -138,6 +145,7 @@ pub(crate) fn link_url(state: &AppState, headers: &HeaderMap, target: LinkTarget
     let base = public_base(state, headers);
     match target {
         LinkTarget::SuccessPlan(plan) => format!("{base}/c/plans/{plan}/{secret}"),
+        LinkTarget::ReviewPack(meeting) => format!("{base}/c/packs/{meeting}/{secret}"),
     }
 }
 

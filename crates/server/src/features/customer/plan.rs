@@ -22,7 +22,7 @@ use crate::http::error::ApiError;
 use crate::http::pages::{render, user_problem};
 
 /// The client address of a customer's request (they have no session to name them).
-pub(crate) struct Client(Option<String>);
+pub(crate) struct Client(pub(super) Option<String>);
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
@@ -70,7 +70,7 @@ struct PlanPage {
 struct Gone;
 
 /// A failure as the customer sees it: every link that does not open gets the same page.
-fn page_error(e: ApiError) -> Response {
+pub(super) fn page_error(e: ApiError) -> Response {
     match e {
         ApiError::NotFound(_) => match render(&Gone) {
             Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),

@@ -43,6 +43,15 @@ impl FormFields {
     pub(crate) fn date(&self, key: &str) -> Option<NaiveDate> {
         self.text(key).parse().ok()
     }
+
+    /// A count typed in a number field: `None` when left empty; anything that is not a whole
+    /// number reads as 0, which every count's own rule then refuses with its message.
+    pub(crate) fn count(&self, key: &str) -> Option<u32> {
+        match self.text(key).trim() {
+            "" => None,
+            text => Some(text.parse().unwrap_or(0)),
+        }
+    }
 }
 
 pub(crate) struct MeetingRow {
@@ -59,6 +68,8 @@ pub(crate) struct MeetingRow {
     pub(crate) cancelled: bool,
     /// An appointment still ahead: it can be moved and called off.
     pub(crate) ahead: bool,
+    /// A QBR, EBR or check-in: it has an agenda (and, once held, a pack).
+    pub(crate) review: bool,
 }
 
 impl MeetingRow {
@@ -79,6 +90,7 @@ impl MeetingRow {
             notes_html: super::markdown::render(m.fields.notes.as_str()),
             cancelled: m.cancelled_at.is_some(),
             ahead: m.fields.kind.is_appointment() && m.fields.ends_at() > now,
+            review: lodestar_domain::qbr::is_review(m.fields.kind),
         }
     }
 }

@@ -141,7 +141,7 @@ impl From<SuccessPlan> for PlanOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct LinkOutput {
+pub(crate) struct LinkOutput {
     id: i64,
     contact_id: i64,
     contact_name: String,
@@ -436,5 +436,5 @@ async fn revoke_link(
     id: IdPath,
 ) -> Result<axum::Json<LinkOutput>, ApiError> {
     let id = CustomerLinkId(path_id(id)?);
-    Ok(axum::Json(ops::revoke_link(&state, &actor, &origin, id).await?.into()))
+    Ok(axum::Json(crate::features::customer::links::revoke(&state, &actor, &origin, id).await?.into()))
 }

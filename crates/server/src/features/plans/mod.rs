@@ -1,7 +1,7 @@
 //! Success and value plans (F-31) on our side: write the plan and its tactics (three active at
 //! most), share it with a customer contact through a customer link, see what they did with it.
 
-mod api;
+pub(crate) mod api;
 pub(crate) mod ops;
 mod web;
 
@@ -21,5 +21,4 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/tactics/{id}/state", post(web::set_tactic_state))
         .route("/plans/{id}/share", post(web::share))
         .route("/plans/{id}/comments", post(web::comment))
-        .route("/customer-links/{id}/revoke", post(web::revoke_link))
 }

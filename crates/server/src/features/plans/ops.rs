@@ -8,7 +8,7 @@ use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{AuditKind, LinkAction, TacticState};
 use lodestar_domain::{
-    AccountId, ContactId, CustomerLinkId, FieldError, Invalid, PlanId, PlanTacticId, TacticId, Valid,
+    AccountId, ContactId, FieldError, Invalid, PlanId, PlanTacticId, TacticId, Valid,
 };
 use lodestar_store::{CommentAuthor, CustomerLink, LinkTarget, SuccessPlan};
 
@@ -163,25 +163,4 @@ pub(crate) async fn share(
         .await?;
     let url = customer::link_url(state, headers, target, &secret);
     Ok((plan, link, url))
-}
-
-/// Ends a link to a plan `actor` may change.
-pub(crate) async fn revoke_link(
-    state: &AppState,
-    actor: &Actor,
-    origin: &Origin,
-    id: CustomerLinkId,
-) -> Result<CustomerLink, ApiError> {
-    let link = state.store.customer_link(id).await?;
-    writable(&state.store, actor, link.account_id).await?;
-    let link = state.store.revoke_customer_link(id).await?;
-    state
-        .audit(
-            origin,
-            AuditKind::CustomerLinkRevoked,
-            Some(format!("customer link {}", link.id)),
-            format!("link of {} withdrawn", link.contact_name),
-        )
-        .await?;
-    Ok(link)
 }

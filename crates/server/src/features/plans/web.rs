@@ -7,11 +7,12 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::TacticState;
-use lodestar_domain::{AccountId, CustomerLinkId, PlanId, PlanTacticId, TacticId};
+use lodestar_domain::{AccountId, PlanId, PlanTacticId, TacticId};
 use lodestar_store::{LinkTarget, SuccessPlan};
 
 use super::ops;
 use crate::AppState;
+use crate::features::customer::links::LinkLine;
 use crate::features::meetings::markdown;
 use crate::features::meetings::web::FormFields;
 use crate::http::error::ApiError;
@@ -26,14 +27,6 @@ struct TacticLine {
     due: String,
 }
 
-struct LinkLine {
-    id: i64,
-    contact: String,
-    expires: String,
-    last_used: String,
-    status: &'static str,
-    live: bool,
-}
 
 struct CommentLine {
     author: String,
@@ -150,25 +143,7 @@ async fn plan_view(state: &AppState, plan: SuccessPlan) -> Result<PlanView, ApiE
                 due: t.fields.due_on.map(|d| d.to_string()).unwrap_or_default(),
             })
             .collect(),
-        links: links
-            .into_iter()
-            .map(|l| LinkLine {
-                id: l.id.0,
-                contact: l.contact_name.clone(),
-                expires: l.expires_at.format("%Y-%m-%d").to_string(),
-                last_used: l
-                    .last_used_at
-                    .map_or_else(|| "never".to_owned(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
-                status: if l.revoked_at.is_some() {
-                    "withdrawn"
-                } else if l.is_live(now) {
-                    "live"
-                } else {
-                    "expired"
-                },
-                live: l.is_live(now),
-            })
-            .collect(),
+        links: links.iter().map(|l| LinkLine::of(l, now)).collect(),
         comments: plan
             .comments
             .iter()
@@ -424,10 +399,7 @@ pub(crate) async fn share(
     let id = PlanId(id);
     let account = account_of(&state, id).await?;
     let form = FormFields::parse(&body);
-    let days = match form.text("expires_in_days").trim() {
-        "" => None,
-        text => Some(text.parse::<u32>().unwrap_or(0)),
-    };
+    let days = form.count("expires_in_days");
     let contact = form.text("contact_id").parse().ok();
     match ops::share(&state, &signed_in.actor, &signed_in.origin, &headers, id, contact, days).await {
         Ok((_, _, url)) => Ok(axum::response::IntoResponse::into_response(
@@ -437,14 +409,3 @@ pub(crate) async fn share(
     }
 }
 
-/// `POST /customer-links/{id}/revoke`.
-pub(crate) async fn revoke_link(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
-    let id = CustomerLinkId(id);
-    let account = state.store.customer_link(id).await?.account_id;
-    let result = ops::revoke_link(&state, &signed_in.actor, &signed_in.origin, id).await;
-    back_to_plan(account, "share", result)
-}

@@ -154,10 +154,17 @@ async fn assess(tx: &mut Tx, cards: &[Scorecard], scope: &Scope) -> Result<Asses
 async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
     let (day, at) = (assessed.day, tx.now());
     let stored = stored_scores_of(tx, &assessed).await?;
+    // A score turning red (or first scored red) opens a reactive QBR (F-35).
+    let turned_red: Vec<i64> = assessed
+        .scored
+        .iter()
+        .filter(|s| s.band == Band::Red && stored.get(&s.account).is_none_or(|st| st.band != Band::Red.as_str()))
+        .map(|s| s.account)
+        .collect();
     assessed.scored.retain(|s| {
-        stored.get(&s.account).is_none_or(|(card, score, band, explanation)| {
-            (*card, *score, band.as_str(), explanation.as_str())
-                != (s.scorecard, s.score, s.band.as_str(), s.explanation.as_str())
+        stored.get(&s.account).is_none_or(|st| {
+            (st.day, st.scorecard, st.score, st.band.as_str(), st.explanation.as_deref())
+                != (day, s.scorecard, s.score, s.band.as_str(), Some(s.explanation.as_str()))
         })
     });
     let mut scores = Vec::with_capacity(assessed.scored.len());
@@ -202,27 +209,46 @@ async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
         let sql = format!("DELETE FROM health_scores WHERE account_id IN ({})", list.join(", "));
         Query::sql(&sql).execute(tx).await?;
     }
+    for chunk in turned_red.chunks(PASS) {
+        crate::records::reviews::open_reactive_qbrs(tx, chunk).await?;
+    }
     Ok(())
 }
 
-/// The stored scores of the assessed accounts that are of the assessed day, with their
-/// explanation: (card, score, band, explanation) by account.
-async fn stored_scores_of(tx: &mut Tx, assessed: &Assessed) -> Result<HashMap<i64, (i64, i64, String, String)>> {
+/// An account's stored score, and its explanation when its snapshot is of the same day.
+struct StoredScore {
+    day: NaiveDate,
+    scorecard: i64,
+    score: i64,
+    band: String,
+    explanation: Option<String>,
+}
+
+/// The stored scores of the assessed accounts, by account.
+async fn stored_scores_of(tx: &mut Tx, assessed: &Assessed) -> Result<HashMap<i64, StoredScore>> {
     let mut out = HashMap::new();
     let ids: Vec<i64> = assessed.scored.iter().map(|s| s.account).collect();
     for chunk in ids.chunks(PASS) {
         let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         let sql = format!(
-            "SELECT h.account_id, h.scorecard_id, h.score, h.band, n.measures FROM health_scores h \
-             JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id \
-             WHERE h.day = $1 AND h.account_id IN ({})",
+            "SELECT h.account_id, h.day, h.scorecard_id, h.score, h.band, n.measures FROM health_scores h \
+             LEFT JOIN health_snapshots n ON n.day = h.day AND n.account_id = h.account_id \
+             WHERE h.account_id IN ({})",
             list.join(", ")
         );
-        let rows: Vec<(i64, i64, i64, String, String)> = Query::sql(&sql).bind(assessed.day).fetch_all(tx).await?;
-        out.extend(
-            rows.into_iter()
-                .map(|(id, card, score, band, m)| (id, (card, score, band, m))),
-        );
+        let rows: Vec<(i64, NaiveDate, i64, i64, String, Option<String>)> = Query::sql(&sql).fetch_all(tx).await?;
+        out.extend(rows.into_iter().map(|(id, day, scorecard, score, band, explanation)| {
+            (
+                id,
+                StoredScore {
+                    day,
+                    scorecard,
+                    score,
+                    band,
+                    explanation,
+                },
+            )
+        }));
     }
     Ok(out)
 }

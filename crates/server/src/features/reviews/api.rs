@@ -1,0 +1,375 @@
+//! QBRs, EBRs and check-ins on the API: cadences, the accounts overdue, business reviews ahead
+//! with the sponsor check, a review's agenda and gut-check, and its pack.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use lodestar_domain::qbr::{Agenda, Cadence, QbrPack};
+use lodestar_domain::{MeetingId, UserId};
+use lodestar_store::{LinkTarget, OverdueReview, Review, UpcomingReview};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::ops;
+use crate::AppState;
+use crate::features::plans::api::LinkOutput;
+use crate::http::auth::{Caller, Who};
+use crate::http::error::{ApiError, ReadProblems, WriteProblems};
+use crate::http::json::Json;
+use crate::http::params::{IdPath, path_id};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_cadences))
+        .routes(routes!(set_cadence))
+        .routes(routes!(overdue))
+        .routes(routes!(upcoming))
+        .routes(routes!(get_review))
+        .routes(routes!(set_outlook))
+        .routes(routes!(get_pack, share_pack))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CadenceOutput {
+    /// strategic, enterprise, mid_tier or long_tail.
+    tier: &'static str,
+    /// qbr, ebr or check_in.
+    meeting_kind: &'static str,
+    every_days: u32,
+}
+
+impl From<Cadence> for CadenceOutput {
+    fn from(c: Cadence) -> Self {
+        CadenceOutput {
+            tier: c.tier.as_str(),
+            meeting_kind: c.kind.as_str(),
+            every_days: c.every_days,
+        }
+    }
+}
+
+/// How often each tier is owed a review, and which kind. A tier without one is owed none.
+#[utoipa::path(get, path = "/api/v1/review-cadences", tag = "reviews",
+    responses((status = 200, description = "The cadences", body = Vec<CadenceOutput>), ReadProblems),
+    security(("bearer" = [])))]
+async fn list_cadences(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+) -> Result<axum::Json<Vec<CadenceOutput>>, ApiError> {
+    let all = state.store.review_cadences().await?;
+    Ok(axum::Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CadenceBody {
+    /// qbr, ebr or check_in.
+    #[schema(example = "qbr")]
+    meeting_kind: String,
+    /// Days between two reviews, 7 to 366.
+    #[schema(example = 91)]
+    every_days: Option<u32>,
+}
+
+/// Set a tier's cadence (admins). Returns every cadence.
+#[utoipa::path(put, path = "/api/v1/review-cadences/{tier}", tag = "reviews",
+    params(("tier" = String, Path, description = "strategic, enterprise, mid_tier or long_tail")),
+    request_body = CadenceBody,
+    responses((status = 200, description = "Set", body = Vec<CadenceOutput>), WriteProblems),
+    security(("bearer" = [])))]
+async fn set_cadence(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    Path(tier): Path<String>,
+    body: Json<CadenceBody>,
+) -> Result<axum::Json<Vec<CadenceOutput>>, ApiError> {
+    let b = body.read()?;
+    let cadence = ops::cadence(&tier, &b.meeting_kind, b.every_days)?;
+    let all = ops::set_cadence(&state, &actor, &origin, cadence).await?;
+    Ok(axum::Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BookQuery {
+    /// One CSM's book; the whole portfolio when left out.
+    pub owner_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueOutput {
+    account_id: i64,
+    account_name: String,
+    owner_name: Option<String>,
+    tier: &'static str,
+    /// The review the tier is owed: qbr, ebr or check_in.
+    meeting_kind: &'static str,
+    every_days: u32,
+    /// The day of the last review that kept the cadence.
+    last_held: Option<NaiveDate>,
+    /// When the next one was due.
+    due_on: NaiveDate,
+    /// A review already booked, if one is.
+    next_booked: Option<DateTime<Utc>>,
+}
+
+impl From<OverdueReview> for OverdueOutput {
+    fn from(o: OverdueReview) -> Self {
+        OverdueOutput {
+            account_id: o.account_id.0,
+            account_name: o.account_name,
+            owner_name: o.owner,
+            tier: o.cadence.tier.as_str(),
+            meeting_kind: o.cadence.kind.as_str(),
+            every_days: o.cadence.every_days,
+            last_held: o.last_held,
+            due_on: o.due_on,
+            next_booked: o.next_booked,
+        }
+    }
+}
+
+/// The accounts overdue for the review their tier's cadence asks for, the longest overdue
+/// first; `owner_id` narrows to one CSM's book.
+#[utoipa::path(get, path = "/api/v1/reviews/overdue", tag = "reviews", params(BookQuery),
+    responses((status = 200, description = "The accounts overdue", body = Vec<OverdueOutput>), ReadProblems),
+    security(("bearer" = [])))]
+async fn overdue(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    query: Result<Query<BookQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Vec<OverdueOutput>>, ApiError> {
+    let Query(q) = query?;
+    let list = state
+        .store
+        .overdue_reviews(q.owner_id.map(UserId), state.store.today())
+        .await?;
+    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpcomingOutput {
+    meeting_id: i64,
+    account_id: i64,
+    account_name: String,
+    owner_name: Option<String>,
+    /// qbr or ebr.
+    kind: &'static str,
+    title: String,
+    starts_at: DateTime<Utc>,
+    /// No executive sponsor, decision maker or high-influence contact of the customer is
+    /// invited: reschedule, or invite one.
+    sponsor_missing: bool,
+}
+
+impl From<UpcomingReview> for UpcomingOutput {
+    fn from(u: UpcomingReview) -> Self {
+        UpcomingOutput {
+            meeting_id: u.meeting_id.0,
+            account_id: u.account_id.0,
+            account_name: u.account_name,
+            owner_name: u.owner,
+            kind: u.kind.as_str(),
+            title: u.title,
+            starts_at: u.starts_at,
+            sponsor_missing: u.sponsor_missing,
+        }
+    }
+}
+
+/// The QBRs and EBRs of the coming eight weeks, the soonest first, each flagged when no senior
+/// person of the customer's is invited; `owner_id` narrows to one CSM's book.
+#[utoipa::path(get, path = "/api/v1/reviews/upcoming", tag = "reviews", params(BookQuery),
+    responses((status = 200, description = "The business reviews ahead", body = Vec<UpcomingOutput>), ReadProblems),
+    security(("bearer" = [])))]
+async fn upcoming(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    query: Result<Query<BookQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Vec<UpcomingOutput>>, ApiError> {
+    let Query(q) = query?;
+    let now = state.store.now();
+    let list = state
+        .store
+        .upcoming_reviews(q.owner_id.map(UserId), now, now + Duration::weeks(super::AHEAD_WEEKS))
+        .await?;
+    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewOutput {
+    meeting_id: i64,
+    account_id: i64,
+    /// A QBR or EBR without a senior person of the customer's invited: reschedule, or invite
+    /// one.
+    sponsor_missing: bool,
+    /// The agenda as of today: `attendees`, `goals` (with the ecosystem parts `below`
+    /// expectations and the value received), `plan` (state, version, `active` and `done`
+    /// tactics), `contract` (ARR, renewal date and days to it, health score and band, the
+    /// gut-check `outlook` and `outlook_note`), `usage` (the last four weeks' `metrics`, each
+    /// with its `percentile` among the `peers` of the same `segment`), and `recommendations`.
+    #[schema(value_type = Object)]
+    agenda: Agenda,
+    /// When the pack was last shared, if it was.
+    pack_shared_at: Option<DateTime<Utc>>,
+}
+
+impl From<Review> for ReviewOutput {
+    fn from(r: Review) -> Self {
+        ReviewOutput {
+            meeting_id: r.meeting.id.0,
+            account_id: r.meeting.account_id.0,
+            sponsor_missing: r.agenda.sponsor_missing(),
+            agenda: r.agenda,
+            pack_shared_at: r.pack.map(|p| p.shared_at),
+        }
+    }
+}
+
+fn meeting_of(id: IdPath) -> Result<MeetingId, ApiError> {
+    Ok(MeetingId(path_id(id)?))
+}
+
+/// A QBR's, EBR's or check-in's agenda, assembled from the account's records as of today.
+/// Another kind of meeting has none (409).
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/review", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "The review", body = ReviewOutput), ReadProblems),
+    security(("bearer" = [])))]
+async fn get_review(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<ReviewOutput>, ApiError> {
+    Ok(axum::Json(ops::review(&state, meeting_of(id)?).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutlookBody {
+    /// likely, unsure or at_risk; left out or empty to clear.
+    #[schema(example = "unsure")]
+    renewal_outlook: Option<String>,
+    /// Why (internal: never in the pack).
+    #[serde(default)]
+    outlook_note: String,
+}
+
+/// Write the CSM's gut-check of the renewal on a review (internal: never shown to the
+/// customer).
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/review/outlook", tag = "reviews", params(("id" = i64, Path)),
+    request_body = OutlookBody,
+    responses((status = 200, description = "Written", body = ReviewOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn set_outlook(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+    body: Json<OutlookBody>,
+) -> Result<axum::Json<ReviewOutput>, ApiError> {
+    let id = meeting_of(id)?;
+    let b = body.read()?;
+    let review = ops::set_outlook(
+        &state,
+        &actor,
+        id,
+        b.renewal_outlook.as_deref().unwrap_or(""),
+        &b.outlook_note,
+    )
+    .await?;
+    Ok(axum::Json(review.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackOutput {
+    /// What the customer sees: `goals`, `plan`, `usage` against peers, `renewal_date`, the
+    /// `summary` (Markdown) and the `promises` of both sides — frozen when shared.
+    #[schema(value_type = Object)]
+    pack: QbrPack,
+    shared_at: DateTime<Utc>,
+    /// Every link to the pack, live, expired and withdrawn.
+    links: Vec<LinkOutput>,
+}
+
+/// A review's pack as shared, with its links; 404 before it is shared.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/review/pack", tag = "reviews", params(("id" = i64, Path)),
+    responses((status = 200, description = "The pack", body = PackOutput), ReadProblems),
+    security(("bearer" = [])))]
+async fn get_pack(
+    State(state): State<AppState>,
+    Caller(_actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<PackOutput>, ApiError> {
+    let id = meeting_of(id)?;
+    let shared = state
+        .store
+        .review_pack(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("the pack of meeting {id} has not been shared")))?;
+    let links = state.store.customer_links_to(LinkTarget::ReviewPack(id)).await?;
+    Ok(axum::Json(PackOutput {
+        pack: shared.pack,
+        shared_at: shared.shared_at,
+        links: links.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareBody {
+    /// What was agreed, for the customer (Markdown).
+    #[serde(default)]
+    summary: String,
+    /// Days the links live: 1 to 180, 30 when left out.
+    expires_in_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedLink {
+    link: LinkOutput,
+    /// The address to send the contact: it holds the secret and is never shown again.
+    url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedPackOutput {
+    #[schema(value_type = Object)]
+    pack: QbrPack,
+    shared_at: DateTime<Utc>,
+    /// One new link per customer attendee.
+    links: Vec<SharedLink>,
+}
+
+/// After the meeting, share the pack with the customer's attendees: the pack is frozen (goals,
+/// plan, usage against peers, renewal date, the summary, the promises of both sides) and each
+/// attendee gets a read-only link of their own. Sharing again refreshes the pack. Refused
+/// before the meeting (409) and without customer attendees (422).
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/review/pack", tag = "reviews", params(("id" = i64, Path)),
+    request_body = ShareBody,
+    responses((status = 201, description = "Shared", body = SharedPackOutput), WriteProblems),
+    security(("bearer" = [])))]
+async fn share_pack(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    headers: HeaderMap,
+    id: IdPath,
+    body: Json<ShareBody>,
+) -> Result<(StatusCode, axum::Json<SharedPackOutput>), ApiError> {
+    let id = meeting_of(id)?;
+    let b = body.read()?;
+    let (shared, links) =
+        ops::share_pack(&state, &actor, &origin, &headers, id, &b.summary, b.expires_in_days).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(SharedPackOutput {
+            pack: shared.pack,
+            shared_at: shared.shared_at,
+            links: links
+                .into_iter()
+                .map(|(link, url)| SharedLink { link: link.into(), url })
+                .collect(),
+        }),
+    ))
+}

@@ -1,0 +1,360 @@
+//! The review pages: `/reviews` (accounts overdue for their cadence, business reviews ahead
+//! with the sponsor check, the cadences) and `/meetings/{id}/review` (a review's agenda, the
+//! gut-check, and the pack shared after it).
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use lodestar_domain::MeetingId;
+use lodestar_domain::qbr::{Agenda, REVIEW_KINDS};
+use lodestar_domain::user::User;
+use lodestar_domain::vocabulary::{RenewalOutlook, Tier};
+use lodestar_store::LinkTarget;
+use serde::Deserialize;
+
+use super::ops;
+use crate::AppState;
+use crate::features::customer::links::LinkLine;
+use crate::features::customer::review_pack::PackPage;
+use crate::features::meetings::web::FormFields;
+use crate::http::error::ApiError;
+use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BookQuery {
+    book: Option<String>,
+}
+
+struct OverdueRow {
+    account_id: i64,
+    account: String,
+    owner: String,
+    tier: &'static str,
+    owed: String,
+    last_held: String,
+    due_on: String,
+    days_overdue: i64,
+    next_booked: String,
+}
+
+struct UpcomingRow {
+    meeting_id: i64,
+    account_id: i64,
+    account: String,
+    owner: String,
+    kind: &'static str,
+    title: String,
+    when: String,
+    sponsor_missing: bool,
+}
+
+struct CadenceRow {
+    tier: &'static str,
+    tier_label: &'static str,
+    kind: &'static str,
+    kind_label: &'static str,
+    every_days: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "reviews/reviews.html")]
+struct ReviewsPage {
+    me: User,
+    books: Vec<Choice>,
+    mine: bool,
+    overdue: Vec<OverdueRow>,
+    upcoming: Vec<UpcomingRow>,
+    weeks: i64,
+    cadences: Vec<CadenceRow>,
+    kinds: Vec<(&'static str, &'static str)>,
+    can_set: bool,
+    problem: Option<String>,
+}
+
+/// `GET /reviews`: who is owed a review, and the business reviews ahead.
+pub(crate) async fn index(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Query(q): Query<BookQuery>,
+) -> Result<Html, ApiError> {
+    let mine = q.book.as_deref() == Some("mine");
+    let owner = mine.then_some(page.user.id);
+    let today = state.store.today();
+    let now = state.store.now();
+    let zone = page.user.time_zone.tz();
+    let overdue = state
+        .store
+        .overdue_reviews(owner, today)
+        .await?
+        .into_iter()
+        .map(|o| OverdueRow {
+            account_id: o.account_id.0,
+            account: o.account_name,
+            owner: o.owner.unwrap_or_else(|| "—".into()),
+            tier: o.cadence.tier.label(),
+            owed: format!("{} every {} days", o.cadence.kind.label(), o.cadence.every_days),
+            last_held: o.last_held.map_or_else(|| "never".to_owned(), |d| d.to_string()),
+            due_on: o.due_on.to_string(),
+            days_overdue: (today - o.due_on).num_days(),
+            next_booked: o.next_booked.map_or_else(String::new, |t| {
+                t.with_timezone(&zone).format("%Y-%m-%d").to_string()
+            }),
+        })
+        .collect();
+    let upcoming = state
+        .store
+        .upcoming_reviews(owner, now, now + Duration::weeks(super::AHEAD_WEEKS))
+        .await?
+        .into_iter()
+        .map(|u| UpcomingRow {
+            meeting_id: u.meeting_id.0,
+            account_id: u.account_id.0,
+            account: u.account_name,
+            owner: u.owner.unwrap_or_else(|| "—".into()),
+            kind: u.kind.label(),
+            title: u.title,
+            when: u.starts_at.with_timezone(&zone).format("%a %Y-%m-%d %H:%M").to_string(),
+            sponsor_missing: u.sponsor_missing,
+        })
+        .collect();
+    let set = state.store.review_cadences().await?;
+    let cadences = Tier::ALL
+        .iter()
+        .map(|tier| {
+            let c = set.iter().find(|c| c.tier == *tier);
+            CadenceRow {
+                tier: tier.as_str(),
+                tier_label: tier.label(),
+                kind: c.map_or("", |c| c.kind.as_str()),
+                kind_label: c.map_or("", |c| c.kind.label()),
+                every_days: c.map_or_else(String::new, |c| c.every_days.to_string()),
+            }
+        })
+        .collect();
+    render(&ReviewsPage {
+        books: vec![
+            Choice {
+                value: "all".into(),
+                label: "Whole portfolio".into(),
+                selected: !mine,
+            },
+            Choice {
+                value: "mine".into(),
+                label: "My book".into(),
+                selected: mine,
+            },
+        ],
+        mine,
+        overdue,
+        upcoming,
+        weeks: super::AHEAD_WEEKS,
+        cadences,
+        kinds: REVIEW_KINDS.iter().map(|k| (k.as_str(), k.label())).collect(),
+        can_set: page.actor.can_administer(),
+        problem: page.flash.for_slot("cadence"),
+        me: page.user,
+    })
+}
+
+/// `POST /reviews/cadences`: an admin sets a tier's cadence.
+pub(crate) async fn set_cadence(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let result = async {
+        let cadence = ops::cadence(form.text("tier"), form.text("meeting_kind"), form.count("every_days"))?;
+        ops::set_cadence(&state, &signed_in.actor, &signed_in.origin, cadence).await
+    }
+    .await;
+    back_after_form("/reviews", "cadence", "cadences", result.map(drop))
+}
+
+struct AttendeeLine {
+    name: String,
+    side: &'static str,
+    role: String,
+    senior: bool,
+}
+
+struct MetricLine {
+    label: String,
+    shown: String,
+    median: String,
+    percentile: Option<u8>,
+    low: bool,
+}
+
+#[derive(askama::Template)]
+#[template(path = "reviews/review.html")]
+struct ReviewPage {
+    me: User,
+    meeting_id: i64,
+    account_id: i64,
+    kind: &'static str,
+    when: String,
+    /// The meeting has started: its pack can be shared.
+    held: bool,
+    cancelled: bool,
+    agenda: Agenda,
+    sponsor_missing: bool,
+    attendees: Vec<AttendeeLine>,
+    metrics: Vec<MetricLine>,
+    outlook: &'static str,
+    outlooks: Vec<(&'static str, &'static str)>,
+    customer_attendees: usize,
+    pack_shared: Option<String>,
+    links: Vec<LinkLine>,
+    /// Links just made, with their addresses: shown this once.
+    new_links: Vec<(String, String)>,
+    can_write: bool,
+    problem: Option<String>,
+}
+
+async fn review_page(
+    state: &AppState,
+    page: SignedIn,
+    id: MeetingId,
+    new_links: Vec<(String, String)>,
+) -> Result<Html, ApiError> {
+    let review = ops::review(state, id).await?;
+    let account = state
+        .store
+        .account(review.meeting.account_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("the account is gone".into()))?;
+    let now = state.store.now();
+    let links = state.store.customer_links_to(LinkTarget::ReviewPack(id)).await?;
+    let m = &review.meeting;
+    let a = &review.agenda;
+    render(&ReviewPage {
+        meeting_id: id.0,
+        account_id: m.account_id.0,
+        kind: m.fields.kind.label(),
+        when: m
+            .fields
+            .starts_at
+            .with_timezone(&m.fields.time_zone)
+            .format("%A %Y-%m-%d %H:%M")
+            .to_string()
+            + &format!(" ({})", m.fields.time_zone.name()),
+        held: m.fields.starts_at <= now,
+        cancelled: m.cancelled_at.is_some(),
+        sponsor_missing: a.sponsor_missing(),
+        attendees: a
+            .attendees
+            .iter()
+            .map(|p| AttendeeLine {
+                name: p.name.clone(),
+                side: if p.customer { "customer" } else { "us" },
+                role: p.role.clone().unwrap_or_default(),
+                senior: p.senior,
+            })
+            .collect(),
+        metrics: a
+            .usage
+            .metrics
+            .iter()
+            .map(|x| MetricLine {
+                label: x.label.clone(),
+                shown: x.shown.clone(),
+                median: x.median_shown.clone(),
+                percentile: x.percentile,
+                low: x.percentile.is_some_and(|p| p < lodestar_domain::qbr::LOW_PERCENTILE),
+            })
+            .collect(),
+        outlook: a.contract.outlook.map_or("", |o| o.as_str()),
+        outlooks: RenewalOutlook::ALL.iter().map(|o| (o.as_str(), o.label())).collect(),
+        customer_attendees: a.attendees.iter().filter(|p| p.customer).count(),
+        pack_shared: review
+            .pack
+            .as_ref()
+            .map(|p| p.shared_at.with_timezone(&page.user.time_zone.tz()).format("%Y-%m-%d %H:%M").to_string()),
+        links: links.iter().map(|l| LinkLine::of(l, now)).collect(),
+        new_links,
+        can_write: page.actor.can_write_account(account.fields.owner_id),
+        problem: page.flash.for_slot("review"),
+        agenda: review.agenda,
+        me: page.user,
+    })
+}
+
+/// `GET /meetings/{id}/review`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Html, ApiError> {
+    review_page(&state, page, MeetingId(id), Vec::new()).await
+}
+
+fn back_to_review(id: MeetingId, anchor: &str, result: Result<(), ApiError>) -> Result<Response, ApiError> {
+    back_after_form(&format!("/meetings/{id}/review"), "review", anchor, result)
+}
+
+/// `POST /meetings/{id}/review/outlook`.
+pub(crate) async fn set_outlook(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = MeetingId(id);
+    let form = FormFields::parse(&body);
+    let result = ops::set_outlook(
+        &state,
+        &signed_in.actor,
+        id,
+        form.text("renewal_outlook"),
+        form.text("outlook_note"),
+    )
+    .await;
+    back_to_review(id, "contract", result.map(drop))
+}
+
+/// `POST /meetings/{id}/review/pack`: shares the pack; the new links are shown this once.
+pub(crate) async fn share_pack(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let id = MeetingId(id);
+    let form = FormFields::parse(&body);
+    let days = form.count("expires_in_days");
+    let shared = ops::share_pack(
+        &state,
+        &signed_in.actor,
+        &signed_in.origin,
+        &headers,
+        id,
+        form.text("summary"),
+        days,
+    )
+    .await;
+    match shared {
+        Ok((_, links)) => {
+            let new_links = links.into_iter().map(|(l, url)| (l.contact_name, url)).collect();
+            Ok(review_page(&state, signed_in, id, new_links).await?.into_response())
+        }
+        Err(e) => back_to_review(id, "pack", Err(e)),
+    }
+}
+
+/// `GET /meetings/{id}/review/pack`: the pack as the customer sees it (to check or print).
+pub(crate) async fn preview_pack(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let shared = state
+        .store
+        .review_pack(MeetingId(id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("the pack of meeting {id} has not been shared yet")))?;
+    PackPage::of(shared.pack, shared.shared_at, format!("{} (preview)", page.user.fields.name)).response()
+}
