@@ -18,7 +18,8 @@ pub const REVIEW_KINDS: [MeetingKind; 3] = [MeetingKind::Qbr, MeetingKind::Ebr, 
 /// The shortest and longest time a cadence allows between two reviews.
 pub const CADENCE_DAYS: std::ops::RangeInclusive<u32> = 7..=366;
 
-/// How often an account of a tier is owed a review, and which kind (an admin setting).
+/// How often an account of a tier is owed a review, and which kind (an admin setting; every
+/// tier has one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Cadence {
     pub tier: Tier,
@@ -40,6 +41,19 @@ impl Cadence {
             )
         });
         rules.finish(self)
+    }
+
+    /// The seed's practice, until an admin sets another: a QBR each quarter for strategic
+    /// accounts, check-ins for the others — monthly for enterprise, every two months for
+    /// mid-tier, quarterly for the long tail.
+    pub fn default_for(tier: Tier) -> Cadence {
+        let (kind, every_days) = match tier {
+            Tier::Strategic => (MeetingKind::Qbr, 91),
+            Tier::Enterprise => (MeetingKind::CheckIn, 30),
+            Tier::MidTier => (MeetingKind::CheckIn, 60),
+            Tier::LongTail => (MeetingKind::CheckIn, 91),
+        };
+        Cadence { tier, kind, every_days }
     }
 
     /// The meetings that keep this cadence. A QBR and an EBR stand for each other; either
@@ -80,6 +94,18 @@ pub fn percentile_rank(value: f64, peers: &[f64]) -> Option<u8> {
     let equal = peers.iter().filter(|p| **p == value).count() as f64;
     let rank = 100.0 * (below + equal / 2.0) / peers.len() as f64;
     Some(rank.round().clamp(0.0, 100.0) as u8)
+}
+
+/// A percentile as people say it: 1st, 2nd, 3rd, 11th, 22nd, 93rd.
+pub fn ordinal(n: u8) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// Below this percentile a usage figure is a talking point.
@@ -142,6 +168,13 @@ pub struct PeerMetric {
     /// The peers' median.
     pub peer_median: f64,
     pub median_shown: String,
+}
+
+impl PeerMetric {
+    /// Its percentile as people say it ("93rd"), or a dash without peers.
+    pub fn percentile_said(&self) -> String {
+        self.percentile.map_or_else(|| "—".to_owned(), ordinal)
+    }
 }
 
 /// Usage over the last four weeks against the accounts of the same segment.
@@ -382,6 +415,15 @@ mod tests {
     }
 
     #[test]
+    fn every_default_cadence_is_valid_and_strategic_accounts_get_quarterly_qbrs() {
+        for tier in Tier::ALL {
+            assert!(Cadence::default_for(*tier).validate().is_ok());
+        }
+        assert_eq!(Cadence::default_for(Tier::Strategic).kind, MeetingKind::Qbr);
+        assert_eq!(Cadence::default_for(Tier::MidTier).kind, MeetingKind::CheckIn);
+    }
+
+    #[test]
     fn a_qbr_keeps_a_check_in_cadence_but_not_the_reverse() {
         let check_ins = Cadence {
             tier: Tier::MidTier,
@@ -489,6 +531,12 @@ mod tests {
         assert!(!json.contains("at_risk"), "{json}");
         assert!(!json.contains("red"), "{json}");
         assert_eq!(pack.renewal_date, NaiveDate::from_ymd_opt(2027, 2, 1));
+    }
+
+    #[test]
+    fn ordinals_read_as_people_say_them() {
+        let said: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 93, 100].into_iter().map(ordinal).collect();
+        assert_eq!(said, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "93rd", "100th"]);
     }
 
     #[test]

@@ -1,17 +1,12 @@
 -- QBRs, EBRs and check-ins (F-35). How often each tier is owed a review, and which kind: an
--- admin setting, started at the seed's practice (a QBR a quarter for strategic accounts,
--- check-ins for the others). A tier without a row is owed none.
+-- admin setting. A tier without a row keeps the seed's practice, which the code holds (a QBR
+-- a quarter for strategic accounts, check-ins for the others): an empty database stays empty.
 CREATE TABLE review_cadences (
     tier TEXT NOT NULL PRIMARY KEY,
     meeting_kind TEXT NOT NULL,
     every_days BIGINT NOT NULL CHECK (every_days BETWEEN 7 AND 366),
-    updated_at TIMESTAMPTZ
+    updated_at TIMESTAMPTZ NOT NULL
 );
-INSERT INTO review_cadences (tier, meeting_kind, every_days) VALUES
-    ('strategic', 'qbr', 91),
-    ('enterprise', 'check_in', 30),
-    ('mid_tier', 'check_in', 60),
-    ('long_tail', 'check_in', 90);
 
 -- What a review adds to its meeting: the CSM's gut-check of the renewal (internal), and after
 -- the meeting the pack shared with the customer's attendees — a JSON snapshot of what they

@@ -29,6 +29,7 @@ pub mod health;
 mod meetings;
 mod plans;
 mod playbooks;
+mod qbrs;
 pub mod reviews;
 mod team;
 pub mod usage;
@@ -180,8 +181,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let plans = plans::load(store, &reachable)
         .await
         .context("cannot load the demo success plans")?;
+    let qbrs = qbrs::load(store).await.context("cannot load the demo QBRs")?;
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {plans} success plans",
+        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs",
         stored.stored
     ))
 }

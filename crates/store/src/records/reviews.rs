@@ -79,23 +79,25 @@ const USAGE_DAYS: i64 = 28;
 /// Days a reactive QBR task is given.
 const REACTIVE_QBR_DAYS: i64 = 7;
 
+/// Every tier's cadence: the one an admin set, else the default.
 async fn cadences_in(tx: &mut Tx) -> Result<Vec<Cadence>> {
-    let rows: Vec<(String, String, i64)> =
-        Query::sql("SELECT tier, meeting_kind, every_days FROM review_cadences ORDER BY tier")
-            .fetch_all(tx)
-            .await?;
-    let mut cadences = rows
-        .into_iter()
-        .map(|(tier, kind, days)| {
-            Ok(Cadence {
-                tier: parse("review_cadences.tier", &tier)?,
-                kind: parse("review_cadences.meeting_kind", &kind)?,
-                every_days: u32::try_from(days).map_err(|e| StoreError::Corrupt(format!("review_cadences: {e}")))?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    cadences.sort_by_key(|c| c.tier);
-    Ok(cadences)
+    let rows: Vec<(String, String, i64)> = Query::sql("SELECT tier, meeting_kind, every_days FROM review_cadences")
+        .fetch_all(tx)
+        .await?;
+    let mut set = HashMap::new();
+    for (tier, kind, days) in rows {
+        let tier: Tier = parse("review_cadences.tier", &tier)?;
+        let cadence = Cadence {
+            tier,
+            kind: parse("review_cadences.meeting_kind", &kind)?,
+            every_days: u32::try_from(days).map_err(|e| StoreError::Corrupt(format!("review_cadences: {e}")))?,
+        };
+        set.insert(tier, cadence);
+    }
+    Ok(Tier::ALL
+        .iter()
+        .map(|t| set.get(t).copied().unwrap_or_else(|| Cadence::default_for(*t)))
+        .collect())
 }
 
 fn kinds_list(kinds: &[MeetingKind]) -> String {
@@ -376,7 +378,7 @@ pub(crate) async fn open_reactive_qbrs(tx: &mut Tx, turned_red: &[i64]) -> Resul
 }
 
 impl Store {
-    /// Every tier's review cadence (tiers without one are owed none).
+    /// Every tier's review cadence.
     pub async fn review_cadences(&self) -> Result<Vec<Cadence>> {
         let mut tx = self.begin_snapshot().await?;
         cadences_in(&mut tx).await

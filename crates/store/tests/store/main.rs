@@ -18,6 +18,7 @@ mod milestones;
 mod notify;
 mod plans;
 mod playbooks;
+mod reviews;
 mod risk;
 mod schema;
 mod search;

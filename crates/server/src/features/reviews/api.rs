@@ -50,7 +50,9 @@ impl From<Cadence> for CadenceOutput {
     }
 }
 
-/// How often each tier is owed a review, and which kind. A tier without one is owed none.
+/// How often each tier is owed a review, and which kind (the defaults until an admin sets one:
+/// a QBR every 91 days for strategic accounts, check-ins every 30, 60 and 91 days for
+/// enterprise, mid-tier and long-tail accounts).
 #[utoipa::path(get, path = "/api/v1/review-cadences", tag = "reviews",
     responses((status = 200, description = "The cadences", body = Vec<CadenceOutput>), ReadProblems),
     security(("bearer" = [])))]
@@ -132,22 +134,55 @@ impl From<OverdueReview> for OverdueOutput {
     }
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// One CSM's book; the whole portfolio when left out.
+    pub owner_id: Option<i64>,
+    /// At most this many (1 to 1,000; 100 when left out).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// Skip this many first.
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverdueList {
+    /// How many accounts are overdue in all.
+    total: usize,
+    /// A page of them, the longest overdue first.
+    accounts: Vec<OverdueOutput>,
+}
+
 /// The accounts overdue for the review their tier's cadence asks for, the longest overdue
-/// first; `owner_id` narrows to one CSM's book.
-#[utoipa::path(get, path = "/api/v1/reviews/overdue", tag = "reviews", params(BookQuery),
-    responses((status = 200, description = "The accounts overdue", body = Vec<OverdueOutput>), ReadProblems),
+/// first, a page at a time; `owner_id` narrows to one CSM's book.
+#[utoipa::path(get, path = "/api/v1/reviews/overdue", tag = "reviews", params(OverdueQuery),
+    responses((status = 200, description = "The accounts overdue", body = OverdueList), ReadProblems),
     security(("bearer" = [])))]
 async fn overdue(
     State(state): State<AppState>,
     Caller(_actor): Caller,
-    query: Result<Query<BookQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<Vec<OverdueOutput>>, ApiError> {
+    query: Result<Query<OverdueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<OverdueList>, ApiError> {
     let Query(q) = query?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(lodestar_domain::Invalid::field("limit", "between 1 and 1000").into());
+    }
     let list = state
         .store
         .overdue_reviews(q.owner_id.map(UserId), state.store.today())
         .await?;
-    Ok(axum::Json(list.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(OverdueList {
+        total: list.len(),
+        accounts: list
+            .into_iter()
+            .skip(q.offset.unwrap_or(0) as usize)
+            .take(limit as usize)
+            .map(Into::into)
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

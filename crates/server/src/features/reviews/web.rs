@@ -10,7 +10,7 @@ use chrono::Duration;
 use lodestar_domain::MeetingId;
 use lodestar_domain::qbr::{Agenda, REVIEW_KINDS};
 use lodestar_domain::user::User;
-use lodestar_domain::vocabulary::{RenewalOutlook, Tier};
+use lodestar_domain::vocabulary::RenewalOutlook;
 use lodestar_store::LinkTarget;
 use serde::Deserialize;
 
@@ -25,7 +25,11 @@ use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
 #[derive(Debug, Deserialize)]
 pub(crate) struct BookQuery {
     book: Option<String>,
+    page: Option<usize>,
 }
+
+/// Overdue accounts per page.
+const PAGE: usize = 50;
 
 struct OverdueRow {
     account_id: i64,
@@ -55,7 +59,7 @@ struct CadenceRow {
     tier_label: &'static str,
     kind: &'static str,
     kind_label: &'static str,
-    every_days: String,
+    every_days: u32,
 }
 
 #[derive(askama::Template)]
@@ -65,6 +69,10 @@ struct ReviewsPage {
     books: Vec<Choice>,
     mine: bool,
     overdue: Vec<OverdueRow>,
+    overdue_total: usize,
+    first_shown: usize,
+    previous_link: Option<String>,
+    next_link: Option<String>,
     upcoming: Vec<UpcomingRow>,
     weeks: i64,
     cadences: Vec<CadenceRow>,
@@ -84,11 +92,17 @@ pub(crate) async fn index(
     let today = state.store.today();
     let now = state.store.now();
     let zone = page.user.time_zone.tz();
-    let overdue = state
-        .store
-        .overdue_reviews(owner, today)
-        .await?
+    let all_overdue = state.store.overdue_reviews(owner, today).await?;
+    let overdue_total = all_overdue.len();
+    let page_number = q.page.unwrap_or(0);
+    let offset = page_number.saturating_mul(PAGE).min(overdue_total);
+    let link = |n: usize| format!("/reviews?book={}&page={n}#overdue", if mine { "mine" } else { "all" });
+    let previous_link = (page_number > 0).then(|| link(page_number - 1));
+    let next_link = (offset + PAGE < overdue_total).then(|| link(page_number + 1));
+    let overdue = all_overdue
         .into_iter()
+        .skip(offset)
+        .take(PAGE)
         .map(|o| OverdueRow {
             account_id: o.account_id.0,
             account: o.account_name,
@@ -119,18 +133,17 @@ pub(crate) async fn index(
             sponsor_missing: u.sponsor_missing,
         })
         .collect();
-    let set = state.store.review_cadences().await?;
-    let cadences = Tier::ALL
-        .iter()
-        .map(|tier| {
-            let c = set.iter().find(|c| c.tier == *tier);
-            CadenceRow {
-                tier: tier.as_str(),
-                tier_label: tier.label(),
-                kind: c.map_or("", |c| c.kind.as_str()),
-                kind_label: c.map_or("", |c| c.kind.label()),
-                every_days: c.map_or_else(String::new, |c| c.every_days.to_string()),
-            }
+    let cadences = state
+        .store
+        .review_cadences()
+        .await?
+        .into_iter()
+        .map(|c| CadenceRow {
+            tier: c.tier.as_str(),
+            tier_label: c.tier.label(),
+            kind: c.kind.as_str(),
+            kind_label: c.kind.label(),
+            every_days: c.every_days,
         })
         .collect();
     render(&ReviewsPage {
@@ -148,6 +161,10 @@ pub(crate) async fn index(
         ],
         mine,
         overdue,
+        overdue_total,
+        first_shown: offset + 1,
+        previous_link,
+        next_link,
         upcoming,
         weeks: super::AHEAD_WEEKS,
         cadences,
@@ -184,7 +201,7 @@ struct MetricLine {
     label: String,
     shown: String,
     median: String,
-    percentile: Option<u8>,
+    percentile: String,
     low: bool,
 }
 
@@ -262,7 +279,7 @@ async fn review_page(
                 label: x.label.clone(),
                 shown: x.shown.clone(),
                 median: x.median_shown.clone(),
-                percentile: x.percentile,
+                percentile: x.percentile_said(),
                 low: x.percentile.is_some_and(|p| p < lodestar_domain::qbr::LOW_PERCENTILE),
             })
             .collect(),
