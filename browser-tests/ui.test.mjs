@@ -889,3 +889,90 @@ test("playbooks: a leader reads the library and keeps the risk templates; a CSM 
   }
   await csm.context().close();
 });
+
+test("QBRs: a leader sees who is overdue and a QBR flagged for no sponsor; a CSM writes the gut-check and shares the pack, which a customer opens in a fresh browser", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "reviews");
+  await page.click("#menu-reviews >> text=QBRs and check-ins");
+  await page.waitForURL(`${base}/reviews`);
+  assert.match(await page.textContent("#overdue h2"), /Overdue for a review \(\d+\)/);
+  assert.ok(await page.locator("#overdue tbody tr").count() > 0, "the demo has accounts overdue");
+  assert.match(await page.textContent("#cadence-strategic"), /QBR/);
+  // A demo QBR ahead with no senior sponsor invited is flagged; its agenda says so first.
+  const flagged = page.locator("#upcoming tbody tr", { has: page.locator("[id^=reschedule-]") }).first();
+  await flagged.locator("a", { hasText: "QBR:" }).click();
+  await page.waitForURL(/\/meetings\/\d+\/review$/);
+  assert.match(await page.textContent("#sponsor-missing"), /No senior sponsor/);
+  assert.match(await page.textContent("#recommendations li"), /No senior sponsor of the customer is invited/);
+  assert.match(await page.textContent("#usage-peers"), /Usage against Strategic peers/);
+  assert.match(await page.textContent("#pack-after"), /After the meeting, share the pack/);
+  await page.screenshot({ path: join(artifacts, "qbr-agenda.png"), fullPage: true });
+  await context.close();
+
+  // A CSM's QBR held this morning, with two of the customer's people.
+  const riley = { email: "riley.csm@example.com", password: "riley-password-1234" };
+  lodestar(["user", "add", "--email", riley.email, "--name", "Riley Csm", "--role", "csm", "--password-stdin"], riley.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const rileyId = (users.items ?? users).find((u) => u.email === riley.email).id;
+  let account, contacts;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=-arr")).items) {
+    if (a.lifecycle_stage === "churned") continue;
+    const list = await api("GET", `/accounts/${a.id}/contacts`);
+    contacts = (list.items ?? list).slice(0, 2);
+    if (contacts.length === 2) { account = a; break; }
+  }
+  await api("PATCH", `/accounts/${account.id}`, { owner_id: rileyId });
+  const meeting = await api("POST", `/accounts/${account.id}/meetings`, {
+    kind: "qbr", title: "Q4 business review", starts_at: new Date(Date.now() - 3600_000).toISOString(),
+    duration_minutes: 45, user_ids: [rileyId], contact_ids: contacts.map((c) => c.id),
+    promises: [{ description: "Send the EMEA usage report", owner_user_id: rileyId, due_on: "2027-01-15" }],
+  });
+
+  const csm = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(csm, riley);
+  await csm.goto(`${base}/accounts/${account.id}`);
+  await csm.click(`#agenda-${meeting.id}`);
+  await csm.waitForURL(`${base}/meetings/${meeting.id}/review`);
+  await csm.selectOption("#renewal-outlook", "unsure");
+  await csm.fill("#outlook-form input[name=outlook_note]", "Their new CFO reviews every tool");
+  await csm.click("#outlook-form button[type=submit]");
+  await csm.waitForURL(new RegExp(`/meetings/${meeting.id}/review#contract$`));
+  assert.equal(await csm.inputValue("#renewal-outlook"), "unsure");
+  await csm.fill("#pack-summary", "## We agreed\nFocus next quarter on the **EMEA rollout**.");
+  await csm.click("#share-pack");
+  await csm.waitForSelector("#new-pack-links");
+  const links = await csm.locator("#new-pack-links input").evaluateAll((inputs) => inputs.map((i) => i.value));
+  assert.equal(links.length, 2, "one link per customer attendee");
+  for (const link of links) assert.match(link, /\/c\/packs\/\d+\/[A-Za-z0-9_-]{43}$/);
+  await csm.screenshot({ path: join(artifacts, "qbr-shared.png"), fullPage: true });
+
+  // The customer opens their link with no session: one printable page, no gut-check.
+  const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const cpage = await customer.newPage();
+  const opened = await cpage.goto(links[0]);
+  assert.equal(opened.status(), 200);
+  assert.equal(opened.headers()["referrer-policy"], "no-referrer");
+  assert.match(opened.headers()["content-security-policy"], /^default-src 'none'; style-src 'sha256-/);
+  assert.equal(await cpage.textContent("#pack-summary strong"), "EMEA rollout");
+  assert.match(await cpage.textContent("#pack-promises"), /Send the EMEA usage report/);
+  assert.doesNotMatch(await cpage.content(), /CFO reviews every tool/);
+  // Its inline style applies (the policy lets it): headings carry the pack's colours.
+  const kicker = await cpage.locator(".kicker").evaluate((e) => getComputedStyle(e).textTransform);
+  assert.equal(kicker, "uppercase");
+  await cpage.screenshot({ path: join(artifacts, "qbr-pack.png"), fullPage: true });
+  await cpage.emulateMedia({ media: "print" });
+  await cpage.screenshot({ path: join(artifacts, "qbr-pack-print.png"), fullPage: true });
+  await customer.close();
+
+  // Back on the CSM's side: the link was opened; withdrawing it closes it.
+  await csm.goto(`${base}/meetings/${meeting.id}/review`);
+  assert.match(await csm.textContent("#pack"), /Shared on/);
+  assert.match(await csm.textContent("#pack tbody"), /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/, "last opened");
+  await csm.locator("#pack button", { hasText: "Withdraw" }).first().click();
+  await csm.waitForURL(new RegExp(`/meetings/${meeting.id}/review#pack$`));
+  assert.match(await csm.textContent("#pack tbody"), /withdrawn/);
+  await csm.context().close();
+});

@@ -51,7 +51,11 @@ impl Cents {
     /// Rounded to whole dollars with thousands separators (`$1,234,568`): how people read ARR.
     pub fn whole_dollars(self) -> String {
         let dollars = (self.0 + 50).div_euclid(100);
-        format!("{}${}", if dollars < 0 { "-" } else { "" }, grouped(dollars.unsigned_abs()))
+        format!(
+            "{}${}",
+            if dollars < 0 { "-" } else { "" },
+            grouped(dollars.unsigned_abs())
+        )
     }
 }
 

@@ -34,11 +34,7 @@ impl Cadence {
             "a cadence asks for a qbr, an ebr or a check_in".into()
         });
         rules.require(CADENCE_DAYS.contains(&self.every_days), "every_days", || {
-            format!(
-                "between {} and {} days",
-                CADENCE_DAYS.start(),
-                CADENCE_DAYS.end()
-            )
+            format!("between {} and {} days", CADENCE_DAYS.start(), CADENCE_DAYS.end())
         });
         rules.finish(self)
     }
@@ -262,22 +258,30 @@ impl Agenda {
         if self.goals.is_empty() {
             out.push("No goals are recorded: ask what outcomes they want and how they measure them".to_owned());
         }
-        for metric in &self.usage.metrics {
-            if metric.percentile.is_some_and(|p| p < LOW_PERCENTILE) {
-                out.push(format!(
-                    "{} is in the bottom quarter of {} peers ({} against a median of {}): propose an adoption session",
-                    metric.label,
-                    self.usage.segment,
-                    metric.shown, metric.median_shown
-                ));
-            }
+        let low: Vec<String> = self
+            .usage
+            .metrics
+            .iter()
+            .filter(|m| m.percentile.is_some_and(|p| p < LOW_PERCENTILE))
+            .map(|m| {
+                format!(
+                    "{} ({} against a median of {})",
+                    m.label.to_lowercase(),
+                    m.shown,
+                    m.median_shown
+                )
+            })
+            .collect();
+        if !low.is_empty() {
+            out.push(format!(
+                "Usage is in the bottom quarter of {} peers on {}: propose an adoption session",
+                self.usage.segment,
+                low.join("; ")
+            ));
         }
-        let room = self
-            .plan
-            .as_ref()
-            .map_or(crate::plan::MAX_ACTIVE_TACTICS, |p| {
-                crate::plan::MAX_ACTIVE_TACTICS.saturating_sub(p.active.len())
-            });
+        let room = self.plan.as_ref().map_or(crate::plan::MAX_ACTIVE_TACTICS, |p| {
+            crate::plan::MAX_ACTIVE_TACTICS.saturating_sub(p.active.len())
+        });
         if room > 0
             && let Some(tactic) = library.first()
         {
@@ -488,7 +492,10 @@ mod tests {
         assert!(text.contains("2027-02-01 (61 days away)"), "{text}");
         assert!(text.contains("gut-check says the renewal is at risk"), "{text}");
         assert!(text.contains("no success plan"), "{text}");
-        assert!(text.contains("Events is in the bottom quarter of Strategic peers (10 against a median of 1,200)"), "{text}");
+        assert!(
+            text.contains("bottom quarter of Strategic peers on events (10 against a median of 1,200): propose"),
+            "{text}"
+        );
         assert!(text.contains("\"Executive dashboard\""), "{text}");
         assert!(text.contains("Health is red"), "{text}");
 
@@ -525,7 +532,12 @@ mod tests {
     #[test]
     fn the_pack_leaves_out_what_is_internal() {
         let a = agenda();
-        let pack = QbrPack::of(&a, NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(), "We agreed".into(), vec![]);
+        let pack = QbrPack::of(
+            &a,
+            NaiveDate::from_ymd_opt(2026, 12, 10).unwrap(),
+            "We agreed".into(),
+            vec![],
+        );
         let json = serde_json::to_string(&pack).unwrap();
         assert!(!json.contains("Sponsor left"), "{json}");
         assert!(!json.contains("at_risk"), "{json}");
@@ -535,8 +547,16 @@ mod tests {
 
     #[test]
     fn ordinals_read_as_people_say_them() {
-        let said: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 93, 100].into_iter().map(ordinal).collect();
-        assert_eq!(said, ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "93rd", "100th"]);
+        let said: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 93, 100]
+            .into_iter()
+            .map(ordinal)
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "93rd", "100th"
+            ]
+        );
     }
 
     #[test]

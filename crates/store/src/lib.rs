@@ -52,10 +52,10 @@ pub use records::milestones::Milestone;
 pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
-pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
+pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};

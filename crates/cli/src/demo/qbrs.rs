@@ -28,8 +28,12 @@ const OUTLOOKS: [(RenewalOutlook, &str); 3] = [
 ];
 
 fn at(day: NaiveDate, hour: u32) -> chrono::DateTime<chrono::Utc> {
-    local_start(day, NaiveTime::from_hms_opt(hour, 0, 0).expect("an hour"), chrono_tz::UTC)
-        .expect("UTC has every hour")
+    local_start(
+        day,
+        NaiveTime::from_hms_opt(hour, 0, 0).expect("an hour"),
+        chrono_tz::UTC,
+    )
+    .expect("UTC has every hour")
 }
 
 fn qbr(
@@ -77,7 +81,8 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
         let fields = qbr(format!("Q4 business review · {name}"), held_on, vec![owner], contacts)?;
         let promises = vec![
             PromiseFields {
-                description: ActionText::parse("Send the usage report for the EMEA teams").map_err(anyhow::Error::msg)?,
+                description: ActionText::parse("Send the usage report for the EMEA teams")
+                    .map_err(anyhow::Error::msg)?,
                 owner: PromiseOwner::Us(owner),
                 due_on: held_on + Duration::days(7),
             },
@@ -87,9 +92,7 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
                 due_on: held_on + Duration::days(14),
             },
         ];
-        let held = store
-            .create_meeting(account.id, fields, promises, Some(owner))
-            .await?;
+        let held = store.create_meeting(account.id, fields, promises, Some(owner)).await?;
         let (outlook, note) = OUTLOOKS[i % OUTLOOKS.len()];
         store
             .set_renewal_outlook(held.id, Some(outlook), Note::parse(note).map_err(anyhow::Error::msg)?)
@@ -109,16 +112,19 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
                 })
                 .collect();
             store
-                .share_review_pack(held.id, Note::parse(SUMMARY).map_err(anyhow::Error::msg)?, links, Some(owner))
+                .share_review_pack(
+                    held.id,
+                    Note::parse(SUMMARY).map_err(anyhow::Error::msg)?,
+                    links,
+                    Some(owner),
+                )
                 .await?;
         }
         // Booked ahead: every other one without a senior sponsor invited.
         let ahead_on = today + Duration::days(3 + 4 * i as i64);
         let contacts = if i % 2 == 0 { vec![other] } else { vec![senior, other] };
         let ahead = qbr(format!("Q1 business review · {name}"), ahead_on, vec![owner], contacts)?;
-        store
-            .create_meeting(account.id, ahead, Vec::new(), Some(owner))
-            .await?;
+        store.create_meeting(account.id, ahead, Vec::new(), Some(owner)).await?;
         made += 2;
     }
     Ok(made)

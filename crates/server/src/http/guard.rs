@@ -60,10 +60,11 @@ pub(crate) async fn security_headers(State(state): State<AppState>, request: Req
     }
     // A page that must stand alone (the QBR pack, saved or printed as one file) sets a stricter
     // policy of its own, which allows its one inline style by hash.
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
          frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    ));
+        ));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         header::REFERRER_POLICY,

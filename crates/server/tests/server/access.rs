@@ -70,6 +70,8 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/plans/{id}/comments" | "/plans/{id}/share" | "/tactics/{id}/state")
         | ("POST", "/customer-links/{id}/revoke")
         | ("PUT", "/plans/{id}") => Rule::Book,
+        ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
+        ("PUT", "/review-cadences/{tier}") => Rule::Admins,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -328,12 +330,14 @@ impl Fixture {
             "tactics" => self.tactic,
             "customer-links" => self.link,
             "users" => self.victim.0,
+            "review-cadences" => 0,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };
         path.replace("{id}", &id.to_string())
             .replace("{account_id}", &self.account.to_string())
             .replace("{part_id}", &self.part.to_string())
             .replace("{approach}", "open_question")
+            .replace("{tier}", "strategic")
     }
 }
 

@@ -14,6 +14,7 @@ mod meetings;
 mod notify;
 mod plans;
 mod playbooks;
+mod qbrs;
 mod reviews;
 mod search;
 mod security;

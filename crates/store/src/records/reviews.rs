@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use lodestar_domain::goal::{GoalStatus, PartRating};
 use lodestar_domain::qbr::{
     Agenda, AgendaAttendee, AgendaGoal, AgendaPlan, AgendaTactic, Cadence, ContractCheck, PackPromise, PeerMetric,
     PeerUsage, QbrPack, is_review, is_senior, percentile_rank, shown_figure,
 };
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::Note;
-use lodestar_domain::goal::{GoalStatus, PartRating};
 use lodestar_domain::vocabulary::{ActionStatus, MeetingKind, RenewalOutlook, TaskSource, Tier};
 use lodestar_domain::{AccountId, MeetingId, UserId, Valid};
 
@@ -352,23 +352,20 @@ pub(crate) async fn open_reactive_qbrs(tx: &mut Tx, turned_red: &[i64]) -> Resul
     if turned_red.is_empty() {
         return Ok(());
     }
-    let owners: Vec<(i64, i64, String)> = Query::sql(
-        "SELECT a.id, a.owner_id, a.name FROM accounts a WHERE a.owner_id IS NOT NULL AND a.id IN (",
-    )
-    .list(turned_red.iter().copied())
-    .push(
-        ") AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.account_id = a.id AND t.source = 'reactive_qbr' \
+    let owners: Vec<(i64, i64, String)> =
+        Query::sql("SELECT a.id, a.owner_id, a.name FROM accounts a WHERE a.owner_id IS NOT NULL AND a.id IN (")
+            .list(turned_red.iter().copied())
+            .push(
+                ") AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.account_id = a.id AND t.source = 'reactive_qbr' \
          AND t.done_at IS NULL)",
-    )
-    .fetch_all(tx)
-    .await?;
+            )
+            .fetch_all(tx)
+            .await?;
     let due = tx.today() + Duration::days(REACTIVE_QBR_DAYS);
     for (account, owner, name) in owners {
         let task = TaskFields {
-            title: ActionText::parse(&format!(
-                "Hold a reactive QBR with {name}: its health turned red"
-            ))
-            .map_err(|e| StoreError::Corrupt(format!("reactive QBR task: {e}")))?,
+            title: ActionText::parse(&format!("Hold a reactive QBR with {name}: its health turned red"))
+                .map_err(|e| StoreError::Corrupt(format!("reactive QBR task: {e}")))?,
             account: Some(AccountId(account)),
             due_on: Some(due),
         };
@@ -551,7 +548,9 @@ impl Store {
         let today = tx.today();
         let m = review_meeting(&mut tx, meeting).await?;
         if m.cancelled_at.is_some() {
-            return Err(StoreError::Conflict("the meeting was cancelled: there is no pack to share".into()));
+            return Err(StoreError::Conflict(
+                "the meeting was cancelled: there is no pack to share".into(),
+            ));
         }
         if m.fields.starts_at > now {
             return Err(StoreError::Conflict(format!(
@@ -608,7 +607,12 @@ impl Store {
             now,
             by,
             TimelineKind::Meeting,
-            &format!("{} pack of \"{}\" shared with {}", m.fields.kind.label(), m.fields.title, names.join(", ")),
+            &format!(
+                "{} pack of \"{}\" shared with {}",
+                m.fields.kind.label(),
+                m.fields.title,
+                names.join(", ")
+            ),
         )
         .await?;
         tx.commit().await?;

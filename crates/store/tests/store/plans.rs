@@ -148,7 +148,13 @@ async fn an_approval_binds_to_the_version_the_contact_read(store: Store) {
         .expect("a live link opens");
     assert_eq!((used.id, used.contact_id), (l.id, dana));
     assert!(used.last_used_at.is_some());
-    assert!(store.use_customer_link("hash-2", LinkTarget::SuccessPlan(p.id)).await.unwrap().is_none());
+    assert!(
+        store
+            .use_customer_link("hash-2", LinkTarget::SuccessPlan(p.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The right secret at another object's address opens nothing.
     let elsewhere = LinkTarget::SuccessPlan(lodestar_domain::PlanId(p.id.0 + 1000));
     assert!(store.use_customer_link("hash-1", elsewhere).await.unwrap().is_none());
@@ -271,7 +277,11 @@ async fn a_link_opens_only_while_live_and_only_for_its_own_contact(store: Store)
         .await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
     assert!(
-        store.use_customer_link("hash-sam", LinkTarget::SuccessPlan(p.id)).await.unwrap().is_none(),
+        store
+            .use_customer_link("hash-sam", LinkTarget::SuccessPlan(p.id))
+            .await
+            .unwrap()
+            .is_none(),
         "nothing written"
     );
     assert_eq!(store.success_plan(p.id).await.unwrap().state, PlanState::Draft);
@@ -280,17 +290,35 @@ async fn a_link_opens_only_while_live_and_only_for_its_own_contact(store: Store)
     let mut short = link(&store, p.id, dana, "hash-short");
     short.expires_at = store.now() - Duration::seconds(1);
     store.share_success_plan(p.id, short, Some(csm)).await.unwrap();
-    assert!(store.use_customer_link("hash-short", LinkTarget::SuccessPlan(p.id)).await.unwrap().is_none());
+    assert!(
+        store
+            .use_customer_link("hash-short", LinkTarget::SuccessPlan(p.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Revoked: not found, and listed as revoked.
     let (_, l) = store
         .share_success_plan(p.id, link(&store, p.id, dana, "hash-live"), Some(csm))
         .await
         .unwrap();
-    assert!(store.use_customer_link("hash-live", LinkTarget::SuccessPlan(p.id)).await.unwrap().is_some());
+    assert!(
+        store
+            .use_customer_link("hash-live", LinkTarget::SuccessPlan(p.id))
+            .await
+            .unwrap()
+            .is_some()
+    );
     let revoked = store.revoke_customer_link(l.id).await.unwrap();
     assert!(revoked.revoked_at.is_some());
-    assert!(store.use_customer_link("hash-live", LinkTarget::SuccessPlan(p.id)).await.unwrap().is_none());
+    assert!(
+        store
+            .use_customer_link("hash-live", LinkTarget::SuccessPlan(p.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let links = store.customer_links_to(LinkTarget::SuccessPlan(p.id)).await.unwrap();
     assert_eq!(links.len(), 2);
     assert!(links.iter().all(|l| !l.is_live(store.now())));

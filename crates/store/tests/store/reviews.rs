@@ -8,9 +8,7 @@ use lodestar_domain::promise::{PromiseFields, PromiseOwner};
 use lodestar_domain::qbr::Cadence;
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::{Name, Note};
-use lodestar_domain::vocabulary::{
-    ContactRole, LifecycleStage, MeetingKind, RenewalOutlook, Role, TaskSource, Tier,
-};
+use lodestar_domain::vocabulary::{ContactRole, LifecycleStage, MeetingKind, RenewalOutlook, Role, TaskSource, Tier};
 use lodestar_domain::{AccountId, ContactId, MeetingId, UserId};
 use lodestar_store::{Clock, LinkTarget, NewCustomerLink, Store, StoreError, TaskView, store_test};
 
@@ -80,14 +78,50 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     young.launch_date = Some(d("2026-11-01"));
     store.upsert_accounts(vec![upsert(young)]).await.unwrap();
 
-    hold(&store, recent, MeetingKind::Qbr, now() - Duration::days(30), vec![], vec![], vec![]).await;
-    hold(&store, only_check_in, MeetingKind::CheckIn, now() - Duration::days(30), vec![], vec![], vec![]).await;
+    hold(
+        &store,
+        recent,
+        MeetingKind::Qbr,
+        now() - Duration::days(30),
+        vec![],
+        vec![],
+        vec![],
+    )
+    .await;
+    hold(
+        &store,
+        only_check_in,
+        MeetingKind::CheckIn,
+        now() - Duration::days(30),
+        vec![],
+        vec![],
+        vec![],
+    )
+    .await;
     let booked = now() + Duration::days(7);
     hold(&store, only_check_in, MeetingKind::Qbr, booked, vec![], vec![], vec![]).await;
     // An EBR keeps an enterprise account's check-in cadence (it goes further than one).
-    hold(&store, enterprise, MeetingKind::Ebr, now() - Duration::days(20), vec![], vec![], vec![]).await;
+    hold(
+        &store,
+        enterprise,
+        MeetingKind::Ebr,
+        now() - Duration::days(20),
+        vec![],
+        vec![],
+        vec![],
+    )
+    .await;
     // A cancelled QBR keeps nothing.
-    let off = hold(&store, never, MeetingKind::Qbr, now() - Duration::days(5), vec![], vec![], vec![]).await;
+    let off = hold(
+        &store,
+        never,
+        MeetingKind::Qbr,
+        now() - Duration::days(5),
+        vec![],
+        vec![],
+        vec![],
+    )
+    .await;
     store.cancel_meeting(off).await.unwrap();
 
     let overdue = store.overdue_reviews(None, today).await.unwrap();
@@ -99,7 +133,10 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     assert_eq!(s3.next_booked, Some(booked));
     assert_eq!(s3.owner, None);
     assert_eq!(overdue[0].owner.as_deref(), Some("csm"));
-    assert_eq!(names(&store.overdue_reviews(Some(csm), today).await.unwrap()), ["Account s1"]);
+    assert_eq!(
+        names(&store.overdue_reviews(Some(csm), today).await.unwrap()),
+        ["Account s1"]
+    );
 
     // Strategic accounts owed a check-in every 60 days instead: s3's check-in keeps it.
     let cadence = Cadence {
@@ -110,7 +147,10 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     let all = store.set_review_cadence(cadence.validate().unwrap()).await.unwrap();
     assert_eq!(all.len(), Tier::ALL.len());
     assert!(all.contains(&cadence));
-    assert_eq!(names(&store.overdue_reviews(None, today).await.unwrap()), ["Account s1"]);
+    assert_eq!(
+        names(&store.overdue_reviews(None, today).await.unwrap()),
+        ["Account s1"]
+    );
     // Time passes: the EBR of 20 days ago no longer covers a 30-day cadence 15 days on.
     let later = today + Duration::days(15);
     let overdue = store.overdue_reviews(None, later).await.unwrap();
@@ -141,7 +181,11 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
             events.push(track(
                 &format!("{group}-{i}"),
                 &format!("{group}-u{}", i % users),
-                if i % 2 == 0 { "Report Exported" } else { "Dashboard Viewed" },
+                if i % 2 == 0 {
+                    "Report Exported"
+                } else {
+                    "Dashboard Viewed"
+                },
                 &at,
                 Some(group),
             ));
@@ -159,7 +203,16 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
     let sam = store.create_contact(sponsor.validate().unwrap()).await.unwrap().id;
 
     // Ahead, with only a user of theirs invited: flagged.
-    let ahead = hold(&store, acme, MeetingKind::Qbr, now() + Duration::days(3), vec![csm], vec![dana], vec![]).await;
+    let ahead = hold(
+        &store,
+        acme,
+        MeetingKind::Qbr,
+        now() + Duration::days(3),
+        vec![csm],
+        vec![dana],
+        vec![],
+    )
+    .await;
     let review = store.review(ahead, today).await.unwrap();
     assert!(review.agenda.sponsor_missing());
     let upcoming = store
@@ -211,14 +264,22 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
     )
     .await;
     store
-        .set_renewal_outlook(held, Some(RenewalOutlook::AtRisk), Note::parse("New CFO reviews every tool").unwrap())
+        .set_renewal_outlook(
+            held,
+            Some(RenewalOutlook::AtRisk),
+            Note::parse("New CFO reviews every tool").unwrap(),
+        )
         .await
         .unwrap();
     let review = store.review(held, today).await.unwrap();
     assert!(!review.agenda.sponsor_missing());
     assert_eq!(review.agenda.contract.outlook, Some(RenewalOutlook::AtRisk));
     assert!(
-        review.agenda.recommendations.iter().any(|r| r.contains("renewal is at risk")),
+        review
+            .agenda
+            .recommendations
+            .iter()
+            .any(|r| r.contains("renewal is at risk")),
         "{:?}",
         review.agenda.recommendations
     );
@@ -245,7 +306,11 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
     assert_eq!(pack.held_on, d("2026-12-01"));
     assert_eq!(pack.attendees.len(), 3);
     assert_eq!(pack.promises.len(), 2);
-    assert!(pack.promises.iter().any(|p| !p.ours && p.text == "Name an admin for EMEA"));
+    assert!(
+        pack.promises
+            .iter()
+            .any(|p| !p.ours && p.text == "Name an admin for EMEA")
+    );
     assert_eq!(pack.summary, "We agreed to focus on EMEA");
     let json = serde_json::to_string(pack).unwrap();
     assert!(!json.contains("New CFO"), "the gut-check stays internal: {json}");
@@ -266,7 +331,14 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
             .unwrap()
             .is_none()
     );
-    assert_eq!(store.customer_links_to(LinkTarget::ReviewPack(held)).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .customer_links_to(LinkTarget::ReviewPack(held))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // A link for a contact of another account is refused, and nothing is written.
     let other = tiered(&store, "other", Tier::Strategic, None, adopt).await;
@@ -279,7 +351,10 @@ async fn an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_cu
         .share_review_pack(held, Note::default(), vec![link(stranger, "hash-zoe")], Some(csm))
         .await;
     assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
-    assert_eq!(store.review_pack(held).await.unwrap().unwrap().pack.summary, "We agreed to focus on EMEA");
+    assert_eq!(
+        store.review_pack(held).await.unwrap().unwrap().pack.summary,
+        "We agreed to focus on EMEA"
+    );
 
     // Only reviews have agendas.
     let call = hold(&store, acme, MeetingKind::Call, now(), vec![], vec![], vec![]).await;
@@ -327,7 +402,10 @@ async fn a_score_turning_red_opens_one_reactive_qbr(store: Store) {
     assert_eq!(reactive().await.len(), 1, "still red: the same task");
     store.finish_tasks(csm, &[open[0].id], true).await.unwrap();
     pulse(1).await;
-    assert!(reactive().await.is_empty(), "red all along: no new task once it was done");
+    assert!(
+        reactive().await.is_empty(),
+        "red all along: no new task once it was done"
+    );
     pulse(5).await;
     pulse(1).await;
     assert_eq!(reactive().await.len(), 1, "red again: a new reactive QBR");

@@ -436,5 +436,9 @@ async fn revoke_link(
     id: IdPath,
 ) -> Result<axum::Json<LinkOutput>, ApiError> {
     let id = CustomerLinkId(path_id(id)?);
-    Ok(axum::Json(crate::features::customer::links::revoke(&state, &actor, &origin, id).await?.into()))
+    Ok(axum::Json(
+        crate::features::customer::links::revoke(&state, &actor, &origin, id)
+            .await?
+            .into(),
+    ))
 }

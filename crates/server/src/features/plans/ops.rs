@@ -7,9 +7,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::plan::{PlanFields, TacticFields};
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::vocabulary::{AuditKind, LinkAction, TacticState};
-use lodestar_domain::{
-    AccountId, ContactId, FieldError, Invalid, PlanId, PlanTacticId, TacticId, Valid,
-};
+use lodestar_domain::{AccountId, ContactId, FieldError, Invalid, PlanId, PlanTacticId, TacticId, Valid};
 use lodestar_store::{CommentAuthor, CustomerLink, LinkTarget, SuccessPlan};
 
 use crate::AppState;

@@ -27,7 +27,6 @@ struct TacticLine {
     due: String,
 }
 
-
 struct CommentLine {
     author: String,
     from_customer: bool,
@@ -408,4 +407,3 @@ pub(crate) async fn share(
         Err(e) => back_to_plan::<()>(account, "share", Err(e)),
     }
 }
-

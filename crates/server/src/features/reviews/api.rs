@@ -87,6 +87,7 @@ async fn set_cadence(
     Path(tier): Path<String>,
     body: Json<CadenceBody>,
 ) -> Result<axum::Json<Vec<CadenceOutput>>, ApiError> {
+    ops::may_set_cadences(&actor)?;
     let b = body.read()?;
     let cadence = ops::cadence(&tier, &b.meeting_kind, b.every_days)?;
     let all = ops::set_cadence(&state, &actor, &origin, cadence).await?;
@@ -305,6 +306,7 @@ async fn set_outlook(
     body: Json<OutlookBody>,
 ) -> Result<axum::Json<ReviewOutput>, ApiError> {
     let id = meeting_of(id)?;
+    ops::changeable(&state, &actor, id).await?;
     let b = body.read()?;
     let review = ops::set_outlook(
         &state,
@@ -393,9 +395,9 @@ async fn share_pack(
     body: Json<ShareBody>,
 ) -> Result<(StatusCode, axum::Json<SharedPackOutput>), ApiError> {
     let id = meeting_of(id)?;
+    ops::changeable(&state, &actor, id).await?;
     let b = body.read()?;
-    let (shared, links) =
-        ops::share_pack(&state, &actor, &origin, &headers, id, &b.summary, b.expires_in_days).await?;
+    let (shared, links) = ops::share_pack(&state, &actor, &origin, &headers, id, &b.summary, b.expires_in_days).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(SharedPackOutput {

@@ -24,5 +24,8 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/reviews/cadences", post(web::set_cadence))
         .route("/meetings/{id}/review", get(web::show))
         .route("/meetings/{id}/review/outlook", post(web::set_outlook))
-        .route("/meetings/{id}/review/pack", get(web::preview_pack).post(web::share_pack))
+        .route(
+            "/meetings/{id}/review/pack",
+            get(web::preview_pack).post(web::share_pack),
+        )
 }

@@ -29,12 +29,17 @@ pub(crate) fn cadence(tier: &str, kind: &str, every_days: Option<u32>) -> Result
         });
     }
     match (tier, kind, every_days) {
-        (Some(tier), Some(kind), Some(every_days)) if errors.is_empty() => Ok(Cadence {
-            tier,
-            kind,
-            every_days,
-        }),
+        (Some(tier), Some(kind), Some(every_days)) if errors.is_empty() => Ok(Cadence { tier, kind, every_days }),
         _ => Err(Invalid { errors }.into()),
+    }
+}
+
+/// Only admins set the cadences.
+pub(crate) fn may_set_cadences(actor: &Actor) -> Result<(), ApiError> {
+    if actor.can_administer() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden("only admins set the review cadences"))
     }
 }
 
@@ -45,9 +50,7 @@ pub(crate) async fn set_cadence(
     origin: &Origin,
     cadence: Cadence,
 ) -> Result<Vec<Cadence>, ApiError> {
-    if !actor.can_administer() {
-        return Err(ApiError::Forbidden("only admins set the review cadences"));
-    }
+    may_set_cadences(actor)?;
     let all = state.store.set_review_cadence(cadence.validate()?).await?;
     state
         .audit(
@@ -71,7 +74,7 @@ pub(crate) async fn review(state: &AppState, id: MeetingId) -> Result<Review, Ap
 }
 
 /// The review, if `actor` may write to its account.
-async fn changeable(state: &AppState, actor: &Actor, id: MeetingId) -> Result<Review, ApiError> {
+pub(crate) async fn changeable(state: &AppState, actor: &Actor, id: MeetingId) -> Result<Review, ApiError> {
     let review = review(state, id).await?;
     writable(&state.store, actor, review.meeting.account_id).await?;
     Ok(review)

@@ -112,9 +112,9 @@ pub(crate) async fn index(
             last_held: o.last_held.map_or_else(|| "never".to_owned(), |d| d.to_string()),
             due_on: o.due_on.to_string(),
             days_overdue: (today - o.due_on).num_days(),
-            next_booked: o.next_booked.map_or_else(String::new, |t| {
-                t.with_timezone(&zone).format("%Y-%m-%d").to_string()
-            }),
+            next_booked: o
+                .next_booked
+                .map_or_else(String::new, |t| t.with_timezone(&zone).format("%Y-%m-%d").to_string()),
         })
         .collect();
     let upcoming = state
@@ -224,6 +224,8 @@ struct ReviewPage {
     outlooks: Vec<(&'static str, &'static str)>,
     customer_attendees: usize,
     pack_shared: Option<String>,
+    /// The summary last shared, to start from when sharing again.
+    summary: String,
     links: Vec<LinkLine>,
     /// Links just made, with their addresses: shown this once.
     new_links: Vec<(String, String)>,
@@ -286,10 +288,13 @@ async fn review_page(
         outlook: a.contract.outlook.map_or("", |o| o.as_str()),
         outlooks: RenewalOutlook::ALL.iter().map(|o| (o.as_str(), o.label())).collect(),
         customer_attendees: a.attendees.iter().filter(|p| p.customer).count(),
-        pack_shared: review
-            .pack
-            .as_ref()
-            .map(|p| p.shared_at.with_timezone(&page.user.time_zone.tz()).format("%Y-%m-%d %H:%M").to_string()),
+        pack_shared: review.pack.as_ref().map(|p| {
+            p.shared_at
+                .with_timezone(&page.user.time_zone.tz())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        }),
+        summary: review.pack.as_ref().map(|p| p.pack.summary.clone()).unwrap_or_default(),
         links: links.iter().map(|l| LinkLine::of(l, now)).collect(),
         new_links,
         can_write: page.actor.can_write_account(account.fields.owner_id),
@@ -300,11 +305,7 @@ async fn review_page(
 }
 
 /// `GET /meetings/{id}/review`.
-pub(crate) async fn show(
-    State(state): State<AppState>,
-    page: SignedIn,
-    Path(id): Path<i64>,
-) -> Result<Html, ApiError> {
+pub(crate) async fn show(State(state): State<AppState>, page: SignedIn, Path(id): Path<i64>) -> Result<Html, ApiError> {
     review_page(&state, page, MeetingId(id), Vec::new()).await
 }
 
@@ -373,5 +374,10 @@ pub(crate) async fn preview_pack(
         .review_pack(MeetingId(id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("the pack of meeting {id} has not been shared yet")))?;
-    PackPage::of(shared.pack, shared.shared_at, format!("{} (preview)", page.user.fields.name)).response()
+    PackPage::of(
+        shared.pack,
+        shared.shared_at,
+        format!("{} (preview)", page.user.fields.name),
+    )
+    .response()
 }

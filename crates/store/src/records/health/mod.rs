@@ -163,8 +163,13 @@ async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
         .collect();
     assessed.scored.retain(|s| {
         stored.get(&s.account).is_none_or(|st| {
-            (st.day, st.scorecard, st.score, st.band.as_str(), st.explanation.as_deref())
-                != (day, s.scorecard, s.score, s.band.as_str(), Some(s.explanation.as_str()))
+            (
+                st.day,
+                st.scorecard,
+                st.score,
+                st.band.as_str(),
+                st.explanation.as_deref(),
+            ) != (day, s.scorecard, s.score, s.band.as_str(), Some(s.explanation.as_str()))
         })
     });
     let mut scores = Vec::with_capacity(assessed.scored.len());
