@@ -22,3 +22,7 @@ CREATE TABLE business_reviews (
 
 -- The overdue list finds each account's last review of the kinds its cadence counts.
 CREATE INDEX meetings_account_kind_start ON meetings (account_id, kind, starts_at);
+
+-- A score turning red opens a reactive QBR unless one is open for the account: looked up per
+-- account and source as scores are written (a daily rescore may turn thousands red at once).
+CREATE INDEX tasks_account_source ON tasks (account_id, source, done_at);
