@@ -175,7 +175,7 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Usage, Risk, Goals at risk",
-                "Reviews: LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
                 "Team",
             ]
@@ -184,7 +184,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
                 "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
-                "Reviews: LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
                 "Admin: Health scoring",
             ]
         );

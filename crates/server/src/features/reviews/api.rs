@@ -236,7 +236,7 @@ async fn upcoming(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ReviewOutput {
+pub struct BusinessReviewOutput {
     meeting_id: i64,
     account_id: i64,
     /// A QBR or EBR without a senior person of the customer's invited: reschedule, or invite
@@ -253,9 +253,9 @@ pub struct ReviewOutput {
     pack_shared_at: Option<DateTime<Utc>>,
 }
 
-impl From<Review> for ReviewOutput {
+impl From<Review> for BusinessReviewOutput {
     fn from(r: Review) -> Self {
-        ReviewOutput {
+        BusinessReviewOutput {
             meeting_id: r.meeting.id.0,
             account_id: r.meeting.account_id.0,
             sponsor_missing: r.agenda.sponsor_missing(),
@@ -272,13 +272,13 @@ fn meeting_of(id: IdPath) -> Result<MeetingId, ApiError> {
 /// A QBR's, EBR's or check-in's agenda, assembled from the account's records as of today.
 /// Another kind of meeting has none (409).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/review", tag = "reviews", params(("id" = i64, Path)),
-    responses((status = 200, description = "The review", body = ReviewOutput), ReadProblems),
+    responses((status = 200, description = "The review", body = BusinessReviewOutput), ReadProblems),
     security(("bearer" = [])))]
 async fn get_review(
     State(state): State<AppState>,
     Caller(_actor): Caller,
     id: IdPath,
-) -> Result<axum::Json<ReviewOutput>, ApiError> {
+) -> Result<axum::Json<BusinessReviewOutput>, ApiError> {
     Ok(axum::Json(ops::review(&state, meeting_of(id)?).await?.into()))
 }
 
@@ -297,14 +297,14 @@ pub struct OutlookBody {
 /// customer).
 #[utoipa::path(put, path = "/api/v1/meetings/{id}/review/outlook", tag = "reviews", params(("id" = i64, Path)),
     request_body = OutlookBody,
-    responses((status = 200, description = "Written", body = ReviewOutput), WriteProblems),
+    responses((status = 200, description = "Written", body = BusinessReviewOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn set_outlook(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
     body: Json<OutlookBody>,
-) -> Result<axum::Json<ReviewOutput>, ApiError> {
+) -> Result<axum::Json<BusinessReviewOutput>, ApiError> {
     let id = meeting_of(id)?;
     ops::changeable(&state, &actor, id).await?;
     let b = body.read()?;
@@ -355,7 +355,7 @@ async fn get_pack(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ShareBody {
+pub struct PackShareBody {
     /// What was agreed, for the customer (Markdown).
     #[serde(default)]
     summary: String,
@@ -384,7 +384,7 @@ pub struct SharedPackOutput {
 /// attendee gets a read-only link of their own. Sharing again refreshes the pack. Refused
 /// before the meeting (409) and without customer attendees (422).
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/review/pack", tag = "reviews", params(("id" = i64, Path)),
-    request_body = ShareBody,
+    request_body = PackShareBody,
     responses((status = 201, description = "Shared", body = SharedPackOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn share_pack(
@@ -392,7 +392,7 @@ async fn share_pack(
     Who { actor, origin }: Who,
     headers: HeaderMap,
     id: IdPath,
-    body: Json<ShareBody>,
+    body: Json<PackShareBody>,
 ) -> Result<(StatusCode, axum::Json<SharedPackOutput>), ApiError> {
     let id = meeting_of(id)?;
     ops::changeable(&state, &actor, id).await?;
