@@ -976,3 +976,24 @@ test("QBRs: a leader sees who is overdue and a QBR flagged for no sponsor; a CSM
   assert.match(await csm.textContent("#pack tbody"), /withdrawn/);
   await csm.context().close();
 });
+
+test("coverage: a leader finds the top accounts without an executive sponsor and reads an account's coverage, three high and three wide", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Sponsor programme");
+  await page.waitForURL(`${base}/sponsors`);
+  assert.match(await page.textContent("#unsponsored-count"), /\d+ without a sponsor/, "the demo leaves some unsponsored");
+  assert.match(await page.textContent("#programme tbody"), /None/);
+  await page.screenshot({ path: join(artifacts, "sponsors.png"), fullPage: true });
+  // The account of the first row: its coverage by level and function, its sponsor's history.
+  await page.locator("#programme tbody tr a").first().click();
+  await page.waitForURL(/\/accounts\/\d+\/coverage$/);
+  assert.match(await page.textContent("#coverage-summary h2"), /\d high, \d+ wide/);
+  assert.equal(await page.locator("#levels tbody tr").count(), 3);
+  assert.match(await page.textContent("#sponsor-history"), /replaced|became the sponsor/);
+  await page.screenshot({ path: join(artifacts, "coverage.png"), fullPage: true });
+  await context.close();
+});

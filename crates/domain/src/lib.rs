@@ -7,6 +7,7 @@ pub mod account;
 pub mod api_token;
 pub mod contact;
 pub mod contract;
+pub mod coverage;
 pub mod dates;
 pub mod error;
 pub mod goal;

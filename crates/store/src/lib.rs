@@ -39,6 +39,7 @@ pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::calendar::{CalendarFeed, FeedOwner};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
+pub use records::coverage::{AccountCoverage, ProgrammeAccount, SponsorChange, SponsorProgramme};
 pub use records::customer_links::{CustomerLink, LinkTarget, NewCustomerLink};
 pub use records::dataset::Dataset;
 pub use records::goals::{Goal, GoalDraft, GoalPart, NewPart, ValueEntry};

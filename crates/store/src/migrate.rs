@@ -161,6 +161,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0019_reviews.sql"),
         rust: None,
     },
+    Migration {
+        version: 22,
+        name: "coverage",
+        sql: include_str!("../migrations/0022_coverage.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -24,6 +24,7 @@
 
 mod accounts;
 mod contracts;
+mod coverage;
 mod goals;
 pub mod health;
 mod meetings;
@@ -182,8 +183,12 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         .await
         .context("cannot load the demo success plans")?;
     let qbrs = qbrs::load(store).await.context("cannot load the demo QBRs")?;
+    let sponsor_changes = coverage::load(store)
+        .await
+        .context("cannot load the demo executive sponsors")?;
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs",
+        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
+         {sponsor_changes} sponsor changes",
         stored.stored
     ))
 }

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod coverage;
 mod forms;
 mod goals;
 mod health;

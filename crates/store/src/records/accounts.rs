@@ -9,10 +9,10 @@ use lodestar_domain::user::AccountSlot;
 use lodestar_domain::{AccountId, Cents, Invalid, UserId, Valid};
 
 use super::{
-    UpsertSummary, claim_external_id, delete_by_id, ensure_new_external_id, existing_keys, ids_by_external_id, parse,
-    parse_opt, to_u32, upsert_by_key,
+    UpsertSummary, claim_external_id, delete_by_id, ensure_new_external_id, ids_by_external_id, parse, parse_opt,
+    to_u32, upsert_by_key,
 };
-use crate::bulk::Value;
+use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
 
@@ -279,10 +279,11 @@ async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<Ups
         check_slots(&a.fields, &roles)?;
     }
     let keys: Vec<String> = accounts.iter().map(|a| a.fields.external_id.to_string()).collect();
-    let existing = existing_keys(tx, "accounts", "external_id", &keys).await?;
+    let sponsors_before = sponsors_of(tx, &keys).await?;
 
     let rows = accounts.iter().map(|a| account_values(&a.fields)).collect();
     let written = upsert_by_key(tx, "accounts", ACCOUNT_COLUMNS, rows).await?;
+    record_sponsor_changes(tx, &accounts, &sponsors_before, &written).await?;
 
     let with_parent_key: Vec<&AccountUpsert> = accounts.iter().filter(|a| a.parent_external_id.is_some()).collect();
     if !with_parent_key.is_empty() {
@@ -304,7 +305,53 @@ async fn write_accounts(tx: &mut Tx, accounts: Vec<AccountUpsert>) -> Result<Ups
     super::usage::place_waiting_usage(tx, &keys).await?;
     // Tier, stage and industry choose the scorecard and feed its measures.
     tx.touch_accounts(written.iter().map(|(id, _)| *id));
-    Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))
+    Ok(UpsertSummary::of(&keys, |k| sponsors_before.contains_key(k), 0))
+}
+
+/// The executive sponsor of each existing account among `keys` (absent: no such account yet).
+async fn sponsors_of(tx: &mut Tx, keys: &[String]) -> Result<HashMap<String, Option<i64>>> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let rows: Vec<(String, Option<i64>)> =
+            Query::sql("SELECT external_id, sponsor_id FROM accounts WHERE external_id IN (")
+                .list(chunk.iter().map(String::as_str))
+                .push(")")
+                .fetch_all(tx)
+                .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Writes a `sponsor_changes` row for each account whose sponsor differs from before (a new
+/// account with a sponsor included).
+async fn record_sponsor_changes(
+    tx: &mut Tx,
+    accounts: &[AccountUpsert],
+    before: &HashMap<String, Option<i64>>,
+    written: &[(i64, String)],
+) -> Result<()> {
+    let ids: HashMap<&str, i64> = written.iter().map(|(id, key)| (key.as_str(), *id)).collect();
+    let at = tx.now();
+    let rows: Vec<Vec<Value>> = accounts
+        .iter()
+        .filter_map(|a| {
+            let key = a.fields.external_id.as_str();
+            let now = a.fields.sponsor_id.map(|u| u.0);
+            let was = before.get(key).copied().flatten();
+            let changed = before.get(key).map_or(now.is_some(), |was| *was != now);
+            let id = *ids.get(key)?;
+            changed.then(|| vec![Value::from(id), now.into(), was.into(), at.into()])
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "sponsor_changes",
+        &["account_id", "sponsor_id", "previous_sponsor_id", "changed_at"],
+        rows,
+        "",
+    )
+    .await
 }
 
 fn check_slots(f: &AccountFields, roles: &HashMap<UserId, (String, lodestar_domain::vocabulary::Role)>) -> Result<()> {

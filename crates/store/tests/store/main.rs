@@ -9,6 +9,7 @@ mod backup;
 mod churn;
 mod contacts;
 mod contracts;
+mod coverage;
 mod goals;
 mod health;
 mod jobs;
