@@ -327,7 +327,7 @@ mod tests {
         assert_eq!((covered.high, covered.wide), (3, 3));
         assert!(covered.gaps.is_empty(), "{:?}", covered.gaps);
 
-        let narrow = Coverage::of([c("Ben", "IT Manager"), c("Dee", "Systems Administrator")]);
+        let narrow = Coverage::of([c("Ben", "IT Manager"), c("Dee", "Engineering Manager")]);
         assert_eq!((narrow.high, narrow.wide), (1, 1));
         assert_eq!(
             narrow.gaps,
