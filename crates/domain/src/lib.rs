@@ -27,6 +27,7 @@ pub mod risk;
 pub mod search;
 pub mod text;
 pub mod today;
+pub mod trigger;
 pub mod usage;
 pub mod usage_fall;
 pub mod user;

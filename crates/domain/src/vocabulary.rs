@@ -217,6 +217,7 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
         ValueRecorded = "value_recorded" => "Recorded value received on a goal",
@@ -239,6 +240,7 @@ vocabulary!(
         MeetingReminder = "meeting_reminder" => "Meeting reminders",
         AccountTurnedRed = "account_turned_red" => "An account turned red",
         DailyDigest = "daily_digest" => "Daily digest",
+        TriggerFired = "trigger_fired" => "A trigger rule fired",
     }
 );
 
@@ -294,7 +296,8 @@ vocabulary!(
         Manual = "manual" | "by_hand" => "Made by hand",
         Promise = "promise" => "A promise of ours",
         Plan = "plan" | "success_plan" => "A success plan's check-in",
-        ReactiveQbr = "reactive_qbr" => "Health turned red: a reactive QBR",
+        ReactiveQbr = "reactive_qbr" => "A reactive QBR",
+        Trigger = "trigger" | "rule" => "A trigger rule",
     }
 );
 

@@ -167,6 +167,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0022_coverage.sql"),
         rust: None,
     },
+    Migration {
+        version: 23,
+        name: "triggers",
+        sql: include_str!("../migrations/0023_triggers.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -26,6 +26,7 @@ pub mod search;
 pub mod tasks;
 pub mod team;
 pub mod today;
+pub mod triggers;
 pub mod usage;
 
 use axum::Router;
@@ -61,6 +62,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         playbooks::api_router(),
         reviews::api_router(),
         coverage::api_router(),
+        triggers::api_router(),
     ]
 }
 
@@ -91,6 +93,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
         .merge(coverage::web_router())
+        .merge(triggers::web_router())
         .merge(customer::staff_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));

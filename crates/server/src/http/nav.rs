@@ -115,6 +115,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 admin("Jobs", "/admin/jobs"),
                 admin("Audit", "/admin/audit"),
                 admin("Webhooks", "/admin/webhooks"),
+                admin("Trigger rules", "/admin/triggers"),
             ],
         ),
         Some(Entry::Link(link("Team", "/team"))),
@@ -177,7 +178,7 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Usage, Risk, Goals at risk, Sponsor programme",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
-                "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
+                "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
         );

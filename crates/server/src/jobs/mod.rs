@@ -4,6 +4,7 @@
 //! runs once (the store's claim is atomic, and a scheduled run is enqueued once per due time).
 
 pub(crate) mod daily_rescore;
+pub(crate) mod trigger_sweep;
 mod runner;
 mod schedule;
 
@@ -21,6 +22,7 @@ pub use schedule::Schedule;
 pub fn kind_label(kind: &str) -> &str {
     match kind {
         daily_rescore::KIND => daily_rescore::LABEL,
+        trigger_sweep::KIND => trigger_sweep::LABEL,
         other => crate::features::notify::kind_label(other).unwrap_or(other),
     }
 }
@@ -43,6 +45,8 @@ impl JobKinds {
         let mut kinds = JobKinds::default();
         kinds.handle(daily_rescore::KIND, daily_rescore::run);
         kinds.schedule(daily_rescore::schedule());
+        kinds.handle(trigger_sweep::KIND, trigger_sweep::run);
+        kinds.schedule(trigger_sweep::schedule());
         crate::features::notify::register(&mut kinds, config);
         kinds
     }

@@ -57,6 +57,9 @@ fn rule(method: &str, path: &str) -> Rule {
     let path = path.trim_start_matches("/api/v1");
     match (method, path) {
         ("GET", "/audit" | "/jobs" | "/usage/unmatched" | "/webhooks" | "/webhooks/{id}") => Rule::Admins,
+        ("GET", "/triggers" | "/triggers/{id}" | "/triggers/{id}/dry-run" | "/triggers/{id}/firings")
+        | ("POST", "/triggers" | "/triggers/run")
+        | ("PUT" | "DELETE", "/triggers/{id}") => Rule::Admins,
         ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
@@ -331,6 +334,7 @@ impl Fixture {
             "customer-links" => self.link,
             "users" => self.victim.0,
             "review-cadences" => 0,
+            "triggers" => 1,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };
         path.replace("{id}", &id.to_string())

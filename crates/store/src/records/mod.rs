@@ -29,6 +29,7 @@ pub mod tasks;
 pub mod timeline;
 pub mod today;
 pub mod tokens;
+pub mod triggers;
 pub mod usage;
 pub mod users;
 

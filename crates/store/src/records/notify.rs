@@ -167,6 +167,23 @@ pub(crate) async fn notify_user(tx: &mut Tx, user: UserId, notification: &Notifi
     Ok(())
 }
 
+/// Posts `notification` to every enabled webhook target that carries its kind (a message to
+/// a channel, not to a person), once per key when it has one. Returns how many targets.
+pub(crate) async fn post_to_webhooks(tx: &mut Tx, notification: &Notification) -> Result<usize> {
+    let public_url = tx.outbox().public_url.clone();
+    let body = notification.webhook_body("the team", public_url.as_deref());
+    let targets = carrying(tx, notification.kind).await?;
+    for target in &targets {
+        let delivery = WebhookDelivery {
+            target: *target,
+            body: body.clone(),
+        };
+        let key = notification.once_key.as_ref().map(|k| format!("{k}:webhook:{target}"));
+        enqueue_webhook(tx, &delivery, key).await?;
+    }
+    Ok(targets.len())
+}
+
 async fn enqueue_webhook(tx: &mut Tx, delivery: &WebhookDelivery, once_key: Option<String>) -> Result<Option<JobId>> {
     let payload = serde_json::to_value(delivery).expect("a delivery serialises");
     let mut job = NewJob::new(WEBHOOK_JOB, payload, tx.now());

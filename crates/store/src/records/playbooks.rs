@@ -382,7 +382,7 @@ async fn change_in(tx: &mut Tx, id: PlaybookChangeId) -> Result<PlaybookChange> 
 }
 
 /// Fills in `approach`'s template for `contact` of `account`, sent by `from`.
-async fn outreach_in(
+pub(crate) async fn outreach_in(
     tx: &mut Tx,
     account: AccountId,
     approach: OutreachApproach,

@@ -346,32 +346,35 @@ async fn pack_in(tx: &mut Tx, meeting: MeetingId) -> Result<Option<SharedPack>> 
     }
 }
 
-/// Opens a reactive QBR task for the CSM of each account in `turned_red` (accounts whose score
-/// has just become red), unless one is open already: one task per spell of red.
-pub(crate) async fn open_reactive_qbrs(tx: &mut Tx, turned_red: &[i64]) -> Result<()> {
-    if turned_red.is_empty() {
-        return Ok(());
+/// Opens a reactive QBR task for the CSM of each of `accounts`, saying `why` ("its health
+/// turned red"), unless one is open already (one per spell of red, or per trigger cause).
+/// Returns the accounts that got one.
+pub(crate) async fn open_reactive_qbrs(tx: &mut Tx, accounts: &[i64], why: &str) -> Result<Vec<i64>> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
     }
     let owners: Vec<(i64, i64, String)> =
         Query::sql("SELECT a.id, a.owner_id, a.name FROM accounts a WHERE a.owner_id IS NOT NULL AND a.id IN (")
-            .list(turned_red.iter().copied())
+            .list(accounts.iter().copied())
             .push(
                 ") AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.account_id = a.id AND t.source = 'reactive_qbr' \
-         AND t.done_at IS NULL)",
+                 AND t.done_at IS NULL)",
             )
             .fetch_all(tx)
             .await?;
     let due = tx.today() + Duration::days(REACTIVE_QBR_DAYS);
+    let mut opened = Vec::new();
     for (account, owner, name) in owners {
         let task = TaskFields {
-            title: ActionText::parse(&format!("Hold a reactive QBR with {name}: its health turned red"))
+            title: ActionText::parse(&format!("Hold a reactive QBR with {name}: {why}"))
                 .map_err(|e| StoreError::Corrupt(format!("reactive QBR task: {e}")))?,
             account: Some(AccountId(account)),
             due_on: Some(due),
         };
         insert_task(tx, UserId(owner), &task, TaskSource::ReactiveQbr).await?;
+        opened.push(account);
     }
-    Ok(())
+    Ok(opened)
 }
 
 impl Store {

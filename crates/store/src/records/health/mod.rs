@@ -215,7 +215,7 @@ async fn write_assessed(tx: &mut Tx, mut assessed: Assessed) -> Result<()> {
         Query::sql(&sql).execute(tx).await?;
     }
     for chunk in turned_red.chunks(PASS) {
-        crate::records::reviews::open_reactive_qbrs(tx, chunk).await?;
+        crate::records::reviews::open_reactive_qbrs(tx, chunk, "its health turned red").await?;
     }
     Ok(())
 }
