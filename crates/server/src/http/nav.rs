@@ -185,7 +185,7 @@ mod tests {
         assert_eq!(
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
-                "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
+                "Portfolio*: Accounts*, Usage, Risk, Goals at risk, Sponsor programme",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
                 "Admin: Health scoring",
             ]
