@@ -997,3 +997,70 @@ test("coverage: a leader finds the top accounts without an executive sponsor and
   await page.screenshot({ path: join(artifacts, "coverage.png"), fullPage: true });
   await context.close();
 });
+
+test("triggers: an admin writes a rule and runs it; its task is on the CSM's Today and its email reaches the customer", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const rowan = { email: "rowan.csm@example.com", password: "rowan-password-1234" };
+  lodestar(["user", "add", "--email", rowan.email, "--name", "Rowan Csm", "--role", "csm", "--password-stdin"], rowan.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const rowanId = (users.items ?? users).find((u) => u.email === rowan.email).id;
+  // The largest account renewing within a year with a contact who has an address.
+  let account, reachable;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=-arr")).items) {
+    if (!a.renewal_date || a.lifecycle_stage === "churned") continue;
+    if ((new Date(a.renewal_date) - Date.now()) / 86400_000 > 360) continue;
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    reachable = (contacts.items ?? contacts).filter((c) => c.email && c.status === "active").map((c) => c.email);
+    if (reachable.length) { account = a; break; }
+  }
+  await api("PATCH", `/accounts/${account.id}`, { owner_id: rowanId });
+
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(page, admin);
+  await openMenu(page, "admin");
+  await page.click("#menu-admin >> text=Trigger rules");
+  await page.waitForURL(`${base}/admin/triggers`);
+  assert.match(await page.textContent("#rules"), /Strategic renewal in 90 days/, "the demo's rules");
+  await page.fill("#rule-name", "Renewal prep for the largest");
+  await page.selectOption("#rule-signal", "renewal_in");
+  await page.fill("#rule-param", "365");
+  await page.fill("#rule-form input[name=min_arr]", account.arr);
+  await page.fill("#rule-task-title", "Prepare the renewal with {account}");
+  await page.fill("#rule-form input[name=task_days]", "0");
+  await page.check("#rule-email-on");
+  await page.selectOption("#rule-approach", "open_question");
+  await page.click("#rule-submit");
+  await page.waitForURL(/\/admin\/triggers\/\d+#rule$/);
+  const rulePage = page.url().split("#")[0];
+  assert.match(await page.textContent("#rule-description"), /When the renewal is 365 days away or less and ARR is at least/);
+  // The dry run names the account and does nothing yet.
+  assert.match(await page.locator("#dry-run tr", { hasText: account.name }).textContent(), /fires on the next run/);
+  assert.match(await page.textContent("#firings"), /It has not fired yet/);
+  await page.screenshot({ path: join(artifacts, "trigger-rule.png"), fullPage: true });
+
+  // "Run now" queues the run; the job queue runs it within seconds.
+  await page.goto(`${base}/admin/triggers`);
+  await page.click("#run-now");
+  let fired = false;
+  for (let i = 0; i < 40 && !fired; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page.goto(rulePage);
+    fired = (await page.locator("#firings tr", { hasText: account.name }).count()) > 0;
+  }
+  assert.ok(fired, "the rule fired on the account");
+  assert.match(await page.locator("#firings tr", { hasText: account.name }).textContent(), /task "Prepare the renewal with/);
+  await page.screenshot({ path: join(artifacts, "trigger-fired.png"), fullPage: true });
+  await page.context().close();
+
+  const csm = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(csm, rowan);
+  await csm.goto(`${base}/today`);
+  assert.ok(await csm.locator("#today-list li", { hasText: `Prepare the renewal with ${account.name}` }).count() > 0, "the task is on Today");
+  await csm.context().close();
+  if (smtpPython) {
+    // The risk playbook's outreach, to the account's decision maker (or another contact).
+    const message = await arrived(`${account.name}: how can we help this year?`);
+    const to = message.match(/^To: (.+)$/m)[1].trim().toLowerCase();
+    assert.ok(reachable.includes(to), `${to} is one of the account's contacts`);
+  }
+});

@@ -79,7 +79,10 @@ impl Signal {
             },
             other => {
                 let kinds: Vec<&str> = Self::KINDS.iter().map(|(k, _)| *k).collect();
-                return Err(format!("unknown signal {other:?}; expected one of: {}", kinds.join(", ")));
+                return Err(format!(
+                    "unknown signal {other:?}; expected one of: {}",
+                    kinds.join(", ")
+                ));
             }
         })
     }
@@ -203,12 +206,13 @@ impl RuleFields {
         rules.require(!self.actions.is_empty(), "actions", || {
             "a rule needs at least one action".into()
         });
-        let mut kinds: Vec<std::mem::Discriminant<Action>> =
-            self.actions.iter().map(std::mem::discriminant).collect();
+        let mut kinds: Vec<std::mem::Discriminant<Action>> = self.actions.iter().map(std::mem::discriminant).collect();
         kinds.sort_by_key(|d| format!("{d:?}"));
         let before = kinds.len();
         kinds.dedup();
-        rules.require(kinds.len() == before, "actions", || "each kind of action at most once".into());
+        rules.require(kinds.len() == before, "actions", || {
+            "each kind of action at most once".into()
+        });
         for action in &self.actions {
             if let Action::CreateTask { title, due_in_days } = action {
                 rules.require(
@@ -252,15 +256,26 @@ mod tests {
 
     #[test]
     fn signals_read_their_parameter_and_name_what_is_wrong() {
-        assert_eq!(Signal::parse("renewal_in", " 90 ").unwrap(), Signal::RenewalIn { days: 90 });
+        assert_eq!(
+            Signal::parse("renewal_in", " 90 ").unwrap(),
+            Signal::RenewalIn { days: 90 }
+        );
         assert_eq!(
             Signal::parse("health_band", "red").unwrap(),
             Signal::HealthBand { to: Band::Red }
         );
         assert_eq!(Signal::parse("milestone_missed", "").unwrap(), Signal::MilestoneMissed);
         assert!(Signal::parse("renewal_in", "0").unwrap_err().contains("from 1 to 365"));
-        assert!(Signal::parse("usage_drop", "150").unwrap_err().contains("from 1 to 100"));
-        assert!(Signal::parse("health_band", "blue").unwrap_err().contains("red, yellow or green"));
+        assert!(
+            Signal::parse("usage_drop", "150")
+                .unwrap_err()
+                .contains("from 1 to 100")
+        );
+        assert!(
+            Signal::parse("health_band", "blue")
+                .unwrap_err()
+                .contains("red, yellow or green")
+        );
         assert!(Signal::parse("weather", "1").unwrap_err().contains("expected one of"));
         for (kind, _) in Signal::KINDS {
             let param = if kind == "health_band" { "red" } else { "10" };
@@ -273,7 +288,9 @@ mod tests {
     #[test]
     fn a_rule_does_something_once_per_kind_with_a_title() {
         assert_eq!(rule(vec![]).validate().unwrap_err().errors[0].field, "actions");
-        let twice = rule(vec![Action::ReactiveQbr, Action::ReactiveQbr]).validate().unwrap_err();
+        let twice = rule(vec![Action::ReactiveQbr, Action::ReactiveQbr])
+            .validate()
+            .unwrap_err();
         assert!(twice.errors[0].reason.contains("at most once"));
         let untitled = rule(vec![Action::CreateTask {
             title: " ".into(),

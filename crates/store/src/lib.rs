@@ -56,7 +56,6 @@ pub use records::notify::{
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
-pub use records::triggers::{Candidate, Firing, TriggerRule, TriggerRun};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
@@ -65,6 +64,7 @@ pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::today::{Finish, TodayLine};
 pub use records::tokens::{ApiToken, TokenCaller};
+pub use records::triggers::{Candidate, Firing, TriggerRule, TriggerRun};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{
     EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay,

@@ -33,6 +33,7 @@ mod playbooks;
 mod qbrs;
 pub mod reviews;
 mod team;
+mod triggers;
 pub mod usage;
 mod words;
 
@@ -186,9 +187,12 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let sponsor_changes = coverage::load(store)
         .await
         .context("cannot load the demo executive sponsors")?;
+    let firings = triggers::load(store)
+        .await
+        .context("cannot load the demo trigger rules")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
-         {sponsor_changes} sponsor changes",
+         {sponsor_changes} sponsor changes, {firings} trigger firings",
         stored.stored
     ))
 }

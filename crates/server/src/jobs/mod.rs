@@ -4,9 +4,9 @@
 //! runs once (the store's claim is atomic, and a scheduled run is enqueued once per due time).
 
 pub(crate) mod daily_rescore;
-pub(crate) mod trigger_sweep;
 mod runner;
 mod schedule;
+pub(crate) mod trigger_sweep;
 
 use std::collections::HashMap;
 use std::future::Future;

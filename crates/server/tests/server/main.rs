@@ -20,4 +20,5 @@ mod reviews;
 mod search;
 mod security;
 mod team;
+mod triggers;
 mod usage;

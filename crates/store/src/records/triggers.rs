@@ -175,17 +175,21 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
             .await?;
             for (id, name, last_other) in rows {
                 let on = last_other + Duration::days(1);
-                hits.push((id, name, format!("band:{}:{on}", to.as_str()), format!("health turned {} on {on}", to.as_str())));
+                hits.push((
+                    id,
+                    name,
+                    format!("band:{}:{on}", to.as_str()),
+                    format!("health turned {} on {on}", to.as_str()),
+                ));
             }
         }
         Signal::UsageDrop { .. } => {} // read outside the transaction: see `candidates`
         Signal::MilestoneMissed => {
-            let launched: Vec<(i64, String)> = Query::sql(
-                "SELECT id, name FROM accounts WHERE lifecycle_stage <> 'churned' AND launch_date >= ",
-            )
-            .value(today - Duration::days(400))
-            .fetch_all(tx)
-            .await?;
+            let launched: Vec<(i64, String)> =
+                Query::sql("SELECT id, name FROM accounts WHERE lifecycle_stage <> 'churned' AND launch_date >= ")
+                    .value(today - Duration::days(400))
+                    .fetch_all(tx)
+                    .await?;
             for (id, name) in launched {
                 let has_events = super::usage::has_events(tx, AccountId(id)).await?;
                 for (milestone, status) in account_milestones_in(tx, AccountId(id), today, has_events).await? {
@@ -232,7 +236,12 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
                     .await?;
             for (id, name, on) in rows {
                 let left = (on - today).num_days();
-                hits.push((id, name, format!("renewal:{on}"), format!("renews on {on} ({left} days)")));
+                hits.push((
+                    id,
+                    name,
+                    format!("renewal:{on}"),
+                    format!("renews on {on} ({left} days)"),
+                ));
             }
         }
         Signal::PlanNotApproved { days } => {
@@ -292,8 +301,11 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
     let mut done = Vec::new();
     let notification = Notification {
         kind: NotificationKind::TriggerFired,
-        subject: Subject::parse(&clipped(&format!("{}: {}", rule.fields.name, candidate.account_name), 200))
-            .map_err(|e| StoreError::Corrupt(format!("trigger subject: {e}")))?,
+        subject: Subject::parse(&clipped(
+            &format!("{}: {}", rule.fields.name, candidate.account_name),
+            200,
+        ))
+        .map_err(|e| StoreError::Corrupt(format!("trigger subject: {e}")))?,
         text: format!(
             "{} {}. Rule: {}",
             candidate.account_name,
@@ -310,7 +322,10 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
                     done.push("no task: the account has no CSM".to_owned());
                     continue;
                 };
-                let text = clipped(&Action::task_title(title, &candidate.account_name, &candidate.cause_text), 500);
+                let text = clipped(
+                    &Action::task_title(title, &candidate.account_name, &candidate.cause_text),
+                    500,
+                );
                 let task = TaskFields {
                     title: ActionText::parse(&text)
                         .map_err(|e| StoreError::Corrupt(format!("trigger task title: {e}")))?,
@@ -346,8 +361,14 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
                     done.push("no email: no contact has an address".to_owned());
                     continue;
                 };
-                let outreach =
-                    outreach_in(tx, account, *approach, lodestar_domain::ContactId(contact), UserId(owner)).await?;
+                let outreach = outreach_in(
+                    tx,
+                    account,
+                    *approach,
+                    lodestar_domain::ContactId(contact),
+                    UserId(owner),
+                )
+                .await?;
                 let Some(to) = outreach.to.clone() else { continue };
                 let message = lodestar_domain::notify::EmailMessage {
                     to,
@@ -363,7 +384,10 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
             }
             Action::PostWebhook => {
                 let targets = post_to_webhooks(tx, &notification).await?;
-                done.push(format!("posted to {targets} webhook target{}", if targets == 1 { "" } else { "s" }));
+                done.push(format!(
+                    "posted to {targets} webhook target{}",
+                    if targets == 1 { "" } else { "s" }
+                ));
             }
             Action::NotifyUser { user } => {
                 notify_user(tx, *user, &notification).await?;
@@ -446,7 +470,12 @@ impl Store {
 
     /// The accounts `rule` hits as of `today` (signal and condition), each with its cause and
     /// whether the rule fired for it already — a dry run when nothing is done with them.
-    pub async fn trigger_candidates(&self, rule_id: Option<i64>, fields: &RuleFields, today: NaiveDate) -> Result<Vec<Candidate>> {
+    pub async fn trigger_candidates(
+        &self,
+        rule_id: Option<i64>,
+        fields: &RuleFields,
+        today: NaiveDate,
+    ) -> Result<Vec<Candidate>> {
         let mut hits = match fields.signal {
             Signal::UsageDrop { percent } => self
                 .usage_drops(today, f64::from(percent) / 100.0)
@@ -551,15 +580,17 @@ impl Store {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(rule_id, rule_name, account, account_name, cause_text, done, fired_at)| Firing {
-                rule_id,
-                rule_name,
-                account_id: AccountId(account),
-                account_name,
-                cause_text,
-                done,
-                fired_at,
-            })
+            .map(
+                |(rule_id, rule_name, account, account_name, cause_text, done, fired_at)| Firing {
+                    rule_id,
+                    rule_name,
+                    account_id: AccountId(account),
+                    account_name,
+                    cause_text,
+                    done,
+                    fired_at,
+                },
+            )
             .collect())
     }
 }

@@ -25,4 +25,5 @@ mod schema;
 mod search;
 mod team;
 mod tls;
+mod triggers;
 mod usage;

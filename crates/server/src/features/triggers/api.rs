@@ -158,9 +158,14 @@ impl RuleBody {
 #[utoipa::path(get, path = "/api/v1/triggers", tag = "triggers",
     responses((status = 200, description = "The rules", body = Vec<RuleOutput>), ReadProblems),
     security(("bearer" = [])))]
-async fn list_rules(State(state): State<AppState>, Caller(actor): Caller) -> Result<axum::Json<Vec<RuleOutput>>, ApiError> {
+async fn list_rules(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<axum::Json<Vec<RuleOutput>>, ApiError> {
     admins_only(&actor)?;
-    Ok(axum::Json(state.store.trigger_rules().await?.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        state.store.trigger_rules().await?.into_iter().map(Into::into).collect(),
+    ))
 }
 
 /// Write a rule: "when <signal> [and <condition>] then <actions>" (admins). It runs on the job
@@ -183,7 +188,11 @@ async fn create_rule(
 #[utoipa::path(get, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)),
     responses((status = 200, description = "The rule", body = RuleOutput), ReadProblems),
     security(("bearer" = [])))]
-async fn get_rule(State(state): State<AppState>, Caller(actor): Caller, id: IdPath) -> Result<axum::Json<RuleOutput>, ApiError> {
+async fn get_rule(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    id: IdPath,
+) -> Result<axum::Json<RuleOutput>, ApiError> {
     admins_only(&actor)?;
     Ok(axum::Json(state.store.trigger_rule(path_id(id)?).await?.into()))
 }
@@ -202,14 +211,20 @@ async fn update_rule(
     admins_only(&actor)?;
     let id = path_id(id)?;
     let fields = body.read()?.fields(&state).await?;
-    Ok(axum::Json(ops::update(&state, &actor, &origin, id, fields).await?.into()))
+    Ok(axum::Json(
+        ops::update(&state, &actor, &origin, id, fields).await?.into(),
+    ))
 }
 
 /// Delete a rule and its firings (admins).
 #[utoipa::path(delete, path = "/api/v1/triggers/{id}", tag = "triggers", params(("id" = i64, Path)),
     responses((status = 204, description = "Deleted"), WriteProblems),
     security(("bearer" = [])))]
-async fn delete_rule(State(state): State<AppState>, Who { actor, origin }: Who, id: IdPath) -> Result<StatusCode, ApiError> {
+async fn delete_rule(
+    State(state): State<AppState>,
+    Who { actor, origin }: Who,
+    id: IdPath,
+) -> Result<StatusCode, ApiError> {
     ops::delete(&state, &actor, &origin, path_id(id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -321,7 +336,10 @@ pub struct RunOutput {
 #[utoipa::path(post, path = "/api/v1/triggers/run", tag = "triggers",
     responses((status = 202, description = "Queued", body = RunOutput), WriteProblems),
     security(("bearer" = [])))]
-async fn run_now(State(state): State<AppState>, Caller(actor): Caller) -> Result<(StatusCode, axum::Json<RunOutput>), ApiError> {
+async fn run_now(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<(StatusCode, axum::Json<RunOutput>), ApiError> {
     let job = ops::run_now(&state, &actor).await?;
     Ok((StatusCode::ACCEPTED, axum::Json(RunOutput { job_id: job.0 })))
 }

@@ -58,7 +58,9 @@ fn action(errors: &mut Vec<FieldError>, a: &ActionInput<'_>) -> Option<Action> {
             },
         }),
         "reactive_qbr" => Some(Action::ReactiveQbr),
-        "send_email" => checked(errors, "email_approach", a.approach.parse()).map(|approach| Action::SendEmail { approach }),
+        "send_email" => {
+            checked(errors, "email_approach", a.approach.parse()).map(|approach| Action::SendEmail { approach })
+        }
         "post_webhook" => Some(Action::PostWebhook),
         "notify_user" => match a.user_id {
             Some(id) => Some(Action::NotifyUser { user: UserId(id) }),
@@ -82,7 +84,11 @@ fn action(errors: &mut Vec<FieldError>, a: &ActionInput<'_>) -> Option<Action> {
     }
 }
 
-fn optional<T: std::str::FromStr<Err = String>>(errors: &mut Vec<FieldError>, field: &'static str, text: &str) -> Option<Option<T>> {
+fn optional<T: std::str::FromStr<Err = String>>(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    text: &str,
+) -> Option<Option<T>> {
     match text.trim() {
         "" => Some(None),
         t => checked(errors, field, t.parse()).map(Some),

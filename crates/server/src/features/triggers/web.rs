@@ -82,7 +82,12 @@ impl RuleForm {
                     selected: *value == signal,
                 })
                 .collect(),
-            tiers: choices(Tier::ALL, rule.and_then(|r| r.condition.tier), Tier::as_str, Tier::label),
+            tiers: choices(
+                Tier::ALL,
+                rule.and_then(|r| r.condition.tier),
+                Tier::as_str,
+                Tier::label,
+            ),
             stages: choices(
                 LifecycleStage::ALL,
                 rule.and_then(|r| r.condition.stage),
@@ -190,7 +195,12 @@ pub(crate) async fn rule(State(state): State<AppState>, page: SignedIn, Path(id)
         .await?;
     let firings = state.store.trigger_firings(Some(id), 100).await?;
     render(&RulePage {
-        form: RuleForm::of(format!("/admin/triggers/{id}"), "Save the rule", Some(&rule.fields), &users),
+        form: RuleForm::of(
+            format!("/admin/triggers/{id}"),
+            "Save the rule",
+            Some(&rule.fields),
+            &users,
+        ),
         rule: RuleLine::of(&rule),
         candidates: candidates
             .into_iter()
@@ -271,7 +281,11 @@ async fn form_fields(state: &AppState, form: &FormFields) -> Result<lodestar_dom
 }
 
 /// `POST /admin/triggers`: a new rule.
-pub(crate) async fn create(State(state): State<AppState>, signed_in: SignedIn, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     admins_only(&signed_in.actor)?;
     let form = FormFields::parse(&body);
     let result = async {
@@ -303,7 +317,11 @@ pub(crate) async fn update(
 }
 
 /// `POST /admin/triggers/{id}/delete`.
-pub(crate) async fn delete(State(state): State<AppState>, signed_in: SignedIn, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let result = ops::delete(&state, &signed_in.actor, &signed_in.origin, id).await;
     back_after_form("/admin/triggers", "triggers", "rules", result)
 }

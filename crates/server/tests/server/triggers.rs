@@ -1,0 +1,157 @@
+//! Trigger rules over HTTP: admins only, every problem of a rule named, a dry run that does
+//! nothing, and "run now" that queues the job which fires once per cause.
+
+use axum::http::StatusCode;
+use lodestar_domain::vocabulary::Role;
+use serde_json::json;
+
+use crate::support::{TestApp, account, create_account};
+
+#[tokio::test]
+async fn admins_write_rules_that_a_dry_run_previews_and_a_run_fires_once() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.api_user("admin@v.io", Role::Admin).await;
+    let (csm, csm_token) = app.api_user("csm@v.io", Role::Csm).await;
+    let id = create_account(&app, &admin, account("acme", Some(csm))).await;
+    let renews = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
+    let contract = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contracts"),
+            Some(&admin),
+            Some(json!({"external_id": "k1", "start_date": "2026-01-01", "end_date": renews, "arr": "90000"})),
+        )
+        .await;
+    assert_eq!(contract.status, StatusCode::CREATED, "{}", contract.text);
+
+    let bad = app
+        .send(
+            "POST",
+            "/api/v1/triggers",
+            Some(&admin),
+            Some(json!({"name": "", "signal": "renewal_in", "param": "0", "tier": "gold",
+                "actions": [{"kind": "notify_user", "user_id": 999}]})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "signal", "tier", "notify_user_id"], "{}", bad.text);
+    let none = app
+        .send(
+            "POST",
+            "/api/v1/triggers",
+            Some(&admin),
+            Some(json!({"name": "Idle", "signal": "renewal_in", "param": "30", "actions": []})),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(none.body["errors"][0]["field"], "actions");
+
+    let rule = json!({"name": "Renewal in 60 days", "signal": "renewal_in", "param": "60", "min_arr": "50000",
+        "actions": [{"kind": "create_task", "title": "Confirm the renewal with {account}", "due_in_days": 0},
+                    {"kind": "post_webhook"}]});
+    let refused = app
+        .send("POST", "/api/v1/triggers", Some(&csm_token), Some(rule.clone()))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let made = app.send("POST", "/api/v1/triggers", Some(&admin), Some(rule)).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let rule_id = made.body["id"].as_i64().unwrap();
+    assert_eq!(
+        made.body["description"],
+        "When the renewal is 60 days away or less and ARR is at least $50,000, then task \"Confirm the renewal with {account}\" due in 0 days, post to the webhooks"
+    );
+
+    let dry = app
+        .send(
+            "GET",
+            &format!("/api/v1/triggers/{rule_id}/dry-run"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.text);
+    assert_eq!(dry.body.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (dry.body[0]["account_id"].as_i64(), dry.body[0]["fired"].as_bool()),
+        (Some(id), Some(false))
+    );
+    let tasks = app.send("GET", "/api/v1/tasks", Some(&csm_token), None).await;
+    assert!(
+        tasks.body.as_array().unwrap().iter().all(|t| t["source"] != "trigger"),
+        "a dry run does nothing"
+    );
+
+    // "Run now" queues the job; the store runs the same rules the job would.
+    let run = app.send("POST", "/api/v1/triggers/run", Some(&admin), None).await;
+    assert_eq!(run.status, StatusCode::ACCEPTED, "{}", run.text);
+    let job = app
+        .store
+        .job(lodestar_domain::JobId(run.body["job_id"].as_i64().unwrap()))
+        .await
+        .unwrap()
+        .expect("queued");
+    assert_eq!(job.kind, "trigger_sweep");
+    for _ in 0..2 {
+        app.store.run_trigger_rules(app.store.today()).await.unwrap();
+    }
+    let tasks = app.send("GET", "/api/v1/tasks", Some(&csm_token), None).await;
+    let titles: Vec<&str> = tasks
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["source"] == "trigger")
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Confirm the renewal with Account acme"],
+        "once, however often it runs"
+    );
+    let firings = app
+        .send(
+            "GET",
+            &format!("/api/v1/triggers/{rule_id}/firings"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(firings.body.as_array().unwrap().len(), 1, "{}", firings.text);
+    assert!(
+        firings.body[0]["cause_text"]
+            .as_str()
+            .unwrap()
+            .starts_with("renews on ")
+    );
+
+    let off = app
+        .send(
+            "PUT",
+            &format!("/api/v1/triggers/{rule_id}"),
+            Some(&admin),
+            Some(
+                json!({"name": "Renewal in 60 days", "signal": "renewal_in", "param": "60", "enabled": false,
+                "actions": [{"kind": "reactive_qbr"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.text);
+    assert_eq!(
+        (off.body["enabled"].as_bool(), off.body["firings"].as_i64()),
+        (Some(false), Some(1))
+    );
+    let gone = app
+        .send("DELETE", &format!("/api/v1/triggers/{rule_id}"), Some(&admin), None)
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT);
+    let missing = app
+        .send("GET", &format!("/api/v1/triggers/{rule_id}"), Some(&admin), None)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

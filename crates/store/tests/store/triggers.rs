@@ -1,0 +1,186 @@
+//! Trigger rules, on both databases: what a rule hits (signal and condition), firing once per
+//! account and cause, and what the actions did.
+
+use chrono::{Days, TimeZone, Utc};
+use lodestar_domain::Cents;
+use lodestar_domain::text::Name;
+use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal};
+use lodestar_domain::vocabulary::{ContactRole, ContactStatus, Role, TaskSource};
+use lodestar_store::{Clock, Store, TaskView, store_test};
+
+use crate::common::*;
+
+fn rule(signal: Signal, condition: Condition, actions: Vec<Action>) -> RuleFields {
+    RuleFields {
+        name: Name::parse("Renewal prep").unwrap(),
+        signal,
+        condition,
+        actions,
+        enabled: true,
+    }
+}
+
+store_test!(a_rule_fires_once_per_account_and_cause_and_keeps_what_it_did);
+
+async fn a_rule_fires_once_per_account_and_cause_and_keeps_what_it_did(store: Store) {
+    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let today = store.today();
+    let csm = store
+        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let mut ids = Vec::new();
+    for (key, arr, days) in [
+        ("acme", 80_000_00, 60),
+        ("far", 80_000_00, 200),
+        ("small", 10_000_00, 30),
+    ] {
+        let mut fields = account(key);
+        fields.owner_id = Some(csm);
+        store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
+        let id = account_id_of(&store, key).await;
+        store
+            .upsert_contracts(vec![contract_ending(
+                &format!("k-{key}"),
+                id,
+                arr,
+                today + Days::new(days),
+                today,
+            )])
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let renewal = store
+        .create_trigger_rule(
+            rule(
+                Signal::RenewalIn { days: 90 },
+                Condition {
+                    min_arr: Some(Cents(50_000_00)),
+                    ..Condition::default()
+                },
+                vec![
+                    Action::CreateTask {
+                        title: "Confirm the renewal with {account}: {cause}".into(),
+                        due_in_days: 7,
+                    },
+                    Action::PostWebhook,
+                ],
+            )
+            .validate()
+            .unwrap(),
+            Some(csm),
+        )
+        .await
+        .unwrap();
+
+    // The dry run: only acme renews within 90 days with enough ARR; nothing is done.
+    let hits = store
+        .trigger_candidates(Some(renewal.id), &renewal.fields, today)
+        .await
+        .unwrap();
+    let names: Vec<&str> = hits.iter().map(|h| h.account_name.as_str()).collect();
+    assert_eq!(names, ["Account acme"]);
+    assert_eq!(hits[0].cause, "renewal:2027-01-31");
+    assert!(!hits[0].fired);
+    // (Scores may have opened reactive QBRs already: only the rule's own tasks count here.)
+    let of_rules = |source: TaskSource| {
+        let store = store.clone();
+        async move {
+            store
+                .tasks(csm, TaskView::Open, today)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.source == source)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(of_rules(TaskSource::Trigger).await.is_empty());
+
+    let run = store.run_trigger_rules(today).await.unwrap();
+    assert_eq!((run.rules, run.fired), (1, 1));
+    let tasks = of_rules(TaskSource::Trigger).await;
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        tasks[0].title,
+        "Confirm the renewal with Account acme: renews on 2027-01-31 (60 days)"
+    );
+    assert_eq!(tasks[0].due_on, Some(today + Days::new(7)));
+
+    // Again, for the same cause: nothing more.
+    assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 0);
+    assert_eq!(of_rules(TaskSource::Trigger).await.len(), 1);
+    assert!(
+        store
+            .trigger_candidates(Some(renewal.id), &renewal.fields, today)
+            .await
+            .unwrap()[0]
+            .fired
+    );
+    let firings = store.trigger_firings(Some(renewal.id), 10).await.unwrap();
+    assert_eq!(firings.len(), 1);
+    assert_eq!(firings[0].cause_text, "renews on 2027-01-31 (60 days)");
+    assert!(
+        firings[0].done.contains("task \"Confirm the renewal"),
+        "{}",
+        firings[0].done
+    );
+    assert!(
+        firings[0].done.contains("posted to 0 webhook targets"),
+        "{}",
+        firings[0].done
+    );
+    assert_eq!(store.trigger_rule(renewal.id).await.unwrap().firings, 1);
+
+    // A champion who left: a reactive QBR and a notification; an off rule does nothing.
+    let mut champion = contact("cam", ids[1]);
+    champion.role = Some(ContactRole::Champion);
+    champion.status = ContactStatus::Left;
+    champion.left_on = Some(today - Days::new(3));
+    store.create_contact(champion.validate().unwrap()).await.unwrap();
+    let left = store
+        .create_trigger_rule(
+            rule(
+                Signal::ChampionLeft { days: 30 },
+                Condition::default(),
+                vec![Action::ReactiveQbr, Action::NotifyUser { user: csm }],
+            )
+            .validate()
+            .unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    let mut off = rule(
+        Signal::RenewalIn { days: 365 },
+        Condition::default(),
+        vec![Action::ReactiveQbr],
+    );
+    off.enabled = false;
+    store.create_trigger_rule(off.validate().unwrap(), None).await.unwrap();
+    let run = store.run_trigger_rules(today).await.unwrap();
+    assert_eq!((run.rules, run.fired), (2, 1));
+    let reactive: Vec<_> = of_rules(TaskSource::ReactiveQbr)
+        .await
+        .into_iter()
+        .filter(|t| t.account_id == Some(ids[1]))
+        .collect();
+    assert_eq!(reactive.len(), 1);
+    assert!(
+        reactive[0].title.contains("Ada cam (champion) left on 2026-11-29"),
+        "{}",
+        reactive[0].title
+    );
+    let firing = &store.trigger_firings(Some(left.id), 10).await.unwrap()[0];
+    assert!(
+        firing.done.contains("a reactive QBR task") && firing.done.contains("notified user"),
+        "{}",
+        firing.done
+    );
+
+    // Deleting a rule takes its firings with it.
+    store.delete_trigger_rule(left.id).await.unwrap();
+    assert_eq!(store.trigger_firings(None, 10).await.unwrap().len(), 1);
+}
