@@ -6,7 +6,7 @@ use lodestar_domain::promise::{PromiseFields, PromiseOwner, Standing};
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::today::Reason;
-use lodestar_domain::vocabulary::{ActionStatus, MeetingKind, Role};
+use lodestar_domain::vocabulary::{ActionStatus, MeetingKind, Role, TaskSource};
 use lodestar_domain::{AccountId, UserId};
 use lodestar_store::{
     Clock, FeedOwner, MeetingFilter, PromiseFilter, Store, StoreError, TaskFields, TaskView, store_test,
@@ -153,7 +153,17 @@ async fn a_meeting_keeps_its_attendees_promises_and_sequence(store: Store) {
     let today = store.today();
     let standings: Vec<Standing> = all.iter().map(|p| p.standing(today)).collect();
     assert_eq!(standings, vec![Standing::Overdue, Standing::Open]);
-    let tasks = store.tasks(csm, TaskView::Open, today).await.unwrap();
+    // (The overdue promise also turns the score red, which opens a reactive QBR task.)
+    let promise_tasks = || async {
+        store
+            .tasks(csm, TaskView::Open, today)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.source == TaskSource::Promise)
+            .collect::<Vec<_>>()
+    };
+    let tasks = promise_tasks().await;
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].promise_id, Some(all[0].id));
     store.finish_tasks(csm, &[tasks[0].id], true).await.unwrap();
@@ -162,7 +172,7 @@ async fn a_meeting_keeps_its_attendees_promises_and_sequence(store: Store) {
     assert_eq!(ours.standing(today), Standing::KeptLate);
     // Reopening the promise reopens its task.
     store.set_promise_status(ours.id, ActionStatus::Open).await.unwrap();
-    assert_eq!(store.tasks(csm, TaskView::Open, today).await.unwrap().len(), 1);
+    assert_eq!(promise_tasks().await.len(), 1);
 }
 
 store_test!(tasks_are_their_owners_alone_and_snooze_until_a_day);
