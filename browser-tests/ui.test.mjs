@@ -988,8 +988,9 @@ test("coverage: a leader finds the top accounts without an executive sponsor and
   assert.match(await page.textContent("#unsponsored-count"), /\d+ without a sponsor/, "the demo leaves some unsponsored");
   assert.match(await page.textContent("#programme tbody"), /None/);
   await page.screenshot({ path: join(artifacts, "sponsors.png"), fullPage: true });
-  // The account of the first row: its coverage by level and function, its sponsor's history.
-  await page.locator("#programme tbody tr a").first().click();
+  // An account whose sponsor changed more than once (flagged): its coverage by level and
+  // function, and its sponsor's history.
+  await page.locator("#programme tbody tr", { has: page.locator("td.warn") }).first().locator("a").click();
   await page.waitForURL(/\/accounts\/\d+\/coverage$/);
   assert.match(await page.textContent("#coverage-summary h2"), /\d high, \d+ wide/);
   assert.equal(await page.locator("#levels tbody tr").count(), 3);

@@ -1,6 +1,7 @@
 //! Demo executive sponsors (F-42): the accounts of the sponsor programme (the top fifth by
 //! ARR) without a sponsor of ours got one half a year ago; a few changed sponsor since, one
-//! twice; the last few lost theirs a month ago — so the programme page shows gaps and changes. (Contacts' titles, which
+//! twice; the last four have none (a sponsor they had is removed a month ago) — so the
+//! programme page shows gaps and changes. (Contacts' titles, which
 //! coverage reads, come with the demo's contacts.)
 
 use chrono::Duration;
