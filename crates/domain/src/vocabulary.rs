@@ -295,6 +295,7 @@ vocabulary!(
         Promise = "promise" => "A promise of ours",
         Plan = "plan" | "success_plan" => "A success plan's check-in",
         ReactiveQbr = "reactive_qbr" => "Health turned red: a reactive QBR",
+        Detractor = "detractor" | "nps_detractor" => "A detractor's answer: close the loop",
     }
 );
 
@@ -335,6 +336,17 @@ vocabulary!(
         Comment = "comment" => "Comment",
         Review = "review" => "Mark reviewed",
         Approve = "approve" => "Approve",
+        Answer = "answer" => "Answer",
+    }
+);
+
+vocabulary!(
+    /// What a survey asks (F-40): the Net Promoter question (0–10), satisfaction (1–5), or one
+    /// question of the CSM's own (1–5).
+    SurveyKind, "survey kind" {
+        Nps = "nps" | "net_promoter" => "NPS",
+        Csat = "csat" | "satisfaction" => "CSAT",
+        Micro = "micro" | "micro_survey" => "Micro survey",
     }
 );
 

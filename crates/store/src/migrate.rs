@@ -161,6 +161,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0019_reviews.sql"),
         rust: None,
     },
+    Migration {
+        version: 20,
+        name: "surveys",
+        sql: include_str!("../migrations/0020_surveys.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -98,6 +98,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("LxL", "/lxl")),
                 Some(link("Churns", "/retrospectives")),
                 Some(link("Playbooks", "/playbooks")),
+                Some(link("Surveys", "/surveys")),
             ],
         ),
         menu(
@@ -175,7 +176,7 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Usage, Risk, Goals at risk",
-                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
                 "Team",
             ]
@@ -184,7 +185,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
                 "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
-                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin: Health scoring",
             ]
         );

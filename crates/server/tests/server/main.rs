@@ -18,5 +18,6 @@ mod qbrs;
 mod reviews;
 mod search;
 mod security;
+mod surveys;
 mod team;
 mod usage;
