@@ -31,6 +31,7 @@ mod plans;
 mod playbooks;
 mod qbrs;
 pub mod reviews;
+mod surveys;
 mod team;
 pub mod usage;
 mod words;
@@ -182,8 +183,22 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         .await
         .context("cannot load the demo success plans")?;
     let qbrs = qbrs::load(store).await.context("cannot load the demo QBRs")?;
+    let mut asked = Vec::new();
+    for account in with_usage.account_ids().into_iter().take(surveys::ACCOUNTS) {
+        let contacts: Vec<_> = store
+            .contacts_of(account)
+            .await?
+            .into_iter()
+            .filter(|c| c.fields.email.is_some())
+            .map(|c| c.id)
+            .collect();
+        asked.push((account, contacts));
+    }
+    let answers = surveys::load(store, &asked)
+        .await
+        .context("cannot load the demo surveys")?;
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs",
+        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, {answers} survey answers",
         stored.stored
     ))
 }

@@ -42,6 +42,7 @@ pub struct SurveyAnswer {
     pub survey_id: Option<SurveyId>,
     pub account_id: AccountId,
     pub account_name: String,
+    pub account_external_id: String,
     pub contact_id: Option<ContactId>,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
@@ -129,7 +130,7 @@ impl TryFrom<SurveyRow> for Survey {
 }
 
 const SELECT_ANSWERS: &str = concat!(
-    "SELECT x.id, x.survey_id, x.account_id, a.name AS account_name, x.contact_id, ",
+    "SELECT x.id, x.survey_id, x.account_id, a.name AS account_name, a.external_id AS account_external_id, x.contact_id, ",
     "CASE WHEN c.id IS NULL THEN NULL ELSE ",
     contact_name!(),
     " END AS contact_name, c.email AS contact_email, x.external_id, x.kind, x.question, x.score, x.comment, \
@@ -143,6 +144,7 @@ struct AnswerRow {
     survey_id: Option<i64>,
     account_id: i64,
     account_name: String,
+    account_external_id: String,
     contact_id: Option<i64>,
     contact_name: Option<String>,
     contact_email: Option<String>,
@@ -163,6 +165,7 @@ impl TryFrom<AnswerRow> for SurveyAnswer {
             survey_id: r.survey_id.map(SurveyId),
             account_id: AccountId(r.account_id),
             account_name: r.account_name,
+            account_external_id: r.account_external_id,
             contact_id: r.contact_id.map(ContactId),
             contact_name: r.contact_name,
             contact_email: r.contact_email,
