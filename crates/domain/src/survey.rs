@@ -73,7 +73,7 @@ pub fn score(kind: SurveyKind, value: i64) -> Result<i32, String> {
     match i32::try_from(value) {
         Ok(v) if (low..=high).contains(&v) => Ok(v),
         _ => Err(format!(
-            "{value} is outside {low}–{high}, the range of a {} answer",
+            "{value} is outside {low}–{high}, the range of {} answers",
             kind.label()
         )),
     }

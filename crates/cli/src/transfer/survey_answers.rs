@@ -14,6 +14,7 @@ use lodestar_domain::vocabulary::SurveyKind;
 use lodestar_store::{ImportedAnswer, Store, StoreError};
 
 use super::export::neutralise;
+use super::import::unneutralise;
 
 pub const COLUMNS: [&str; 9] = [
     "external_id",
@@ -63,11 +64,9 @@ pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result
     for record in reader.records() {
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
+        // What an export neutralised for spreadsheets imports as it was written.
         let cell = |field: &str| {
-            headers
-                .get(field)
-                .and_then(|i| record.get(*i))
-                .unwrap_or_default()
+            unneutralise(headers.get(field).and_then(|i| record.get(*i)).unwrap_or_default())
                 .trim()
                 .to_owned()
         };

@@ -98,8 +98,17 @@ async fn a_meeting_with_promises_lands_on_the_account_today_tasks_and_the_calend
         promises.body["kept"],
         "we kept 0 of 1, they kept 0 of 1 in the last 90 days"
     );
+    // Two tasks: our promise, and the reactive QBR that the account's red score opened (its
+    // only measure, promises kept, is at 0 %).
     let tasks = app.send("GET", "/api/v1/tasks", Some(&token), None).await;
-    assert_eq!(tasks.body.as_array().unwrap().len(), 1, "{}", tasks.text);
+    let sources: Vec<&str> = tasks
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["promise", "reactive_qbr"], "{}", tasks.text);
     assert_eq!(tasks.body[0]["title"], "Send the SSO guide");
 
     // Today: both overdue promises, ours above theirs, each saying why.

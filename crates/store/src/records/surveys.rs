@@ -3,7 +3,7 @@
 //! response rate, the verbatims every user reads, and beta candidates. A detractor's answer
 //! opens a close-the-loop task for the account's CSM in the answer's transaction.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::review::ActionText;
 use lodestar_domain::survey::{NpsGrouping, NpsTally, SurveyFields, is_detractor};
 use lodestar_domain::vocabulary::{SurveyKind, TaskSource};
@@ -17,9 +17,6 @@ use super::tasks::{TaskFields, insert_task};
 use super::timeline::{TimelineKind, record};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
-
-/// Days a close-the-loop task is due in.
-const CLOSE_THE_LOOP_DAYS: i64 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Survey {
@@ -180,6 +177,29 @@ impl TryFrom<AnswerRow> for SurveyAnswer {
     }
 }
 
+/// An NPS answer (`value` its score) or an NPS link (`value` the answers through it), with
+/// what the report groups by.
+#[derive(sqlx::FromRow)]
+struct NpsFact {
+    account_id: i64,
+    name: String,
+    tier: Option<String>,
+    at: DateTime<Utc>,
+    value: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct BetaRow {
+    contact_id: i64,
+    contact_name: String,
+    email: Option<String>,
+    account_id: i64,
+    account_name: String,
+    note: String,
+    tagged_by: Option<String>,
+    tagged_at: DateTime<Utc>,
+}
+
 async fn survey_in(tx: &mut Tx, id: SurveyId) -> Result<Survey> {
     let row: Option<SurveyRow> = Query::sql(format!("{SELECT_SURVEYS} WHERE s.id = $1"))
         .bind(id.0)
@@ -202,7 +222,7 @@ async fn answers_where(tx: &mut Tx, condition: Query) -> Result<Vec<SurveyAnswer
 }
 
 /// Opens the close-the-loop task of a detractor's answer for the account's CSM (none when
-/// the account has no CSM).
+/// the account has no CSM), due the day of the answer: it is on their Today at once.
 async fn close_the_loop(tx: &mut Tx, account: AccountId, who: &str, score: i32) -> Result<()> {
     let owner: Option<(Option<i64>, String)> = Query::sql("SELECT owner_id, name FROM accounts WHERE id = $1")
         .bind(account.0)
@@ -216,7 +236,7 @@ async fn close_the_loop(tx: &mut Tx, account: AccountId, who: &str, score: i32) 
     let task = TaskFields {
         title,
         account: Some(account),
-        due_on: Some(tx.today() + Duration::days(CLOSE_THE_LOOP_DAYS)),
+        due_on: Some(tx.today()),
     };
     insert_task(tx, UserId(owner), &task, TaskSource::Detractor).await?;
     Ok(())
@@ -460,15 +480,15 @@ impl Store {
     /// in NPS, not in the rate. Groups with neither answers nor links are left out.
     pub async fn nps_report(&self, grouping: NpsGrouping) -> Result<Vec<NpsLine>> {
         let mut tx = self.begin_snapshot().await?;
-        let answers: Vec<(i64, String, Option<String>, i64, DateTime<Utc>)> = Query::sql(
-            "SELECT a.id, a.name, a.tier, x.score, x.answered_at FROM survey_answers x \
+        let answers: Vec<NpsFact> = Query::sql(
+            "SELECT a.id AS account_id, a.name, a.tier, x.answered_at AS at, x.score AS value FROM survey_answers x \
              JOIN accounts a ON a.id = x.account_id WHERE x.kind = 'nps'",
         )
         .fetch_all(&mut tx)
         .await?;
-        let links: Vec<(i64, String, Option<String>, DateTime<Utc>, i64)> = Query::sql(
-            "SELECT a.id, a.name, a.tier, l.created_at, \
-             (SELECT COUNT(*) FROM survey_answers x WHERE x.link_id = l.id) FROM customer_links l \
+        let links: Vec<NpsFact> = Query::sql(
+            "SELECT a.id AS account_id, a.name, a.tier, l.created_at AS at, \
+             (SELECT COUNT(*) FROM survey_answers x WHERE x.link_id = l.id) AS value FROM customer_links l \
              JOIN surveys s ON l.object_kind = 'survey' AND s.id = l.object_id \
              JOIN accounts a ON a.id = s.account_id WHERE s.kind = 'nps'",
         )
@@ -491,7 +511,14 @@ impl Store {
                 })
             };
         let mut lines: std::collections::BTreeMap<String, NpsLine> = std::collections::BTreeMap::new();
-        for (id, name, tier, score, at) in answers {
+        for NpsFact {
+            account_id: id,
+            name,
+            tier,
+            at,
+            value: score,
+        } in answers
+        {
             let (label, account_id) = key(id, &name, &tier, at)?;
             let line = lines.entry(label.clone()).or_insert(NpsLine {
                 label,
@@ -500,7 +527,14 @@ impl Store {
             });
             line.tally.add(i32::try_from(score).unwrap_or_default());
         }
-        for (id, name, tier, at, answered) in links {
+        for NpsFact {
+            account_id: id,
+            name,
+            tier,
+            at,
+            value: answered,
+        } in links
+        {
             let (label, account_id) = key(id, &name, &tier, at)?;
             let line = lines.entry(label.clone()).or_insert(NpsLine {
                 label,
@@ -553,38 +587,28 @@ impl Store {
 
     /// Every beta candidate, most recently tagged first.
     pub async fn beta_candidates(&self) -> Result<Vec<BetaCandidate>> {
-        let rows: Vec<(
-            i64,
-            String,
-            Option<String>,
-            i64,
-            String,
-            String,
-            Option<String>,
-            DateTime<Utc>,
-        )> = Query::sql(concat!(
-            "SELECT c.id, ",
+        let rows: Vec<BetaRow> = Query::sql(concat!(
+            "SELECT c.id AS contact_id, ",
             contact_name!(),
-            ", c.email, a.id, a.name, b.note, u.name, b.tagged_at FROM beta_candidates b \
-                 JOIN contacts c ON c.id = b.contact_id JOIN accounts a ON a.id = c.account_id \
-                 LEFT JOIN users u ON u.id = b.tagged_by ORDER BY b.tagged_at DESC, c.id"
+            " AS contact_name, c.email, a.id AS account_id, a.name AS account_name, b.note, u.name AS tagged_by, \
+             b.tagged_at FROM beta_candidates b JOIN contacts c ON c.id = b.contact_id \
+             JOIN accounts a ON a.id = c.account_id LEFT JOIN users u ON u.id = b.tagged_by \
+             ORDER BY b.tagged_at DESC, c.id"
         ))
         .fetch_all_on(self)
         .await?;
         Ok(rows
             .into_iter()
-            .map(
-                |(contact, name, email, account, account_name, note, by, at)| BetaCandidate {
-                    contact_id: ContactId(contact),
-                    contact_name: name,
-                    email,
-                    account_id: AccountId(account),
-                    account_name,
-                    note,
-                    tagged_by: by,
-                    tagged_at: at,
-                },
-            )
+            .map(|r| BetaCandidate {
+                contact_id: ContactId(r.contact_id),
+                contact_name: r.contact_name,
+                email: r.email,
+                account_id: AccountId(r.account_id),
+                account_name: r.account_name,
+                note: r.note,
+                tagged_by: r.tagged_by,
+                tagged_at: r.tagged_at,
+            })
             .collect())
     }
 }
