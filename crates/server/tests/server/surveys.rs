@@ -276,3 +276,82 @@ async fn verbatims_are_for_every_role_and_beta_candidates_for_the_book() {
         .await;
     assert_eq!(list.body, json!([]));
 }
+
+#[tokio::test]
+async fn an_emailed_link_is_made_as_it_is_sent_and_withdrawn_when_sending_fails() {
+    use lodestar_domain::job::JobState;
+    use lodestar_server::ServerConfig;
+    use lodestar_server::config::MailConfig;
+    use lodestar_server::jobs::{JobKinds, Runner, RunnerConfig};
+    use lodestar_store::LinkTarget;
+
+    // An SMTP server nobody listens on: every send fails.
+    let config = ServerConfig {
+        mail: Some(MailConfig::new("smtp://127.0.0.1:9", "Lodestar <cs@vendor.io>").unwrap()),
+        ..ServerConfig::default()
+    };
+    let app = TestApp::with_app(lodestar_store::testing::TestDb::sqlite().await, {
+        let config = config.clone();
+        move |store| lodestar_server::app(store.with_outbox(config.outbox()), config)
+    })
+    .await;
+    let store = app.store.with_outbox(config.outbox());
+    let (token, _, id, dana) = book(&app).await;
+    let sid = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/surveys"),
+            Some(&token),
+            Some(json!({"kind": "nps"})),
+        )
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let sent = app
+        .send(
+            "POST",
+            &format!("/api/v1/surveys/{sid}/send"),
+            Some(&token),
+            Some(json!({"contact_ids": [dana]})),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text);
+    assert_eq!(sent.body["emailed"], json!(["Dana Lee <dana@acme.test>"]));
+    assert_eq!(sent.body["links"], json!([]), "no link is shown: it goes by email");
+    let target = LinkTarget::Survey(lodestar_domain::SurveyId(sid));
+    assert!(
+        store.customer_links_to(target).await.unwrap().is_empty(),
+        "made when sent"
+    );
+    let (_, jobs) = store.jobs(None, 10, 0).await.unwrap();
+    let job = jobs.iter().find(|j| j.kind == "customer_link_email").expect("queued");
+    assert!(!job.payload.to_string().contains("/c/surveys/"), "{}", job.payload);
+
+    let runner = Runner::start(
+        store.clone(),
+        JobKinds::standard(&config),
+        RunnerConfig {
+            poll: std::time::Duration::from_millis(5),
+            ..RunnerConfig::default()
+        },
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let failed = loop {
+        let job = store.job(job.id).await.unwrap().unwrap();
+        if job.last_error.is_some() || job.state == JobState::Done {
+            break job;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the send was never tried: {job:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    runner.stop().await;
+    assert_ne!(failed.state, JobState::Done);
+    assert!(failed.last_error.unwrap().contains("sending through"));
+    let links = store.customer_links_to(target).await.unwrap();
+    assert_eq!(links.len(), 1, "the attempt made one link");
+    assert!(links[0].revoked_at.is_some(), "and withdrew it when sending failed");
+}

@@ -450,13 +450,19 @@ impl Store {
         let mut tx = self.begin_snapshot().await?;
         let mut condition = Query::sql("x.comment IS NOT NULL");
         if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", q.to_lowercase());
+            // The words as typed: `%` and `_` match themselves.
+            let escaped = q
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
             condition = condition
                 .push(" AND (LOWER(x.comment) LIKE ")
                 .value(pattern.clone())
-                .push(" OR LOWER(a.name) LIKE ")
+                .push(" ESCAPE '\\' OR LOWER(a.name) LIKE ")
                 .value(pattern)
-                .push(")");
+                .push(" ESCAPE '\\')");
         }
         let total: i64 =
             Query::sql("SELECT COUNT(*) FROM survey_answers x JOIN accounts a ON a.id = x.account_id WHERE ")

@@ -194,6 +194,8 @@ async fn verbatims_are_searchable_and_respondents_taggable_as_beta_candidates(st
     assert_eq!(all[0].comment.as_deref(), Some("Would love early access to the API"));
     let (found, _) = store.survey_verbatims(Some("EARLY access"), 10, 0).await.unwrap();
     assert_eq!(found, 1, "case does not matter");
+    let (wild, _) = store.survey_verbatims(Some("%"), 10, 0).await.unwrap();
+    assert_eq!(wild, 0, "% is a character, not a wildcard");
     let (none, page) = store.survey_verbatims(Some("pricing"), 10, 0).await.unwrap();
     assert_eq!((none, page.len()), (0, 0));
     let (_, second_page) = store.survey_verbatims(None, 10, 1).await.unwrap();
