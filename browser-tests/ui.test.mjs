@@ -318,7 +318,7 @@ test("health: an account explains its score, a CSM records a pulse, an admin edi
   await page.click("#drops a.account-link >> nth=0");
   await page.waitForSelector("#health-score");
   const account = page.url();
-  assert.equal(await page.locator("#health-measures tbody tr").count(), 9, "every measure of the default card");
+  assert.equal(await page.locator("#health-measures tbody tr").count(), 10, "every measure of the default card");
   assert.match(await page.textContent("#health-measures"), /people-days active \d+ → \d+/);
 
   // A reason made of spaces is refused with the field named; nothing is recorded.
@@ -1064,4 +1064,71 @@ test("triggers: an admin writes a rule and runs it; its task is on the CSM's Tod
     const to = message.match(/^To: (.+)$/m)[1].trim().toLowerCase();
     assert.ok(reachable.includes(to), `${to} is one of the account's contacts`);
   }
+});
+test("surveys: a customer answers an NPS survey through its link in a fresh browser, the answer is on the account and the detractor task on the CSM's Today/Tasks", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const nina = { email: "nina.csm@example.com", password: "nina-password-1234" };
+  lodestar(["user", "add", "--email", nina.email, "--name", "Nina Csm", "--role", "csm", "--password-stdin"], nina.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const ninaId = (users.items ?? users).find((u) => u.email === nina.email).id;
+  // An account with a contact who has an email address, given to Nina.
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=arr")).items) {
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts).find((c) => c.email);
+    if (contact) { account = a.id; break; }
+  }
+  await api("PATCH", `/accounts/${account}`, { owner_id: ninaId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, nina);
+  await page.goto(`${base}/accounts/${account}`);
+  await page.click("#surveys summary:has-text('Write a survey')");
+  await page.selectOption("#survey-kind", "nps");
+  await page.click("#survey-form button[type=submit]");
+  await page.waitForURL(new RegExp(`/surveys/\\d+$`));
+  const survey = page.url().match(/\/surveys\/(\d+)$/)[1];
+  await page.check(`#send-form input[name=contact_id][value="${contact.id}"]`);
+  await page.click("#send-form button[type=submit]");
+  let link;
+  if (await page.locator("#emailed").count()) {
+    // Sent by email: the link was made as the email went out; it is nowhere else.
+    const message = (await arrived(`/c/surveys/${survey}/`)).replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    link = message.match(new RegExp(`https?://\\S+/c/surveys/${survey}/[A-Za-z0-9_-]{43}`))[0];
+  } else {
+    link = await page.inputValue(".new-link");
+  }
+  assert.match(link, new RegExp(`/c/surveys/${survey}/[A-Za-z0-9_-]{43}$`));
+
+  // The customer, in a browser with no session, answers once.
+  const customer = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+  const cpage = await customer.newPage();
+  const opened = await cpage.goto(link);
+  assert.equal(opened.headers()["referrer-policy"], "no-referrer");
+  assert.match(await cpage.textContent("h1"), /How likely are you to recommend us/);
+  await cpage.check("input[name=score][value='4']");
+  await cpage.fill("#answer-comment", "Exports keep failing on our biggest workspace.");
+  await cpage.screenshot({ path: join(artifacts, "customer-survey.png"), fullPage: true });
+  await cpage.click("#answer-form button[type=submit]");
+  await cpage.waitForSelector("#answered");
+  assert.match(await cpage.textContent("#answered"), /you answered 4/);
+  assert.equal(await cpage.locator("#answer-form").count(), 0, "one answer per link");
+  await customer.close();
+
+  // The answer is on the account; the detractor's task on Nina's Today and Tasks.
+  await page.goto(`${base}/accounts/${account}`);
+  const section = await page.textContent("#surveys");
+  assert.match(section, /Exports keep failing on our biggest workspace\./);
+  assert.match(section, /detractor/);
+  await page.locator("#surveys").screenshot({ path: join(artifacts, "account-surveys.png") });
+  await page.goto(`${base}/today`);
+  assert.match(await page.textContent("main"), /Close the loop with .+: NPS 4/);
+  await page.goto(`${base}/tasks`);
+  assert.match(await page.textContent("main"), /Close the loop with .+: NPS 4/);
+  // Everyone reads the verbatims.
+  await page.goto(`${base}/surveys?q=biggest+workspace`);
+  assert.match(await page.textContent("#verbatims"), /Exports keep failing on our biggest workspace\./);
+  await page.screenshot({ path: join(artifacts, "surveys.png"), fullPage: true });
+  await context.close();
 });

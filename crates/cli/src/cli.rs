@@ -21,6 +21,7 @@ use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
 use crate::transfer::import::{ImportOptions, import};
 use crate::transfer::kinds::Kind;
+use crate::transfer::survey_answers::{export_survey_answers, import_survey_answers};
 
 /// Lodestar: customer success on one binary — accounts, contacts, contracts and ARR history
 /// on SQLite or PostgreSQL, with a JSON API.
@@ -237,6 +238,8 @@ pub enum TransferKind {
     Contracts,
     Events,
     Audit,
+    /// Past NPS, CSAT and micro-survey answers (CSV).
+    SurveyAnswers,
 }
 
 impl TransferKind {
@@ -246,7 +249,7 @@ impl TransferKind {
             TransferKind::Accounts => Some(Kind::Accounts),
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
-            TransferKind::Events | TransferKind::Audit => None,
+            TransferKind::Events | TransferKind::Audit | TransferKind::SurveyAnswers => None,
         }
     }
 }
@@ -570,6 +573,36 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             println!("{report}");
         }
         Command::Import {
+            kind: TransferKind::SurveyAnswers,
+            file,
+            mapping,
+            skip_invalid,
+            keep_unmapped,
+            as_of,
+            check,
+        } => {
+            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
+                bail!("survey answers are imported from their own columns, all or none: no options apply");
+            }
+            let report = import_survey_answers(store, &file).await?;
+            for line in &report.errors {
+                eprintln!("{line}");
+            }
+            let Some(added) = report.added else {
+                bail!(
+                    "{}: {} problem(s); nothing imported",
+                    file.display(),
+                    report.errors.len()
+                );
+            };
+            println!(
+                "{}: {} rows, {added} survey answers added ({} already there)",
+                file.display(),
+                report.rows,
+                report.rows as u64 - added
+            );
+        }
+        Command::Import {
             kind: TransferKind::Audit,
             ..
         } => {
@@ -660,6 +693,24 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             })
             .await?;
             let detail = format!("events to {}", destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
+        }
+        Command::Export {
+            kind: TransferKind::SurveyAnswers,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if format == Some(Format::Json) || account.is_some() || from.is_some() || to.is_some() {
+                bail!("survey answers are exported whole, as CSV");
+            }
+            write_export(output.as_deref(), "survey answers", async |out| {
+                export_survey_answers(store, out).await
+            })
+            .await?;
+            let detail = format!("survey answers to {}", destination(output.as_deref()));
             audit(store, AuditKind::Export, None, detail).await?;
         }
         Command::Export {

@@ -1280,3 +1280,88 @@ fn metrics_are_served_on_their_own_address_and_count_stored_events() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn survey_answers_import_all_or_none_with_line_and_column_and_export_again() {
+    let t = Scratch::new();
+    let db = t.db("surveys.db");
+    let accounts = t.file("accounts.csv", "external_id,name\nacme,Acme\n");
+    ok(&db, &["import", "accounts", accounts.to_str().unwrap()]);
+    let contacts = t.file(
+        "contacts.csv",
+        "external_id,account_external_id,first_name,email\ndana,acme,Dana,dana@acme.test\n",
+    );
+    ok(&db, &["import", "contacts", contacts.to_str().unwrap()]);
+    let bad = t.file(
+        "bad.csv",
+        "external_id,account_external_id,contact_email,kind,score,comment,answered_on\n\
+         p1,acme,dana@acme.test,nps,9,Great,2026-03-01\n\
+         p2,acme,,nps,11,,2026-03-02\n\
+         p3,ghost,,csat,3,,2026-03-03\n",
+    );
+    let run = lodestar(&db, &["import", "survey-answers", bad.to_str().unwrap()]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("bad.csv:3:5: score: 11 is outside 0–10"),
+        "{}",
+        run.stderr
+    );
+    let run = lodestar(&db, &["export", "survey-answers"]);
+    assert_eq!(run.stdout.lines().count(), 1, "nothing written: {}", run.stdout);
+
+    let unknown = t.file(
+        "unknown.csv",
+        "external_id,account_external_id,kind,score,answered_on\np1,acme,nps,9,2026-03-01\np3,ghost,csat,3,2026-03-03\n",
+    );
+    let run = lodestar(&db, &["import", "survey-answers", unknown.to_str().unwrap()]);
+    assert!(
+        run.stderr
+            .contains("unknown.csv:3:2: account_external_id: no account has the external id \"ghost\""),
+        "{}",
+        run.stderr
+    );
+
+    let good = t.file(
+        "good.csv",
+        "external_id,account_external_id,contact_email,kind,score,comment,answered_on\n\
+         p1,acme,dana@acme.test,nps,9,=Great,2026-03-01\n\
+         p2,acme,,micro,4,,2026-03-02\n",
+    );
+    let run = lodestar(&db, &["import", "survey-answers", good.to_str().unwrap()]);
+    assert!(
+        !run.ok && run.stderr.contains("good.csv:3:"),
+        "a micro answer needs its question: {}",
+        run.stderr
+    );
+    let good = t.file(
+        "good.csv",
+        "external_id,account_external_id,contact_email,kind,question,score,comment,answered_on\n\
+         p1,acme,dana@acme.test,nps,,9,=Great,2026-03-01\n\
+         p2,acme,,micro,Useful?,4,,2026-03-02\n",
+    );
+    let out = ok(&db, &["import", "survey-answers", good.to_str().unwrap()]);
+    assert!(out.contains("2 survey answers added"), "{out}");
+    let again = ok(&db, &["import", "survey-answers", good.to_str().unwrap()]);
+    assert!(again.contains("0 survey answers added (2 already there)"), "{again}");
+    let exported = ok(&db, &["export", "survey-answers"]);
+    assert!(exported.contains("p1,acme,dana@acme.test,nps,"), "{exported}");
+    assert!(
+        exported.contains(",'=Great,2026-03-01,Dana"),
+        "formulas are neutralised: {exported}"
+    );
+    let file = t.file("export.csv", &exported);
+    let back = ok(&db, &["import", "survey-answers", file.to_str().unwrap()]);
+    assert!(
+        back.contains("0 survey answers added"),
+        "an export imports again: {back}"
+    );
+    let other = t.db("other.db");
+    ok(&other, &["import", "accounts", accounts.to_str().unwrap()]);
+    ok(&other, &["import", "contacts", contacts.to_str().unwrap()]);
+    ok(&other, &["import", "survey-answers", file.to_str().unwrap()]);
+    assert_eq!(
+        ok(&other, &["export", "survey-answers"]),
+        exported,
+        "export → import → export"
+    );
+}

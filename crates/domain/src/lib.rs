@@ -25,6 +25,7 @@ pub mod qbr;
 pub mod review;
 pub mod risk;
 pub mod search;
+pub mod survey;
 pub mod text;
 pub mod today;
 pub mod trigger;
@@ -37,6 +38,6 @@ pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId,
     MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, ReviewId, ScorecardId,
-    TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    SurveyAnswerId, SurveyId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

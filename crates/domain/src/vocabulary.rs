@@ -298,6 +298,7 @@ vocabulary!(
         Plan = "plan" | "success_plan" => "A success plan's check-in",
         ReactiveQbr = "reactive_qbr" => "A reactive QBR",
         Trigger = "trigger" | "rule" => "A trigger rule",
+        Detractor = "detractor" | "nps_detractor" => "A detractor's answer: close the loop",
     }
 );
 
@@ -338,6 +339,17 @@ vocabulary!(
         Comment = "comment" => "Comment",
         Review = "review" => "Mark reviewed",
         Approve = "approve" => "Approve",
+        Answer = "answer" => "Answer",
+    }
+);
+
+vocabulary!(
+    /// What a survey asks (F-40): the Net Promoter question (0–10), satisfaction (1–5), or one
+    /// question of the CSM's own (1–5).
+    SurveyKind, "survey kind" {
+        Nps = "nps" | "net_promoter" => "NPS",
+        Csat = "csat" | "satisfaction" => "CSAT",
+        Micro = "micro" | "micro_survey" => "Micro survey",
     }
 );
 

@@ -176,6 +176,18 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "playbook_outcomes_tier_slot_key",
         "another outcome was added to this segment at the same moment; try again",
     ),
+    rule(
+        "survey_answers",
+        &["link_id"],
+        "survey_answers_link_id_key",
+        "this survey link has been answered already: an answer is given once",
+    ),
+    rule(
+        "survey_answers",
+        &["external_id"],
+        "survey_answers_external_id_key",
+        "a survey answer with this external id already exists",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

@@ -40,7 +40,9 @@ pub use records::calendar::{CalendarFeed, FeedOwner};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::coverage::{AccountCoverage, ProgrammeAccount, SponsorChange, SponsorProgramme};
-pub use records::customer_links::{CustomerLink, LinkTarget, NewCustomerLink};
+pub use records::customer_links::{
+    CUSTOMER_LINK_EMAIL_JOB, CustomerLink, CustomerLinkEmail, LinkTarget, NewCustomerLink,
+};
 pub use records::dataset::Dataset;
 pub use records::goals::{Goal, GoalDraft, GoalPart, NewPart, ValueEntry};
 pub use records::health::{
@@ -60,6 +62,7 @@ pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
+pub use records::surveys::{BetaCandidate, ImportedAnswer, NpsLine, Survey, SurveyAnswer};
 pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::today::{Finish, TodayLine};

@@ -162,6 +162,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 20,
+        name: "surveys",
+        sql: include_str!("../migrations/0020_surveys.sql"),
+        rust: None,
+    },
+    Migration {
         version: 22,
         name: "coverage",
         sql: include_str!("../migrations/0022_coverage.sql"),

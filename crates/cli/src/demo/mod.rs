@@ -32,6 +32,7 @@ mod plans;
 mod playbooks;
 mod qbrs;
 pub mod reviews;
+mod surveys;
 mod team;
 mod triggers;
 pub mod usage;
@@ -190,9 +191,23 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let firings = triggers::load(store)
         .await
         .context("cannot load the demo trigger rules")?;
+    let mut asked = Vec::new();
+    for account in with_usage.account_ids().into_iter().take(surveys::ACCOUNTS) {
+        let contacts: Vec<_> = store
+            .contacts_of(account)
+            .await?
+            .into_iter()
+            .filter(|c| c.fields.email.is_some())
+            .map(|c| c.id)
+            .collect();
+        asked.push((account, contacts));
+    }
+    let answers = surveys::load(store, &asked)
+        .await
+        .context("cannot load the demo surveys")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
-         {sponsor_changes} sponsor changes, {firings} trigger firings",
+         {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers",
         stored.stored
     ))
 }

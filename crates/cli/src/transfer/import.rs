@@ -221,7 +221,7 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
 
 /// Exports protect cells that a spreadsheet would run as a formula by prefixing `'`; this
 /// takes the prefix off again so an exported file imports to the same values.
-fn unneutralise(cell: &str) -> String {
+pub(crate) fn unneutralise(cell: &str) -> String {
     match cell.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
         _ => cell.to_owned(),

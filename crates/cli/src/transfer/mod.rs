@@ -1,5 +1,5 @@
 //! Moving records in and out: CSV/JSON import and export with column mappings, and bulk
-//! import and export of usage events.
+//! import and export of usage events, import and export of survey answers.
 
 pub mod audit_export;
 pub mod event_export;
@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod kinds;
 pub mod mapping;
+pub mod survey_answers;
 
 use std::io::IsTerminal;
 

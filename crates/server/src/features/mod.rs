@@ -23,6 +23,7 @@ pub mod playbooks;
 pub mod reviews;
 pub mod risk;
 pub mod search;
+pub mod surveys;
 pub mod tasks;
 pub mod team;
 pub mod today;
@@ -63,6 +64,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         reviews::api_router(),
         coverage::api_router(),
         triggers::api_router(),
+        surveys::api_router(),
     ]
 }
 
@@ -94,6 +96,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(reviews::web_router())
         .merge(coverage::web_router())
         .merge(triggers::web_router())
+        .merge(surveys::web_router())
         .merge(customer::staff_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));

@@ -99,6 +99,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("LxL", "/lxl")),
                 Some(link("Churns", "/retrospectives")),
                 Some(link("Playbooks", "/playbooks")),
+                Some(link("Surveys", "/surveys")),
             ],
         ),
         menu(
@@ -177,7 +178,7 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Usage, Risk, Goals at risk, Sponsor programme",
-                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -186,7 +187,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
                 "Portfolio*: Accounts*, Usage, Risk, Goals at risk, Sponsor programme",
-                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
+                "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin: Health scoring",
             ]
         );

@@ -75,6 +75,8 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("PUT", "/plans/{id}") => Rule::Book,
         ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
         ("PUT", "/review-cadences/{tier}") => Rule::Admins,
+        ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
+        | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -127,6 +129,7 @@ struct Fixture {
     plan: i64,
     tactic: i64,
     link: i64,
+    survey: i64,
     victim: UserId,
 }
 
@@ -280,8 +283,15 @@ async fn fixture() -> Fixture {
     .await;
     assert!(shared.status.is_success(), "fixture: {}", shared.body);
     let link = shared.body["link"]["id"].as_i64().unwrap_or_default();
+    let survey = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/surveys"),
+        json!({"kind": "nps"}),
+    )
+    .await);
     Fixture {
         app,
+        survey,
         tokens,
         plan,
         tactic,
@@ -332,6 +342,7 @@ impl Fixture {
             "plans" => self.plan,
             "tactics" => self.tactic,
             "customer-links" => self.link,
+            "surveys" => self.survey,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,

@@ -19,6 +19,7 @@ mod qbrs;
 mod reviews;
 mod search;
 mod security;
+mod surveys;
 mod team;
 mod triggers;
 mod usage;

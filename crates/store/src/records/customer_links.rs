@@ -1,11 +1,12 @@
 //! Customer links: what a customer contact opens without an account (a success plan, a QBR
-//! pack; surveys and onboarding plans will reuse them). A link is bound to one object, one
+//! pack, a survey; onboarding plans will reuse them). A link is bound to one object, one
 //! contact and the actions it allows, lives until it expires or is revoked, and is found by
 //! the SHA-256 of its secret alone — the secret itself is never stored.
 
 use chrono::{DateTime, Utc};
 use lodestar_domain::vocabulary::LinkAction;
-use lodestar_domain::{AccountId, ContactId, CustomerLinkId, MeetingId, PlanId, UserId};
+use lodestar_domain::{AccountId, ContactId, CustomerLinkId, MeetingId, PlanId, SurveyId, UserId};
+use serde::{Deserialize, Serialize};
 
 use super::parse;
 use super::promises::contact_name;
@@ -18,6 +19,8 @@ pub enum LinkTarget {
     SuccessPlan(PlanId),
     /// The pack of a QBR, an EBR or a check-in: the meeting's.
     ReviewPack(MeetingId),
+    /// A survey, which the contact answers once.
+    Survey(SurveyId),
 }
 
 impl LinkTarget {
@@ -25,6 +28,7 @@ impl LinkTarget {
         match self {
             LinkTarget::SuccessPlan(_) => "success_plan",
             LinkTarget::ReviewPack(_) => "review_pack",
+            LinkTarget::Survey(_) => "survey",
         }
     }
 
@@ -32,6 +36,7 @@ impl LinkTarget {
         match self {
             LinkTarget::SuccessPlan(id) => id.0,
             LinkTarget::ReviewPack(id) => id.0,
+            LinkTarget::Survey(id) => id.0,
         }
     }
 
@@ -39,9 +44,102 @@ impl LinkTarget {
         match kind {
             "success_plan" => Ok(LinkTarget::SuccessPlan(PlanId(id))),
             "review_pack" => Ok(LinkTarget::ReviewPack(MeetingId(id))),
+            "survey" => Ok(LinkTarget::Survey(SurveyId(id))),
             other => Err(StoreError::Corrupt(format!("customer_links.object_kind {other:?}"))),
         }
     }
+
+    /// The account whose object it is.
+    async fn account(self, tx: &mut Tx) -> Result<AccountId> {
+        let sql = match self {
+            LinkTarget::SuccessPlan(_) => "SELECT account_id FROM success_plans WHERE id = $1",
+            LinkTarget::ReviewPack(_) => "SELECT account_id FROM meetings WHERE id = $1",
+            LinkTarget::Survey(_) => "SELECT account_id FROM surveys WHERE id = $1",
+        };
+        let found: Option<i64> = Query::sql(sql).bind(self.id()).scalar_optional(tx).await?;
+        found.map(AccountId).ok_or(StoreError::NotFound {
+            what: self.kind(),
+            key: self.id().to_string(),
+        })
+    }
+}
+
+/// The job kind that creates one customer link and emails it (its payload is a
+/// [`CustomerLinkEmail`]). The secret exists only while the job runs: the payload names the
+/// link to make, never the link itself.
+pub const CUSTOMER_LINK_EMAIL_JOB: &str = "customer_link_email";
+
+/// A link to create for `contact` and the email that carries it: `text` holds `{link}` where
+/// the address goes, `base_url` is what the address starts with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerLinkEmail {
+    pub object_kind: String,
+    pub object_id: i64,
+    pub contact_id: ContactId,
+    pub actions: Vec<LinkAction>,
+    pub days: u32,
+    pub subject: String,
+    pub text: String,
+    pub base_url: String,
+    pub created_by: Option<UserId>,
+}
+
+impl CustomerLinkEmail {
+    pub fn new(target: LinkTarget, contact: ContactId, actions: Vec<LinkAction>, days: u32) -> CustomerLinkEmail {
+        CustomerLinkEmail {
+            object_kind: target.kind().to_owned(),
+            object_id: target.id(),
+            contact_id: contact,
+            actions,
+            days,
+            subject: String::new(),
+            text: String::new(),
+            base_url: String::new(),
+            created_by: None,
+        }
+    }
+
+    pub fn target(&self) -> Result<LinkTarget> {
+        LinkTarget::read(&self.object_kind, self.object_id)
+    }
+}
+
+/// Queues the emails in the caller's transaction, after checking each contact is the
+/// target's account's and has an address. Returns the contacts' names and addresses.
+pub(crate) async fn queue_link_emails(tx: &mut Tx, emails: &[CustomerLinkEmail]) -> Result<Vec<(String, String)>> {
+    let mut to = Vec::new();
+    for email in emails {
+        let account = email.target()?.account(tx).await?;
+        let contact: Option<(i64, String, Option<String>)> = Query::sql(concat!(
+            "SELECT c.account_id, ",
+            contact_name!(),
+            ", c.email FROM contacts c WHERE c.id = $1"
+        ))
+        .bind(email.contact_id.0)
+        .fetch_optional(tx)
+        .await?;
+        let (name, address) = match contact {
+            Some((a, name, Some(address))) if a == account.0 && !address.is_empty() => (name, address),
+            Some((a, name, _)) if a == account.0 => {
+                return Err(lodestar_domain::Invalid::field(
+                    "contact_ids",
+                    format!("{name} has no email address to send the link to"),
+                )
+                .into());
+            }
+            _ => {
+                return Err(lodestar_domain::Invalid::field("contact_ids", "is not a contact of this account").into());
+            }
+        };
+        let payload = serde_json::to_value(email).expect("a link email serialises");
+        crate::jobs::enqueue(
+            tx,
+            &crate::jobs::NewJob::new(CUSTOMER_LINK_EMAIL_JOB, payload, tx.now()),
+        )
+        .await?;
+        to.push((name, address));
+    }
+    Ok(to)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +299,25 @@ impl Store {
         let mut link = CustomerLink::try_from(row)?;
         link.last_used_at = Some(now);
         Ok(Some(link))
+    }
+
+    /// Writes a link to `link.target` (for a contact of the target's account).
+    pub async fn create_customer_link(&self, link: &NewCustomerLink, by: Option<UserId>) -> Result<CustomerLink> {
+        let mut tx = self.begin_write().await?;
+        let account = link.target.account(&mut tx).await?;
+        let link = insert_link(&mut tx, account, link, by).await?;
+        tx.commit().await?;
+        Ok(link)
+    }
+
+    /// The email address of the contact a link is for, if they have one.
+    pub async fn contact_address(&self, contact: ContactId) -> Result<Option<String>> {
+        let mut tx = self.begin_snapshot().await?;
+        let found: Option<Option<String>> = Query::sql("SELECT email FROM contacts WHERE id = $1")
+            .bind(contact.0)
+            .scalar_optional(&mut tx)
+            .await?;
+        Ok(found.flatten().filter(|e| !e.is_empty()))
     }
 
     pub async fn customer_link(&self, id: CustomerLinkId) -> Result<CustomerLink> {

@@ -25,6 +25,7 @@ pub mod reviews;
 pub mod risk;
 pub mod search;
 pub mod sessions;
+pub mod surveys;
 pub mod tasks;
 pub mod timeline;
 pub mod today;

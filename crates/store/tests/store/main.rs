@@ -23,6 +23,7 @@ mod reviews;
 mod risk;
 mod schema;
 mod search;
+mod surveys;
 mod team;
 mod tls;
 mod triggers;

@@ -274,6 +274,7 @@ struct AccountPage {
     reviews: crate::features::lxl::web::AccountReviews,
     meetings: crate::features::meetings::web::AccountMeetings,
     goals: crate::features::goals::web::AccountGoals,
+    surveys: crate::features::surveys::web::AccountSurveys,
 }
 
 pub(crate) async fn show(
@@ -374,6 +375,13 @@ pub(crate) async fn show(
     .await?;
     let goals =
         crate::features::goals::web::account_goals(&state.store, id, today, flash.for_slot("goals_error")).await?;
+    let surveys = crate::features::surveys::web::account_surveys(
+        &state.store,
+        id,
+        actor.can_write_account(summary.account.fields.owner_id),
+        flash.for_slot("surveys_error"),
+    )
+    .await?;
     // The account's feed URL is a credential: shown to those who write to the account.
     if actor.can_write_account(summary.account.fields.owner_id) {
         let feed = state
@@ -423,6 +431,7 @@ pub(crate) async fn show(
         reviews,
         meetings,
         goals,
+        surveys,
     };
     Ok(render(&page)?.into_response())
 }

@@ -1,5 +1,5 @@
 //! Our side of customer links: the list of who holds a link to an object and whether it still
-//! opens, and withdrawing one — the same for every object shared (plans, QBR packs).
+//! opens, and withdrawing one — the same for every object shared (plans, QBR packs, surveys).
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -72,6 +72,7 @@ fn sharing_page(link: &CustomerLink) -> (String, &'static str) {
     match link.target {
         LinkTarget::SuccessPlan(_) => (format!("/accounts/{}/plan", link.account_id), "share"),
         LinkTarget::ReviewPack(meeting) => (format!("/meetings/{meeting}/review"), "pack"),
+        LinkTarget::Survey(survey) => (format!("/surveys/{survey}"), "send"),
     }
 }
 
@@ -85,6 +86,10 @@ pub(crate) async fn revoke_page(
     let link = state.store.customer_link(id).await?;
     let (url, anchor) = sharing_page(&link);
     let result = revoke(&state, &signed_in.actor, &signed_in.origin, id).await;
-    let slot = if anchor == "share" { "plan" } else { "review" };
+    let slot = match anchor {
+        "share" => "plan",
+        "send" => "survey",
+        _ => "review",
+    };
     back_after_form(&url, slot, anchor, result.map(drop))
 }

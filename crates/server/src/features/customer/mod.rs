@@ -3,12 +3,15 @@
 //! stored, bound to one object, one contact and the actions allowed, expiring and revocable;
 //! one identical 404 for every link that does not open; throttled per client address (429 with
 //! `Retry-After`); each use in the audit log. (No referrer leaves these pages and nothing is
-//! cached: `http::guard::security_headers`.) Success plans and QBR packs are shared so;
-//! surveys and onboarding plans will reuse the same module.
+//! cached: `http::guard::security_headers`.) Success plans, QBR packs and surveys are shared
+//! so; onboarding plans will reuse the same module. `email.rs` sends a link by email without
+//! its secret ever being stored (the `customer_link_email` job).
 
+pub(crate) mod email;
 pub(crate) mod links;
 mod plan;
 pub(crate) mod review_pack;
+mod survey;
 
 use std::num::NonZeroU32;
 
@@ -33,6 +36,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/c/plans/{plan}/{secret}/review", post(plan::review))
         .route("/c/plans/{plan}/{secret}/approve", post(plan::approve))
         .route("/c/packs/{meeting}/{secret}", get(review_pack::show))
+        .route("/c/surveys/{survey}/{secret}", get(survey::show).post(survey::answer))
 }
 
 /// Our side of the links: withdrawing one, from whichever page shared it.
@@ -142,10 +146,15 @@ pub(crate) fn new_link(
 
 /// The address a contact opens.
 pub(crate) fn link_url(state: &AppState, headers: &HeaderMap, target: LinkTarget, secret: &str) -> String {
-    let base = public_base(state, headers);
+    format!("{}{}", public_base(state, headers), link_path(target, secret))
+}
+
+/// The path of the page a link opens.
+pub(crate) fn link_path(target: LinkTarget, secret: &str) -> String {
     match target {
-        LinkTarget::SuccessPlan(plan) => format!("{base}/c/plans/{plan}/{secret}"),
-        LinkTarget::ReviewPack(meeting) => format!("{base}/c/packs/{meeting}/{secret}"),
+        LinkTarget::SuccessPlan(plan) => format!("/c/plans/{plan}/{secret}"),
+        LinkTarget::ReviewPack(meeting) => format!("/c/packs/{meeting}/{secret}"),
+        LinkTarget::Survey(survey) => format!("/c/surveys/{survey}/{secret}"),
     }
 }
 

@@ -5,7 +5,7 @@
 
 mod api;
 pub mod digest;
-mod mail;
+pub(crate) mod mail;
 pub(crate) mod ops;
 mod web;
 pub mod webhook;
@@ -13,7 +13,7 @@ pub mod webhook;
 pub(crate) use api::router as api_router;
 pub(crate) use web::router as web_router;
 
-use lodestar_store::{DIGEST_JOB, EMAIL_JOB, WEBHOOK_JOB};
+use lodestar_store::{CUSTOMER_LINK_EMAIL_JOB, DIGEST_JOB, EMAIL_JOB, WEBHOOK_JOB};
 
 use crate::ServerConfig;
 use crate::jobs::JobKinds;
@@ -21,7 +21,13 @@ use crate::jobs::JobKinds;
 /// The job kinds that send notifications, and the digest's schedule.
 pub(crate) fn register(kinds: &mut JobKinds, config: &ServerConfig) {
     let mail = config.mail.clone();
-    kinds.handle(EMAIL_JOB, move |_, job| mail::run(mail.clone(), job));
+    kinds.handle(EMAIL_JOB, {
+        let mail = mail.clone();
+        move |_, job| mail::run(mail.clone(), job)
+    });
+    kinds.handle(CUSTOMER_LINK_EMAIL_JOB, move |store, job| {
+        crate::features::customer::email::run(mail.clone(), store, job)
+    });
     let sender = webhook::WebhookSender::new();
     kinds.handle(WEBHOOK_JOB, move |store, job| {
         let sender = sender.clone();
@@ -36,6 +42,7 @@ pub(crate) fn register(kinds: &mut JobKinds, config: &ServerConfig) {
 pub(crate) fn kind_label(kind: &str) -> Option<&'static str> {
     match kind {
         EMAIL_JOB => Some(mail::LABEL),
+        CUSTOMER_LINK_EMAIL_JOB => Some(crate::features::customer::email::LABEL),
         WEBHOOK_JOB => Some(webhook::LABEL),
         DIGEST_JOB => Some(digest::LABEL),
         digest::SWEEP_KIND => Some(digest::SWEEP_LABEL),

@@ -123,6 +123,7 @@ pub(crate) static MEASURES: &[&dyn Measure] = &[
     &MilestoneAttainment,
     &CsmPulse,
     &PromisesKept,
+    &NetPromoter,
     &DaysToRenewal,
     &IndustryExposure,
     &ProblemSeverity,
@@ -520,6 +521,67 @@ impl Measure for PromisesKept {
                         Reading {
                             value: percent,
                             fact: kept.describe(),
+                        },
+                    );
+                }
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// How long an NPS answer speaks for the account.
+const NPS_DAYS: u64 = 180;
+
+/// What the account's contacts say (F-40): the NPS of their answers of the last 180 days.
+struct NetPromoter;
+
+impl Measure for NetPromoter {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "nps",
+            label: "NPS",
+            unit: "the NPS of the account's answers of the last 180 days, -100 to 100",
+            help: "What the customer's people say when asked; a detractor's answer needs the loop closed.",
+            default_weight: 10,
+            default_zero_at: -50.0,
+            default_full_at: 50.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT account_id, score, answered_at FROM survey_answers WHERE kind = 'nps'{}",
+                scope.filter("account_id")
+            );
+            let answers: Vec<(i64, i64, DateTime<Utc>)> = rows(tx, &sql).await?;
+            let from = scope.days_back(NPS_DAYS);
+            let mut by_account: HashMap<i64, lodestar_domain::survey::NpsTally> = HashMap::new();
+            for (account, score, at) in answers {
+                let day = at.date_naive();
+                if day < from || day > scope.today {
+                    continue;
+                }
+                by_account
+                    .entry(account)
+                    .or_default()
+                    .add(i32::try_from(score).unwrap_or_default());
+            }
+            let mut out = Readings::new();
+            for (account, tally) in by_account {
+                if let Some(nps) = tally.nps() {
+                    out.insert(
+                        account,
+                        Reading {
+                            value: f64::from(nps),
+                            fact: format!(
+                                "NPS {nps} from {} answers since {from}: {} promoters, {} passives, {} detractors",
+                                tally.answers(),
+                                tally.promoters,
+                                tally.passives,
+                                tally.detractors
+                            ),
                         },
                     );
                 }
