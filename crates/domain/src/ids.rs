@@ -44,5 +44,7 @@ id_type!(
     CustomerLinkId,
     OutcomeId,
     TacticId,
-    PlaybookChangeId
+    PlaybookChangeId,
+    TicketId,
+    RequestId
 );

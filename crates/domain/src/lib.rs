@@ -25,6 +25,7 @@ pub mod review;
 pub mod risk;
 pub mod search;
 pub mod text;
+pub mod ticket;
 pub mod today;
 pub mod usage;
 pub mod usage_fall;
@@ -35,6 +36,6 @@ pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId,
     MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, ReviewId, ScorecardId,
-    TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    RequestId, TacticId, TaskId, TicketId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -161,6 +161,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0019_reviews.sql"),
         rust: None,
     },
+    Migration {
+        version: 21,
+        name: "tickets",
+        sql: include_str!("../migrations/0021_tickets.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -39,6 +39,8 @@ pub enum TimelineKind {
     Goal,
     /// Value received on a goal was recorded.
     ValueReceived,
+    /// A bug or feature request was asked for, moved or shipped (F-43).
+    Request,
 }
 
 impl TimelineKind {
@@ -57,6 +59,7 @@ impl TimelineKind {
             TimelineKind::Plan => "plan",
             TimelineKind::Goal => "goal",
             TimelineKind::ValueReceived => "value_received",
+            TimelineKind::Request => "request",
         }
     }
 
@@ -75,6 +78,7 @@ impl TimelineKind {
             TimelineKind::Plan,
             TimelineKind::Goal,
             TimelineKind::ValueReceived,
+            TimelineKind::Request,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -23,5 +23,6 @@ mod risk;
 mod schema;
 mod search;
 mod team;
+mod tickets;
 mod tls;
 mod usage;
