@@ -105,6 +105,14 @@ pub enum Command {
         /// The address email comes from, e.g. "Lodestar <cs@example.com>" (with --smtp-url).
         #[arg(long, env = "LODESTAR_MAIL_FROM")]
         mail_from: Option<String>,
+        /// The shared secret Zendesk's webhook sends in X-Lodestar-Webhook-Secret (POST
+        /// /api/v1/webhooks/zendesk). Unset, that webhook answers 401.
+        #[arg(long, env = "LODESTAR_ZENDESK_SECRET", hide_env_values = true)]
+        zendesk_secret: Option<String>,
+        /// The shared secret Jira signs its webhook bodies with (X-Hub-Signature: sha256=…,
+        /// POST /api/v1/webhooks/jira). Unset, that webhook answers 401.
+        #[arg(long, env = "LODESTAR_JIRA_SECRET", hide_env_values = true)]
+        jira_secret: Option<String>,
     },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
@@ -346,9 +354,14 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             metrics_listen,
             smtp_url,
             mail_from,
+            zendesk_secret,
+            jira_secret,
         } => {
             let mut config = server_config(session_idle_minutes, client_address_header, public_url)?;
             config.mail = mail_config(smtp_url, mail_from)?;
+            let secret = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+            config.zendesk_secret = secret(zendesk_secret);
+            config.jira_secret = secret(jira_secret);
             serve(store, &listen, metrics_listen.as_deref(), demo, config).await?
         }
         Command::Token {

@@ -24,6 +24,7 @@ pub mod risk;
 pub mod search;
 pub mod tasks;
 pub mod team;
+pub mod tickets;
 pub mod today;
 pub mod usage;
 
@@ -59,6 +60,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         search::api_router(),
         playbooks::api_router(),
         reviews::api_router(),
+        tickets::api_router(),
     ]
 }
 
@@ -88,6 +90,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(search::web_router())
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
+        .merge(tickets::web_router())
         .merge(customer::staff_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));

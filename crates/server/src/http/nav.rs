@@ -88,6 +88,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("Usage", "/usage")),
                 Some(link("Risk", "/risk")),
                 Some(link("Goals at risk", "/goals/at-risk")),
+                Some(link("Requests", "/requests")),
             ],
         ),
         menu(
@@ -174,7 +175,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Admin), "/admin/usage")),
             [
                 "My work: Today, Calendar, Tasks",
-                "Portfolio: Accounts, Usage, Risk, Goals at risk",
+                "Portfolio: Accounts, Usage, Risk, Goals at risk, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks",
                 "Team",
@@ -183,7 +184,7 @@ mod tests {
         assert_eq!(
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
-                "Portfolio*: Accounts*, Usage, Risk, Goals at risk",
+                "Portfolio*: Accounts*, Usage, Risk, Goals at risk, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks",
                 "Admin: Health scoring",
             ]

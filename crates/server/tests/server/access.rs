@@ -72,6 +72,10 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("PUT", "/plans/{id}") => Rule::Book,
         ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
         ("PUT", "/review-cadences/{tier}") => Rule::Admins,
+        ("POST", "/accounts/{id}/requests") => Rule::Book,
+        ("POST", "/requests/{id}/accounts" | "/requests/{id}/status") => Rule::SomeBook,
+        // The webhooks answer to their shared secret, never to a role: 401 for every token.
+        ("POST", "/webhooks/zendesk" | "/webhooks/jira") => Rule::Everyone,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -124,6 +128,7 @@ struct Fixture {
     plan: i64,
     tactic: i64,
     link: i64,
+    request: i64,
     victim: UserId,
 }
 
@@ -277,7 +282,14 @@ async fn fixture() -> Fixture {
     .await;
     assert!(shared.status.is_success(), "fixture: {}", shared.body);
     let link = shared.body["link"]["id"].as_i64().unwrap_or_default();
+    let request = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/requests"),
+        json!({"title": "SAML single sign-on", "jira_key": "PROD-1"}),
+    )
+    .await);
     Fixture {
+        request,
         app,
         tokens,
         plan,
@@ -329,6 +341,7 @@ impl Fixture {
             "plans" => self.plan,
             "tactics" => self.tactic,
             "customer-links" => self.link,
+            "requests" => self.request,
             "users" => self.victim.0,
             "review-cadences" => 0,
             other => panic!("no fixture id for /{other}/{{id}}"),

@@ -19,4 +19,5 @@ mod reviews;
 mod search;
 mod security;
 mod team;
+mod tickets;
 mod usage;

@@ -274,6 +274,7 @@ struct AccountPage {
     reviews: crate::features::lxl::web::AccountReviews,
     meetings: crate::features::meetings::web::AccountMeetings,
     goals: crate::features::goals::web::AccountGoals,
+    support: crate::features::tickets::web::AccountSupport,
 }
 
 pub(crate) async fn show(
@@ -374,6 +375,8 @@ pub(crate) async fn show(
     .await?;
     let goals =
         crate::features::goals::web::account_goals(&state.store, id, today, flash.for_slot("goals_error")).await?;
+    let support =
+        crate::features::tickets::web::account_support(&state.store, id, flash.for_slot("requests_error")).await?;
     // The account's feed URL is a credential: shown to those who write to the account.
     if actor.can_write_account(summary.account.fields.owner_id) {
         let feed = state
@@ -423,6 +426,7 @@ pub(crate) async fn show(
         reviews,
         meetings,
         goals,
+        support,
     };
     Ok(render(&page)?.into_response())
 }
