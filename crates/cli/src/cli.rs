@@ -147,8 +147,8 @@ pub enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
-    /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
-    /// their contacts and contracts): any invalid row stops the import before anything is
+    /// Import a CSV file of users, accounts, contacts, contracts or support tickets (import
+    /// accounts before their contacts, contracts and tickets): any invalid row stops the import before anything is
     /// written, unless --skip-invalid is given. Or import usage events from Segment-format
     /// NDJSON or CSV (timestamp,user_id,account_id,event,…): refused lines are reported by
     /// number and the rest imported; events already stored are skipped.
@@ -243,6 +243,7 @@ pub enum TransferKind {
     Accounts,
     Contacts,
     Contracts,
+    Tickets,
     Events,
     Audit,
 }
@@ -254,6 +255,7 @@ impl TransferKind {
             TransferKind::Accounts => Some(Kind::Accounts),
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
+            TransferKind::Tickets => Some(Kind::Tickets),
             TransferKind::Events | TransferKind::Audit => None,
         }
     }

@@ -171,6 +171,16 @@ impl Store {
         rows.into_iter().map(ticket_of).collect()
     }
 
+    /// Every ticket, by external id (the export).
+    pub async fn tickets(&self) -> Result<Vec<Ticket>> {
+        let mut tx = self.begin_snapshot().await?;
+        let rows: Vec<TicketRow> = Query::sql(SELECT_TICKETS)
+            .push(" ORDER BY t.external_id")
+            .fetch_all(&mut tx)
+            .await?;
+        rows.into_iter().map(ticket_of).collect()
+    }
+
     /// A ticket by the help desk's id.
     pub async fn ticket_by_external_id(&self, key: &ExternalId) -> Result<Option<Ticket>> {
         let mut tx = self.begin_snapshot().await?;
