@@ -20,7 +20,8 @@
 //! ARR history, line items), `team` (the CS team and who owns what), `words` (the word lists
 //! names are made of); and what is loaded after the records: `usage` (product events and
 //! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
-//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value).
+//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
+//! `tickets` (support tickets, bugs and feature requests).
 
 mod accounts;
 mod contracts;
@@ -32,6 +33,7 @@ mod playbooks;
 mod qbrs;
 pub mod reviews;
 mod team;
+mod tickets;
 pub mod usage;
 mod words;
 
@@ -182,8 +184,12 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         .await
         .context("cannot load the demo success plans")?;
     let qbrs = qbrs::load(store).await.context("cannot load the demo QBRs")?;
+    let (tickets, requests) = tickets::load(store, with_usage.accounts(), config.seed, config.today)
+        .await
+        .context("cannot load the demo tickets and requests")?;
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs",
+        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, {tickets} tickets, \
+         {requests} requests",
         stored.stored
     ))
 }
