@@ -1306,7 +1306,11 @@ Z2,A9,Export slow,exploded,soon,not-an-email,two words!,yesterday,
         format!("{f}:3:7: tags:"),
         format!("{f}:3:8: created_at: \"yesterday\" is not a time"),
     ] {
-        assert!(run.stderr.contains(&expected), "missing {expected:?} in:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
     }
     assert_eq!(ok(&db, &["export", "tickets"]).lines().count(), 1, "nothing written");
 
@@ -1322,7 +1326,10 @@ Z2,A2,Export slow,solved,,,export,2026-11-01 08:00,2026-11-02 08:00
     let again = ok(&db, &["import", "tickets", s(&good)]);
     assert!(again.contains("0 created, 2 updated"), "{again}");
     let exported = ok(&db, &["export", "tickets"]);
-    assert!(exported.contains("Z2,A2,Export slow,solved,normal,,export,2026-11-01T08:00:00+00:00"), "{exported}");
+    assert!(
+        exported.contains("Z2,A2,Export slow,solved,normal,,export,2026-11-01T08:00:00+00:00"),
+        "{exported}"
+    );
     let round = t.file("round.csv", &exported);
     let back = ok(&db, &["import", "tickets", s(&round)]);
     assert!(back.contains("0 created, 2 updated"), "{back}");

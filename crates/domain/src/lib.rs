@@ -35,7 +35,7 @@ pub mod vocabulary;
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId,
-    MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, ReviewId, ScorecardId,
-    RequestId, TacticId, TaskId, TicketId, TokenId, UserId, WebhookId, WriteKeyId,
+    MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, RequestId, ReviewId,
+    ScorecardId, TacticId, TaskId, TicketId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -197,7 +197,8 @@ impl TicketStats {
     /// In words, for the health card: "3 open (1 high or urgent), load 5.0; median time to
     /// solve 18 h".
     pub fn describe(&self) -> String {
-        let mut text = format!("{} open tickets", self.open);
+        let plural = if self.open == 1 { "" } else { "s" };
+        let mut text = format!("{} open ticket{plural}", self.open);
         if self.open_urgent > 0 {
             text.push_str(&format!(" ({} high or urgent)", self.open_urgent));
         }
@@ -223,7 +224,8 @@ pub fn hours_in_words(hours: i64) -> String {
 
 /// The support load of open tickets of these priorities: each weighs its priority's weight.
 pub fn support_load(open: impl IntoIterator<Item = TicketPriority>) -> f64 {
-    open.into_iter().map(TicketPriority::weight).sum()
+    // Folded from +0.0: an empty f64 sum is -0.0, which reads "-0.0".
+    open.into_iter().map(TicketPriority::weight).fold(0.0, |a, b| a + b)
 }
 
 /// A Jira issue key: the project's key, a hyphen and the issue's number (`PROD-142`).
@@ -238,7 +240,9 @@ impl JiraKey {
         let (project, number) = key.split_once('-').ok_or_else(bad)?;
         let project_ok = project.len() <= 20
             && project.starts_with(|c: char| c.is_ascii_uppercase())
-            && project.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            && project
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
         let number_ok = !number.is_empty() && number.len() <= 10 && number.chars().all(|c| c.is_ascii_digit());
         if project_ok && number_ok {
             Ok(JiraKey(key))
@@ -361,7 +365,11 @@ mod tests {
         assert_eq!(stats.solved_recently, 2);
         assert_eq!(stats.top_tags[0], ("sso".to_owned(), 3));
         assert_eq!(stats.top_tags.len(), 4);
-        assert!(stats.describe().starts_with("3 open tickets (1 high or urgent), load 5.5"));
+        assert!(
+            stats
+                .describe()
+                .starts_with("3 open tickets (1 high or urgent), load 5.5")
+        );
     }
 
     #[test]
@@ -373,6 +381,11 @@ mod tests {
         assert_eq!(stats.median_solve_hours, None);
         assert!(stats.top_tags.is_empty());
         assert_eq!(stats.load, 0.0);
+        assert!(
+            stats.describe().starts_with("0 open tickets, load 0.0"),
+            "{}",
+            stats.describe()
+        );
     }
 
     #[test]

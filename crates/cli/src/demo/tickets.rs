@@ -19,44 +19,128 @@ use super::{pick, weighted};
 const TOPICS: [(&str, [&str; 3]); 6] = [
     (
         "sso",
-        ["SSO login fails for new users", "SAML certificate expired", "Okta group sync missing people"],
+        [
+            "SSO login fails for new users",
+            "SAML certificate expired",
+            "Okta group sync missing people",
+        ],
     ),
     (
         "billing",
-        ["Invoice shows the wrong seat count", "Need a PO number on invoices", "Card payment declined"],
+        [
+            "Invoice shows the wrong seat count",
+            "Need a PO number on invoices",
+            "Card payment declined",
+        ],
     ),
     (
         "reporting",
-        ["Weekly report arrives empty", "Dashboard totals do not match export", "Scheduled report stopped"],
+        [
+            "Weekly report arrives empty",
+            "Dashboard totals do not match export",
+            "Scheduled report stopped",
+        ],
     ),
     (
         "integration",
-        ["CRM sync duplicates contacts", "Webhook deliveries time out", "API rate limit hit at night"],
+        [
+            "CRM sync duplicates contacts",
+            "Webhook deliveries time out",
+            "API rate limit hit at night",
+        ],
     ),
     (
         "performance",
-        ["Search takes 20 seconds", "Pages slow in the afternoon", "Export never finishes"],
+        [
+            "Search takes 20 seconds",
+            "Pages slow in the afternoon",
+            "Export never finishes",
+        ],
     ),
     (
         "onboarding",
-        ["How do we invite a whole team?", "Training session for new admins", "Where is the import template?"],
+        [
+            "How do we invite a whole team?",
+            "Training session for new admins",
+            "Where is the import template?",
+        ],
     ),
 ];
 
 /// Requests customers make: title, kind, why, and the status each demo request ends in.
 const REQUESTS: [(&str, RequestKind, &str, RequestStatus); 12] = [
-    ("SAML single sign-on for every plan", RequestKind::Feature, "Security review before renewal", RequestStatus::InProgress),
-    ("Audit log export to their SIEM", RequestKind::Feature, "Compliance asks every quarter", RequestStatus::Planned),
-    ("CRM sync creates duplicate contacts", RequestKind::Bug, "Their sales team stopped trusting the data", RequestStatus::Shipped),
-    ("Scheduled reports in the viewer's time zone", RequestKind::Feature, "Managers in APAC get them at 3 am", RequestStatus::Open),
-    ("Dashboard totals differ from the CSV export", RequestKind::Bug, "Finance found it at month end", RequestStatus::Shipped),
-    ("Bulk invite from a CSV of people", RequestKind::Feature, "Onboarding 400 seats by hand", RequestStatus::Open),
-    ("Custom roles with read-only admins", RequestKind::Feature, "IT wants to see settings without changing them", RequestStatus::Open),
-    ("Search is slow on large workspaces", RequestKind::Bug, "Their power users complain weekly", RequestStatus::InProgress),
-    ("Data residency in the EU", RequestKind::Feature, "Legal blocks the EMEA rollout without it", RequestStatus::Open),
-    ("Webhook retries with backoff", RequestKind::Feature, "Their integration drops events at night", RequestStatus::Shipped),
-    ("Mobile app for approvals", RequestKind::Feature, "Managers approve on the road", RequestStatus::Declined),
-    ("Slack alerts per channel", RequestKind::Feature, "One noisy channel for everything today", RequestStatus::Open),
+    (
+        "SAML single sign-on for every plan",
+        RequestKind::Feature,
+        "Security review before renewal",
+        RequestStatus::InProgress,
+    ),
+    (
+        "Audit log export to their SIEM",
+        RequestKind::Feature,
+        "Compliance asks every quarter",
+        RequestStatus::Planned,
+    ),
+    (
+        "CRM sync creates duplicate contacts",
+        RequestKind::Bug,
+        "Their sales team stopped trusting the data",
+        RequestStatus::Shipped,
+    ),
+    (
+        "Scheduled reports in the viewer's time zone",
+        RequestKind::Feature,
+        "Managers in APAC get them at 3 am",
+        RequestStatus::Open,
+    ),
+    (
+        "Dashboard totals differ from the CSV export",
+        RequestKind::Bug,
+        "Finance found it at month end",
+        RequestStatus::Shipped,
+    ),
+    (
+        "Bulk invite from a CSV of people",
+        RequestKind::Feature,
+        "Onboarding 400 seats by hand",
+        RequestStatus::Open,
+    ),
+    (
+        "Custom roles with read-only admins",
+        RequestKind::Feature,
+        "IT wants to see settings without changing them",
+        RequestStatus::Open,
+    ),
+    (
+        "Search is slow on large workspaces",
+        RequestKind::Bug,
+        "Their power users complain weekly",
+        RequestStatus::InProgress,
+    ),
+    (
+        "Data residency in the EU",
+        RequestKind::Feature,
+        "Legal blocks the EMEA rollout without it",
+        RequestStatus::Open,
+    ),
+    (
+        "Webhook retries with backoff",
+        RequestKind::Feature,
+        "Their integration drops events at night",
+        RequestStatus::Shipped,
+    ),
+    (
+        "Mobile app for approvals",
+        RequestKind::Feature,
+        "Managers approve on the road",
+        RequestStatus::Declined,
+    ),
+    (
+        "Slack alerts per channel",
+        RequestKind::Feature,
+        "One noisy channel for everything today",
+        RequestStatus::Open,
+    ),
 ];
 
 /// How a request gets to its final status, as Jira would move it.
@@ -88,7 +172,16 @@ fn tickets_of(
         let opened = at_noon(today) - Duration::hours(rng.random_range(2..120 * 24));
         let open = rng.random_bool(0.3) || opened > at_noon(today) - Duration::days(3);
         let status = if open {
-            pick(rng, &[TicketStatus::New, TicketStatus::Open, TicketStatus::Open, TicketStatus::Pending, TicketStatus::Hold])
+            pick(
+                rng,
+                &[
+                    TicketStatus::New,
+                    TicketStatus::Open,
+                    TicketStatus::Open,
+                    TicketStatus::Pending,
+                    TicketStatus::Hold,
+                ],
+            )
         } else {
             pick(rng, &[TicketStatus::Solved, TicketStatus::Solved, TicketStatus::Closed])
         };
@@ -160,7 +253,14 @@ pub async fn load(store: &Store, accounts: &[Account], seed: u64, today: NaiveDa
         let more = rng.random_range(0..=5).min(owned.len() - 1);
         for step in 1..=more {
             let other = owned[(i * 7 + step * 13) % owned.len()];
-            if other.id != first.id && !store.request(request.id).await?.accounts.iter().any(|a| a.account_id == other.id) {
+            if other.id != first.id
+                && !store
+                    .request(request.id)
+                    .await?
+                    .accounts
+                    .iter()
+                    .any(|a| a.account_id == other.id)
+            {
                 store.link_request(request.id, other.id, other.fields.owner_id).await?;
             }
         }

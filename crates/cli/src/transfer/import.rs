@@ -788,7 +788,9 @@ fn tickets(sheet: &mut Sheet, stored: &Stored) -> Vec<lodestar_domain::Valid<Tic
         let opened_at = row.moment("created_at", true);
         let updated_at = row.moment("updated_at", false);
         // Every cell is read before the first missing one ends the row: all problems at once.
-        let priority = row.optional("priority", |v| v.parse()).unwrap_or(TicketPriority::Normal);
+        let priority = row
+            .optional("priority", |v| v.parse())
+            .unwrap_or(TicketPriority::Normal);
         let requester_email = row.optional("requester_email", Email::parse);
         let tags = row.optional("tags", Tag::parse_list).unwrap_or_default();
         let fields = TicketFields {

@@ -96,13 +96,18 @@ async fn zendesk_tickets_arrive_by_webhook_once_each_and_only_with_the_secret() 
 
     let body = zendesk_event("35436", "acme", "Open");
     let secret = |s: &'static str| [("X-Lodestar-Webhook-Secret", s)];
-    is_problem(&hook(&app, "/api/v1/webhooks/zendesk", &[], &body).await, StatusCode::UNAUTHORIZED);
+    is_problem(
+        &hook(&app, "/api/v1/webhooks/zendesk", &[], &body).await,
+        StatusCode::UNAUTHORIZED,
+    );
     is_problem(
         &hook(&app, "/api/v1/webhooks/zendesk", &secret("wrong"), &body).await,
         StatusCode::UNAUTHORIZED,
     );
     // An API token is no substitute for the secret.
-    let as_lead = app.send("POST", "/api/v1/webhooks/zendesk", Some(&lead), Some(json!({}))).await;
+    let as_lead = app
+        .send("POST", "/api/v1/webhooks/zendesk", Some(&lead), Some(json!({})))
+        .await;
     assert_eq!(as_lead.status, StatusCode::UNAUTHORIZED);
     assert_eq!(tickets(&app, &lead, id).await["summary"]["open"], 0, "nothing written");
 
@@ -127,7 +132,13 @@ async fn zendesk_tickets_arrive_by_webhook_once_each_and_only_with_the_secret() 
     assert_eq!(listed["tickets"].as_array().unwrap().len(), 1);
 
     // Malformed payloads: 422 naming what is wrong, nothing written.
-    let no_detail = hook(&app, "/api/v1/webhooks/zendesk", &secret(ZENDESK_SECRET), r#"{"type":"x"}"#).await;
+    let no_detail = hook(
+        &app,
+        "/api/v1/webhooks/zendesk",
+        &secret(ZENDESK_SECRET),
+        r#"{"type":"x"}"#,
+    )
+    .await;
     is_problem(&no_detail, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_detail.text.contains("detail"), "{}", no_detail.text);
     let bad_status = zendesk_event("35437", "acme", "Exploded");
@@ -145,7 +156,13 @@ async fn zendesk_tickets_arrive_by_webhook_once_each_and_only_with_the_secret() 
 async fn webhooks_answer_401_when_no_secret_is_configured() {
     let app = TestApp::new().await;
     let body = zendesk_event("1", "acme", "Open");
-    let zd = hook(&app, "/api/v1/webhooks/zendesk", &[("X-Lodestar-Webhook-Secret", "")], &body).await;
+    let zd = hook(
+        &app,
+        "/api/v1/webhooks/zendesk",
+        &[("X-Lodestar-Webhook-Secret", "")],
+        &body,
+    )
+    .await;
     is_problem(&zd, StatusCode::UNAUTHORIZED);
     let body = jira_event("PROD-1", "Done", "done");
     let sig = signature("", &body);
@@ -182,7 +199,12 @@ async fn requests_rank_by_demand_and_a_signed_jira_event_ships_one_to_the_csms()
         )
         .await;
     is_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = bad.body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["title", "jira_key"]);
     let not_hers = app
         .send(
@@ -235,7 +257,12 @@ async fn requests_rank_by_demand_and_a_signed_jira_event_ships_one_to_the_csms()
     assert_eq!(twice.status, StatusCode::CONFLICT);
 
     let ranked = app.send("GET", "/api/v1/requests", Some(&lead), None).await.body;
-    let order: Vec<i64> = ranked["requests"].as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    let order: Vec<i64> = ranked["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(order, [sso, dark], "{ranked}");
 
     // Jira: a wrong signature or a malformed body changes nothing.
@@ -255,7 +282,9 @@ async fn requests_rank_by_demand_and_a_signed_jira_event_ships_one_to_the_csms()
     let bad = hook(&app, "/api/v1/webhooks/jira", &[("X-Hub-Signature", &sig)], malformed).await;
     is_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("fields"), "{}", bad.text);
-    let still = app.send("GET", &format!("/api/v1/requests/{sso}"), Some(&lead), None).await;
+    let still = app
+        .send("GET", &format!("/api/v1/requests/{sso}"), Some(&lead), None)
+        .await;
     assert_eq!(still.body["status"], "open");
 
     // A custom status name falls back to its category.
@@ -269,12 +298,18 @@ async fn requests_rank_by_demand_and_a_signed_jira_event_ships_one_to_the_csms()
     let shipped = hook(&app, "/api/v1/webhooks/jira", &[("X-Hub-Signature", &sig)], &done).await;
     assert_eq!(shipped.status, StatusCode::OK, "{}", shipped.text);
     assert_eq!(shipped.body["request"]["request"]["status"], "shipped");
-    assert_eq!(shipped.body["request"]["told_account_ids"], json!([acme, globex]), "larger ARR first");
+    assert_eq!(
+        shipped.body["request"]["told_account_ids"],
+        json!([acme, globex]),
+        "larger ARR first"
+    );
     let today = app.store.today();
     for csm in [ana, ben] {
         let tasks = app.store.tasks(csm, TaskView::Open, today).await.unwrap();
         assert!(
-            tasks.iter().any(|t| t.source == TaskSource::RequestShipped && t.title.contains("SAML")),
+            tasks
+                .iter()
+                .any(|t| t.source == TaskSource::RequestShipped && t.title.contains("SAML")),
             "{tasks:?}"
         );
     }
@@ -285,9 +320,18 @@ async fn requests_rank_by_demand_and_a_signed_jira_event_ships_one_to_the_csms()
     assert_eq!(ignored.body["request"], Value::Null);
 
     let ranked = app.send("GET", "/api/v1/requests", Some(&lead), None).await.body;
-    assert_eq!(ranked["requests"].as_array().unwrap().len(), 1, "shipped leaves the ranking");
+    assert_eq!(
+        ranked["requests"].as_array().unwrap().len(),
+        1,
+        "shipped leaves the ranking"
+    );
     let moved = app
-        .send("POST", &format!("/api/v1/requests/{dark}/status"), Some(&ben_token), Some(json!({"status": "Won't Do"})))
+        .send(
+            "POST",
+            &format!("/api/v1/requests/{dark}/status"),
+            Some(&ben_token),
+            Some(json!({"status": "Won't Do"})),
+        )
         .await;
     assert_eq!(moved.body["request"]["status"], "declined", "{}", moved.text);
 }
@@ -301,16 +345,29 @@ async fn the_account_page_writes_a_request_and_the_product_view_ranks_it() {
     let cookie = app.session("ana@v.io").await;
     let origin = format!("http://{HOST}");
 
-    let page = app.browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None).await;
+    let page = app
+        .browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None)
+        .await;
     assert!(page.text.contains("id=\"no-tickets\""), "empty state");
     assert!(page.text.contains("id=\"no-requests\""));
 
     let empty = app
-        .browse("POST", &format!("/accounts/{acme}/requests"), Some(&cookie), Some(&origin), Some("title=&kind=feature"))
+        .browse(
+            "POST",
+            &format!("/accounts/{acme}/requests"),
+            Some(&cookie),
+            Some(&origin),
+            Some("title=&kind=feature"),
+        )
         .await;
     assert_eq!(empty.status, StatusCode::SEE_OTHER);
-    let page = app.browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None).await;
-    assert!(page.text.contains("id=\"requests-error\""), "the problem is shown in the section");
+    let page = app
+        .browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None)
+        .await;
+    assert!(
+        page.text.contains("id=\"requests-error\""),
+        "the problem is shown in the section"
+    );
 
     let saved = app
         .browse(
@@ -322,11 +379,15 @@ async fn the_account_page_writes_a_request_and_the_product_view_ranks_it() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    let page = app.browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None).await;
+    let page = app
+        .browse("GET", &format!("/accounts/{acme}"), Some(&cookie), None, None)
+        .await;
     assert!(page.text.contains("Audit log export"), "{}", page.text);
     let view = app.browse("GET", "/requests", Some(&cookie), None, None).await;
     assert_eq!(view.status, StatusCode::OK);
     assert!(view.text.contains("Audit log export") && view.text.contains("PROD-9"));
-    let tickets = app.browse("GET", &format!("/accounts/{acme}/tickets"), Some(&cookie), None, None).await;
+    let tickets = app
+        .browse("GET", &format!("/accounts/{acme}/tickets"), Some(&cookie), None, None)
+        .await;
     assert_eq!(tickets.status, StatusCode::OK);
 }

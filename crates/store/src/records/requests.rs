@@ -182,13 +182,15 @@ fn quoted(request: &RequestFields) -> String {
 async fn link(tx: &mut Tx, request: &ProductRequest, account: AccountId, by: Option<UserId>) -> Result<()> {
     account_name(tx, account).await?;
     let now = tx.now();
-    Query::sql("INSERT INTO product_request_accounts (request_id, account_id, linked_by, linked_at) VALUES ($1, $2, $3, $4)")
-        .bind(request.id.0)
-        .bind(account.0)
-        .bind(by)
-        .bind(now)
-        .execute(tx)
-        .await?;
+    Query::sql(
+        "INSERT INTO product_request_accounts (request_id, account_id, linked_by, linked_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(request.id.0)
+    .bind(account.0)
+    .bind(by)
+    .bind(now)
+    .execute(tx)
+    .await?;
     let text = format!(
         "Asked for {} {} ({})",
         request.fields.kind.label().to_lowercase(),
@@ -232,7 +234,7 @@ async fn tell_shipped(tx: &mut Tx, request: &ProductRequest) -> Result<Vec<Accou
             request.fields.kind.label(),
             account.name
         );
-        let subject = format!("Shipped: {} — tell {}", request.fields.title, account.name);
+        let subject = format!("Shipped: {} - tell {}", request.fields.title, account.name);
         let notification = Notification {
             kind: NotificationKind::RequestShipped,
             subject: Subject::parse(&subject.chars().take(200).collect::<String>())
@@ -247,7 +249,11 @@ async fn tell_shipped(tx: &mut Tx, request: &ProductRequest) -> Result<Vec<Accou
             title: ActionText::parse(&title.chars().take(500).collect::<String>())
                 .map_err(|e| corrupt("request shipped task", e))?,
             account: Some(account.account_id),
-            due_on: Some(if soon { today } else { today + Duration::days(TELL_WITHIN_DAYS) }),
+            due_on: Some(if soon {
+                today
+            } else {
+                today + Duration::days(TELL_WITHIN_DAYS)
+            }),
         };
         insert_task(tx, owner, &task, TaskSource::RequestShipped).await?;
         told.push(account.account_id);
@@ -306,9 +312,11 @@ impl Store {
     /// The request a Jira issue tracks.
     pub async fn request_by_jira_key(&self, key: &JiraKey) -> Result<Option<ProductRequest>> {
         let mut tx = self.begin_snapshot().await?;
-        Ok(requests_where(&mut tx, vec![Query::sql("r.jira_key = ").value(key.as_str())])
-            .await?
-            .pop())
+        Ok(
+            requests_where(&mut tx, vec![Query::sql("r.jira_key = ").value(key.as_str())])
+                .await?
+                .pop(),
+        )
     }
 
     /// The requests an account asked for: open ones first, then the newest.
@@ -316,9 +324,11 @@ impl Store {
         let mut tx = self.begin_snapshot().await?;
         let mut found = requests_where(
             &mut tx,
-            vec![Query::sql("r.id IN (SELECT request_id FROM product_request_accounts WHERE account_id = ")
-                .value(account.0)
-                .push(")")],
+            vec![
+                Query::sql("r.id IN (SELECT request_id FROM product_request_accounts WHERE account_id = ")
+                    .value(account.0)
+                    .push(")"),
+            ],
         )
         .await?;
         found.sort_by_key(|r| (!r.status.is_open(), std::cmp::Reverse(r.id)));
@@ -335,7 +345,13 @@ impl Store {
             .map(|s| s.as_str())
             .collect();
         let mut found = requests_where(&mut tx, vec![Query::sql("r.status IN (").list(open).push(")")]).await?;
-        found.sort_by_key(|r| (std::cmp::Reverse(r.demand().0), std::cmp::Reverse(r.accounts.len()), r.id));
+        found.sort_by_key(|r| {
+            (
+                std::cmp::Reverse(r.demand().0),
+                std::cmp::Reverse(r.accounts.len()),
+                r.id,
+            )
+        });
         let start = page.saturating_mul(REQUESTS_PER_PAGE).min(found.len());
         let more = found.len() > start + REQUESTS_PER_PAGE;
         Ok((found.drain(start..).take(REQUESTS_PER_PAGE).collect(), more))

@@ -105,22 +105,32 @@ fn ticket_row(t: &TicketFields) -> Vec<Value> {
     ]
 }
 
+#[derive(sqlx::FromRow)]
+struct FactRow {
+    account_id: i64,
+    status: String,
+    priority: String,
+    opened_at: DateTime<Utc>,
+    solved_at: Option<DateTime<Utc>>,
+    tags: String,
+}
+
 /// Every ticket's facts for the numbers, by account: of the accounts `filter` (`AND
 /// account_id IN (…)`, or nothing for all) keeps.
 pub(crate) async fn ticket_facts(tx: &mut Tx, filter: &str) -> Result<HashMap<i64, Vec<TicketFact>>> {
-    let rows: Vec<(i64, String, String, DateTime<Utc>, Option<DateTime<Utc>>, String)> = Query::sql(format!(
+    let rows: Vec<FactRow> = Query::sql(format!(
         "SELECT account_id, status, priority, opened_at, solved_at, tags FROM tickets WHERE 1 = 1{filter}"
     ))
     .fetch_all(tx)
     .await?;
     let mut out: HashMap<i64, Vec<TicketFact>> = HashMap::new();
-    for (account, status, priority, opened_at, solved_at, tags) in rows {
-        out.entry(account).or_default().push(TicketFact {
-            status: parse("tickets.status", &status)?,
-            priority: parse("tickets.priority", &priority)?,
-            opened_at,
-            solved_at,
-            tags: tags.split_whitespace().map(str::to_owned).collect(),
+    for row in rows {
+        out.entry(row.account_id).or_default().push(TicketFact {
+            status: parse("tickets.status", &row.status)?,
+            priority: parse("tickets.priority", &row.priority)?,
+            opened_at: row.opened_at,
+            solved_at: row.solved_at,
+            tags: row.tags.split_whitespace().map(str::to_owned).collect(),
         });
     }
     Ok(out)
@@ -205,7 +215,11 @@ impl Store {
 
     /// The account a help-desk ticket belongs to: the one whose external id is the ticket's
     /// organization's external id, else the account of a contact with the requester's email.
-    pub async fn ticket_account(&self, organization: Option<&str>, requester: Option<&Email>) -> Result<Option<AccountId>> {
+    pub async fn ticket_account(
+        &self,
+        organization: Option<&str>,
+        requester: Option<&Email>,
+    ) -> Result<Option<AccountId>> {
         let mut tx = self.begin_snapshot().await?;
         if let Some(org) = organization.filter(|o| !o.trim().is_empty()) {
             let found: Option<i64> = Query::sql("SELECT id FROM accounts WHERE external_id = $1")
@@ -219,11 +233,10 @@ impl Store {
         let Some(email) = requester else {
             return Ok(None);
         };
-        let found: Option<i64> =
-            Query::sql("SELECT MIN(account_id) FROM contacts WHERE email = $1")
-                .bind(email.as_str())
-                .scalar_one(&mut tx)
-                .await?;
+        let found: Option<i64> = Query::sql("SELECT MIN(account_id) FROM contacts WHERE email = $1")
+            .bind(email.as_str())
+            .scalar_one(&mut tx)
+            .await?;
         Ok(found.map(AccountId))
     }
 }

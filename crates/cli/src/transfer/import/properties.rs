@@ -79,7 +79,13 @@ fn check_import(kind: Kind, spec: Option<&str>, keep_unmapped: bool, input: &[u8
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
-    prop::sample::select(vec![Kind::Users, Kind::Accounts, Kind::Contacts, Kind::Contracts, Kind::Tickets])
+    prop::sample::select(vec![
+        Kind::Users,
+        Kind::Accounts,
+        Kind::Contacts,
+        Kind::Contracts,
+        Kind::Tickets,
+    ])
 }
 
 fn mapping() -> impl Strategy<Value = Option<&'static str>> {
@@ -89,10 +95,16 @@ fn mapping() -> impl Strategy<Value = Option<&'static str>> {
 /// Headers of every kind's own fields and of the presets, custom columns, and names that
 /// make no custom field key.
 fn header() -> impl Strategy<Value = String> {
-    let mut names: Vec<&str> = [Kind::Users, Kind::Accounts, Kind::Contacts, Kind::Contracts, Kind::Tickets]
-        .iter()
-        .flat_map(|k| k.fields().iter().copied())
-        .collect();
+    let mut names: Vec<&str> = [
+        Kind::Users,
+        Kind::Accounts,
+        Kind::Contacts,
+        Kind::Contracts,
+        Kind::Tickets,
+    ]
+    .iter()
+    .flat_map(|k| k.fields().iter().copied())
+    .collect();
     names.extend([
         "Record ID",
         "Company name",

@@ -452,7 +452,9 @@ async fn set_status(
     let id = RequestId(path_id(id)?);
     ops::may_move(&actor)?;
     let status = ops::status(&body.read()?.status)?;
-    Ok(axum::Json(ops::set_status(&state.store, &actor, id, status).await?.into()))
+    Ok(axum::Json(
+        ops::set_status(&state.store, &actor, id, status).await?.into(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -31,7 +31,9 @@ pub(crate) fn request_fields(
     let jira_key = checked(
         &mut errors,
         "jira_key",
-        (!jira_key.trim().is_empty()).then(|| JiraKey::parse(jira_key)).transpose(),
+        (!jira_key.trim().is_empty())
+            .then(|| JiraKey::parse(jira_key))
+            .transpose(),
     );
     match (title, kind, detail, jira_key) {
         (Some(title), Some(kind), Some(detail), Some(jira_key)) if errors.is_empty() => Ok(RequestFields {
@@ -65,7 +67,9 @@ pub(crate) fn may_move(actor: &Actor) -> Result<(), ApiError> {
     if actor.can_write_some_account() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("only those who run a book of accounts change requests"))
+        Err(ApiError::Forbidden(
+            "only those who run a book of accounts change requests",
+        ))
     }
 }
 

@@ -101,7 +101,11 @@ impl RequestLine {
     }
 }
 
-fn pairs<T: Copy>(all: &[T], value: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(&'static str, &'static str)> {
+fn pairs<T: Copy>(
+    all: &[T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (value(*v), label(*v))).collect()
 }
 
@@ -147,7 +151,11 @@ pub(crate) async fn account_support(
     Ok(AccountSupport {
         numbers: numbers(store.ticket_stats(account).await?),
         more_tickets: tickets.len() > TICKETS_ON_ACCOUNT_PAGE,
-        tickets: tickets.iter().take(TICKETS_ON_ACCOUNT_PAGE).map(TicketLine::of).collect(),
+        tickets: tickets
+            .iter()
+            .take(TICKETS_ON_ACCOUNT_PAGE)
+            .map(TicketLine::of)
+            .collect(),
         requests: requests.iter().map(RequestLine::of).collect(),
         linkable,
         kinds: pairs(RequestKind::ALL, RequestKind::as_str, RequestKind::label),

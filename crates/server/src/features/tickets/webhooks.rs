@@ -251,7 +251,10 @@ mod tests {
         assert!(signed("topsecret", br#"{"a":1}"#, good));
         assert!(!signed("topsecret", br#"{"a":2}"#, good));
         assert!(!signed("other", br#"{"a":1}"#, good));
-        assert!(!signed("topsecret", br#"{"a":1}"#, &good[7..]), "the sha256= prefix is required");
+        assert!(
+            !signed("topsecret", br#"{"a":1}"#, &good[7..]),
+            "the sha256= prefix is required"
+        );
         assert!(!signed("topsecret", br#"{"a":1}"#, "sha256=zz"));
     }
 }
