@@ -390,4 +390,29 @@ async fn the_account_page_writes_a_request_and_the_product_view_ranks_it() {
         .browse("GET", &format!("/accounts/{acme}/tickets"), Some(&cookie), None, None)
         .await;
     assert_eq!(tickets.status, StatusCode::OK);
+
+    // Shipped from the product view: it leaves the ranking, and Ana has the task of telling them.
+    let request = app
+        .store
+        .requests_of_account(lodestar_domain::AccountId(acme))
+        .await
+        .unwrap()[0]
+        .id;
+    let moved = app
+        .browse(
+            "POST",
+            &format!("/requests/{request}/status"),
+            Some(&cookie),
+            Some(&origin),
+            Some("status=shipped"),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    let view = app.browse("GET", "/requests", Some(&cookie), None, None).await;
+    assert!(view.text.contains("id=\"no-open-requests\""), "{}", view.text);
+    let tasks = app.store.tasks(ana, TaskView::Open, app.store.today()).await.unwrap();
+    assert!(
+        tasks.iter().any(|t| t.source == TaskSource::RequestShipped),
+        "{tasks:?}"
+    );
 }

@@ -10,8 +10,8 @@ use lodestar_domain::text::{Email, ExternalId, Name};
 use lodestar_domain::ticket::{Tag, TicketFact, TicketFields, TicketStats};
 use lodestar_domain::{AccountId, TicketId, Valid};
 
-use super::{UpsertSummary, existing_keys, parse, upsert_by_key};
-use crate::bulk::Value;
+use super::{UpsertSummary, existing_keys, parse};
+use crate::bulk::{Value, insert_rows};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
 
@@ -143,7 +143,8 @@ const SELECT_TICKETS: &str = "SELECT t.id, a.name AS account_name, t.external_id
 impl Store {
     /// Writes tickets by their external id in one transaction: a new id adds a ticket, a known
     /// one is updated in place (the import and the webhook alike, so sending one twice changes
-    /// nothing). The accounts they are on, before and after, are rescored.
+    /// nothing) unless what is sent changed before what is stored (an event arriving late).
+    /// The accounts they are on, before and after, are rescored.
     pub async fn upsert_tickets(&self, tickets: Vec<Valid<TicketFields>>) -> Result<UpsertSummary> {
         let mut tx = self.begin_write().await?;
         let keys: Vec<String> = tickets.iter().map(|t| t.external_id.to_string()).collect();
@@ -157,8 +158,29 @@ impl Store {
                 .await?;
             touched.extend(before);
         }
-        let rows = tickets.iter().map(|t| ticket_row(t)).collect();
-        upsert_by_key(&mut tx, "tickets", COLUMNS, rows).await?;
+        // Like `upsert_by_key`, but a change older than the stored one is left out: webhooks
+        // may arrive out of order, and an old export must not undo a newer state.
+        let now = tx.now();
+        let rows = tickets
+            .iter()
+            .map(|t| {
+                let mut row = ticket_row(t);
+                row.extend([now.into(), now.into()]);
+                row
+            })
+            .collect();
+        let mut all = COLUMNS.to_vec();
+        all.extend(["created_at", "updated_at"]);
+        let set: Vec<String> = COLUMNS[1..]
+            .iter()
+            .chain(&["updated_at"])
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let tail = format!(
+            "ON CONFLICT (external_id) DO UPDATE SET {} WHERE excluded.changed_at >= tickets.changed_at",
+            set.join(", ")
+        );
+        insert_rows(&mut tx, "tickets", &all, rows, &tail).await?;
         tx.touch_accounts(touched);
         tx.commit().await?;
         Ok(UpsertSummary::of(&keys, |k| existing.contains(k), 0))

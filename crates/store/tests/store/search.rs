@@ -5,7 +5,7 @@ use crate::common::*;
 use lodestar_domain::AccountId;
 use lodestar_domain::search::{SearchKind, SearchText};
 use lodestar_domain::text::{Domain, Email, Label, Name};
-use lodestar_store::testing::{TestDb, execute_sql};
+use lodestar_store::testing::{TestDb, execute_sql, query_strings};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort, Backend, SearchHit, Store, store_test};
 
 async fn search(store: &Store, q: &str, kinds: &[SearchKind]) -> Vec<SearchHit> {
@@ -328,11 +328,32 @@ store_test!(upgrading_indexes_the_records_already_there, unmigrated);
 
 async fn upgrading_indexes_the_records_already_there(store: Store) {
     store.migrate_until(13).await.unwrap();
-    let acme = named_account(&store, "acme", "Acme Corporation", None, "Retail").await;
-    store
-        .upsert_contacts(vec![contact("c1", acme).validate().unwrap()])
-        .await
-        .unwrap();
+    // Written as version 13 held them: through today's store API a write would rescore with
+    // measures that read tables of later versions.
+    let at = "'2026-11-18T08:00:00+00:00'";
+    execute_sql(
+        &store,
+        &format!(
+            "INSERT INTO accounts (external_id, name, lifecycle_stage, custom_fields, created_at, updated_at) \
+             VALUES ('acme', 'Acme Corporation', 'adopt', '{{}}', {at}, {at})"
+        ),
+    )
+    .await;
+    let id = query_strings(
+        &store,
+        "SELECT CAST(id AS TEXT) FROM accounts WHERE external_id = 'acme'",
+    )
+    .await;
+    let acme = AccountId(id[0].parse().unwrap());
+    execute_sql(
+        &store,
+        &format!(
+            "INSERT INTO contacts (external_id, account_id, status, created_at, updated_at) \
+             VALUES ('c1', {}, 'active', {at}, {at})",
+            acme.0
+        ),
+    )
+    .await;
     promise(&store, acme, "Call back about the Zeppelin launch").await;
     store.migrate().await.unwrap();
     assert_eq!(

@@ -116,6 +116,17 @@ async fn tickets_are_kept_by_external_id_and_weigh_on_health(store: Store) {
     assert_eq!(stats.oldest_open_days, Some(10));
     assert_eq!(stats.top_tags[0].0, "login");
 
+    // An event older than what is stored (a webhook arriving late) changes nothing.
+    let mut late = ticket("z-2", acme, TicketStatus::New, TicketPriority::Low, 2);
+    late.updated_at = late.opened_at;
+    store.upsert_tickets(vec![late.validate().unwrap()]).await.unwrap();
+    let kept = store
+        .ticket_by_external_id(&ExternalId::parse("z-2").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.fields.status, TicketStatus::Pending);
+
     // The ticket moves to another account: both are rescored, and the list follows it.
     let moved = ticket("z-1", globex, TicketStatus::Solved, TicketPriority::Urgent, 10)
         .validate()

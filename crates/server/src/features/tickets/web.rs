@@ -287,8 +287,7 @@ pub(crate) async fn link_request(
     back_to_account(account, result)
 }
 
-/// Moves a request from the product view or an account page (`account` in the form says
-/// which to go back to).
+/// Moves a request from the product view.
 pub(crate) async fn set_status(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
@@ -298,10 +297,7 @@ pub(crate) async fn set_status(
     ops::may_move(&actor)?;
     let form = FormFields::parse(&body);
     let result = move_request(&state.store, &actor, RequestId(id), form.text("status")).await;
-    match form.text("account").trim().parse::<i64>() {
-        Ok(account) => back_to_account(AccountId(account), result),
-        Err(_) => back_after_form("/requests", SLOT, &format!("request-{id}"), result),
-    }
+    back_after_form("/requests", SLOT, &format!("request-{id}"), result)
 }
 
 async fn move_request(store: &Store, actor: &Actor, id: RequestId, status: &str) -> Result<(), ApiError> {
