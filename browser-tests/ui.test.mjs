@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { createHmac } from "node:crypto";
 import { chromium } from "playwright-core";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,6 +22,8 @@ const work = mkdtempSync(join(tmpdir(), "lodestar-ui-"));
 const db = `sqlite://${join(work, "ui.db")}`;
 const VIEWER = { email: "vera.viewer@example.com", password: "viewer-password-123" };
 const LEADER = { email: "lee.leader@example.com", password: "leader-password-123" };
+// The secret Jira signs its webhook bodies with (LODESTAR_JIRA_SECRET of the server).
+const JIRA_SECRET = "jira-webhook-test-secret";
 
 let server, base, admin, browser, smtp;
 // The local SMTP server the reminder email goes to (Python's aiosmtpd, LODESTAR_TEST_PYTHON).
@@ -54,7 +57,7 @@ before(async () => {
   }
   // Warnings and errors only: a line per request would drown the test output.
   server = spawn(bin, ["--db", db, "serve", "--demo", "--listen", "127.0.0.1:0", ...mail], {
-    stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LODESTAR_LOG: "warn" },
+    stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, LODESTAR_LOG: "warn", LODESTAR_JIRA_SECRET: JIRA_SECRET },
   });
   const lines = createInterface({ input: server.stdout });
   admin = { email: "admin@lodestar.demo" };
@@ -988,13 +991,16 @@ test("coverage: a leader finds the top accounts without an executive sponsor and
   assert.match(await page.textContent("#unsponsored-count"), /\d+ without a sponsor/, "the demo leaves some unsponsored");
   assert.match(await page.textContent("#programme tbody"), /None/);
   await page.screenshot({ path: join(artifacts, "sponsors.png"), fullPage: true });
-  // An account whose sponsor changed more than once (flagged): its coverage by level and
-  // function, and its sponsor's history.
-  await page.locator("#programme tbody tr", { has: page.locator("td.warn") }).first().locator("a").click();
+  // The largest account: its coverage by level and function, and its sponsor (with the
+  // history of changes, when there were any).
+  await page.locator("#programme tbody tr a").first().click();
   await page.waitForURL(/\/accounts\/\d+\/coverage$/);
   assert.match(await page.textContent("#coverage-summary h2"), /\d high, \d+ wide/);
   assert.equal(await page.locator("#levels tbody tr").count(), 3);
-  assert.match(await page.textContent("#sponsor-history"), /replaced|became the sponsor/);
+  assert.match(await page.textContent("#sponsor"), /Our executive sponsor\s+\S/);
+  if (await page.locator("#sponsor-history").count()) {
+    assert.match(await page.textContent("#sponsor-history"), /replaced|became the sponsor|stopped sponsoring/);
+  }
   await page.screenshot({ path: join(artifacts, "coverage.png"), fullPage: true });
   await context.close();
 });
@@ -1130,5 +1136,74 @@ test("surveys: a customer answers an NPS survey through its link in a fresh brow
   await page.goto(`${base}/surveys?q=biggest+workspace`);
   assert.match(await page.textContent("#verbatims"), /Exports keep failing on our biggest workspace\./);
   await page.screenshot({ path: join(artifacts, "surveys.png"), fullPage: true });
+  await context.close();
+});
+
+test("requests: a CSM creates a feature request from the account page, it ships by a Jira-shaped webhook, and the CSM sees the alert", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const rita = { email: "rita.csm@example.com", password: "rita-password-123" };
+  lodestar(["user", "add", "--email", rita.email, "--name", "Rita Requests", "--role", "csm", "--password-stdin"], rita.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const ritaId = (users.items ?? users).find((u) => u.email === rita.email).id;
+  // Rita takes over an account renewing within 90 days: she is to tell them first.
+  const soon = isoDay(90);
+  const accounts = (await api("GET", "/accounts?limit=200&sort=renewal_date")).items;
+  const target = accounts.find((a) => a.renewal_date && a.renewal_date >= isoDay(1) && a.renewal_date <= soon);
+  assert.ok(target, "the demo has an account renewing within 90 days");
+  await api("PATCH", `/accounts/${target.id}`, { owner_id: ritaId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, rita);
+  await page.goto(`${base}/accounts/${target.id}`);
+  await page.waitForSelector("section#requests");
+  if ((await page.getAttribute("#add-request", "open")) === null) await page.click("#add-request summary");
+  await page.fill("#request-title", "Usage export to their data warehouse");
+  await page.selectOption("#request-kind", "feature");
+  await page.fill("#request-jira", "DATA-77");
+  await page.fill("#request-detail", "Their BI team needs it before the renewal");
+  await page.click("#save-request");
+  await page.waitForURL(new RegExp(`/accounts/${target.id}#requests$`));
+  const row = page.locator("#requests tr", { hasText: "Usage export to their data warehouse" });
+  assert.match(await row.textContent(), /Open/);
+  assert.match(await row.textContent(), /DATA-77/);
+  await page.screenshot({ path: join(artifacts, "account-requests.png"), fullPage: true });
+
+  // The product view ranks it among the open requests by ARR demand.
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Requests");
+  await page.waitForURL(`${base}/requests`);
+  assert.match(await page.textContent("#request-ranking"), /Usage export to their data warehouse/);
+  await page.screenshot({ path: join(artifacts, "requests.png"), fullPage: true });
+
+  // Jira moves the issue to Done: a signed issue event. A forged one is refused first.
+  const body = JSON.stringify({
+    timestamp: Date.now(), webhookEvent: "jira:issue_updated", issue_event_type_name: "issue_generic",
+    issue: { id: "10077", key: "DATA-77", fields: { summary: "Usage export", status: { name: "Done", statusCategory: { key: "done" } } } },
+  });
+  const sign = (secret) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+  const post = (signature) => fetch(`${base}/api/v1/webhooks/jira`, {
+    method: "POST", headers: { "content-type": "application/json", "x-hub-signature": signature }, body,
+  });
+  assert.equal((await post(sign("guessed"))).status, 401);
+  const shipped = await post(sign(JIRA_SECRET));
+  assert.equal(shipped.status, 200, await shipped.clone().text());
+  const receipt = await shipped.json();
+  assert.equal(receipt.request.request.status, "shipped");
+  assert.deepEqual(receipt.request.told_account_ids.slice(0, 1), [target.id], "the only asking account is told");
+
+  // Rita's Today says to tell the customer, and the account page shows it shipped.
+  await openMenu(page, "my-work");
+  await page.click("#menu-my-work >> text=Today");
+  await page.waitForURL(`${base}/today`);
+  const line = page.locator("#today-list li", { hasText: "Usage export to their data warehouse" });
+  assert.match(await line.textContent(), /Tell .* that “Usage export to their data warehouse” shipped/);
+  await page.screenshot({ path: join(artifacts, "today-request-shipped.png"), fullPage: true });
+  await page.goto(`${base}/accounts/${target.id}`);
+  assert.match(await page.locator("#requests tr", { hasText: "Usage export" }).textContent(), /Shipped/);
+  if (smtpPython) {
+    const message = await arrived("Subject: Shipped: Usage export to their data warehouse");
+    assert.match(message, new RegExp(`To: ${rita.email.replace(/[.+]/g, "\\$&")}`, "i"));
+  }
   await context.close();
 });

@@ -106,6 +106,14 @@ pub enum Command {
         /// The address email comes from, e.g. "Lodestar <cs@example.com>" (with --smtp-url).
         #[arg(long, env = "LODESTAR_MAIL_FROM")]
         mail_from: Option<String>,
+        /// The shared secret Zendesk's webhook sends in X-Lodestar-Webhook-Secret (POST
+        /// /api/v1/webhooks/zendesk). Unset, that webhook answers 401.
+        #[arg(long, env = "LODESTAR_ZENDESK_SECRET", hide_env_values = true)]
+        zendesk_secret: Option<String>,
+        /// The shared secret Jira signs its webhook bodies with (X-Hub-Signature: sha256=…,
+        /// POST /api/v1/webhooks/jira). Unset, that webhook answers 401.
+        #[arg(long, env = "LODESTAR_JIRA_SECRET", hide_env_values = true)]
+        jira_secret: Option<String>,
     },
     /// Bring the database schema up to date (every command also does this first).
     Migrate,
@@ -140,8 +148,8 @@ pub enum Command {
         #[command(subcommand)]
         command: WriteKeyCommand,
     },
-    /// Import a CSV file of users, accounts, contacts or contracts (import accounts before
-    /// their contacts and contracts): any invalid row stops the import before anything is
+    /// Import a CSV file of users, accounts, contacts, contracts or support tickets (import
+    /// accounts before their contacts, contracts and tickets): any invalid row stops the import before anything is
     /// written, unless --skip-invalid is given. Or import usage events from Segment-format
     /// NDJSON or CSV (timestamp,user_id,account_id,event,…): refused lines are reported by
     /// number and the rest imported; events already stored are skipped.
@@ -236,6 +244,7 @@ pub enum TransferKind {
     Accounts,
     Contacts,
     Contracts,
+    Tickets,
     Events,
     Audit,
     /// Past NPS, CSAT and micro-survey answers (CSV).
@@ -249,6 +258,7 @@ impl TransferKind {
             TransferKind::Accounts => Some(Kind::Accounts),
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
+            TransferKind::Tickets => Some(Kind::Tickets),
             TransferKind::Events | TransferKind::Audit | TransferKind::SurveyAnswers => None,
         }
     }
@@ -349,9 +359,14 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             metrics_listen,
             smtp_url,
             mail_from,
+            zendesk_secret,
+            jira_secret,
         } => {
             let mut config = server_config(session_idle_minutes, client_address_header, public_url)?;
             config.mail = mail_config(smtp_url, mail_from)?;
+            let secret = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+            config.zendesk_secret = secret(zendesk_secret);
+            config.jira_secret = secret(jira_secret);
             serve(store, &listen, metrics_listen.as_deref(), demo, config).await?
         }
         Command::Token {

@@ -1365,3 +1365,57 @@ fn survey_answers_import_all_or_none_with_line_and_column_and_export_again() {
         "export → import → export"
     );
 }
+
+#[test]
+fn tickets_import_by_external_id_name_their_errors_and_export_again() {
+    let t = Scratch::new();
+    let db = t.db("t.db");
+    ok(&db, &["import", "users", s(&t.file("team.csv", TEAM))]);
+    let accounts = t.file("accounts.csv", "external_id,name\nA1,Acme\nA2,Globex\n");
+    ok(&db, &["import", "accounts", s(&accounts)]);
+    let bad = t.file(
+        "bad.csv",
+        "external_id,account_external_id,subject,status,priority,requester_email,tags,created_at,updated_at
+Z1,A1,SSO fails,open,urgent,ada@acme.example,sso login,2026-11-20T09:00:00Z,2026-11-20T10:00:00Z
+Z2,A9,Export slow,exploded,soon,not-an-email,two words!,yesterday,
+",
+    );
+    let run = lodestar(&db, &["import", "tickets", s(&bad)]);
+    assert!(!run.ok);
+    let f = s(&bad);
+    for expected in [
+        format!("{f}:3:2: account_external_id: no account has the external id \"A9\""),
+        format!("{f}:3:4: status: unknown ticket status \"exploded\""),
+        format!("{f}:3:5: priority: unknown ticket priority \"soon\""),
+        format!("{f}:3:6: requester_email:"),
+        format!("{f}:3:7: tags:"),
+        format!("{f}:3:8: created_at: \"yesterday\" is not a time"),
+    ] {
+        assert!(
+            run.stderr.contains(&expected),
+            "missing {expected:?} in:\n{}",
+            run.stderr
+        );
+    }
+    assert_eq!(ok(&db, &["export", "tickets"]).lines().count(), 1, "nothing written");
+
+    let good = t.file(
+        "tickets.csv",
+        "external_id,account_external_id,subject,status,priority,requester_email,tags,created_at,updated_at
+Z1,A1,SSO fails,open,urgent,ada@acme.example,sso login,2026-11-20T09:00:00Z,2026-11-20T10:00:00Z
+Z2,A2,Export slow,solved,,,export,2026-11-01 08:00,2026-11-02 08:00
+",
+    );
+    let first = ok(&db, &["import", "tickets", s(&good)]);
+    assert!(first.contains("2 created, 0 updated"), "{first}");
+    let again = ok(&db, &["import", "tickets", s(&good)]);
+    assert!(again.contains("0 created, 2 updated"), "{again}");
+    let exported = ok(&db, &["export", "tickets"]);
+    assert!(
+        exported.contains("Z2,A2,Export slow,solved,normal,,export,2026-11-01T08:00:00+00:00"),
+        "{exported}"
+    );
+    let round = t.file("round.csv", &exported);
+    let back = ok(&db, &["import", "tickets", s(&round)]);
+    assert!(back.contains("0 created, 2 updated"), "{back}");
+}

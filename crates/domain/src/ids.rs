@@ -46,5 +46,7 @@ id_type!(
     TacticId,
     PlaybookChangeId,
     SurveyId,
-    SurveyAnswerId
+    SurveyAnswerId,
+    TicketId,
+    RequestId
 );

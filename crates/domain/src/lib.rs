@@ -27,6 +27,7 @@ pub mod risk;
 pub mod search;
 pub mod survey;
 pub mod text;
+pub mod ticket;
 pub mod today;
 pub mod trigger;
 pub mod usage;
@@ -37,7 +38,7 @@ pub mod vocabulary;
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId,
-    MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, ReviewId, ScorecardId,
-    SurveyAnswerId, SurveyId, TacticId, TaskId, TokenId, UserId, WebhookId, WriteKeyId,
+    MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, RequestId, ReviewId,
+    ScorecardId, SurveyAnswerId, SurveyId, TacticId, TaskId, TicketId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

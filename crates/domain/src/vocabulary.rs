@@ -241,6 +241,7 @@ vocabulary!(
         AccountTurnedRed = "account_turned_red" => "An account turned red",
         DailyDigest = "daily_digest" => "Daily digest",
         TriggerFired = "trigger_fired" => "A trigger rule fired",
+        RequestShipped = "request_shipped" => "A bug fix or feature a customer asked for shipped",
     }
 );
 
@@ -299,6 +300,7 @@ vocabulary!(
         ReactiveQbr = "reactive_qbr" => "A reactive QBR",
         Trigger = "trigger" | "rule" => "A trigger rule",
         Detractor = "detractor" | "nps_detractor" => "A detractor's answer: close the loop",
+        RequestShipped = "request_shipped" => "A request the customer asked for shipped",
     }
 );
 
@@ -400,5 +402,75 @@ mod tests {
                 .to_string()
                 .contains("unknown role")
         );
+    }
+}
+
+vocabulary!(
+    /// Where a support ticket stands, in Zendesk's words (F-43). New, open, pending and on-hold
+    /// tickets are open: the customer is still waiting on something.
+    TicketStatus, "ticket status" {
+        New = "new" => "New",
+        Open = "open" => "Open",
+        Pending = "pending" => "Pending",
+        Hold = "hold" | "on_hold" => "On hold",
+        Solved = "solved" | "resolved" => "Solved",
+        Closed = "closed" => "Closed",
+    }
+);
+
+impl TicketStatus {
+    /// Still waiting on an answer or a fix.
+    pub fn is_open(self) -> bool {
+        !matches!(self, TicketStatus::Solved | TicketStatus::Closed)
+    }
+}
+
+vocabulary!(
+    /// How urgent a ticket is, in Zendesk's words (F-43).
+    TicketPriority, "ticket priority" {
+        Low = "low" => "Low",
+        Normal = "normal" | "medium" => "Normal",
+        High = "high" => "High",
+        Urgent = "urgent" | "critical" => "Urgent",
+    }
+);
+
+impl TicketPriority {
+    /// What an open ticket of this priority weighs in the support load: an urgent ticket
+    /// weighs as much as four normal ones.
+    pub fn weight(self) -> f64 {
+        match self {
+            TicketPriority::Low => 0.5,
+            TicketPriority::Normal => 1.0,
+            TicketPriority::High => 2.0,
+            TicketPriority::Urgent => 4.0,
+        }
+    }
+}
+
+vocabulary!(
+    /// What a customer asked the product for (F-43): a bug fixed or a feature built.
+    RequestKind, "request kind" {
+        Bug = "bug" | "defect" => "Bug",
+        Feature = "feature" | "feature_request" | "story" | "improvement" => "Feature request",
+    }
+);
+
+vocabulary!(
+    /// Where a bug or feature request stands. Jira's usual status names are accepted as
+    /// aliases, so an issue's status maps onto it ("To Do", "In Progress", "Done", …).
+    RequestStatus, "request status" {
+        Open = "open" | "to_do" | "todo" | "backlog" | "new" | "reopened" => "Open",
+        Planned = "planned" | "selected_for_development" | "ready" | "accepted" => "Planned",
+        InProgress = "in_progress" | "in_review" | "in_development" | "in_qa" => "In progress",
+        Shipped = "shipped" | "done" | "released" | "resolved" | "closed" | "fixed" => "Shipped",
+        Declined = "declined" | "won't_do" | "wont_do" | "rejected" | "won't_fix" | "wont_fix" => "Declined",
+    }
+);
+
+impl RequestStatus {
+    /// Still to be delivered: neither shipped nor declined.
+    pub fn is_open(self) -> bool {
+        !matches!(self, RequestStatus::Shipped | RequestStatus::Declined)
     }
 }

@@ -27,6 +27,10 @@ pub struct ServerConfig {
     pub mail: Option<MailConfig>,
     /// Requests one client address may make to customer links (`/c/…`) per minute; unset, 60.
     pub customer_link_requests_per_minute: Option<std::num::NonZeroU32>,
+    /// The secret Zendesk sends in `X-Lodestar-Webhook-Secret`; unset, its webhook answers 401.
+    pub zendesk_secret: Option<String>,
+    /// The secret Jira signs its webhook bodies with; unset, its webhook answers 401.
+    pub jira_secret: Option<String>,
 }
 
 impl ServerConfig {

@@ -46,7 +46,9 @@ id_values!(
     PromiseId,
     MilestoneId,
     ScorecardId,
-    WebhookId
+    WebhookId,
+    RequestId,
+    TicketId
 );
 
 impl From<i64> for Value {

@@ -188,6 +188,24 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "survey_answers_external_id_key",
         "a survey answer with this external id already exists",
     ),
+    rule(
+        "tickets",
+        &["external_id"],
+        "tickets_external_id_key",
+        "a ticket with this external id already exists",
+    ),
+    rule(
+        "product_requests",
+        &["jira_key"],
+        "product_requests_jira_key_key",
+        "a request is already tracked by this Jira issue",
+    ),
+    rule(
+        "product_request_accounts",
+        &["request_id", "account_id"],
+        "product_request_accounts_pkey",
+        "this account is already linked to the request",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

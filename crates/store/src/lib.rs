@@ -58,12 +58,14 @@ pub use records::notify::{
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
+pub use records::requests::{ProductRequest, REQUESTS_PER_PAGE, RequestAccount, StatusChange};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::surveys::{BetaCandidate, ImportedAnswer, NpsLine, Survey, SurveyAnswer};
 pub use records::tasks::{Task, TaskFields, TaskView};
+pub use records::tickets::{TICKETS_PER_PAGE, Ticket};
 pub use records::timeline::{TimelineEntry, TimelineKind, assemble_timeline};
 pub use records::today::{Finish, TodayLine};
 pub use records::tokens::{ApiToken, TokenCaller};

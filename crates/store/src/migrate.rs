@@ -168,6 +168,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 21,
+        name: "tickets",
+        sql: include_str!("../migrations/0021_tickets.sql"),
+        rust: None,
+    },
+    Migration {
         version: 22,
         name: "coverage",
         sql: include_str!("../migrations/0022_coverage.sql"),

@@ -20,7 +20,8 @@
 //! ARR history, line items), `team` (the CS team and who owns what), `words` (the word lists
 //! names are made of); and what is loaded after the records: `usage` (product events and
 //! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
-//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value).
+//! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
+//! `tickets` (support tickets, bugs and feature requests).
 
 mod accounts;
 mod contracts;
@@ -35,6 +36,7 @@ pub mod reviews;
 mod surveys;
 mod team;
 mod triggers;
+mod tickets;
 pub mod usage;
 mod words;
 
@@ -205,9 +207,13 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let answers = surveys::load(store, &asked)
         .await
         .context("cannot load the demo surveys")?;
+    let (tickets, requests) = tickets::load(store, with_usage.accounts(), config.seed, config.today)
+        .await
+        .context("cannot load the demo tickets and requests")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
-         {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers",
+         {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
+         {tickets} tickets, {requests} requests",
         stored.stored
     ))
 }

@@ -192,6 +192,29 @@ async fn records(store: &Store, kind: Kind) -> anyhow::Result<Vec<Map<String, Va
                 })
                 .collect()
         }
+        Kind::Tickets => {
+            let keys = account_keys().await?;
+            store
+                .tickets()
+                .await?
+                .iter()
+                .map(|t| {
+                    let f = &t.fields;
+                    let tags: Vec<&str> = f.tags.iter().map(|t| t.as_str()).collect();
+                    object(vec![
+                        ("external_id", json!(f.external_id)),
+                        ("account_external_id", json!(keys.get(&f.account_id))),
+                        ("subject", json!(f.subject)),
+                        ("status", json!(f.status)),
+                        ("priority", json!(f.priority)),
+                        ("requester_email", opt(&f.requester_email)),
+                        ("tags", json!(tags.join(" "))),
+                        ("created_at", json!(f.opened_at.to_rfc3339())),
+                        ("updated_at", json!(f.updated_at.to_rfc3339())),
+                    ])
+                })
+                .collect()
+        }
     })
 }
 

@@ -17,14 +17,15 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use anyhow::{Context, bail};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency};
 use lodestar_domain::dates::parse_date;
 use lodestar_domain::text::{CustomFields, Email, ExternalId};
+use lodestar_domain::ticket::{Tag, TicketFields};
 use lodestar_domain::user::{AccountSlot, User, UserFields};
-use lodestar_domain::vocabulary::{ContactStatus, LifecycleStage};
+use lodestar_domain::vocabulary::{ContactStatus, LifecycleStage, TicketPriority};
 use lodestar_domain::{AccountId, Cents, Invalid, UserId};
 use lodestar_store::{AccountUpsert, ContractUpsert, Store, UpsertSummary, UserUpsert};
 
@@ -205,6 +206,10 @@ pub async fn import(store: &Store, kind: Kind, path: &Path, options: &ImportOpti
         Kind::Contracts => {
             let valid = contracts(&mut sheet, &stored, options.as_of);
             sheet.write_if_clean(options, || store.upsert_contracts(valid)).await?
+        }
+        Kind::Tickets => {
+            let valid = tickets(&mut sheet, &stored);
+            sheet.write_if_clean(options, || store.upsert_tickets(valid)).await?
         }
     };
     bar.finish_and_clear();
@@ -428,6 +433,30 @@ impl Row<'_> {
     fn date(&mut self, field: &str, required: bool) -> Option<NaiveDate> {
         let formats = self.mapping.date_formats.clone();
         let parse = |v: &str| parse_date(v, &formats);
+        if required {
+            self.required(field, parse)
+        } else {
+            self.optional(field, parse)
+        }
+    }
+
+    /// A moment as help desks export it: RFC 3339 (`2026-11-20T09:00:00Z`), a UTC date and
+    /// time (`2026-11-20 09:00:00`, `2026-11-20 09:00`), or a day (its midnight, UTC).
+    fn moment(&mut self, field: &str, required: bool) -> Option<DateTime<Utc>> {
+        let formats = self.mapping.date_formats.clone();
+        let parse = |v: &str| {
+            if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+                return Ok(t.with_timezone(&Utc));
+            }
+            for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
+                if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v, format) {
+                    return Ok(t.and_utc());
+                }
+            }
+            parse_date(v, &formats)
+                .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+                .map_err(|_| format!("{v:?} is not a time (expected 2026-11-20T09:00:00Z, 2026-11-20 09:00 or a date)"))
+        };
         if required {
             self.required(field, parse)
         } else {
@@ -748,6 +777,42 @@ fn contracts(sheet: &mut Sheet, stored: &Stored, as_of: NaiveDate) -> Vec<Contra
         }
     });
     rows.into_iter().map(|(_, c)| c).collect()
+}
+
+fn tickets(sheet: &mut Sheet, stored: &Stored) -> Vec<lodestar_domain::Valid<TicketFields>> {
+    let rows = sheet.read_rows(|row| {
+        let external_id = row.required("external_id", ExternalId::parse);
+        let account_id = account_ref(row, &stored.accounts);
+        let subject = row.required("subject", |v| v.parse());
+        let status = row.required("status", |v| v.parse());
+        let opened_at = row.moment("created_at", true);
+        let updated_at = row.moment("updated_at", false);
+        // Every cell is read before the first missing one ends the row: all problems at once.
+        let priority = row
+            .optional("priority", |v| v.parse())
+            .unwrap_or(TicketPriority::Normal);
+        let requester_email = row.optional("requester_email", Email::parse);
+        let tags = row.optional("tags", Tag::parse_list).unwrap_or_default();
+        let fields = TicketFields {
+            external_id: external_id?,
+            account_id: account_id?,
+            subject: subject?,
+            status: status?,
+            priority,
+            requester_email,
+            tags,
+            opened_at: opened_at?,
+            updated_at: updated_at.or(opened_at)?,
+        };
+        match fields.validate() {
+            Ok(fields) => Some((fields.external_id.to_string(), fields)),
+            Err(e) => {
+                row.invalid(e);
+                None
+            }
+        }
+    });
+    rows.into_iter().map(|(_, t)| t).collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ pub enum Kind {
     Accounts,
     Contacts,
     Contracts,
+    /// Support tickets (a help desk's export; Zendesk's ticket id as the external id).
+    Tickets,
 }
 
 impl Kind {
@@ -18,6 +20,7 @@ impl Kind {
             Kind::Accounts => "accounts",
             Kind::Contacts => "contacts",
             Kind::Contracts => "contracts",
+            Kind::Tickets => "tickets",
         }
     }
 
@@ -65,6 +68,17 @@ impl Kind {
                 "currency",
                 "arr",
             ],
+            Kind::Tickets => &[
+                "external_id",
+                "account_external_id",
+                "subject",
+                "status",
+                "priority",
+                "requester_email",
+                "tags",
+                "created_at",
+                "updated_at",
+            ],
         }
     }
 
@@ -75,6 +89,7 @@ impl Kind {
             Kind::Accounts => &["external_id", "name"],
             Kind::Contacts => &["external_id", "account_external_id"],
             Kind::Contracts => &["external_id", "account_external_id", "start_date", "end_date", "arr"],
+            Kind::Tickets => &["external_id", "account_external_id", "subject", "status", "created_at"],
         }
     }
 

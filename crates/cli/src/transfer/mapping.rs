@@ -143,6 +143,7 @@ fn hubspot(kind: Kind) -> anyhow::Result<Mapping> {
             ..Mapping::default()
         },
         Kind::Users => bail!("there is no HubSpot preset for users; export them from Lodestar or write a mapping"),
+        Kind::Tickets => bail!("there is no HubSpot preset for tickets; write a mapping for your help desk's export"),
     })
 }
 
@@ -190,5 +191,8 @@ fn salesforce(kind: Kind) -> anyhow::Result<Mapping> {
             ..Mapping::default()
         },
         Kind::Users => bail!("there is no Salesforce preset for users; export them from Lodestar or write a mapping"),
+        Kind::Tickets => {
+            bail!("there is no Salesforce preset for tickets; write a mapping for your help desk's export")
+        }
     })
 }

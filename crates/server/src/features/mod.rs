@@ -26,6 +26,7 @@ pub mod search;
 pub mod surveys;
 pub mod tasks;
 pub mod team;
+pub mod tickets;
 pub mod today;
 pub mod triggers;
 pub mod usage;
@@ -65,6 +66,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         coverage::api_router(),
         triggers::api_router(),
         surveys::api_router(),
+        tickets::api_router(),
     ]
 }
 
@@ -97,6 +99,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(coverage::web_router())
         .merge(triggers::web_router())
         .merge(surveys::web_router())
+        .merge(tickets::web_router())
         .merge(customer::staff_router())
         // The top bar marks the section of the page it is on.
         .layer(axum::middleware::from_fn(crate::http::nav::remember_path));

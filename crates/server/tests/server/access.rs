@@ -77,6 +77,10 @@ fn rule(method: &str, path: &str) -> Rule {
         ("PUT", "/review-cadences/{tier}") => Rule::Admins,
         ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
         | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
+        ("POST", "/accounts/{id}/requests") => Rule::Book,
+        ("POST", "/requests/{id}/accounts" | "/requests/{id}/status") => Rule::SomeBook,
+        // The webhooks answer to their shared secret, never to a role: 401 for every token.
+        ("POST", "/webhooks/zendesk" | "/webhooks/jira") => Rule::Everyone,
         ("POST", "/tasks" | "/tasks/bulk" | "/today/snooze") | ("POST" | "DELETE", "/me/calendar-feed") => Rule::Myself,
         ("POST", "/accounts") | ("DELETE", "/accounts/{id}") => Rule::Leaders,
         ("PUT" | "PATCH", "/accounts/{id}")
@@ -130,6 +134,7 @@ struct Fixture {
     tactic: i64,
     link: i64,
     survey: i64,
+    request: i64,
     victim: UserId,
 }
 
@@ -289,7 +294,14 @@ async fn fixture() -> Fixture {
         json!({"kind": "nps"}),
     )
     .await);
+    let request = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/requests"),
+        json!({"title": "SAML single sign-on", "jira_key": "PROD-1"}),
+    )
+    .await);
     Fixture {
+        request,
         app,
         survey,
         tokens,
@@ -343,6 +355,7 @@ impl Fixture {
             "tactics" => self.tactic,
             "customer-links" => self.link,
             "surveys" => self.survey,
+            "requests" => self.request,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,

@@ -22,4 +22,5 @@ mod security;
 mod surveys;
 mod team;
 mod triggers;
+mod tickets;
 mod usage;

@@ -41,6 +41,8 @@ pub enum TimelineKind {
     ValueReceived,
     /// A contact answered a survey (F-40).
     Survey,
+    /// A bug or feature request was asked for, moved or shipped (F-43).
+    Request,
 }
 
 impl TimelineKind {
@@ -60,6 +62,7 @@ impl TimelineKind {
             TimelineKind::Goal => "goal",
             TimelineKind::ValueReceived => "value_received",
             TimelineKind::Survey => "survey",
+            TimelineKind::Request => "request",
         }
     }
 
@@ -79,6 +82,7 @@ impl TimelineKind {
             TimelineKind::Goal,
             TimelineKind::ValueReceived,
             TimelineKind::Survey,
+            TimelineKind::Request,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -25,6 +25,7 @@ mod schema;
 mod search;
 mod surveys;
 mod team;
+mod tickets;
 mod tls;
 mod triggers;
 mod usage;

@@ -11,7 +11,7 @@ use lodestar_domain::vocabulary::Role;
 use lodestar_domain::{AccountId, UserId};
 use proptest::prelude::*;
 
-use super::{People, Sheet, Stored, accounts, contacts, contracts, users};
+use super::{People, Sheet, Stored, accounts, contacts, contracts, tickets, users};
 use crate::transfer::kinds::Kind;
 use crate::transfer::mapping::{Mapping, PRESETS};
 
@@ -67,6 +67,7 @@ fn check_import(kind: Kind, spec: Option<&str>, keep_unmapped: bool, input: &[u8
         Kind::Accounts => accounts(&mut sheet, &stored).len(),
         Kind::Contacts => contacts(&mut sheet, &stored).len(),
         Kind::Contracts => contracts(&mut sheet, &stored, as_of).len(),
+        Kind::Tickets => tickets(&mut sheet, &stored).len(),
     };
     assert!(valid <= sheet.rows.len());
     for e in &sheet.errors {
@@ -78,7 +79,13 @@ fn check_import(kind: Kind, spec: Option<&str>, keep_unmapped: bool, input: &[u8
 }
 
 fn kind() -> impl Strategy<Value = Kind> {
-    prop::sample::select(vec![Kind::Users, Kind::Accounts, Kind::Contacts, Kind::Contracts])
+    prop::sample::select(vec![
+        Kind::Users,
+        Kind::Accounts,
+        Kind::Contacts,
+        Kind::Contracts,
+        Kind::Tickets,
+    ])
 }
 
 fn mapping() -> impl Strategy<Value = Option<&'static str>> {
@@ -88,10 +95,16 @@ fn mapping() -> impl Strategy<Value = Option<&'static str>> {
 /// Headers of every kind's own fields and of the presets, custom columns, and names that
 /// make no custom field key.
 fn header() -> impl Strategy<Value = String> {
-    let mut names: Vec<&str> = [Kind::Users, Kind::Accounts, Kind::Contacts, Kind::Contracts]
-        .iter()
-        .flat_map(|k| k.fields().iter().copied())
-        .collect();
+    let mut names: Vec<&str> = [
+        Kind::Users,
+        Kind::Accounts,
+        Kind::Contacts,
+        Kind::Contracts,
+        Kind::Tickets,
+    ]
+    .iter()
+    .flat_map(|k| k.fields().iter().copied())
+    .collect();
     names.extend([
         "Record ID",
         "Company name",

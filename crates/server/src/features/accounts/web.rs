@@ -275,6 +275,7 @@ struct AccountPage {
     meetings: crate::features::meetings::web::AccountMeetings,
     goals: crate::features::goals::web::AccountGoals,
     surveys: crate::features::surveys::web::AccountSurveys,
+    support: crate::features::tickets::web::AccountSupport,
 }
 
 pub(crate) async fn show(
@@ -382,6 +383,8 @@ pub(crate) async fn show(
         flash.for_slot("surveys_error"),
     )
     .await?;
+    let support =
+        crate::features::tickets::web::account_support(&state.store, id, flash.for_slot("requests_error")).await?;
     // The account's feed URL is a credential: shown to those who write to the account.
     if actor.can_write_account(summary.account.fields.owner_id) {
         let feed = state
@@ -432,6 +435,7 @@ pub(crate) async fn show(
         meetings,
         goals,
         surveys,
+        support,
     };
     Ok(render(&page)?.into_response())
 }

@@ -128,6 +128,7 @@ pub(crate) static MEASURES: &[&dyn Measure] = &[
     &IndustryExposure,
     &ProblemSeverity,
     &PriceVsThreshold,
+    &SupportLoad,
 ];
 
 /// Runs a query without parameters and returns its rows.
@@ -787,6 +788,45 @@ impl Measure for PriceVsThreshold {
                     Ok((account, reading))
                 })
                 .collect()
+        })
+    }
+}
+
+/// Open support tickets weighted by priority (F-43: an urgent ticket weighs four normal ones,
+/// a low one half). Accounts that never opened a ticket have no reading: no help desk data is
+/// not good news.
+struct SupportLoad;
+
+impl Measure for SupportLoad {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "support_load",
+            label: "Support load",
+            unit: "open tickets weighted by priority (low ½, normal 1, high 2, urgent 4)",
+            help: "Customers waiting on support are customers losing faith.",
+            default_weight: 10,
+            default_zero_at: 8.0,
+            default_full_at: 0.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let facts = crate::records::tickets::ticket_facts(tx, &scope.filter("account_id")).await?;
+            // Wait times are measured to the end of the scored day.
+            let now = scope.today.and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+            let mut out = Readings::new();
+            for (account, facts) in facts {
+                let stats = lodestar_domain::ticket::TicketStats::over(&facts, now);
+                out.insert(
+                    account,
+                    Reading {
+                        value: stats.load,
+                        fact: stats.describe(),
+                    },
+                );
+            }
+            Ok(out)
         })
     }
 }
