@@ -751,8 +751,8 @@ async fn backup_from_sqlite_restores_into_postgres_with_identical_data() {
 }
 
 /// Two `lodestar serve` processes on one PostgreSQL database both see today's rescore (and the
-/// digest sweep's latest run) due when they start: each is enqueued once and runs once, and
-/// both servers stop cleanly.
+/// digest sweep's and the trigger rules' latest runs) due when they start: each is enqueued
+/// once and runs once, and both servers stop cleanly.
 #[tokio::test]
 async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
     let Some(pg) = TestDb::postgres().await else {
@@ -772,7 +772,7 @@ async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
         loop {
             let (status, body) = http_get(&addr, "/api/v1/jobs", Some(token));
             assert_eq!(status, 200, "{body}");
-            if done(&body) == 2 {
+            if done(&body) == 3 {
                 break;
             }
             assert!(
@@ -794,7 +794,7 @@ async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
         kinds.sort_unstable();
         assert_eq!(
             kinds,
-            ["daily_rescore", "digest_sweep"],
+            ["daily_rescore", "digest_sweep", "trigger_sweep"],
             "one job per schedule for two servers: {body}"
         );
         assert!(

@@ -32,11 +32,16 @@ pub enum Signal {
     PlanNotApproved { days: u16 },
     /// A promise (ours or theirs) is `days` days overdue or more.
     PromiseOverdue { days: u16 },
+    /// A survey answer in the last week scored `at_most` or less (0–10; on a 1–5 survey the
+    /// same share of the scale).
+    SurveyAnswer { at_most: u8 },
+    /// A bug fix or feature the account asked for shipped in the last week.
+    RequestShipped,
 }
 
 impl Signal {
     /// Every kind, as the rule form offers them.
-    pub const KINDS: [(&'static str, &'static str); 7] = [
+    pub const KINDS: [(&'static str, &'static str); 9] = [
         ("health_band", "Health band changed to"),
         ("usage_drop", "Usage dropped by at least (%)"),
         ("milestone_missed", "A milestone was missed"),
@@ -44,6 +49,8 @@ impl Signal {
         ("renewal_in", "Renewal within (days)"),
         ("plan_not_approved", "Plan shared but not approved after (days)"),
         ("promise_overdue", "A promise overdue by (days)"),
+        ("survey_answer", "A survey answer scored at most (0–10)"),
+        ("request_shipped", "A request of theirs shipped"),
     ];
 
     /// A signal from its kind and parameter as typed (a number; a band for `health_band`).
@@ -77,6 +84,10 @@ impl Signal {
             "promise_overdue" => Signal::PromiseOverdue {
                 days: days("the days")?,
             },
+            "survey_answer" => Signal::SurveyAnswer {
+                at_most: number("the score", 0..=10)? as u8,
+            },
+            "request_shipped" => Signal::RequestShipped,
             other => {
                 let kinds: Vec<&str> = Self::KINDS.iter().map(|(k, _)| *k).collect();
                 return Err(format!(
@@ -96,6 +107,8 @@ impl Signal {
             Signal::RenewalIn { .. } => "renewal_in",
             Signal::PlanNotApproved { .. } => "plan_not_approved",
             Signal::PromiseOverdue { .. } => "promise_overdue",
+            Signal::SurveyAnswer { .. } => "survey_answer",
+            Signal::RequestShipped => "request_shipped",
         }
     }
 
@@ -104,7 +117,8 @@ impl Signal {
         match self {
             Signal::HealthBand { to } => to.as_str().to_owned(),
             Signal::UsageDrop { percent } => percent.to_string(),
-            Signal::MilestoneMissed => String::new(),
+            Signal::MilestoneMissed | Signal::RequestShipped => String::new(),
+            Signal::SurveyAnswer { at_most } => at_most.to_string(),
             Signal::ChampionLeft { days }
             | Signal::RenewalIn { days }
             | Signal::PlanNotApproved { days }
@@ -122,6 +136,8 @@ impl Signal {
             Signal::RenewalIn { days } => format!("the renewal is {days} days away or less"),
             Signal::PlanNotApproved { days } => format!("the success plan is not approved {days} days after sharing"),
             Signal::PromiseOverdue { days } => format!("a promise is {days} days overdue"),
+            Signal::SurveyAnswer { at_most } => format!("a survey answer scores {at_most} or less (of 10)"),
+            Signal::RequestShipped => "a request of theirs ships".to_owned(),
         }
     }
 }
@@ -278,7 +294,11 @@ mod tests {
         );
         assert!(Signal::parse("weather", "1").unwrap_err().contains("expected one of"));
         for (kind, _) in Signal::KINDS {
-            let param = if kind == "health_band" { "red" } else { "10" };
+            let param = match kind {
+                "health_band" => "red",
+                "survey_answer" => "6",
+                _ => "10",
+            };
             let s = Signal::parse(kind, param).unwrap();
             assert_eq!(s.kind(), kind);
             assert_eq!(Signal::parse(kind, &s.param()).unwrap(), s, "round trip");

@@ -35,8 +35,8 @@ mod qbrs;
 pub mod reviews;
 mod surveys;
 mod team;
-mod triggers;
 mod tickets;
+mod triggers;
 pub mod usage;
 mod words;
 

@@ -152,6 +152,18 @@ pub(crate) struct Choice {
     pub selected: bool,
 }
 
+/// The book filter of the portfolio pages: the whole portfolio, or one's own book.
+pub(crate) fn book_choices(mine: bool) -> Vec<Choice> {
+    [("all", "Whole portfolio", !mine), ("mine", "My book", mine)]
+        .into_iter()
+        .map(|(value, label, selected)| Choice {
+            value: value.into(),
+            label: label.into(),
+            selected,
+        })
+        .collect()
+}
+
 pub(crate) fn choices<T: Copy + PartialEq>(
     all: &[T],
     current: Option<T>,

@@ -21,6 +21,6 @@ mod search;
 mod security;
 mod surveys;
 mod team;
-mod triggers;
 mod tickets;
+mod triggers;
 mod usage;

@@ -264,6 +264,50 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
                 ));
             }
         }
+        Signal::SurveyAnswer { at_most } => {
+            // Scores on a 1–5 scale are compared on the same share of the scale as 0–10.
+            let rows: Vec<(i64, String, i64, String, i64, String)> = Query::sql(
+                "SELECT a.id, a.name, s.id, s.kind, s.score, COALESCE(s.comment, '') FROM survey_answers s \
+                 JOIN accounts a ON a.id = s.account_id WHERE s.answered_at >= ",
+            )
+            .value(tx.now() - Duration::days(7))
+            // In tenths of the 0–10 scale, so the comparison stays in whole numbers.
+            .push(" AND (CASE WHEN s.kind = 'nps' THEN s.score * 10 ELSE (s.score - 1) * 25 END) <= ")
+            .value(i64::from(at_most) * 10)
+            .fetch_all(tx)
+            .await?;
+            for (id, name, answer, kind, score, comment) in rows {
+                let said = if comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": \"{}\"", clipped(&comment, 120))
+                };
+                hits.push((
+                    id,
+                    name,
+                    format!("survey_answer:{answer}"),
+                    format!("answered {} with {score}{said}", kind.to_uppercase()),
+                ));
+            }
+        }
+        Signal::RequestShipped => {
+            let rows: Vec<(i64, String, i64, String)> = Query::sql(
+                "SELECT a.id, a.name, r.id, r.title FROM product_requests r \
+                 JOIN product_request_accounts l ON l.request_id = r.id JOIN accounts a ON a.id = l.account_id \
+                 WHERE r.shipped_at >= ",
+            )
+            .value(tx.now() - Duration::days(7))
+            .fetch_all(tx)
+            .await?;
+            for (id, name, request, title) in rows {
+                hits.push((
+                    id,
+                    name,
+                    format!("request_shipped:{request}"),
+                    format!("\"{title}\", which they asked for, shipped"),
+                ));
+            }
+        }
         Signal::PromiseOverdue { days } => {
             let rows: Vec<(i64, String, i64, String, NaiveDate)> = Query::sql(
                 "SELECT a.id, a.name, p.id, p.description, p.due_on FROM promises p JOIN accounts a ON a.id = p.account_id \

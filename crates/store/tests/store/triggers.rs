@@ -184,3 +184,95 @@ async fn a_rule_fires_once_per_account_and_cause_and_keeps_what_it_did(store: St
     store.delete_trigger_rule(left.id).await.unwrap();
     assert_eq!(store.trigger_firings(None, 10).await.unwrap().len(), 1);
 }
+
+store_test!(a_low_survey_answer_and_a_shipped_request_are_signals_too);
+
+async fn a_low_survey_answer_and_a_shipped_request_are_signals_too(store: Store) {
+    use lodestar_domain::text::Note;
+    use lodestar_domain::ticket::RequestFields;
+    use lodestar_domain::vocabulary::{RequestKind, RequestStatus, SurveyKind};
+    use lodestar_store::ImportedAnswer;
+
+    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let today = store.today();
+    let acme = one_account(&store, "acme").await;
+    let beta = one_account(&store, "beta").await;
+    let answer = |key: &str, account: &str, kind: SurveyKind, score: i32, on: &str| ImportedAnswer {
+        external_id: key.into(),
+        account_external_id: account.into(),
+        contact_email: None,
+        kind,
+        question: "How likely are you to recommend us?".into(),
+        score,
+        comment: Some("Exports keep failing".into()),
+        answered_on: d(on),
+    };
+    store
+        .import_survey_answers(&[
+            answer("a1", "acme", SurveyKind::Nps, 3, "2026-12-01"),
+            // A CSAT of 2 (of 1–5) is 2.5 of 10: low too.
+            answer("b1", "beta", SurveyKind::Csat, 2, "2026-12-01"),
+            answer("b2", "beta", SurveyKind::Nps, 9, "2026-12-01"),
+            // Too old to be news.
+            answer("a0", "acme", SurveyKind::Nps, 0, "2026-10-01"),
+        ])
+        .await
+        .unwrap();
+    let low = RuleFields {
+        name: Name::parse("Low scores").unwrap(),
+        signal: Signal::SurveyAnswer { at_most: 6 },
+        condition: Condition::default(),
+        actions: vec![Action::PostWebhook],
+        enabled: true,
+    };
+    let hits = store.trigger_candidates(None, &low, today).await.unwrap();
+    let seen: Vec<(&str, &str)> = hits
+        .iter()
+        .map(|h| (h.account_name.as_str(), h.cause_text.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Account acme", "answered NPS with 3: \"Exports keep failing\""),
+            ("Account beta", "answered CSAT with 2: \"Exports keep failing\""),
+        ]
+    );
+
+    let request = store
+        .create_request(
+            RequestFields {
+                title: Name::parse("SAML single sign-on").unwrap(),
+                kind: RequestKind::Feature,
+                detail: Note::parse("Their IT requires it").unwrap(),
+                jira_key: None,
+            }
+            .validate()
+            .unwrap(),
+            acme,
+            None,
+        )
+        .await
+        .unwrap();
+    store.link_request(request.id, beta, None).await.unwrap();
+    let shipped = RuleFields {
+        signal: Signal::RequestShipped,
+        ..low
+    };
+    assert!(
+        store
+            .trigger_candidates(None, &shipped, today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .set_request_status(request.id, RequestStatus::Shipped, None)
+        .await
+        .unwrap();
+    let hits = store.trigger_candidates(None, &shipped, today).await.unwrap();
+    assert_eq!(hits.len(), 2, "both accounts that asked");
+    assert_eq!(
+        hits[0].cause_text,
+        "\"SAML single sign-on\", which they asked for, shipped"
+    );
+}

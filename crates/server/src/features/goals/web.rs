@@ -19,7 +19,7 @@ use crate::features::accounts::ops::writable;
 use crate::features::meetings::web::FormFields;
 use crate::http::error::ApiError;
 use crate::http::forms::optional_count;
-use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
+use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, render};
 
 /// Where a goal form's problem is shown after its redirect: the goals section.
 const SLOT: &str = "goals_error";
@@ -354,18 +354,7 @@ pub(crate) async fn at_risk(
         })
         .collect();
     render(&AtRiskPage {
-        books: vec![
-            Choice {
-                value: "all".into(),
-                label: "Whole portfolio".into(),
-                selected: !mine,
-            },
-            Choice {
-                value: "mine".into(),
-                label: "My book".into(),
-                selected: mine,
-            },
-        ],
+        books: book_choices(mine),
         mine,
         me,
         rows,

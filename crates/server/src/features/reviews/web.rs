@@ -20,7 +20,7 @@ use crate::features::customer::links::LinkLine;
 use crate::features::customer::review_pack::PackPage;
 use crate::features::meetings::web::FormFields;
 use crate::http::error::ApiError;
-use crate::http::pages::{Choice, Html, SignedIn, back_after_form, render};
+use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, render};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct BookQuery {
@@ -147,18 +147,7 @@ pub(crate) async fn index(
         })
         .collect();
     render(&ReviewsPage {
-        books: vec![
-            Choice {
-                value: "all".into(),
-                label: "Whole portfolio".into(),
-                selected: !mine,
-            },
-            Choice {
-                value: "mine".into(),
-                label: "My book".into(),
-                selected: mine,
-            },
-        ],
+        books: book_choices(mine),
         mine,
         overdue,
         overdue_total,

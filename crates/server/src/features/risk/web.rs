@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::features::risk::ops::loss_rates_from;
 use crate::http::error::ApiError;
 use crate::http::pages::Choice;
-use crate::http::pages::{Html, SignedIn, back_after_form, render, url_encode};
+use crate::http::pages::{Html, SignedIn, back_after_form, book_choices, render, url_encode};
 use lodestar_domain::vocabulary::AuditKind;
 
 #[derive(Deserialize, Default)]
@@ -149,18 +149,7 @@ pub(crate) async fn show(
         .collect();
     let f = &risk.forecast;
     render(&RiskPage {
-        books: vec![
-            Choice {
-                value: "all".into(),
-                label: "Whole portfolio".into(),
-                selected: !mine,
-            },
-            Choice {
-                value: "mine".into(),
-                label: "My book".into(),
-                selected: mine,
-            },
-        ],
+        books: book_choices(mine),
         horizons: HORIZONS
             .iter()
             .map(|h| Choice {
