@@ -206,6 +206,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "product_request_accounts_pkey",
         "this account is already linked to the request",
     ),
+    rule(
+        "trigger_firings",
+        &["rule_id", "account_id", "cause"],
+        "trigger_firings_rule_id_account_id_cause_key",
+        "the rule has fired for this account and cause already",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's
