@@ -141,7 +141,7 @@ test("a CS leader signs in, filters, opens an account, edits it and signs out", 
   await page.click("#save");
   await page.waitForSelector("#account-name");
   await page.reload();
-  const facts = await page.textContent("dl.facts");
+  const facts = await page.textContent("#profile-facts");
   assert.match(facts, /Aerospace/, "the edit is persisted");
   assert.match(facts, /2025-04-01/);
   const story = await page.textContent("ol.timeline");
@@ -234,7 +234,7 @@ test("a leader creates an account from the UI, adds a contact and a contract, re
   await page.waitForSelector("#account-name");
   assert.equal((await page.textContent("#account-name")).trim(), "Northwind Traders");
   assert.match(await page.textContent("#contacts"), /No contacts yet/);
-  assert.match(await page.textContent("dl.facts"), /northwind\.example/);
+  assert.match(await page.textContent("#profile-facts"), /northwind\.example/);
 
   // A contact.
   await page.click("#add-contact");
