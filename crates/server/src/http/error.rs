@@ -64,11 +64,23 @@ pub enum ReadProblems {
     )]
     Unauthenticated(Problem),
     #[response(
+        status = 403,
+        description = "The caller may not read this (admins only, or another CSM's book)",
+        content_type = "application/problem+json"
+    )]
+    Forbidden(Problem),
+    #[response(
         status = 404,
         description = "No such record",
         content_type = "application/problem+json"
     )]
     NotFound(Problem),
+    #[response(
+        status = 422,
+        description = "A query parameter out of its range, named in `errors`",
+        content_type = "application/problem+json"
+    )]
+    Invalid(Problem),
 }
 
 /// The problems a creating or replacing endpoint answers with.

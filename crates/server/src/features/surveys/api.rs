@@ -41,8 +41,10 @@ pub struct SurveyOutput {
     /// nps, csat or micro.
     kind: &'static str,
     question: String,
-    /// The lowest and highest score.
-    scale: (i32, i32),
+    /// The lowest score the survey takes.
+    lowest: i32,
+    /// The highest score the survey takes.
+    highest: i32,
     created_by: Option<String>,
     created_at: DateTime<Utc>,
     /// Links sent, and answers given through them.
@@ -58,7 +60,8 @@ impl From<Survey> for SurveyOutput {
             account_name: s.account_name,
             kind: s.kind.as_str(),
             question: s.question,
-            scale: s.kind.range(),
+            lowest: s.kind.range().0,
+            highest: s.kind.range().1,
             created_by: s.created_by,
             created_at: s.created_at,
             sent: s.sent,
