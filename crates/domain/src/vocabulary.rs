@@ -242,6 +242,7 @@ vocabulary!(
         DailyDigest = "daily_digest" => "Daily digest",
         TriggerFired = "trigger_fired" => "A trigger rule fired",
         RequestShipped = "request_shipped" => "A bug fix or feature a customer asked for shipped",
+        ChampionAlert = "champion_alert" => "A champion left, or an influential contact dislikes our solution",
     }
 );
 

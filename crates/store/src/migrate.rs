@@ -185,6 +185,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0023_triggers.sql"),
         rust: None,
     },
+    Migration {
+        version: 24,
+        name: "champions",
+        sql: include_str!("../migrations/0024_champions.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -8,7 +8,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lodestar_domain::account::Account;
 use lodestar_domain::text::{ExternalId, Name, Note};
 use lodestar_domain::ticket::{JiraKey, RequestFields, Tag, TicketFields};
-use lodestar_domain::vocabulary::{LifecycleStage, RequestKind, RequestStatus, TicketPriority, TicketStatus};
+use lodestar_domain::vocabulary::{
+    ContactRole, ContactStatus, LifecycleStage, RequestKind, RequestStatus, TicketPriority, TicketStatus,
+};
+use lodestar_domain::{AccountId, ContactId};
 use lodestar_store::Store;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -222,6 +225,16 @@ fn tickets_of(
     Ok(out)
 }
 
+/// Who at `account` asks for things: its champion, when it has one still there.
+async fn asker(store: &Store, account: AccountId) -> anyhow::Result<Option<ContactId>> {
+    Ok(store
+        .contacts_of(account)
+        .await?
+        .into_iter()
+        .find(|c| c.fields.role == Some(ContactRole::Champion) && c.fields.status == ContactStatus::Active)
+        .map(|c| c.id))
+}
+
 /// Loads the demo tickets and requests; returns (tickets, requests).
 pub async fn load(store: &Store, accounts: &[Account], seed: u64, today: NaiveDate) -> anyhow::Result<(usize, usize)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x71c4e75);
@@ -249,7 +262,9 @@ pub async fn load(store: &Store, accounts: &[Account], seed: u64, today: NaiveDa
             jira_key: Some(JiraKey::parse(&format!("PROD-{}", 101 + i)).map_err(anyhow::Error::msg)?),
         }
         .validate()?;
-        let request = store.create_request(fields, first.id, first.fields.owner_id).await?;
+        let request = store
+            .create_request(fields, first.id, asker(store, first.id).await?, first.fields.owner_id)
+            .await?;
         let more = rng.random_range(0..=5).min(owned.len() - 1);
         for step in 1..=more {
             let other = owned[(i * 7 + step * 13) % owned.len()];
@@ -261,7 +276,9 @@ pub async fn load(store: &Store, accounts: &[Account], seed: u64, today: NaiveDa
                     .iter()
                     .any(|a| a.account_id == other.id)
             {
-                store.link_request(request.id, other.id, other.fields.owner_id).await?;
+                store
+                    .link_request(request.id, other.id, asker(store, other.id).await?, other.fields.owner_id)
+                    .await?;
             }
         }
         for next in path_to(*status) {

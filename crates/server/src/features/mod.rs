@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
+pub mod champions;
 pub mod coverage;
 pub mod customer;
 pub mod goals;
@@ -63,6 +64,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         search::api_router(),
         playbooks::api_router(),
         reviews::api_router(),
+        champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
         surveys::api_router(),
@@ -96,6 +98,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(search::web_router())
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
+        .merge(champions::web_router())
         .merge(coverage::web_router())
         .merge(triggers::web_router())
         .merge(surveys::web_router())

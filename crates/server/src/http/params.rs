@@ -10,6 +10,15 @@ use crate::http::error::ApiError;
 use lodestar_domain::Invalid;
 use lodestar_domain::text::Note;
 
+/// `?owner_id=`: one CSM's book; the whole portfolio when left out.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BookQuery {
+    /// One CSM's book; the whole portfolio when left out.
+    pub owner_id: Option<i64>,
+}
+
 /// A numeric id from the path, or the reason it is not one.
 pub(crate) type IdPath = Result<Path<i64>, PathRejection>;
 

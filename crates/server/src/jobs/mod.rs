@@ -3,6 +3,7 @@
 //! `lodestar serve` runs one runner; with several servers on one PostgreSQL each job still
 //! runs once (the store's claim is atomic, and a scheduled run is enqueued once per due time).
 
+pub(crate) mod champion_watch;
 pub(crate) mod daily_rescore;
 mod runner;
 mod schedule;
@@ -23,6 +24,7 @@ pub fn kind_label(kind: &str) -> &str {
     match kind {
         daily_rescore::KIND => daily_rescore::LABEL,
         trigger_sweep::KIND => trigger_sweep::LABEL,
+        champion_watch::KIND => champion_watch::LABEL,
         other => crate::features::notify::kind_label(other).unwrap_or(other),
     }
 }
@@ -47,6 +49,8 @@ impl JobKinds {
         kinds.schedule(daily_rescore::schedule());
         kinds.handle(trigger_sweep::KIND, trigger_sweep::run);
         kinds.schedule(trigger_sweep::schedule());
+        kinds.handle(champion_watch::KIND, champion_watch::run);
+        kinds.schedule(champion_watch::schedule());
         crate::features::notify::register(&mut kinds, config);
         kinds
     }

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
+pub mod champions;
 pub mod coverage;
 pub mod customer_links;
 pub mod dataset;

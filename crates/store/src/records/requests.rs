@@ -12,7 +12,8 @@ use lodestar_domain::review::ActionText;
 use lodestar_domain::text::Name;
 use lodestar_domain::ticket::{Asker, JiraKey, RequestFields, alert_order, renews_soon};
 use lodestar_domain::vocabulary::{NotificationKind, RequestStatus, TaskSource};
-use lodestar_domain::{AccountId, Cents, RequestId, UserId, Valid};
+use lodestar_domain::error::Invalid;
+use lodestar_domain::{AccountId, Cents, ContactId, RequestId, UserId, Valid};
 
 use super::notify::notify_user;
 use super::tasks::{TaskFields, insert_task};
@@ -179,14 +180,32 @@ fn quoted(request: &RequestFields) -> String {
     format!("“{}”", request.title)
 }
 
-async fn link(tx: &mut Tx, request: &ProductRequest, account: AccountId, by: Option<UserId>) -> Result<()> {
+/// Links `account` to `request`; `asked_by` is the person there who asked (one of its
+/// contacts), when known.
+async fn link(
+    tx: &mut Tx,
+    request: &ProductRequest,
+    account: AccountId,
+    asked_by: Option<ContactId>,
+    by: Option<UserId>,
+) -> Result<()> {
     account_name(tx, account).await?;
+    if let Some(contact) = asked_by {
+        let at: Option<(i64,)> = Query::sql("SELECT account_id FROM contacts WHERE id = $1")
+            .bind(contact.0)
+            .fetch_optional(tx)
+            .await?;
+        if at.map(|(a,)| a) != Some(account.0) {
+            return Err(Invalid::field("asked_by", format!("contact {contact} is not one of this account's contacts")).into());
+        }
+    }
     let now = tx.now();
     Query::sql(
-        "INSERT INTO product_request_accounts (request_id, account_id, linked_by, linked_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO product_request_accounts (request_id, account_id, contact_id, linked_by, linked_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(request.id.0)
     .bind(account.0)
+    .bind(asked_by.map(|c| c.0))
     .bind(by)
     .bind(now)
     .execute(tx)
@@ -262,11 +281,12 @@ async fn tell_shipped(tx: &mut Tx, request: &ProductRequest) -> Result<Vec<Accou
 }
 
 impl Store {
-    /// Writes down a bug or feature request that `account` asked for.
+    /// Writes down a bug or feature request that `account` (`asked_by` there) asked for.
     pub async fn create_request(
         &self,
         fields: Valid<RequestFields>,
         account: AccountId,
+        asked_by: Option<ContactId>,
         by: Option<UserId>,
     ) -> Result<ProductRequest> {
         let fields = fields.into_inner();
@@ -288,17 +308,24 @@ impl Store {
         .scalar_one(&mut tx)
         .await?;
         let request = request_in(&mut tx, RequestId(id)).await?;
-        link(&mut tx, &request, account, by).await?;
+        link(&mut tx, &request, account, asked_by, by).await?;
         let request = request_in(&mut tx, RequestId(id)).await?;
         tx.commit().await?;
         Ok(request)
     }
 
-    /// Links one more account that asks for a request (409 when it is linked already).
-    pub async fn link_request(&self, id: RequestId, account: AccountId, by: Option<UserId>) -> Result<ProductRequest> {
+    /// Links one more account (`asked_by` there) that asks for a request (409 when it is
+    /// linked already).
+    pub async fn link_request(
+        &self,
+        id: RequestId,
+        account: AccountId,
+        asked_by: Option<ContactId>,
+        by: Option<UserId>,
+    ) -> Result<ProductRequest> {
         let mut tx = self.begin_write().await?;
         let request = request_in(&mut tx, id).await?;
-        link(&mut tx, &request, account, by).await?;
+        link(&mut tx, &request, account, asked_by, by).await?;
         let request = request_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(request)

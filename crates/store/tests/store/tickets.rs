@@ -192,24 +192,25 @@ async fn requests_rank_by_arr_demand_and_shipping_tells_the_csms_renewals_first(
         .create_request(
             request("SAML single sign-on", Some("prod-7")).validate().unwrap(),
             globex,
+            None,
             Some(globex_csm),
         )
         .await
         .unwrap();
     let export = store
-        .create_request(request("CSV export", None).validate().unwrap(), acme, Some(acme_csm))
+        .create_request(request("CSV export", None).validate().unwrap(), acme, None, Some(acme_csm))
         .await
         .unwrap();
     for account in [acme, initech] {
-        store.link_request(sso.id, account, Some(acme_csm)).await.unwrap();
+        store.link_request(sso.id, account, None, Some(acme_csm)).await.unwrap();
     }
-    let again = store.link_request(sso.id, acme, None).await.unwrap_err();
+    let again = store.link_request(sso.id, acme, None, None).await.unwrap_err();
     assert!(
         matches!(&again, StoreError::Conflict(m) if m.contains("already linked")),
         "{again:?}"
     );
     let taken = store
-        .create_request(request("Other", Some("PROD-7")).validate().unwrap(), acme, None)
+        .create_request(request("Other", Some("PROD-7")).validate().unwrap(), acme, None, None)
         .await
         .unwrap_err();
     assert!(matches!(taken, StoreError::Conflict(_)));

@@ -250,10 +250,11 @@ async fn a_low_survey_answer_and_a_shipped_request_are_signals_too(store: Store)
             .unwrap(),
             acme,
             None,
+            None,
         )
         .await
         .unwrap();
-    store.link_request(request.id, beta, None).await.unwrap();
+    store.link_request(request.id, beta, None, None).await.unwrap();
     let shipped = RuleFields {
         signal: Signal::RequestShipped,
         ..low

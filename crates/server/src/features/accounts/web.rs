@@ -230,6 +230,9 @@ pub(crate) async fn list(
 }
 
 struct ContactRow {
+    id: i64,
+    /// Still at the customer (may be named as the one who asked for something).
+    active: bool,
     name: String,
     title: String,
     email: String,
@@ -344,6 +347,8 @@ pub(crate) async fn show(
             let name = c.fields.display_name();
             let f = c.fields;
             ContactRow {
+                id: c.id.0,
+                active: f.left_on.is_none() && f.status == lodestar_domain::vocabulary::ContactStatus::Active,
                 name,
                 title: f.title.map(|t| t.to_string()).unwrap_or_default(),
                 email: f.email.map(|e| e.to_string()).unwrap_or_default(),

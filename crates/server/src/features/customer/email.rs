@@ -41,7 +41,7 @@ pub(crate) async fn run(mail: Option<MailConfig>, store: Store, job: Job) -> Job
         text_body: order.text.replace("{link}", &url),
         html_body: None,
     };
-    if let Err(e) = mail::send(&mail, &message).await {
+    if let Err(e) = mail::send(&mail, &store, &message).await {
         store
             .revoke_customer_link(link.id)
             .await

@@ -23,7 +23,7 @@ pub(crate) fn register(kinds: &mut JobKinds, config: &ServerConfig) {
     let mail = config.mail.clone();
     kinds.handle(EMAIL_JOB, {
         let mail = mail.clone();
-        move |_, job| mail::run(mail.clone(), job)
+        move |store, job| mail::run(mail.clone(), store, job)
     });
     kinds.handle(CUSTOMER_LINK_EMAIL_JOB, move |store, job| {
         crate::features::customer::email::run(mail.clone(), store, job)

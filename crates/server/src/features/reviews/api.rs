@@ -18,7 +18,7 @@ use crate::features::plans::api::LinkOutput;
 use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
-use crate::http::params::{IdPath, path_id};
+use crate::http::params::{BookQuery, IdPath, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -92,14 +92,6 @@ async fn set_cadence(
     let cadence = ops::cadence(&tier, &b.meeting_kind, b.every_days)?;
     let all = ops::set_cadence(&state, &actor, &origin, cadence).await?;
     Ok(axum::Json(all.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BookQuery {
-    /// One CSM's book; the whole portfolio when left out.
-    pub owner_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

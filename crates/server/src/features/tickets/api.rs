@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::ticket::TicketStats;
-use lodestar_domain::{AccountId, Invalid, RequestId};
+use lodestar_domain::{AccountId, ContactId, Invalid, RequestId};
 use lodestar_store::{ProductRequest, RequestAccount, StatusChange, TICKETS_PER_PAGE, Ticket};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -324,6 +324,9 @@ pub struct RequestBody {
     /// The Jira issue that tracks it; its webhook then moves the request.
     #[serde(default)]
     jira_key: Option<String>,
+    /// The account's contact who asked, when known: their champion health counts it.
+    #[serde(default)]
+    asked_by_contact_id: Option<i64>,
 }
 
 /// The requests an account asked for: open ones first, then the newest.
@@ -360,7 +363,8 @@ async fn create_request(
         b.detail.as_deref().unwrap_or_default(),
         b.jira_key.as_deref().unwrap_or_default(),
     )?;
-    let created = ops::create(&state.store, &actor, id, fields).await?;
+    let asked_by = b.asked_by_contact_id.map(ContactId);
+    let created = ops::create(&state.store, &actor, id, asked_by, fields).await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
@@ -409,6 +413,9 @@ async fn get_request(
 pub struct LinkBody {
     /// Another account that asks for it (one the caller may change).
     account_id: i64,
+    /// The contact there who asked, when known.
+    #[serde(default)]
+    asked_by_contact_id: Option<i64>,
 }
 
 /// Link one more asking account to a request (409 when it is linked already).
@@ -425,7 +432,8 @@ async fn link_account(
     let id = RequestId(path_id(id)?);
     ops::may_move(&actor)?;
     let b = body.read()?;
-    let linked = ops::link(&state.store, &actor, id, AccountId(b.account_id)).await?;
+    let asked_by = b.asked_by_contact_id.map(ContactId);
+    let linked = ops::link(&state.store, &actor, id, AccountId(b.account_id), asked_by).await?;
     Ok(axum::Json(linked.into()))
 }
 

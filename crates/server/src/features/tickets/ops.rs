@@ -6,7 +6,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::text::{Name, Note};
 use lodestar_domain::ticket::{JiraKey, RequestFields};
 use lodestar_domain::vocabulary::{RequestKind, RequestStatus};
-use lodestar_domain::{AccountId, FieldError, Invalid, RequestId, Valid};
+use lodestar_domain::{AccountId, ContactId, FieldError, Invalid, RequestId, Valid};
 use lodestar_store::{ProductRequest, StatusChange, Store};
 
 use crate::features::accounts::ops::writable;
@@ -47,19 +47,31 @@ pub(crate) fn request_fields(
     }
 }
 
+/// The form's "who asked": one of the account's contacts, or nobody in particular.
+pub(crate) fn asked_by(text: &str) -> Result<Option<ContactId>, ApiError> {
+    match text.trim() {
+        "" => Ok(None),
+        id => Ok(Some(ContactId(
+            id.parse().map_err(|_| Invalid::field("asked_by", "choose one of the account's contacts"))?,
+        ))),
+    }
+}
+
 pub(crate) fn status(text: &str) -> Result<RequestStatus, ApiError> {
     Ok(text.parse().map_err(|e| Invalid::field("status", e))?)
 }
 
-/// Writes down a request `account` asked for (whoever may change the account).
+/// Writes down a request `account` (`asked_by` there) asked for (whoever may change the
+/// account).
 pub(crate) async fn create(
     store: &Store,
     actor: &Actor,
     account: AccountId,
+    asked_by: Option<ContactId>,
     fields: Valid<RequestFields>,
 ) -> Result<ProductRequest, ApiError> {
     writable(store, actor, account).await?;
-    Ok(store.create_request(fields, account, actor.user).await?)
+    Ok(store.create_request(fields, account, asked_by, actor.user).await?)
 }
 
 /// Refuses `actor` unless they run a book of business: asked before a body is read.
@@ -79,11 +91,12 @@ pub(crate) async fn link(
     actor: &Actor,
     request: RequestId,
     account: AccountId,
+    asked_by: Option<ContactId>,
 ) -> Result<ProductRequest, ApiError> {
     may_move(actor)?;
     store.request(request).await?;
     writable(store, actor, account).await?;
-    Ok(store.link_request(request, account, actor.user).await?)
+    Ok(store.link_request(request, account, asked_by, actor.user).await?)
 }
 
 /// Moves a request by hand; shipping it tells the asking accounts' CSMs.

@@ -258,7 +258,8 @@ pub(crate) async fn create_request(
             form.text("detail"),
             form.text("jira_key"),
         )?;
-        ops::create(&state.store, &actor, account, fields).await.map(|_| ())
+        let asked_by = ops::asked_by(form.text("asked_by"))?;
+        ops::create(&state.store, &actor, account, asked_by, fields).await.map(|_| ())
     }
     .await;
     back_to_account(account, result)
@@ -279,7 +280,8 @@ pub(crate) async fn link_request(
             .trim()
             .parse::<i64>()
             .map_err(|_| lodestar_domain::Invalid::field("request_id", "choose a request"))?;
-        ops::link(&state.store, &actor, RequestId(request), account)
+        let asked_by = ops::asked_by(form.text("asked_by"))?;
+        ops::link(&state.store, &actor, RequestId(request), account, asked_by)
             .await
             .map(|_| ())
     }

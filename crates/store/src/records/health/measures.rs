@@ -129,6 +129,7 @@ pub(crate) static MEASURES: &[&dyn Measure] = &[
     &ProblemSeverity,
     &PriceVsThreshold,
     &SupportLoad,
+    &ChampionStrength,
 ];
 
 /// Runs a query without parameters and returns its rows.
@@ -788,6 +789,68 @@ impl Measure for PriceVsThreshold {
                     Ok((account, reading))
                 })
                 .collect()
+        })
+    }
+}
+
+/// How strong the account's people are for us (F-41): each contact's engagement and delight,
+/// weighted by influence; a key contact who probably left counts as nothing. Contacts marked
+/// as left are out.
+struct ChampionStrength;
+
+impl Measure for ChampionStrength {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "champion_health",
+            label: "Champion health",
+            unit: "the contacts' engagement and delight weighted by influence, 0 to 100",
+            help: "Engaged, delighted, influential people renew; a champion who left or dislikes our solution is a warning.",
+            default_weight: 10,
+            default_zero_at: 20.0,
+            default_full_at: 65.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let champions = crate::records::champions::champions_in(tx, scope.accounts.as_deref(), scope.today).await?;
+            let mut out = Readings::new();
+            for (account, people) in champions {
+                let here: Vec<_> = people.iter().filter(|c| c.marked_active()).collect();
+                if here.is_empty() {
+                    continue;
+                }
+                let (mut sum, mut weight) = (0.0, 0.0);
+                let mut notes = Vec::new();
+                for c in &here {
+                    // Everyone counts a little: a low-influence user still says something.
+                    let w = f64::from(c.health.influence.value.max(5));
+                    weight += w;
+                    if c.departure.is_some() {
+                        notes.push(format!("{} probably left", c.name));
+                    } else {
+                        sum += w * c.health.strength();
+                        if c.health.needs_attention() {
+                            notes.push(format!("{} (high influence) dislikes our solution", c.name));
+                        }
+                    }
+                }
+                let value = sum / weight;
+                let champions = here
+                    .iter()
+                    .filter(|c| c.departure.is_none() && c.health.quadrant == Some(lodestar_domain::champion::Quadrant::Champion))
+                    .count();
+                let mut fact = format!(
+                    "{value:.0} over {} contacts, {champions} engaged and delighted",
+                    here.len()
+                );
+                for note in notes {
+                    fact.push_str("; ");
+                    fact.push_str(&note);
+                }
+                out.insert(account, Reading { value, fact });
+            }
+            Ok(out)
         })
     }
 }
