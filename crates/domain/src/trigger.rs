@@ -409,7 +409,7 @@ mod tests {
             tactic: TacticId(12),
             due_in_days: 5,
         };
-        let stored = serde_json::to_string(&[action.clone()]).unwrap();
+        let stored = serde_json::to_string(std::slice::from_ref(&action)).unwrap();
         assert_eq!(stored, r#"[{"kind":"playbook_task","tactic":12,"due_in_days":5}]"#);
         assert_eq!(serde_json::from_str::<Vec<Action>>(&stored).unwrap(), [action]);
         // The stored form is the contract: a missing tactic or a negative day is refused.
