@@ -3,11 +3,14 @@
 //! names what happened: which promise is overdue, which renewal date is near), so running it
 //! again never doubles a task.
 
+use std::collections::HashMap;
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Invalid, Rules, Valid};
 use crate::health::Band;
-use crate::ids::UserId;
+use crate::ids::{TacticId, UserId};
 use crate::money::Cents;
 use crate::playbook::OutreachApproach;
 use crate::text::Name;
@@ -166,6 +169,25 @@ impl Condition {
     }
 }
 
+/// A playbook tactic as a rule's words and its tasks name it: the tactic's title and its
+/// outcome's (a tactic's own title, such as "Admin certification", says little alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TacticName {
+    pub tactic: Name,
+    pub outcome: Name,
+}
+
+impl fmt::Display for TacticName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} — {}", self.tactic, self.outcome)
+    }
+}
+
+/// The names of the tactics a rule's actions point at, by id. Rules store only the id (a
+/// tactic keeps it while its outcome is edited), so whoever describes a rule looks the names
+/// up; a tactic deleted since is missing from the map.
+pub type TacticNames = HashMap<TacticId, TacticName>;
+
 /// What a rule does when it fires, for the account it fired on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -173,6 +195,9 @@ pub enum Action {
     /// A task for the account's CSM, due in `due_in_days`; its title may name `{account}` and
     /// `{cause}`.
     CreateTask { title: String, due_in_days: u16 },
+    /// A task for the account's CSM from a tactic of the playbook library, due in
+    /// `due_in_days`: titled by the tactic and its outcome, then the cause.
+    PlaybookTask { tactic: TacticId, due_in_days: u16 },
     /// A reactive QBR task for the account's CSM (one open at a time).
     ReactiveQbr,
     /// The risk playbook's outreach email for `approach`, to the account's decision maker (or
@@ -185,9 +210,15 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn describe(&self) -> String {
+    /// The action in words; `tactics` names the playbook tactics (a deleted one is said to be
+    /// gone rather than shown by its id).
+    pub fn describe(&self, tactics: &TacticNames) -> String {
         match self {
             Action::CreateTask { title, due_in_days } => format!("task \"{title}\" due in {due_in_days} days"),
+            Action::PlaybookTask { tactic, due_in_days } => match tactics.get(tactic) {
+                Some(name) => format!("playbook task \"{name}\" due in {due_in_days} days"),
+                None => "a playbook task whose tactic no longer exists".to_owned(),
+            },
             Action::ReactiveQbr => "a reactive QBR task".to_owned(),
             Action::SendEmail { approach } => format!("email the {} outreach", approach.label()),
             Action::PostWebhook => "post to the webhooks".to_owned(),
@@ -198,6 +229,19 @@ impl Action {
     /// The task title for `account` and `cause`.
     pub fn task_title(template: &str, account: &str, cause: &str) -> String {
         template.replace("{account}", account).replace("{cause}", cause)
+    }
+
+    /// The title of a playbook task for `cause`: what to do, for which outcome, and why now.
+    pub fn playbook_task_title(tactic: &TacticName, cause: &str) -> String {
+        format!("{tactic}: {cause}")
+    }
+
+    /// The playbook tactic this action makes its task from, if it does.
+    pub fn tactic(&self) -> Option<TacticId> {
+        match self {
+            Action::PlaybookTask { tactic, .. } => Some(*tactic),
+            _ => None,
+        }
     }
 }
 
@@ -215,8 +259,9 @@ pub struct RuleFields {
 }
 
 impl RuleFields {
-    /// A rule does at least one thing, each kind of action once, and its task titles are
-    /// written and short.
+    /// A rule does at least one thing, each kind of action once, its task titles are written
+    /// and short, and its tasks are due within a year. (That a playbook tactic exists is the
+    /// store's to check, when it saves the rule.)
     pub fn validate(self) -> Result<Valid<RuleFields>, Invalid> {
         let mut rules = Rules::default();
         rules.require(!self.actions.is_empty(), "actions", || {
@@ -238,17 +283,27 @@ impl RuleFields {
                 );
                 rules.require(*due_in_days <= 365, "task_due_in_days", || "0 to 365 days".into());
             }
+            if let Action::PlaybookTask { due_in_days, .. } = action {
+                rules.require(*due_in_days <= 365, "playbook_task_due_in_days", || {
+                    "0 to 365 days".into()
+                });
+            }
         }
         rules.finish(self)
     }
 
-    /// "When …, and …, then …": the rule in words.
-    pub fn describe(&self) -> String {
+    /// The playbook tactics the rule's actions make tasks from.
+    pub fn tactics(&self) -> Vec<TacticId> {
+        self.actions.iter().filter_map(Action::tactic).collect()
+    }
+
+    /// "When …, and …, then …": the rule in words, naming its tactics from `tactics`.
+    pub fn describe(&self, tactics: &TacticNames) -> String {
         let when = match self.condition.describe() {
             Some(c) => format!("When {} and {c}", self.signal.describe()),
             None => format!("When {}", self.signal.describe()),
         };
-        let then: Vec<String> = self.actions.iter().map(Action::describe).collect();
+        let then: Vec<String> = self.actions.iter().map(|a| a.describe(tactics)).collect();
         format!("{when}, then {}", then.join(", "))
     }
 }
@@ -329,12 +384,96 @@ mod tests {
         .validate()
         .unwrap();
         assert_eq!(
-            ok.describe(),
+            ok.describe(&TacticNames::new()),
             "When the renewal is 90 days away or less and the tier is Strategic, then task \"Confirm the renewal plan with {account}\" due in 7 days, post to the webhooks"
         );
         assert_eq!(
             Action::task_title("Call {account}: {cause}", "Acme", "renewal on 2027-01-01"),
             "Call Acme: renewal on 2027-01-01"
+        );
+    }
+
+    fn names() -> TacticNames {
+        TacticNames::from([(
+            TacticId(12),
+            TacticName {
+                tactic: Name::parse("Executive sponsor pairing").unwrap(),
+                outcome: Name::parse("Executive alignment on value").unwrap(),
+            },
+        )])
+    }
+
+    #[test]
+    fn a_playbook_task_is_stored_by_its_tactic_id_and_read_back() {
+        let action = Action::PlaybookTask {
+            tactic: TacticId(12),
+            due_in_days: 5,
+        };
+        let stored = serde_json::to_string(std::slice::from_ref(&action)).unwrap();
+        assert_eq!(stored, r#"[{"kind":"playbook_task","tactic":12,"due_in_days":5}]"#);
+        assert_eq!(serde_json::from_str::<Vec<Action>>(&stored).unwrap(), [action]);
+        // The stored form is the contract: a missing tactic or a negative day is refused.
+        assert!(serde_json::from_str::<Action>(r#"{"kind":"playbook_task","due_in_days":5}"#).is_err());
+        assert!(serde_json::from_str::<Action>(r#"{"kind":"playbook_task","tactic":12,"due_in_days":-1}"#).is_err());
+    }
+
+    #[test]
+    fn a_playbook_task_is_due_within_a_year_and_may_join_a_free_task() {
+        let late = rule(vec![Action::PlaybookTask {
+            tactic: TacticId(12),
+            due_in_days: 366,
+        }])
+        .validate()
+        .unwrap_err();
+        assert_eq!(late.errors.len(), 1);
+        assert_eq!(late.errors[0].field, "playbook_task_due_in_days");
+        let twice = rule(vec![
+            Action::PlaybookTask {
+                tactic: TacticId(12),
+                due_in_days: 7,
+            },
+            Action::PlaybookTask {
+                tactic: TacticId(13),
+                due_in_days: 7,
+            },
+        ])
+        .validate()
+        .unwrap_err();
+        assert!(twice.errors[0].reason.contains("at most once"));
+        let both = rule(vec![
+            Action::CreateTask {
+                title: "Call {account}".into(),
+                due_in_days: 1,
+            },
+            Action::PlaybookTask {
+                tactic: TacticId(12),
+                due_in_days: 365,
+            },
+        ])
+        .validate()
+        .unwrap();
+        assert_eq!(both.tactics(), [TacticId(12)]);
+    }
+
+    #[test]
+    fn a_playbook_task_is_named_by_its_tactic_and_outcome_never_by_its_id() {
+        let fields = rule(vec![Action::PlaybookTask {
+            tactic: TacticId(12),
+            due_in_days: 7,
+        }]);
+        assert_eq!(
+            fields.describe(&names()),
+            "When the renewal is 90 days away or less and the tier is Strategic, then playbook task \"Executive sponsor pairing — Executive alignment on value\" due in 7 days"
+        );
+        let gone = fields.describe(&TacticNames::new());
+        assert!(
+            gone.ends_with("then a playbook task whose tactic no longer exists"),
+            "{gone}"
+        );
+        assert!(!gone.contains("12"), "{gone}");
+        assert_eq!(
+            Action::playbook_task_title(&names()[&TacticId(12)], "renews on 2027-01-31 (60 days)"),
+            "Executive sponsor pairing — Executive alignment on value: renews on 2027-01-31 (60 days)"
         );
     }
 }

@@ -21,6 +21,9 @@ struct Entry {
     roi: &'static [(&'static str, &'static str, &'static str)],
 }
 
+/// The strategic segment's tactic the demo's renewal rule makes its task from.
+pub(super) const EBR_TACTIC: &str = "Quarterly EBR with the economic buyer";
+
 const LIBRARY: &[Entry] = &[
     Entry {
         tier: Tier::Strategic,
@@ -28,7 +31,7 @@ const LIBRARY: &[Entry] = &[
         why: "Their executives can say what they get from us in their own numbers.",
         tactics: &[
             (
-                "Quarterly EBR with the economic buyer",
+                EBR_TACTIC,
                 "Review the value plan against their goals; agree the next three tactics.",
             ),
             (

@@ -9,9 +9,9 @@ use lodestar_domain::milestone::MilestoneStatus;
 use lodestar_domain::notify::{Notification, Subject};
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::Name;
-use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal};
+use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal, TacticName, TacticNames};
 use lodestar_domain::vocabulary::{NotificationKind, TaskSource};
-use lodestar_domain::{AccountId, UserId, Valid};
+use lodestar_domain::{AccountId, Invalid, TacticId, UserId, Valid};
 
 use super::milestones::account_milestones_in;
 use super::notify::{enqueue_email, notify_user, post_to_webhooks};
@@ -27,6 +27,8 @@ use crate::{Result, Store, StoreError, Tx};
 pub struct TriggerRule {
     pub id: i64,
     pub fields: RuleFields,
+    /// The rule in words, its playbook tactics named by their titles as they are now.
+    pub description: String,
     pub created_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -91,25 +93,79 @@ fn json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("trigger_rules.{column}: {e}")))
 }
 
-impl TryFrom<RuleRow> for TriggerRule {
-    type Error = StoreError;
-    fn try_from(r: RuleRow) -> Result<TriggerRule> {
-        Ok(TriggerRule {
-            id: r.id,
-            fields: RuleFields {
-                name: Name::parse(&r.name).map_err(|e| StoreError::Corrupt(format!("trigger_rules.name: {e}")))?,
-                signal: json("signal", &r.signal)?,
-                condition: json("condition", &r.condition)?,
-                actions: json("actions", &r.actions)?,
-                enabled: r.enabled == 1,
+/// The titles of the playbook tactics among `ids` (with their outcomes'); a tactic deleted
+/// since a rule named it is not in the answer.
+async fn tactic_names(tx: &mut Tx, ids: &[TacticId]) -> Result<TacticNames> {
+    let mut names = TacticNames::new();
+    if ids.is_empty() {
+        return Ok(names);
+    }
+    let rows: Vec<(i64, String, String)> = Query::sql(
+        "SELECT t.id, t.title, o.title FROM playbook_tactics t JOIN playbook_outcomes o ON o.id = t.outcome_id \
+         WHERE t.id IN (",
+    )
+    .list(ids.iter().map(|id| id.0))
+    .push(")")
+    .fetch_all(tx)
+    .await?;
+    let title = |column: &str, text: &str| Name::parse(text).map_err(|e| StoreError::Corrupt(format!("{column}: {e}")));
+    for (id, tactic, outcome) in rows {
+        names.insert(
+            TacticId(id),
+            TacticName {
+                tactic: title("playbook_tactics.title", &tactic)?,
+                outcome: title("playbook_outcomes.title", &outcome)?,
             },
+        );
+    }
+    Ok(names)
+}
+
+/// Refuses a rule whose playbook task names a tactic the library does not hold (checked in
+/// the transaction that saves the rule).
+async fn check_tactics(tx: &mut Tx, fields: &RuleFields) -> Result<()> {
+    let wanted = fields.tactics();
+    let found = tactic_names(tx, &wanted).await?;
+    match wanted.iter().find(|id| !found.contains_key(id)) {
+        Some(missing) => Err(Invalid::field(
+            "playbook_tactic_id",
+            format!("the playbook library has no tactic {missing}: pick one of its tactics"),
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
+/// Rules from their rows, each described with its tactics' current titles.
+async fn rules_of(tx: &mut Tx, rows: Vec<RuleRow>) -> Result<Vec<TriggerRule>> {
+    let mut rules = Vec::with_capacity(rows.len());
+    for r in rows {
+        let fields = RuleFields {
+            name: Name::parse(&r.name).map_err(|e| StoreError::Corrupt(format!("trigger_rules.name: {e}")))?,
+            signal: json("signal", &r.signal)?,
+            condition: json("condition", &r.condition)?,
+            actions: json("actions", &r.actions)?,
+            enabled: r.enabled == 1,
+        };
+        rules.push((r, fields));
+    }
+    let mut tactics: Vec<TacticId> = rules.iter().flat_map(|(_, f)| f.tactics()).collect();
+    tactics.sort();
+    tactics.dedup();
+    let names = tactic_names(tx, &tactics).await?;
+    Ok(rules
+        .into_iter()
+        .map(|(r, fields)| TriggerRule {
+            id: r.id,
+            description: fields.describe(&names),
+            fields,
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
             firings: r.firings,
             last_fired: r.last_fired,
         })
-    }
+        .collect())
 }
 
 async fn rule_in(tx: &mut Tx, id: i64) -> Result<TriggerRule> {
@@ -117,11 +173,11 @@ async fn rule_in(tx: &mut Tx, id: i64) -> Result<TriggerRule> {
         .bind(id)
         .fetch_optional(tx)
         .await?;
-    row.ok_or(StoreError::NotFound {
+    let row = row.ok_or(StoreError::NotFound {
         what: "trigger rule",
         key: id.to_string(),
-    })?
-    .try_into()
+    })?;
+    Ok(rules_of(tx, vec![row]).await?.remove(0))
 }
 
 /// The JSON columns of a rule.
@@ -334,6 +390,28 @@ fn clipped(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
+/// A task titled `title` for the account's CSM (`owner`), due in `due_in_days`, from a
+/// trigger: what both task actions do. Returns what was done, in words.
+async fn task_for_csm(
+    tx: &mut Tx,
+    owner: Option<i64>,
+    account: AccountId,
+    title: &str,
+    due_in_days: u16,
+) -> Result<String> {
+    let Some(owner) = owner else {
+        return Ok("no task: the account has no CSM".to_owned());
+    };
+    let text = clipped(title, 500);
+    let task = TaskFields {
+        title: ActionText::parse(&text).map_err(|e| StoreError::Corrupt(format!("trigger task title: {e}")))?,
+        account: Some(account),
+        due_on: Some(tx.today() + Duration::days(i64::from(due_in_days))),
+    };
+    insert_task(tx, UserId(owner), &task, TaskSource::Trigger).await?;
+    Ok(format!("task \"{text}\""))
+}
+
 /// Does what `actions` say for one firing; returns what was done, in words.
 async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<Vec<String>> {
     let account = candidate.account_id;
@@ -352,9 +430,7 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
         .map_err(|e| StoreError::Corrupt(format!("trigger subject: {e}")))?,
         text: format!(
             "{} {}. Rule: {}",
-            candidate.account_name,
-            candidate.cause_text,
-            rule.fields.describe()
+            candidate.account_name, candidate.cause_text, rule.description
         ),
         link: Some(format!("/accounts/{account}")),
         once_key: Some(format!("trigger:{}:{account}:{}", rule.id, candidate.cause)),
@@ -362,22 +438,22 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
     for action in &rule.fields.actions {
         match action {
             Action::CreateTask { title, due_in_days } => {
-                let Some(owner) = owner else {
-                    done.push("no task: the account has no CSM".to_owned());
-                    continue;
-                };
-                let text = clipped(
-                    &Action::task_title(title, &candidate.account_name, &candidate.cause_text),
-                    500,
-                );
-                let task = TaskFields {
-                    title: ActionText::parse(&text)
-                        .map_err(|e| StoreError::Corrupt(format!("trigger task title: {e}")))?,
-                    account: Some(account),
-                    due_on: Some(tx.today() + Duration::days(i64::from(*due_in_days))),
-                };
-                insert_task(tx, UserId(owner), &task, TaskSource::Trigger).await?;
-                done.push(format!("task \"{text}\""));
+                let title = Action::task_title(title, &candidate.account_name, &candidate.cause_text);
+                done.push(task_for_csm(tx, owner, account, &title, *due_in_days).await?);
+            }
+            Action::PlaybookTask { tactic, due_in_days } => {
+                // A tactic deleted after the rule was saved (its outcome edited or removed):
+                // the firing is still recorded — so this cause does not fire again once an
+                // admin picks another tactic — and says why no task was made, on the rule's
+                // page where the admin looks. The rule's other actions still run.
+                let names = tactic_names(tx, &[*tactic]).await?;
+                done.push(match names.get(tactic) {
+                    Some(name) => {
+                        let title = Action::playbook_task_title(name, &candidate.cause_text);
+                        task_for_csm(tx, owner, account, &title, *due_in_days).await?
+                    }
+                    None => "no task: the rule's playbook tactic no longer exists".to_owned(),
+                });
             }
             Action::ReactiveQbr => {
                 let why = format!("{} ({})", candidate.cause_text, rule.fields.name);
@@ -444,10 +520,11 @@ async fn act(tx: &mut Tx, rule: &TriggerRule, candidate: &Candidate) -> Result<V
 
 impl Store {
     pub async fn trigger_rules(&self) -> Result<Vec<TriggerRule>> {
+        let mut tx = self.begin_snapshot().await?;
         let rows: Vec<RuleRow> = Query::sql(format!("{SELECT_RULES} ORDER BY r.name, r.id"))
-            .fetch_all_on(self)
+            .fetch_all(&mut tx)
             .await?;
-        rows.into_iter().map(TriggerRule::try_from).collect()
+        rules_of(&mut tx, rows).await
     }
 
     pub async fn trigger_rule(&self, id: i64) -> Result<TriggerRule> {
@@ -455,10 +532,12 @@ impl Store {
         rule_in(&mut tx, id).await
     }
 
+    /// Saves a new rule; a playbook task's tactic must be in the library.
     pub async fn create_trigger_rule(&self, fields: Valid<RuleFields>, by: Option<UserId>) -> Result<TriggerRule> {
         let f = fields.into_inner();
         let (signal, condition, actions) = columns(&f);
         let mut tx = self.begin_write().await?;
+        check_tactics(&mut tx, &f).await?;
         let now = tx.now();
         let id: i64 = Query::sql(
             "INSERT INTO trigger_rules (name, signal, condition, actions, enabled, created_by, created_at, updated_at) \
@@ -478,12 +557,14 @@ impl Store {
         Ok(rule)
     }
 
-    /// Replaces a rule; its firings stay (a cause it fired for does not fire again).
+    /// Replaces a rule; its firings stay (a cause it fired for does not fire again). A
+    /// playbook task's tactic must be in the library.
     pub async fn update_trigger_rule(&self, id: i64, fields: Valid<RuleFields>) -> Result<TriggerRule> {
         let f = fields.into_inner();
         let (signal, condition, actions) = columns(&f);
         let mut tx = self.begin_write().await?;
         rule_in(&mut tx, id).await?;
+        check_tactics(&mut tx, &f).await?;
         Query::sql(
             "UPDATE trigger_rules SET name = $1, signal = $2, condition = $3, actions = $4, enabled = $5, updated_at = $6 \
              WHERE id = $7",

@@ -2,13 +2,14 @@
 //! account and cause, and what the actions did.
 
 use chrono::{Days, TimeZone, Utc};
-use lodestar_domain::Cents;
 use lodestar_domain::text::Name;
 use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal};
-use lodestar_domain::vocabulary::{ContactRole, ContactStatus, Role, TaskSource};
-use lodestar_store::{Clock, Store, TaskView, store_test};
+use lodestar_domain::vocabulary::{ContactRole, ContactStatus, Role, TaskSource, Tier};
+use lodestar_domain::{Cents, TacticId};
+use lodestar_store::{Clock, Store, StoreError, TaskView, store_test};
 
 use crate::common::*;
+use crate::playbooks::outcome;
 
 fn rule(signal: Signal, condition: Condition, actions: Vec<Action>) -> RuleFields {
     RuleFields {
@@ -275,5 +276,148 @@ async fn a_low_survey_answer_and_a_shipped_request_are_signals_too(store: Store)
     assert_eq!(
         hits[0].cause_text,
         "\"SAML single sign-on\", which they asked for, shipped"
+    );
+}
+
+store_test!(a_playbook_task_is_titled_from_its_tactic_and_a_deleted_tactic_makes_none);
+
+async fn a_playbook_task_is_titled_from_its_tactic_and_a_deleted_tactic_makes_none(store: Store) {
+    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let today = store.today();
+    let csm = store
+        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let mut fields = account("acme");
+    fields.owner_id = Some(csm);
+    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
+    let acme = account_id_of(&store, "acme").await;
+    store
+        .upsert_contracts(vec![contract_ending(
+            "k-acme",
+            acme,
+            80_000_00,
+            today + Days::new(60),
+            today,
+        )])
+        .await
+        .unwrap();
+    let library = store
+        .create_playbook_outcome(
+            outcome(Tier::Strategic, "Executive alignment").validate().unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+    let tactic = |n: usize| library.outcome.fields.tactics[n].id.unwrap();
+    let (review, check_in) = (tactic(0), tactic(1));
+    let playbook_rule = |name: &str, tactic: TacticId| RuleFields {
+        name: Name::parse(name).unwrap(),
+        ..rule(
+            Signal::RenewalIn { days: 90 },
+            Condition::default(),
+            vec![Action::PlaybookTask { tactic, due_in_days: 3 }],
+        )
+    };
+
+    // A tactic the library does not hold is refused, on creating and on changing a rule.
+    let unknown = TacticId(check_in.0 + 1000);
+    let refused = store
+        .create_trigger_rule(playbook_rule("Unknown", unknown).validate().unwrap(), None)
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(invalid) = refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(invalid.errors[0].field, "playbook_tactic_id");
+    assert!(store.trigger_rules().await.unwrap().is_empty(), "nothing saved");
+
+    let review_rule = store
+        .create_trigger_rule(playbook_rule("Renewal review", review).validate().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        review_rule.description,
+        "When the renewal is 90 days away or less, then playbook task \"Adoption review — Executive alignment\" due in 3 days"
+    );
+    let changed = store
+        .update_trigger_rule(
+            review_rule.id,
+            playbook_rule("Renewal review", unknown).validate().unwrap(),
+        )
+        .await;
+    assert!(
+        matches!(&changed, Err(StoreError::Invalid(i)) if i.errors[0].field == "playbook_tactic_id"),
+        "{changed:?}"
+    );
+    assert_eq!(
+        store.trigger_rule(review_rule.id).await.unwrap().fields,
+        review_rule.fields,
+        "unchanged"
+    );
+
+    // It fires once per cause, with one task titled from the tactic and its outcome.
+    let trigger_tasks = || {
+        let store = store.clone();
+        async move {
+            store
+                .tasks(csm, TaskView::Open, today)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.source == TaskSource::Trigger)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 1);
+    assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 0);
+    let tasks = trigger_tasks().await;
+    assert_eq!(tasks.len(), 1, "once per cause");
+    assert_eq!(
+        tasks[0].title,
+        "Adoption review — Executive alignment: renews on 2027-01-31 (60 days)"
+    );
+    assert_eq!(
+        (tasks[0].account_id, tasks[0].due_on),
+        (Some(acme), Some(today + Days::new(3)))
+    );
+    let firing = &store.trigger_firings(Some(review_rule.id), 10).await.unwrap()[0];
+    assert_eq!(
+        firing.done,
+        "task \"Adoption review — Executive alignment: renews on 2027-01-31 (60 days)\""
+    );
+
+    // A rule on the other tactic, which the outcome then drops: the rule says the tactic is
+    // gone, and its firing is recorded with no task and the reason.
+    let check_in_rule = store
+        .create_trigger_rule(playbook_rule("Renewal check-in", check_in).validate().unwrap(), None)
+        .await
+        .unwrap();
+    let mut edited = library.outcome.fields.clone();
+    edited.tactics.truncate(1);
+    store
+        .update_playbook_outcome(library.outcome.id, edited.validate().unwrap(), None)
+        .await
+        .unwrap();
+    let orphan = store.trigger_rule(check_in_rule.id).await.unwrap();
+    assert!(
+        orphan
+            .description
+            .ends_with("then a playbook task whose tactic no longer exists"),
+        "{}",
+        orphan.description
+    );
+    let run = store.run_trigger_rules(today).await.unwrap();
+    assert_eq!((run.rules, run.fired), (2, 1));
+    assert_eq!(trigger_tasks().await.len(), 1, "no task from a deleted tactic");
+    let firings = store.trigger_firings(Some(check_in_rule.id), 10).await.unwrap();
+    assert_eq!(firings.len(), 1);
+    assert_eq!(firings[0].cause_text, "renews on 2027-01-31 (60 days)");
+    assert_eq!(firings[0].done, "no task: the rule's playbook tactic no longer exists");
+    assert_eq!(
+        store.run_trigger_rules(today).await.unwrap().fired,
+        0,
+        "recorded: not again"
     );
 }

@@ -42,8 +42,9 @@ pub struct RuleOutput {
     stage: Option<&'static str>,
     /// Minimum ARR, as a decimal string.
     min_arr: Option<String>,
-    /// Each action: `kind` (create_task, reactive_qbr, send_email, post_webhook, notify_user)
-    /// and its parameters (`title` and `due_in_days`, `approach`, `user`).
+    /// Each action: `kind` (create_task, playbook_task, reactive_qbr, send_email, post_webhook,
+    /// notify_user) and its parameters (`title` and `due_in_days`, `tactic` and `due_in_days`,
+    /// `approach`, `user`).
     #[schema(value_type = Vec<Object>)]
     actions: Vec<Action>,
     enabled: bool,
@@ -60,7 +61,7 @@ impl From<TriggerRule> for RuleOutput {
         let f = r.fields;
         RuleOutput {
             id: r.id,
-            description: f.describe(),
+            description: r.description,
             name: f.name.to_string(),
             signal: f.signal.kind(),
             param: f.signal.param(),
@@ -81,14 +82,17 @@ impl From<TriggerRule> for RuleOutput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
-    /// create_task, reactive_qbr, send_email, post_webhook or notify_user.
+    /// create_task, playbook_task, reactive_qbr, send_email, post_webhook or notify_user.
     #[schema(example = "create_task")]
     kind: String,
     /// create_task: the title; `{account}` and `{cause}` are filled in.
     #[serde(default)]
     title: String,
-    /// create_task: days until due (0–365, 7 when left out).
+    /// create_task and playbook_task: days until due (0–365, 7 when left out).
     due_in_days: Option<u32>,
+    /// playbook_task: the playbook library's tactic (see `/api/v1/playbooks`) the task is made
+    /// from; it is titled "<tactic> — <outcome>: <cause>".
+    tactic_id: Option<i64>,
     /// send_email: the risk playbook's outreach approach (open_question, menu_of_options,
     /// open_channel).
     #[serde(default)]
@@ -145,6 +149,7 @@ impl RuleBody {
                         due_in_days: a.due_in_days,
                         approach: &a.approach,
                         user_id: a.user_id,
+                        tactic_id: a.tactic_id,
                     })
                     .collect(),
                 enabled: self.enabled.unwrap_or(true),

@@ -5,7 +5,7 @@ use lodestar_domain::access::Actor;
 use lodestar_domain::text::Name;
 use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal};
 use lodestar_domain::vocabulary::{AuditKind, LifecycleStage, Tier};
-use lodestar_domain::{Cents, FieldError, Invalid, UserId, Valid};
+use lodestar_domain::{Cents, FieldError, Invalid, TacticId, UserId, Valid};
 use lodestar_store::TriggerRule;
 
 use crate::AppState;
@@ -28,6 +28,7 @@ pub(crate) struct ActionInput<'a> {
     pub due_in_days: Option<u32>,
     pub approach: &'a str,
     pub user_id: Option<i64>,
+    pub tactic_id: Option<i64>,
 }
 
 /// A rule as typed.
@@ -42,21 +43,41 @@ pub(crate) struct RuleInput<'a> {
     pub enabled: bool,
 }
 
+/// A task's days until due as typed (7 when left out), named `field` when out of range.
+fn due_in_days(errors: &mut Vec<FieldError>, field: &'static str, typed: Option<u32>) -> Option<u16> {
+    match typed.unwrap_or(7) {
+        d @ 0..=365 => Some(d as u16),
+        _ => {
+            errors.push(FieldError {
+                field,
+                reason: "0 to 365 days".into(),
+            });
+            None
+        }
+    }
+}
+
 fn action(errors: &mut Vec<FieldError>, a: &ActionInput<'_>) -> Option<Action> {
     match a.kind.trim() {
         "create_task" => Some(Action::CreateTask {
             title: a.title.trim().to_owned(),
-            due_in_days: match a.due_in_days.unwrap_or(7) {
-                d @ 0..=365 => d as u16,
-                _ => {
-                    errors.push(FieldError {
-                        field: "task_due_in_days",
-                        reason: "0 to 365 days".into(),
-                    });
-                    return None;
-                }
-            },
+            due_in_days: due_in_days(errors, "task_due_in_days", a.due_in_days)?,
         }),
+        // Whether the tactic exists is checked where the rule is saved (the store).
+        "playbook_task" => {
+            let due = due_in_days(errors, "playbook_task_due_in_days", a.due_in_days);
+            let Some(tactic) = a.tactic_id else {
+                errors.push(FieldError {
+                    field: "playbook_tactic_id",
+                    reason: "is required: which playbook tactic the task is made from".into(),
+                });
+                return None;
+            };
+            Some(Action::PlaybookTask {
+                tactic: TacticId(tactic),
+                due_in_days: due?,
+            })
+        }
         "reactive_qbr" => Some(Action::ReactiveQbr),
         "send_email" => {
             checked(errors, "email_approach", a.approach.parse()).map(|approach| Action::SendEmail { approach })
@@ -76,7 +97,7 @@ fn action(errors: &mut Vec<FieldError>, a: &ActionInput<'_>) -> Option<Action> {
             errors.push(FieldError {
                 field: "actions",
                 reason: format!(
-                    "unknown action {other:?}; expected create_task, reactive_qbr, send_email, post_webhook or notify_user"
+                    "unknown action {other:?}; expected create_task, playbook_task, reactive_qbr, send_email, post_webhook or notify_user"
                 ),
             });
             None
@@ -136,7 +157,7 @@ async fn audit(state: &AppState, origin: &Origin, rule: &TriggerRule, what: &str
             origin,
             AuditKind::TriggerChanged,
             Some(format!("trigger rule {}", rule.id)),
-            format!("{what} \"{}\": {}", rule.fields.name, rule.fields.describe()),
+            format!("{what} \"{}\": {}", rule.fields.name, rule.description),
         )
         .await
 }

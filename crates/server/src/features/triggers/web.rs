@@ -8,7 +8,7 @@ use lodestar_domain::playbook::OutreachApproach;
 use lodestar_domain::trigger::{Action, RuleFields, Signal};
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{LifecycleStage, Tier};
-use lodestar_store::TriggerRule;
+use lodestar_store::{LibraryOutcome, TriggerRule};
 
 use super::ops::{self, ActionInput, RuleInput, admins_only};
 use crate::AppState;
@@ -26,6 +26,12 @@ pub(crate) struct RuleForm {
     task_on: bool,
     task_title: String,
     task_days: String,
+    playbook_on: bool,
+    playbook_days: String,
+    /// The library's tactics, one group per outcome ("Strategic · Executive alignment on
+    /// value"); none is selected for a new rule or when the rule's tactic was deleted, so the
+    /// admin picks one rather than getting the first by accident.
+    tactic_groups: Vec<(String, Vec<Choice>)>,
     qbr_on: bool,
     email_on: bool,
     webhook_on: bool,
@@ -39,14 +45,25 @@ pub(crate) struct RuleForm {
 }
 
 impl RuleForm {
-    fn of(action: String, submit: &'static str, rule: Option<&RuleFields>, users: &[User]) -> RuleForm {
+    fn of(
+        action: String,
+        submit: &'static str,
+        rule: Option<&RuleFields>,
+        users: &[User],
+        library: &[LibraryOutcome],
+    ) -> RuleForm {
         let find = |f: fn(&Action) -> bool| rule.and_then(|r| r.actions.iter().find(|a| f(a)).cloned());
         let task = find(|a| matches!(a, Action::CreateTask { .. }));
+        let playbook_task = find(|a| matches!(a, Action::PlaybookTask { .. }));
         let email = find(|a| matches!(a, Action::SendEmail { .. }));
         let notify = find(|a| matches!(a, Action::NotifyUser { .. }));
         let (task_title, task_days) = match &task {
             Some(Action::CreateTask { title, due_in_days }) => (title.clone(), due_in_days.to_string()),
             _ => ("Follow up with {account}: {cause}".to_owned(), "7".to_owned()),
+        };
+        let (tactic, playbook_days) = match &playbook_task {
+            Some(Action::PlaybookTask { tactic, due_in_days }) => (Some(*tactic), due_in_days.to_string()),
+            _ => (None, "7".to_owned()),
         };
         let approach = match email {
             Some(Action::SendEmail { approach }) => Some(approach),
@@ -69,6 +86,25 @@ impl RuleForm {
             task_on: task.is_some() || rule.is_none(),
             task_title,
             task_days,
+            playbook_on: playbook_task.is_some(),
+            playbook_days,
+            tactic_groups: library
+                .iter()
+                .map(|o| {
+                    let fields = &o.outcome.fields;
+                    let tactics = fields
+                        .tactics
+                        .iter()
+                        .filter_map(|t| t.id.map(|id| (id, t)))
+                        .map(|(id, t)| Choice {
+                            value: id.to_string(),
+                            label: t.title.to_string(),
+                            selected: tactic == Some(id),
+                        })
+                        .collect();
+                    (format!("{} · {}", fields.tier.label(), fields.title), tactics)
+                })
+                .collect(),
             qbr_on: rule.is_some_and(|r| r.actions.contains(&Action::ReactiveQbr)),
             email_on: approach.is_some(),
             webhook_on: rule.is_some_and(|r| r.actions.contains(&Action::PostWebhook)),
@@ -126,7 +162,7 @@ impl RuleLine {
         RuleLine {
             id: r.id,
             name: r.fields.name.to_string(),
-            description: r.fields.describe(),
+            description: r.description.clone(),
             enabled: r.fields.enabled,
             firings: r.firings,
             last_fired: r
@@ -149,10 +185,17 @@ struct RulesPage {
 pub(crate) async fn rules(State(state): State<AppState>, page: SignedIn) -> Result<Html, ApiError> {
     admins_only(&page.actor)?;
     let users = state.store.users().await?;
+    let library = state.store.playbook_library().await?;
     let rules = state.store.trigger_rules().await?;
     render(&RulesPage {
         rules: rules.iter().map(RuleLine::of).collect(),
-        form: RuleForm::of("/admin/triggers".into(), "Add the rule", None, &users),
+        form: RuleForm::of(
+            "/admin/triggers".into(),
+            "Add the rule",
+            None,
+            &users,
+            &library.outcomes,
+        ),
         problem: page.flash.for_slot("triggers"),
         me: page.user,
     })
@@ -189,6 +232,7 @@ pub(crate) async fn rule(State(state): State<AppState>, page: SignedIn, Path(id)
     admins_only(&page.actor)?;
     let rule = state.store.trigger_rule(id).await?;
     let users = state.store.users().await?;
+    let library = state.store.playbook_library().await?;
     let candidates = state
         .store
         .trigger_candidates(Some(id), &rule.fields, state.store.today())
@@ -200,6 +244,7 @@ pub(crate) async fn rule(State(state): State<AppState>, page: SignedIn, Path(id)
             "Save the rule",
             Some(&rule.fields),
             &users,
+            &library.outcomes,
         ),
         rule: RuleLine::of(&rule),
         candidates: candidates
@@ -236,12 +281,22 @@ async fn form_fields(state: &AppState, form: &FormFields) -> Result<lodestar_dom
         due_in_days: None,
         approach: "",
         user_id: None,
+        tactic_id: None,
     };
     if on("task_on") {
         actions.push(ActionInput {
             kind: "create_task",
             title: form.text("task_title"),
             due_in_days: form.count("task_days"),
+            ..blank
+        });
+    }
+    if on("playbook_on") {
+        actions.push(ActionInput {
+            kind: "playbook_task",
+            // "Pick a tactic" sends nothing: the action then names what is missing.
+            tactic_id: form.text("playbook_tactic").parse().ok(),
+            due_in_days: form.count("playbook_days"),
             ..blank
         });
     }
