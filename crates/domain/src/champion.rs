@@ -288,8 +288,10 @@ fn influence(e: &Evidence) -> Score {
             facts.push("will own the relationship in 12 months (+10)".to_owned());
         }
         Some(false) => {
-            value -= 25;
-            facts.push("will not own the relationship in 12 months (−25)".to_owned());
+            // Someone who will not carry the relationship next year cannot be the one it rests
+            // on, however senior: not a big bubble any more.
+            value -= 35;
+            facts.push("will not own the relationship in 12 months (−35)".to_owned());
         }
         None => {}
     }
@@ -461,7 +463,8 @@ mod tests {
             will_own: Some(false),
             ..vp()
         };
-        assert_eq!(ChampionHealth::of(&leaving).influence.value, 90 - 25);
+        assert_eq!(ChampionHealth::of(&leaving).influence.value, 90 - 35);
+        assert!(ChampionHealth::of(&leaving).influence.value < HIGH_INFLUENCE);
         let user = Evidence {
             role: Some(ContactRole::User),
             title: Some("Analyst".into()),

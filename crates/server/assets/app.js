@@ -84,6 +84,52 @@ function drawRenewalsChart() {
 document.addEventListener("DOMContentLoaded", drawRenewalsChart);
 document.addEventListener("htmx:afterSettle", drawRenewalsChart);
 
+// The champion quadrant on an account's champions page: engagement across, delight up, the
+// bubble's size its influence; hollow while delight is not known (drawn on the middle line).
+function drawChampionChart() {
+  const el = document.getElementById("champion-chart");
+  if (!el || !window.echarts || el.dataset.drawn) return;
+  el.dataset.drawn = "1";
+  const people = JSON.parse(el.dataset.series || "[]");
+  const area = (x0, y0, x1, y1, name, color) => [
+    { xAxis: x0, yAxis: y0, name, itemStyle: { color } },
+    { xAxis: x1, yAxis: y1 },
+  ];
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 56, right: 24, top: 16, bottom: 48 },
+    tooltip: {
+      formatter: (p) => `${p.data.name}<br>Engagement ${p.data.value[0]} · Delight ${p.data.known ? p.data.value[1] : "not known"} · Influence ${p.data.value[2]}`,
+    },
+    xAxis: { type: "value", name: "Engagement", nameLocation: "middle", nameGap: 28, min: 0, max: 100 },
+    yAxis: { type: "value", name: "Delight", nameLocation: "middle", nameGap: 36, min: 0, max: 100 },
+    series: [{
+      type: "scatter",
+      data: people.map((p) => ({
+        name: p.name,
+        known: p.known,
+        value: [p.engagement, p.delight, p.influence],
+        itemStyle: p.known ? { color: "#4f46e5", opacity: 0.75 } : { color: "#fff", borderColor: "#4f46e5", borderWidth: 2 },
+      })),
+      symbolSize: (v) => 12 + v[2] * 0.4,
+      label: { show: true, position: "right", formatter: (p) => p.data.name, fontSize: 11 },
+      markArea: {
+        silent: true,
+        label: { position: "insideTop", color: "#64748b", fontSize: 11 },
+        data: [
+          area(50, 50, 100, 100, "Engaged and delighted", "rgba(22,163,74,0.06)"),
+          area(50, 0, 100, 50, "Cares about the problem, dislikes our solution", "rgba(220,38,38,0.07)"),
+          area(0, 50, 50, 100, "Likes us, rarely engages", "rgba(234,179,8,0.06)"),
+          area(0, 0, 50, 50, "Neither engaged nor delighted", "rgba(148,163,184,0.08)"),
+        ],
+      },
+    }],
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+document.addEventListener("DOMContentLoaded", drawChampionChart);
+document.addEventListener("htmx:afterSettle", drawChampionChart);
+
 // The top bar. Its menus are <details>: they open and close without this script, by mouse
 // and keyboard; here one menu opens at a time, and a click elsewhere or Escape closes it.
 // "/" or Ctrl/Cmd-K focuses the search box, unless someone is typing in a field.

@@ -24,6 +24,7 @@
 //! `tickets` (support tickets, bugs and feature requests).
 
 mod accounts;
+mod champions;
 mod contracts;
 mod coverage;
 mod goals;
@@ -210,10 +211,16 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let (tickets, requests) = tickets::load(store, with_usage.accounts(), config.seed, config.today)
         .await
         .context("cannot load the demo tickets and requests")?;
+    let champions = match asked.first() {
+        Some((account, _)) => champions::load(store, *account, config.today)
+            .await
+            .context("cannot load the demo champions")?,
+        None => 0,
+    };
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
-         {tickets} tickets, {requests} requests",
+         {tickets} tickets, {requests} requests, {champions} champions placed",
         stored.stored
     ))
 }

@@ -78,6 +78,8 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
         | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
         ("POST", "/accounts/{id}/requests") => Rule::Book,
+        ("PUT", "/contacts/{id}/relationship-outlook") => Rule::Book,
+        ("POST", "/email-bounces") => Rule::SomeBook,
         ("POST", "/requests/{id}/accounts" | "/requests/{id}/status") => Rule::SomeBook,
         // The webhooks answer to their shared secret, never to a role: 401 for every token.
         ("POST", "/webhooks/zendesk" | "/webhooks/jira") => Rule::Everyone,

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod champions;
 mod coverage;
 mod forms;
 mod goals;

@@ -24,13 +24,13 @@ use sha2::Sha256;
 
 use crate::support::{TestApp, account, create_account};
 
-const ORIGIN: &str = "http://lodestar.test";
+use crate::support::ORIGIN;
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-fn fast() -> RunnerConfig {
+pub(crate) fn fast() -> RunnerConfig {
     RunnerConfig {
         poll: Duration::from_millis(5),
         ..RunnerConfig::default()
@@ -38,7 +38,7 @@ fn fast() -> RunnerConfig {
 }
 
 /// Waits (up to 20 s) until `ready` holds of job `id`.
-async fn until_job(store: &Store, id: JobId, what: &str, ready: impl Fn(&Job) -> bool) -> Job {
+pub(crate) async fn until_job(store: &Store, id: JobId, what: &str, ready: impl Fn(&Job) -> bool) -> Job {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let job = store.job(id).await.unwrap().unwrap();
@@ -53,7 +53,7 @@ async fn until_job(store: &Store, id: JobId, what: &str, ready: impl Fn(&Job) ->
     }
 }
 
-fn turned_red() -> Notification {
+pub(crate) fn turned_red() -> Notification {
     Notification {
         kind: NotificationKind::AccountTurnedRed,
         subject: Subject::parse("Acme turned red").unwrap(),

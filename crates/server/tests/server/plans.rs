@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::{HOST, TestApp, account, create_account};
 
-const ORIGIN: &str = "http://lodestar.test";
+use crate::support::ORIGIN;
 
 /// An app whose clock can be moved and whose customer links allow `per_minute` requests.
 async fn app(per_minute: u32) -> (TestApp, Clock) {

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::support::{HOST, PASSWORD, TestApp, account, create_account};
 
-const ORIGIN: &str = "http://lodestar.test";
+use crate::support::ORIGIN;
 
 fn app_with(config: ServerConfig, clock: Option<Clock>) -> impl FnOnce(lodestar_store::Store) -> axum::Router {
     move |store| {

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::support::{TestApp, account, create_account};
 
-const ORIGIN: &str = "http://lodestar.test";
+use crate::support::ORIGIN;
 
 /// A CSM (token, id), their account and a contact with an email.
 async fn book(app: &TestApp) -> (String, lodestar_domain::UserId, i64, i64) {

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use lodestar_domain::champion::Departure;
 use lodestar_domain::milestone::MilestoneStatus;
 use lodestar_domain::notify::{Notification, Subject};
 use lodestar_domain::review::ActionText;
@@ -16,7 +17,6 @@ use lodestar_domain::{AccountId, Invalid, TacticId, UserId, Valid};
 use super::milestones::account_milestones_in;
 use super::notify::{enqueue_email, notify_user, post_to_webhooks};
 use super::playbooks::outreach_in;
-use super::promises::contact_name;
 use super::reviews::open_reactive_qbrs;
 use super::tasks::{TaskFields, insert_task};
 use crate::query::Query;
@@ -263,22 +263,37 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
             }
         }
         Signal::ChampionLeft { days } => {
-            let rows: Vec<(i64, String, i64, String, String, NaiveDate)> = Query::sql(concat!(
-                "SELECT a.id, a.name, c.id, ",
-                contact_name!(),
-                ", c.role, c.left_on FROM contacts c JOIN accounts a ON a.id = c.account_id \
-                 WHERE c.status = 'left' AND c.role IN ('champion', 'decision_maker', 'exec_sponsor') AND c.left_on >= "
-            ))
-            .value(today - Duration::days(i64::from(days)))
-            .fetch_all(tx)
-            .await?;
-            for (id, name, contact, who, role, on) in rows {
-                let role: lodestar_domain::vocabulary::ContactRole = super::parse("contacts.role", &role)?;
+            // Marked departures within the window; inferred ones whenever they are inferred
+            // (the day they went quiet is long past by then). One cause per contact, so a
+            // contact inferred gone and later marked fires once.
+            let since = today - Duration::days(i64::from(days));
+            let names: std::collections::HashMap<i64, String> =
+                Query::sql("SELECT id, name FROM accounts").fetch_all::<(i64, String)>(tx).await?.into_iter().collect();
+            let champions = super::champions::champions_in(tx, None, today).await?;
+            let mut gone: Vec<_> = champions
+                .into_values()
+                .flatten()
+                .filter(|c| c.key)
+                .filter(|c| match &c.departure {
+                    Some(Departure::Marked { on }) => *on >= since,
+                    Some(Departure::Inferred { .. }) => true,
+                    None => false,
+                })
+                .collect();
+            gone.sort_by_key(|c| (c.account_id.0, c.contact_id.0));
+            for c in gone {
+                let Some(name) = names.get(&c.account_id.0) else { continue };
+                let role = c.role.map_or("key contact".to_owned(), |r| r.label().to_lowercase());
+                let how = match &c.departure {
+                    Some(Departure::Marked { on }) => format!("left on {on}"),
+                    Some(d) => d.describe(),
+                    None => continue,
+                };
                 hits.push((
-                    id,
-                    name,
-                    format!("champion_left:{contact}"),
-                    format!("{who} ({}) left on {on}", role.label().to_lowercase()),
+                    c.account_id.0,
+                    name.clone(),
+                    format!("champion_left:{}", c.contact_id),
+                    format!("{} ({role}) {how}", c.name),
                 ));
             }
         }

@@ -163,9 +163,9 @@ async fn set_outlook(
     id: IdPath,
     body: Json<RelationshipOutlookBody>,
 ) -> Result<StatusCode, ApiError> {
-    let id = ContactId(path_id(id)?);
+    let contact = ops::writable_contact(&state.store, &actor, ContactId(path_id(id)?)).await?;
     let b = body.read()?;
-    ops::set_outlook(&state.store, &actor, id, b.will_own).await?;
+    ops::set_outlook(&state.store, &actor, &contact, b.will_own).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -232,6 +232,7 @@ async fn report_bounce(
     Caller(actor): Caller,
     body: Json<BounceBody>,
 ) -> Result<StatusCode, ApiError> {
+    ops::may_report_bounce(&actor)?;
     let b = body.read()?;
     ops::report_bounce(&state.store, &actor, &b.email, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT)

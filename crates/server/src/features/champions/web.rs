@@ -158,16 +158,11 @@ pub(crate) async fn set_outlook(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let contact = ContactId(id);
-    let found = state
-        .store
-        .contact(contact)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("contact {contact} does not exist")))?;
+    let found = ops::writable_contact(&state.store, &actor, ContactId(id)).await?;
     let form = FormFields::parse(&body);
     let result = async {
         let will_own = ops::outlook(form.text("will_own"))?;
-        ops::set_outlook(&state.store, &actor, contact, will_own).await.map(|_| ())
+        ops::set_outlook(&state.store, &actor, &found, will_own).await
     }
     .await;
     back_after_form(

@@ -20,6 +20,8 @@ use tower::ServiceExt;
 pub const PASSWORD: &str = "correct horse battery";
 /// The host every request names (web requests also send it as their origin).
 pub const HOST: &str = "lodestar.test";
+/// The site itself, as a browser names it in a form's Origin header.
+pub const ORIGIN: &str = "http://lodestar.test";
 
 pub struct TestApp {
     pub app: Router,

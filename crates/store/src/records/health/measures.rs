@@ -795,7 +795,7 @@ impl Measure for PriceVsThreshold {
 
 /// How strong the account's people are for us (F-41): each contact's engagement and delight,
 /// weighted by influence; a key contact who probably left counts as nothing. Contacts marked
-/// as left are out.
+/// as left are out, and so are those with no evidence at all.
 struct ChampionStrength;
 
 impl Measure for ChampionStrength {
@@ -816,7 +816,12 @@ impl Measure for ChampionStrength {
             let champions = crate::records::champions::champions_in(tx, scope.accounts.as_deref(), scope.today).await?;
             let mut out = Readings::new();
             for (account, people) in champions {
-                let here: Vec<_> = people.iter().filter(|c| c.marked_active()).collect();
+                // People Lodestar knows nothing about say nothing: no reading is not bad news.
+                let here: Vec<_> = people
+                    .iter()
+                    .filter(|c| c.marked_active())
+                    .filter(|c| c.health.engagement.value > 0 || c.health.delight.is_some() || c.departure.is_some())
+                    .collect();
                 if here.is_empty() {
                     continue;
                 }
