@@ -1005,6 +1005,45 @@ test("coverage: a leader finds the top accounts without an executive sponsor and
   await context.close();
 });
 
+test("champions: a leader finds the influential contact who dislikes our solution and the champion who left, reads the facts behind a score and answers the 12-month question", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Champion alerts");
+  await page.waitForURL(`${base}/champions`);
+  assert.match(await page.textContent("#champions-unhappy"), /Marcus Webb \(influence \d+\) cares about the problem but dislikes our solution/);
+  assert.match(await page.textContent("#champions-left"), /Sofia Marin probably left: no activity since \d{4}-\d\d-\d\d, and an email to them bounced/);
+  await page.screenshot({ path: join(artifacts, "champion-alerts.png"), fullPage: true });
+
+  // The account: people in every quadrant, drawn on the chart.
+  await page.locator("#champions-unhappy tbody tr", { hasText: "Marcus Webb" }).locator("a").click();
+  await page.waitForURL(/\/accounts\/\d+\/champions$/);
+  const quadrants = await page.locator("#champions td[id$='-quadrant']").allTextContents();
+  for (const q of ["Engaged and delighted", "Cares about the problem, dislikes our solution", "Likes us, rarely engages", "Neither engaged nor delighted"]) {
+    assert.ok(quadrants.some((text) => text.includes(q)), `someone is in "${q}": ${quadrants}`);
+  }
+  await page.waitForSelector("#champion-chart svg");
+  assert.match(await page.textContent("#champion-alerts"), /Marcus Webb has high influence/);
+  const marcus = page.locator("#champions tbody tr", { hasText: "Marcus Webb" });
+  const delight = marcus.locator("td.score-cell").nth(1);
+  await delight.locator("summary").click();
+  assert.match(await delight.textContent(), /survey answers average 3\.5 of 10 over 2 answers/);
+  assert.match(await delight.textContent(), /1 waiting over a week/);
+  await page.screenshot({ path: join(artifacts, "champions.png"), fullPage: true });
+
+  // He will not own the relationship next year: no longer a big bubble, no longer an alert.
+  await marcus.locator("select[name=will_own]").selectOption("no");
+  await marcus.locator("button[type=submit]").click();
+  await page.waitForURL(/\/champions#contact-\d+$/);
+  const after = page.locator("#champions tbody tr", { hasText: "Marcus Webb" });
+  assert.equal((await after.locator("[id$='-influence']").textContent()).trim(), "55");
+  assert.equal(await after.locator("select[name=will_own]").inputValue(), "no");
+  assert.equal(await page.locator("#champion-alerts", { hasText: "Marcus Webb" }).count(), 0);
+  await context.close();
+});
+
 test("triggers: an admin writes a rule and runs it; its task is on the CSM's Today and its email reaches the customer", async (t) => {
   if (!browser) return t.skip("no chromium");
   const rowan = { email: "rowan.csm@example.com", password: "rowan-password-1234" };

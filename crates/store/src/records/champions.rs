@@ -280,16 +280,17 @@ pub(crate) async fn champions_in(
         let key = is_key(c.role, c.influence);
         let last = last_activity.get(&c.id).copied().flatten();
         let quiet_since = last.unwrap_or(c.added_on);
-        // A successor: someone active in the same buying role at the account, added after
-        // this contact went quiet.
+        // A successor: someone active in the same buying role at the account, added on a
+        // later day than this contact and after they went quiet. (Contacts imported together
+        // are colleagues, not successors.)
         let successor = c.role.filter(|_| key).and_then(|role| {
             contacts
                 .iter()
                 .find(|o| {
-                    o.id != c.id
-                        && o.account_id == c.account_id
+                    o.account_id == c.account_id
                         && o.role == Some(role)
                         && o.left_on.is_none()
+                        && o.added_on > c.added_on
                         && o.added_on > quiet_since
                 })
                 .map(|o| o.name.clone())

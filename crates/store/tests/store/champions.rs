@@ -214,10 +214,16 @@ async fn a_successor_in_the_role_marks_a_quiet_champion_gone_and_the_trigger_fir
     let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
     let today = store.today();
     let acme = one_account(&store, "acme").await;
-    let old = person(&store, "old", acme, "Ops Manager", ContactRole::Champion, None).await;
+    // Added in the spring, last met 80 days ago.
+    let spring = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 4, 1, 12, 0, 0).unwrap()));
+    let old = person(&spring, "old", acme, "Ops Manager", ContactRole::Champion, None).await;
     met(&store, acme, old, 80).await;
     let (_, people) = store.account_champions(acme).await.unwrap();
     assert_eq!(of(&people, old).departure, None, "quiet alone is not gone");
+    // A colleague in the same role added the same day is no successor.
+    person(&spring, "colleague", acme, "Ops Manager", ContactRole::Champion, None).await;
+    let (_, people) = store.account_champions(acme).await.unwrap();
+    assert_eq!(of(&people, old).departure, None, "imported together: colleagues");
 
     person(&store, "new", acme, "Ops Manager", ContactRole::Champion, None).await;
     let (_, people) = store.account_champions(acme).await.unwrap();
@@ -236,7 +242,8 @@ async fn a_successor_in_the_role_marks_a_quiet_champion_gone_and_the_trigger_fir
         enabled: true,
     };
     let rule = store.create_trigger_rule(rule.validate().unwrap(), None).await.unwrap();
-    assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 1);
+    // The old champion and the silent colleague both: a new champion came after both.
+    assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 2);
     assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 0, "once per cause");
     let firing = &store.trigger_firings(Some(rule.id), 10).await.unwrap()[0];
     assert!(
