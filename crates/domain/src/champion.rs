@@ -262,10 +262,7 @@ fn influence(e: &Evidence) -> Score {
         Some(ContactRole::Admin) => 10,
         Some(ContactRole::User) | None => 5,
     };
-    facts.push(format!(
-        "{} (+{role})",
-        e.role.map_or("no buying role", |r| r.label())
-    ));
+    facts.push(format!("{} (+{role})", e.role.map_or("no buying role", |r| r.label())));
     let level = level_of(e.title.as_deref(), e.role);
     let seniority = match level {
         ContactLevel::Executive => 30,
@@ -535,12 +532,21 @@ mod tests {
             bounced_on: Some(day("2026-08-01")),
             ..quiet.clone()
         };
-        assert_eq!(departure(&old_bounce, today), None, "a bounce before they went quiet says nothing");
+        assert_eq!(
+            departure(&old_bounce, today),
+            None,
+            "a bounce before they went quiet says nothing"
+        );
         let replaced = Whereabouts {
             successor: Some("Kim Lee".into()),
             ..quiet.clone()
         };
-        assert!(departure(&replaced, today).unwrap().describe().ends_with("Kim Lee has since been added in the same role"));
+        assert!(
+            departure(&replaced, today)
+                .unwrap()
+                .describe()
+                .ends_with("Kim Lee has since been added in the same role")
+        );
         let recent = Whereabouts {
             last_activity: Some(day("2026-11-01")),
             bounced_on: Some(day("2026-11-20")),
@@ -551,7 +557,10 @@ mod tests {
             marked_left_on: Some(day("2026-11-30")),
             ..recent
         };
-        assert_eq!(departure(&marked, today), Some(Departure::Marked { on: day("2026-11-30") }));
+        assert_eq!(
+            departure(&marked, today),
+            Some(Departure::Marked { on: day("2026-11-30") })
+        );
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::calendar::{CalendarFeed, FeedOwner};
-pub use records::churn::Retrospective;
 pub use records::champions::{ChampionAlert, ChampionAlertKind, ContactChampion};
+pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
 pub use records::coverage::{AccountCoverage, ProgrammeAccount, SponsorChange, SponsorProgramme};
 pub use records::customer_links::{

@@ -39,7 +39,10 @@ const PEOPLE: [Person; 5] = [
         role: ContactRole::Champion,
         influence: Some(Influence::High),
         meetings_days_ago: &[20, 50],
-        answers: &[(60, 10, "The weekly ops review runs on your dashboard now."), (150, 9, "")],
+        answers: &[
+            (60, 10, "The weekly ops review runs on your dashboard now."),
+            (150, 9, ""),
+        ],
         tickets: &[
             (10, Some(0), "Add two new regions to the report"),
             (30, Some(1), "Invite the Lisbon team"),
@@ -56,7 +59,11 @@ const PEOPLE: [Person; 5] = [
         influence: Some(Influence::High),
         meetings_days_ago: &[15, 70],
         answers: &[
-            (25, 3, "We need the board numbers without three exports and a spreadsheet."),
+            (
+                25,
+                3,
+                "We need the board numbers without three exports and a spreadsheet.",
+            ),
             (120, 4, "Invoices still do not match the usage report."),
         ],
         tickets: &[
@@ -160,8 +167,12 @@ pub async fn load(store: &Store, account: AccountId, today: NaiveDate) -> anyhow
                 starts_at: at_noon(today - Duration::days(*days)),
                 duration_minutes: 30,
                 time_zone: chrono_tz::UTC,
-                notes: Note::parse(if n == 0 { "Walked through their priorities for the quarter." } else { "" })
-                    .map_err(anyhow::Error::msg)?,
+                notes: Note::parse(if n == 0 {
+                    "Walked through their priorities for the quarter."
+                } else {
+                    ""
+                })
+                .map_err(anyhow::Error::msg)?,
                 users: owner.into_iter().collect(),
                 contacts: vec![*contact],
             }
@@ -188,7 +199,11 @@ pub async fn load(store: &Store, account: AccountId, today: NaiveDate) -> anyhow
                     external_id: ExternalId::parse(&format!("CHAMPION-{contact}-{n}")).map_err(anyhow::Error::msg)?,
                     account_id: account,
                     subject: Name::parse(subject).map_err(anyhow::Error::msg)?,
-                    status: if solved.is_some() { TicketStatus::Solved } else { TicketStatus::Open },
+                    status: if solved.is_some() {
+                        TicketStatus::Solved
+                    } else {
+                        TicketStatus::Open
+                    },
                     priority: TicketPriority::Normal,
                     requester_email: Some(email_of(p)?),
                     tags: Vec::new(),
@@ -203,7 +218,10 @@ pub async fn load(store: &Store, account: AccountId, today: NaiveDate) -> anyhow
         }
         if p.bounced {
             store
-                .record_email_bounce(&email_of(p)?, "550 5.1.1 The email account that you tried to reach does not exist")
+                .record_email_bounce(
+                    &email_of(p)?,
+                    "550 5.1.1 The email account that you tried to reach does not exist",
+                )
                 .await?;
         }
     }

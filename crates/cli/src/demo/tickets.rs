@@ -277,7 +277,12 @@ pub async fn load(store: &Store, accounts: &[Account], seed: u64, today: NaiveDa
                     .any(|a| a.account_id == other.id)
             {
                 store
-                    .link_request(request.id, other.id, asker(store, other.id).await?, other.fields.owner_id)
+                    .link_request(
+                        request.id,
+                        other.id,
+                        asker(store, other.id).await?,
+                        other.fields.owner_id,
+                    )
                     .await?;
             }
         }

@@ -6,10 +6,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod champions;
 pub mod churn;
 pub mod contacts;
 pub mod contracts;
-pub mod champions;
 pub mod coverage;
 pub mod customer;
 pub mod goals;

@@ -34,8 +34,10 @@ async fn champions_are_read_by_everyone_and_changed_by_the_accounts_csm() {
             "POST",
             &format!("/api/v1/accounts/{id}/contacts"),
             Some(&admin),
-            Some(json!({"external_id": "vp", "first_name": "Vera", "last_name": "Park", "email": "vera@acme.example",
-                        "title": "VP Finance", "role": "decision_maker", "influence": "high"})),
+            Some(
+                json!({"external_id": "vp", "first_name": "Vera", "last_name": "Park", "email": "vera@acme.example",
+                        "title": "VP Finance", "role": "decision_maker", "influence": "high"}),
+            ),
         )
         .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
@@ -51,17 +53,26 @@ async fn champions_are_read_by_everyone_and_changed_by_the_accounts_csm() {
     assert_eq!(person["delight"], json!(null), "nothing said yet");
     assert_eq!(person["quadrant"], json!(null));
     assert_eq!(person["key"], true);
-    assert_eq!(person["engagement"]["facts"][0], "used the product on 0 days of the last 30 (+0)");
+    assert_eq!(
+        person["engagement"]["facts"][0],
+        "used the product on 0 days of the last 30 (+0)"
+    );
 
     let outlook = format!("/api/v1/contacts/{vera}/relationship-outlook");
     for (token, status) in [(&viewer, StatusCode::FORBIDDEN), (&other_csm, StatusCode::FORBIDDEN)] {
-        let refused = app.send("PUT", &outlook, Some(token), Some(json!({"will_own": false}))).await;
+        let refused = app
+            .send("PUT", &outlook, Some(token), Some(json!({"will_own": false})))
+            .await;
         assert_eq!(refused.status, status, "{}", refused.text);
     }
-    let bad = app.send("PUT", &outlook, Some(&csm_token), Some(json!({"will_own": "maybe"}))).await;
+    let bad = app
+        .send("PUT", &outlook, Some(&csm_token), Some(json!({"will_own": "maybe"})))
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
     assert_eq!(bad.body["errors"][0]["field"], "will_own");
-    let set = app.send("PUT", &outlook, Some(&csm_token), Some(json!({"will_own": false}))).await;
+    let set = app
+        .send("PUT", &outlook, Some(&csm_token), Some(json!({"will_own": false})))
+        .await;
     assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.text);
     let read = app
         .send("GET", &format!("/api/v1/accounts/{id}/champions"), Some(&viewer), None)
@@ -69,40 +80,73 @@ async fn champions_are_read_by_everyone_and_changed_by_the_accounts_csm() {
     assert_eq!(read.body["contacts"][0]["will_own_relationship"], false);
     assert_eq!(read.body["contacts"][0]["influence"]["value"], 55);
     let missing = app
-        .send("PUT", "/api/v1/contacts/999/relationship-outlook", Some(&csm_token), Some(json!({"will_own": true})))
+        .send(
+            "PUT",
+            "/api/v1/contacts/999/relationship-outlook",
+            Some(&csm_token),
+            Some(json!({"will_own": true})),
+        )
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 
     // Bounces: reported by those who run accounts, the address checked.
     let refused = app
-        .send("POST", "/api/v1/email-bounces", Some(&viewer), Some(json!({"email": "vera@acme.example", "reason": "550"})))
+        .send(
+            "POST",
+            "/api/v1/email-bounces",
+            Some(&viewer),
+            Some(json!({"email": "vera@acme.example", "reason": "550"})),
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let bad = app
-        .send("POST", "/api/v1/email-bounces", Some(&csm_token), Some(json!({"email": "not an address", "reason": "550"})))
+        .send(
+            "POST",
+            "/api/v1/email-bounces",
+            Some(&csm_token),
+            Some(json!({"email": "not an address", "reason": "550"})),
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.body["errors"][0]["field"], "email", "{}", bad.text);
     let ok = app
-        .send("POST", "/api/v1/email-bounces", Some(&csm_token), Some(json!({"email": "Vera@acme.example", "reason": "550 mailbox unavailable"})))
+        .send(
+            "POST",
+            "/api/v1/email-bounces",
+            Some(&csm_token),
+            Some(json!({"email": "Vera@acme.example", "reason": "550 mailbox unavailable"})),
+        )
         .await;
     assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}", ok.text);
     // Added today, so not quiet for 60 days yet: no alert.
     let alerts = app
-        .send("GET", &format!("/api/v1/champion-alerts?owner_id={}", csm.0), Some(&viewer), None)
+        .send(
+            "GET",
+            &format!("/api/v1/champion-alerts?owner_id={}", csm.0),
+            Some(&viewer),
+            None,
+        )
         .await;
     assert_eq!(alerts.status, StatusCode::OK, "{}", alerts.text);
     assert_eq!(alerts.body, json!([]));
 
     // The page: the chart's data, each score's facts, the 12-month form for the CSM only.
     let cookie = app.session("csm@v.io").await;
-    let page = app.browse("GET", &format!("/accounts/{id}/champions"), Some(&cookie), None, None).await;
+    let page = app
+        .browse("GET", &format!("/accounts/{id}/champions"), Some(&cookie), None, None)
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("id=\"champion-chart\""), "{}", page.text);
     assert!(page.text.contains("VP Finance"));
     assert!(page.text.contains(&format!("action=\"/contacts/{vera}/outlook\"")));
     let form = app
-        .browse("POST", &format!("/contacts/{vera}/outlook"), Some(&cookie), Some(ORIGIN), Some("will_own=yes"))
+        .browse(
+            "POST",
+            &format!("/contacts/{vera}/outlook"),
+            Some(&cookie),
+            Some(ORIGIN),
+            Some("will_own=yes"),
+        )
         .await;
     assert_eq!(form.status, StatusCode::SEE_OTHER, "{}", form.text);
     let read = app
@@ -111,7 +155,13 @@ async fn champions_are_read_by_everyone_and_changed_by_the_accounts_csm() {
     assert_eq!(read.body["contacts"][0]["will_own_relationship"], true);
     let viewer_cookie = app.session("viewer@v.io").await;
     let page = app
-        .browse("GET", &format!("/accounts/{id}/champions"), Some(&viewer_cookie), None, None)
+        .browse(
+            "GET",
+            &format!("/accounts/{id}/champions"),
+            Some(&viewer_cookie),
+            None,
+            None,
+        )
         .await;
     assert!(!page.text.contains("/outlook\""), "a viewer has no form");
 }
@@ -172,8 +222,10 @@ async fn a_mailbox_refused_for_good_is_a_bounce_that_marks_a_quiet_champion_gone
             "POST",
             &format!("/api/v1/accounts/{id}/meetings"),
             Some(&admin),
-            Some(json!({"kind": "call", "title": "Kickoff", "starts_at": (now - Duration::days(90)).to_rfc3339(),
-                        "duration_minutes": 30, "contact_ids": [made.body["id"]]})),
+            Some(
+                json!({"kind": "call", "title": "Kickoff", "starts_at": (now - Duration::days(90)).to_rfc3339(),
+                        "duration_minutes": 30, "contact_ids": [made.body["id"]]}),
+            ),
         )
         .await;
     assert_eq!(meeting.status, StatusCode::CREATED, "{}", meeting.text);

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lodestar_domain::champion::{
-    ANSWER_DAYS, ChampionHealth, Departure, Evidence, RECENT_DAYS, TicketOutcome, USE_DAYS, Whereabouts,
-    departure, is_key,
+    ANSWER_DAYS, ChampionHealth, Departure, Evidence, RECENT_DAYS, TicketOutcome, USE_DAYS, Whereabouts, departure,
+    is_key,
 };
 use lodestar_domain::notify::{Notification, Subject};
 use lodestar_domain::vocabulary::{ContactRole, ContactStatus, Influence, NotificationKind, RequestStatus, SurveyKind};
@@ -74,7 +74,14 @@ fn in_accounts(column: &str, accounts: Option<&[i64]>) -> String {
         None => String::new(),
         Some(ids) => {
             let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!(" AND {column} IN ({})", if list.is_empty() { "NULL".to_owned() } else { list.join(", ") })
+            format!(
+                " AND {column} IN ({})",
+                if list.is_empty() {
+                    "NULL".to_owned()
+                } else {
+                    list.join(", ")
+                }
+            )
         }
     }
 }
@@ -303,8 +310,7 @@ pub(crate) async fn champions_in(
             successor,
         };
         // Only key contacts are watched for leaving without a mark.
-        let departure = departure(&whereabouts, today)
-            .filter(|d| matches!(d, Departure::Marked { .. }) || key);
+        let departure = departure(&whereabouts, today).filter(|d| matches!(d, Departure::Marked { .. }) || key);
         out.entry(c.account_id).or_default().push(ContactChampion {
             contact_id: ContactId(c.id),
             account_id: AccountId(c.account_id),
@@ -323,14 +329,12 @@ pub(crate) async fn champions_in(
 /// The alerts of `champions` as of `today`.
 fn alerts_of(champion: &ContactChampion, today: NaiveDate) -> Option<(ChampionAlertKind, String)> {
     match &champion.departure {
-        Some(Departure::Marked { on }) if (today - *on).num_days() <= LEFT_ALERT_DAYS => Some((
-            ChampionAlertKind::Left,
-            format!("{} left on {on}", champion.name),
-        )),
-        Some(d @ Departure::Inferred { .. }) => Some((
-            ChampionAlertKind::Left,
-            format!("{} {}", champion.name, d.describe()),
-        )),
+        Some(Departure::Marked { on }) if (today - *on).num_days() <= LEFT_ALERT_DAYS => {
+            Some((ChampionAlertKind::Left, format!("{} left on {on}", champion.name)))
+        }
+        Some(d @ Departure::Inferred { .. }) => {
+            Some((ChampionAlertKind::Left, format!("{} {}", champion.name, d.describe())))
+        }
         Some(Departure::Marked { .. }) => None,
         None => champion.health.needs_attention().then(|| {
             (
@@ -349,7 +353,11 @@ fn alerts_of(champion: &ContactChampion, today: NaiveDate) -> Option<(ChampionAl
 
 /// The alerts of `accounts` (every account for `None`) as of `today`, the accounts with the
 /// most ARR first.
-pub(crate) async fn champion_alerts_in(tx: &mut Tx, accounts: Option<&[i64]>, today: NaiveDate) -> Result<Vec<ChampionAlert>> {
+pub(crate) async fn champion_alerts_in(
+    tx: &mut Tx,
+    accounts: Option<&[i64]>,
+    today: NaiveDate,
+) -> Result<Vec<ChampionAlert>> {
     let champions = champions_in(tx, accounts, today).await?;
     let sql = format!(
         "SELECT id, name, owner_id FROM accounts WHERE 1 = 1{} ORDER BY arr_cents DESC, name",
@@ -460,7 +468,12 @@ impl Store {
 
     /// Records the CSM's answer to "will this contact own the relationship in 12 months?"
     /// (`None` forgets it).
-    pub async fn set_relationship_outlook(&self, contact: ContactId, will_own: Option<bool>, by: Option<UserId>) -> Result<()> {
+    pub async fn set_relationship_outlook(
+        &self,
+        contact: ContactId,
+        will_own: Option<bool>,
+        by: Option<UserId>,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64,)> = Query::sql("SELECT id FROM contacts WHERE id = $1")
             .bind(contact.0)
@@ -478,13 +491,15 @@ impl Store {
             .await?;
         if let Some(will_own) = will_own {
             let now = tx.now();
-            Query::sql("INSERT INTO relationship_outlooks (contact_id, will_own, set_by, set_at) VALUES ($1, $2, $3, $4)")
-                .bind(contact.0)
-                .bind(i64::from(will_own))
-                .bind(by)
-                .bind(now)
-                .execute(&mut tx)
-                .await?;
+            Query::sql(
+                "INSERT INTO relationship_outlooks (contact_id, will_own, set_by, set_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(contact.0)
+            .bind(i64::from(will_own))
+            .bind(by)
+            .bind(now)
+            .execute(&mut tx)
+            .await?;
         }
         tx.commit().await
     }

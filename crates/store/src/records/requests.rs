@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use lodestar_domain::error::Invalid;
 use lodestar_domain::notify::{Notification, Subject};
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::Name;
 use lodestar_domain::ticket::{Asker, JiraKey, RequestFields, alert_order, renews_soon};
 use lodestar_domain::vocabulary::{NotificationKind, RequestStatus, TaskSource};
-use lodestar_domain::error::Invalid;
 use lodestar_domain::{AccountId, Cents, ContactId, RequestId, UserId, Valid};
 
 use super::notify::notify_user;
@@ -196,7 +196,11 @@ async fn link(
             .fetch_optional(tx)
             .await?;
         if at.map(|(a,)| a) != Some(account.0) {
-            return Err(Invalid::field("asked_by", format!("contact {contact} is not one of this account's contacts")).into());
+            return Err(Invalid::field(
+                "asked_by",
+                format!("contact {contact} is not one of this account's contacts"),
+            )
+            .into());
         }
     }
     let now = tx.now();

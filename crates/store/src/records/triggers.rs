@@ -267,8 +267,11 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
             // (the day they went quiet is long past by then). One cause per contact, so a
             // contact inferred gone and later marked fires once.
             let since = today - Duration::days(i64::from(days));
-            let names: std::collections::HashMap<i64, String> =
-                Query::sql("SELECT id, name FROM accounts").fetch_all::<(i64, String)>(tx).await?.into_iter().collect();
+            let names: std::collections::HashMap<i64, String> = Query::sql("SELECT id, name FROM accounts")
+                .fetch_all::<(i64, String)>(tx)
+                .await?
+                .into_iter()
+                .collect();
             let champions = super::champions::champions_in(tx, None, today).await?;
             let mut gone: Vec<_> = champions
                 .into_values()
@@ -282,7 +285,9 @@ async fn signal_hits(tx: &mut Tx, signal: Signal, today: NaiveDate) -> Result<Ve
                 .collect();
             gone.sort_by_key(|c| (c.account_id.0, c.contact_id.0));
             for c in gone {
-                let Some(name) = names.get(&c.account_id.0) else { continue };
+                let Some(name) = names.get(&c.account_id.0) else {
+                    continue;
+                };
                 let role = c.role.map_or("key contact".to_owned(), |r| r.label().to_lowercase());
                 let how = match &c.departure {
                     Some(Departure::Marked { on }) => format!("left on {on}"),

@@ -82,7 +82,15 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
     let acme = account_id_of(&store, "acme").await;
     let other = one_account(&store, "other").await;
 
-    let vp = person(&store, "vp", acme, "VP Finance", ContactRole::DecisionMaker, Some(Influence::High)).await;
+    let vp = person(
+        &store,
+        "vp",
+        acme,
+        "VP Finance",
+        ContactRole::DecisionMaker,
+        Some(Influence::High),
+    )
+    .await;
     let fan = person(&store, "fan", acme, "Analyst", ContactRole::User, None).await;
     let champ = person(&store, "champ", acme, "Support Lead", ContactRole::Champion, None).await;
     let quiet_user = person(&store, "quiet", acme, "Analyst", ContactRole::User, None).await;
@@ -124,12 +132,18 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
         .validate()
         .unwrap()
     };
-    let request = store.create_request(fields(), acme, Some(fan), Some(csm)).await.unwrap();
+    let request = store
+        .create_request(fields(), acme, Some(fan), Some(csm))
+        .await
+        .unwrap();
     store
         .set_request_status(request.id, RequestStatus::Shipped, None)
         .await
         .unwrap();
-    let refused = store.create_request(fields(), other, Some(fan), None).await.unwrap_err();
+    let refused = store
+        .create_request(fields(), other, Some(fan), None)
+        .await
+        .unwrap_err();
     assert_eq!(field_of(refused), "asked_by");
 
     // The champion: last seen at a meeting 100 days ago, and now an email to them bounced.
@@ -145,7 +159,10 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
         .unwrap();
 
     let (name, people) = store.account_champions(acme).await.unwrap();
-    assert_eq!(name, store.account(acme).await.unwrap().unwrap().fields.name.to_string());
+    assert_eq!(
+        name,
+        store.account(acme).await.unwrap().unwrap().fields.name.to_string()
+    );
     let vp_health = &of(&people, vp).health;
     // Meetings 2 of 2 (25), answers 2 of 2 (20), tickets 1 of 3 (5).
     assert_eq!(vp_health.engagement.value, 50, "{:?}", vp_health.engagement);
@@ -159,7 +176,10 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
     assert_eq!(fan_health.quadrant, Some(Quadrant::DistantFan));
     let delight = fan_health.delight.as_ref().unwrap();
     assert_eq!(delight.value, 93, "(90 × 2 + 100) / 3: {delight:?}");
-    assert!(delight.facts.contains(&"1 of their 1 request shipped".to_owned()), "{delight:?}");
+    assert!(
+        delight.facts.contains(&"1 of their 1 request shipped".to_owned()),
+        "{delight:?}"
+    );
 
     match &of(&people, champ).departure {
         Some(Departure::Inferred { since, reason }) => {
@@ -169,10 +189,17 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
         other => panic!("the champion should be inferred gone: {other:?}"),
     }
     assert_eq!(of(&people, quiet_user).departure, None, "not a key contact");
-    assert_eq!(of(&people, quiet_user).health.delight, None, "nothing said, nothing known");
+    assert_eq!(
+        of(&people, quiet_user).health.delight,
+        None,
+        "nothing said, nothing known"
+    );
 
     // The 12-month answer moves influence, and can be taken back.
-    store.set_relationship_outlook(vp, Some(false), Some(csm)).await.unwrap();
+    store
+        .set_relationship_outlook(vp, Some(false), Some(csm))
+        .await
+        .unwrap();
     let (_, people) = store.account_champions(acme).await.unwrap();
     assert_eq!(of(&people, vp).will_own, Some(false));
     assert_eq!(of(&people, vp).health.influence.value, 90 - 35);
@@ -190,7 +217,13 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
     assert_eq!(kinds.len(), 2, "{alerts:?}");
     assert!(kinds.contains(&(ChampionAlertKind::CaresDislikes, vp)));
     assert!(kinds.contains(&(ChampionAlertKind::Left, champ)));
-    assert!(store.champion_alerts(Some(lodestar_domain::UserId(9999))).await.unwrap().is_empty());
+    assert!(
+        store
+            .champion_alerts(Some(lodestar_domain::UserId(9999)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The measure weighs each person by influence; the gone champion counts as nothing.
     store.recompute_health(today).await.unwrap();
@@ -203,7 +236,10 @@ async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_emai
         .unwrap();
     let fact = &line.reading.as_ref().unwrap().fact;
     // (90 × (50 + 23) / 2 + 10 × (10 + 93) / 2 + 45 × 0) / 145; the quiet user says nothing.
-    assert!(fact.starts_with("26 over 3 contacts, 0 engaged and delighted"), "{fact}");
+    assert!(
+        fact.starts_with("26 over 3 contacts, 0 engaged and delighted"),
+        "{fact}"
+    );
     assert!(fact.contains("Ada champ probably left"), "{fact}");
     assert!(fact.contains("dislikes our solution"), "{fact}");
 }
@@ -247,7 +283,9 @@ async fn a_successor_in_the_role_marks_a_quiet_champion_gone_and_the_trigger_fir
     assert_eq!(store.run_trigger_rules(today).await.unwrap().fired, 0, "once per cause");
     let firing = &store.trigger_firings(Some(rule.id), 10).await.unwrap()[0];
     assert!(
-        firing.cause_text.contains("(champion) probably left: no activity since"),
+        firing
+            .cause_text
+            .contains("(champion) probably left: no activity since"),
         "{}",
         firing.cause_text
     );

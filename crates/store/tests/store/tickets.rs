@@ -198,7 +198,12 @@ async fn requests_rank_by_arr_demand_and_shipping_tells_the_csms_renewals_first(
         .await
         .unwrap();
     let export = store
-        .create_request(request("CSV export", None).validate().unwrap(), acme, None, Some(acme_csm))
+        .create_request(
+            request("CSV export", None).validate().unwrap(),
+            acme,
+            None,
+            Some(acme_csm),
+        )
         .await
         .unwrap();
     for account in [acme, initech] {

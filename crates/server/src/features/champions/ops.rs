@@ -2,8 +2,8 @@
 //! months?", and reporting a bounced email.
 
 use lodestar_domain::access::Actor;
-use lodestar_domain::text::Email;
 use lodestar_domain::contact::Contact;
+use lodestar_domain::text::Email;
 use lodestar_domain::{ContactId, Invalid};
 use lodestar_store::Store;
 
@@ -33,7 +33,12 @@ pub(crate) async fn writable_contact(store: &Store, actor: &Actor, contact: Cont
 
 /// Records whether `contact` (one [`writable_contact`] gave) will own the relationship in 12
 /// months.
-pub(crate) async fn set_outlook(store: &Store, actor: &Actor, contact: &Contact, will_own: Option<bool>) -> Result<(), ApiError> {
+pub(crate) async fn set_outlook(
+    store: &Store,
+    actor: &Actor,
+    contact: &Contact,
+    will_own: Option<bool>,
+) -> Result<(), ApiError> {
     Ok(store.set_relationship_outlook(contact.id, will_own, actor.user).await?)
 }
 
@@ -42,7 +47,9 @@ pub(crate) fn may_report_bounce(actor: &Actor) -> Result<(), ApiError> {
     if actor.can_write_some_account() {
         Ok(())
     } else {
-        Err(ApiError::Forbidden("only those who run a book of accounts report bounces"))
+        Err(ApiError::Forbidden(
+            "only those who run a book of accounts report bounces",
+        ))
     }
 }
 

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use super::ops;
 use crate::AppState;
 use crate::features::accounts::ops::existing;
-use crate::http::error::ApiError;
 use crate::features::meetings::web::FormFields;
+use crate::http::error::ApiError;
 use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, render};
 
 const SLOT: &str = "champions";

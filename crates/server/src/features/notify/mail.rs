@@ -26,7 +26,11 @@ pub(crate) async fn run(mail: Option<MailConfig>, store: Store, job: Job) -> Job
 /// bounces has probably left (F-41).
 pub(crate) async fn send(mail: &MailConfig, store: &Store, message: &EmailMessage) -> Result<(), String> {
     let sent = deliver(mail, message).await;
-    if let Err(Refusal { reason, permanent: true }) = &sent {
+    if let Err(Refusal {
+        reason,
+        permanent: true,
+    }) = &sent
+    {
         store
             .record_email_bounce(&message.to, reason)
             .await

@@ -51,9 +51,9 @@ pub(crate) fn request_fields(
 pub(crate) fn asked_by(text: &str) -> Result<Option<ContactId>, ApiError> {
     match text.trim() {
         "" => Ok(None),
-        id => Ok(Some(ContactId(
-            id.parse().map_err(|_| Invalid::field("asked_by", "choose one of the account's contacts"))?,
-        ))),
+        id => Ok(Some(ContactId(id.parse().map_err(|_| {
+            Invalid::field("asked_by", "choose one of the account's contacts")
+        })?))),
     }
 }
 

@@ -259,7 +259,9 @@ pub(crate) async fn create_request(
             form.text("jira_key"),
         )?;
         let asked_by = ops::asked_by(form.text("asked_by"))?;
-        ops::create(&state.store, &actor, account, asked_by, fields).await.map(|_| ())
+        ops::create(&state.store, &actor, account, asked_by, fields)
+            .await
+            .map(|_| ())
     }
     .await;
     back_to_account(account, result)

@@ -843,7 +843,10 @@ impl Measure for ChampionStrength {
                 let value = sum / weight;
                 let champions = here
                     .iter()
-                    .filter(|c| c.departure.is_none() && c.health.quadrant == Some(lodestar_domain::champion::Quadrant::Champion))
+                    .filter(|c| {
+                        c.departure.is_none()
+                            && c.health.quadrant == Some(lodestar_domain::champion::Quadrant::Champion)
+                    })
                     .count();
                 let mut fact = format!(
                     "{value:.0} over {} contacts, {champions} engaged and delighted",
