@@ -772,7 +772,7 @@ async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
         loop {
             let (status, body) = http_get(&addr, "/api/v1/jobs", Some(token));
             assert_eq!(status, 200, "{body}");
-            if done(&body) == 3 {
+            if done(&body) == 4 {
                 break;
             }
             assert!(
@@ -794,7 +794,7 @@ async fn two_servers_on_one_postgres_run_the_daily_rescore_once() {
         kinds.sort_unstable();
         assert_eq!(
             kinds,
-            ["daily_rescore", "digest_sweep", "trigger_sweep"],
+            ["champion_watch", "daily_rescore", "digest_sweep", "trigger_sweep"],
             "one job per schedule for two servers: {body}"
         );
         assert!(

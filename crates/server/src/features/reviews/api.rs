@@ -16,7 +16,7 @@ use super::ops;
 use crate::AppState;
 use crate::features::plans::api::LinkOutput;
 use crate::http::auth::{Caller, Who};
-use crate::http::error::{ApiError, ReadProblems, WriteProblems};
+use crate::http::error::{ApiError, Problem, ReadProblems, WriteProblems};
 use crate::http::json::Json;
 use crate::http::params::{BookQuery, IdPath, path_id};
 
@@ -264,7 +264,10 @@ fn meeting_of(id: IdPath) -> Result<MeetingId, ApiError> {
 /// A QBR's, EBR's or check-in's agenda, assembled from the account's records as of today.
 /// Another kind of meeting has none (409).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/review", tag = "reviews", params(("id" = i64, Path)),
-    responses((status = 200, description = "The review", body = BusinessReviewOutput), ReadProblems),
+    responses((status = 200, description = "The review", body = BusinessReviewOutput),
+        (status = 409, description = "The meeting is not a review: it has no agenda",
+            body = Problem, content_type = "application/problem+json"),
+        ReadProblems),
     security(("bearer" = [])))]
 async fn get_review(
     State(state): State<AppState>,
