@@ -2,28 +2,35 @@
 //! nothing, and "run now" that queues the job which fires once per cause.
 
 use axum::http::StatusCode;
+use lodestar_domain::UserId;
 use lodestar_domain::vocabulary::Role;
 use serde_json::json;
 
 use crate::forms::{location, page, post};
 use crate::support::{TestApp, account, create_account};
 
-#[tokio::test]
-async fn admins_write_rules_that_a_dry_run_previews_and_a_run_fires_once() {
-    let app = TestApp::new().await;
-    let (_, admin) = app.api_user("admin@v.io", Role::Admin).await;
-    let (csm, csm_token) = app.api_user("csm@v.io", Role::Csm).await;
-    let id = create_account(&app, &admin, account("acme", Some(csm))).await;
+/// The account "acme", owned by `csm`, on a 90,000 contract that ends in 45 days.
+async fn renewing_in_45_days(app: &TestApp, admin: &str, csm: UserId) -> i64 {
+    let id = create_account(app, admin, account("acme", Some(csm))).await;
     let renews = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
     let contract = app
         .send(
             "POST",
             &format!("/api/v1/accounts/{id}/contracts"),
-            Some(&admin),
+            Some(admin),
             Some(json!({"external_id": "k1", "start_date": "2026-01-01", "end_date": renews, "arr": "90000"})),
         )
         .await;
     assert_eq!(contract.status, StatusCode::CREATED, "{}", contract.text);
+    id
+}
+
+#[tokio::test]
+async fn admins_write_rules_that_a_dry_run_previews_and_a_run_fires_once() {
+    let app = TestApp::new().await;
+    let (_, admin) = app.api_user("admin@v.io", Role::Admin).await;
+    let (csm, csm_token) = app.api_user("csm@v.io", Role::Csm).await;
+    let id = renewing_in_45_days(&app, &admin, csm).await;
 
     let bad = app
         .send(
@@ -162,17 +169,7 @@ async fn a_rule_makes_a_task_from_a_playbook_tactic_that_must_exist() {
     let app = TestApp::new().await;
     let (admin_id, admin) = app.api_user("admin@v.io", Role::Admin).await;
     let (csm, csm_token) = app.api_user("csm@v.io", Role::Csm).await;
-    let id = create_account(&app, &admin, account("acme", Some(csm))).await;
-    let renews = (chrono::Utc::now().date_naive() + chrono::Duration::days(45)).to_string();
-    let contract = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/contracts"),
-            Some(&admin),
-            Some(json!({"external_id": "k1", "start_date": "2026-01-01", "end_date": renews, "arr": "90000"})),
-        )
-        .await;
-    assert_eq!(contract.status, StatusCode::CREATED, "{}", contract.text);
+    renewing_in_45_days(&app, &admin, csm).await;
     let outcome = app
         .send(
             "POST",

@@ -9,7 +9,7 @@ use lodestar_domain::text::{Email, ExternalId, Label, Name, Note};
 use lodestar_domain::ticket::{RequestFields, TicketFields};
 use lodestar_domain::trigger::{Action, Condition, RuleFields, Signal};
 use lodestar_domain::vocabulary::{
-    ContactRole, Influence, MeetingKind, RequestKind, RequestStatus, Role, SurveyKind, TicketPriority, TicketStatus,
+    ContactRole, Influence, MeetingKind, RequestKind, RequestStatus, SurveyKind, TicketPriority, TicketStatus,
 };
 use lodestar_domain::{AccountId, ContactId};
 use lodestar_store::{ChampionAlertKind, Clock, ContactChampion, ImportedAnswer, Store, StoreError, store_test};
@@ -69,17 +69,8 @@ fn of<'a>(people: &'a [ContactChampion], id: ContactId) -> &'a ContactChampion {
 store_test!(each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_email_bounced_has_left);
 
 async fn each_contact_is_placed_from_the_records_and_a_quiet_champion_whose_email_bounced_has_left(store: Store) {
-    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let (store, csm, acme) = owned_account(store).await;
     let today = store.today();
-    let csm = store
-        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let mut fields = account("acme");
-    fields.owner_id = Some(csm);
-    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
-    let acme = account_id_of(&store, "acme").await;
     let other = one_account(&store, "other").await;
 
     let vp = person(

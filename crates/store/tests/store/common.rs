@@ -1,6 +1,6 @@
 //! What the store tests share: dates, records to write, and lookups.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Utc};
 use lodestar_domain::account::AccountFields;
 use lodestar_domain::contact::ContactFields;
 use lodestar_domain::contract::{ContractFields, Currency};
@@ -9,8 +9,8 @@ use lodestar_domain::text::{CustomFields, Email, ExternalId, Label, Name};
 use lodestar_domain::usage::Message;
 use lodestar_domain::user::UserFields;
 use lodestar_domain::vocabulary::{ContactStatus, Level, LifecycleStage, Role};
-use lodestar_domain::{AccountId, Cents};
-use lodestar_store::{AccountUpsert, ContractUpsert, Store, StoreError};
+use lodestar_domain::{AccountId, Cents, UserId};
+use lodestar_store::{AccountUpsert, Clock, ContractUpsert, Store, StoreError};
 
 pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -89,6 +89,21 @@ pub(crate) fn contract(key: &str, account: AccountId, arr: i64, as_of: &str) -> 
 pub(crate) async fn one_account(store: &Store, key: &str) -> AccountId {
     store.upsert_accounts(vec![upsert(account(key))]).await.unwrap();
     account_id_of(store, key).await
+}
+
+/// A store whose clock stands at noon on 2026-12-02, with a CSM owning the account "acme".
+pub(crate) async fn owned_account(store: Store) -> (Store, UserId, AccountId) {
+    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let csm = store
+        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
+        .await
+        .unwrap()
+        .id;
+    let mut fields = account("acme");
+    fields.owner_id = Some(csm);
+    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
+    let acme = account_id_of(&store, "acme").await;
+    (store, csm, acme)
 }
 
 pub(crate) async fn account_id_of(store: &Store, key: &str) -> AccountId {

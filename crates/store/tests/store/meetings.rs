@@ -14,19 +14,9 @@ use lodestar_store::{
 
 use crate::common::*;
 
-/// A store whose clock stands at noon on 2026-12-02, with a CSM owning one account with one
-/// contact.
+/// `owned_account`, with one contact.
 pub(crate) async fn book(store: Store) -> (Store, UserId, AccountId, lodestar_domain::ContactId) {
-    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
-    let csm = store
-        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let mut fields = account("acme");
-    fields.owner_id = Some(csm);
-    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
-    let acme = account_id_of(&store, "acme").await;
+    let (store, csm, acme) = owned_account(store).await;
     let dana = store
         .create_contact(contact("dana", acme).validate().unwrap())
         .await

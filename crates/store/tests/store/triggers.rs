@@ -282,17 +282,8 @@ async fn a_low_survey_answer_and_a_shipped_request_are_signals_too(store: Store)
 store_test!(a_playbook_task_is_titled_from_its_tactic_and_a_deleted_tactic_makes_none);
 
 async fn a_playbook_task_is_titled_from_its_tactic_and_a_deleted_tactic_makes_none(store: Store) {
-    let store = store.with_clock(Clock::fixed(Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()));
+    let (store, csm, acme) = owned_account(store).await;
     let today = store.today();
-    let csm = store
-        .create_user(user("csm@example.com", Role::Csm).validate(None).unwrap())
-        .await
-        .unwrap()
-        .id;
-    let mut fields = account("acme");
-    fields.owner_id = Some(csm);
-    store.upsert_accounts(vec![upsert(fields)]).await.unwrap();
-    let acme = account_id_of(&store, "acme").await;
     store
         .upsert_contracts(vec![contract_ending(
             "k-acme",
