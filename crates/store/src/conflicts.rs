@@ -189,6 +189,18 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "a survey answer with this external id already exists",
     ),
     rule(
+        "qualification_criteria",
+        &["name"],
+        "qualification_criteria_name_key",
+        "this qualification criterion is on the list already",
+    ),
+    rule(
+        "handoff_criteria",
+        &["handoff_id", "name"],
+        "handoff_criteria_handoff_id_name_key",
+        "this handoff checks that criterion already",
+    ),
+    rule(
         "tickets",
         &["external_id"],
         "tickets_external_id_key",

@@ -191,6 +191,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0024_champions.sql"),
         rust: None,
     },
+    Migration {
+        version: 26,
+        name: "onboarding",
+        sql: include_str!("../migrations/0026_onboarding.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {
