@@ -69,6 +69,9 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/accounts/{id}/goals" | "/goals/{id}/parts" | "/goals/{id}/value")
         | ("PUT", "/goals/{id}" | "/goals/{id}/parts/{part_id}/rating")
         | ("DELETE", "/goals/{id}/parts/{part_id}") => Rule::Book,
+        ("POST", "/accounts/{id}/handoff" | "/handoffs/{id}/accept" | "/handoffs/{id}/rejection")
+        | ("PUT", "/handoffs/{id}") => Rule::Book,
+        ("POST", "/handoffs/{id}/decision") | ("PUT", "/qualification-criteria") => Rule::Leaders,
         ("POST", "/accounts/{id}/plan" | "/plans/{id}/tactics" | "/plans/{id}/tactics/from-library")
         | ("POST", "/plans/{id}/comments" | "/plans/{id}/share" | "/tactics/{id}/state")
         | ("POST", "/customer-links/{id}/revoke")
@@ -137,6 +140,7 @@ struct Fixture {
     link: i64,
     survey: i64,
     request: i64,
+    handoff: i64,
     victim: UserId,
 }
 
@@ -302,8 +306,15 @@ async fn fixture() -> Fixture {
         json!({"title": "SAML single sign-on", "jira_key": "PROD-1"}),
     )
     .await);
+    let handoff = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/handoff"),
+        json!({"signed_on": "2026-12-02", "goals": "Faster onboarding", "met": ["Executive sponsor named"]}),
+    )
+    .await);
     Fixture {
         request,
+        handoff,
         app,
         survey,
         tokens,
@@ -358,6 +369,7 @@ impl Fixture {
             "customer-links" => self.link,
             "surveys" => self.survey,
             "requests" => self.request,
+            "handoffs" => self.handoff,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,
