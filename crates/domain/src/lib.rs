@@ -20,6 +20,7 @@ pub mod meeting;
 pub mod milestone;
 pub mod money;
 pub mod notify;
+pub mod onboarding;
 pub mod plan;
 pub mod playbook;
 pub mod promise;

@@ -343,6 +343,7 @@ vocabulary!(
         Review = "review" => "Mark reviewed",
         Approve = "approve" => "Approve",
         Answer = "answer" => "Answer",
+        Tick = "tick" => "Tick off tasks",
     }
 );
 

@@ -58,3 +58,42 @@ CREATE TABLE deal_exceptions (
 );
 CREATE INDEX deal_exceptions_handoff ON deal_exceptions (handoff_id);
 CREATE INDEX deal_exceptions_account ON deal_exceptions (account_id);
+
+-- An onboarding project (F-36): from signature to the target date, with the kickoff due four
+-- business days after signature and the sponsor's midway touchpoint; the risks; the customer's
+-- answer at the end (1: done, 0: not yet), and the day it completed — only when the customer
+-- said both the technical implementation and the process integration are done.
+CREATE TABLE onboarding_projects (
+    id {{ID}},
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    signed_on DATE NOT NULL,
+    kickoff_due_on DATE NOT NULL,
+    midway_on DATE NOT NULL,
+    target_on DATE NOT NULL,
+    risks TEXT NOT NULL,
+    technical_done BIGINT CHECK (technical_done IN (0, 1)),
+    process_done BIGINT CHECK (process_done IN (0, 1)),
+    answered_by TEXT,
+    answered_at TIMESTAMPTZ,
+    completed_on DATE,
+    created_by BIGINT REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX onboarding_projects_account ON onboarding_projects (account_id);
+
+-- The plan's tasks, ours or the customer's, each with its owner's name and date; done_by names
+-- who ticked it (a user, or the contact through their link).
+CREATE TABLE onboarding_tasks (
+    id {{ID}},
+    project_id BIGINT NOT NULL REFERENCES onboarding_projects (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    title TEXT NOT NULL,
+    side TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due_on DATE NOT NULL,
+    done_at TIMESTAMPTZ,
+    done_by TEXT
+);
+CREATE INDEX onboarding_tasks_project ON onboarding_tasks (project_id, due_on);
+CREATE INDEX onboarding_tasks_account ON onboarding_tasks (account_id);

@@ -57,6 +57,7 @@ pub use records::milestones::Milestone;
 pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
+pub use records::onboarding::{Onboarding, OnboardingTask, OnboardingTimes};
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};

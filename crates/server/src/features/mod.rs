@@ -20,6 +20,7 @@ pub mod lxl;
 pub mod meetings;
 pub mod milestones;
 pub mod notify;
+pub mod onboarding;
 pub mod plans;
 pub mod playbooks;
 pub mod reviews;
@@ -56,6 +57,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         plans::api_router(),
         goals::api_router(),
         handoffs::api_router(),
+        onboarding::api_router(),
         tasks::api_router(),
         today::api_router(),
         calendar::api_router(),
@@ -91,6 +93,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(plans::web_router())
         .merge(goals::web_router())
         .merge(handoffs::web_router())
+        .merge(onboarding::web_router())
         .merge(tasks::web_router())
         .merge(today::web_router())
         .merge(calendar::web_router())

@@ -72,6 +72,8 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/accounts/{id}/handoff" | "/handoffs/{id}/accept" | "/handoffs/{id}/rejection")
         | ("PUT", "/handoffs/{id}") => Rule::Book,
         ("POST", "/handoffs/{id}/decision") | ("PUT", "/qualification-criteria") => Rule::Leaders,
+        ("POST", "/accounts/{id}/onboarding" | "/onboarding/{id}/tasks" | "/onboarding/{id}/share")
+        | ("POST", "/onboarding/{id}/tasks/{task_id}/done") => Rule::Book,
         ("POST", "/accounts/{id}/plan" | "/plans/{id}/tactics" | "/plans/{id}/tactics/from-library")
         | ("POST", "/plans/{id}/comments" | "/plans/{id}/share" | "/tactics/{id}/state")
         | ("POST", "/customer-links/{id}/revoke")
@@ -141,6 +143,8 @@ struct Fixture {
     survey: i64,
     request: i64,
     handoff: i64,
+    onboarding: i64,
+    onboarding_task: i64,
     victim: UserId,
 }
 
@@ -312,9 +316,19 @@ async fn fixture() -> Fixture {
         json!({"signed_on": "2026-12-02", "goals": "Faster onboarding", "met": ["Executive sponsor named"]}),
     )
     .await);
+    let onboarding = send(
+        "POST",
+        format!("/api/v1/accounts/{account}/onboarding"),
+        json!({"signed_on": "2026-12-02", "target_on": "2027-02-01"}),
+    )
+    .await;
+    let onboarding_task = onboarding.body["tasks"][0]["id"].as_i64().unwrap_or_default();
+    let onboarding = ok(&onboarding);
     Fixture {
         request,
         handoff,
+        onboarding,
+        onboarding_task,
         app,
         survey,
         tokens,
@@ -370,6 +384,7 @@ impl Fixture {
             "surveys" => self.survey,
             "requests" => self.request,
             "handoffs" => self.handoff,
+            "onboarding" => self.onboarding,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,
@@ -378,6 +393,7 @@ impl Fixture {
         path.replace("{id}", &id.to_string())
             .replace("{account_id}", &self.account.to_string())
             .replace("{part_id}", &self.part.to_string())
+            .replace("{task_id}", &self.onboarding_task.to_string())
             .replace("{approach}", "open_question")
             .replace("{tier}", "strategic")
     }

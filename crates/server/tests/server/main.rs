@@ -15,6 +15,7 @@ mod http;
 mod jobs;
 mod meetings;
 mod notify;
+mod onboarding;
 mod plans;
 mod playbooks;
 mod qbrs;

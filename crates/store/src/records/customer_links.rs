@@ -4,6 +4,7 @@
 //! the SHA-256 of its secret alone — the secret itself is never stored.
 
 use chrono::{DateTime, Utc};
+use lodestar_domain::onboarding::OnboardingId;
 use lodestar_domain::vocabulary::LinkAction;
 use lodestar_domain::{AccountId, ContactId, CustomerLinkId, MeetingId, PlanId, SurveyId, UserId};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,8 @@ pub enum LinkTarget {
     ReviewPack(MeetingId),
     /// A survey, which the contact answers once.
     Survey(SurveyId),
+    /// An onboarding plan: the contact ticks off their side's tasks and says when it is done.
+    Onboarding(OnboardingId),
 }
 
 impl LinkTarget {
@@ -29,6 +32,7 @@ impl LinkTarget {
             LinkTarget::SuccessPlan(_) => "success_plan",
             LinkTarget::ReviewPack(_) => "review_pack",
             LinkTarget::Survey(_) => "survey",
+            LinkTarget::Onboarding(_) => "onboarding",
         }
     }
 
@@ -37,6 +41,7 @@ impl LinkTarget {
             LinkTarget::SuccessPlan(id) => id.0,
             LinkTarget::ReviewPack(id) => id.0,
             LinkTarget::Survey(id) => id.0,
+            LinkTarget::Onboarding(id) => id.0,
         }
     }
 
@@ -45,6 +50,7 @@ impl LinkTarget {
             "success_plan" => Ok(LinkTarget::SuccessPlan(PlanId(id))),
             "review_pack" => Ok(LinkTarget::ReviewPack(MeetingId(id))),
             "survey" => Ok(LinkTarget::Survey(SurveyId(id))),
+            "onboarding" => Ok(LinkTarget::Onboarding(OnboardingId(id))),
             other => Err(StoreError::Corrupt(format!("customer_links.object_kind {other:?}"))),
         }
     }
@@ -55,6 +61,7 @@ impl LinkTarget {
             LinkTarget::SuccessPlan(_) => "SELECT account_id FROM success_plans WHERE id = $1",
             LinkTarget::ReviewPack(_) => "SELECT account_id FROM meetings WHERE id = $1",
             LinkTarget::Survey(_) => "SELECT account_id FROM surveys WHERE id = $1",
+            LinkTarget::Onboarding(_) => "SELECT account_id FROM onboarding_projects WHERE id = $1",
         };
         let found: Option<i64> = Query::sql(sql).bind(self.id()).scalar_optional(tx).await?;
         found.map(AccountId).ok_or(StoreError::NotFound {

@@ -20,6 +20,7 @@ pub mod lxl;
 pub mod meetings;
 pub mod milestones;
 pub mod notify;
+pub mod onboarding;
 pub mod plans;
 pub mod playbooks;
 pub mod promises;

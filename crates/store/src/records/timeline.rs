@@ -35,7 +35,8 @@ pub enum TimelineKind {
     EmailSent,
     /// The success plan was started, changed, shared, reviewed or approved (F-31).
     Plan,
-    /// A deal was handed from Sales to CS, accepted, or its rejection asked for or decided (F-65).
+    /// A deal was handed from Sales to CS, accepted, or its rejection asked for or decided (F-65);
+    /// onboarding started, or the customer answered whether it is complete (F-36).
     Handoff,
     /// A goal was set or changed, or a part of its ecosystem added, rated or removed (F-30).
     Goal,

@@ -19,6 +19,7 @@ mod lxl;
 mod meetings;
 mod milestones;
 mod notify;
+mod onboarding;
 mod plans;
 mod playbooks;
 mod reviews;

@@ -73,6 +73,7 @@ fn sharing_page(link: &CustomerLink) -> (String, &'static str) {
         LinkTarget::SuccessPlan(_) => (format!("/accounts/{}/plan", link.account_id), "share"),
         LinkTarget::ReviewPack(meeting) => (format!("/meetings/{meeting}/review"), "pack"),
         LinkTarget::Survey(survey) => (format!("/surveys/{survey}"), "send"),
+        LinkTarget::Onboarding(_) => (format!("/accounts/{}/onboarding", link.account_id), "onboarding"),
     }
 }
 
@@ -89,6 +90,7 @@ pub(crate) async fn revoke_page(
     let slot = match anchor {
         "share" => "plan",
         "send" => "survey",
+        "onboarding" => "onboarding",
         _ => "review",
     };
     back_after_form(&url, slot, anchor, result.map(drop))

@@ -4,11 +4,12 @@
 //! one identical 404 for every link that does not open; throttled per client address (429 with
 //! `Retry-After`); each use in the audit log. (No referrer leaves these pages and nothing is
 //! cached: `http::guard::security_headers`.) Success plans, QBR packs and surveys are shared
-//! so; onboarding plans will reuse the same module. `email.rs` sends a link by email without
+//! so, and onboarding plans (`onboarding.rs`). `email.rs` sends a link by email without
 //! its secret ever being stored (the `customer_link_email` job).
 
 pub(crate) mod email;
 pub(crate) mod links;
+mod onboarding;
 mod plan;
 pub(crate) mod review_pack;
 mod survey;
@@ -37,6 +38,9 @@ pub(crate) fn web_router() -> Router<AppState> {
         .route("/c/plans/{plan}/{secret}/approve", post(plan::approve))
         .route("/c/packs/{meeting}/{secret}", get(review_pack::show))
         .route("/c/surveys/{survey}/{secret}", get(survey::show).post(survey::answer))
+        .route("/c/onboarding/{plan}/{secret}", get(onboarding::show))
+        .route("/c/onboarding/{plan}/{secret}/tasks/{task}", post(onboarding::tick))
+        .route("/c/onboarding/{plan}/{secret}/answer", post(onboarding::answer))
 }
 
 /// Our side of the links: withdrawing one, from whichever page shared it.
@@ -155,6 +159,7 @@ pub(crate) fn link_path(target: LinkTarget, secret: &str) -> String {
         LinkTarget::SuccessPlan(plan) => format!("/c/plans/{plan}/{secret}"),
         LinkTarget::ReviewPack(meeting) => format!("/c/packs/{meeting}/{secret}"),
         LinkTarget::Survey(survey) => format!("/c/surveys/{survey}/{secret}"),
+        LinkTarget::Onboarding(plan) => format!("/c/onboarding/{plan}/{secret}"),
     }
 }
 
