@@ -321,7 +321,7 @@ test("health: an account explains its score, a CSM records a pulse, an admin edi
   await page.click("#drops a.account-link >> nth=0");
   await page.waitForSelector("#health-score");
   const account = page.url();
-  assert.equal(await page.locator("#health-measures tbody tr").count(), 12, "every measure of the default card");
+  assert.equal(await page.locator("#health-measures tbody tr").count(), 13, "every measure of the default card");
   assert.match(await page.textContent("#health-measures"), /people-days active \d+ → \d+/);
 
   // A reason made of spaces is refused with the field named; nothing is recorded.

@@ -48,7 +48,7 @@ async fn health_scores_explain_themselves_and_only_admins_change_scorecards() {
         .await;
     assert_eq!(health.body["score"], 100, "{}", health.body);
     assert_eq!(health.body["band"], "green");
-    assert_eq!(health.body["measures"].as_array().unwrap().len(), 12);
+    assert_eq!(health.body["measures"].as_array().unwrap().len(), 13);
     let pulse_line = health.body["measures"]
         .as_array()
         .unwrap()

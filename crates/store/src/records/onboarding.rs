@@ -265,6 +265,7 @@ impl Store {
             fields.target_on
         );
         record(&mut tx, account, now, by, TimelineKind::Handoff, &text).await?;
+        tx.touch_accounts([account.0]);
         let project = project_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(project)
@@ -290,6 +291,7 @@ impl Store {
             return Err(lodestar_domain::Invalid::field("title", "the plan holds 60 tasks at most").into());
         }
         insert_task(&mut tx, id, project.account_id, &task).await?;
+        tx.touch_accounts([project.account_id.0]);
         let project = project_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(project)
@@ -328,6 +330,7 @@ impl Store {
             .bind(id.0)
             .execute(&mut tx)
             .await?;
+        tx.touch_accounts([project.account_id.0]);
         let project = project_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(project)
@@ -369,6 +372,7 @@ impl Store {
             ),
         };
         record(&mut tx, project.account_id, now, None, TimelineKind::Handoff, &text).await?;
+        tx.touch_accounts([project.account_id.0]);
         let project = project_in(&mut tx, id).await?;
         tx.commit().await?;
         Ok(project)

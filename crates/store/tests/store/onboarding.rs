@@ -51,6 +51,26 @@ async fn the_customer_completes_onboarding_and_the_times_follow(store: Store) {
     assert_eq!(t.done_by.as_deref(), Some("Dana (customer)"));
     assert!(t.done_at.is_some());
 
+    // The "onboarding" measure reads the plan: of the tasks due by 2026-12-02 (the kickoff,
+    // the sponsor's touchpoint is later, single sign-on) one of two is done.
+    let health = store
+        .account_health(acme, d("2026-12-02"))
+        .await
+        .unwrap()
+        .current
+        .unwrap();
+    let onboarding = health
+        .health
+        .measures
+        .iter()
+        .find(|m| m.measure == "onboarding")
+        .unwrap();
+    let reading = onboarding.reading.as_ref().unwrap();
+    assert_eq!(
+        reading.fact, "1 of 2 onboarding tasks due so far are done",
+        "{reading:?}"
+    );
+
     let half = CustomerVerdict {
         technical: true,
         process: false,

@@ -130,6 +130,7 @@ pub(crate) static MEASURES: &[&dyn Measure] = &[
     &PriceVsThreshold,
     &SupportLoad,
     &ChampionStrength,
+    &OnboardingProgress,
 ];
 
 /// Runs a query without parameters and returns its rows.
@@ -896,6 +897,81 @@ impl Measure for SupportLoad {
                         fact: stats.describe(),
                     },
                 );
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Onboarding (F-36): how much of the plan due so far is done — 100 once the customer said
+/// onboarding is complete. Accounts without an onboarding plan have no reading; an account
+/// with several is read on its latest.
+struct OnboardingProgress;
+
+#[derive(sqlx::FromRow)]
+struct OnboardingRow {
+    id: i64,
+    account_id: i64,
+    completed_on: Option<NaiveDate>,
+    due_on: Option<NaiveDate>,
+    done_at: Option<DateTime<Utc>>,
+}
+
+impl Measure for OnboardingProgress {
+    fn info(&self) -> MeasureInfo {
+        MeasureInfo {
+            key: "onboarding",
+            label: "Onboarding",
+            unit: "% of the onboarding tasks due so far that are done (100 once the customer calls it complete)",
+            help: "A customer whose onboarding slips rarely reaches first value on time.",
+            default_weight: 10,
+            default_zero_at: 0.0,
+            default_full_at: 100.0,
+        }
+    }
+
+    fn read<'a>(&'a self, tx: &'a mut Tx, scope: &'a Scope) -> ReadFuture<'a> {
+        Box::pin(async move {
+            let sql = format!(
+                "SELECT p.id, p.account_id, p.completed_on, t.due_on, t.done_at FROM onboarding_projects p \
+                 LEFT JOIN onboarding_tasks t ON t.project_id = p.id WHERE 1 = 1{}",
+                scope.filter("p.account_id")
+            );
+            let found: Vec<OnboardingRow> = rows(tx, &sql).await?;
+            let latest: HashMap<i64, i64> = found.iter().fold(HashMap::new(), |mut m, r| {
+                let e = m.entry(r.account_id).or_insert(r.id);
+                *e = (*e).max(r.id);
+                m
+            });
+            // Per account: completed, tasks due so far, of them done.
+            let mut tally: HashMap<i64, (bool, u32, u32)> = HashMap::new();
+            for r in found.iter().filter(|r| latest.get(&r.account_id) == Some(&r.id)) {
+                let t = tally.entry(r.account_id).or_default();
+                t.0 |= r.completed_on.is_some_and(|d| d <= scope.today);
+                if r.due_on.is_some_and(|d| d <= scope.today) {
+                    t.1 += 1;
+                    t.2 += u32::from(r.done_at.is_some());
+                }
+            }
+            let mut out = Readings::new();
+            for (account, (complete, due, done)) in tally {
+                let reading = if complete {
+                    Reading {
+                        value: 100.0,
+                        fact: "the customer confirmed onboarding is complete".to_owned(),
+                    }
+                } else if due == 0 {
+                    Reading {
+                        value: 100.0,
+                        fact: "onboarding has no task due yet".to_owned(),
+                    }
+                } else {
+                    Reading {
+                        value: f64::from(done) * 100.0 / f64::from(due),
+                        fact: format!("{done} of {due} onboarding tasks due so far are done"),
+                    }
+                };
+                out.insert(account, reading);
             }
             Ok(out)
         })
