@@ -1246,3 +1246,78 @@ test("requests: a CSM creates a feature request from the account page, it ships 
   }
   await context.close();
 });
+
+test("onboarding: a CSM starts a plan and shares it; the customer ticks off their task and completes onboarding from the link in a fresh browser", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const olly = { email: "olly.csm@example.com", password: "olly-password-1234" };
+  lodestar(["user", "add", "--email", olly.email, "--name", "Olly Csm", "--role", "csm", "--password-stdin"], olly.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const ollyId = (users.items ?? users).find((u) => u.email === olly.email).id;
+  // An account without an onboarding plan yet, with a contact who has an email address.
+  let account, contact;
+  for (const a of (await api("GET", "/accounts?limit=100&sort=arr")).items) {
+    if ((await api("GET", `/accounts/${a.id}/onboarding`)).length) continue;
+    const contacts = await api("GET", `/accounts/${a.id}/contacts`);
+    contact = (contacts.items ?? contacts).find((c) => c.email);
+    if (contact) { account = a.id; break; }
+  }
+  await api("PATCH", `/accounts/${account}`, { owner_id: ollyId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, olly);
+  await page.goto(`${base}/accounts/${account}`);
+  await page.click("#open-onboarding");
+  await page.waitForURL(`${base}/accounts/${account}/onboarding`);
+  const target = new Date(Date.now() + 60 * 864e5).toISOString().slice(0, 10);
+  await page.fill("#onboarding-form input[name=target_on]", target);
+  await page.fill("#onboarding-form textarea[name=risks]", "Their IT team is busy until the new quarter");
+  await page.click("#onboarding-form button[type=submit]");
+  await page.waitForURL(new RegExp(`/accounts/${account}/onboarding#onboarding$`));
+  assert.match(await page.textContent("#onboarding"), /External kickoff with the customer's project team/);
+  assert.match(await page.textContent("#onboarding"), /Midway touchpoint with the executive sponsor/);
+  // A task on the customer's side.
+  await page.click("text=Add a task");
+  const add = page.locator("form[action$='/tasks']");
+  await add.locator("input[name=title]").fill("Connect single sign-on");
+  await add.locator("select[name=side]").selectOption("customer");
+  await add.locator("input[name=owner]").fill("Their IT lead");
+  await add.locator("input[name=due_on]").fill(new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10));
+  await add.locator("button[type=submit]").click();
+  await page.waitForURL(new RegExp(`/accounts/${account}/onboarding#onboarding$`));
+  await page.click("text=Share with the customer");
+  const share = page.locator("form[action$='/share']");
+  await share.locator("select[name=contact_id]").selectOption(String(contact.id));
+  await share.locator("button[type=submit]").click();
+  const link = (await page.textContent("#shared-link code")).trim();
+  assert.match(link, /\/c\/onboarding\/\d+\/[A-Za-z0-9_-]{43}$/);
+  await page.screenshot({ path: join(artifacts, "onboarding.png"), fullPage: true });
+
+  // The customer, in a browser with no session: ticks off their task, then says it is done.
+  const customer = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const cpage = await customer.newPage();
+  const opened = await cpage.goto(link);
+  assert.equal(opened.status(), 200);
+  assert.equal(await cpage.textContent("h1"), "Your onboarding plan");
+  assert.match(await cpage.textContent("#your-progress"), /0 of 1 done/);
+  assert.equal(await cpage.locator("#tasks button").count(), 1, "only the customer's own task can be ticked");
+  await cpage.click("#tasks button");
+  await cpage.waitForSelector("text=Done ✓ — undo");
+  assert.match(await cpage.textContent("#your-progress"), /1 of 1 done/);
+  // Technical implementation alone is not complete.
+  await cpage.check("#completion-form input[name=technical]");
+  await cpage.click("#completion-form button[type=submit]");
+  await cpage.waitForSelector("#completion-form input[name=technical]:checked");
+  assert.equal(await cpage.locator("#onboarding-complete").count(), 0);
+  await cpage.check("#completion-form input[name=process]");
+  await cpage.click("#completion-form button[type=submit]");
+  await cpage.waitForSelector("#onboarding-complete");
+  await cpage.screenshot({ path: join(artifacts, "customer-onboarding.png"), fullPage: true });
+
+  // The CSM sees it complete, in the customer's words.
+  await page.goto(`${base}/accounts/${account}/onboarding`);
+  assert.match(await page.textContent("#onboarding"), /Complete/);
+  assert.match(await page.textContent("#onboarding"), /technical implementation done, process integration done/);
+  await customer.close();
+  await context.close();
+});

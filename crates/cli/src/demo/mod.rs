@@ -21,7 +21,8 @@
 //! names are made of); and what is loaded after the records: `usage` (product events and
 //! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
 //! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
-//! `handoffs` (closed deals handed to CS, one in every state),
+//! `handoffs` (closed deals handed to CS, one in every state), `onboarding` (plans in every
+//! state),
 //! `tickets` (support tickets, bugs and feature requests).
 
 mod accounts;
@@ -32,6 +33,7 @@ mod goals;
 mod handoffs;
 pub mod health;
 mod meetings;
+mod onboarding;
 mod plans;
 mod playbooks;
 mod qbrs;
@@ -179,6 +181,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let handoffs = handoffs::load(store, with_usage.accounts(), config.today)
         .await
         .context("cannot load the demo handoffs")?;
+    let onboarding = onboarding::load(store, with_usage.accounts(), config.today)
+        .await
+        .context("cannot load the demo onboarding plans")?;
     let mut reachable = Vec::new();
     for account in with_usage.account_ids() {
         let contacts = store.contacts_of(account).await?;
@@ -223,7 +228,7 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         None => 0,
     };
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {plans} success plans, {qbrs} QBRs, \
+        "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed",
         stored.stored

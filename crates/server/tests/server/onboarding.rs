@@ -6,14 +6,10 @@
 use axum::http::StatusCode;
 use lodestar_domain::vocabulary::{AuditKind, Role};
 use lodestar_store::AuditFilter;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::plans::path_of;
 use crate::support::{ORIGIN, TestApp, account, create_account};
-
-fn path_of(url: &Value) -> String {
-    let url = url.as_str().unwrap();
-    url[url.find("/c/").expect("a customer link")..].to_owned()
-}
 
 #[tokio::test]
 async fn the_customer_ticks_off_their_tasks_and_completes_onboarding_through_their_link() {

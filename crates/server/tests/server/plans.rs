@@ -49,7 +49,7 @@ async fn book(app: &TestApp) -> (String, i64, i64) {
 }
 
 /// The path of a shared link (its address is made from the request's host).
-fn path_of(url: &Value) -> String {
+pub(crate) fn path_of(url: &Value) -> String {
     let url = url.as_str().unwrap();
     let path = &url[url.find("/c/").expect("a customer link")..];
     path.to_owned()

@@ -1,5 +1,5 @@
 //! Customer links: what a customer contact opens without an account (a success plan, a QBR
-//! pack, a survey; onboarding plans will reuse them). A link is bound to one object, one
+//! pack, a survey, an onboarding plan). A link is bound to one object, one
 //! contact and the actions it allows, lives until it expires or is revoked, and is found by
 //! the SHA-256 of its secret alone — the secret itself is never stored.
 
