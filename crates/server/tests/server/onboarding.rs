@@ -194,7 +194,23 @@ async fn the_onboarding_page_starts_a_plan_and_shares_it_once() {
     .await;
     let cookie = app.session("csm@v.io").await;
     let url = format!("/accounts/{id}/onboarding");
-    assert!(page(&app, &cookie, &url).await.text.contains("id=\"no-onboarding\""));
+    // The deal handed off gives the plan its signature day.
+    let handed = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/handoff"),
+            Some(&lead),
+            Some(json!({"signed_on": "2026-11-30", "goals": "Faster onboarding"})),
+        )
+        .await;
+    assert_eq!(handed.status, StatusCode::CREATED, "{}", handed.text);
+    let empty = page(&app, &cookie, &url).await;
+    assert!(empty.text.contains("id=\"no-onboarding\""));
+    assert!(
+        empty.text.contains("name=\"signed_on\" value=\"2026-11-30\""),
+        "{}",
+        empty.text
+    );
     let started = post(
         &app,
         &cookie,

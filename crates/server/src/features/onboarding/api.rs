@@ -17,7 +17,7 @@ use crate::features::accounts::ops::{existing_in_path, writable};
 use crate::http::auth::{Caller, Who};
 use crate::http::error::{ApiError, ReadProblems, WriteProblems};
 use crate::http::json::Json;
-use crate::http::params::{IdPath, path_id};
+use crate::http::params::{IdPath, bad, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -267,9 +267,10 @@ async fn add_task(
 async fn tick_task(
     State(state): State<AppState>,
     Who { actor, origin }: Who,
-    Path((id, task)): Path<(i64, i64)>,
+    path: Result<Path<(i64, i64)>, axum::extract::rejection::PathRejection>,
     body: Json<OnboardingTickBody>,
 ) -> Result<axum::Json<OnboardingOutput>, ApiError> {
+    let Path((id, task)) = path.map_err(|e| bad("id", e.body_text()))?;
     let id = OnboardingId(id);
     ops::changeable(&state.store, &actor, id).await?;
     let done = body.read()?.done;

@@ -102,7 +102,8 @@ struct AccountPage {
     contacts: Vec<(i64, String)>,
     sides: Vec<(&'static str, &'static str)>,
     can_edit: bool,
-    today: NaiveDate,
+    /// The day the latest deal handed off was signed, else today: the form's default.
+    signed_on: NaiveDate,
     /// The address of a link just made: shown once, on this answer only.
     shared: Option<String>,
     error: Option<String>,
@@ -131,7 +132,12 @@ async fn account_page(
         contacts,
         sides: TaskSide::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
         can_edit: page.actor.can_write_account(account.fields.owner_id),
-        today,
+        signed_on: state
+            .store
+            .handoffs_of_account(id)
+            .await?
+            .first()
+            .map_or(today, |h| h.signed_on),
         shared,
         error: page.flash.for_slot(SLOT),
         me: page.user,
