@@ -191,6 +191,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0024_champions.sql"),
         rust: None,
     },
+    Migration {
+        version: 25,
+        name: "sprints",
+        sql: include_str!("../migrations/0025_sprints.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -24,6 +24,7 @@ mod reviews;
 mod risk;
 mod schema;
 mod search;
+mod sprints;
 mod surveys;
 mod team;
 mod tickets;
