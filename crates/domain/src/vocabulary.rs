@@ -217,6 +217,7 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        SprintSettingsChanged = "sprint_settings_changed" => "Changed the sprint rhythm",
         TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",

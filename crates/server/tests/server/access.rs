@@ -75,6 +75,11 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("PUT", "/plans/{id}") => Rule::Book,
         ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
         ("PUT", "/review-cadences/{tier}") => Rule::Admins,
+        ("POST", "/accounts/{id}/sprints" | "/sprints/{id}/wins")
+        | ("PUT", "/sprint-goals/{id}" | "/meetings/{id}/retrospective")
+        | ("POST", "/meetings/{id}/retrospective/challenges" | "/meetings/{id}/retrospective/promises")
+        | ("POST", "/meetings/{id}/retrospective/close") => Rule::Book,
+        ("PUT", "/sprint-settings") => Rule::Admins,
         ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
         | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
         ("POST", "/accounts/{id}/requests") => Rule::Book,
@@ -137,6 +142,8 @@ struct Fixture {
     link: i64,
     survey: i64,
     request: i64,
+    sprint: i64,
+    sprint_goal: i64,
     victim: UserId,
 }
 
@@ -302,7 +309,17 @@ async fn fixture() -> Fixture {
         json!({"title": "SAML single sign-on", "jira_key": "PROD-1"}),
     )
     .await);
+    let sprint = send(
+        "POST",
+        format!("/api/v1/accounts/{account}/sprints"),
+        json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]}),
+    )
+    .await;
+    let sprint_goal = sprint.body["goals"][0]["id"].as_i64().unwrap_or_default();
+    let sprint = ok(&sprint);
     Fixture {
+        sprint,
+        sprint_goal,
         request,
         app,
         survey,
@@ -358,6 +375,8 @@ impl Fixture {
             "customer-links" => self.link,
             "surveys" => self.survey,
             "requests" => self.request,
+            "sprints" => self.sprint,
+            "sprint-goals" => self.sprint_goal,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,

@@ -107,7 +107,7 @@ pub struct BoardCard {
     pub account_id: AccountId,
     pub name: String,
     pub tier: Option<Tier>,
-    pub stage: Option<LifecycleStage>,
+    pub stage: LifecycleStage,
     pub owner_id: Option<UserId>,
     pub owner: Option<String>,
     pub arr: Cents,
@@ -660,7 +660,7 @@ impl Store {
         let mut out: HashMap<AccountId, Vec<Slip>> = HashMap::new();
         let mut red = Query::sql(
             "SELECT h.account_id FROM health_scores h JOIN accounts a ON a.id = h.account_id \
-             WHERE h.band = 'red' AND COALESCE(a.lifecycle_stage, '') <> 'churned'",
+             WHERE h.band = 'red' AND a.lifecycle_stage <> 'churned'",
         );
         if let Some(a) = account {
             red = red.push(" AND h.account_id = ").value(a);
@@ -686,18 +686,10 @@ impl Store {
     pub async fn sprint_board(&self, owner: Option<UserId>, today: NaiveDate) -> Result<Vec<BoardCard>> {
         let slips = self.slips(today, None).await?;
         let mut tx = self.begin_snapshot().await?;
-        type Row = (
-            i64,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<String>,
-            i64,
-        );
+        type Row = (i64, String, Option<String>, String, Option<i64>, Option<String>, i64);
         let mut accounts = Query::sql(
             "SELECT a.id, a.name, a.tier, a.lifecycle_stage, a.owner_id, u.name, a.arr_cents FROM accounts a \
-             LEFT JOIN users u ON u.id = a.owner_id WHERE COALESCE(a.lifecycle_stage, '') <> 'churned'",
+             LEFT JOIN users u ON u.id = a.owner_id WHERE a.lifecycle_stage <> 'churned'",
         );
         if let Some(o) = owner {
             accounts = accounts.push(" AND a.owner_id = ").value(o);
@@ -730,7 +722,7 @@ impl Store {
                 account_id: account,
                 name,
                 tier: parse_opt("accounts.tier", tier)?,
-                stage: parse_opt("accounts.lifecycle_stage", stage)?,
+                stage: parse("accounts.lifecycle_stage", &stage)?,
                 owner_id: owner_id.map(UserId),
                 owner,
                 arr: Cents(arr),
