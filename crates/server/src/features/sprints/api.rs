@@ -414,7 +414,7 @@ pub struct RetroAttendeeOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RetrospectiveOutput {
+pub struct SprintRetroOutput {
     meeting_id: i64,
     account_id: i64,
     starts_at: DateTime<Utc>,
@@ -438,9 +438,9 @@ pub struct RetrospectiveOutput {
     next_starts_at: Option<DateTime<Utc>>,
 }
 
-impl RetrospectiveOutput {
+impl SprintRetroOutput {
     fn of(r: SprintRetro, today: NaiveDate) -> Self {
-        RetrospectiveOutput {
+        SprintRetroOutput {
             decision_power_present: r.decision_power_present(),
             meeting_id: r.meeting.id.0,
             account_id: r.meeting.account_id.0,
@@ -480,7 +480,7 @@ impl RetrospectiveOutput {
 /// A retrospective meeting: the three questions, challenges, promises, who attends. Another
 /// kind of meeting has none (409).
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/retrospective", tag = "sprints", params(("id" = i64, Path)),
-    responses((status = 200, description = "The retrospective", body = RetrospectiveOutput),
+    responses((status = 200, description = "The retrospective", body = SprintRetroOutput),
         (status = 409, description = "The meeting is not a retrospective",
             body = Problem, content_type = "application/problem+json"),
         ReadProblems),
@@ -489,9 +489,9 @@ async fn retrospective(
     State(state): State<AppState>,
     Caller(_actor): Caller,
     id: IdPath,
-) -> Result<axum::Json<RetrospectiveOutput>, ApiError> {
+) -> Result<axum::Json<SprintRetroOutput>, ApiError> {
     let retro = state.store.sprint_retro(MeetingId(path_id(id)?)).await?;
-    Ok(axum::Json(RetrospectiveOutput::of(retro, state.store.today())))
+    Ok(axum::Json(SprintRetroOutput::of(retro, state.store.today())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -511,20 +511,20 @@ pub struct RetroAnswersBody {
 /// Write the answers to the three questions (until it is closed).
 #[utoipa::path(put, path = "/api/v1/meetings/{id}/retrospective", tag = "sprints", params(("id" = i64, Path)),
     request_body = RetroAnswersBody,
-    responses((status = 200, description = "Saved", body = RetrospectiveOutput), WriteProblems),
+    responses((status = 200, description = "Saved", body = SprintRetroOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn save_answers(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
     body: Json<RetroAnswersBody>,
-) -> Result<axum::Json<RetrospectiveOutput>, ApiError> {
+) -> Result<axum::Json<SprintRetroOutput>, ApiError> {
     let id = MeetingId(path_id(id)?);
     ops::changeable_retro(&state.store, &actor, id).await?;
     let b = body.read()?;
     let answers = ops::retro_answers(&b.continue_or_start, &b.stop, &b.ideas)?;
     let retro = state.store.save_retro_answers(id, answers).await?;
-    Ok(axum::Json(RetrospectiveOutput::of(retro, state.store.today())))
+    Ok(axum::Json(SprintRetroOutput::of(retro, state.store.today())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -540,14 +540,14 @@ pub struct ChallengeBody {
 /// Record a challenge the customer vented, with its suspected root cause.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/retrospective/challenges", tag = "sprints", params(("id" = i64, Path)),
     request_body = ChallengeBody,
-    responses((status = 201, description = "Recorded", body = RetrospectiveOutput), WriteProblems),
+    responses((status = 201, description = "Recorded", body = SprintRetroOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn add_challenge(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
     body: Json<ChallengeBody>,
-) -> Result<(StatusCode, axum::Json<RetrospectiveOutput>), ApiError> {
+) -> Result<(StatusCode, axum::Json<SprintRetroOutput>), ApiError> {
     let id = MeetingId(path_id(id)?);
     ops::changeable_retro(&state.store, &actor, id).await?;
     let b = body.read()?;
@@ -555,28 +555,28 @@ async fn add_challenge(
     let retro = state.store.add_retro_challenge(id, fields).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(RetrospectiveOutput::of(retro, state.store.today())),
+        axum::Json(SprintRetroOutput::of(retro, state.store.today())),
     ))
 }
 
 /// Record a promise made at the retrospective, by either side.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/retrospective/promises", tag = "sprints", params(("id" = i64, Path)),
     request_body = PromiseInput,
-    responses((status = 201, description = "Recorded", body = RetrospectiveOutput), WriteProblems),
+    responses((status = 201, description = "Recorded", body = SprintRetroOutput), WriteProblems),
     security(("bearer" = [])))]
 async fn add_retro_promise(
     State(state): State<AppState>,
     Caller(actor): Caller,
     id: IdPath,
     body: Json<PromiseInput>,
-) -> Result<(StatusCode, axum::Json<RetrospectiveOutput>), ApiError> {
+) -> Result<(StatusCode, axum::Json<SprintRetroOutput>), ApiError> {
     let id = MeetingId(path_id(id)?);
     ops::changeable_retro(&state.store, &actor, id).await?;
     let fields = body.read()?.fields()?;
     let retro = ops::add_promise(&state.store, &actor, id, fields).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(RetrospectiveOutput::of(retro, state.store.today())),
+        axum::Json(SprintRetroOutput::of(retro, state.store.today())),
     ))
 }
 
@@ -589,7 +589,7 @@ pub struct CloseRetroBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClosedRetroOutput {
-    retrospective: RetrospectiveOutput,
+    retrospective: SprintRetroOutput,
     /// Emails queued to the customer's attendees with what was agreed.
     emails_queued: usize,
 }
@@ -611,7 +611,7 @@ async fn close_retrospective(
     let b = body.read()?;
     let (closed, emails_queued) = ops::close(&state.store, &actor, &retro, b.next_starts_at).await?;
     Ok(axum::Json(ClosedRetroOutput {
-        retrospective: RetrospectiveOutput::of(closed, state.store.today()),
+        retrospective: SprintRetroOutput::of(closed, state.store.today()),
         emails_queued,
     }))
 }
