@@ -15,6 +15,7 @@ pub mod goal;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod lifecycle;
 pub mod meeting;
 pub mod milestone;
 pub mod money;

@@ -25,6 +25,15 @@ async fn account_with_goal(app: &TestApp, admin: &str, csm: lodestar_domain::Use
         )
         .await;
     assert_eq!(goal.status, StatusCode::CREATED, "{}", goal.text);
+    let contract = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{id}/contracts"),
+            Some(admin),
+            Some(json!({"external_id": "k1", "start_date": "2026-01-15", "end_date": "2099-01-15", "arr": "50000"})),
+        )
+        .await;
+    assert_eq!(contract.status, StatusCode::CREATED, "{}", contract.text);
     (id, goal.body["id"].as_i64().unwrap())
 }
 
@@ -137,6 +146,13 @@ async fn a_sprint_is_started_moved_and_won_by_the_accounts_csm() {
         .await;
     assert_eq!(listed.body["sprints"][0]["progress"], 60);
     assert_eq!(listed.body["propose_sprint"], false);
+    let lifecycle = &listed.body["lifecycle"];
+    assert_eq!(
+        lifecycle["steps"][0]["evidence"], "contract signed, starting 2026-01-15",
+        "{}",
+        listed.text
+    );
+    assert_eq!(lifecycle["by_evidence"], "land");
     let board = app
         .send(
             "GET",

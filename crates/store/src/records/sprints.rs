@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
+use lodestar_domain::lifecycle::{Facts, Step, steps};
 use lodestar_domain::meeting::{MeetingFields, local_start, parse_time_zone};
 use lodestar_domain::sprint::{GoalSource, RootCause, Slip, SprintFields, SprintSettings, WinFields, retro_days};
 use lodestar_domain::text::{Name, Note};
@@ -757,5 +758,41 @@ impl Store {
         let weeks = settings_in(&mut tx).await?.weeks;
         let propose = lodestar_domain::sprint::propose_reengagement(&slips, last, weeks, today);
         Ok((slips, propose))
+    }
+
+    /// Where `account` stands: the stage on record, and the steps the evidence says it has
+    /// reached (contract signed, launch or first value, first expansion, renewal ahead).
+    pub async fn lifecycle(&self, account: AccountId, today: NaiveDate) -> Result<(LifecycleStage, Vec<Step>)> {
+        let mut tx = self.begin_snapshot().await?;
+        type AccountRow = (String, Option<NaiveDate>, Option<NaiveDate>, Option<NaiveDate>);
+        let row: Option<AccountRow> = Query::sql(
+            "SELECT lifecycle_stage, launch_date, first_value_date, renewal_date FROM accounts WHERE id = $1",
+        )
+        .bind(account)
+        .fetch_optional(&mut tx)
+        .await?;
+        let (stage, launched_on, first_value_on, renewal_on) = row.ok_or(StoreError::NotFound {
+            what: "account",
+            key: account.to_string(),
+        })?;
+        let signed_on: Option<NaiveDate> = Query::sql("SELECT MIN(start_date) FROM contracts WHERE account_id = $1")
+            .bind(account)
+            .scalar_one(&mut tx)
+            .await?;
+        let first_expansion: Option<(NaiveDate, i64, i64)> = Query::sql(
+            "SELECT effective_date, arr_before_cents, arr_after_cents FROM contract_changes \
+             WHERE account_id = $1 AND kind = 'expansion' ORDER BY effective_date, id LIMIT 1",
+        )
+        .bind(account)
+        .fetch_optional(&mut tx)
+        .await?;
+        let facts = Facts {
+            signed_on,
+            launched_on,
+            first_value_on,
+            first_expansion: first_expansion.map(|(on, before, after)| (on, Cents(before), Cents(after))),
+            renewal_on,
+        };
+        Ok((parse("accounts.lifecycle_stage", &stage)?, steps(&facts, today)))
     }
 }

@@ -145,8 +145,29 @@ impl From<Sprint> for SprintOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+pub struct LifecycleStepOutput {
+    /// land, adopt, expand or renew.
+    stage: String,
+    on: NaiveDate,
+    /// What moved it there, in words.
+    evidence: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LifecycleOutput {
+    /// The stage the account's CSM set.
+    on_record: String,
+    /// The stage the evidence points to (the last step reached).
+    by_evidence: String,
+    /// The stages the evidence says it reached, in order.
+    steps: Vec<LifecycleStepOutput>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccountSprintsOutput {
     account_id: i64,
+    /// Where it stands in Land → Adopt → Expand → Renew, and why.
+    lifecycle: LifecycleOutput,
     /// Why the account slips now (health red, usage falling); empty when it does not.
     slipping: Vec<String>,
     /// Slipping, and no re-engagement sprint answers it yet: start one.
@@ -167,8 +188,21 @@ async fn account_sprints(
     let id = existing_in_path(&state.store, id).await?;
     let (slips, propose_sprint) = state.store.reengagement(id, state.store.today()).await?;
     let sprints = state.store.account_sprints(id).await?;
+    let (on_record, steps) = state.store.lifecycle(id, state.store.today()).await?;
     Ok(axum::Json(AccountSprintsOutput {
         account_id: id.0,
+        lifecycle: LifecycleOutput {
+            on_record: on_record.as_str().into(),
+            by_evidence: lodestar_domain::lifecycle::stage_by_evidence(&steps).as_str().into(),
+            steps: steps
+                .into_iter()
+                .map(|s| LifecycleStepOutput {
+                    stage: s.stage.as_str().into(),
+                    on: s.on,
+                    evidence: s.evidence,
+                })
+                .collect(),
+        },
         slipping: slips.iter().map(|s| s.describe()).collect(),
         propose_sprint,
         sprints: sprints.into_iter().map(Into::into).collect(),

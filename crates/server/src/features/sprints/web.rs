@@ -109,6 +109,10 @@ struct AccountPage {
     account_id: i64,
     account_name: String,
     stage: &'static str,
+    /// Each stage with the evidence that reached it, if it did.
+    path: Vec<(&'static str, Option<String>)>,
+    /// The stage the evidence points to, when it differs from the one on record.
+    evidence_says: Option<&'static str>,
     can_edit: bool,
     slipping: Vec<String>,
     propose: bool,
@@ -137,6 +141,15 @@ async fn account_page(
     let settings = state.store.sprint_settings().await?;
     let (slips, propose) = state.store.reengagement(account, today).await?;
     let sprints = state.store.account_sprints(account).await?;
+    let (on_record, steps) = state.store.lifecycle(account, today).await?;
+    let by_evidence = lodestar_domain::lifecycle::stage_by_evidence(&steps);
+    let path = STAGES
+        .iter()
+        .map(|stage| {
+            let reached = steps.iter().find(|s| s.stage == *stage).map(|s| s.evidence.clone());
+            (stage.label(), reached)
+        })
+        .collect();
     let now = state.store.now();
     let retros = state
         .store
@@ -176,7 +189,9 @@ async fn account_page(
     let html = render(&AccountPage {
         account_id: account.0,
         account_name: found.fields.name.to_string(),
-        stage: found.fields.lifecycle_stage.label(),
+        stage: on_record.label(),
+        path,
+        evidence_says: (by_evidence != on_record && on_record != LifecycleStage::Churned).then(|| by_evidence.label()),
         can_edit: page.actor.can_write_account(found.fields.owner_id),
         slipping: slips.iter().map(|s| s.describe()).collect(),
         propose,
