@@ -34,6 +34,7 @@ mod plans;
 mod playbooks;
 mod qbrs;
 pub mod reviews;
+mod sprints;
 mod surveys;
 mod team;
 mod tickets;
@@ -217,10 +218,14 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
             .context("cannot load the demo champions")?,
         None => 0,
     };
+    let (sprints, retros) = sprints::load(store, &with_usage.account_ids(), config.today)
+        .await
+        .context("cannot load the demo sprints and retrospectives")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
-         {tickets} tickets, {requests} requests, {champions} champions placed",
+         {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
+         {retros} retrospectives",
         stored.stored
     ))
 }
