@@ -57,7 +57,11 @@ pub fn steps(facts: &Facts, today: NaiveDate) -> Vec<Step> {
         out.push(Step {
             stage: LifecycleStage::Expand,
             on,
-            evidence: format!("ARR grew from {before} to {after} on {on}"),
+            evidence: format!(
+                "ARR grew from {} to {} on {on}",
+                before.whole_dollars(),
+                after.whole_dollars()
+            ),
         });
     }
     if let Some(on) = facts.renewal_on {

@@ -683,7 +683,8 @@ impl Store {
     }
 
     /// The portfolio board: accounts (of `owner`'s book, or all) not churned, each with its
-    /// running sprint and why it slips; the slipping ones first, then by ARR.
+    /// running sprint and why it slips; the slipping ones first, then those in a sprint, then
+    /// by ARR.
     pub async fn sprint_board(&self, owner: Option<UserId>, today: NaiveDate) -> Result<Vec<BoardCard>> {
         let slips = self.slips(today, None).await?;
         let mut tx = self.begin_snapshot().await?;
@@ -736,6 +737,7 @@ impl Store {
             a.slips
                 .is_empty()
                 .cmp(&b.slips.is_empty())
+                .then(b.sprint.is_some().cmp(&a.sprint.is_some()))
                 .then(b.arr.cmp(&a.arr))
                 .then(a.name.cmp(&b.name))
         });

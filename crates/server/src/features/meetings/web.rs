@@ -32,6 +32,16 @@ impl FormFields {
         FormFields(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
+    /// These values, with those `sent` in their place: a page holding several forms comes back
+    /// with what one of them sent and the others as they were.
+    pub(crate) fn overlaid(mut self, sent: Option<FormFields>) -> FormFields {
+        if let Some(sent) = sent {
+            self.0.retain(|(k, _)| !sent.0.iter().any(|(s, _)| s == k));
+            self.0.extend(sent.0);
+        }
+        self
+    }
+
     /// Whether `value` is among those sent under `key` (a ticked checkbox, a chosen option).
     pub(crate) fn has(&self, key: &str, value: &str) -> bool {
         self.all(key).any(|v| v == value)

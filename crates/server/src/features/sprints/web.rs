@@ -359,17 +359,16 @@ async fn retro_page(
     };
     let m = &retro.meeting;
     let zone = m.fields.time_zone;
-    let sent = sent.unwrap_or_else(|| {
-        let (day, time) = proposed_next(&retro, sprint.as_ref());
-        FormFields::of([
-            ("continue_or_start", retro.answers.continue_or_start.to_string()),
-            ("stop", retro.answers.stop.to_string()),
-            ("ideas", retro.answers.ideas.to_string()),
-            ("next_on", day.to_string()),
-            ("next_time", time.format("%H:%M").to_string()),
-            ("due_on", (today + Days::new(14)).to_string()),
-        ])
-    });
+    let (day, time) = proposed_next(&retro, sprint.as_ref());
+    let sent = FormFields::of([
+        ("continue_or_start", retro.answers.continue_or_start.to_string()),
+        ("stop", retro.answers.stop.to_string()),
+        ("ideas", retro.answers.ideas.to_string()),
+        ("next_on", day.to_string()),
+        ("next_time", time.format("%H:%M").to_string()),
+        ("due_on", (today + Days::new(14)).to_string()),
+    ])
+    .overlaid(sent);
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -532,7 +531,13 @@ struct Column {
     id: &'static str,
     label: &'static str,
     cards: Vec<CardView>,
+    /// Accounts in the stage beyond the cards shown.
+    more: usize,
 }
+
+/// The cards a column shows: the slipping ones and the largest come first, the rest are a
+/// link to the accounts list of that stage.
+const CARDS_PER_COLUMN: usize = 12;
 
 #[derive(askama::Template)]
 #[template(path = "sprints/board.html")]
@@ -561,27 +566,31 @@ pub(crate) async fn board(
     page: SignedIn,
     Query(q): Query<BoardQuery>,
 ) -> Result<Html, ApiError> {
-    let mine = q.book.as_deref() != Some("all");
+    let mine = q.book.as_deref() == Some("mine");
     let today = state.store.today();
     let cards: Vec<BoardCard> = state.store.sprint_board(mine.then_some(page.user.id), today).await?;
     let slipping = cards.iter().filter(|c| !c.slips.is_empty()).count();
     let columns = STAGES
         .iter()
-        .map(|stage| Column {
-            id: stage.as_str(),
-            label: stage.label(),
-            cards: cards
-                .iter()
-                .filter(|c| c.stage == *stage)
-                .map(|c| CardView {
-                    account_id: c.account_id.0,
-                    name: c.name.clone(),
-                    owner: c.owner.clone().unwrap_or_else(|| "no CSM".into()),
-                    sprint: c.sprint.as_ref().map(|s| SprintView::of(s, today)),
-                    slipping: c.slips.iter().map(|s| s.describe()).collect(),
-                    propose: c.propose_sprint,
-                })
-                .collect(),
+        .map(|stage| {
+            let in_stage: Vec<&BoardCard> = cards.iter().filter(|c| c.stage == *stage).collect();
+            Column {
+                id: stage.as_str(),
+                label: stage.label(),
+                more: in_stage.len().saturating_sub(CARDS_PER_COLUMN),
+                cards: in_stage
+                    .into_iter()
+                    .take(CARDS_PER_COLUMN)
+                    .map(|c| CardView {
+                        account_id: c.account_id.0,
+                        name: c.name.clone(),
+                        owner: c.owner.clone().unwrap_or_else(|| "no CSM".into()),
+                        sprint: c.sprint.as_ref().map(|s| SprintView::of(s, today)),
+                        slipping: c.slips.iter().map(|s| s.describe()).collect(),
+                        propose: c.propose_sprint,
+                    })
+                    .collect(),
+            }
         })
         .collect();
     let settings = state.store.sprint_settings().await?;
@@ -620,5 +629,5 @@ pub(crate) async fn set_settings(
         form.text("retro_cadence"),
     )
     .await;
-    back_after_form("/sprints?book=all", "sprint_settings", "settings", result.map(drop))
+    back_after_form("/sprints", "sprint_settings", "settings", result.map(drop))
 }
