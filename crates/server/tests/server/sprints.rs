@@ -8,7 +8,7 @@ use lodestar_domain::vocabulary::Role;
 use serde_json::{Value, json};
 
 use crate::forms::{location, page, post};
-use crate::support::{TestApp, account, create_account};
+use crate::support::{Reply, TestApp, account, create_account};
 
 /// An account of `csm` with one goal; its id and the goal's.
 async fn account_with_goal(app: &TestApp, admin: &str, csm: lodestar_domain::UserId) -> (i64, i64) {
@@ -25,16 +25,21 @@ async fn account_with_goal(app: &TestApp, admin: &str, csm: lodestar_domain::Use
         )
         .await;
     assert_eq!(goal.status, StatusCode::CREATED, "{}", goal.text);
-    let contract = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/contracts"),
-            Some(admin),
-            Some(json!({"external_id": "k1", "start_date": "2026-01-15", "end_date": "2099-01-15", "arr": "50000"})),
-        )
-        .await;
+    let contract = send(
+        &app,
+        admin,
+        "POST",
+        &format!("/api/v1/accounts/{id}/contracts"),
+        json!({"external_id": "k1", "start_date": "2026-01-15", "end_date": "2099-01-15", "arr": "50000"}),
+    )
+    .await;
     assert_eq!(contract.status, StatusCode::CREATED, "{}", contract.text);
     (id, goal.body["id"].as_i64().unwrap())
+}
+
+/// `method path` with a JSON body, as the holder of `token`.
+async fn send(app: &TestApp, token: &str, method: &str, path: &str, body: Value) -> Reply {
+    app.send(method, path, Some(token), Some(body)).await
 }
 
 fn fields_of(reply: &Value) -> Vec<&str> {
@@ -54,90 +59,90 @@ async fn a_sprint_is_started_moved_and_won_by_the_accounts_csm() {
     let (_, other) = app.api_user("other@v.io", Role::Csm).await;
     let (id, goal) = account_with_goal(&app, &admin, csm).await;
 
-    let bad = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/sprints"),
-            Some(&csm_token),
-            Some(json!({"focus": "", "weeks": 40, "goals": ["goal:1", "goal:2", "goal:3", "tactic:4", "nonsense"]})),
-        )
-        .await;
+    let bad = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/accounts/{id}/sprints"),
+        json!({"focus": "", "weeks": 40, "goals": ["goal:1", "goal:2", "goal:3", "tactic:4", "nonsense"]}),
+    )
+    .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
     assert_eq!(fields_of(&bad.body), ["focus", "goals"], "{}", bad.text);
-    let four = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/sprints"),
-            Some(&csm_token),
-            Some(json!({"focus": "Adoption", "goals": ["goal:1", "goal:2", "goal:3", "tactic:4"]})),
-        )
-        .await;
+    let four = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/accounts/{id}/sprints"),
+        json!({"focus": "Adoption", "goals": ["goal:1", "goal:2", "goal:3", "tactic:4"]}),
+    )
+    .await;
     assert_eq!(four.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         four.body["errors"][0]["reason"].as_str().unwrap().contains("at most 3"),
         "{}",
         four.text
     );
-    let forbidden = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/sprints"),
-            Some(&other),
-            Some(json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]})),
-        )
-        .await;
+    let forbidden = send(
+        &app,
+        &other,
+        "POST",
+        &format!("/api/v1/accounts/{id}/sprints"),
+        json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]}),
+    )
+    .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
-    let started = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/sprints"),
-            Some(&csm_token),
-            Some(json!({"focus": "Roll reporting out to finance", "goals": [format!("goal:{goal}")]})),
-        )
-        .await;
+    let started = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/accounts/{id}/sprints"),
+        json!({"focus": "Roll reporting out to finance", "goals": [format!("goal:{goal}")]}),
+    )
+    .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
     assert_eq!(started.body["number"], 1);
     let sprint = started.body["id"].as_i64().unwrap();
     let sprint_goal = started.body["goals"][0]["id"].as_i64().unwrap();
     assert_eq!(started.body["goals"][0]["source"], format!("goal:{goal}"));
 
-    let moved = app
-        .send(
-            "PUT",
-            &format!("/api/v1/sprint-goals/{sprint_goal}"),
-            Some(&csm_token),
-            Some(json!({"progress": 140})),
-        )
-        .await;
+    let moved = send(
+        &app,
+        &csm_token,
+        "PUT",
+        &format!("/api/v1/sprint-goals/{sprint_goal}"),
+        json!({"progress": 140}),
+    )
+    .await;
     assert_eq!(moved.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields_of(&moved.body), ["progress"]);
-    let moved = app
-        .send(
-            "PUT",
-            &format!("/api/v1/sprint-goals/{sprint_goal}"),
-            Some(&csm_token),
-            Some(json!({"progress": 60})),
-        )
-        .await;
+    let moved = send(
+        &app,
+        &csm_token,
+        "PUT",
+        &format!("/api/v1/sprint-goals/{sprint_goal}"),
+        json!({"progress": 60}),
+    )
+    .await;
     assert_eq!(moved.body["progress"], 60, "{}", moved.text);
-    let future = app
-        .send(
-            "POST",
-            &format!("/api/v1/sprints/{sprint}/wins"),
-            Some(&csm_token),
-            Some(json!({"title": "First board pack", "achieved_on": "2099-01-01"})),
-        )
-        .await;
+    let future = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/sprints/{sprint}/wins"),
+        json!({"title": "First board pack", "achieved_on": "2099-01-01"}),
+    )
+    .await;
     assert_eq!(fields_of(&future.body), ["achieved_on"]);
-    let won = app
-        .send(
-            "POST",
-            &format!("/api/v1/sprints/{sprint}/wins"),
-            Some(&csm_token),
-            Some(json!({"title": "First board pack built in Lodestar"})),
-        )
-        .await;
+    let won = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/sprints/{sprint}/wins"),
+        json!({"title": "First board pack built in Lodestar"}),
+    )
+    .await;
     assert_eq!(won.status, StatusCode::CREATED, "{}", won.text);
     assert_eq!(won.body["wins"][0]["title"], "First board pack built in Lodestar");
 
@@ -163,32 +168,32 @@ async fn a_sprint_is_started_moved_and_won_by_the_accounts_csm() {
         .await;
     assert_eq!(board.body[0]["sprint"]["number"], 1, "{}", board.text);
 
-    let settings = app
-        .send(
-            "PUT",
-            "/api/v1/sprint-settings",
-            Some(&csm_token),
-            Some(json!({"sprint_weeks": 6, "retro_cadence": "monthly"})),
-        )
-        .await;
+    let settings = send(
+        &app,
+        &csm_token,
+        "PUT",
+        "/api/v1/sprint-settings",
+        json!({"sprint_weeks": 6, "retro_cadence": "monthly"}),
+    )
+    .await;
     assert_eq!(settings.status, StatusCode::FORBIDDEN);
-    let settings = app
-        .send(
-            "PUT",
-            "/api/v1/sprint-settings",
-            Some(&admin),
-            Some(json!({"sprint_weeks": 1, "retro_cadence": "weekly"})),
-        )
-        .await;
+    let settings = send(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/sprint-settings",
+        json!({"sprint_weeks": 1, "retro_cadence": "weekly"}),
+    )
+    .await;
     assert_eq!(fields_of(&settings.body), ["retro_cadence"], "{}", settings.text);
-    let settings = app
-        .send(
-            "PUT",
-            "/api/v1/sprint-settings",
-            Some(&admin),
-            Some(json!({"sprint_weeks": 6, "retro_cadence": "bi_monthly"})),
-        )
-        .await;
+    let settings = send(
+        &app,
+        &admin,
+        "PUT",
+        "/api/v1/sprint-settings",
+        json!({"sprint_weeks": 6, "retro_cadence": "bi_monthly"}),
+    )
+    .await;
     assert_eq!(settings.body["sprint_weeks"], 6, "{}", settings.text);
     let audit = app.send("GET", "/api/v1/audit", Some(&admin), None).await;
     assert!(audit.text.contains("sprints last 6 weeks"), "{}", audit.text);
@@ -201,23 +206,23 @@ async fn a_retrospective_closes_only_with_the_next_date_and_its_form_keeps_what_
     let csm = app.user("csm@v.io", Role::Csm).await;
     let csm_token = app.token_for(csm, Role::Csm).await;
     let (id, goal) = account_with_goal(&app, &admin, csm).await;
-    let made = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/contacts"),
-            Some(&admin),
-            Some(json!({"external_id": "dana", "first_name": "Dana", "last_name": "Fox", "role": "champion"})),
-        )
-        .await;
+    let made = send(
+        &app,
+        &admin,
+        "POST",
+        &format!("/api/v1/accounts/{id}/contacts"),
+        json!({"external_id": "dana", "first_name": "Dana", "last_name": "Fox", "role": "champion"}),
+    )
+    .await;
     let dana = made.body["id"].as_i64().unwrap();
-    let started = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/sprints"),
-            Some(&csm_token),
-            Some(json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]})),
-        )
-        .await;
+    let started = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/accounts/{id}/sprints"),
+        json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]}),
+    )
+    .await;
     assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
     let meetings = app
         .send(
@@ -249,32 +254,32 @@ async fn a_retrospective_closes_only_with_the_next_date_and_its_form_keeps_what_
     assert_eq!(read.body["customer_attendees"][0]["contact_id"], dana);
     assert_eq!(read.body["decision_power_present"], false, "a champion does not decide");
 
-    let saved = app
-        .send(
-            "PUT",
-            &format!("/api/v1/meetings/{retro}/retrospective"),
-            Some(&csm_token),
-            Some(json!({"continue_or_start": "Weekly office hours", "stop": "Long status emails", "ideas": "A CFO dashboard"})),
-        )
-        .await;
+    let saved = send(
+        &app,
+        &csm_token,
+        "PUT",
+        &format!("/api/v1/meetings/{retro}/retrospective"),
+        json!({"continue_or_start": "Weekly office hours", "stop": "Long status emails", "ideas": "A CFO dashboard"}),
+    )
+    .await;
     assert_eq!(saved.body["stop"], "Long status emails", "{}", saved.text);
-    let vented = app
-        .send(
-            "POST",
-            &format!("/api/v1/meetings/{retro}/retrospective/challenges"),
-            Some(&csm_token),
-            Some(json!({"description": "Procurement approvals take two weeks", "suspected_cause": "vibes"})),
-        )
-        .await;
+    let vented = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/meetings/{retro}/retrospective/challenges"),
+        json!({"description": "Procurement approvals take two weeks", "suspected_cause": "vibes"}),
+    )
+    .await;
     assert_eq!(fields_of(&vented.body), ["suspected_cause"]);
-    let vented = app
-        .send(
-            "POST",
-            &format!("/api/v1/meetings/{retro}/retrospective/challenges"),
-            Some(&csm_token),
-            Some(json!({"description": "Procurement approvals take two weeks", "suspected_cause": "process"})),
-        )
-        .await;
+    let vented = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/meetings/{retro}/retrospective/challenges"),
+        json!({"description": "Procurement approvals take two weeks", "suspected_cause": "process"}),
+    )
+    .await;
     assert_eq!(vented.status, StatusCode::CREATED, "{}", vented.text);
     let promised = app
         .send(
@@ -320,14 +325,14 @@ async fn a_retrospective_closes_only_with_the_next_date_and_its_form_keeps_what_
     );
     assert!(refused.text.contains("value=\"10:00\""));
 
-    let api_refused = app
-        .send(
-            "POST",
-            &format!("/api/v1/meetings/{retro}/retrospective/close"),
-            Some(&csm_token),
-            Some(json!({})),
-        )
-        .await;
+    let api_refused = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/meetings/{retro}/retrospective/close"),
+        json!({}),
+    )
+    .await;
     assert_eq!(api_refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fields_of(&api_refused.body), ["next_starts_at"]);
 
@@ -367,25 +372,25 @@ async fn a_retrospective_closes_only_with_the_next_date_and_its_form_keeps_what_
         next.body["customer_attendees"][0]["contact_id"], dana,
         "the same people"
     );
-    let again = app
-        .send(
-            "PUT",
-            &format!("/api/v1/meetings/{retro}/retrospective"),
-            Some(&csm_token),
-            Some(json!({"stop": "changed my mind"})),
-        )
-        .await;
+    let again = send(
+        &app,
+        &csm_token,
+        "PUT",
+        &format!("/api/v1/meetings/{retro}/retrospective"),
+        json!({"stop": "changed my mind"}),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::CONFLICT, "closed stays closed");
 
     // Another kind of meeting has no retrospective.
-    let call = app
-        .send(
-            "POST",
-            &format!("/api/v1/accounts/{id}/meetings"),
-            Some(&csm_token),
-            Some(json!({"kind": "call", "title": "Quick call", "starts_at": "2027-01-10T15:00:00Z", "duration_minutes": 15})),
-        )
-        .await;
+    let call = send(
+        &app,
+        &csm_token,
+        "POST",
+        &format!("/api/v1/accounts/{id}/meetings"),
+        json!({"kind": "call", "title": "Quick call", "starts_at": "2027-01-10T15:00:00Z", "duration_minutes": 15}),
+    )
+    .await;
     let call = call.body["id"].as_i64().unwrap();
     let not_one = app
         .send(
