@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod dates;
 pub mod error;
 pub mod goal;
+pub mod handoff;
 pub mod health;
 pub mod ids;
 pub mod job;

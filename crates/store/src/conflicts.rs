@@ -189,6 +189,30 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "a survey answer with this external id already exists",
     ),
     rule(
+        "qualification_criteria",
+        &["name"],
+        "qualification_criteria_name_key",
+        "this qualification criterion is on the list already",
+    ),
+    rule(
+        "handoff_criteria",
+        &["handoff_id", "name"],
+        "handoff_criteria_handoff_id_name_key",
+        "this handoff checks that criterion already",
+    ),
+    rule(
+        "sprints",
+        &["account_id", "number"],
+        "sprints_account_id_number_key",
+        "another sprint of this account was started at the same moment: reload and try again",
+    ),
+    rule(
+        "sprint_goals",
+        &["sprint_id", "slot"],
+        "sprint_goals_sprint_id_slot_key",
+        "this sprint has its three goals already",
+    ),
+    rule(
         "tickets",
         &["external_id"],
         "tickets_external_id_key",

@@ -197,6 +197,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0025_sprints.sql"),
         rust: None,
     },
+    Migration {
+        version: 26,
+        name: "onboarding",
+        sql: include_str!("../migrations/0026_onboarding.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -21,6 +21,7 @@
 //! names are made of); and what is loaded after the records: `usage` (product events and
 //! milestones), `health` (health inputs and score history), `reviews` (an LxL review, churns),
 //! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
+//! `handoffs` (closed deals handed to CS, one in every state),
 //! `tickets` (support tickets, bugs and feature requests).
 
 mod accounts;
@@ -28,6 +29,7 @@ mod champions;
 mod contracts;
 mod coverage;
 mod goals;
+mod handoffs;
 pub mod health;
 mod meetings;
 mod plans;
@@ -175,6 +177,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let goals = goals::load(store, with_usage.accounts(), config.seed, config.today)
         .await
         .context("cannot load the demo goals")?;
+    let handoffs = handoffs::load(store, with_usage.accounts(), config.today)
+        .await
+        .context("cannot load the demo handoffs")?;
     let mut reachable = Vec::new();
     for account in with_usage.account_ids() {
         let contacts = store.contacts_of(account).await?;
@@ -222,7 +227,7 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         .await
         .context("cannot load the demo sprints and retrospectives")?;
     Ok(format!(
-        "{loaded}, {} usage events, {goals} goals, {plans} success plans, {qbrs} QBRs, \
+        "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
          {retros} retrospectives",

@@ -13,6 +13,7 @@ pub mod contracts;
 pub mod coverage;
 pub mod customer;
 pub mod goals;
+pub mod handoffs;
 pub mod health;
 pub mod jobs;
 pub mod lxl;
@@ -55,6 +56,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         meetings::api_router(),
         plans::api_router(),
         goals::api_router(),
+        handoffs::api_router(),
         tasks::api_router(),
         today::api_router(),
         calendar::api_router(),
@@ -90,6 +92,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(meetings::web_router())
         .merge(plans::web_router())
         .merge(goals::web_router())
+        .merge(handoffs::web_router())
         .merge(tasks::web_router())
         .merge(today::web_router())
         .merge(calendar::web_router())

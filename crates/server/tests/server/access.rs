@@ -69,6 +69,9 @@ fn rule(method: &str, path: &str) -> Rule {
         ("POST", "/accounts/{id}/goals" | "/goals/{id}/parts" | "/goals/{id}/value")
         | ("PUT", "/goals/{id}" | "/goals/{id}/parts/{part_id}/rating")
         | ("DELETE", "/goals/{id}/parts/{part_id}") => Rule::Book,
+        ("POST", "/accounts/{id}/handoff" | "/handoffs/{id}/accept" | "/handoffs/{id}/rejection")
+        | ("PUT", "/handoffs/{id}") => Rule::Book,
+        ("POST", "/handoffs/{id}/decision") | ("PUT", "/qualification-criteria") => Rule::Leaders,
         ("POST", "/accounts/{id}/plan" | "/plans/{id}/tactics" | "/plans/{id}/tactics/from-library")
         | ("POST", "/plans/{id}/comments" | "/plans/{id}/share" | "/tactics/{id}/state")
         | ("POST", "/customer-links/{id}/revoke")
@@ -144,6 +147,7 @@ struct Fixture {
     request: i64,
     sprint: i64,
     sprint_goal: i64,
+    handoff: i64,
     victim: UserId,
 }
 
@@ -317,10 +321,17 @@ async fn fixture() -> Fixture {
     .await;
     let sprint_goal = sprint.body["goals"][0]["id"].as_i64().unwrap_or_default();
     let sprint = ok(&sprint);
+    let handoff = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/handoff"),
+        json!({"signed_on": "2026-12-02", "goals": "Faster onboarding", "met": ["Executive sponsor named"]}),
+    )
+    .await);
     Fixture {
         sprint,
         sprint_goal,
         request,
+        handoff,
         app,
         survey,
         tokens,
@@ -377,6 +388,7 @@ impl Fixture {
             "requests" => self.request,
             "sprints" => self.sprint,
             "sprint-goals" => self.sprint_goal,
+            "handoffs" => self.handoff,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,

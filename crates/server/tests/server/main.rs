@@ -9,6 +9,7 @@ mod champions;
 mod coverage;
 mod forms;
 mod goals;
+mod handoffs;
 mod health;
 mod http;
 mod jobs;

@@ -14,6 +14,7 @@ pub mod coverage;
 pub mod customer_links;
 pub mod dataset;
 pub mod goals;
+pub mod handoffs;
 pub mod health;
 pub mod lxl;
 pub mod meetings;

@@ -35,6 +35,8 @@ pub enum TimelineKind {
     EmailSent,
     /// The success plan was started, changed, shared, reviewed or approved (F-31).
     Plan,
+    /// A deal was handed from Sales to CS, accepted, or its rejection asked for or decided (F-65).
+    Handoff,
     /// A goal was set or changed, or a part of its ecosystem added, rated or removed (F-30).
     Goal,
     /// Value received on a goal was recorded.
@@ -61,6 +63,7 @@ impl TimelineKind {
             TimelineKind::PromiseDone => "promise_done",
             TimelineKind::EmailSent => "email_sent",
             TimelineKind::Plan => "plan",
+            TimelineKind::Handoff => "handoff",
             TimelineKind::Goal => "goal",
             TimelineKind::ValueReceived => "value_received",
             TimelineKind::Survey => "survey",
@@ -82,6 +85,7 @@ impl TimelineKind {
             TimelineKind::PromiseDone,
             TimelineKind::EmailSent,
             TimelineKind::Plan,
+            TimelineKind::Handoff,
             TimelineKind::Goal,
             TimelineKind::ValueReceived,
             TimelineKind::Survey,

@@ -12,6 +12,7 @@ mod contacts;
 mod contracts;
 mod coverage;
 mod goals;
+mod handoffs;
 mod health;
 mod jobs;
 mod lxl;
