@@ -223,7 +223,15 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
             .context("cannot load the demo champions")?,
         None => 0,
     };
-    let (sprints, retros) = sprints::load(store, &with_usage.account_ids(), config.today)
+    // Not on the champions' account: its retrospectives would invite, and so re-engage, the
+    // champion the demo shows as gone quiet.
+    let champions_account = asked.first().map(|(account, _)| *account);
+    let sprint_accounts: Vec<_> = with_usage
+        .account_ids()
+        .into_iter()
+        .filter(|a| Some(*a) != champions_account)
+        .collect();
+    let (sprints, retros) = sprints::load(store, &sprint_accounts, config.today)
         .await
         .context("cannot load the demo sprints and retrospectives")?;
     Ok(format!(
