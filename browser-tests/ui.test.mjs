@@ -1321,3 +1321,67 @@ test("onboarding: a CSM starts a plan and shares it; the customer ticks off thei
   await customer.close();
   await context.close();
 });
+
+test("sprints: a leader finds the slipping accounts on the board and runs a retrospective to its close, refused without the next date", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "portfolio");
+  await page.click("#menu-portfolio >> text=Sprint board");
+  await page.waitForURL(`${base}/sprints`);
+  assert.match(await page.textContent("#slipping-count"), /\d+ slipping/);
+  for (const stage of ["land", "adopt", "expand", "renew"]) {
+    assert.equal(await page.locator(`#stage-${stage}`).count(), 1, `a column for ${stage}`);
+  }
+  assert.ok(await page.locator(".board-card.slipping").count() > 0, "slipping accounts are marked");
+  await page.screenshot({ path: join(artifacts, "sprint-board.png"), fullPage: true });
+
+  // The account in its second sprint (found through the API: the board shows the slipping
+  // accounts first): where it stands, the sprint, its retrospectives.
+  const board = await (await fetch(`${base}/api/v1/sprint-board`, { headers: { authorization: `Bearer ${admin.token}` } })).json();
+  const second = board.find((card) => card.sprint?.number === 2);
+  await page.goto(`${base}/accounts/${second.account_id}/sprints`);
+  assert.match(await page.textContent("#lifecycle"), /contract signed, starting \d{4}-\d\d-\d\d/);
+  assert.match(await page.textContent("section.sprint:not(.past) h2"), /Sprint 2 .*week 1 of 8/);
+  assert.equal(await page.locator("#retrospectives li", { hasText: "closed" }).count(), 1);
+  await page.screenshot({ path: join(artifacts, "sprints.png"), fullPage: true });
+  await page.locator("#retrospectives li", { hasText: "to close" }).locator("a").click();
+  await page.waitForURL(/\/meetings\/\d+\/retrospective$/);
+
+  // The three questions, a challenge vented, a promise of the customer's.
+  await page.fill("#retro-continue", "Keep the office hours; start a champions' channel");
+  await page.fill("#retro-stop", "Stop the Friday data dumps");
+  await page.fill("#retro-ideas", "A usage digest for each regional lead");
+  await page.click("#save-answers");
+  await page.waitForURL(/\/retrospective#questions$/);
+  assert.equal(await page.inputValue("#retro-stop"), "Stop the Friday data dumps");
+  await page.fill("#challenge-form input[name=description]", "Nobody owns onboarding new hires");
+  await page.selectOption("#challenge-form select[name=suspected_cause]", "process");
+  await page.click("#challenge-form button");
+  await page.waitForURL(/\/retrospective#challenges$/);
+  assert.match(await page.textContent("#challenges"), /Nobody owns onboarding new hires\s*Process/);
+  await page.fill("#promise-form input[name=promise]", "Name an owner for new-hire onboarding");
+  const customer = await page.locator("#promise-form select[name=owner] option", { hasText: "(customer)" }).first().getAttribute("value");
+  await page.selectOption("#promise-form select[name=owner]", customer);
+  await page.click("#promise-form button");
+  await page.waitForURL(/\/retrospective#promises$/);
+  assert.match(await page.textContent("#promises"), /Name an owner for new-hire onboarding/);
+
+  // Closing without the next date is refused, and nothing typed is lost.
+  await page.fill("#next-on", "");
+  await page.click("#close-retro");
+  await page.waitForSelector("#retro-problem");
+  assert.match(await page.textContent("#retro-problem"), /set the date of the next retrospective before closing this one/);
+  assert.equal(await page.locator("#retro-closed").count(), 0);
+  assert.equal(await page.inputValue("#retro-stop"), "Stop the Friday data dumps");
+  const next = new Date(Date.now() + 21 * 86400000).toISOString().slice(0, 10);
+  await page.fill("#next-on", next);
+  await page.click("#close-retro");
+  await page.waitForURL(/\/retrospective#close$/);
+  assert.equal(await page.locator("#retro-closed").count(), 1);
+  assert.match(await page.textContent("#next-retro"), new RegExp(`Next retrospective: .*${next}`));
+  assert.equal(await page.locator("#close-form").count(), 0, "closed stays closed");
+  await page.screenshot({ path: join(artifacts, "retrospective.png"), fullPage: true });
+  await context.close();
+});

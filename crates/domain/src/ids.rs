@@ -48,5 +48,9 @@ id_type!(
     SurveyId,
     SurveyAnswerId,
     TicketId,
-    RequestId
+    RequestId,
+    SprintId,
+    SprintGoalId,
+    SprintWinId,
+    ChallengeId
 );

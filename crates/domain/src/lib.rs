@@ -16,6 +16,7 @@ pub mod handoff;
 pub mod health;
 pub mod ids;
 pub mod job;
+pub mod lifecycle;
 pub mod meeting;
 pub mod milestone;
 pub mod money;
@@ -25,9 +26,11 @@ pub mod plan;
 pub mod playbook;
 pub mod promise;
 pub mod qbr;
+pub mod retro;
 pub mod review;
 pub mod risk;
 pub mod search;
+pub mod sprint;
 pub mod survey;
 pub mod text;
 pub mod ticket;
@@ -40,8 +43,9 @@ pub mod vocabulary;
 
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
-    AccountId, CalendarFeedId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId, MeetingId,
-    MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, RequestId, ReviewId,
-    ScorecardId, SurveyAnswerId, SurveyId, TacticId, TaskId, TicketId, TokenId, UserId, WebhookId, WriteKeyId,
+    AccountId, CalendarFeedId, ChallengeId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId,
+    MeetingId, MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, RequestId, ReviewId,
+    ScorecardId, SprintGoalId, SprintId, SprintWinId, SurveyAnswerId, SurveyId, TacticId, TaskId, TicketId, TokenId,
+    UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

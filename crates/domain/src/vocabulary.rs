@@ -217,6 +217,7 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        SprintSettingsChanged = "sprint_settings_changed" => "Changed the sprint rhythm",
         TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",
         AccountChurned = "account_churned" => "Marked an account churned",
@@ -476,3 +477,53 @@ impl RequestStatus {
         !matches!(self, RequestStatus::Shipped | RequestStatus::Declined)
     }
 }
+
+vocabulary!(
+    /// An answer to a yes-or-no question asked about a customer, where "not sure" is honest.
+    Answer, "answer" {
+        Yes = "yes" | "y" | "true" => "Yes",
+        No = "no" | "n" | "false" => "No",
+        Unsure = "unsure" | "not_sure" | "unknown" | "maybe" => "Not sure",
+    }
+);
+
+vocabulary!(
+    /// Seed 003's first question about a slipping customer: is it us (our platform) or them?
+    CauseSide, "side" {
+        Us = "us" | "ours" | "our_side" => "Our side",
+        Them = "them" | "theirs" | "their_side" | "customer" => "Their side",
+        Both = "both" => "Both sides",
+        Unclear = "unclear" | "unknown" | "unsure" => "Not clear yet",
+    }
+);
+
+vocabulary!(
+    /// How often a sprint's retrospectives are held (seed 000: monthly or bi-monthly).
+    RetroCadence, "retrospective cadence" {
+        Monthly = "monthly" | "every_4_weeks" => "Monthly",
+        BiMonthly = "bi_monthly" | "bimonthly" | "every_8_weeks" => "Every two months",
+    }
+);
+
+impl RetroCadence {
+    /// The weeks between two retrospectives.
+    pub fn weeks(self) -> u32 {
+        match self {
+            RetroCadence::Monthly => 4,
+            RetroCadence::BiMonthly => 8,
+        }
+    }
+}
+
+vocabulary!(
+    /// What a challenge vented at a retrospective probably comes from (seed 000: usually a
+    /// process, culture or communication, rarely a feature).
+    SuspectedCause, "suspected cause" {
+        Process = "process" => "Process",
+        Culture = "culture" => "Culture",
+        Communication = "communication" => "Communication",
+        SkillsResources = "skills_resources" | "skills" | "resources" => "Skills or resources",
+        Product = "product" | "technology" => "Our product",
+        Unknown = "unknown" | "unclear" => "Not clear yet",
+    }
+);

@@ -48,7 +48,10 @@ id_values!(
     ScorecardId,
     WebhookId,
     RequestId,
-    TicketId
+    TicketId,
+    MeetingId,
+    SprintId,
+    SprintGoalId
 );
 
 impl From<i64> for Value {

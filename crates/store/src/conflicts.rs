@@ -201,6 +201,18 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "this handoff checks that criterion already",
     ),
     rule(
+        "sprints",
+        &["account_id", "number"],
+        "sprints_account_id_number_key",
+        "another sprint of this account was started at the same moment: reload and try again",
+    ),
+    rule(
+        "sprint_goals",
+        &["sprint_id", "slot"],
+        "sprint_goals_sprint_id_slot_key",
+        "this sprint has its three goals already",
+    ),
+    rule(
         "tickets",
         &["external_id"],
         "tickets_external_id_key",

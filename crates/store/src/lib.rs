@@ -62,10 +62,12 @@ pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOf
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
 pub use records::requests::{ProductRequest, REQUESTS_PER_PAGE, RequestAccount, StatusChange};
+pub use records::retros::{Challenge, RetroAttendee, SprintRetro};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
+pub use records::sprints::{BoardCard, GoalOption, Sprint, SprintGoal, SprintWin};
 pub use records::surveys::{BetaCandidate, ImportedAnswer, NpsLine, Survey, SurveyAnswer};
 pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::tickets::{TICKETS_PER_PAGE, Ticket};

@@ -192,6 +192,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 25,
+        name: "sprints",
+        sql: include_str!("../migrations/0025_sprints.sql"),
+        rust: None,
+    },
+    Migration {
         version: 26,
         name: "onboarding",
         sql: include_str!("../migrations/0026_onboarding.sql"),

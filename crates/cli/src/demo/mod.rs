@@ -38,6 +38,7 @@ mod plans;
 mod playbooks;
 mod qbrs;
 pub mod reviews;
+mod sprints;
 mod surveys;
 mod team;
 mod tickets;
@@ -227,10 +228,22 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
             .context("cannot load the demo champions")?,
         None => 0,
     };
+    // Not on the champions' account: its retrospectives would invite, and so re-engage, the
+    // champion the demo shows as gone quiet.
+    let champions_account = asked.first().map(|(account, _)| *account);
+    let sprint_accounts: Vec<_> = with_usage
+        .account_ids()
+        .into_iter()
+        .filter(|a| Some(*a) != champions_account)
+        .collect();
+    let (sprints, retros) = sprints::load(store, &sprint_accounts, config.today)
+        .await
+        .context("cannot load the demo sprints and retrospectives")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
-         {tickets} tickets, {requests} requests, {champions} champions placed",
+         {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
+         {retros} retrospectives",
         stored.stored
     ))
 }

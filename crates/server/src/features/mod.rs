@@ -26,6 +26,7 @@ pub mod playbooks;
 pub mod reviews;
 pub mod risk;
 pub mod search;
+pub mod sprints;
 pub mod surveys;
 pub mod tasks;
 pub mod team;
@@ -71,6 +72,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
+        sprints::api_router(),
         surveys::api_router(),
         tickets::api_router(),
     ]
@@ -105,6 +107,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
         .merge(champions::web_router())
+        .merge(sprints::web_router())
         .merge(coverage::web_router())
         .merge(triggers::web_router())
         .merge(surveys::web_router())

@@ -86,6 +86,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             vec![
                 Some(link("Accounts", "/accounts")),
                 Some(link("Handoffs", "/handoffs")),
+                Some(link("Sprint board", "/sprints")),
                 Some(link("Usage", "/usage")),
                 Some(link("Risk", "/risk")),
                 Some(link("Goals at risk", "/goals/at-risk")),
@@ -180,7 +181,7 @@ mod tests {
             shown(&top_bar_at(&person(Role::Admin), "/admin/usage")),
             [
                 "My work: Today, Calendar, Tasks",
-                "Portfolio: Accounts, Handoffs, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
+                "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
@@ -189,7 +190,7 @@ mod tests {
         assert_eq!(
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
             [
-                "Portfolio*: Accounts*, Handoffs, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
+                "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin: Health scoring",
             ]

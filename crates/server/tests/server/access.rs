@@ -80,6 +80,11 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("PUT", "/plans/{id}") => Rule::Book,
         ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
         ("PUT", "/review-cadences/{tier}") => Rule::Admins,
+        ("POST", "/accounts/{id}/sprints" | "/sprints/{id}/wins")
+        | ("PUT", "/sprint-goals/{id}" | "/meetings/{id}/retrospective")
+        | ("POST", "/meetings/{id}/retrospective/challenges" | "/meetings/{id}/retrospective/promises")
+        | ("POST", "/meetings/{id}/retrospective/close") => Rule::Book,
+        ("PUT", "/sprint-settings") => Rule::Admins,
         ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
         | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
         ("POST", "/accounts/{id}/requests") => Rule::Book,
@@ -142,6 +147,8 @@ struct Fixture {
     link: i64,
     survey: i64,
     request: i64,
+    sprint: i64,
+    sprint_goal: i64,
     handoff: i64,
     onboarding: i64,
     onboarding_task: i64,
@@ -310,6 +317,14 @@ async fn fixture() -> Fixture {
         json!({"title": "SAML single sign-on", "jira_key": "PROD-1"}),
     )
     .await);
+    let sprint = send(
+        "POST",
+        format!("/api/v1/accounts/{account}/sprints"),
+        json!({"focus": "Adoption", "goals": [format!("goal:{goal}")]}),
+    )
+    .await;
+    let sprint_goal = sprint.body["goals"][0]["id"].as_i64().unwrap_or_default();
+    let sprint = ok(&sprint);
     let handoff = ok(&send(
         "POST",
         format!("/api/v1/accounts/{account}/handoff"),
@@ -325,6 +340,8 @@ async fn fixture() -> Fixture {
     let onboarding_task = onboarding.body["tasks"][0]["id"].as_i64().unwrap_or_default();
     let onboarding = ok(&onboarding);
     Fixture {
+        sprint,
+        sprint_goal,
         request,
         handoff,
         onboarding,
@@ -383,6 +400,8 @@ impl Fixture {
             "customer-links" => self.link,
             "surveys" => self.survey,
             "requests" => self.request,
+            "sprints" => self.sprint,
+            "sprint-goals" => self.sprint_goal,
             "handoffs" => self.handoff,
             "onboarding" => self.onboarding,
             "users" => self.victim.0,

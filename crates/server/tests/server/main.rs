@@ -22,6 +22,7 @@ mod qbrs;
 mod reviews;
 mod search;
 mod security;
+mod sprints;
 mod surveys;
 mod team;
 mod tickets;

@@ -46,6 +46,8 @@ pub enum TimelineKind {
     Survey,
     /// A bug or feature request was asked for, moved or shipped (F-43).
     Request,
+    /// A sprint started, a quick win was recorded, or a retrospective closed (F-33, F-34).
+    Sprint,
 }
 
 impl TimelineKind {
@@ -67,6 +69,7 @@ impl TimelineKind {
             TimelineKind::ValueReceived => "value_received",
             TimelineKind::Survey => "survey",
             TimelineKind::Request => "request",
+            TimelineKind::Sprint => "sprint",
         }
     }
 
@@ -88,6 +91,7 @@ impl TimelineKind {
             TimelineKind::ValueReceived,
             TimelineKind::Survey,
             TimelineKind::Request,
+            TimelineKind::Sprint,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

@@ -26,6 +26,7 @@ mod reviews;
 mod risk;
 mod schema;
 mod search;
+mod sprints;
 mod surveys;
 mod team;
 mod tickets;

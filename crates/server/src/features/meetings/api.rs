@@ -119,7 +119,7 @@ pub struct PromiseInput {
 }
 
 impl PromiseInput {
-    fn fields(&self) -> Result<lodestar_domain::promise::PromiseFields, ApiError> {
+    pub(crate) fn fields(&self) -> Result<lodestar_domain::promise::PromiseFields, ApiError> {
         promise_fields(
             &self.description,
             self.owner_user_id,

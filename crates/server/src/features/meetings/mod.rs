@@ -1,7 +1,7 @@
 //! Meetings and notes (F-37) and the promises made in them: logged on an account, shown on its
 //! page and timeline, moved and cancelled; promises tracked per side.
 
-mod api;
+pub(crate) mod api;
 pub(crate) mod markdown;
 pub(crate) mod ops;
 pub(crate) mod web;

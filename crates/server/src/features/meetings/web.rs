@@ -27,6 +27,26 @@ impl FormFields {
         FormFields(form_urlencoded::parse(body).into_owned().collect())
     }
 
+    /// A form's starting values.
+    pub(crate) fn of(pairs: impl IntoIterator<Item = (&'static str, String)>) -> FormFields {
+        FormFields(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    /// These values, with those `sent` in their place: a page holding several forms comes back
+    /// with what one of them sent and the others as they were.
+    pub(crate) fn overlaid(mut self, sent: Option<FormFields>) -> FormFields {
+        if let Some(sent) = sent {
+            self.0.retain(|(k, _)| !sent.0.iter().any(|(s, _)| s == k));
+            self.0.extend(sent.0);
+        }
+        self
+    }
+
+    /// Whether `value` is among those sent under `key` (a ticked checkbox, a chosen option).
+    pub(crate) fn has(&self, key: &str, value: &str) -> bool {
+        self.all(key).any(|v| v == value)
+    }
+
     pub(crate) fn text(&self, key: &str) -> &str {
         self.0.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
     }
@@ -193,7 +213,7 @@ pub(crate) async fn account_meetings(
 
 /// Who may own a promise on `account`, as `user:ID` / `contact:ID` choices: `me` first (the
 /// form's default), then the customer's people, then the rest of our team.
-async fn promise_owners(
+pub(crate) async fn promise_owners(
     store: &Store,
     account: AccountId,
     me: Option<UserId>,
@@ -216,7 +236,7 @@ async fn promise_owners(
 }
 
 /// Reads an owner choice (`user:ID` / `contact:ID`) into the promise input's two ids.
-fn owner_ids(choice: &str) -> (Option<i64>, Option<i64>) {
+pub(crate) fn owner_ids(choice: &str) -> (Option<i64>, Option<i64>) {
     match choice.split_once(':') {
         Some(("user", id)) => (id.parse().ok(), None),
         Some(("contact", id)) => (None, id.parse().ok()),
