@@ -19,6 +19,7 @@ use crate::transfer::audit_export::export_audit;
 use crate::transfer::event_export::export_events;
 use crate::transfer::events::import_events;
 use crate::transfer::export::{Format, export};
+use crate::transfer::handoffs::{export_handoffs, import_handoffs};
 use crate::transfer::import::{ImportOptions, import};
 use crate::transfer::kinds::Kind;
 use crate::transfer::survey_answers::{export_survey_answers, import_survey_answers};
@@ -249,6 +250,8 @@ pub enum TransferKind {
     Audit,
     /// Past NPS, CSAT and micro-survey answers (CSV).
     SurveyAnswers,
+    /// Closed deals from a CRM, each handed to CS (CSV).
+    Handoffs,
 }
 
 impl TransferKind {
@@ -259,7 +262,7 @@ impl TransferKind {
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
             TransferKind::Tickets => Some(Kind::Tickets),
-            TransferKind::Events | TransferKind::Audit | TransferKind::SurveyAnswers => None,
+            TransferKind::Events | TransferKind::Audit | TransferKind::SurveyAnswers | TransferKind::Handoffs => None,
         }
     }
 }
@@ -618,6 +621,36 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Import {
+            kind: TransferKind::Handoffs,
+            file,
+            mapping,
+            skip_invalid,
+            keep_unmapped,
+            as_of,
+            check,
+        } => {
+            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
+                bail!("handoffs are imported from their own columns, all or none: no options apply");
+            }
+            let report = import_handoffs(store, &file).await?;
+            for line in &report.errors {
+                eprintln!("{line}");
+            }
+            let Some(added) = report.added else {
+                bail!(
+                    "{}: {} problem(s); nothing imported",
+                    file.display(),
+                    report.errors.len()
+                );
+            };
+            println!(
+                "{}: {} rows, {added} handoffs added ({} already there)",
+                file.display(),
+                report.rows,
+                report.rows as u64 - added
+            );
+        }
+        Command::Import {
             kind: TransferKind::Audit,
             ..
         } => {
@@ -726,6 +759,24 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             })
             .await?;
             let detail = format!("survey answers to {}", destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
+        }
+        Command::Export {
+            kind: TransferKind::Handoffs,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if format == Some(Format::Json) || account.is_some() || from.is_some() || to.is_some() {
+                bail!("handoffs are exported whole, as CSV");
+            }
+            write_export(output.as_deref(), "handoffs", async |out| {
+                export_handoffs(store, out).await
+            })
+            .await?;
+            let detail = format!("handoffs to {}", destination(output.as_deref()));
             audit(store, AuditKind::Export, None, detail).await?;
         }
         Command::Export {

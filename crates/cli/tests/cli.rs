@@ -1367,6 +1367,72 @@ fn survey_answers_import_all_or_none_with_line_and_column_and_export_again() {
 }
 
 #[test]
+fn crm_deals_import_as_handoffs_all_or_none_with_line_and_column_and_export_again() {
+    let t = Scratch::new();
+    let db = t.db("handoffs.db");
+    let accounts = t.file("accounts.csv", "external_id,name\nacme,Acme\nbeta,Beta\n");
+    ok(&db, &["import", "accounts", accounts.to_str().unwrap()]);
+    let bad = t.file(
+        "bad.csv",
+        "external_id,account_external_id,signed_on,goals,criteria_met,exceptions\n\
+         opp-1,acme,2026-11-02,Faster month-end close,Executive sponsor named,discount: 20% off year one\n\
+         opp-2,beta,2026-11-40,,,\n\
+         opp-3,beta,2026-11-05,Fewer tickets,,freebie\n",
+    );
+    let run = lodestar(&db, &["import", "handoffs", bad.to_str().unwrap()]);
+    assert!(!run.ok);
+    for expected in [
+        "bad.csv:3:3: signed_on:",
+        "bad.csv:4:6: exceptions: \"freebie\" is not `kind: detail`",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    assert_eq!(ok(&db, &["export", "handoffs"]).lines().count(), 1, "nothing written");
+    let ghost = t.file(
+        "ghost.csv",
+        "external_id,account_external_id,signed_on,goals\nopp-1,acme,2026-11-02,Close\nopp-9,ghost,2026-11-03,Close\n",
+    );
+    let run = lodestar(&db, &["import", "handoffs", ghost.to_str().unwrap()]);
+    assert!(
+        run.stderr
+            .contains("ghost.csv:3:2: account_external_id: no account has the external id \"ghost\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ok(&db, &["export", "handoffs"]).lines().count(), 1, "all or none");
+
+    let good = t.file(
+        "good.csv",
+        "external_id,account_external_id,signed_on,goals,pain_points,criteria_met,criteria_not_met,exceptions\n\
+         opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one\n\
+         opp-2,beta,2026-11-05,Fewer tickets,,,,\n",
+    );
+    let out = ok(&db, &["import", "handoffs", good.to_str().unwrap()]);
+    assert!(out.contains("2 handoffs added"), "{out}");
+    let again = ok(&db, &["import", "handoffs", good.to_str().unwrap()]);
+    assert!(again.contains("0 handoffs added (2 already there)"), "{again}");
+    let exported = ok(&db, &["export", "handoffs"]);
+    assert!(
+        exported.contains(
+            "opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one,handed_off"
+        ),
+        "{exported}"
+    );
+    // Without criteria, a deal gets the team's qualification list, none ticked yet.
+    let beta = exported.lines().find(|l| l.starts_with("opp-2,")).unwrap();
+    assert!(beta.contains(",,Executive sponsor named;"), "{beta}");
+    let other = t.db("other.db");
+    ok(&other, &["import", "accounts", accounts.to_str().unwrap()]);
+    let file = t.file("export.csv", &exported);
+    ok(&other, &["import", "handoffs", file.to_str().unwrap()]);
+    assert_eq!(
+        ok(&other, &["export", "handoffs"]),
+        exported,
+        "export → import → export"
+    );
+}
+
+#[test]
 fn tickets_import_by_external_id_name_their_errors_and_export_again() {
     let t = Scratch::new();
     let db = t.db("t.db");

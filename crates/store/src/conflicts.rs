@@ -201,6 +201,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "this handoff checks that criterion already",
     ),
     rule(
+        "handoffs",
+        &["external_id"],
+        "handoffs_external_id_key",
+        "a handoff of this CRM deal was imported already",
+    ),
+    rule(
         "sprints",
         &["account_id", "number"],
         "sprints_account_id_number_key",

@@ -46,7 +46,7 @@ pub use records::customer_links::{
 };
 pub use records::dataset::Dataset;
 pub use records::goals::{Goal, GoalDraft, GoalPart, NewPart, ValueEntry};
-pub use records::handoffs::{Handoff, HandoffCriterion, HandoffDraft, RenewalOutcome};
+pub use records::handoffs::{Handoff, HandoffCriterion, HandoffDraft, ImportedHandoff, RenewalOutcome};
 pub use records::health::{
     AccountHealth, CurrentHealth, HealthPoint, IndustryExposure, MeasureInfo, PriceThreshold, Problem, Pulse,
     RecomputeSummary, Scorecard, default_scorecard, health_measures,

@@ -5,6 +5,7 @@ pub mod audit_export;
 pub mod event_export;
 pub mod events;
 pub mod export;
+pub mod handoffs;
 pub mod import;
 pub mod kinds;
 pub mod mapping;

@@ -626,4 +626,73 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Hands over closed deals from a CRM export, all or none, in one transaction: each names
+    /// its account by external id (an unknown one is refused as "row N: …") and its deal by
+    /// `external_id`, so a deal imported before is skipped. Returns how many were added.
+    pub async fn import_handoffs(&self, deals: Vec<ImportedHandoff>) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let now = tx.now();
+        let mut added = 0;
+        for (i, deal) in deals.into_iter().enumerate() {
+            let account: Option<i64> = Query::sql("SELECT id FROM accounts WHERE external_id = $1")
+                .bind(deal.account_external_id.as_str())
+                .scalar_optional(&mut tx)
+                .await?;
+            let account = account.ok_or_else(|| {
+                lodestar_domain::Invalid::field(
+                    "account_external_id",
+                    format!(
+                        "row {}: no account has the external id {:?}",
+                        i + 1,
+                        deal.account_external_id
+                    ),
+                )
+            })?;
+            let known: Option<i64> = Query::sql("SELECT id FROM handoffs WHERE external_id = $1")
+                .bind(deal.external_id.as_str())
+                .scalar_optional(&mut tx)
+                .await?;
+            if known.is_some() {
+                continue;
+            }
+            let fields = deal.fields.into_inner();
+            let id = insert_handoff(&mut tx, AccountId(account), &fields, None, now).await?;
+            Query::sql("UPDATE handoffs SET external_id = $1 WHERE id = $2")
+                .bind(deal.external_id.as_str())
+                .bind(id.0)
+                .execute(&mut tx)
+                .await?;
+            added += 1;
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    /// Every handoff with its deal's id (the CRM's, or `lodestar-N`) and its account's external
+    /// id, oldest first: what `lodestar export handoffs` writes.
+    pub async fn exported_handoffs(&self) -> Result<Vec<(String, String, Handoff)>> {
+        let mut tx = self.begin_snapshot().await?;
+        let keys: Vec<(i64, Option<String>, String)> = Query::sql(
+            "SELECT h.id, h.external_id, a.external_id FROM handoffs h JOIN accounts a ON a.id = h.account_id \
+             ORDER BY h.signed_on, h.id",
+        )
+        .fetch_all(&mut tx)
+        .await?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (id, deal, account) in keys {
+            let handoff = handoff_in(&mut tx, HandoffId(id)).await?;
+            out.push((deal.unwrap_or_else(|| format!("lodestar-{id}")), account, handoff));
+        }
+        Ok(out)
+    }
+}
+
+/// A closed deal as a CRM export has it.
+#[derive(Debug, Clone)]
+pub struct ImportedHandoff {
+    /// The CRM's id of the deal (opportunity).
+    pub external_id: String,
+    pub account_external_id: String,
+    pub fields: Valid<HandoffFields>,
 }

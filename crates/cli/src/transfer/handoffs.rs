@@ -1,0 +1,232 @@
+//! `lodestar import handoffs FILE` and `lodestar export handoffs`: closed deals from a CRM as
+//! CSV, each creating the internal handoff (F-65). Columns: `external_id` (the CRM's deal id, so
+//! importing a file again adds nothing), `account_external_id`, `signed_on`, `goals`,
+//! `pain_points`, `criteria_met` and `criteria_not_met` (names separated by `;` — both empty: the
+//! team's qualification list, none ticked yet), `exceptions` (`kind: detail` separated by `;`,
+//! e.g. `discount: 20% off year one`). The export adds `state`. Every problem is reported by
+//! file, line and column, and nothing is written unless every row is valid.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use lodestar_domain::dates::parse_date;
+use lodestar_domain::handoff::{Criterion, DealException, ExceptionKind, HandoffFields};
+use lodestar_domain::text::{Label, Note};
+use lodestar_store::{ImportedHandoff, Store, StoreError};
+
+use super::export::neutralise;
+use super::import::unneutralise;
+
+pub const COLUMNS: [&str; 9] = [
+    "external_id",
+    "account_external_id",
+    "signed_on",
+    "goals",
+    "pain_points",
+    "criteria_met",
+    "criteria_not_met",
+    "exceptions",
+    "state",
+];
+/// The columns an import needs (`state` is the export's: an imported deal starts handed off).
+const REQUIRED: [&str; 4] = ["external_id", "account_external_id", "signed_on", "goals"];
+
+/// What an import came to: problems as `FILE:LINE:COLUMN: field: reason`, or the deals added.
+pub struct HandoffImport {
+    pub rows: usize,
+    pub errors: Vec<String>,
+    pub added: Option<u64>,
+}
+
+fn list(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// One row's fields, or the problems of its cells (field, reason).
+fn fields_of(
+    cell: &dyn Fn(&str) -> String,
+    team: &[Label],
+) -> Result<lodestar_domain::Valid<HandoffFields>, Vec<(&'static str, String)>> {
+    let mut problems: Vec<(&'static str, String)> = Vec::new();
+    let signed_on = parse_date(&cell("signed_on"), &[])
+        .map_err(|e| problems.push(("signed_on", e)))
+        .ok();
+    let goals = Note::parse(&cell("goals"))
+        .map_err(|e| problems.push(("goals", e)))
+        .ok();
+    let pain_points = Note::parse(&cell("pain_points"))
+        .map_err(|e| problems.push(("pain_points", e)))
+        .ok();
+    let mut criteria = Vec::new();
+    for (column, met) in [("criteria_met", true), ("criteria_not_met", false)] {
+        for name in list(&cell(column)) {
+            match Label::parse(name) {
+                Ok(name) => criteria.push(Criterion { name, met }),
+                Err(e) => problems.push((column, e)),
+            }
+        }
+    }
+    if criteria.is_empty() {
+        criteria = team
+            .iter()
+            .map(|name| Criterion {
+                name: name.clone(),
+                met: false,
+            })
+            .collect();
+    }
+    let mut exceptions = Vec::new();
+    for item in list(&cell("exceptions")) {
+        let Some((kind, detail)) = item.split_once(':') else {
+            problems.push(("exceptions", format!("{item:?} is not `kind: detail`")));
+            continue;
+        };
+        match (kind.trim().parse::<ExceptionKind>(), Label::parse(detail)) {
+            (Ok(kind), Ok(detail)) => exceptions.push(DealException { kind, detail }),
+            (Err(e), _) | (_, Err(e)) => problems.push(("exceptions", e)),
+        }
+    }
+    match (signed_on, goals, pain_points) {
+        (Some(signed_on), Some(goals), Some(pain_points)) if problems.is_empty() => HandoffFields {
+            signed_on,
+            goals,
+            pain_points,
+            criteria,
+            exceptions,
+        }
+        .validate()
+        .map_err(|invalid| invalid.errors.into_iter().map(|e| (e.field, e.reason)).collect()),
+        _ => Err(problems),
+    }
+}
+
+pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<HandoffImport> {
+    let name = file.display().to_string();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
+    let headers: HashMap<String, usize> = reader
+        .headers()?
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+        .collect();
+    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
+    if !missing.is_empty() {
+        return Ok(HandoffImport {
+            rows: 0,
+            errors: vec![format!(
+                "{name}:1: the header lacks the column(s) {}",
+                missing.join(", ")
+            )],
+            added: None,
+        });
+    }
+    let column = |field: &str| headers.get(field).map_or(0, |c| c + 1);
+    let team = store.qualification_criteria().await?;
+    let mut errors = Vec::new();
+    let mut deals = Vec::new();
+    let mut lines = Vec::new();
+    for record in reader.records() {
+        let record = record?;
+        let line = record.position().map_or(0, |p| p.line());
+        // What an export neutralised for spreadsheets imports as it was written.
+        let cell = |field: &str| -> String {
+            unneutralise(headers.get(field).and_then(|i| record.get(*i)).unwrap_or_default())
+                .trim()
+                .to_owned()
+        };
+        let external_id = cell("external_id");
+        if external_id.is_empty() {
+            errors.push(format!(
+                "{name}:{line}:{}: external_id: must not be empty",
+                column("external_id")
+            ));
+        }
+        match fields_of(&cell, &team) {
+            Ok(fields) if !external_id.is_empty() => {
+                deals.push(ImportedHandoff {
+                    external_id,
+                    account_external_id: cell("account_external_id"),
+                    fields,
+                });
+                lines.push(line);
+            }
+            Ok(_) => {}
+            Err(problems) => errors.extend(
+                problems
+                    .into_iter()
+                    .map(|(field, reason)| format!("{name}:{line}:{}: {field}: {reason}", column(field))),
+            ),
+        }
+    }
+    let rows = deals.len();
+    if !errors.is_empty() {
+        return Ok(HandoffImport {
+            rows,
+            errors,
+            added: None,
+        });
+    }
+    match store.import_handoffs(deals).await {
+        Ok(added) => Ok(HandoffImport {
+            rows,
+            errors,
+            added: Some(added),
+        }),
+        // The store names the row ("row 3: …"): the file's line and the field's column.
+        Err(StoreError::Invalid(invalid)) => Ok(HandoffImport {
+            rows,
+            errors: invalid
+                .errors
+                .iter()
+                .map(|e| {
+                    let (row, reason) = e
+                        .reason
+                        .strip_prefix("row ")
+                        .and_then(|r| r.split_once(": "))
+                        .and_then(|(n, reason)| Some((n.parse::<usize>().ok()?, reason)))
+                        .unwrap_or((0, e.reason.as_str()));
+                    let line = row.checked_sub(1).and_then(|i| lines.get(i)).copied().unwrap_or(0);
+                    format!("{name}:{line}:{}: {}: {reason}", column(e.field), e.field)
+                })
+                .collect(),
+            added: None,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes every handoff, oldest signature first, as CSV; how many.
+pub async fn export_handoffs(store: &Store, out: &mut dyn Write) -> anyhow::Result<usize> {
+    let handoffs = store.exported_handoffs().await?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS)?;
+    for (deal, account, h) in &handoffs {
+        let names = |met: bool| -> String {
+            h.criteria
+                .iter()
+                .filter(|c| c.met == met)
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let exceptions: Vec<String> = h
+            .exceptions
+            .iter()
+            .map(|e| format!("{}: {}", e.kind.as_str(), e.detail))
+            .collect();
+        w.write_record([
+            neutralise(deal),
+            neutralise(account),
+            h.signed_on.to_string(),
+            neutralise(h.goals.as_str()),
+            neutralise(h.pain_points.as_str()),
+            neutralise(&names(true)),
+            neutralise(&names(false)),
+            neutralise(&exceptions.join("; ")),
+            h.state.as_str().to_owned(),
+        ])?;
+    }
+    w.flush()?;
+    Ok(handoffs.len())
+}
