@@ -337,7 +337,8 @@ impl Store {
     }
 
     /// Records the customer's answer (`contact` names them); both parts done completes
-    /// onboarding today. A completed onboarding takes no further answer (409).
+    /// onboarding today and books the first customer retrospective a month later. A completed
+    /// onboarding takes no further answer (409).
     pub async fn answer_onboarding(
         &self,
         id: OnboardingId,
@@ -361,9 +362,14 @@ impl Store {
         .bind(id.0)
         .execute(&mut tx)
         .await?;
+        let first_retro = match completed {
+            Some(on) => super::sprints::book_first_retro(&mut tx, project.account_id, on).await?,
+            None => None,
+        };
         let text = match completed {
             Some(_) => format!(
-                "Onboarding complete: {contact} confirmed the technical implementation and the process integration"
+                "Onboarding complete: {contact} confirmed the technical implementation and the process integration{}",
+                first_retro.map_or_else(String::new, |d| format!("; the first retrospective is booked on {d}"))
             ),
             None => format!(
                 "{contact} says onboarding is not complete yet (technical implementation {}, process integration {})",

@@ -371,6 +371,36 @@ fn retro_start(day: NaiveDate, zone: Tz) -> Result<DateTime<Utc>> {
         .map_err(StoreError::Corrupt)
 }
 
+/// Books the first retrospective about a month after launch (seed 000: they begin about a
+/// month after the customer is officially launched), unless one is already ahead. Returns its
+/// day when it booked one.
+pub(crate) async fn book_first_retro(
+    tx: &mut Tx,
+    account: AccountId,
+    launched_on: NaiveDate,
+) -> Result<Option<NaiveDate>> {
+    let ahead: Option<i64> = Query::sql(
+        "SELECT m.id FROM meetings m WHERE m.account_id = $1 AND m.kind = 'retrospective' \
+         AND m.cancelled_at IS NULL AND m.starts_at >= $2 LIMIT 1",
+    )
+    .bind(account)
+    .bind(tx.now())
+    .scalar_optional(tx)
+    .await?;
+    if ahead.is_some() {
+        return Ok(None);
+    }
+    let owner: Option<i64> = Query::sql("SELECT owner_id FROM accounts WHERE id = $1")
+        .bind(account)
+        .scalar_one(tx)
+        .await?;
+    let day = launched_on + chrono::Days::new(28);
+    let people = default_people(tx, account, owner.map(UserId)).await?;
+    let at = retro_start(day, people.zone)?;
+    book_retro(tx, account, None, at, people, None).await?;
+    Ok(Some(day))
+}
+
 impl Store {
     pub async fn sprint_settings(&self) -> Result<SprintSettings> {
         let mut tx = self.begin_snapshot().await?;

@@ -86,6 +86,10 @@ async fn the_customer_completes_onboarding_and_the_times_follow(store: Store) {
     // The store's clock stands at 2026-12-02: thirty days after signature.
     assert_eq!(done.completed_on, Some(d("2026-12-02")));
     assert_eq!(done.days_to_complete(), Some(30));
+    // Launched: the first retrospective about a month later.
+    let retros = store.account_retrospectives(done.account_id).await.unwrap();
+    assert_eq!(retros.len(), 1);
+    assert_eq!(retros[0].1.date_naive(), d("2026-12-30"));
     assert!(matches!(
         store.answer_onboarding(plan.id, both, "Dana").await.unwrap_err(),
         StoreError::Conflict(_)
