@@ -156,6 +156,15 @@ async fn the_customer_ticks_off_their_tasks_and_completes_onboarding_through_the
     let times = app.send("GET", "/api/v1/onboarding-times", Some(&token), None).await;
     assert_eq!(times.body[0]["completed"], 1, "{}", times.text);
     assert_eq!(times.body[0]["projects"], 1);
+    // And on the deal-quality page, per segment.
+    app.user("viewer@v.io", Role::Viewer).await;
+    let cookie = app.session("viewer@v.io").await;
+    let shown = crate::forms::page(&app, &cookie, "/handoffs").await;
+    let section = &shown.text[shown.text.find("id=\"onboarding-times\"").expect("the times section")..];
+    assert!(
+        section.contains("<td>1</td><td>1</td>"),
+        "one plan, complete: {section}"
+    );
 
     // Each use of the link is in the audit log.
     let used = app

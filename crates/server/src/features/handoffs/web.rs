@@ -253,6 +253,8 @@ struct ListPage {
     others: Vec<HandoffCard>,
     criteria: String,
     can_decide: bool,
+    /// Time to first value and to onboarding complete, per segment.
+    times: Vec<lodestar_store::OnboardingTimes>,
     error: Option<String>,
 }
 
@@ -279,6 +281,7 @@ pub(crate) async fn list(State(state): State<AppState>, page: SignedIn) -> Resul
         others,
         criteria: criteria.join("\n"),
         can_decide: page.actor.can_manage_all_accounts(),
+        times: state.store.onboarding_times().await?,
         error: page.flash.for_slot(SLOT),
         me: page.user,
     })
