@@ -68,8 +68,6 @@ CREATE INDEX deal_exceptions_account ON deal_exceptions (account_id);
 CREATE TABLE onboarding_projects (
     id {{ID}},
     account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
-    -- The CRM's id of the deal, for handoffs imported from it: importing again adds nothing.
-    external_id TEXT UNIQUE,
     signed_on DATE NOT NULL,
     kickoff_due_on DATE NOT NULL,
     midway_on DATE NOT NULL,
