@@ -338,7 +338,7 @@ fn proposed_next(retro: &SprintRetro, sprint: Option<&Sprint>) -> (NaiveDate, Na
             s.retro_cadence,
         )
         .into_iter()
-        .find(|d| *d > day + Days::new(6))
+        .find(|d| *d > day + Days::new(6) && *d <= s.last_day())
     });
     (planned.unwrap_or(day + Days::new(28)), local.time())
 }
