@@ -4,7 +4,7 @@
 //! CSM or the account executive by the kind of growth (seed 004: "more of the same" — price,
 //! consumption, organic seats — is the CSM's; a new product or a new division is a sale).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::error::{Invalid, Rules, Valid};
 use crate::money::Cents;
@@ -17,6 +17,15 @@ pub const WINDOWS: [u32; 4] = [30, 60, 90, 180];
 /// The narrowest window a renewal `days_left` away falls in; `None` beyond the widest.
 pub fn window_of(days_left: i64) -> Option<u32> {
     WINDOWS.into_iter().find(|w| days_left <= i64::from(*w))
+}
+
+/// The calendar quarter `day` falls in: its first day, and the next quarter's (the forecast's
+/// period).
+pub fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first_month = (day.month0() / 3) * 3 + 1;
+    let from = NaiveDate::from_ymd_opt(day.year(), first_month, 1).unwrap_or(day);
+    let to = from.checked_add_months(chrono::Months::new(3)).unwrap_or(from);
+    (from, to)
 }
 
 /// The CSM's call on a renewal: what their gut says, which forecast category it goes in, and
@@ -267,6 +276,13 @@ mod tests {
             forecast_arr: Cents(arr),
             note: Note::default(),
         }
+    }
+
+    #[test]
+    fn a_quarter_runs_from_its_first_day_to_the_next_ones() {
+        assert_eq!(quarter_of(d("2026-12-02")), (d("2026-10-01"), d("2027-01-01")));
+        assert_eq!(quarter_of(d("2027-01-01")), (d("2027-01-01"), d("2027-04-01")));
+        assert_eq!(quarter_of(d("2027-06-30")), (d("2027-04-01"), d("2027-07-01")));
     }
 
     #[test]

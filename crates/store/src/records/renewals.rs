@@ -20,6 +20,11 @@ use super::{parse, parse_opt, stored_note};
 use crate::query::Query;
 use crate::{Result, Store, StoreError, Tx};
 
+/// How long after its end a contract with no result recorded stays on the pipeline: long
+/// enough to chase the paperwork of a renewal, not so long that contracts replaced years ago
+/// (a renewal booked as a new contract) crowd it.
+pub const LAPSED_DAYS: u64 = 90;
+
 /// A call as made: what, by whom, when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MadeCall {
@@ -390,8 +395,8 @@ fn closed_text(o: &OpportunityFields) -> String {
 
 impl Store {
     /// Contracts ending within `within_days` of `today` whose renewal has not closed, and those
-    /// past their end with no result recorded (so none slips by unrecorded), the soonest first.
-    /// `owner`: one CSM's book.
+    /// that ended in the last [`LAPSED_DAYS`] with no result recorded (so none slips by
+    /// unrecorded), the soonest first. `owner`: one CSM's book.
     pub async fn renewal_pipeline(
         &self,
         owner: Option<UserId>,
@@ -403,6 +408,7 @@ impl Store {
             Query::sql("r.contract_id IS NULL"),
             Query::sql("c.arr_cents > 0"),
             Query::sql("a.lifecycle_stage <> 'churned'"),
+            Query::sql("c.end_date >= ").value(today - chrono::Days::new(LAPSED_DAYS)),
             Query::sql("c.end_date <= ").value(today + chrono::Days::new(u64::from(within_days))),
         ];
         if let Some(o) = owner {

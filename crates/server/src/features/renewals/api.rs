@@ -144,14 +144,14 @@ impl From<RenewalDetail> for RenewalDetailOutput {
 #[into_params(parameter_in = Query)]
 pub struct PipelineQuery {
     /// 30, 60, 90 or 180: contracts ending within this many days (90 when left out), plus
-    /// those past their end with no result recorded.
+    /// those that ended in the last 90 days with no result recorded.
     pub within_days: Option<u32>,
     /// One CSM's book; the whole portfolio when left out.
     pub owner_id: Option<i64>,
 }
 
 /// The renewal pipeline: contracts ending within the window whose renewal has not closed, and
-/// those past their end date with no result recorded, the soonest first, each with the latest
+/// those that ended in the last 90 days with no result recorded, the soonest first, each with the latest
 /// call (gut-check, forecast category, ARR expected).
 #[utoipa::path(get, path = "/api/v1/renewals", tag = "renewals", params(PipelineQuery),
     responses((status = 200, description = "The renewals", body = Vec<RenewalOutput>), ReadProblems),

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
-use lodestar_domain::renewal::{WINDOWS, is_cross_sell, window_of};
+use chrono::NaiveDate;
+use lodestar_domain::renewal::{WINDOWS, quarter_of, window_of};
 use lodestar_domain::user::User;
 use lodestar_domain::vocabulary::{ForecastCategory, OpportunityKind, OpportunityStage, RenewalOutlook, RenewalResult};
 use lodestar_domain::{AccountId, ContractId, OpportunityId};
@@ -54,6 +54,8 @@ pub(crate) struct RenewalRow {
     arr: String,
     end_date: NaiveDate,
     days_left: i64,
+    /// "in 12 days", "today", "3 days ago".
+    when: String,
     outlook: &'static str,
     outlook_class: &'static str,
     category: &'static str,
@@ -77,6 +79,13 @@ fn renewal_row(r: &Renewal, today: NaiveDate) -> RenewalRow {
         arr: r.arr.whole_dollars(),
         end_date: r.end_date,
         days_left: (r.end_date - today).num_days(),
+        when: match (r.end_date - today).num_days() {
+            0 => "today".to_owned(),
+            1 => "tomorrow".to_owned(),
+            -1 => "yesterday".to_owned(),
+            n if n < 0 => format!("{} days ago", -n),
+            n => format!("in {n} days"),
+        },
         outlook: call.map_or("Not called", |c| c.outlook.label()),
         outlook_class: match call.map(|c| c.outlook) {
             Some(RenewalOutlook::AtRisk) => "bad",
@@ -359,16 +368,6 @@ pub(crate) struct ForecastQuery {
     quarter_of: Option<NaiveDate>,
 }
 
-/// The first day of the calendar quarter `day` falls in, and of the next.
-fn quarter(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let first_month = (day.month0() / 3) * 3 + 1;
-    let from = NaiveDate::from_ymd_opt(day.year(), first_month, 1).expect("a quarter's first day");
-    let to = from
-        .checked_add_months(chrono::Months::new(3))
-        .expect("the next quarter");
-    (from, to)
-}
-
 fn percent(per_mille: Option<i64>) -> String {
     per_mille.map_or_else(|| "—".to_owned(), |p| format!("{}.{}%", p / 10, p % 10))
 }
@@ -381,7 +380,7 @@ pub(crate) async fn forecast(
     Query(q): Query<ForecastQuery>,
 ) -> Result<Html, ApiError> {
     let mine = q.book.as_deref() == Some("mine");
-    let (from, to) = quarter(q.quarter_of.unwrap_or_else(|| state.store.today()));
+    let (from, to) = quarter_of(q.quarter_of.unwrap_or_else(|| state.store.today()));
     let Forecast {
         renewals: r,
         expansion: e,
@@ -436,7 +435,6 @@ pub(crate) struct OpportunityRow {
     account_id: i64,
     account: String,
     kind: &'static str,
-    cross_sell: bool,
     title: String,
     amount: String,
     expected_close: NaiveDate,
@@ -453,7 +451,6 @@ fn opportunity_row(o: &Opportunity, today: NaiveDate) -> OpportunityRow {
         account_id: o.account_id.0,
         account: o.account_name.clone(),
         kind: o.fields.kind.label(),
-        cross_sell: is_cross_sell(o.fields.kind),
         title: o.fields.title.to_string(),
         amount: o.fields.amount.whole_dollars(),
         expected_close: o.fields.expected_close,
