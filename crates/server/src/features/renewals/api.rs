@@ -305,7 +305,7 @@ impl From<ExpansionLine> for ExpansionOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ForecastOutput {
+pub struct RenewalForecastOutput {
     from: NaiveDate,
     to: NaiveDate,
     /// Renewals due in the period and their contracts' ARR.
@@ -327,7 +327,7 @@ pub struct ForecastOutput {
     expansion: ExpansionOutput,
 }
 
-impl From<Forecast> for ForecastOutput {
+impl From<Forecast> for RenewalForecastOutput {
     fn from(f: Forecast) -> Self {
         let r = f.renewals;
         let line =
@@ -339,7 +339,7 @@ impl From<Forecast> for ForecastOutput {
                 churned: l.churned,
                 open: l.open,
             };
-        ForecastOutput {
+        RenewalForecastOutput {
             from: f.from,
             to: f.to,
             due: r.due,
@@ -362,13 +362,13 @@ impl From<Forecast> for ForecastOutput {
 /// call it carried when the period began, against how they closed; and the expansion expected
 /// to close in it against what was won and lost.
 #[utoipa::path(get, path = "/api/v1/renewals/forecast", tag = "renewals", params(ForecastQuery),
-    responses((status = 200, description = "The forecast", body = ForecastOutput), ReadProblems),
+    responses((status = 200, description = "The forecast", body = RenewalForecastOutput), ReadProblems),
     security(("bearer" = [])))]
 async fn forecast(
     State(state): State<AppState>,
     Caller(_actor): Caller,
     query: Result<Query<ForecastQuery>, QueryRejection>,
-) -> Result<axum::Json<ForecastOutput>, ApiError> {
+) -> Result<axum::Json<RenewalForecastOutput>, ApiError> {
     let Query(q) = query?;
     if q.to <= q.from || (q.to - q.from).num_days() > 366 * 2 {
         return Err(lodestar_domain::Invalid::field("to", "must be after from, at most two years later").into());

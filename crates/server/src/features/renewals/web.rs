@@ -5,8 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use lodestar_domain::renewal::{WINDOWS, quarter_of, window_of};
 use lodestar_domain::user::User;
@@ -20,7 +19,9 @@ use crate::AppState;
 use crate::features::accounts::ops::{existing, writable};
 use crate::features::meetings::web::FormFields;
 use crate::http::error::ApiError;
-use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, choices, render, user_problem};
+use crate::http::pages::{
+    Choice, Html, SignedIn, back_after_form, book_choices, choices, form_answer, render, user_problem,
+};
 
 /// Opportunities per page.
 const PAGE: u32 = 50;
@@ -31,16 +32,6 @@ fn options<T: Copy>(
     label: fn(T) -> &'static str,
 ) -> Vec<(&'static str, &'static str)> {
     all.iter().map(|v| (value(*v), label(*v))).collect()
-}
-
-/// The page again after a refused form: 422 with what was typed.
-fn answered(problem: bool, html: Html) -> Response {
-    let status = if problem {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    (status, html).into_response()
 }
 
 pub(crate) struct RenewalRow {
@@ -266,7 +257,7 @@ async fn renewal_page(
         sent,
         me: page.user,
     })?;
-    Ok(answered(problem.is_some(), html))
+    Ok(form_answer(problem.is_some(), html))
 }
 
 /// `GET /contracts/{id}/renewal`.
@@ -653,7 +644,7 @@ async fn account_page(
         problem: problem.clone(),
         me: page.user,
     })?;
-    Ok(answered(problem.is_some(), html))
+    Ok(form_answer(problem.is_some(), html))
 }
 
 /// `GET /accounts/{id}/opportunities`: the account's expansion and the form to open one.
