@@ -203,6 +203,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0026_onboarding.sql"),
         rust: None,
     },
+    Migration {
+        version: 29,
+        name: "renewals",
+        sql: include_str!("../migrations/0029_renewals.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -107,6 +107,15 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             ],
         ),
         menu(
+            "revenue",
+            "Revenue",
+            vec![
+                Some(link("Renewals", "/renewals")),
+                Some(link("Forecast", "/forecast")),
+                Some(link("Expansion", "/opportunities")),
+            ],
+        ),
+        menu(
             "admin",
             "Admin",
             vec![
@@ -183,15 +192,17 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Revenue: Renewals, Forecast, Expansion",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
         );
         assert_eq!(
-            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
+            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=4],
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Revenue: Renewals, Forecast, Expansion",
                 "Admin: Health scoring",
             ]
         );
