@@ -6,12 +6,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use lodestar_domain::meeting::MeetingFields;
 use lodestar_domain::onboarding::{
     CustomerVerdict, OnboardingFields, OnboardingId, TaskFields, TaskSide, days_between, median_days,
 };
-use lodestar_domain::text::{Label, Name};
+use lodestar_domain::text::{Label, Name, Note};
+use lodestar_domain::vocabulary::MeetingKind;
 use lodestar_domain::{AccountId, UserId, Valid};
 
+use super::meetings::insert_meeting;
+use super::sprints::{key_people, retro_start};
 use super::timeline::{TimelineKind, record};
 use super::{parse, stored_note};
 use crate::query::Query;
@@ -218,8 +222,39 @@ fn open_project(project: &Onboarding) -> Result<()> {
     }
 }
 
+/// Books the midway touchpoint with the customer's executive sponsor (seed 000) as a check-in
+/// on the CSM's calendar and theirs, at the hour Lodestar books its own meetings.
+async fn book_midway(tx: &mut Tx, account: AccountId, on: NaiveDate, by: Option<UserId>) -> Result<()> {
+    let owner: Option<i64> = Query::sql("SELECT owner_id FROM accounts WHERE id = $1")
+        .bind(account.0)
+        .scalar_one(tx)
+        .await?;
+    let people = key_people(tx, account, owner.map(UserId), "'exec_sponsor'").await?;
+    let fields = MeetingFields {
+        kind: MeetingKind::CheckIn,
+        title: Name::parse("Onboarding midway touchpoint with the executive sponsor").expect("a short title"),
+        starts_at: retro_start(on, people.zone)?,
+        duration_minutes: MIDWAY_MINUTES,
+        time_zone: people.zone,
+        notes: Note::parse(
+            "Halfway through onboarding: what is done, what is at risk, and whether the goals Sales heard still hold.",
+        )
+        .expect("a short note"),
+        users: people.users,
+        contacts: people.contacts,
+    }
+    .validate()?
+    .into_inner();
+    insert_meeting(tx, account, &fields, by).await?;
+    Ok(())
+}
+
+/// How long the midway touchpoint is booked for.
+const MIDWAY_MINUTES: u32 = 30;
+
 impl Store {
-    /// Starts an account's onboarding with its first tasks.
+    /// Starts an account's onboarding with its first tasks, and books the midway touchpoint
+    /// with the executive sponsor when it is still ahead.
     pub async fn create_onboarding(
         &self,
         account: AccountId,
@@ -257,6 +292,9 @@ impl Store {
         let id = OnboardingId(id);
         for task in &tasks {
             insert_task(&mut tx, id, account, task).await?;
+        }
+        if fields.midway_on() >= tx.today() {
+            book_midway(&mut tx, account, fields.midway_on(), by).await?;
         }
         let text = format!(
             "Onboarding started: kickoff due {}, sponsor touchpoint {}, target {}",

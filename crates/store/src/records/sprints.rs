@@ -332,6 +332,17 @@ pub(crate) struct RetroPeople {
 /// The people a sprint's first retrospective invites: the CSM and the account's key people
 /// (seed 000: as large a group as can reach a consensus), in the CSM's time zone.
 async fn default_people(tx: &mut Tx, account: AccountId, owner: Option<UserId>) -> Result<RetroPeople> {
+    key_people(tx, account, owner, "'exec_sponsor', 'decision_maker', 'champion'").await
+}
+
+/// The CSM and the account's active contacts in `roles` (an SQL list of contact roles), in
+/// the CSM's time zone.
+pub(crate) async fn key_people(
+    tx: &mut Tx,
+    account: AccountId,
+    owner: Option<UserId>,
+    roles: &'static str,
+) -> Result<RetroPeople> {
     let zone: String = match owner {
         Some(o) => {
             Query::sql("SELECT time_zone FROM users WHERE id = $1")
@@ -341,10 +352,9 @@ async fn default_people(tx: &mut Tx, account: AccountId, owner: Option<UserId>) 
         }
         None => "UTC".to_owned(),
     };
-    let contacts: Vec<i64> = Query::sql(
-        "SELECT id FROM contacts WHERE account_id = $1 AND status = 'active' \
-         AND role IN ('exec_sponsor', 'decision_maker', 'champion') ORDER BY id",
-    )
+    let contacts: Vec<i64> = Query::sql(format!(
+        "SELECT id FROM contacts WHERE account_id = $1 AND status = 'active' AND role IN ({roles}) ORDER BY id"
+    ))
     .bind(account)
     .scalars(tx)
     .await?;
@@ -393,8 +403,9 @@ pub(crate) async fn book_retro(
     Ok(meeting)
 }
 
-/// [`RETRO_HOUR`] on `day` in `zone` (an hour later on a day the clocks skip it).
-fn retro_start(day: NaiveDate, zone: Tz) -> Result<DateTime<Utc>> {
+/// [`RETRO_HOUR`] on `day` in `zone` (an hour later on a day the clocks skip it): when the
+/// meetings Lodestar books itself start.
+pub(crate) fn retro_start(day: NaiveDate, zone: Tz) -> Result<DateTime<Utc>> {
     let at = NaiveTime::from_hms_opt(RETRO_HOUR, 0, 0).expect("a time");
     local_start(day, at, zone)
         .or_else(|_| local_start(day, at + chrono::Duration::hours(1), zone))

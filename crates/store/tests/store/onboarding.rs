@@ -2,9 +2,10 @@
 //! only on the side allowed, the customer's answer completing it only when both parts are done,
 //! a completed plan refusing changes, and the times per segment.
 
+use chrono::{TimeZone, Utc};
 use lodestar_domain::onboarding::{CustomerVerdict, OnboardingFields, TaskFields, TaskSide, standard_tasks};
 use lodestar_domain::text::{Label, Name, Note};
-use lodestar_store::{Store, StoreError, store_test};
+use lodestar_store::{MeetingFilter, Store, StoreError, store_test};
 
 use crate::common::*;
 
@@ -29,6 +30,24 @@ async fn the_customer_completes_onboarding_and_the_times_follow(store: Store) {
         .unwrap();
     assert_eq!(plan.kickoff_due_on, d("2026-11-06"));
     assert_eq!(plan.tasks.len(), 3);
+    // The sponsor's touchpoint halfway to the target is on the calendars, at ten.
+    let booked = store
+        .meetings(&MeetingFilter {
+            account: Some(acme),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(booked.len(), 1);
+    assert_eq!(
+        booked[0].fields.title.as_str(),
+        "Onboarding midway touchpoint with the executive sponsor"
+    );
+    assert_eq!(
+        booked[0].fields.starts_at,
+        Utc.with_ymd_and_hms(2026, 12, 3, 10, 0, 0).unwrap()
+    );
+    assert_eq!(booked[0].fields.users, [csm]);
     let ours = plan.tasks.iter().find(|t| t.fields.side == TaskSide::Ours).unwrap().id;
     let theirs = plan
         .tasks
