@@ -54,13 +54,14 @@ impl SubscriptionFields {
                 format!("{end} is not after the start date {}", self.start_date)
             });
         }
-        rules.require(self.mrr.0 >= 0, "mrr", || "must not be negative".into());
+        // A free plan is no revenue: leaving it out keeps "active" and "paying" the same thing,
+        // so a contract made from a stretch of activity always has ARR above zero.
+        rules.require(self.mrr.0 > 0, "mrr", || {
+            "must be above zero (leave free plans out)".into()
+        });
         rules.require(self.quantity > 0, "quantity", || "must be at least 1".into());
         rules.require(self.discount_bp < 10_000, "discount", || {
-            format!(
-                "{} % leaves nothing to bill; a free plan is an MRR of 0",
-                f64::from(self.discount_bp) / 100.0
-            )
+            format!("{} % leaves nothing to bill", f64::from(self.discount_bp) / 100.0)
         });
         rules.finish(self)
     }
@@ -295,6 +296,24 @@ pub fn movements(periods: &[Period]) -> Vec<Movement> {
     out
 }
 
+/// An account's MRR on each of `days` (sorted ascending) from its movements (oldest first),
+/// `None` on a day it is not active: what reports read, since an account has far fewer
+/// movements than subscription rows (a renewal at the same price is none).
+pub fn mrr_at(movements: &[Movement], days: &[NaiveDate]) -> Vec<Option<Cents>> {
+    debug_assert!(days.is_sorted());
+    let mut next = 0;
+    let mut state: Option<Cents> = None;
+    days.iter()
+        .map(|day| {
+            while let Some(m) = movements.get(next).filter(|m| m.date <= *day) {
+                state = (m.kind != MovementKind::Churn).then_some(m.mrr_after);
+                next += 1;
+            }
+            state
+        })
+        .collect()
+}
+
 /// The stretches of continuous activity of an account, each `(start, end)` with the end none
 /// while it runs: each becomes one contract, since a win-back is a new contract.
 pub fn active_spans(periods: &[Period]) -> Vec<(NaiveDate, Option<NaiveDate>)> {
@@ -383,12 +402,6 @@ mod tests {
                 Some(Cents(50)),
                 Some(Cents(50))
             ]
-        );
-        let free = [p("2024-01-01", None, 0)];
-        assert_eq!(
-            mrr_on_days(&free, &[d("2024-02-01")]),
-            vec![Some(Cents(0))],
-            "a free plan is active"
         );
     }
 
@@ -503,6 +516,19 @@ mod tests {
         );
         let renewal = [p("2023-01-01", Some("2024-01-01"), 100), p("2024-01-01", None, 100)];
         assert_eq!(movements(&renewal).len(), 1, "a renewal at the same price is no change");
+
+        let days = [
+            d("2022-12-31"),
+            d("2023-01-01"),
+            d("2023-10-15"),
+            d("2024-02-01"),
+            d("2030-01-01"),
+        ];
+        assert_eq!(
+            mrr_at(&movements(&periods), &days),
+            mrr_on_days(&periods, &days),
+            "the movements tell the same MRR as the rows"
+        );
     }
 
     #[test]
@@ -516,7 +542,7 @@ mod tests {
             discount_bp,
         };
         assert!(fields(None, 100, 1, 0).validate().is_ok());
-        let bad = fields(Some("2024-01-01"), -1, 0, 10_000).validate().unwrap_err();
+        let bad = fields(Some("2024-01-01"), 0, 0, 10_000).validate().unwrap_err();
         let named: Vec<&str> = bad.errors.iter().map(|e| e.field).collect();
         assert_eq!(named, ["end_date", "mrr", "quantity", "discount"]);
     }

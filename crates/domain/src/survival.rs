@@ -11,7 +11,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::revenue::Period;
+use crate::revenue::{Movement, MovementKind};
 
 /// One account's time with us, in days, and whether it ended in churn (else censored).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,32 +20,22 @@ pub struct Tenure {
     pub churned: bool,
 }
 
-/// An account's tenure on `as_of` from its subscription periods; none when its first
-/// subscription starts after `as_of` (it is not a customer yet on that day).
-pub fn tenure(periods: &[Period], as_of: NaiveDate) -> Option<Tenure> {
-    let start = periods.iter().map(|p| p.start).min()?;
-    if start > as_of {
-        return None;
-    }
-    // The last end, unless some period runs on (no end, or ends after the as-of day).
-    let last_end =
-        periods
-            .iter()
-            .filter(|p| p.start <= as_of)
-            .map(|p| p.end)
-            .try_fold(start, |latest, end| match end {
-                Some(end) if end <= as_of => Some(latest.max(end)),
-                _ => None,
-            });
-    Some(match last_end {
-        Some(end) => Tenure {
-            days: (end - start).num_days(),
+/// An account's tenure on `as_of` from its MRR movements (oldest first); none when it first
+/// pays after `as_of` (it is not a customer yet on that day).
+pub fn tenure(movements: &[Movement], as_of: NaiveDate) -> Option<Tenure> {
+    let start = movements.first().filter(|m| m.date <= as_of)?.date;
+    // What is known on the as-of day: a win-back after it is not.
+    let last = movements.iter().take_while(|m| m.date <= as_of).last()?;
+    Some(if last.kind == MovementKind::Churn {
+        Tenure {
+            days: (last.date - start).num_days(),
             churned: true,
-        },
-        None => Tenure {
+        }
+    } else {
+        Tenure {
             days: (as_of - start).num_days(),
             churned: false,
-        },
+        }
     })
 }
 
@@ -173,6 +163,7 @@ pub fn driver(accounts: impl IntoIterator<Item = (bool, bool)>) -> Driver {
 mod tests {
     use super::*;
     use crate::Cents;
+    use crate::revenue::{Period, movements};
 
     fn t(days: i64, churned: bool) -> Tenure {
         Tenure { days, churned }
@@ -269,6 +260,7 @@ mod tests {
     #[test]
     fn tenure_runs_from_the_first_start_to_the_last_end_or_is_censored() {
         let as_of: NaiveDate = "2025-01-01".parse().unwrap();
+        let tenure = |periods: &[Period], as_of| tenure(&movements(periods), as_of);
         let churned = [p("2023-01-01", Some("2023-06-01")), p("2023-08-01", Some("2024-01-01"))];
         assert_eq!(
             tenure(&churned, as_of),
