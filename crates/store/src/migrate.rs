@@ -203,6 +203,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0026_onboarding.sql"),
         rust: None,
     },
+    Migration {
+        version: 27,
+        name: "subscriptions",
+        sql: include_str!("../migrations/0027_subscriptions.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {
