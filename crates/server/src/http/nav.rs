@@ -96,6 +96,16 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             ],
         ),
         menu(
+            "revenue",
+            "Revenue",
+            vec![
+                actor.revenue_scope().map(|_| link("Retention", "/revenue/retention")),
+                actor
+                    .revenue_scope()
+                    .map(|_| link("Retention curves", "/revenue/curves")),
+            ],
+        ),
+        menu(
             "reviews",
             "Reviews",
             vec![
