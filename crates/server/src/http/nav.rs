@@ -192,15 +192,17 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
+                "Revenue: Retention, Retention curves",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
         );
         assert_eq!(
-            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
+            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=4],
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
+                "Revenue: Retention, Retention curves",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Admin: Health scoring",
             ]
@@ -211,6 +213,15 @@ mod tests {
             "no empty Admin menu: {csm:?}"
         );
         assert_eq!(csm.last().unwrap(), "Team*");
+        assert!(
+            csm.contains(&"Revenue: Retention, Retention curves".to_owned()),
+            "their own book's"
+        );
+        let ae = shown(&top_bar_at(&person(Role::Ae), "/revenue/retention"));
+        assert!(
+            !ae.iter().any(|e| e.starts_with("Revenue")),
+            "revenue is not the AE's: {ae:?}"
+        );
         assert!(!under("/accounts-archive", "/accounts"));
         assert!(top_bar(&person(Role::Viewer)).iter().all(|e| match e {
             Entry::Menu { current, .. } => !current,

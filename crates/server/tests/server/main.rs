@@ -19,6 +19,7 @@ mod onboarding;
 mod plans;
 mod playbooks;
 mod qbrs;
+mod revenue;
 mod reviews;
 mod search;
 mod security;
