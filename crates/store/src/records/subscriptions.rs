@@ -167,6 +167,72 @@ fn line_item(s: &SubscriptionFields) -> LineItem {
     }
 }
 
+/// Deletes the subscription periods and MRR movements of `accounts`, and with `made_contracts`
+/// the contracts an earlier import made from them.
+async fn clear_history(tx: &mut crate::Tx, accounts: &[i64], made_contracts: bool) -> Result<()> {
+    for chunk in accounts.chunks(500) {
+        let made: Vec<i64> = if made_contracts {
+            Query::sql(
+                "SELECT DISTINCT contract_id FROM subscriptions WHERE contract_id IS NOT NULL AND account_id IN (",
+            )
+            .list(chunk.iter().copied())
+            .push(")")
+            .scalars(tx)
+            .await?
+        } else {
+            Vec::new()
+        };
+        for table in ["subscriptions", "mrr_movements"] {
+            Query::sql(format!("DELETE FROM {table} WHERE account_id IN ("))
+                .list(chunk.iter().copied())
+                .push(")")
+                .execute(tx)
+                .await?;
+        }
+        for made in made.chunks(500) {
+            Query::sql("DELETE FROM contracts WHERE id IN (")
+                .list(made.iter().copied())
+                .push(")")
+                .execute(tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The rows of an account's periods (each with its contract) and of the MRR movements they make.
+fn history_rows(
+    account: AccountId,
+    subs: &[(&SubscriptionFields, Option<i64>)],
+    now: chrono::DateTime<chrono::Utc>,
+    sub_rows: &mut Vec<Vec<Value>>,
+    move_rows: &mut Vec<Vec<Value>>,
+) {
+    for (s, contract) in subs {
+        sub_rows.push(vec![
+            account.0.into(),
+            Value::Int(*contract),
+            s.product.as_str().into(),
+            s.start_date.into(),
+            Value::Date(s.end_date),
+            s.mrr.0.into(),
+            i64::from(s.quantity).into(),
+            i64::from(s.discount_bp).into(),
+            now.into(),
+        ]);
+    }
+    let periods: Vec<Period> = subs.iter().map(|(s, _)| s.period()).collect();
+    for m in movements(&periods) {
+        move_rows.push(vec![
+            account.0.into(),
+            m.date.into(),
+            m.kind.as_str().into(),
+            m.mrr_before.0.into(),
+            m.mrr_after.0.into(),
+        ]);
+    }
+}
+
 impl Store {
     /// Replaces the subscription history of every account the rows name, in one transaction:
     /// the rows, the MRR movements and the contracts they make (see the module's notes). An
@@ -196,30 +262,7 @@ impl Store {
             return Err(Invalid { errors: unknown }.into());
         }
         let ids: Vec<i64> = by_account.values().map(|(id, _)| *id).collect();
-        for chunk in ids.chunks(500) {
-            // The contracts an earlier import made go with the rows that made them.
-            let made: Vec<i64> = Query::sql(
-                "SELECT DISTINCT contract_id FROM subscriptions WHERE contract_id IS NOT NULL AND account_id IN (",
-            )
-            .list(chunk.iter().copied())
-            .push(")")
-            .scalars(&mut tx)
-            .await?;
-            for table in ["subscriptions", "mrr_movements"] {
-                Query::sql(format!("DELETE FROM {table} WHERE account_id IN ("))
-                    .list(chunk.iter().copied())
-                    .push(")")
-                    .execute(&mut tx)
-                    .await?;
-            }
-            for made in made.chunks(500) {
-                Query::sql("DELETE FROM contracts WHERE id IN (")
-                    .list(made.iter().copied())
-                    .push(")")
-                    .execute(&mut tx)
-                    .await?;
-            }
-        }
+        clear_history(&mut tx, &ids, true).await?;
 
         let mut summary = SubscriptionImport {
             accounts: by_account.len(),
@@ -270,32 +313,16 @@ impl Store {
                 summary.contracts += 1;
             }
             let spans = active_spans(&periods);
-            for s in subs {
-                let span = spans
-                    .iter()
-                    .position(|(start, end)| s.start_date >= *start && end.is_none_or(|e| s.start_date < e));
-                let contract = span.and_then(|i| contract_of_span[i]);
-                sub_rows.push(vec![
-                    account.0.into(),
-                    Value::Int(contract),
-                    s.product.as_str().into(),
-                    s.start_date.into(),
-                    Value::Date(s.end_date),
-                    s.mrr.0.into(),
-                    i64::from(s.quantity).into(),
-                    i64::from(s.discount_bp).into(),
-                    now.into(),
-                ]);
-            }
-            for m in &moves {
-                move_rows.push(vec![
-                    account.0.into(),
-                    m.date.into(),
-                    m.kind.as_str().into(),
-                    m.mrr_before.0.into(),
-                    m.mrr_after.0.into(),
-                ]);
-            }
+            let with_contracts: Vec<(&SubscriptionFields, Option<i64>)> = subs
+                .iter()
+                .map(|s| {
+                    let span = spans
+                        .iter()
+                        .position(|(start, end)| s.start_date >= *start && end.is_none_or(|e| s.start_date < e));
+                    (s, span.and_then(|i| contract_of_span[i]))
+                })
+                .collect();
+            history_rows(account, &with_contracts, now, &mut sub_rows, &mut move_rows);
         }
         summary.subscriptions = sub_rows.len();
         summary.movements = move_rows.len();
@@ -304,6 +331,31 @@ impl Store {
         refresh_account_rollups(&mut tx, Some(&ids)).await?;
         tx.commit().await?;
         Ok(summary)
+    }
+
+    /// Writes the subscription history of accounts whose contracts exist already, each period
+    /// naming the contract it belongs to (or none): what the demo derives from its contracts'
+    /// ARR histories. Replaces the accounts' earlier periods and movements, keeps every
+    /// contract. Returns how many periods it wrote.
+    pub async fn load_subscription_history(
+        &self,
+        accounts: Vec<(AccountId, Vec<(Valid<SubscriptionFields>, Option<ContractId>)>)>,
+    ) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let now = tx.now();
+        let ids: Vec<i64> = accounts.iter().map(|(id, _)| id.0).collect();
+        clear_history(&mut tx, &ids, false).await?;
+        let (mut sub_rows, mut move_rows) = (Vec::new(), Vec::new());
+        for (account, subs) in &accounts {
+            let subs: Vec<(&SubscriptionFields, Option<i64>)> =
+                subs.iter().map(|(s, contract)| (&**s, contract.map(|c| c.0))).collect();
+            history_rows(*account, &subs, now, &mut sub_rows, &mut move_rows);
+        }
+        let written = sub_rows.len();
+        insert_rows(&mut tx, "subscriptions", SUBSCRIPTION_COLUMNS, sub_rows, "").await?;
+        insert_rows(&mut tx, "mrr_movements", MOVEMENT_COLUMNS, move_rows, "").await?;
+        tx.commit().await?;
+        Ok(written)
     }
 
     /// Every subscription with its account's external id, by account, start, product and the
