@@ -187,21 +187,25 @@ function drawPercentCharts() {
 document.addEventListener("DOMContentLoaded", drawPercentCharts);
 document.addEventListener("htmx:afterSettle", drawPercentCharts);
 
-// Kaplan–Meier curves on the retention curves page: a step line per group with its 95 % band
-// shaded (the band drawn as the lower edge plus a stacked difference up to the upper edge).
+// Kaplan–Meier curves on the retention curves page: a step line per group, and its 95 % band
+// as two faint dashed lines while few enough curves are shown for the bands to stay readable.
 function drawSurvivalChart() {
   const el = document.getElementById("survival-chart");
   if (!el || !window.echarts || el.dataset.drawn) return;
   el.dataset.drawn = "1";
   const curves = JSON.parse(el.dataset.series || "[]");
   const colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#64748b"];
+  const bands = curves.length <= 4;
   const series = [];
   curves.forEach((c, i) => {
     const color = colors[i % colors.length];
     const pts = [[0, 100, 100, 100], ...c.points];
     series.push({ name: c.name, type: "line", step: "end", showSymbol: false, color, data: pts.map((p) => [p[0], p[1]]) });
-    series.push({ name: c.name, type: "line", step: "end", stack: "band" + i, showSymbol: false, lineStyle: { opacity: 0 }, tooltip: { show: false }, data: pts.map((p) => [p[0], p[2]]) });
-    series.push({ name: c.name, type: "line", step: "end", stack: "band" + i, showSymbol: false, lineStyle: { opacity: 0 }, areaStyle: { color, opacity: 0.12 }, tooltip: { show: false }, data: pts.map((p) => [p[0], p[3] - p[2]]) });
+    if (!bands) return;
+    for (const k of [2, 3]) {
+      series.push({ name: c.name, type: "line", step: "end", showSymbol: false, color, silent: true,
+        lineStyle: { type: "dashed", width: 1, opacity: 0.45 }, tooltip: { show: false }, data: pts.map((p) => [p[0], p[k]]) });
+    }
   });
   const chart = echarts.init(el, null, { renderer: "svg" });
   chart.setOption({

@@ -334,9 +334,10 @@ fn curves_page(
                     match (last, g.steps.last().is_some_and(|s| s.day >= *day)) {
                         (_, false) => "—".into(),
                         (None, true) => "100.0 %".into(),
-                        (Some(s), true) => {
+                        (Some(s), true) if s.lower < s.upper => {
                             format!("{:.1} % ({:.0}–{:.0})", pct(s.survival), pct(s.lower), pct(s.upper))
                         }
+                        (Some(s), true) => format!("{:.1} %", pct(s.survival)),
                     }
                 })
                 .collect(),
