@@ -64,7 +64,7 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/triggers" | "/triggers/run")
         | ("PUT" | "DELETE", "/triggers/{id}") => Rule::Admins,
         ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
-        ("GET", "/revenue/retention" | "/revenue/survival") => Rule::Revenue,
+        ("GET", "/revenue/retention" | "/revenue/survival" | "/revenue/sticky-drivers") => Rule::Revenue,
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")

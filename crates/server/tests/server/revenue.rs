@@ -35,7 +35,18 @@ async fn history(app: &TestApp) -> (String, String, String) {
     let lead = app.api_user("lead@v.io", Role::Leader).await.1;
     let ae = app.api_user("ae@v.io", Role::Ae).await.1;
     create_account(app, &lead, account("acme", Some(csm))).await;
-    create_account(app, &lead, account("beta", None)).await;
+    let beta = create_account(app, &lead, account("beta", None)).await;
+    // beta's one QBR, in its first weeks: the sticky-driver view's only behaviour.
+    let qbr = json!({"kind": "qbr", "title": "First QBR", "starts_at": "2024-02-10T15:00:00Z", "duration_minutes": 60});
+    let held = app
+        .send(
+            "POST",
+            &format!("/api/v1/accounts/{beta}/meetings"),
+            Some(&lead),
+            Some(qbr),
+        )
+        .await;
+    assert_eq!(held.status, StatusCode::CREATED, "{}", held.text);
     let mut gamma = account("gamma", None);
     gamma["tier"] = json!("mid_tier");
     gamma["industry"] = json!("Retail");
@@ -226,8 +237,53 @@ async fn the_pages_show_the_figures_their_charts_and_how_they_are_defined() {
     assert!(curves.text.contains("id=\"survival-chart\""));
     assert!(curves.text.contains("<td>Retail</td>"));
     assert!(curves.text.contains("log-log 95% (Greenwood variance)"));
+    assert!(
+        curves.text.contains("id=\"drivers-table\""),
+        "the QBR is a sticky driver"
+    );
 
     let ae = app.session("abe@v.io").await;
     let refused = app.browse("GET", "/revenue/retention", Some(&ae), None, None).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sticky_drivers_compare_retention_with_and_without_an_early_behaviour() {
+    let app = TestApp::new().await;
+    let (lead, csm, _) = history(&app).await;
+    let r = app
+        .send(
+            "GET",
+            "/api/v1/revenue/sticky-drivers?days=90&as_of=2026-01-01",
+            Some(&lead),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // All four accounts' first 90 days were over; beta alone churned, and alone held a QBR.
+    assert_eq!(
+        (r.body["accounts"].as_u64(), r.body["retained"].as_u64()),
+        (Some(4), Some(3))
+    );
+    let qbr = &r.body["drivers"][0];
+    assert_eq!(qbr["kind"], "qbr");
+    assert_eq!(
+        (qbr["with"].as_u64(), qbr["with_retained"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (qbr["without"].as_u64(), qbr["without_retained"].as_u64()),
+        (Some(3), Some(3))
+    );
+    assert_eq!(qbr["difference_points"], json!(-100.0));
+    assert_eq!(qbr["effect_size"], json!(-std::f64::consts::PI));
+    let mine = app
+        .send("GET", "/api/v1/revenue/sticky-drivers", Some(&csm), None)
+        .await;
+    assert_eq!(mine.body["scope"], "book");
+    assert!(mine.body["drivers"].as_array().unwrap().is_empty(), "acme held no QBR");
+    let bad = app
+        .send("GET", "/api/v1/revenue/sticky-drivers?days=0", Some(&lead), None)
+        .await;
+    assert_eq!(bad.body["errors"][0]["field"], "days");
 }

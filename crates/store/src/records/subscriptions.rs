@@ -49,6 +49,17 @@ pub struct SubscriptionImport {
     pub contracts: usize,
 }
 
+/// An early behaviour of an account, as the sticky-driver view names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Behaviour {
+    /// Reached the milestone of this name.
+    Milestone(String),
+    /// Held a QBR or EBR.
+    Qbr,
+    /// Used this product feature.
+    Feature(String),
+}
+
 /// An account as revenue reports group it, with its MRR movements oldest first.
 #[derive(Debug, Clone)]
 pub struct RevenueAccount {
@@ -458,6 +469,57 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// When each account in `scope` first showed each early behaviour the sticky-driver view
+    /// compares: reached a milestone, held a QBR or EBR, used a product feature. Three reads,
+    /// each one grouped pass.
+    pub async fn first_behaviours(&self, scope: Scope) -> Result<Vec<(AccountId, Behaviour, NaiveDate)>> {
+        let mut tx = self.begin_snapshot().await?;
+        let in_scope = |sql: &str| {
+            let q = Query::sql(sql);
+            match scope {
+                Scope::All => q,
+                Scope::Book(user) => q.push(" AND a.owner_id = ").value(user.0),
+            }
+        };
+        let milestones: Vec<(i64, String, NaiveDate)> = in_scope(
+            "SELECT x.account_id, m.name, x.achieved_on FROM milestone_achievements x \
+             JOIN milestones m ON m.id = x.milestone_id JOIN accounts a ON a.id = x.account_id WHERE 1 = 1",
+        )
+        .fetch_all(&mut tx)
+        .await?;
+        let reviews: Vec<(i64, chrono::DateTime<chrono::Utc>)> = in_scope(
+            "SELECT x.account_id, MIN(x.starts_at) FROM meetings x JOIN accounts a ON a.id = x.account_id \
+             WHERE x.kind IN ('qbr', 'ebr')",
+        )
+        .push(" GROUP BY x.account_id")
+        .fetch_all(&mut tx)
+        .await?;
+        let features: Vec<(i64, String, NaiveDate)> = in_scope(
+            "SELECT x.account_id, x.feature, MIN(x.day) FROM usage_feature_days x \
+             JOIN accounts a ON a.id = x.account_id WHERE 1 = 1",
+        )
+        .push(" GROUP BY x.account_id, x.feature")
+        .fetch_all(&mut tx)
+        .await?;
+        let mut out = Vec::with_capacity(milestones.len() + reviews.len() + features.len());
+        out.extend(
+            milestones
+                .into_iter()
+                .map(|(a, name, on)| (AccountId(a), Behaviour::Milestone(name), on)),
+        );
+        out.extend(
+            reviews
+                .into_iter()
+                .map(|(a, at)| (AccountId(a), Behaviour::Qbr, at.date_naive())),
+        );
+        out.extend(
+            features
+                .into_iter()
+                .map(|(a, name, on)| (AccountId(a), Behaviour::Feature(name), on)),
+        );
+        Ok(out)
     }
 
     /// One account's MRR movements, oldest first: the typed history behind its ARR.

@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::ops::{self, RetentionBy, RetentionParams, RetentionReport, SurvivalBy, SurvivalReport};
+use super::ops::{self, DriversReport, RetentionBy, RetentionParams, RetentionReport, SurvivalBy, SurvivalReport};
 use crate::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::{ApiError, ReadProblems};
@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(retention))
         .routes(routes!(survival))
+        .routes(routes!(sticky_drivers))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,4 +95,34 @@ async fn survival(
     let Query(q) = query?;
     let by = SurvivalBy::parse(q.by.as_deref().unwrap_or("all"))?;
     Ok(axum::Json(ops::survival(&state.store, &actor, by, q.as_of).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DriversQuery {
+    /// The window after an account's first subscription that counts; default 90.
+    #[param(minimum = 1, maximum = 3650)]
+    pub days: Option<u32>,
+    /// Retained means still subscribed on this day; default today.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Sticky drivers: for each milestone, QBR and product feature, the retention of accounts that
+/// reached or used it within the first `days` of their first subscription against those that
+/// did not, with both sample sizes, the difference in percentage points and Cohen's h. Only
+/// accounts whose window ended by `as_of` are compared; retained means still subscribed then.
+#[utoipa::path(get, path = "/api/v1/revenue/sticky-drivers", tag = "revenue", params(DriversQuery),
+    responses((status = 200, description = "Early behaviours by how much they separate retained from churned accounts", body = DriversReport), ReadProblems),
+    security(("bearer" = [])))]
+async fn sticky_drivers(
+    State(state): State<AppState>,
+    Caller(actor): Caller,
+    query: Result<Query<DriversQuery>, QueryRejection>,
+) -> Result<axum::Json<DriversReport>, ApiError> {
+    ops::scope(&actor)?;
+    let Query(q) = query?;
+    Ok(axum::Json(
+        ops::sticky_drivers(&state.store, &actor, q.days.unwrap_or(90), q.as_of).await?,
+    ))
 }

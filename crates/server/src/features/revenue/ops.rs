@@ -483,3 +483,109 @@ pub async fn survival(
             .collect(),
     })
 }
+
+/// One early behaviour and how retention differs with and without it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriverOutput {
+    /// milestone, qbr or feature.
+    #[schema(example = "milestone")]
+    pub kind: &'static str,
+    /// The milestone's or feature's name; "QBR or EBR" for a review.
+    pub name: String,
+    /// Accounts that showed it within the first days, and how many of them were retained.
+    pub with: u64,
+    pub with_retained: u64,
+    pub without: u64,
+    pub without_retained: u64,
+    /// Retention with minus retention without, in percentage points.
+    pub difference_points: Option<f64>,
+    /// Cohen's h between the two retention rates (0.2 small, 0.5 medium, 0.8 large).
+    pub effect_size: Option<f64>,
+}
+
+/// Sticky drivers (F-64): which behaviours in an account's first days separate the accounts
+/// still subscribed on the as-of day from those that churned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DriversReport {
+    pub as_of: NaiveDate,
+    /// The window after the first subscription's start that counts.
+    pub days: u32,
+    /// all, or book (a CSM's own accounts).
+    pub scope: &'static str,
+    /// Accounts whose first `days` lie before the as-of day: the ones compared.
+    pub accounts: u64,
+    pub retained: u64,
+    /// Largest effect first; behaviours nobody or everybody showed are left out.
+    pub drivers: Vec<DriverOutput>,
+}
+
+/// The sticky drivers over the accounts `actor` may see: for each milestone, QBR and feature,
+/// the retention of accounts that showed it within `days` of their first subscription against
+/// those that did not. Accounts younger than `days` on `as_of` are left out (their window is
+/// not over); retained means still subscribed on `as_of`.
+pub async fn sticky_drivers(
+    store: &Store,
+    actor: &Actor,
+    days: u32,
+    as_of: Option<NaiveDate>,
+) -> Result<DriversReport, ApiError> {
+    let scope = scope(actor)?;
+    if !(1..=3650).contains(&days) {
+        return Err(bad("days", "must be between 1 and 3650"));
+    }
+    let as_of = as_of.unwrap_or_else(|| store.today());
+    let accounts = store.revenue_accounts(scope).await?;
+    let behaviours = store.first_behaviours(scope).await?;
+    // Each compared account's first day and whether it stayed.
+    let compared: std::collections::HashMap<lodestar_domain::AccountId, (NaiveDate, bool)> = accounts
+        .iter()
+        .filter_map(|a| {
+            let start = a.movements.first()?.date;
+            let t = tenure(&a.movements, as_of)?;
+            (start + chrono::Days::new(u64::from(days)) <= as_of).then_some((a.id, (start, !t.churned)))
+        })
+        .collect();
+    let mut showed: BTreeMap<lodestar_store::Behaviour, std::collections::HashSet<lodestar_domain::AccountId>> =
+        BTreeMap::new();
+    for (account, behaviour, on) in behaviours {
+        if let Some((start, _)) = compared.get(&account)
+            && on <= *start + chrono::Days::new(u64::from(days))
+        {
+            showed.entry(behaviour).or_default().insert(account);
+        }
+    }
+    let mut drivers: Vec<DriverOutput> = showed
+        .into_iter()
+        .filter(|(_, who)| who.len() < compared.len())
+        .map(|(behaviour, who)| {
+            let d = lodestar_domain::survival::driver(compared.iter().map(|(id, (_, kept))| (who.contains(id), *kept)));
+            let (kind, name) = match behaviour {
+                lodestar_store::Behaviour::Milestone(name) => ("milestone", name),
+                lodestar_store::Behaviour::Qbr => ("qbr", "QBR or EBR".to_owned()),
+                lodestar_store::Behaviour::Feature(name) => ("feature", name),
+            };
+            DriverOutput {
+                kind,
+                name,
+                with: d.with,
+                with_retained: d.with_retained,
+                without: d.without,
+                without_retained: d.without_retained,
+                difference_points: d.difference_points,
+                effect_size: d.effect_size,
+            }
+        })
+        .collect();
+    drivers.sort_by(|a, b| {
+        let size = |d: &DriverOutput| d.effect_size.map_or(-1.0, f64::abs);
+        size(b).total_cmp(&size(a)).then_with(|| a.name.cmp(&b.name))
+    });
+    Ok(DriversReport {
+        as_of,
+        days,
+        scope: scope_name(scope),
+        accounts: compared.len() as u64,
+        retained: compared.values().filter(|(_, kept)| *kept).count() as u64,
+        drivers,
+    })
+}

@@ -242,6 +242,21 @@ fn retention_page(
 pub(crate) struct CurvesForm {
     by: Option<String>,
     as_of: Option<String>,
+    days: Option<String>,
+}
+
+/// One sticky driver as the table shows it.
+struct DriverRow {
+    kind: &'static str,
+    name: String,
+    with: u64,
+    with_rate: String,
+    without: u64,
+    without_rate: String,
+    difference: String,
+    effect: String,
+    /// small, medium or large, by Cohen's conventions.
+    size: &'static str,
 }
 
 /// One group's curve as the chart draws it: `[day, survival, lower, upper]` in percent.
@@ -272,6 +287,10 @@ struct CurvesPage {
     rows: Vec<CurveRow>,
     chart: String,
     band: &'static str,
+    days: u32,
+    compared: u64,
+    retained: u64,
+    drivers: Vec<DriverRow>,
 }
 
 /// The days the table reads each curve at.
@@ -297,14 +316,60 @@ pub(crate) async fn curves(
         }
         Err(other) => return Err(other),
     };
+    let days = match q.days.as_deref().filter(|d| !d.is_empty()).map(str::parse::<u32>) {
+        None => 90,
+        Some(Ok(days)) if (1..=3650).contains(&days) => days,
+        Some(_) => {
+            problems.push("first days: a number of days from 1 to 3650".into());
+            90
+        }
+    };
     let report = ops::survival(&state.store, &actor, by.clone(), as_of).await?;
-    render(&curves_page(
+    let drivers = ops::sticky_drivers(&state.store, &actor, days, Some(report.as_of)).await?;
+    let mut page = curves_page(
         me,
         report,
         &by,
         problems,
         matches!(scope, lodestar_domain::access::Scope::Book(_)),
-    )?)
+    )?;
+    page.days = drivers.days;
+    page.compared = drivers.accounts;
+    page.retained = drivers.retained;
+    let rate = |kept: u64, of: u64| {
+        if of == 0 {
+            "—".to_owned()
+        } else {
+            format!("{:.0} %", kept as f64 * 100.0 / of as f64)
+        }
+    };
+    page.drivers = drivers
+        .drivers
+        .into_iter()
+        .map(|d| DriverRow {
+            kind: match d.kind {
+                "milestone" => "Milestone",
+                "qbr" => "Review",
+                _ => "Feature used",
+            },
+            with_rate: rate(d.with_retained, d.with),
+            without_rate: rate(d.without_retained, d.without),
+            difference: d
+                .difference_points
+                .map_or_else(|| "—".into(), |p| format!("{p:+.0} points")),
+            effect: d.effect_size.map_or_else(|| "—".into(), |h| format!("{h:+.2}")),
+            size: match d.effect_size.map(f64::abs) {
+                Some(h) if h >= 0.8 => "large",
+                Some(h) if h >= 0.5 => "medium",
+                Some(h) if h >= 0.2 => "small",
+                _ => "negligible",
+            },
+            name: d.name,
+            with: d.with,
+            without: d.without,
+        })
+        .collect();
+    render(&page)
 }
 
 fn curves_page(
@@ -384,5 +449,9 @@ fn curves_page(
         rows,
         chart: serde_json::to_string(&curves).map_err(|e| ApiError::Internal(e.to_string()))?,
         band: report.band,
+        days: 0,
+        compared: 0,
+        retained: 0,
+        drivers: Vec::new(),
     })
 }
