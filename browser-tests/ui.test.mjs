@@ -1386,13 +1386,82 @@ test("sprints: a leader finds the slipping accounts on the board and runs a retr
   await context.close();
 });
 
+test("renewals: a leader reads the pipeline by window, a call at risk is refused as a commit, an early renewal is recorded, and the forecast and expansion show it", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "revenue");
+  await page.click("#menu-revenue >> text=Renewals");
+  await page.waitForURL(`${base}/renewals`);
+  for (const days of [30, 60, 90, 180]) {
+    assert.match(await page.textContent(`#window-${days}`), new RegExp(`${days} days · \\d+ · \\$`));
+  }
+  assert.ok(await page.locator("#pipeline tbody tr").count() > 0, "renewals in the next 90 days");
+  await page.screenshot({ path: join(artifacts, "renewals.png"), fullPage: true });
+
+  // An uncalled renewal within six months: the call the form refuses, then the one it keeps.
+  await page.click("#window-180");
+  await page.waitForURL(/within=180/);
+  await page.locator("#pipeline tbody tr", { hasText: "Not called" }).first().locator("a.button").click();
+  await page.waitForURL(/\/contracts\/\d+\/renewal$/);
+  assert.match(await page.textContent("#no-calls"), /No call made yet/);
+  await page.selectOption("#call-outlook", "at_risk");
+  await page.selectOption("#call-category", "commit");
+  await page.fill("#call-arr", "1,000");
+  await page.click("#call-form button");
+  await page.waitForSelector("#renewal-problem");
+  assert.match(await page.textContent("#renewal-problem"), /at risk is not a commit/);
+  assert.equal(await page.inputValue("#call-arr"), "1,000", "what was typed is kept");
+  await page.selectOption("#call-category", "best_case");
+  await page.click("#call-form button");
+  await page.waitForURL(/\/renewal#renewal$/);
+  assert.match(await page.textContent("#calls"), /At risk\s*Best case\s*\$1,000/);
+  await page.screenshot({ path: join(artifacts, "renewal.png"), fullPage: true });
+
+  // Signed early, with an uplift.
+  await page.selectOption("#close-result", "renewed");
+  await page.fill("#close-arr", "1,100");
+  await page.click("#close-form button");
+  await page.waitForURL(/\/renewal#renewal$/);
+  assert.match(await page.textContent("#closed-line"), /Renewed on \d{4}-\d\d-\d\d at \$1,100 ARR/);
+  assert.equal(await page.locator("#call-form").count(), 0, "a closed renewal takes no more calls");
+
+  // The quarter's forecast: the calls it began with against what renewed.
+  await openMenu(page, "revenue");
+  await page.click("#menu-revenue >> text=Forecast");
+  await page.waitForURL(/\/forecast$/);
+  assert.match(await page.textContent("#commit-arr"), /^\$[\d,]+$/);
+  assert.ok(await page.locator("#by-category tbody tr").count() >= 2, "the categories the quarter began with");
+  assert.match(await page.textContent("#expansion-won"), /Won this quarter\s*\d+\s*\$/);
+  await page.screenshot({ path: join(artifacts, "forecast.png"), fullPage: true });
+
+  // Expansion: a cross-sell opened on an account goes to its AE (or its CSM without one).
+  await openMenu(page, "revenue");
+  await page.click("#menu-revenue >> text=Expansion");
+  await page.waitForURL(`${base}/opportunities`);
+  assert.ok(await page.locator("#opportunities tbody tr").count() > 0);
+  await page.screenshot({ path: join(artifacts, "opportunities.png"), fullPage: true });
+  await page.locator("#opportunities tbody tr").first().locator("td").first().locator("a").click();
+  await page.waitForURL(/\/accounts\/\d+\/opportunities$/);
+  await page.selectOption("#opportunity-kind", "new_product");
+  await page.fill("#opportunity-title", "Forecasting add-on for the finance team");
+  await page.fill("#opportunity-amount", "14,000");
+  await page.click("#opportunity-form button");
+  await page.waitForURL(/\/opportunities#opportunity-\d+$/);
+  const row = page.locator("#opportunities tbody tr", { hasText: "Forecasting add-on for the finance team" });
+  assert.match(await row.textContent(), /New product \(cross-sell\)\s*\$14,000/);
+  assert.notEqual((await row.locator("td").last().textContent()).trim(), "Unassigned");
+  await context.close();
+});
+
 test("revenue: a leader opens retention by tier and a retention curve by industry", async (t) => {
   if (!browser) return t.skip("no chromium");
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await signIn(page, LEADER);
   await openMenu(page, "revenue");
-  await page.click("#menu-revenue >> text=Retention");
+  await page.click('#menu-revenue a[href="/revenue/retention"]');
   await page.waitForURL(`${base}/revenue/retention`);
   await page.selectOption("select[name=by]", "tier");
   await page.click("#retention-filters button[type=submit]");

@@ -41,11 +41,17 @@ port=$((20000 + RANDOM % 20000))
 target/debug/lodestar --db "sqlite://$work/api.db" serve --demo --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 200); do
+# Loading the demo takes ~15 s on an idle machine, longer on a busy one: wait up to two minutes.
+for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
-token=$(grep -o 'lst_[A-Za-z0-9_-]*' "$work/serve.log" | head -n 1)
+token=$(grep -o 'lst_[A-Za-z0-9_-]*' "$work/serve.log" | head -n 1 || true)
+if [ -z "$token" ]; then
+  echo "serve --demo did not come up within two minutes; its log:" >&2
+  cat "$work/serve.log" >&2
+  exit 1
+fi
 
 if [ -n "$segment_python" ]; then
   write_key=$(target/debug/lodestar --db "sqlite://$work/api.db" writekey create --name "segment client check" 2>/dev/null)

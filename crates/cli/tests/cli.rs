@@ -1377,34 +1377,37 @@ fn crm_deals_import_as_handoffs_all_or_none_with_line_and_column_and_export_agai
         "external_id,account_external_id,signed_on,goals,criteria_met,exceptions\n\
          opp-1,acme,2026-11-02,Faster month-end close,Executive sponsor named,discount: 20% off year one\n\
          opp-2,beta,2026-11-40,,,\n\
-         opp-3,beta,2026-11-05,Fewer tickets,,freebie\n",
+         opp-3,beta,2026-11-05,Fewer tickets,,freebie\n\
+         opp-1,beta,2026-11-06,Fewer tickets,,\n",
     );
     let run = lodestar(&db, &["import", "handoffs", bad.to_str().unwrap()]);
     assert!(!run.ok);
     for expected in [
         "bad.csv:3:3: signed_on:",
         "bad.csv:4:6: exceptions: \"freebie\" is not `kind: detail`",
+        "bad.csv:5:1: external_id: the deal \"opp-1\" is also on line 2",
     ] {
         assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
     }
     assert_eq!(ok(&db, &["export", "handoffs"]).lines().count(), 1, "nothing written");
     let ghost = t.file(
         "ghost.csv",
-        "external_id,account_external_id,signed_on,goals\nopp-1,acme,2026-11-02,Close\nopp-9,ghost,2026-11-03,Close\n",
+        "external_id,account_external_id,signed_on,goals\nopp-1,acme,2026-11-02,Close\nopp-9,ghost,2026-11-03,Close\n\
+         opp-8,phantom,2026-11-03,Close\n",
     );
     let run = lodestar(&db, &["import", "handoffs", ghost.to_str().unwrap()]);
-    assert!(
-        run.stderr
-            .contains("ghost.csv:3:2: account_external_id: no account has the external id \"ghost\""),
-        "{}",
-        run.stderr
-    );
+    for expected in [
+        "ghost.csv:3:2: account_external_id: no account has the external id \"ghost\"",
+        "ghost.csv:4:2: account_external_id: no account has the external id \"phantom\"",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
     assert_eq!(ok(&db, &["export", "handoffs"]).lines().count(), 1, "all or none");
 
     let good = t.file(
         "good.csv",
         "external_id,account_external_id,signed_on,goals,pain_points,criteria_met,criteria_not_met,exceptions\n\
-         opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one\n\
+         opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one\\; net 60 terms\n\
          opp-2,beta,2026-11-05,Fewer tickets,,,,\n",
     );
     let out = ok(&db, &["import", "handoffs", good.to_str().unwrap()]);
@@ -1414,7 +1417,7 @@ fn crm_deals_import_as_handoffs_all_or_none_with_line_and_column_and_export_agai
     let exported = ok(&db, &["export", "handoffs"]);
     assert!(
         exported.contains(
-            "opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one,handed_off"
+            "opp-1,acme,2026-11-02,Faster month-end close,Spreadsheets,Executive sponsor named,Success criteria agreed,discount: 20% off year one\\; net 60 terms,handed_off"
         ),
         "{exported}"
     );

@@ -52,5 +52,6 @@ id_type!(
     SprintId,
     SprintGoalId,
     SprintWinId,
-    ChallengeId
+    ChallengeId,
+    OpportunityId
 );

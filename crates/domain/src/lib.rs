@@ -26,6 +26,7 @@ pub mod plan;
 pub mod playbook;
 pub mod promise;
 pub mod qbr;
+pub mod renewal;
 pub mod retro;
 pub mod revenue;
 pub mod review;
@@ -46,8 +47,8 @@ pub mod vocabulary;
 pub use error::{FieldError, Invalid, Valid};
 pub use ids::{
     AccountId, CalendarFeedId, ChallengeId, ContactId, ContractId, CustomerLinkId, GoalId, GoalPartId, JobId,
-    MeetingId, MilestoneId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId, RequestId, ReviewId,
-    ScorecardId, SprintGoalId, SprintId, SprintWinId, SurveyAnswerId, SurveyId, TacticId, TaskId, TicketId, TokenId,
-    UserId, WebhookId, WriteKeyId,
+    MeetingId, MilestoneId, OpportunityId, OutcomeId, PlanId, PlanTacticId, PlaybookChangeId, PromiseId, PulseId,
+    RequestId, ReviewId, ScorecardId, SprintGoalId, SprintId, SprintWinId, SurveyAnswerId, SurveyId, TacticId, TaskId,
+    TicketId, TokenId, UserId, WebhookId, WriteKeyId,
 };
 pub use money::Cents;

@@ -123,9 +123,13 @@ pub struct SprintFields {
     pub root_cause: Option<RootCause>,
 }
 
+/// How far ahead a sprint may be planned to start.
+pub const FURTHEST_START_DAYS: u64 = 90;
+
 impl SprintFields {
     /// One to three distinct goals; a length in [`WEEKS`]; a start no earlier than a week ago
-    /// (a sprint is agreed, then run — not backdated to fit).
+    /// (a sprint is agreed, then run — not backdated to fit) and no later than
+    /// [`FURTHEST_START_DAYS`] ahead (a sprint is the next stretch of work, not a wish list).
     pub fn validate(mut self, today: NaiveDate) -> Result<Valid<SprintFields>, Invalid> {
         let mut rules = Rules::default();
         rules.require(WEEKS.contains(&self.weeks), "weeks", || {
@@ -143,8 +147,12 @@ impl SprintFields {
             )
         });
         let earliest = today.checked_sub_days(Days::new(7)).unwrap_or(today);
+        let latest = today.checked_add_days(Days::new(FURTHEST_START_DAYS)).unwrap_or(today);
         rules.require(self.starts_on >= earliest, "starts_on", || {
             format!("a sprint starts on {earliest} or later")
+        });
+        rules.require(self.starts_on <= latest, "starts_on", || {
+            format!("a sprint starts within {FURTHEST_START_DAYS} days, by {latest}")
         });
         rules.finish(self)
     }
@@ -268,6 +276,15 @@ mod tests {
         let none = sprint(vec![], "2026-11-01", 30).validate(today).unwrap_err();
         let fields: Vec<_> = none.errors.iter().map(|e| e.field).collect();
         assert_eq!(fields, ["weeks", "goals", "starts_on"]);
+        assert!(
+            sprint(vec![g(1)], "2027-03-02", 8).validate(today).is_ok(),
+            "90 days ahead"
+        );
+        let far = sprint(vec![g(1)], "2027-03-03", 8).validate(today).unwrap_err();
+        assert_eq!(
+            far.to_string(),
+            "starts_on: a sprint starts within 90 days, by 2027-03-02"
+        );
     }
 
     #[test]

@@ -217,6 +217,8 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        RoutingChanged = "routing_changed" => "Changed who works expansion opportunities",
+        RenewalClosed = "renewal_closed" => "Recorded how a renewal closed",
         SprintSettingsChanged = "sprint_settings_changed" => "Changed the sprint rhythm",
         TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",
@@ -334,6 +336,58 @@ vocabulary!(
         Likely = "likely" | "on_track" | "safe" => "Likely to renew",
         Unsure = "unsure" | "unknown" => "Unsure",
         AtRisk = "at_risk" | "risk" | "unlikely" => "At risk",
+    }
+);
+
+vocabulary!(
+    /// Where a renewal sits in the forecast (F-62), in the categories sales forecasts use:
+    /// commit (the number the team stands behind), best case (likely, not certain), pipeline
+    /// (possible) and omitted (not expected).
+    ForecastCategory, "forecast category" {
+        Commit = "commit" | "committed" => "Commit",
+        BestCase = "best_case" | "best" | "probable" => "Best case",
+        Pipeline = "pipeline" | "upside" => "Pipeline",
+        Omitted = "omitted" | "omit" | "lost" => "Omitted",
+    }
+);
+
+vocabulary!(
+    /// How a renewal closed.
+    RenewalResult, "renewal result" {
+        Renewed = "renewed" | "won" => "Renewed",
+        Churned = "churned" | "lost" | "cancelled" => "Churned",
+    }
+);
+
+vocabulary!(
+    /// The kind of growth an expansion opportunity is (seed 004): more of the same — a price
+    /// increase, more consumption, seats added as the customer grows — or new business — a new
+    /// division or business unit, a new product (a cross-sell).
+    OpportunityKind, "opportunity kind" {
+        PriceIncrease = "price_increase" | "price" | "uplift" => "Price increase",
+        Consumption = "consumption" | "usage" => "More consumption",
+        OrganicSeats = "organic_seats" | "seats" => "Organic seat growth",
+        NewDivision = "new_division" | "division" | "business_unit" => "New division",
+        NewProduct = "new_product" | "cross_sell" | "product" => "New product (cross-sell)",
+    }
+);
+
+vocabulary!(
+    /// Where an expansion opportunity stands.
+    OpportunityStage, "opportunity stage" {
+        Identified = "identified" | "new" => "Identified",
+        Qualified = "qualified" => "Qualified",
+        Proposal = "proposal" | "proposed" | "negotiation" => "Proposal out",
+        Won = "won" | "closed_won" => "Won",
+        Lost = "lost" | "closed_lost" => "Lost",
+    }
+);
+
+vocabulary!(
+    /// Who works a kind of expansion: the account's CSM or its account executive.
+    Route, "route" {
+        Csm = "csm" => "The account's CSM",
+        Ae = "ae" | "account_executive" | "sales" => "The account executive",
     }
 );
 

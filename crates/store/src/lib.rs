@@ -61,6 +61,9 @@ pub use records::onboarding::{Onboarding, OnboardingTask, OnboardingTimes};
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
+pub use records::renewals::{
+    ClosedRenewal, Forecast, MadeCall, Opportunity, OpportunityFilter, Renewal, RenewalDetail,
+};
 pub use records::requests::{ProductRequest, REQUESTS_PER_PAGE, RequestAccount, StatusChange};
 pub use records::retros::{Challenge, RetroAttendee, SprintRetro};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};

@@ -209,6 +209,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0027_subscriptions.sql"),
         rust: None,
     },
+    Migration {
+        version: 29,
+        name: "renewals",
+        sql: include_str!("../migrations/0029_renewals.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -38,6 +38,7 @@ mod onboarding;
 mod plans;
 mod playbooks;
 mod qbrs;
+mod renewals;
 pub mod reviews;
 mod sprints;
 mod subscriptions;
@@ -241,6 +242,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let (sprints, retros) = sprints::load(store, &sprint_accounts, config.today)
         .await
         .context("cannot load the demo sprints and retrospectives")?;
+    let (renewal_calls, opportunities) = renewals::load(store, with_usage.accounts(), config.today)
+        .await
+        .context("cannot load the demo renewals and opportunities")?;
     // Last: read from the contracts as the churns above left them.
     let periods = subscriptions::load(store)
         .await
@@ -249,7 +253,7 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
-         {retros} retrospectives, {periods} subscription periods",
+         {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities, {periods} subscription periods",
         stored.stored
     ))
 }

@@ -3,7 +3,9 @@
 //! importing a file again adds nothing), `account_external_id`, `signed_on`, `goals`,
 //! `pain_points`, `criteria_met` and `criteria_not_met` (names separated by `;` — both empty: the
 //! team's qualification list, none ticked yet), `exceptions` (`kind: detail` separated by `;`,
-//! e.g. `discount: 20% off year one`). The export adds `state`. Every problem is reported by
+//! e.g. `discount: 20% off year one`); a `;` inside a name or detail is written `\;`. The export
+//! adds `state`, and gives a deal created in Lodestar the id `lodestar-N`, which a later import
+//! recognises as that same deal. Every problem is reported by
 //! file, line and column, and nothing is written unless every row is valid.
 
 use std::collections::HashMap;
@@ -12,7 +14,7 @@ use std::path::Path;
 
 use lodestar_domain::dates::parse_date;
 use lodestar_domain::handoff::{Criterion, DealException, ExceptionKind, HandoffFields};
-use lodestar_domain::text::{Label, Note};
+use lodestar_domain::text::{ExternalId, Label, Note};
 use lodestar_store::{ImportedHandoff, Store, StoreError};
 
 use super::export::neutralise;
@@ -39,8 +41,34 @@ pub struct HandoffImport {
     pub added: Option<u64>,
 }
 
-fn list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split(';').map(str::trim).filter(|s| !s.is_empty())
+/// The items of a `;`-separated cell; `\;` is a `;` inside an item and `\\` a backslash.
+fn list(cell: &str) -> Vec<String> {
+    let mut items = vec![String::new()];
+    let mut chars = cell.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(next @ (';' | '\\')) => items.last_mut().unwrap().push(next),
+                Some(other) => items.last_mut().unwrap().extend(['\\', other]),
+                None => items.last_mut().unwrap().push('\\'),
+            },
+            ';' => items.push(String::new()),
+            c => items.last_mut().unwrap().push(c),
+        }
+    }
+    items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Items joined so that [`list`] reads them back.
+fn joined<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items
+        .map(|item| item.replace('\\', "\\\\").replace(';', "\\;"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// One row's fields, or the problems of its cells (field, reason).
@@ -61,7 +89,7 @@ fn fields_of(
     let mut criteria = Vec::new();
     for (column, met) in [("criteria_met", true), ("criteria_not_met", false)] {
         for name in list(&cell(column)) {
-            match Label::parse(name) {
+            match Label::parse(&name) {
                 Ok(name) => criteria.push(Criterion { name, met }),
                 Err(e) => problems.push((column, e)),
             }
@@ -126,6 +154,7 @@ pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<Hando
     let mut errors = Vec::new();
     let mut deals = Vec::new();
     let mut lines = Vec::new();
+    let mut first_line_of: HashMap<String, u64> = HashMap::new();
     for record in reader.records() {
         let record = record?;
         let line = record.position().map_or(0, |p| p.line());
@@ -135,28 +164,38 @@ pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<Hando
                 .trim()
                 .to_owned()
         };
-        let external_id = cell("external_id");
-        if external_id.is_empty() {
-            errors.push(format!(
-                "{name}:{line}:{}: external_id: must not be empty",
-                column("external_id")
+        let mut problems = Vec::new();
+        let mut id_of = |field: &'static str| {
+            ExternalId::parse(&cell(field))
+                .map_err(|reason| problems.push((field, reason)))
+                .ok()
+        };
+        let (external_id, account_external_id) = (id_of("external_id"), id_of("account_external_id"));
+        if let Some(deal) = &external_id
+            && let Some(first) = first_line_of.insert(deal.as_str().to_owned(), line)
+        {
+            problems.push((
+                "external_id",
+                format!("the deal {:?} is also on line {first}", deal.as_str()),
             ));
         }
-        match fields_of(&cell, &team) {
-            Ok(fields) if !external_id.is_empty() => {
+        match (fields_of(&cell, &team), external_id, account_external_id) {
+            (Ok(fields), Some(external_id), Some(account_external_id)) if problems.is_empty() => {
                 deals.push(ImportedHandoff {
                     external_id,
-                    account_external_id: cell("account_external_id"),
+                    account_external_id,
                     fields,
                 });
                 lines.push(line);
             }
-            Ok(_) => {}
-            Err(problems) => errors.extend(
-                problems
-                    .into_iter()
-                    .map(|(field, reason)| format!("{name}:{line}:{}: {field}: {reason}", column(field))),
-            ),
+            (fields, ..) => {
+                problems.extend(fields.err().unwrap_or_default());
+                errors.extend(
+                    problems
+                        .into_iter()
+                        .map(|(field, reason)| format!("{name}:{line}:{}: {field}: {reason}", column(field))),
+                );
+            }
         }
     }
     let rows = deals.len();
@@ -202,14 +241,7 @@ pub async fn export_handoffs(store: &Store, out: &mut dyn Write) -> anyhow::Resu
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS)?;
     for (deal, account, h) in &handoffs {
-        let names = |met: bool| -> String {
-            h.criteria
-                .iter()
-                .filter(|c| c.met == met)
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+        let names = |met: bool| joined(h.criteria.iter().filter(|c| c.met == met).map(|c| c.name.as_str()));
         let exceptions: Vec<String> = h
             .exceptions
             .iter()
@@ -223,7 +255,7 @@ pub async fn export_handoffs(store: &Store, out: &mut dyn Write) -> anyhow::Resu
             neutralise(h.pain_points.as_str()),
             neutralise(&names(true)),
             neutralise(&names(false)),
-            neutralise(&exceptions.join("; ")),
+            neutralise(&joined(exceptions.iter().map(String::as_str))),
             h.state.as_str().to_owned(),
         ])?;
     }

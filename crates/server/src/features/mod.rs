@@ -23,6 +23,7 @@ pub mod notify;
 pub mod onboarding;
 pub mod plans;
 pub mod playbooks;
+pub mod renewals;
 pub mod revenue;
 pub mod reviews;
 pub mod risk;
@@ -71,6 +72,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         search::api_router(),
         playbooks::api_router(),
         reviews::api_router(),
+        renewals::api_router(),
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
@@ -109,6 +111,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(search::web_router())
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
+        .merge(renewals::web_router())
         .merge(champions::web_router())
         .merge(sprints::web_router())
         .merge(coverage::web_router())

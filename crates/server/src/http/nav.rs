@@ -96,16 +96,6 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             ],
         ),
         menu(
-            "revenue",
-            "Revenue",
-            vec![
-                actor.revenue_scope().map(|_| link("Retention", "/revenue/retention")),
-                actor
-                    .revenue_scope()
-                    .map(|_| link("Retention curves", "/revenue/curves")),
-            ],
-        ),
-        menu(
             "reviews",
             "Reviews",
             vec![
@@ -114,6 +104,20 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("Churns", "/retrospectives")),
                 Some(link("Playbooks", "/playbooks")),
                 Some(link("Surveys", "/surveys")),
+            ],
+        ),
+        menu(
+            "revenue",
+            "Revenue",
+            vec![
+                Some(link("Renewals", "/renewals")),
+                Some(link("Forecast", "/forecast")),
+                Some(link("Expansion", "/opportunities")),
+                // Retention figures are the leaders' and a CSM's own book's (F-63, F-64).
+                actor.revenue_scope().map(|_| link("Retention", "/revenue/retention")),
+                actor
+                    .revenue_scope()
+                    .map(|_| link("Retention curves", "/revenue/curves")),
             ],
         ),
         menu(
@@ -192,8 +196,8 @@ mod tests {
             [
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
-                "Revenue: Retention, Retention curves",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -202,8 +206,8 @@ mod tests {
             shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=4],
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
-                "Revenue: Retention, Retention curves",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
                 "Admin: Health scoring",
             ]
         );
@@ -214,13 +218,13 @@ mod tests {
         );
         assert_eq!(csm.last().unwrap(), "Team*");
         assert!(
-            csm.contains(&"Revenue: Retention, Retention curves".to_owned()),
+            csm.contains(&"Revenue: Renewals, Forecast, Expansion, Retention, Retention curves".to_owned()),
             "their own book's"
         );
         let ae = shown(&top_bar_at(&person(Role::Ae), "/revenue/retention"));
         assert!(
-            !ae.iter().any(|e| e.starts_with("Revenue")),
-            "revenue is not the AE's: {ae:?}"
+            !ae.iter().any(|e| e.contains("Retention")),
+            "retention figures are not the AE's: {ae:?}"
         );
         assert!(!under("/accounts-archive", "/accounts"));
         assert!(top_bar(&person(Role::Viewer)).iter().all(|e| match e {

@@ -145,6 +145,16 @@ pub(crate) fn back_after_form(
     Ok(res)
 }
 
+/// A form's page: 422 when it comes back refused (with what was typed kept in it), else 200.
+pub(crate) fn form_answer(refused: bool, html: Html) -> Response {
+    let status = if refused {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (status, html).into_response()
+}
+
 /// One option of a `<select>`.
 pub(crate) struct Choice {
     pub value: String,

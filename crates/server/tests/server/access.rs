@@ -89,6 +89,12 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/meetings/{id}/retrospective/challenges" | "/meetings/{id}/retrospective/promises")
         | ("POST", "/meetings/{id}/retrospective/close") => Rule::Book,
         ("PUT", "/sprint-settings") => Rule::Admins,
+        (
+            "POST",
+            "/contracts/{id}/renewal/calls" | "/contracts/{id}/renewal/close" | "/accounts/{id}/opportunities",
+        )
+        | ("PUT", "/opportunities/{id}") => Rule::Book,
+        ("PUT", "/opportunity-routes/{kind}") => Rule::Admins,
         ("POST", "/accounts/{id}/surveys" | "/surveys/{id}/send")
         | ("PUT" | "DELETE", "/contacts/{id}/beta-candidate") => Rule::Book,
         ("POST", "/accounts/{id}/requests") => Rule::Book,
@@ -156,6 +162,7 @@ struct Fixture {
     handoff: i64,
     onboarding: i64,
     onboarding_task: i64,
+    opportunity: i64,
     victim: UserId,
 }
 
@@ -343,7 +350,14 @@ async fn fixture() -> Fixture {
     .await;
     let onboarding_task = onboarding.body["tasks"][0]["id"].as_i64().unwrap_or_default();
     let onboarding = ok(&onboarding);
+    let opportunity = ok(&send(
+        "POST",
+        format!("/api/v1/accounts/{account}/opportunities"),
+        json!({"kind": "organic_seats", "title": "20 more seats", "amount": "6000", "expected_close": "2027-03-01"}),
+    )
+    .await);
     Fixture {
+        opportunity,
         sprint,
         sprint_goal,
         request,
@@ -408,6 +422,8 @@ impl Fixture {
             "sprint-goals" => self.sprint_goal,
             "handoffs" => self.handoff,
             "onboarding" => self.onboarding,
+            "opportunities" => self.opportunity,
+            "opportunity-routes" => 0,
             "users" => self.victim.0,
             "review-cadences" => 0,
             "triggers" => 1,
@@ -419,6 +435,7 @@ impl Fixture {
             .replace("{task_id}", &self.onboarding_task.to_string())
             .replace("{approach}", "open_question")
             .replace("{tier}", "strategic")
+            .replace("{kind}", "new_product")
     }
 }
 

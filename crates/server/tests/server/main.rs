@@ -19,6 +19,7 @@ mod onboarding;
 mod plans;
 mod playbooks;
 mod qbrs;
+mod renewals;
 mod revenue;
 mod reviews;
 mod search;

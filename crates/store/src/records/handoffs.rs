@@ -9,9 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::handoff::{
     Criterion, DEFAULT_CRITERIA, DealException, HandoffFields, HandoffId, HandoffState, Rejection, kickoff_due,
 };
-use lodestar_domain::text::{Label, Note};
+use lodestar_domain::text::{ExternalId, Label, Note};
 use lodestar_domain::vocabulary::ChangeKind;
-use lodestar_domain::{AccountId, UserId, Valid};
+use lodestar_domain::{AccountId, FieldError, Invalid, UserId, Valid};
 
 use super::timeline::{TimelineKind, record};
 use super::{parse, parse_opt, stored_note};
@@ -633,31 +633,36 @@ impl Store {
     pub async fn import_handoffs(&self, deals: Vec<ImportedHandoff>) -> Result<u64> {
         let mut tx = self.begin_write().await?;
         let now = tx.now();
-        let mut added = 0;
-        for (i, deal) in deals.into_iter().enumerate() {
+        // Every row's account first, so a file with several unknown accounts is reported whole.
+        let mut accounts = Vec::with_capacity(deals.len());
+        let mut unknown = Vec::new();
+        for (i, deal) in deals.iter().enumerate() {
             let account: Option<i64> = Query::sql("SELECT id FROM accounts WHERE external_id = $1")
                 .bind(deal.account_external_id.as_str())
                 .scalar_optional(&mut tx)
                 .await?;
-            let account = account.ok_or_else(|| {
-                lodestar_domain::Invalid::field(
-                    "account_external_id",
-                    format!(
+            match account {
+                Some(account) => accounts.push(AccountId(account)),
+                None => unknown.push(FieldError {
+                    field: "account_external_id",
+                    reason: format!(
                         "row {}: no account has the external id {:?}",
                         i + 1,
-                        deal.account_external_id
+                        deal.account_external_id.as_str()
                     ),
-                )
-            })?;
-            let known: Option<i64> = Query::sql("SELECT id FROM handoffs WHERE external_id = $1")
-                .bind(deal.external_id.as_str())
-                .scalar_optional(&mut tx)
-                .await?;
-            if known.is_some() {
+                }),
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(Invalid { errors: unknown }.into());
+        }
+        let mut added = 0;
+        for (deal, account) in deals.into_iter().zip(accounts) {
+            if deal_known(&mut tx, &deal.external_id, account).await? {
                 continue;
             }
             let fields = deal.fields.into_inner();
-            let id = insert_handoff(&mut tx, AccountId(account), &fields, None, now).await?;
+            let id = insert_handoff(&mut tx, account, &fields, None, now).await?;
             Query::sql("UPDATE handoffs SET external_id = $1 WHERE id = $2")
                 .bind(deal.external_id.as_str())
                 .bind(id.0)
@@ -682,17 +687,49 @@ impl Store {
         let mut out = Vec::with_capacity(keys.len());
         for (id, deal, account) in keys {
             let handoff = handoff_in(&mut tx, HandoffId(id)).await?;
-            out.push((deal.unwrap_or_else(|| format!("lodestar-{id}")), account, handoff));
+            out.push((
+                deal.unwrap_or_else(|| format!("{OWN_DEAL_PREFIX}{id}")),
+                account,
+                handoff,
+            ));
         }
         Ok(out)
     }
 }
 
+/// Whether a deal is already here: a CRM id seen before, or `lodestar-N` naming handoff N of the
+/// same account (what the export writes for a deal created in Lodestar), so that importing an
+/// export again adds nothing.
+async fn deal_known(tx: &mut Tx, deal: &ExternalId, account: AccountId) -> Result<bool> {
+    if let Some(own) = deal
+        .as_str()
+        .strip_prefix(OWN_DEAL_PREFIX)
+        .and_then(|n| n.parse::<i64>().ok())
+    {
+        let ours: Option<i64> = Query::sql("SELECT id FROM handoffs WHERE id = $1 AND account_id = $2")
+            .bind(own)
+            .bind(account.0)
+            .scalar_optional(tx)
+            .await?;
+        if ours.is_some() {
+            return Ok(true);
+        }
+    }
+    let known: Option<i64> = Query::sql("SELECT id FROM handoffs WHERE external_id = $1")
+        .bind(deal.as_str())
+        .scalar_optional(tx)
+        .await?;
+    Ok(known.is_some())
+}
+
+/// The deal id the export gives a handoff created in Lodestar rather than imported from a CRM.
+const OWN_DEAL_PREFIX: &str = "lodestar-";
+
 /// A closed deal as a CRM export has it.
 #[derive(Debug, Clone)]
 pub struct ImportedHandoff {
     /// The CRM's id of the deal (opportunity).
-    pub external_id: String,
-    pub account_external_id: String,
+    pub external_id: ExternalId,
+    pub account_external_id: ExternalId,
     pub fields: Valid<HandoffFields>,
 }

@@ -342,6 +342,7 @@ impl Store {
         let fields = fields.into_inner();
         let mut tx = self.begin_write().await?;
         let before = meeting_in(&mut tx, id).await?;
+        refuse_closed_retrospective(&mut tx, id).await?;
         check_attendees(&mut tx, before.account_id, &fields).await?;
         let moved = before.fields.starts_at != fields.starts_at
             || before.fields.duration_minutes != fields.duration_minutes
@@ -374,6 +375,7 @@ impl Store {
         if before.cancelled_at.is_some() {
             return Err(StoreError::Conflict(format!("meeting {id} is already cancelled")));
         }
+        refuse_closed_retrospective(&mut tx, id).await?;
         Query::sql("UPDATE meetings SET cancelled_at = $1, updated_at = $1, sequence = sequence + 1 WHERE id = $2")
             .bind(tx.now())
             .bind(id.0)
@@ -399,5 +401,21 @@ impl Store {
     pub async fn meetings_ahead(&self, filter: &MeetingFilter) -> Result<Vec<Meeting>> {
         let mut tx = self.begin_snapshot().await?;
         meetings_where(&mut tx, filter, "m.starts_at, m.id").await
+    }
+}
+
+/// A closed retrospective is a record of what the customer said and of the next date agreed;
+/// moving or cancelling its meeting afterwards would rewrite that record.
+async fn refuse_closed_retrospective(tx: &mut Tx, id: MeetingId) -> Result<()> {
+    let closed: Option<i64> =
+        Query::sql("SELECT meeting_id FROM retrospectives WHERE meeting_id = $1 AND closed_at IS NOT NULL")
+            .bind(id.0)
+            .scalar_optional(tx)
+            .await?;
+    match closed {
+        Some(_) => Err(StoreError::Conflict(format!(
+            "meeting {id} is a closed retrospective; its record stays as it was closed"
+        ))),
+        None => Ok(()),
     }
 }

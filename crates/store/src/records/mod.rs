@@ -24,6 +24,7 @@ pub mod onboarding;
 pub mod plans;
 pub mod playbooks;
 pub mod promises;
+pub mod renewals;
 pub mod requests;
 pub mod retros;
 pub mod reviews;

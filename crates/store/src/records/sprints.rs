@@ -269,30 +269,57 @@ async fn settings_in(tx: &mut Tx) -> Result<SprintSettings> {
 }
 
 /// The title of a goal or tactic picked as a sprint goal, refusing one of another account.
+/// The goals a sprint may draw on: active goals, and tactics not yet done.
+const OPEN_GOAL: &str = "status = 'active'";
+const OPEN_TACTIC: &str = "t.state IN ('active', 'parked')";
+
 async fn goal_title(tx: &mut Tx, account: AccountId, source: GoalSource) -> Result<String> {
     let (query, what, id) = match source {
         GoalSource::Goal(g) => (
-            Query::sql("SELECT title FROM goals WHERE account_id = $1 AND id = $2")
-                .bind(account)
-                .bind(g.0),
+            Query::sql(format!(
+                "SELECT title FROM goals WHERE account_id = $1 AND id = $2 AND {OPEN_GOAL}"
+            ))
+            .bind(account)
+            .bind(g.0),
             "goal",
             g.0,
         ),
         GoalSource::Tactic(t) => (
-            Query::sql(
+            Query::sql(format!(
                 "SELECT t.title FROM plan_tactics t JOIN success_plans p ON p.id = t.plan_id \
-                 WHERE p.account_id = $1 AND t.id = $2",
-            )
+                 WHERE p.account_id = $1 AND t.id = $2 AND {OPEN_TACTIC}"
+            ))
             .bind(account)
             .bind(t.0),
             "plan tactic",
             t.0,
         ),
     };
-    query
-        .scalar_optional(tx)
-        .await?
-        .ok_or_else(|| Invalid::field("goals", format!("{what} {id} is not one of this account's {what}s")).into())
+    query.scalar_optional(tx).await?.ok_or_else(|| {
+        Invalid::field(
+            "goals",
+            format!("{what} {id} is not one of this account's open {what}s (active goals, tactics not done)"),
+        )
+        .into()
+    })
+}
+
+/// A sprint that a newer one has followed is the record its retrospectives reviewed: it no
+/// longer changes.
+async fn refuse_superseded(tx: &mut Tx, sprint: &Sprint) -> Result<()> {
+    let next: Option<i64> =
+        Query::sql("SELECT number FROM sprints WHERE account_id = $1 AND number > $2 ORDER BY number LIMIT 1")
+            .bind(sprint.account_id)
+            .bind(sprint.number)
+            .scalar_optional(tx)
+            .await?;
+    match next {
+        Some(next) => Err(StoreError::Conflict(format!(
+            "sprint {} is over: sprint {next} followed it, so its goals and wins stay as they were",
+            sprint.number
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Who a booked retrospective gathers, in which zone.
@@ -328,6 +355,13 @@ async fn default_people(tx: &mut Tx, account: AccountId, owner: Option<UserId>) 
     })
 }
 
+fn retro_title(sprint_number: Option<i64>) -> String {
+    match sprint_number {
+        Some(number) => format!("Retrospective, sprint {number}"),
+        None => "Retrospective".to_owned(),
+    }
+}
+
 /// Books a retrospective of `sprint` (id and number) starting at `starts_at`.
 pub(crate) async fn book_retro(
     tx: &mut Tx,
@@ -337,13 +371,9 @@ pub(crate) async fn book_retro(
     people: RetroPeople,
     by: Option<UserId>,
 ) -> Result<MeetingId> {
-    let title = match sprint {
-        Some((_, number)) => format!("Retrospective, sprint {number}"),
-        None => "Retrospective".to_owned(),
-    };
     let fields = MeetingFields {
         kind: MeetingKind::Retrospective,
-        title: Name::parse(&title).expect("a short title"),
+        title: Name::parse(&retro_title(sprint.map(|(_, number)| number))).expect("a short title"),
         starts_at,
         duration_minutes: lodestar_domain::retro::MINUTES,
         time_zone: people.zone,
@@ -434,15 +464,16 @@ impl Store {
     /// tactics active or parked (a sprint may take a parked one up again).
     pub async fn sprint_goal_options(&self, account: AccountId) -> Result<Vec<GoalOption>> {
         let mut tx = self.begin_snapshot().await?;
-        let goals: Vec<(i64, String)> =
-            Query::sql("SELECT id, title FROM goals WHERE account_id = $1 AND status = 'active' ORDER BY due_on, id")
-                .bind(account)
-                .fetch_all(&mut tx)
-                .await?;
-        let tactics: Vec<(i64, String)> = Query::sql(
+        let goals: Vec<(i64, String)> = Query::sql(format!(
+            "SELECT id, title FROM goals WHERE account_id = $1 AND {OPEN_GOAL} ORDER BY due_on, id"
+        ))
+        .bind(account)
+        .fetch_all(&mut tx)
+        .await?;
+        let tactics: Vec<(i64, String)> = Query::sql(format!(
             "SELECT t.id, t.title FROM plan_tactics t JOIN success_plans p ON p.id = t.plan_id \
-             WHERE p.account_id = $1 AND t.state IN ('active', 'parked') ORDER BY t.id",
-        )
+             WHERE p.account_id = $1 AND {OPEN_TACTIC} ORDER BY t.id"
+        ))
         .bind(account)
         .fetch_all(&mut tx)
         .await?;
@@ -568,19 +599,28 @@ impl Store {
             .execute(&mut tx)
             .await?;
         }
+        // A retrospective already booked inside the new sprint becomes its retrospective; one
+        // before the new sprint starts stays with the sprint it reviews.
+        let sprint_start = fields.starts_on.and_time(NaiveTime::MIN).and_utc().max(now);
         let ahead: Option<i64> = Query::sql(
             "SELECT r.meeting_id FROM retrospectives r JOIN meetings m ON m.id = r.meeting_id \
              WHERE m.account_id = $1 AND m.cancelled_at IS NULL AND r.closed_at IS NULL AND m.starts_at >= $2 \
              ORDER BY m.starts_at LIMIT 1",
         )
         .bind(account)
-        .bind(now)
+        .bind(sprint_start)
         .scalar_optional(&mut tx)
         .await?;
         match ahead {
             Some(meeting) => {
                 Query::sql("UPDATE retrospectives SET sprint_id = $1, updated_at = $2 WHERE meeting_id = $3")
                     .bind(id)
+                    .bind(now)
+                    .bind(meeting)
+                    .execute(&mut tx)
+                    .await?;
+                Query::sql("UPDATE meetings SET title = $1, updated_at = $2 WHERE id = $3")
+                    .bind(retro_title(Some(number)))
                     .bind(now)
                     .bind(meeting)
                     .execute(&mut tx)
@@ -641,31 +681,52 @@ impl Store {
     pub async fn set_sprint_goal_progress(&self, goal: SprintGoalId, progress: u8, done: bool) -> Result<Sprint> {
         let mut tx = self.begin_write().await?;
         let today = tx.today();
-        let sprint: i64 = Query::sql(
+        let sprint: Option<i64> = Query::sql("SELECT sprint_id FROM sprint_goals WHERE id = $1")
+            .bind(goal)
+            .scalar_optional(&mut tx)
+            .await?;
+        let sprint = sprint.ok_or(StoreError::NotFound {
+            what: "sprint goal",
+            key: goal.to_string(),
+        })?;
+        let before = sprint_in(&mut tx, SprintId(sprint)).await?;
+        refuse_superseded(&mut tx, &before).await?;
+        Query::sql(
             "UPDATE sprint_goals SET progress = $1, done_on = CASE WHEN $2 = 1 THEN COALESCE(done_on, $3) END, \
-             updated_at = $4 WHERE id = $5 RETURNING sprint_id",
+             updated_at = $4 WHERE id = $5",
         )
         .bind(if done { 100 } else { i64::from(progress) })
         .bind(i64::from(done))
         .bind(today)
         .bind(tx.now())
         .bind(goal)
-        .scalar_optional(&mut tx)
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "sprint goal",
-            key: goal.to_string(),
-        })?;
+        .execute(&mut tx)
+        .await?;
         let sprint = sprint_in(&mut tx, SprintId(sprint)).await?;
         tx.commit().await?;
         Ok(sprint)
     }
 
-    /// Records a quick win on a sprint, on the account's timeline too.
+    /// Records a quick win on a sprint, on the account's timeline too. The win falls within the
+    /// sprint's days.
     pub async fn add_sprint_win(&self, sprint: SprintId, win: Valid<WinFields>, by: Option<UserId>) -> Result<Sprint> {
         let win = win.into_inner();
         let mut tx = self.begin_write().await?;
         let before = sprint_in(&mut tx, sprint).await?;
+        refuse_superseded(&mut tx, &before).await?;
+        if !(before.starts_on..=before.last_day()).contains(&win.achieved_on) {
+            return Err(Invalid::field(
+                "achieved_on",
+                format!(
+                    "sprint {} runs from {} to {}: a win on {} belongs to another stretch of work",
+                    before.number,
+                    before.starts_on,
+                    before.last_day(),
+                    win.achieved_on
+                ),
+            )
+            .into());
+        }
         let now = tx.now();
         Query::sql("INSERT INTO sprint_wins (sprint_id, title, achieved_on, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(sprint)

@@ -48,6 +48,8 @@ pub enum TimelineKind {
     Request,
     /// A sprint started, a quick win was recorded, or a retrospective closed (F-33, F-34).
     Sprint,
+    /// A renewal closed, or an expansion opportunity was opened, won or lost (F-62).
+    Renewal,
 }
 
 impl TimelineKind {
@@ -70,6 +72,7 @@ impl TimelineKind {
             TimelineKind::Survey => "survey",
             TimelineKind::Request => "request",
             TimelineKind::Sprint => "sprint",
+            TimelineKind::Renewal => "renewal",
         }
     }
 
@@ -92,6 +95,7 @@ impl TimelineKind {
             TimelineKind::Survey,
             TimelineKind::Request,
             TimelineKind::Sprint,
+            TimelineKind::Renewal,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)

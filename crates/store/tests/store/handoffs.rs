@@ -7,9 +7,9 @@ use lodestar_domain::Cents;
 use lodestar_domain::handoff::{
     Criterion, DealException, ExceptionKind, HandoffFields, HandoffState, Rejection, criteria_list,
 };
-use lodestar_domain::text::{Label, Note};
+use lodestar_domain::text::{ExternalId, Label, Note};
 use lodestar_domain::vocabulary::ChangeKind;
-use lodestar_store::{Store, StoreError, TimelineKind, store_test};
+use lodestar_store::{ImportedHandoff, Store, StoreError, TimelineKind, store_test};
 
 use crate::common::*;
 
@@ -187,4 +187,44 @@ async fn accepted_handoffs_edit_and_show_the_renewal_outcome(store: Store) {
     assert_eq!(all[0].outcome.on, Some(d("2026-01-01")));
     assert_eq!(store.handoffs(Some(HandoffState::Rejected)).await.unwrap().len(), 0);
     assert_eq!(store.handoffs_of_account(acme).await.unwrap()[0].id, h.id);
+}
+
+store_test!(an_exported_lodestar_deal_imports_as_itself);
+async fn an_exported_lodestar_deal_imports_as_itself(store: Store) {
+    let (store, csm, acme) = owned_account(store).await;
+    let made_here = store
+        .create_handoff(acme, fields("2026-12-02").validate().unwrap(), Some(csm))
+        .await
+        .unwrap();
+    let exported = store.exported_handoffs().await.unwrap();
+    let (deal, account, _) = &exported[0];
+    assert_eq!(deal, &format!("lodestar-{}", made_here.id.0));
+    let again = |deal: &str, account: &str| ImportedHandoff {
+        external_id: ExternalId::parse(deal).unwrap(),
+        account_external_id: ExternalId::parse(account).unwrap(),
+        fields: fields("2026-12-02").validate().unwrap(),
+    };
+    assert_eq!(store.import_handoffs(vec![again(deal, account)]).await.unwrap(), 0);
+    assert_eq!(store.exported_handoffs().await.unwrap().len(), 1, "not doubled");
+    // Every unknown account is named at once, and nothing is written.
+    let ghosts = store
+        .import_handoffs(vec![
+            again("opp-1", "ghost"),
+            again("opp-2", account),
+            again("opp-3", "phantom"),
+        ])
+        .await
+        .unwrap_err();
+    let StoreError::Invalid(invalid) = ghosts else {
+        panic!("{ghosts:?}")
+    };
+    let reasons: Vec<&str> = invalid.errors.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "row 1: no account has the external id \"ghost\"",
+            "row 3: no account has the external id \"phantom\""
+        ]
+    );
+    assert_eq!(store.exported_handoffs().await.unwrap().len(), 1);
 }

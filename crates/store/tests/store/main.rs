@@ -22,6 +22,7 @@ mod notify;
 mod onboarding;
 mod plans;
 mod playbooks;
+mod renewals;
 mod reviews;
 mod risk;
 mod schema;

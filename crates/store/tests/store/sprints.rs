@@ -162,10 +162,25 @@ async fn a_sprint_draws_up_to_three_goals_from_the_account_and_books_its_first_r
         1,
         "no second booking"
     );
-    assert_eq!(
-        store.sprint_retro(retros[0].0).await.unwrap().sprint,
-        Some((second.id, 2))
-    );
+    let joined = store.sprint_retro(retros[0].0).await.unwrap();
+    assert_eq!(joined.sprint, Some((second.id, 2)));
+    assert_eq!(joined.meeting.fields.title.as_str(), "Retrospective, sprint 2");
+    // Sprint 1 is over now: its record stays as its retrospective saw it.
+    let late = store.set_sprint_goal_progress(first.goals[0].id, 90, false).await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    let late_win = WinFields {
+        title: Name::parse("Late win").unwrap(),
+        achieved_on: today,
+    };
+    let late = store
+        .add_sprint_win(first.id, late_win.clone().validate(today).unwrap(), None)
+        .await;
+    assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+    // A win before sprint 2 starts is not sprint 2's.
+    let early = store
+        .add_sprint_win(second.id, late_win.validate(today).unwrap(), None)
+        .await;
+    assert_eq!(field_of(early.unwrap_err()), "achieved_on");
     let before = store
         .start_sprint(
             acme,
@@ -373,6 +388,11 @@ async fn a_retrospective_hears_the_three_questions_and_both_sides_and_closes_wit
         store.save_retro_answers(id, RetroAnswers::default()).await,
         Err(StoreError::Conflict(_))
     ));
+    assert!(matches!(store.cancel_meeting(id).await, Err(StoreError::Conflict(_))));
+    let moved = store
+        .update_meeting(id, retro.meeting.fields.clone().validate().unwrap())
+        .await;
+    assert!(matches!(moved, Err(StoreError::Conflict(_))), "{moved:?}");
     // Promises kept count for the scorecard's promises measure like any other.
     let kept = store
         .promises(&lodestar_store::PromiseFilter {

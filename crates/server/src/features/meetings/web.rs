@@ -3,7 +3,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveTime};
 use lodestar_domain::access::Actor;
@@ -17,7 +16,7 @@ use super::ops::{self, MeetingInput, Start, meeting_fields, promise_fields};
 use crate::AppState;
 use crate::features::accounts::ops::writable;
 use crate::http::error::ApiError;
-use crate::http::pages::{SignedIn, back_after_form, render, user_problem};
+use crate::http::pages::{SignedIn, back_after_form, form_answer, render, user_problem};
 
 /// A form's fields, repeated keys kept (attendee checkboxes).
 pub(crate) struct FormFields(Vec<(String, String)>);
@@ -425,13 +424,9 @@ async fn form_page(
     sent: Option<&FormFields>,
     problem: Option<String>,
 ) -> Result<Response, ApiError> {
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = problem.is_some();
     let page = MeetingForm::new(store, me, account, meeting, sent, problem).await?;
-    Ok((status, render(&page)?).into_response())
+    Ok(form_answer(refused, render(&page)?))
 }
 
 /// After a meeting form's post: to the meeting on its account, or the form again with the

@@ -4,7 +4,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Days, NaiveDate, NaiveTime};
 use lodestar_domain::meeting::local_start;
@@ -21,7 +20,7 @@ use crate::AppState;
 use crate::features::accounts::ops::{existing, writable};
 use crate::features::meetings::web::{FormFields, PromiseRow, owner_ids, promise_owners};
 use crate::http::error::ApiError;
-use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, render, user_problem};
+use crate::http::pages::{Choice, Html, SignedIn, back_after_form, book_choices, form_answer, render, user_problem};
 
 /// The questions of seed 003 before re-engaging, by form field.
 const CAUSE_QUESTIONS: [(&str, &str); 5] = [
@@ -181,11 +180,7 @@ async fn account_page(
         .collect();
     let sent = sent
         .unwrap_or_else(|| FormFields::of([("starts_on", today.to_string()), ("weeks", settings.weeks.to_string())]));
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = problem.is_some();
     let html = render(&AccountPage {
         account_id: account.0,
         account_name: found.fields.name.to_string(),
@@ -207,7 +202,7 @@ async fn account_page(
         problem: problem.or_else(|| page.flash.for_slot("sprints")),
         me: page.user,
     })?;
-    Ok((status, html).into_response())
+    Ok(form_answer(refused, html))
 }
 
 /// `GET /accounts/{id}/sprints`.
@@ -338,7 +333,7 @@ fn proposed_next(retro: &SprintRetro, sprint: Option<&Sprint>) -> (NaiveDate, Na
             s.retro_cadence,
         )
         .into_iter()
-        .find(|d| *d > day + Days::new(6))
+        .find(|d| *d > day + Days::new(6) && *d <= s.last_day())
     });
     (planned.unwrap_or(day + Days::new(28)), local.time())
 }
@@ -369,11 +364,7 @@ async fn retro_page(
         ("due_on", (today + Days::new(14)).to_string()),
     ])
     .overlaid(sent);
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let refused = problem.is_some();
     let html = render(&RetroPage {
         meeting_id: id.0,
         account_id: m.account_id.0,
@@ -430,7 +421,7 @@ async fn retro_page(
         problem: problem.or_else(|| page.flash.for_slot("retro")),
         me: page.user,
     })?;
-    Ok((status, html).into_response())
+    Ok(form_answer(refused, html))
 }
 
 /// `GET /meetings/{id}/retrospective`.
