@@ -354,9 +354,17 @@ pub(crate) async fn curves(
             },
             with_rate: rate(d.with_retained, d.with),
             without_rate: rate(d.without_retained, d.without),
-            difference: d
-                .difference_points
-                .map_or_else(|| "—".into(), |p| format!("{p:+.0} points")),
+            // Rounded first, so that -0.4 reads "0 points", not "-0 points".
+            difference: d.difference_points.map(f64::round).map_or_else(
+                || "—".into(),
+                |p| {
+                    if p == 0.0 {
+                        "0 points".into()
+                    } else {
+                        format!("{p:+} points")
+                    }
+                },
+            ),
             effect: d.effect_size.map_or_else(|| "—".into(), |h| format!("{h:+.2}")),
             size: match d.effect_size.map(f64::abs) {
                 Some(h) if h >= 0.8 => "large",
