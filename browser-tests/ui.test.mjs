@@ -1454,3 +1454,46 @@ test("renewals: a leader reads the pipeline by window, a call at risk is refused
   assert.notEqual((await row.locator("td").last().textContent()).trim(), "Unassigned");
   await context.close();
 });
+
+test("revenue: a leader opens retention by tier and a retention curve by industry", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "revenue");
+  await page.click('#menu-revenue a[href="/revenue/retention"]');
+  await page.waitForURL(`${base}/revenue/retention`);
+  await page.selectOption("select[name=by]", "tier");
+  await page.click("#retention-filters button[type=submit]");
+  await page.waitForURL(/by=tier/);
+  // The demo's subscription history has churn, expansion and contraction in the last year.
+  assert.match(await page.textContent("#nrr"), /^\d+\.\d %$/);
+  assert.match(await page.textContent("#grr"), /^\d+\.\d %$/);
+  assert.match(await page.textContent("#logo-churn"), /^\d+\.\d %$/);
+  const tiers = await page.locator("#retention-by-group tbody tr td:first-child").allTextContents();
+  assert.deepEqual(tiers.filter((t) => t !== "No tier"), ["Strategic", "Enterprise", "Mid-tier", "Long tail"]);
+  // Drawn: four lines over the axes, and a line per tier.
+  await page.waitForFunction(() => document.querySelectorAll("#retention-chart svg path").length > 8);
+  await page.waitForFunction(() => document.querySelectorAll("#retention-group-chart svg path").length > 8);
+  assert.equal(await page.locator("#retention-steps tbody tr").count(), 4, "four quarters");
+  await page.screenshot({ path: join(artifacts, "revenue-retention.png"), fullPage: true });
+
+  await page.click(".page-head a[href=\"/revenue/curves\"]");
+  await page.waitForURL(`${base}/revenue/curves`);
+  await page.selectOption("select[name=by]", "industry");
+  await page.click("#curves-filters button[type=submit]");
+  await page.waitForURL(/by=industry/);
+  await page.waitForFunction(() => document.querySelectorAll("#survival-chart svg path").length > 8);
+  const rows = await page.locator("#curves-table tbody tr").count();
+  assert.ok(rows >= 5, `one curve per industry, got ${rows}`);
+  assert.match(await page.textContent("#curves-table tbody tr:first-child td:nth-child(5)"), /%|—/);
+  assert.match(await page.textContent("#curves"), /log-log 95% \(Greenwood variance\)/);
+  await page.screenshot({ path: join(artifacts, "revenue-curves.png"), fullPage: true });
+  // Few curves: each with its band.
+  await page.selectOption("select[name=by]", "tier");
+  await page.click("#curves-filters button[type=submit]");
+  await page.waitForURL(/by=tier/);
+  await page.waitForFunction(() => document.querySelectorAll("#survival-chart svg path").length > 8);
+  await page.screenshot({ path: join(artifacts, "revenue-curves-tier.png"), fullPage: true });
+  await context.close();
+});

@@ -22,6 +22,7 @@ use crate::transfer::export::{Format, export};
 use crate::transfer::handoffs::{export_handoffs, import_handoffs};
 use crate::transfer::import::{ImportOptions, import};
 use crate::transfer::kinds::Kind;
+use crate::transfer::subscriptions::{export_subscriptions, import_subscriptions};
 use crate::transfer::survey_answers::{export_survey_answers, import_survey_answers};
 
 /// Lodestar: customer success on one binary — accounts, contacts, contracts and ARR history
@@ -207,6 +208,11 @@ pub enum Command {
         #[command(subcommand)]
         command: HealthCommand,
     },
+    /// Revenue reports, as the API and the Revenue pages give them.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Write a consistent backup of the whole database to FILE (safe while Lodestar runs).
     Backup { file: PathBuf },
     /// Load a backup into an empty database — SQLite or PostgreSQL, whichever made it.
@@ -252,6 +258,9 @@ pub enum TransferKind {
     SurveyAnswers,
     /// Closed deals from a CRM, each handed to CS (CSV).
     Handoffs,
+    /// A billing history, one row per subscription period (CSV): it becomes contracts, line
+    /// items and a typed MRR history, and feeds revenue retention and retention curves.
+    Subscriptions,
 }
 
 impl TransferKind {
@@ -262,9 +271,55 @@ impl TransferKind {
             TransferKind::Contacts => Some(Kind::Contacts),
             TransferKind::Contracts => Some(Kind::Contracts),
             TransferKind::Tickets => Some(Kind::Tickets),
-            TransferKind::Events | TransferKind::Audit | TransferKind::SurveyAnswers | TransferKind::Handoffs => None,
+            TransferKind::Events
+            | TransferKind::Audit
+            | TransferKind::SurveyAnswers
+            | TransferKind::Handoffs
+            | TransferKind::Subscriptions => None,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Revenue retention of the period [from, to): NRR, GRR, logo churn and MRR churn with the
+    /// counts and sums behind them, over time and by group (start-cohort definitions: see the
+    /// API documentation of GET /api/v1/revenue/retention).
+    Retention {
+        #[arg(long)]
+        from: NaiveDate,
+        /// The day after the period.
+        #[arg(long)]
+        to: NaiveDate,
+        /// tier (or segment), industry, csm or cohort.
+        #[arg(long)]
+        by: Option<String>,
+        /// The series' step: month, quarter (default) or year.
+        #[arg(long, default_value = "quarter")]
+        step: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Kaplan–Meier retention curves by an account attribute, with 95 % log-log bands
+    /// (Greenwood) and at-risk counts; accounts still subscribed on the as-of day are censored.
+    Survival {
+        /// all, tier, industry, size, region, csm, contract_size, had_qbr, or a custom field
+        /// (channel, custom.KEY).
+        #[arg(long, default_value = "all")]
+        by: String,
+        /// Default today.
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+}
+
+/// How `report` prints: a summary for people, or the API's JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -651,6 +706,38 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             );
         }
         Command::Import {
+            kind: TransferKind::Subscriptions,
+            file,
+            mapping,
+            skip_invalid,
+            keep_unmapped,
+            as_of,
+            check,
+        } => {
+            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
+                bail!("subscriptions are imported from their own columns, all or none: no options apply");
+            }
+            let report = import_subscriptions(store, &file).await?;
+            for line in &report.errors {
+                eprintln!("{line}");
+            }
+            let Some(written) = report.written else {
+                bail!(
+                    "{}: {} problem(s); nothing imported",
+                    file.display(),
+                    report.errors.len()
+                );
+            };
+            println!(
+                "{}: {} rows; {} accounts' subscription history replaced: {} MRR movements, {} contracts",
+                file.display(),
+                report.rows,
+                written.accounts,
+                written.movements,
+                written.contracts
+            );
+        }
+        Command::Import {
             kind: TransferKind::Audit,
             ..
         } => {
@@ -780,6 +867,24 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             audit(store, AuditKind::Export, None, detail).await?;
         }
         Command::Export {
+            kind: TransferKind::Subscriptions,
+            format,
+            output,
+            account,
+            from,
+            to,
+        } => {
+            if format == Some(Format::Json) || account.is_some() || from.is_some() || to.is_some() {
+                bail!("subscriptions are exported whole, as CSV");
+            }
+            write_export(output.as_deref(), "subscriptions", async |out| {
+                export_subscriptions(store, out).await
+            })
+            .await?;
+            let detail = format!("subscriptions to {}", destination(output.as_deref()));
+            audit(store, AuditKind::Export, None, detail).await?;
+        }
+        Command::Export {
             kind: TransferKind::Audit,
             format,
             output,
@@ -818,6 +923,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             let detail = format!("{} to {}", kind.name(), destination(output.as_deref()));
             audit(store, AuditKind::Export, None, detail).await?;
         }
+        Command::Report { command } => report(store, command).await?,
         Command::Backup { file } => {
             let s = store.backup(&file).await?;
             let detail = format!("{} rows to {}", s.rows, file.display());
@@ -1044,6 +1150,83 @@ async fn account_by_id_or_key(store: &Store, given: &str) -> anyhow::Result<Acco
 
 /// Runs an export's `write` to stdout, or atomically to the file `output` (then says how many
 /// `what` it wrote, on stderr, as stdout is not the data).
+/// Runs a revenue report as the operator, who sees every account (as an admin would).
+async fn report(store: &Store, command: ReportCommand) -> anyhow::Result<()> {
+    use lodestar_server::error::ApiError;
+    use lodestar_server::revenue as ops;
+    let operator = lodestar_domain::access::Actor {
+        role: lodestar_domain::vocabulary::Role::Admin,
+        user: None,
+    };
+    let refused = |e: ApiError| match e {
+        ApiError::Internal(cause) => anyhow::anyhow!(cause),
+        other => anyhow::anyhow!(other.message()),
+    };
+    let rate = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("{:.1} %", r * 100.0));
+    match command {
+        ReportCommand::Retention {
+            from,
+            to,
+            by,
+            step,
+            format,
+        } => {
+            let by = by
+                .as_deref()
+                .map(ops::RetentionBy::parse)
+                .transpose()
+                .map_err(refused)?;
+            let step = step.parse().map_err(|e: String| anyhow::anyhow!("--step: {e}"))?;
+            let params = ops::RetentionParams::new(from, to, by, step).map_err(refused)?;
+            let r = ops::retention(store, &operator, params).await.map_err(refused)?;
+            if format == ReportFormat::Json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            let line = |label: &str, f: &ops::RetentionFigures| {
+                println!(
+                    "{label:<24} {:>6} accounts  NRR {:>8}  GRR {:>8}  logo churn {:>8}  MRR churn {:>8}",
+                    f.accounts,
+                    rate(f.nrr),
+                    rate(f.grr),
+                    rate(f.logo_churn),
+                    rate(f.mrr_churn)
+                )
+            };
+            line(&format!("{from} to {to}"), &r.total);
+            for p in &r.series {
+                line(&format!("  {} to {}", p.from, p.to), &p.figures);
+            }
+            for g in &r.groups {
+                line(&g.label, &g.figures);
+            }
+        }
+        ReportCommand::Survival { by, as_of, format } => {
+            let by = ops::SurvivalBy::parse(&by).map_err(refused)?;
+            let r = ops::survival(store, &operator, by, as_of).await.map_err(refused)?;
+            if format == ReportFormat::Json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+                return Ok(());
+            }
+            println!("retention curves by {} as of {} ({} band)", r.by, r.as_of, r.band);
+            for g in &r.groups {
+                let median = g
+                    .median_days
+                    .map_or_else(|| "not reached".to_owned(), |d| format!("{d} days"));
+                let last = g.steps.last().map_or(1.0, |s| s.survival);
+                println!(
+                    "{:<24} {:>6} accounts, {:>5} churned, median tenure {median}, {} still subscribed at the longest tenure",
+                    g.label,
+                    g.accounts,
+                    g.churned,
+                    rate(Some(last))
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn write_export<N: std::fmt::Display>(
     output: Option<&Path>,
     what: &str,

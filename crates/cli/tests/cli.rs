@@ -1488,3 +1488,140 @@ Z2,A2,Export slow,solved,,,export,2026-11-01 08:00,2026-11-02 08:00
     let back = ok(&db, &["import", "tickets", s(&round)]);
     assert!(back.contains("0 created, 2 updated"), "{back}");
 }
+
+#[test]
+fn a_subscription_history_imports_all_or_none_exports_again_and_reports_retention() {
+    let t = Scratch::new();
+    let db = t.db("subscriptions.db");
+    let accounts = t.file(
+        "accounts.csv",
+        "external_id,name,tier,industry\nacme,Acme,enterprise,Retail\nbeta,Beta,mid_tier,Logistics\n",
+    );
+    ok(&db, &["import", "accounts", accounts.to_str().unwrap()]);
+    let bad = t.file(
+        "bad.csv",
+        "account_id,product,start_date,end_date,mrr,quantity,discount\n\
+         acme,Platform,2024-01-01,2023-06-01,1000,10,\n\
+         beta,Platform,2024-02-01,,-5,0,120%\n\
+         acme,Platform,2024-01-01,,1000,10,\n",
+    );
+    let run = lodestar(&db, &["import", "subscriptions", bad.to_str().unwrap()]);
+    assert!(!run.ok);
+    for expected in [
+        "bad.csv:2:4: end_date: 2023-06-01 is not after the start date 2024-01-01",
+        "bad.csv:3:5: mrr: \"-5\" is negative",
+        "bad.csv:3:7: discount: \"120%\" is more than 100 %",
+        "bad.csv:4:3: start_date: the same product starts the same day on line 2",
+    ] {
+        assert!(run.stderr.contains(expected), "{expected}: {}", run.stderr);
+    }
+    assert_eq!(
+        ok(&db, &["export", "subscriptions"]).lines().count(),
+        1,
+        "nothing written"
+    );
+    let ghost = t.file(
+        "ghost.csv",
+        "account_id,product,start_date,mrr\nacme,Platform,2024-01-01,1000\nghost,Platform,2024-01-01,10\n",
+    );
+    let run = lodestar(&db, &["import", "subscriptions", ghost.to_str().unwrap()]);
+    assert!(
+        run.stderr
+            .contains("ghost.csv:3:1: account_id: no account has the external id \"ghost\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ok(&db, &["export", "subscriptions"]).lines().count(), 1, "all or none");
+
+    // acme: churns at the end of 2024 and comes back; beta: expands in 2025.
+    let good = t.file(
+        "good.csv",
+        "account_id,product,start_date,end_date,mrr,quantity,discount\n\
+         beta,Platform,2024-02-01,,500,5,\n\
+         acme,Platform,2024-01-01,2025-01-01,1000,10,20\n\
+         acme,Platform,2025-03-01,,800,8,12.5%\n\
+         beta,Analytics,2025-02-01,,\"1,200.50\",1,\n",
+    );
+    let out = ok(&db, &["import", "subscriptions", good.to_str().unwrap()]);
+    assert!(
+        out.contains("4 rows; 2 accounts' subscription history replaced: 5 MRR movements, 3 contracts"),
+        "{out}"
+    );
+    let exported = ok(&db, &["export", "subscriptions"]);
+    assert_eq!(
+        exported,
+        "account_id,product,start_date,end_date,mrr,quantity,discount\n\
+         acme,Platform,2024-01-01,2025-01-01,1000.00,10,20\n\
+         acme,Platform,2025-03-01,,800.00,8,12.5\n\
+         beta,Platform,2024-02-01,,500.00,5,\n\
+         beta,Analytics,2025-02-01,,1200.50,1,\n"
+    );
+    let again = ok(&db, &["import", "subscriptions", good.to_str().unwrap()]);
+    assert!(
+        again.contains("3 contracts"),
+        "a second import replaces the first: {again}"
+    );
+    let other = t.db("other.db");
+    ok(&other, &["import", "accounts", accounts.to_str().unwrap()]);
+    let file = t.file("export.csv", &exported);
+    ok(&other, &["import", "subscriptions", file.to_str().unwrap()]);
+    assert_eq!(
+        ok(&other, &["export", "subscriptions"]),
+        exported,
+        "export → import → export"
+    );
+
+    let json = ok(
+        &db,
+        &[
+            "report",
+            "retention",
+            "--from",
+            "2024-06-01",
+            "--to",
+            "2025-06-01",
+            "--by",
+            "tier",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Start 1,000 + 500; end: acme back at 800, beta 500 + 1,200.50.
+    assert_eq!(report["total"]["start_mrr"], "1500.00");
+    assert_eq!(report["total"]["end_mrr"], "2500.50");
+    assert_eq!(
+        report["total"]["churned_accounts"], 0,
+        "acme is back by the end: retained"
+    );
+    assert_eq!(report["groups"][0]["label"], "Enterprise");
+    assert_eq!(report["groups"][0]["grr"], serde_json::json!(0.8));
+    let curves = ok(
+        &db,
+        &[
+            "report",
+            "survival",
+            "--by",
+            "industry",
+            "--as-of",
+            "2025-02-01",
+            "--format",
+            "json",
+        ],
+    );
+    let curves: serde_json::Value = serde_json::from_str(&curves).unwrap();
+    let groups = curves["groups"].as_array().unwrap();
+    assert_eq!(groups[1]["label"], "Retail");
+    assert_eq!(
+        groups[1]["churned"], 1,
+        "on 2025-02-01 acme's win-back is not known yet"
+    );
+    assert_eq!(groups[1]["steps"][0]["day"], 366);
+    assert!(ok(&db, &["report", "survival"]).contains("All accounts"));
+    let refused = lodestar(&db, &["report", "survival", "--by", "Not a field"]);
+    assert!(
+        !refused.ok && refused.stderr.contains("by: \"Not a field\" is not one of"),
+        "{}",
+        refused.stderr
+    );
+}

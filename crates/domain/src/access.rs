@@ -6,6 +6,13 @@ use crate::vocabulary::Role;
 
 /// Whoever is making a request: a signed-in user, or an API token (which has a role but
 /// owns no accounts).
+/// Which accounts a report counts: all of them, or one CSM's book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Book(UserId),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
     pub role: Role,
@@ -54,6 +61,16 @@ impl Actor {
         }
     }
 
+    /// Whose revenue figures (retention, retention curves) the role may see: leaders, admins
+    /// and executives the whole book of business, a CSM their own book, others none.
+    pub fn revenue_scope(&self) -> Option<Scope> {
+        match (self.role, self.user) {
+            (Role::Admin | Role::Leader | Role::Executive, _) => Some(Scope::All),
+            (Role::Csm | Role::AssociateCsm, Some(user)) => Some(Scope::Book(user)),
+            _ => None,
+        }
+    }
+
     /// Moving an LxL action item (done, dropped, open again): its owner, and whoever may
     /// change its account.
     pub fn can_move_action_item(&self, item_owner: UserId, account_owner: Option<UserId>) -> bool {
@@ -70,6 +87,20 @@ mod tests {
             role,
             user: user.map(UserId),
         }
+    }
+
+    #[test]
+    fn revenue_is_for_leaders_and_a_csm_sees_their_own_book() {
+        assert_eq!(actor(Role::Leader, None).revenue_scope(), Some(Scope::All));
+        assert_eq!(actor(Role::Executive, Some(3)).revenue_scope(), Some(Scope::All));
+        assert_eq!(actor(Role::Csm, Some(7)).revenue_scope(), Some(Scope::Book(UserId(7))));
+        assert_eq!(
+            actor(Role::Csm, None).revenue_scope(),
+            None,
+            "a CSM-role token has no book"
+        );
+        assert_eq!(actor(Role::Ae, Some(4)).revenue_scope(), None);
+        assert_eq!(actor(Role::Viewer, Some(5)).revenue_scope(), None);
     }
 
     #[test]

@@ -165,3 +165,58 @@ document.addEventListener("toggle", (e) => {
 document.addEventListener("click", (e) => {
   for (const open of document.querySelectorAll("details.menu[open]")) if (!open.contains(e.target)) open.open = false;
 });
+
+// Rates over time in percent on the revenue retention page: one line per series.
+function drawPercentCharts() {
+  for (const el of document.querySelectorAll(".pct-chart")) {
+    if (!window.echarts || el.dataset.drawn) continue;
+    el.dataset.drawn = "1";
+    const data = JSON.parse(el.dataset.series || "{}");
+    const chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      grid: { left: 56, right: 16, top: 40, bottom: 32 },
+      legend: { top: 0, type: "scroll" },
+      tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v.toFixed(1) + " %") },
+      xAxis: { type: "category", data: data.x || [] },
+      yAxis: { type: "value", scale: true, axisLabel: { formatter: "{value} %" } },
+      series: (data.series || []).map((s) => ({ name: s.name, type: "line", data: s.data, connectNulls: false, symbolSize: 6 })),
+    });
+    window.addEventListener("resize", () => chart.resize());
+  }
+}
+document.addEventListener("DOMContentLoaded", drawPercentCharts);
+document.addEventListener("htmx:afterSettle", drawPercentCharts);
+
+// Kaplan–Meier curves on the retention curves page: a step line per group, and its 95 % band
+// as two faint dashed lines while few enough curves are shown for the bands to stay readable.
+function drawSurvivalChart() {
+  const el = document.getElementById("survival-chart");
+  if (!el || !window.echarts || el.dataset.drawn) return;
+  el.dataset.drawn = "1";
+  const curves = JSON.parse(el.dataset.series || "[]");
+  const colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#64748b"];
+  const bands = curves.length <= 4;
+  const series = [];
+  curves.forEach((c, i) => {
+    const color = colors[i % colors.length];
+    const pts = [[0, 100, 100, 100], ...c.points];
+    series.push({ name: c.name, type: "line", step: "end", showSymbol: false, color, data: pts.map((p) => [p[0], p[1]]) });
+    if (!bands) return;
+    for (const k of [2, 3]) {
+      series.push({ name: c.name, type: "line", step: "end", showSymbol: false, color, silent: true,
+        lineStyle: { type: "dashed", width: 1, opacity: 0.45 }, tooltip: { show: false }, data: pts.map((p) => [p[0], p[k]]) });
+    }
+  });
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    grid: { left: 56, right: 16, top: 40, bottom: 40 },
+    legend: { top: 0, type: "scroll", data: curves.map((c) => c.name) },
+    tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "—" : v.toFixed(1) + " %") },
+    xAxis: { type: "value", name: "days of tenure", nameLocation: "middle", nameGap: 26, min: 0 },
+    yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value} %" } },
+    series,
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+document.addEventListener("DOMContentLoaded", drawSurvivalChart);
+document.addEventListener("htmx:afterSettle", drawSurvivalChart);

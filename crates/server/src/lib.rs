@@ -11,6 +11,7 @@ pub mod password;
 
 pub use config::ServerConfig;
 pub use features::notify::digest;
+pub use features::revenue::ops as revenue;
 pub use features::usage::ingest;
 pub use http::{auth, error};
 
@@ -69,11 +70,11 @@ impl AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, goals and value, LxL reviews, churn retrospectives and notifications."),
+    info(title = "Lodestar API", description = "Customer success records: accounts, contacts, contracts, the team, product usage, health and risk, revenue retention, goals and value, LxL reviews, churn retrospectives and notifications."),
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "goals"), (name = "risk"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"), (name = "playbooks"), (name = "reviews"), (name = "renewals"), (name = "coverage"), (name = "champions"), (name = "sprints"), (name = "triggers"), (name = "surveys"), (name = "tickets"), (name = "requests"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "goals"), (name = "risk"), (name = "revenue"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"), (name = "playbooks"), (name = "reviews"), (name = "renewals"), (name = "coverage"), (name = "champions"), (name = "sprints"), (name = "triggers"), (name = "surveys"), (name = "tickets"), (name = "requests"))
 )]
 struct ApiDoc;
 

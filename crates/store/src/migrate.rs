@@ -204,6 +204,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 27,
+        name: "subscriptions",
+        sql: include_str!("../migrations/0027_subscriptions.sql"),
+        rust: None,
+    },
+    Migration {
         version: 29,
         name: "renewals",
         sql: include_str!("../migrations/0029_renewals.sql"),

@@ -23,7 +23,8 @@
 //! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
 //! `handoffs` (closed deals handed to CS, one in every state), `onboarding` (plans in every
 //! state),
-//! `tickets` (support tickets, bugs and feature requests).
+//! `tickets` (support tickets, bugs and feature requests), `subscriptions` (the contracts' ARR
+//! histories as billing periods, with a few win-backs, for revenue retention).
 
 mod accounts;
 mod champions;
@@ -40,6 +41,7 @@ mod qbrs;
 mod renewals;
 pub mod reviews;
 mod sprints;
+mod subscriptions;
 mod surveys;
 mod team;
 mod tickets;
@@ -243,11 +245,15 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let (renewal_calls, opportunities) = renewals::load(store, with_usage.accounts(), config.today)
         .await
         .context("cannot load the demo renewals and opportunities")?;
+    // Last: read from the contracts as the churns above left them.
+    let periods = subscriptions::load(store)
+        .await
+        .context("cannot load the demo subscription history")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
-         {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities",
+         {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities, {periods} subscription periods",
         stored.stored
     ))
 }

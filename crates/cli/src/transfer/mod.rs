@@ -9,6 +9,7 @@ pub mod handoffs;
 pub mod import;
 pub mod kinds;
 pub mod mapping;
+pub mod subscriptions;
 pub mod survey_answers;
 
 use std::io::IsTerminal;

@@ -24,6 +24,7 @@ pub mod onboarding;
 pub mod plans;
 pub mod playbooks;
 pub mod renewals;
+pub mod revenue;
 pub mod reviews;
 pub mod risk;
 pub mod search;
@@ -54,6 +55,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         milestones::api_router(),
         health::api_router(),
         risk::api_router(),
+        revenue::api_router(),
         lxl::api_router(),
         meetings::api_router(),
         plans::api_router(),
@@ -92,6 +94,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(milestones::web_router())
         .merge(health::web_router())
         .merge(risk::web_router())
+        .merge(revenue::web_router())
         .merge(lxl::web_router())
         .merge(meetings::web_router())
         .merge(plans::web_router())

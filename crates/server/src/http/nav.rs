@@ -113,6 +113,11 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
                 Some(link("Renewals", "/renewals")),
                 Some(link("Forecast", "/forecast")),
                 Some(link("Expansion", "/opportunities")),
+                // Retention figures are the leaders' and a CSM's own book's (F-63, F-64).
+                actor.revenue_scope().map(|_| link("Retention", "/revenue/retention")),
+                actor
+                    .revenue_scope()
+                    .map(|_| link("Retention curves", "/revenue/curves")),
             ],
         ),
         menu(
@@ -192,7 +197,7 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Revenue: Renewals, Forecast, Expansion",
+                "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -202,7 +207,7 @@ mod tests {
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Revenue: Renewals, Forecast, Expansion",
+                "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
                 "Admin: Health scoring",
             ]
         );
@@ -212,6 +217,15 @@ mod tests {
             "no empty Admin menu: {csm:?}"
         );
         assert_eq!(csm.last().unwrap(), "Team*");
+        assert!(
+            csm.contains(&"Revenue: Renewals, Forecast, Expansion, Retention, Retention curves".to_owned()),
+            "their own book's"
+        );
+        let ae = shown(&top_bar_at(&person(Role::Ae), "/revenue/retention"));
+        assert!(
+            !ae.iter().any(|e| e.contains("Retention")),
+            "retention figures are not the AE's: {ae:?}"
+        );
         assert!(!under("/accounts-archive", "/accounts"));
         assert!(top_bar(&person(Role::Viewer)).iter().all(|e| match e {
             Entry::Menu { current, .. } => !current,

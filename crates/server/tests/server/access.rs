@@ -28,6 +28,8 @@ enum Rule {
     SomeBook,
     /// Every person, for themselves.
     Myself,
+    /// Revenue figures: leaders, admins and executives everything, CSMs their own book.
+    Revenue,
 }
 
 const ROLES: [Role; 7] = [
@@ -48,6 +50,7 @@ impl Rule {
             Rule::Leaders => matches!(role, Role::Admin | Role::Leader),
             Rule::Book => matches!(role, Role::Admin | Role::Leader | Role::Csm),
             Rule::SomeBook => matches!(role, Role::Admin | Role::Leader | Role::Csm | Role::AssociateCsm),
+            Rule::Revenue => !matches!(role, Role::Ae | Role::Viewer),
         }
     }
 }
@@ -61,6 +64,7 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/triggers" | "/triggers/run")
         | ("PUT" | "DELETE", "/triggers/{id}") => Rule::Admins,
         ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
+        ("GET", "/revenue/retention" | "/revenue/survival" | "/revenue/sticky-drivers") => Rule::Revenue,
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")

@@ -20,6 +20,7 @@ mod plans;
 mod playbooks;
 mod qbrs;
 mod renewals;
+mod revenue;
 mod reviews;
 mod search;
 mod security;

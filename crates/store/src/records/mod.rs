@@ -32,6 +32,7 @@ pub mod risk;
 pub mod search;
 pub mod sessions;
 pub mod sprints;
+pub mod subscriptions;
 pub mod surveys;
 pub mod tasks;
 pub mod tickets;

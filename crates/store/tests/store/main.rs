@@ -28,6 +28,7 @@ mod risk;
 mod schema;
 mod search;
 mod sprints;
+mod subscriptions;
 mod surveys;
 mod team;
 mod tickets;
