@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod api_token;
+pub mod capacity;
 pub mod champion;
 pub mod contact;
 pub mod contract;

@@ -203,6 +203,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0026_onboarding.sql"),
         rust: None,
     },
+    Migration {
+        version: 28,
+        name: "segments_capacity_one_on_ones",
+        sql: include_str!("../migrations/0028_segments_capacity_one_on_ones.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -6,6 +6,7 @@ pub mod account_view;
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod capacity;
 pub mod champions;
 pub mod churn;
 pub mod contacts;

@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod audit;
 mod backup;
+mod capacity;
 mod champions;
 mod churn;
 mod contacts;
