@@ -217,6 +217,8 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        CapacityChanged = "capacity_changed" => "Changed a capacity benchmark",
+        BooksRebalanced = "books_rebalanced" => "Rebalanced the team's books",
         SprintSettingsChanged = "sprint_settings_changed" => "Changed the sprint rhythm",
         TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",

@@ -37,7 +37,7 @@ pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::calendar::{CalendarFeed, FeedOwner};
-pub use records::capacity::{CsmBook, TeamCapacity};
+pub use records::capacity::{CsmBook, MovedAccount, RebalanceSuggestion, TeamCapacity};
 pub use records::champions::{ChampionAlert, ChampionAlertKind, ContactChampion};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod capacity;
 pub mod champions;
 pub mod churn;
 pub mod contacts;
@@ -69,6 +70,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         search::api_router(),
         playbooks::api_router(),
         reviews::api_router(),
+        capacity::api_router(),
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
@@ -106,6 +108,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(search::web_router())
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
+        .merge(capacity::web_router())
         .merge(champions::web_router())
         .merge(sprints::web_router())
         .merge(coverage::web_router())

@@ -107,6 +107,11 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             ],
         ),
         menu(
+            "leadership",
+            "Leadership",
+            vec![actor.can_see_team().then(|| link("Capacity", "/capacity"))],
+        ),
+        menu(
             "admin",
             "Admin",
             vec![
@@ -183,15 +188,17 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Leadership: Capacity",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
         );
         assert_eq!(
-            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=3],
+            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=4],
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
+                "Leadership: Capacity",
                 "Admin: Health scoring",
             ]
         );

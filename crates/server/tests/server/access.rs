@@ -22,6 +22,8 @@ enum Rule {
     Admins,
     /// Leaders and admins: creating and deleting accounts, LxL reviews, risk settings.
     Leaders,
+    /// Those who see the whole team: leaders, admins and executives.
+    Team,
     /// Whoever may change the fixture account: leaders, admins and its CSM (not another CSM).
     Book,
     /// Whoever may change some account: leaders, admins, CSMs and associates.
@@ -46,6 +48,7 @@ impl Rule {
             Rule::Everyone | Rule::Myself => true,
             Rule::Admins => role == Role::Admin,
             Rule::Leaders => matches!(role, Role::Admin | Role::Leader),
+            Rule::Team => matches!(role, Role::Admin | Role::Leader | Role::Executive),
             Rule::Book => matches!(role, Role::Admin | Role::Leader | Role::Csm),
             Rule::SomeBook => matches!(role, Role::Admin | Role::Leader | Role::Csm | Role::AssociateCsm),
         }
@@ -61,6 +64,10 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/triggers" | "/triggers/run")
         | ("PUT" | "DELETE", "/triggers/{id}") => Rule::Admins,
         ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
+        ("GET", "/capacity" | "/capacity/rebalancing") => Rule::Team,
+        ("PUT", "/capacity/benchmarks/{tier}" | "/capacity/meeting-hours") | ("POST", "/capacity/rebalancing") => {
+            Rule::Leaders
+        }
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
@@ -405,7 +412,7 @@ impl Fixture {
             "handoffs" => self.handoff,
             "onboarding" => self.onboarding,
             "users" => self.victim.0,
-            "review-cadences" => 0,
+            "review-cadences" | "capacity" => 0,
             "triggers" => 1,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };

@@ -5,6 +5,7 @@ mod support;
 
 mod access;
 mod accounts;
+mod capacity;
 mod champions;
 mod coverage;
 mod forms;

@@ -41,6 +41,23 @@ pub struct TeamCapacity {
     pub books: Vec<CsmBook>,
 }
 
+/// An account a suggestion moves, as the leader reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedAccount {
+    pub id: AccountId,
+    pub name: String,
+    pub tier: Option<Tier>,
+    pub arr: Cents,
+}
+
+/// The team's books, the moves suggested, and the accounts they move (in the moves' order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RebalanceSuggestion {
+    pub team: TeamCapacity,
+    pub plan: Rebalancing,
+    pub accounts: Vec<MovedAccount>,
+}
+
 /// Accounts that count in a book: churned ones are owed nothing.
 const LIVE: &str = "a.lifecycle_stage <> 'churned'";
 
@@ -223,11 +240,32 @@ impl Store {
     }
 
     /// The team's books and the moves that would bring everyone within their benchmark.
-    pub async fn suggested_rebalancing(&self) -> Result<(TeamCapacity, Rebalancing)> {
+    pub async fn suggested_rebalancing(&self) -> Result<RebalanceSuggestion> {
         let mut tx = self.begin_snapshot().await?;
         let (team, held) = team_in(&mut tx).await?;
         let plan = rebalance(&seats_of(&team), &held, &team.benchmarks);
-        Ok((team, plan))
+        let mut accounts = Vec::with_capacity(plan.moves.len());
+        if !plan.moves.is_empty() {
+            let rows: Vec<(i64, String)> = Query::sql("SELECT id, name FROM accounts WHERE id IN (")
+                .list(plan.moves.iter().map(|m| m.account.0))
+                .push(")")
+                .fetch_all(&mut tx)
+                .await?;
+            let names: HashMap<i64, String> = rows.into_iter().collect();
+            for m in &plan.moves {
+                let h = held
+                    .iter()
+                    .find(|h| h.account == m.account)
+                    .expect("a move is of a held account");
+                accounts.push(MovedAccount {
+                    id: m.account,
+                    name: names.get(&m.account.0).cloned().unwrap_or_default(),
+                    tier: h.tier,
+                    arr: h.arr,
+                });
+            }
+        }
+        Ok(RebalanceSuggestion { team, plan, accounts })
     }
 
     /// Applies `moves` as a leader saw them, all or nothing: each account must still be owned

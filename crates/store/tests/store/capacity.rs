@@ -112,7 +112,10 @@ async fn a_rebalancing_is_applied_all_or_nothing_and_on_the_timeline(store: Stor
     book(&store, "m", 42, Tier::MidTier, busy, 10_000_00).await;
     book(&store, "q", 10, Tier::MidTier, quiet, 10_000_00).await;
 
-    let (_, plan) = store.suggested_rebalancing().await.unwrap();
+    let suggestion = store.suggested_rebalancing().await.unwrap();
+    let plan = suggestion.plan;
+    assert_eq!(suggestion.accounts[0].id, plan.moves[0].account);
+    assert_eq!(suggestion.accounts[0].arr.0, 10_000_00);
     assert_eq!(plan.moves.len(), 2, "42 - 40");
     assert!(plan.moves.iter().all(|m| m.from == busy && m.to == quiet));
     assert!(plan.still_over.is_empty());
@@ -140,8 +143,8 @@ async fn a_rebalancing_is_applied_all_or_nothing_and_on_the_timeline(store: Stor
             .any(|e| e.text == "Owner (CSM): busy → quiet" && e.actor.as_deref() == Some("busy")),
         "{timeline:?}"
     );
-    let (_, again) = store.suggested_rebalancing().await.unwrap();
-    assert!(again.moves.is_empty(), "nothing left to move");
+    let again = store.suggested_rebalancing().await.unwrap();
+    assert!(again.plan.moves.is_empty(), "nothing left to move");
 
     // Only someone who may own accounts receives them.
     let viewer = store
