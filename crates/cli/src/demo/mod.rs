@@ -23,9 +23,11 @@
 //! `meetings` (meetings, promises, tasks), `goals` (goals with their ecosystems and value),
 //! `handoffs` (closed deals handed to CS, one in every state), `onboarding` (plans in every
 //! state),
-//! `tickets` (support tickets, bugs and feature requests).
+//! `tickets` (support tickets, bugs and feature requests), `capacity` (accounts handed over
+//! between CSMs, leaving books over and under their benchmarks).
 
 mod accounts;
+mod capacity;
 mod champions;
 mod contracts;
 mod coverage;
@@ -239,11 +241,14 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let (sprints, retros) = sprints::load(store, &sprint_accounts, config.today)
         .await
         .context("cannot load the demo sprints and retrospectives")?;
+    let handed_over = capacity::load(store)
+        .await
+        .context("cannot load the demo handovers between CSMs")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
-         {retros} retrospectives",
+         {retros} retrospectives, {handed_over} accounts handed over between CSMs",
         stored.stored
     ))
 }
