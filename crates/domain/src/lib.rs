@@ -23,6 +23,7 @@ pub mod milestone;
 pub mod money;
 pub mod notify;
 pub mod onboarding;
+pub mod one_on_one;
 pub mod plan;
 pub mod playbook;
 pub mod promise;

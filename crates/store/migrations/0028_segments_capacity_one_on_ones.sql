@@ -17,3 +17,54 @@ CREATE TABLE capacity_settings (
     updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
     updated_at TIMESTAMPTZ NOT NULL
 ){{KEYED}};
+
+-- Team 1:1s (F-66). A 1:1 a leader held with someone who reports to them, on seed 004's
+-- template, with the person's book figures as they stood (JSON: they are what was discussed,
+-- and do not follow the book afterwards). Private to the two of them.
+CREATE TABLE one_on_ones (
+    id {{ID}},
+    leader_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    csm_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    held_on DATE NOT NULL,
+    look_around TEXT NOT NULL,
+    look_back TEXT NOT NULL,
+    look_forward TEXT NOT NULL,
+    figures TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+-- The roster reads each person's last 1:1; a leader's list reads theirs.
+CREATE INDEX one_on_ones_csm_held ON one_on_ones (csm_id, held_on);
+CREATE INDEX one_on_ones_leader_held ON one_on_ones (leader_id, held_on);
+
+-- A person's long-term goals and every change of their status, with who changed it and why.
+CREATE TABLE career_goals (
+    id {{ID}},
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    title TEXT NOT NULL,
+    target_on DATE,
+    status TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX career_goals_user ON career_goals (user_id);
+
+CREATE TABLE career_goal_changes (
+    id {{ID}},
+    goal_id BIGINT NOT NULL REFERENCES career_goals (id) ON DELETE CASCADE DEFERRABLE INITIALLY IMMEDIATE,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL,
+    changed_by BIGINT REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
+    changed_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX career_goal_changes_goal ON career_goal_changes (goal_id, changed_at);
+
+-- Anonymous feedback to leadership: no author, no address, only the day — and a random key
+-- (not an identity column), so not even the order of submissions is kept.
+CREATE TABLE leadership_feedback (
+    id BIGINT NOT NULL PRIMARY KEY,
+    submitted_on DATE NOT NULL,
+    topic TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX leadership_feedback_day ON leadership_feedback (submitted_on);

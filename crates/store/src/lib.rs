@@ -59,6 +59,7 @@ pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
 pub use records::onboarding::{Onboarding, OnboardingTask, OnboardingTimes};
+pub use records::one_on_ones::{CareerGoal, Feedback, GoalChange, OneOnOne, RosterLine};
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};

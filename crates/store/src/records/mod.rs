@@ -22,6 +22,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod onboarding;
+pub mod one_on_ones;
 pub mod plans;
 pub mod playbooks;
 pub mod promises;

@@ -21,6 +21,7 @@ mod meetings;
 mod milestones;
 mod notify;
 mod onboarding;
+mod one_on_ones;
 mod plans;
 mod playbooks;
 mod reviews;
