@@ -22,6 +22,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod onboarding;
+pub mod one_on_ones;
 pub mod plans;
 pub mod playbooks;
 pub mod reviews;
@@ -71,6 +72,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         playbooks::api_router(),
         reviews::api_router(),
         capacity::api_router(),
+        one_on_ones::api_router(),
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
@@ -109,6 +111,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
         .merge(capacity::web_router())
+        .merge(one_on_ones::web_router())
         .merge(champions::web_router())
         .merge(sprints::web_router())
         .merge(coverage::web_router())

@@ -109,7 +109,11 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
         menu(
             "leadership",
             "Leadership",
-            vec![actor.can_see_team().then(|| link("Capacity", "/capacity"))],
+            vec![
+                actor.can_see_team().then(|| link("Capacity", "/capacity")),
+                // Everyone has 1:1s (with their leader) and the feedback form.
+                Some(link("1:1s", "/one-on-ones")),
+            ],
         ),
         menu(
             "admin",
@@ -188,7 +192,7 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Leadership: Capacity",
+                "Leadership: Capacity, 1:1s",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -198,7 +202,7 @@ mod tests {
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Leadership: Capacity",
+                "Leadership: Capacity, 1:1s",
                 "Admin: Health scoring",
             ]
         );

@@ -17,6 +17,7 @@ mod jobs;
 mod meetings;
 mod notify;
 mod onboarding;
+mod one_on_ones;
 mod plans;
 mod playbooks;
 mod qbrs;
