@@ -24,7 +24,8 @@
 //! `handoffs` (closed deals handed to CS, one in every state), `onboarding` (plans in every
 //! state),
 //! `tickets` (support tickets, bugs and feature requests), `capacity` (accounts handed over
-//! between CSMs, leaving books over and under their benchmarks).
+//! between CSMs, leaving books over and under their benchmarks), `one_on_ones` (1:1s, long-term
+//! goals, anonymous feedback).
 
 mod accounts;
 mod capacity;
@@ -36,6 +37,7 @@ mod handoffs;
 pub mod health;
 mod meetings;
 mod onboarding;
+mod one_on_ones;
 mod plans;
 mod playbooks;
 mod qbrs;
@@ -244,11 +246,12 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let handed_over = capacity::load(store)
         .await
         .context("cannot load the demo handovers between CSMs")?;
+    let one_on_ones = one_on_ones::load(store).await.context("cannot load the demo 1:1s")?;
     Ok(format!(
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
-         {retros} retrospectives, {handed_over} accounts handed over between CSMs",
+         {retros} retrospectives, {handed_over} accounts handed over between CSMs, {one_on_ones} 1:1s",
         stored.stored
     ))
 }
