@@ -1385,3 +1385,97 @@ test("sprints: a leader finds the slipping accounts on the board and runs a retr
   await page.screenshot({ path: join(artifacts, "retrospective.png"), fullPage: true });
   await context.close();
 });
+
+test("1:1s: a leader holds a CSM's monthly 1:1 with the book's figures filled in and sets a long-term goal; the CSM reads it and sends anonymous feedback that leadership reads without a name", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const lead = { email: "lou.lead@example.com", password: "lou-password-1234" };
+  const cam = { email: "cam.csm@example.com", password: "cam-password-1234" };
+  lodestar(["user", "add", "--email", lead.email, "--name", "Lou Lead", "--role", "leader", "--password-stdin"], lead.password + "\n");
+  lodestar(["user", "add", "--email", cam.email, "--name", "Cam Csm", "--role", "csm", "--manager", lead.email, "--password-stdin"], cam.password + "\n");
+  const users = await api("GET", "/users?limit=500");
+  const camId = (users.items ?? users).find((u) => u.email === cam.email).id;
+  const accounts = (await api("GET", "/accounts?limit=20&sort=-arr")).items.filter((a) => a.lifecycle_stage !== "churned").slice(0, 2);
+  for (const a of accounts) await api("PATCH", `/accounts/${a.id}`, { owner_id: camId });
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, lead);
+  await openMenu(page, "leadership");
+  await page.click("#menu-leadership >> text=1:1s");
+  await page.waitForURL(`${base}/one-on-ones`);
+  assert.match(await page.textContent(`#roster-${camId}`), /never held: due now/);
+  assert.match(await page.textContent("#roster h2"), /1 due now/);
+  await page.click(`#hold-${camId}`);
+  await page.waitForURL(new RegExp(`/one-on-ones/new\\?csm=${camId}$`));
+  assert.equal((await page.textContent("#figure-accounts")).trim(), "2", "the book's figures are filled in");
+  assert.match(await page.textContent("#template"), /What's on your mind about the company\?/);
+  await page.fill("textarea[name=look_around]", "Settling in; wants clearer priorities from sales.");
+  await page.fill("textarea[name=look_back]", "Took over two strategic accounts without a dip.");
+  await page.fill("textarea[name=look_forward]", "Book the first QBR with each new sponsor.");
+  await page.screenshot({ path: join(artifacts, "one-on-one-template.png"), fullPage: true });
+  await page.click("#save-one-on-one");
+  await page.waitForURL(/\/one-on-ones\/\d+$/);
+  const oneUrl = page.url();
+  assert.equal(await page.inputValue("textarea[name=look_forward]"), "Book the first QBR with each new sponsor.");
+  await page.fill("#add-goal input[name=title]", "Lead the enterprise pod");
+  await page.click("#add-goal button");
+  await page.waitForURL(/\/one-on-ones\/\d+#goals$/);
+  const goal = page.locator("#goals li[id^=goal-]", { hasText: "Lead the enterprise pod" });
+  await goal.locator("select[name=status]").selectOption("stalled");
+  await goal.locator("input[name=note]").fill("No pod opens before the reorg");
+  await goal.locator("button").click();
+  await goal.locator(".badge", { hasText: "Stalled" }).waitFor();
+  await goal.locator("summary").click();
+  assert.match(await goal.textContent(), /Stalled — No pod opens before the reorg \(Lou Lead/);
+  await page.screenshot({ path: join(artifacts, "one-on-one.png"), fullPage: true });
+  await page.goto(`${base}/one-on-ones`);
+  assert.match(await page.textContent(`#roster-${camId}`), /due \d{4}-\d{2}-\d{2}/, "no longer overdue");
+  await context.close();
+
+  // The CSM reads their 1:1 (no edit controls) and sends feedback to leadership.
+  const csmContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const csmPage = await csmContext.newPage();
+  await signIn(csmPage, cam);
+  await csmPage.goto(oneUrl);
+  assert.match(await csmPage.textContent("#template"), /Took over two strategic accounts/);
+  assert.equal(await csmPage.locator("textarea[name=look_back]").count(), 0, "the CSM reads, the leader writes");
+  await csmPage.goto(`${base}/one-on-ones`);
+  await csmPage.selectOption("#feedback-form select[name=topic]", "opportunity");
+  await csmPage.fill("#feedback-form textarea[name=body]", "Long-tail customers keep asking for a monthly webinar.");
+  await csmPage.click("#feedback-form button[type=submit]");
+  await csmPage.waitForURL(/sent=1/);
+  assert.match(await csmPage.textContent("#feedback-sent"), /sent anonymously/);
+  assert.equal(await csmPage.locator("#feedback").count(), 0, "a CSM does not read the feedback");
+  await csmContext.close();
+
+  const leaderContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const leaderPage = await leaderContext.newPage();
+  await signIn(leaderPage, LEADER);
+  await leaderPage.goto(`${base}/one-on-ones#feedback`);
+  const row = leaderPage.locator("#feedback tbody tr", { hasText: "monthly webinar" });
+  assert.equal(await row.count(), 1);
+  assert.doesNotMatch(await row.textContent(), /Cam/, "no author");
+  await leaderPage.locator("#feedback").screenshot({ path: join(artifacts, "leadership-feedback.png") });
+  await leaderContext.close();
+});
+
+test("capacity: a leader finds the CSM over their benchmark, reads the suggested moves and applies them in one step", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, LEADER);
+  await openMenu(page, "leadership");
+  await page.click("#menu-leadership >> text=Capacity");
+  await page.waitForURL(`${base}/capacity`);
+  assert.ok(Number(await page.textContent("#over-count")) > 0, "the demo has someone over their benchmark");
+  const over = page.locator("#books tbody tr.loading-over").first();
+  assert.match(await over.textContent(), /Over/);
+  const moves = await page.locator("#rebalance tbody tr").count();
+  assert.ok(moves > 0, "a rebalancing is suggested");
+  await page.screenshot({ path: join(artifacts, "capacity.png"), fullPage: true });
+  await page.click("#apply-rebalance");
+  await page.waitForURL(/\/capacity#rebalance$/);
+  assert.equal(await page.locator("#books tbody tr.loading-over").count(), 0, "nobody is over any more");
+  assert.match(await page.textContent("#no-moves"), /nothing to move/);
+  await context.close();
+});
