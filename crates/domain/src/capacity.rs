@@ -64,10 +64,18 @@ impl Benchmark {
         rules.finish(self)
     }
 
-    /// Seed 004's book sizes; a strategic QBR takes an hour and a half (a prepared deck, the
-    /// sponsor's questions), a check-in three quarters of an hour, a long-tail one half.
+    /// Seed 004's book sizes. Where the seed gives one number ("~15 enterprise, ~40
+    /// mid-tier") a book up to a fifth smaller still counts as full, so a CSM one account short
+    /// is not flagged as having room. A strategic QBR takes an hour and a half (a prepared
+    /// deck, the sponsor's questions), a check-in three quarters of an hour, a long-tail one
+    /// half.
     pub fn default_for(tier: Tier) -> Benchmark {
         let range = tier.benchmark_book_size();
+        let min_accounts = if range.start() == range.end() {
+            range.end() - range.end() / 5
+        } else {
+            *range.start()
+        };
         let review_minutes = match tier {
             Tier::Strategic => 90,
             Tier::Enterprise | Tier::MidTier => 45,
@@ -75,7 +83,7 @@ impl Benchmark {
         };
         Benchmark {
             tier,
-            min_accounts: *range.start(),
+            min_accounts,
             max_accounts: *range.end(),
             review_minutes,
         }
@@ -280,8 +288,10 @@ fn spread(arr: &HashMap<UserId, i64>) -> i64 {
 ///   several); otherwise the heaviest account goes (strategic before long tail), which takes
 ///   the fewest moves;
 /// - it goes only to someone it leaves within their own benchmark — nobody is pushed over to
-///   relieve someone else —, and among the accounts and receivers that qualify, to the move
-///   leaving the smallest ARR spread across the team (then the lower account and user ids);
+///   relieve someone else —, preferably to someone who already serves its tier (an enterprise
+///   account keeps an enterprise CSM when one has room), and among the accounts and receivers
+///   that qualify, to the move leaving the smallest ARR spread across the team (then the lower
+///   account and user ids);
 /// - a CSM nobody has room for stays over and is named in `still_over`.
 ///
 /// Accounts owned by someone not among `seats` (a former CSM) are not moved: the leader
@@ -304,6 +314,10 @@ pub fn rebalance(seats: &[Seat], held: &[Held], benchmarks: &Benchmarks) -> Reba
         *arr.entry(h.owner).or_default() += h.arr.0;
     }
     let arr_spread_before = Cents(spread(&arr));
+    let mut serves: HashMap<(UserId, Option<Tier>), u32> = HashMap::new();
+    for h in &accounts {
+        *serves.entry((h.owner, h.tier)).or_default() += 1;
+    }
     let mut moves = Vec::new();
     let mut still_over = Vec::new();
     loop {
@@ -314,8 +328,9 @@ pub fn rebalance(seats: &[Seat], held: &[Held], benchmarks: &Benchmarks) -> Reba
             .max_by(|a, b| load[a].total_cmp(&load[b]).then(b.cmp(a)));
         let Some(donor) = donor else { break };
         let excess = load[&donor] - 1.0;
-        // (not enough alone, heaviness, spread after, account index, receiver): smallest wins.
-        let mut best: Option<(bool, f64, i64, usize, UserId)> = None;
+        // (not enough alone, heaviness, another tier, spread after, account index, receiver):
+        // smallest wins.
+        let mut best: Option<(bool, f64, bool, i64, usize, UserId)> = None;
         let mut ranked: Vec<(i64, UserId)> = arr.iter().map(|(u, a)| (*a, *u)).collect();
         ranked.sort();
         for (i, h) in accounts.iter().enumerate().filter(|(_, h)| h.owner == donor) {
@@ -331,13 +346,21 @@ pub fn rebalance(seats: &[Seat], held: &[Held], benchmarks: &Benchmarks) -> Reba
                     (donor, arr[&donor] - h.arr.0),
                     (s.user, arr[&s.user] + h.arr.0),
                 );
-                let key = (!enough, if enough { 0.0 } else { -given }, spread_after, i, s.user);
+                let other_tier = !serves.get(&(s.user, h.tier)).is_some_and(|n| *n > 0);
+                let key = (
+                    !enough,
+                    if enough { 0.0 } else { -given },
+                    other_tier,
+                    spread_after,
+                    i,
+                    s.user,
+                );
                 if best.is_none_or(|b| key.partial_cmp(&b) == Some(std::cmp::Ordering::Less)) {
                     best = Some(key);
                 }
             }
         }
-        let Some((_, _, _, i, to)) = best else {
+        let Some((_, _, _, _, i, to)) = best else {
             still_over.push(donor);
             continue;
         };
@@ -346,6 +369,8 @@ pub fn rebalance(seats: &[Seat], held: &[Held], benchmarks: &Benchmarks) -> Reba
         *load.get_mut(&to).expect("receiver has a seat") += weight(benchmarks, capacity[&to], h.tier);
         *arr.get_mut(&donor).expect("donor has a seat") -= h.arr.0;
         *arr.get_mut(&to).expect("receiver has a seat") += h.arr.0;
+        *serves.entry((donor, h.tier)).or_default() -= 1;
+        *serves.entry((to, h.tier)).or_default() += 1;
         moves.push(Move {
             account: h.account,
             from: donor,
@@ -406,6 +431,8 @@ mod tests {
         assert_eq!(b.of(Some(Tier::Strategic)).min_accounts, 8);
         assert_eq!(b.of(Some(Tier::Strategic)).max_accounts, 12);
         assert_eq!(b.of(Some(Tier::MidTier)).max_accounts, 40);
+        assert_eq!(b.of(Some(Tier::MidTier)).min_accounts, 32, "about 40");
+        assert_eq!(b.of(Some(Tier::Enterprise)).min_accounts, 12, "about 15");
         assert_eq!(
             b.of(None),
             b.of(Some(Tier::LongTail)),
@@ -543,6 +570,22 @@ mod tests {
             }]
         );
         assert!(plan.arr_spread_after < plan.arr_spread_before);
+    }
+
+    #[test]
+    fn an_account_goes_to_someone_serving_its_tier_when_one_has_room() {
+        // CSM 1 is one enterprise account over. CSM 2 serves the mid-tier with the least ARR;
+        // CSM 3 serves enterprise accounts and gets it anyway.
+        let seats = [seat(1), seat(2), seat(3)];
+        let held = [
+            book(1, Tier::Enterprise, 1, 16, 10_000),
+            book(2, Tier::MidTier, 100, 10, 1_000),
+            book(3, Tier::Enterprise, 200, 10, 10_000),
+        ]
+        .concat();
+        let plan = rebalance(&seats, &held, &Benchmarks::default());
+        assert_eq!(plan.moves.len(), 1);
+        assert_eq!(plan.moves[0].to, UserId(3));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! capacity page has a rebalancing to suggest.
 
 use lodestar_domain::capacity::Move;
-use lodestar_domain::vocabulary::{Role, Tier};
+use lodestar_domain::vocabulary::{LifecycleStage, Role, Tier};
 use lodestar_store::{AccountFilter, AccountOrder, AccountSort, Store};
 
 /// How far over the benchmark's top the receiving CSM ends up.
@@ -35,8 +35,14 @@ pub async fn load(store: &Store) -> anyhow::Result<usize> {
             sort: AccountSort::Name,
             descending: false,
         };
-        let page = store.list_accounts(&filter, order, wanted, None).await?;
-        moves.extend(page.items.iter().map(|a| Move {
+        // Churned accounts count in no book: skip them.
+        let page = store.list_accounts(&filter, order, wanted * 2, None).await?;
+        let live = page
+            .items
+            .iter()
+            .filter(|a| a.account.fields.lifecycle_stage != LifecycleStage::Churned)
+            .take(wanted as usize);
+        moves.extend(live.map(|a| Move {
             account: a.account.id,
             from: donor.user,
             to: receiver.user,
