@@ -32,6 +32,7 @@ pub mod retro;
 pub mod review;
 pub mod risk;
 pub mod search;
+pub mod segment;
 pub mod sprint;
 pub mod survey;
 pub mod text;

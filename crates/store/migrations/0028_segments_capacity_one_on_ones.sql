@@ -68,3 +68,19 @@ CREATE TABLE leadership_feedback (
     body TEXT NOT NULL
 );
 CREATE INDEX leadership_feedback_day ON leadership_feedback (submitted_on);
+
+-- Segmentation (F-60): the tier formula an admin set, one row at most (the code holds the
+-- default). Growth potential and engagement preference are already the accounts' own fields;
+-- engagement is read from the current health score.
+CREATE TABLE segment_formula (
+    singleton BIGINT NOT NULL PRIMARY KEY CHECK (singleton = 1),
+    arr_weight BIGINT NOT NULL CHECK (arr_weight BETWEEN 0 AND 100),
+    growth_weight BIGINT NOT NULL CHECK (growth_weight BETWEEN 0 AND 100),
+    engagement_weight BIGINT NOT NULL CHECK (engagement_weight BETWEEN 0 AND 100),
+    preference_weight BIGINT NOT NULL CHECK (preference_weight BETWEEN 0 AND 100),
+    strategic_from BIGINT NOT NULL CHECK (strategic_from BETWEEN 0 AND 100),
+    enterprise_from BIGINT NOT NULL CHECK (enterprise_from BETWEEN 0 AND 100),
+    mid_tier_from BIGINT NOT NULL CHECK (mid_tier_from BETWEEN 0 AND 100),
+    updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL DEFERRABLE INITIALLY IMMEDIATE,
+    updated_at TIMESTAMPTZ NOT NULL
+){{KEYED}};

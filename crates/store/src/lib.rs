@@ -68,6 +68,7 @@ pub use records::retros::{Challenge, RetroAttendee, SprintRetro};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
+pub use records::segments::{TierChange, TierPreview};
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::sprints::{BoardCard, GoalOption, Sprint, SprintGoal, SprintWin};
 pub use records::surveys::{BetaCandidate, ImportedAnswer, NpsLine, Survey, SurveyAnswer};

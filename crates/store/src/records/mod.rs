@@ -31,6 +31,7 @@ pub mod retros;
 pub mod reviews;
 pub mod risk;
 pub mod search;
+pub mod segments;
 pub mod sessions;
 pub mod sprints;
 pub mod surveys;

@@ -28,6 +28,7 @@ mod reviews;
 mod risk;
 mod schema;
 mod search;
+mod segments;
 mod sprints;
 mod surveys;
 mod team;
