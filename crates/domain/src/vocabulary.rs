@@ -219,6 +219,7 @@ vocabulary!(
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
         CapacityChanged = "capacity_changed" => "Changed a capacity benchmark",
         BooksRebalanced = "books_rebalanced" => "Rebalanced the team's books",
+        TiersApplied = "tiers_applied" => "Applied the tier formula",
         SprintSettingsChanged = "sprint_settings_changed" => "Changed the sprint rhythm",
         TriggerChanged = "trigger_changed" => "Changed a trigger rule",
         AccountDeleted = "account_deleted" => "Deleted an account",

@@ -28,6 +28,7 @@ pub mod playbooks;
 pub mod reviews;
 pub mod risk;
 pub mod search;
+pub mod segments;
 pub mod sprints;
 pub mod surveys;
 pub mod tasks;
@@ -73,6 +74,7 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         reviews::api_router(),
         capacity::api_router(),
         one_on_ones::api_router(),
+        segments::api_router(),
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
@@ -112,6 +114,7 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(reviews::web_router())
         .merge(capacity::web_router())
         .merge(one_on_ones::web_router())
+        .merge(segments::web_router())
         .merge(champions::web_router())
         .merge(sprints::web_router())
         .merge(coverage::web_router())

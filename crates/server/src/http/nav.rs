@@ -111,6 +111,7 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             "Leadership",
             vec![
                 actor.can_see_team().then(|| link("Capacity", "/capacity")),
+                actor.can_see_team().then(|| link("Segmentation", "/segmentation")),
                 // Everyone has 1:1s (with their leader) and the feedback form.
                 Some(link("1:1s", "/one-on-ones")),
             ],
@@ -192,7 +193,7 @@ mod tests {
                 "My work: Today, Calendar, Tasks",
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Leadership: Capacity, 1:1s",
+                "Leadership: Capacity, Segmentation, 1:1s",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -202,7 +203,7 @@ mod tests {
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
-                "Leadership: Capacity, 1:1s",
+                "Leadership: Capacity, Segmentation, 1:1s",
                 "Admin: Health scoring",
             ]
         );

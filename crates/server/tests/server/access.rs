@@ -73,6 +73,7 @@ fn rule(method: &str, path: &str) -> Rule {
         ("GET", "/capacity" | "/capacity/rebalancing") => Rule::Team,
         ("GET", "/one-on-ones/roster") | ("POST", "/one-on-ones") | ("PUT", "/one-on-ones/{id}") => Rule::LeaderRole,
         ("GET", "/feedback") => Rule::Leadership,
+        ("POST", "/segmentation/preview" | "/segmentation/apply") => Rule::Admins,
         // Goals and feedback are each person's own (a manager also writes their reports' goals).
         ("POST", "/career-goals" | "/career-goals/{id}/status" | "/feedback") => Rule::Myself,
         ("PUT", "/capacity/benchmarks/{tier}" | "/capacity/meeting-hours") | ("POST", "/capacity/rebalancing") => {

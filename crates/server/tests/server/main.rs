@@ -24,6 +24,7 @@ mod qbrs;
 mod reviews;
 mod search;
 mod security;
+mod segments;
 mod sprints;
 mod surveys;
 mod team;
