@@ -1479,3 +1479,31 @@ test("capacity: a leader finds the CSM over their benchmark, reads the suggested
   assert.match(await page.textContent("#no-moves"), /nothing to move/);
   await context.close();
 });
+
+test("segmentation: an admin previews a tier formula, reads which accounts would change tier, and applies it in one step", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, admin);
+  await openMenu(page, "leadership");
+  await page.click("#menu-leadership >> text=Segmentation");
+  await page.waitForURL(`${base}/segmentation`);
+  await page.fill("input[name=growth_weight]", "40");
+  await page.fill("input[name=arr_weight]", "30");
+  await page.click("#preview-formula");
+  await page.waitForURL(/\/segmentation\?arr_weight=30/);
+  const total = Number(await page.textContent("#changes-total"));
+  assert.ok(total > 0, "weighing growth more moves some accounts");
+  const first = page.locator("#preview tbody tr").first();
+  const accountId = (await first.getAttribute("id")).replace("change-", "");
+  const wouldBe = (await first.locator("td").nth(4).textContent()).trim();
+  await page.screenshot({ path: join(artifacts, "segmentation-preview.png"), fullPage: true });
+  await page.click("#apply-formula");
+  await page.waitForURL(/\/segmentation#preview$/);
+  assert.equal(await page.locator("#segmentation-problem").count(), 0, "applied as previewed");
+  assert.equal(await page.inputValue("input[name=growth_weight]"), "40", "the formula applied is the one in use");
+  const account = await api("GET", `/accounts/${accountId}`);
+  const labels = { strategic: "Strategic", enterprise: "Enterprise", mid_tier: "Mid-tier", long_tail: "Long tail" };
+  assert.equal(labels[account.tier], wouldBe, "the account moved to the tier the preview showed");
+  await context.close();
+});
