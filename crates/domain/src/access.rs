@@ -35,6 +35,12 @@ impl Actor {
         matches!(self.role, Role::Admin | Role::Leader)
     }
 
+    /// Seeing the whole team's books and workload (F-61): the people who staff and lead it.
+    /// Reassigning accounts between books stays with those who run the book of business.
+    pub fn can_see_team(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Leader | Role::Executive)
+    }
+
     /// Writing the playbook library (F-32): the outcomes, tactics and risk playbooks CSMs work
     /// from are the leaders' to keep; everyone reads them.
     pub fn can_edit_playbooks(&self) -> bool {
@@ -147,6 +153,9 @@ mod tests {
         assert!(actor(Role::Admin, None).can_administer());
         assert!(!actor(Role::Leader, None).can_administer());
         assert!(actor(Role::Leader, None).can_edit_playbooks());
+        assert!(actor(Role::Executive, None).can_see_team());
+        assert!(!actor(Role::Executive, None).can_manage_all_accounts());
+        assert!(!actor(Role::Csm, Some(1)).can_see_team());
         assert!(!actor(Role::Csm, Some(1)).can_edit_playbooks());
     }
 }

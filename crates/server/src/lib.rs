@@ -74,7 +74,7 @@ impl AppState {
     modifiers(&BearerAuth),
     // Every error answer refers to these; listed here so the references resolve.
     components(schemas(error::Problem, error::ProblemField)),
-    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "goals"), (name = "risk"), (name = "revenue"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"), (name = "playbooks"), (name = "reviews"), (name = "renewals"), (name = "coverage"), (name = "champions"), (name = "sprints"), (name = "triggers"), (name = "surveys"), (name = "tickets"), (name = "requests"))
+    tags((name = "accounts"), (name = "contacts"), (name = "contracts"), (name = "users"), (name = "usage"), (name = "health"), (name = "goals"), (name = "risk"), (name = "revenue"), (name = "milestones"), (name = "lxl"), (name = "churn"), (name = "jobs"), (name = "audit"), (name = "notifications"), (name = "search"), (name = "plans"), (name = "playbooks"), (name = "reviews"), (name = "renewals"), (name = "capacity"), (name = "one-on-ones"), (name = "segmentation"), (name = "coverage"), (name = "champions"), (name = "sprints"), (name = "triggers"), (name = "surveys"), (name = "tickets"), (name = "requests"))
 )]
 struct ApiDoc;
 

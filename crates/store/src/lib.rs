@@ -37,6 +37,7 @@ pub use records::account_view::AccountView;
 pub use records::accounts::{AccountSummary, AccountUpsert};
 pub use records::audit::{AuditActor, AuditEntry, AuditFilter, AuditRecord};
 pub use records::calendar::{CalendarFeed, FeedOwner};
+pub use records::capacity::{CsmBook, MovedAccount, RebalanceSuggestion, TeamCapacity};
 pub use records::champions::{ChampionAlert, ChampionAlertKind, ContactChampion};
 pub use records::churn::Retrospective;
 pub use records::contracts::ContractUpsert;
@@ -58,6 +59,7 @@ pub use records::notify::{
     DIGEST_JOB, DigestRun, EMAIL_JOB, NotificationSettings, WEBHOOK_JOB, WebhookDelivery, WebhookTarget, digest_key,
 };
 pub use records::onboarding::{Onboarding, OnboardingTask, OnboardingTimes};
+pub use records::one_on_ones::{CareerGoal, Feedback, GoalChange, OneOnOne, RosterLine};
 pub use records::plans::{CommentAuthor, PlanComment, PlanTactic, SignOff, SignOffKind, SuccessPlan};
 pub use records::playbooks::{LibraryOutcome, Outreach, PlaybookChange, PlaybookLibrary, RiskPlaybook};
 pub use records::promises::{Promise, PromiseFilter};
@@ -69,6 +71,7 @@ pub use records::retros::{Challenge, RetroAttendee, SprintRetro};
 pub use records::reviews::{OverdueReview, Review, SharedPack, UpcomingReview};
 pub use records::risk::{AtRiskAccount, PortfolioRisk};
 pub use records::search::SearchHit;
+pub use records::segments::{TierChange, TierPreview};
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::sprints::{BoardCard, GoalOption, Sprint, SprintGoal, SprintWin};
 pub use records::subscriptions::{Behaviour, ImportedSubscription, RevenueAccount, SubscriptionImport};

@@ -210,6 +210,12 @@ pub const MIGRATIONS: &[Migration] = &[
         rust: None,
     },
     Migration {
+        version: 28,
+        name: "segments_capacity_one_on_ones",
+        sql: include_str!("../migrations/0028_segments_capacity_one_on_ones.sql"),
+        rust: None,
+    },
+    Migration {
         version: 29,
         name: "renewals",
         sql: include_str!("../migrations/0029_renewals.sql"),

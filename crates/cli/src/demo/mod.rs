@@ -24,9 +24,12 @@
 //! `handoffs` (closed deals handed to CS, one in every state), `onboarding` (plans in every
 //! state),
 //! `tickets` (support tickets, bugs and feature requests), `subscriptions` (the contracts' ARR
-//! histories as billing periods, with a few win-backs, for revenue retention).
+//! histories as billing periods, with a few win-backs, for revenue retention), `capacity` (accounts handed
+//! over between CSMs, leaving books over and under their benchmarks), `one_on_ones` (1:1s,
+//! long-term goals, anonymous feedback).
 
 mod accounts;
+mod capacity;
 mod champions;
 mod contracts;
 mod coverage;
@@ -35,6 +38,7 @@ mod handoffs;
 pub mod health;
 mod meetings;
 mod onboarding;
+mod one_on_ones;
 mod plans;
 mod playbooks;
 mod qbrs;
@@ -242,6 +246,10 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let (sprints, retros) = sprints::load(store, &sprint_accounts, config.today)
         .await
         .context("cannot load the demo sprints and retrospectives")?;
+    let handed_over = capacity::load(store)
+        .await
+        .context("cannot load the demo handovers between CSMs")?;
+    let one_on_ones = one_on_ones::load(store).await.context("cannot load the demo 1:1s")?;
     let (renewal_calls, opportunities) = renewals::load(store, with_usage.accounts(), config.today)
         .await
         .context("cannot load the demo renewals and opportunities")?;
@@ -253,7 +261,8 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
         "{loaded}, {} usage events, {goals} goals, {handoffs} handoffs, {onboarding} onboarding plans, {plans} success plans, {qbrs} QBRs, \
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
-         {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities, {periods} subscription periods",
+         {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities, {periods} subscription periods, \
+         {handed_over} accounts handed over between CSMs, {one_on_ones} 1:1s",
         stored.stored
     ))
 }

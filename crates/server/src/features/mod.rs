@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod calendar;
+pub mod capacity;
 pub mod champions;
 pub mod churn;
 pub mod contacts;
@@ -21,6 +22,7 @@ pub mod meetings;
 pub mod milestones;
 pub mod notify;
 pub mod onboarding;
+pub mod one_on_ones;
 pub mod plans;
 pub mod playbooks;
 pub mod renewals;
@@ -28,6 +30,7 @@ pub mod revenue;
 pub mod reviews;
 pub mod risk;
 pub mod search;
+pub mod segments;
 pub mod sprints;
 pub mod surveys;
 pub mod tasks;
@@ -73,6 +76,9 @@ pub(crate) fn api_routers() -> Vec<OpenApiRouter<AppState>> {
         playbooks::api_router(),
         reviews::api_router(),
         renewals::api_router(),
+        capacity::api_router(),
+        one_on_ones::api_router(),
+        segments::api_router(),
         champions::api_router(),
         coverage::api_router(),
         triggers::api_router(),
@@ -112,6 +118,9 @@ pub(crate) fn web_router() -> Router<AppState> {
         .merge(playbooks::web_router())
         .merge(reviews::web_router())
         .merge(renewals::web_router())
+        .merge(capacity::web_router())
+        .merge(one_on_ones::web_router())
+        .merge(segments::web_router())
         .merge(champions::web_router())
         .merge(sprints::web_router())
         .merge(coverage::web_router())

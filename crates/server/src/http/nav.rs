@@ -121,6 +121,16 @@ fn top_bar_at(me: &User, path: &str) -> Vec<Entry> {
             ],
         ),
         menu(
+            "leadership",
+            "Leadership",
+            vec![
+                actor.can_see_team().then(|| link("Capacity", "/capacity")),
+                actor.can_see_team().then(|| link("Segmentation", "/segmentation")),
+                // Everyone has 1:1s (with their leader) and the feedback form.
+                Some(link("1:1s", "/one-on-ones")),
+            ],
+        ),
+        menu(
             "admin",
             "Admin",
             vec![
@@ -198,6 +208,7 @@ mod tests {
                 "Portfolio: Accounts, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
+                "Leadership: Capacity, Segmentation, 1:1s",
                 "Admin*: Health scoring, Users, API tokens, Milestones*, Jobs, Audit, Webhooks, Trigger rules",
                 "Team",
             ]
@@ -208,6 +219,7 @@ mod tests {
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
                 "Revenue: Renewals, Forecast, Expansion, Retention, Retention curves",
+                "Leadership: Capacity, Segmentation, 1:1s",
                 "Admin: Health scoring",
             ]
         );

@@ -22,6 +22,12 @@ enum Rule {
     Admins,
     /// Leaders and admins: creating and deleting accounts, LxL reviews, risk settings.
     Leaders,
+    /// Those who see the whole team: leaders, admins and executives.
+    Team,
+    /// Leaders alone: they hold 1:1s with the people who report to them.
+    LeaderRole,
+    /// Leadership (leaders and executives): the anonymous feedback.
+    Leadership,
     /// Whoever may change the fixture account: leaders, admins and its CSM (not another CSM).
     Book,
     /// Whoever may change some account: leaders, admins, CSMs and associates.
@@ -48,6 +54,9 @@ impl Rule {
             Rule::Everyone | Rule::Myself => true,
             Rule::Admins => role == Role::Admin,
             Rule::Leaders => matches!(role, Role::Admin | Role::Leader),
+            Rule::Team => matches!(role, Role::Admin | Role::Leader | Role::Executive),
+            Rule::LeaderRole => role == Role::Leader,
+            Rule::Leadership => matches!(role, Role::Leader | Role::Executive),
             Rule::Book => matches!(role, Role::Admin | Role::Leader | Role::Csm),
             Rule::SomeBook => matches!(role, Role::Admin | Role::Leader | Role::Csm | Role::AssociateCsm),
             Rule::Revenue => !matches!(role, Role::Ae | Role::Viewer),
@@ -65,6 +74,15 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("PUT" | "DELETE", "/triggers/{id}") => Rule::Admins,
         ("GET", "/accounts/{id}/calendar-feed" | "/plans/{id}/links") => Rule::Book,
         ("GET", "/revenue/retention" | "/revenue/survival" | "/revenue/sticky-drivers") => Rule::Revenue,
+        ("GET", "/capacity" | "/capacity/rebalancing") => Rule::Team,
+        ("GET", "/one-on-ones/roster") | ("POST", "/one-on-ones") | ("PUT", "/one-on-ones/{id}") => Rule::LeaderRole,
+        ("GET", "/feedback") => Rule::Leadership,
+        ("POST", "/segmentation/preview" | "/segmentation/apply") => Rule::Admins,
+        // Goals and feedback are each person's own (a manager also writes their reports' goals).
+        ("POST", "/career-goals" | "/career-goals/{id}/status" | "/feedback") => Rule::Myself,
+        ("PUT", "/capacity/benchmarks/{tier}" | "/capacity/meeting-hours") | ("POST", "/capacity/rebalancing") => {
+            Rule::Leaders
+        }
         ("GET", _) => Rule::Everyone,
         ("POST" | "DELETE", "/accounts/{id}/calendar-feed")
         | ("POST", "/accounts/{id}/meetings" | "/accounts/{id}/promises")
@@ -425,7 +443,7 @@ impl Fixture {
             "opportunities" => self.opportunity,
             "opportunity-routes" => 0,
             "users" => self.victim.0,
-            "review-cadences" => 0,
+            "review-cadences" | "capacity" | "one-on-ones" | "career-goals" => 0,
             "triggers" => 1,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };

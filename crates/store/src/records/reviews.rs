@@ -80,7 +80,7 @@ const USAGE_DAYS: i64 = 28;
 const REACTIVE_QBR_DAYS: i64 = 7;
 
 /// Every tier's cadence: the one an admin set, else the default.
-async fn cadences_in(tx: &mut Tx) -> Result<Vec<Cadence>> {
+pub(crate) async fn cadences_in(tx: &mut Tx) -> Result<Vec<Cadence>> {
     let rows: Vec<(String, String, i64)> = Query::sql("SELECT tier, meeting_kind, every_days FROM review_cadences")
         .fetch_all(tx)
         .await?;
