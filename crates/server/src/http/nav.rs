@@ -214,7 +214,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=4],
+            shown(&top_bar_at(&person(Role::Leader), "/accounts/42/contracts/new"))[1..=5],
             [
                 "Portfolio*: Accounts*, Handoffs, Sprint board, Usage, Risk, Goals at risk, Sponsor programme, Champion alerts, Requests",
                 "Reviews: QBRs and check-ins, LxL, Churns, Playbooks, Surveys",
