@@ -654,26 +654,18 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             as_of,
             check,
         } => {
-            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
-                bail!("survey answers are imported from their own columns, all or none: no options apply");
-            }
+            own_columns_only(
+                "survey answers",
+                mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
+            )?;
             let report = import_survey_answers(store, &file).await?;
-            for line in &report.errors {
-                eprintln!("{line}");
-            }
-            let Some(added) = report.added else {
-                bail!(
-                    "{}: {} problem(s); nothing imported",
-                    file.display(),
-                    report.errors.len()
-                );
-            };
-            println!(
-                "{}: {} rows, {added} survey answers added ({} already there)",
-                file.display(),
-                report.rows,
-                report.rows as u64 - added
-            );
+            all_or_none(&file, &report.errors, report.added, |added| {
+                format!(
+                    "{} rows, {added} survey answers added ({} already there)",
+                    report.rows,
+                    report.rows as u64 - added
+                )
+            })?;
         }
         Command::Import {
             kind: TransferKind::Handoffs,
@@ -684,26 +676,18 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             as_of,
             check,
         } => {
-            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
-                bail!("handoffs are imported from their own columns, all or none: no options apply");
-            }
+            own_columns_only(
+                "handoffs",
+                mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
+            )?;
             let report = import_handoffs(store, &file).await?;
-            for line in &report.errors {
-                eprintln!("{line}");
-            }
-            let Some(added) = report.added else {
-                bail!(
-                    "{}: {} problem(s); nothing imported",
-                    file.display(),
-                    report.errors.len()
-                );
-            };
-            println!(
-                "{}: {} rows, {added} handoffs added ({} already there)",
-                file.display(),
-                report.rows,
-                report.rows as u64 - added
-            );
+            all_or_none(&file, &report.errors, report.added, |added| {
+                format!(
+                    "{} rows, {added} handoffs added ({} already there)",
+                    report.rows,
+                    report.rows as u64 - added
+                )
+            })?;
         }
         Command::Import {
             kind: TransferKind::Subscriptions,
@@ -714,28 +698,17 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             as_of,
             check,
         } => {
-            if mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check {
-                bail!("subscriptions are imported from their own columns, all or none: no options apply");
-            }
+            own_columns_only(
+                "subscriptions",
+                mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
+            )?;
             let report = import_subscriptions(store, &file).await?;
-            for line in &report.errors {
-                eprintln!("{line}");
-            }
-            let Some(written) = report.written else {
-                bail!(
-                    "{}: {} problem(s); nothing imported",
-                    file.display(),
-                    report.errors.len()
-                );
-            };
-            println!(
-                "{}: {} rows; {} accounts' subscription history replaced: {} MRR movements, {} contracts",
-                file.display(),
-                report.rows,
-                written.accounts,
-                written.movements,
-                written.contracts
-            );
+            all_or_none(&file, &report.errors, report.written, |written| {
+                format!(
+                    "{} rows; {} accounts' subscription history replaced: {} MRR movements, {} contracts",
+                    report.rows, written.accounts, written.movements, written.contracts
+                )
+            })?;
         }
         Command::Import {
             kind: TransferKind::Audit,
@@ -1268,4 +1241,29 @@ async fn write_atomically<T>(
         let _ = std::fs::remove_file(&partial);
     }
     finished
+}
+
+/// Kinds read from their own columns, all or none, take none of the mapping options.
+fn own_columns_only(what: &str, options_given: bool) -> anyhow::Result<()> {
+    if options_given {
+        bail!("{what} are imported from their own columns, all or none: no options apply");
+    }
+    Ok(())
+}
+
+/// An all-or-none import's problems on stderr (nothing was written), or `done` of what it wrote.
+fn all_or_none<T>(
+    file: &Path,
+    errors: &[String],
+    written: Option<T>,
+    done: impl FnOnce(T) -> String,
+) -> anyhow::Result<()> {
+    for line in errors {
+        eprintln!("{line}");
+    }
+    let Some(written) = written else {
+        bail!("{}: {} problem(s); nothing imported", file.display(), errors.len());
+    };
+    println!("{}: {}", file.display(), done(written));
+    Ok(())
 }

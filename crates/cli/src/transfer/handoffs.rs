@@ -15,8 +15,9 @@ use std::path::Path;
 use lodestar_domain::dates::parse_date;
 use lodestar_domain::handoff::{Criterion, DealException, ExceptionKind, HandoffFields};
 use lodestar_domain::text::{ExternalId, Label, Note};
-use lodestar_store::{ImportedHandoff, Store, StoreError};
+use lodestar_store::{ImportedHandoff, Store};
 
+use super::AddedRecords;
 use super::export::neutralise;
 use super::import::unneutralise;
 
@@ -33,13 +34,6 @@ pub const COLUMNS: [&str; 9] = [
 ];
 /// The columns an import needs (`state` is the export's: an imported deal starts handed off).
 const REQUIRED: [&str; 4] = ["external_id", "account_external_id", "signed_on", "goals"];
-
-/// What an import came to: problems as `FILE:LINE:COLUMN: field: reason`, or the deals added.
-pub struct HandoffImport {
-    pub rows: usize,
-    pub errors: Vec<String>,
-    pub added: Option<u64>,
-}
 
 /// The items of a `;`-separated cell; `\;` is a `;` inside an item and `\\` a backslash.
 fn list(cell: &str) -> Vec<String> {
@@ -129,7 +123,7 @@ fn fields_of(
     }
 }
 
-pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<HandoffImport> {
+pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<AddedRecords> {
     let name = file.display().to_string();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
     let headers: HashMap<String, usize> = reader
@@ -140,7 +134,7 @@ pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<Hando
         .collect();
     let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
     if !missing.is_empty() {
-        return Ok(HandoffImport {
+        return Ok(AddedRecords {
             rows: 0,
             errors: vec![format!(
                 "{name}:1: the header lacks the column(s) {}",
@@ -200,39 +194,14 @@ pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<Hando
     }
     let rows = deals.len();
     if !errors.is_empty() {
-        return Ok(HandoffImport {
+        return Ok(AddedRecords {
             rows,
             errors,
             added: None,
         });
     }
-    match store.import_handoffs(deals).await {
-        Ok(added) => Ok(HandoffImport {
-            rows,
-            errors,
-            added: Some(added),
-        }),
-        // The store names the row ("row 3: …"): the file's line and the field's column.
-        Err(StoreError::Invalid(invalid)) => Ok(HandoffImport {
-            rows,
-            errors: invalid
-                .errors
-                .iter()
-                .map(|e| {
-                    let (row, reason) = e
-                        .reason
-                        .strip_prefix("row ")
-                        .and_then(|r| r.split_once(": "))
-                        .and_then(|(n, reason)| Some((n.parse::<usize>().ok()?, reason)))
-                        .unwrap_or((0, e.reason.as_str()));
-                    let line = row.checked_sub(1).and_then(|i| lines.get(i)).copied().unwrap_or(0);
-                    format!("{name}:{line}:{}: {}: {reason}", column(e.field), e.field)
-                })
-                .collect(),
-            added: None,
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let written = store.import_handoffs(deals).await;
+    AddedRecords::from_store(&name, rows, written, &lines, column)
 }
 
 /// Writes every handoff, oldest signature first, as CSV; how many.

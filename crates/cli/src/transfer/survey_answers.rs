@@ -11,8 +11,9 @@ use std::path::Path;
 use lodestar_domain::dates::parse_date;
 use lodestar_domain::survey::{comment, score};
 use lodestar_domain::vocabulary::SurveyKind;
-use lodestar_store::{ImportedAnswer, Store, StoreError};
+use lodestar_store::{ImportedAnswer, Store};
 
+use super::AddedRecords;
 use super::export::neutralise;
 use super::import::unneutralise;
 
@@ -30,14 +31,7 @@ pub const COLUMNS: [&str; 9] = [
 /// The columns an import reads (`contact_name` is the export's, for people reading it).
 const REQUIRED: [&str; 5] = ["external_id", "account_external_id", "kind", "score", "answered_on"];
 
-/// What an import came to: problems as `FILE:LINE:COLUMN: field: reason`, or the answers added.
-pub struct SurveyImport {
-    pub rows: usize,
-    pub errors: Vec<String>,
-    pub added: Option<u64>,
-}
-
-pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result<SurveyImport> {
+pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result<AddedRecords> {
     let name = file.display().to_string();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
     let headers: HashMap<String, usize> = reader
@@ -48,7 +42,7 @@ pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result
         .collect();
     let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
     if !missing.is_empty() {
-        return Ok(SurveyImport {
+        return Ok(AddedRecords {
             rows: 0,
             errors: vec![format!(
                 "{name}:1: the header lacks the column(s) {}",
@@ -127,39 +121,14 @@ pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result
     }
     let count = rows.len();
     if !errors.is_empty() {
-        return Ok(SurveyImport {
+        return Ok(AddedRecords {
             rows: count,
             errors,
             added: None,
         });
     }
-    match store.import_survey_answers(&rows).await {
-        Ok(added) => Ok(SurveyImport {
-            rows: count,
-            errors,
-            added: Some(added),
-        }),
-        // The store names the row ("row 3: …"): the file's line and the field's column.
-        Err(StoreError::Invalid(invalid)) => Ok(SurveyImport {
-            rows: count,
-            errors: invalid
-                .errors
-                .iter()
-                .map(|e| {
-                    let (row, reason) = e
-                        .reason
-                        .strip_prefix("row ")
-                        .and_then(|r| r.split_once(": "))
-                        .and_then(|(n, reason)| Some((n.parse::<usize>().ok()?, reason)))
-                        .unwrap_or((0, e.reason.as_str()));
-                    let line = row.checked_sub(1).and_then(|i| lines.get(i)).copied().unwrap_or(0);
-                    format!("{name}:{line}:{}: {}: {reason}", column(e.field).unwrap_or(0), e.field)
-                })
-                .collect(),
-            added: None,
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let written = store.import_survey_answers(&rows).await;
+    AddedRecords::from_store(&name, count, written, &lines, |field| column(field).unwrap_or(0))
 }
 
 /// Writes every answer, oldest first, as CSV; how many.
