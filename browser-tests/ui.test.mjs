@@ -907,7 +907,8 @@ test("QBRs: a leader sees who is overdue and a QBR flagged for no sponsor; a CSM
   await page.waitForURL(`${base}/reviews`);
   assert.match(await page.textContent("#overdue h2"), /Overdue for a review \(\d+\)/);
   assert.ok(await page.locator("#overdue tbody tr").count() > 0, "the demo has accounts overdue");
-  assert.match(await page.textContent("#cadence-strategic"), /QBR/);
+  assert.match(await page.textContent("#levels"), /High touch\s+Strategic\s+QBR every 91 days · Check-in every 30 days · Named CSM/);
+  assert.match(await page.textContent("#levels"), /Neighborhood\s+Long tail\s+Check-in every 91 days · Pooled CSMs/);
   // A demo QBR ahead with no senior sponsor invited is flagged; its agenda says so first.
   const flagged = page.locator("#upcoming tbody tr", { has: page.locator("[id^=reschedule-]") }).first();
   await flagged.locator("a", { hasText: "QBR:" }).click();
@@ -1622,4 +1623,47 @@ test("segmentation: an admin previews a tier formula, reads which accounts would
   const labels = { strategic: "Strategic", enterprise: "Enterprise", mid_tier: "Mid-tier", long_tail: "Long tail" };
   assert.equal(labels[account.tier], wouldBe, "the account moved to the tier the preview showed");
   await context.close();
+});
+
+test("experience levels: an admin gives the pooled level monthly check-ins and adds a level; a leader places an account in it from the account page; the QBRs list follows", async (t) => {
+  if (!browser) return t.skip("no chromium");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await signIn(page, admin);
+  await page.goto(`${base}/segmentation#experience`);
+  const neighborhood = page.locator("#experience tr", { hasText: "Neighborhood" }).first();
+  assert.match(await neighborhood.textContent(), /Check-in every 91 days · Pooled CSMs/);
+  const levelId = (await neighborhood.getAttribute("id")).replace("level-", "");
+  await page.fill(`#level-form-${levelId} input[name=check_in_every_days]`, "30");
+  await page.click(`#level-form-${levelId} button[type=submit]`);
+  await page.waitForURL(/\/segmentation#experience$/);
+  assert.match(await page.textContent(`#level-${levelId}`), /Check-in every 30 days · Pooled CSMs/);
+  // A name is one level's only: the refusal is shown by the section.
+  await page.fill("#new-level input[name=name]", "High touch");
+  await page.click("#new-level button[type=submit]");
+  await page.waitForURL(/\/segmentation#experience$/);
+  assert.match(await page.textContent("#experience-problem"), /already exists/);
+  await page.fill("#new-level input[name=name]", "Executive");
+  await page.fill("#new-level input[name=qbr_every_days]", "60");
+  await page.fill("#new-level input[name=check_in_every_days]", "30");
+  await page.click("#new-level button[type=submit]");
+  await page.waitForURL(/\/segmentation#experience$/);
+  const executive = page.locator("#experience tr", { hasText: "Executive" }).first();
+  assert.match(await executive.textContent(), /placed by hand\s+QBR every 60 days · Check-in every 30 days · Named CSM\s+0/);
+  await page.locator("#experience").screenshot({ path: join(artifacts, "experience-levels.png") });
+  await context.close();
+
+  // A leader places a fast-growing mid-tier account in the new level from its page.
+  const leader = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await signIn(leader, LEADER);
+  const account = (await api("GET", "/accounts?tier=mid_tier&limit=50")).items.find((a) => a.lifecycle_stage !== "churned");
+  await leader.goto(`${base}/accounts/${account.id}`);
+  assert.match(await leader.textContent("#profile-facts"), /Experience level\s*Mid-touch \(by its tier\)/);
+  await leader.selectOption("#place-level select", { label: "Executive" });
+  await leader.click("#place-level button[type=submit]");
+  await leader.waitForURL(new RegExp(`/accounts/${account.id}#profile$`));
+  assert.match(await leader.textContent("#profile-facts"), /Executive \(placed by hand\): QBR every 60 days/);
+  await leader.goto(`${base}/reviews`);
+  assert.match(await leader.textContent("#levels"), /Executive\s+— \(placed by hand\)\s+QBR every 60 days · Check-in every 30 days · Named CSM\s+1/);
+  await leader.context().close();
 });

@@ -1,6 +1,6 @@
 //! Capacity (F-61): each CSM's book against the benchmark book size of its tiers (seed 004:
 //! 8–12 strategic, ~15 enterprise, ~40 mid-tier, 100–200 long tail accounts per CSM) and
-//! against the meeting hours the tiers' review cadences promise; and the rebalancing a leader
+//! against the review meeting hours its accounts' experience levels promise; and the rebalancing a leader
 //! applies when someone is over.
 //!
 //! A mixed book is measured in shares of a full book: each account weighs `1 / max` of its
@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::error::{Invalid, Rules, Valid};
-use crate::qbr::Cadence;
+use crate::experience::Entitlements;
 use crate::vocabulary::Tier;
 use crate::{AccountId, Cents, UserId};
 
@@ -29,8 +29,6 @@ pub const DEFAULT_MEETING_HOURS: u32 = 40;
 /// Shares of a book are compared with this slack, so 40 accounts of 1/40 each are a full book
 /// and not a hair over it.
 const EPSILON: f64 = 1e-9;
-/// Days in an average month, for the meeting hours a cadence promises per month.
-const MONTH_DAYS: f64 = 365.25 / 12.0;
 
 /// One tier's benchmark: how many of its accounts one CSM serves well, and how long each of
 /// its review meetings takes.
@@ -131,14 +129,23 @@ impl Benchmarks {
     }
 }
 
-/// The accounts a CSM holds per tier (`None`: no tier yet) and their ARR.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The accounts a CSM holds per tier (`None`: no tier yet), the review meetings a month their
+/// experience levels entitle them to, per tier, and their ARR.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Book {
     pub accounts: HashMap<Option<Tier>, u32>,
+    pub reviews_per_month: HashMap<Option<Tier>, f64>,
     pub arr: Cents,
 }
 
 impl Book {
+    /// Adds an account of `tier` and `arr` whose level promises `entitlements`.
+    pub fn add(&mut self, tier: Option<Tier>, arr: Cents, entitlements: Option<&Entitlements>) {
+        *self.accounts.entry(tier).or_default() += 1;
+        *self.reviews_per_month.entry(tier).or_default() += entitlements.map_or(0.0, Entitlements::reviews_per_month);
+        self.arr = Cents(self.arr.0 + arr.0);
+    }
+
     pub fn total(&self) -> u32 {
         self.accounts.values().sum()
     }
@@ -166,7 +173,7 @@ impl Loading {
 }
 
 /// A book measured: its share of a full book at the top and at the low end of the benchmarks,
-/// the meeting hours a month its review cadences promise, and the verdicts.
+/// the review meeting hours a month its accounts' levels promise, and the verdicts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Load {
     /// 1.0 is a full book at the top of the benchmarks (or the personal capacity).
@@ -187,8 +194,8 @@ fn weight(benchmarks: &Benchmarks, capacity: Option<u32>, tier: Option<Tier>) ->
 }
 
 /// Measures `book` for a CSM of personal `capacity` (the most accounts they should own; `None`
-/// means the tier benchmarks), with each tier's review cadence for the promised hours.
-pub fn measure(book: &Book, capacity: Option<u32>, benchmarks: &Benchmarks, cadences: &[Cadence]) -> Load {
+/// means the tier benchmarks); a review of an account takes its tier's review minutes.
+pub fn measure(book: &Book, capacity: Option<u32>, benchmarks: &Benchmarks) -> Load {
     let mut share_of_max = 0.0;
     let mut share_of_min = 0.0;
     let mut minutes = 0.0;
@@ -201,13 +208,8 @@ pub fn measure(book: &Book, capacity: Option<u32>, benchmarks: &Benchmarks, cade
             Some(c) if c > 0 => f64::from(c),
             _ => f64::from(b.min_accounts.max(1)),
         };
-        let every_days = cadences
-            .iter()
-            .find(|c| c.tier == b.tier)
-            .copied()
-            .unwrap_or_else(|| Cadence::default_for(b.tier))
-            .every_days;
-        minutes += n * f64::from(b.review_minutes) * MONTH_DAYS / f64::from(every_days.max(1));
+        let reviews = book.reviews_per_month.get(tier).copied().unwrap_or_default();
+        minutes += reviews * f64::from(b.review_minutes);
     }
     let loading = if share_of_max > 1.0 + EPSILON {
         Loading::Over
@@ -456,41 +458,55 @@ mod tests {
     }
 
     #[test]
-    fn a_mixed_book_is_measured_in_shares_of_each_tier_and_hours_come_from_the_cadence() {
+    fn a_mixed_book_is_measured_in_shares_of_each_tier_and_hours_come_from_the_levels() {
         let b = Benchmarks::default();
-        let book = Book {
-            accounts: HashMap::from([(Some(Tier::Strategic), 6), (Some(Tier::MidTier), 20)]),
-            arr: Cents(0),
+        let fill = |accounts: &[(Tier, u32, Entitlements)]| {
+            let mut book = Book::default();
+            for (tier, n, e) in accounts {
+                for _ in 0..*n {
+                    book.add(Some(*tier), Cents(0), Some(e));
+                }
+            }
+            book
         };
-        let load = measure(&book, None, &b, &[]);
+        let strategic = Entitlements::default_for(Tier::Strategic);
+        let mid = Entitlements::default_for(Tier::MidTier);
+        let book = fill(&[(Tier::Strategic, 6, strategic), (Tier::MidTier, 20, mid)]);
+        let load = measure(&book, None, &b);
         assert!((load.share_of_max - 1.0).abs() < 1e-9, "6/12 + 20/40 is one full book");
         assert_eq!(load.loading, Loading::Within);
         // 6 quarterly QBRs of 90 minutes and 20 check-ins of 45 minutes every 60 days.
-        let expected = (6.0 * 90.0 * MONTH_DAYS / 91.0 + 20.0 * 45.0 * MONTH_DAYS / 60.0) / 60.0;
+        let month = 365.25 / 12.0;
+        let expected = (6.0 * 90.0 * month / 91.0 + 20.0 * 45.0 * month / 60.0) / 60.0;
         assert!((load.promised_hours_per_month - expected).abs() < 1e-9);
         assert!(!load.meeting_hours_over);
-        let weekly = [Cadence {
-            every_days: 7,
-            ..Cadence::default_for(Tier::MidTier)
-        }];
-        assert!(measure(&book, None, &b, &weekly).meeting_hours_over, "weekly check-ins");
-
-        let over = Book {
-            accounts: HashMap::from([(Some(Tier::MidTier), 41)]),
-            arr: Cents(0),
+        let weekly = Entitlements {
+            check_in_every_days: Some(7),
+            ..mid
         };
-        assert_eq!(measure(&over, None, &b, &[]).loading, Loading::Over);
-        let small = Book {
-            accounts: HashMap::from([(Some(Tier::Strategic), 7)]),
-            arr: Cents(0),
+        let busy = fill(&[(Tier::Strategic, 6, strategic), (Tier::MidTier, 20, weekly)]);
+        assert!(measure(&busy, None, &b).meeting_hours_over, "weekly check-ins");
+        let unplaced = {
+            let mut book = Book::default();
+            book.add(Some(Tier::MidTier), Cents(0), None);
+            book
         };
-        assert_eq!(measure(&small, None, &b, &[]).loading, Loading::Under);
         assert_eq!(
-            measure(&small, Some(7), &b, &[]).loading,
+            measure(&unplaced, None, &b).promised_hours_per_month,
+            0.0,
+            "no level, no reviews"
+        );
+
+        let over = fill(&[(Tier::MidTier, 41, mid)]);
+        assert_eq!(measure(&over, None, &b).loading, Loading::Over);
+        let small = fill(&[(Tier::Strategic, 7, strategic)]);
+        assert_eq!(measure(&small, None, &b).loading, Loading::Under);
+        assert_eq!(
+            measure(&small, Some(7), &b).loading,
             Loading::Within,
             "a personal capacity replaces the benchmark"
         );
-        assert_eq!(measure(&small, Some(6), &b, &[]).loading, Loading::Over);
+        assert_eq!(measure(&small, Some(6), &b).loading, Loading::Over);
     }
 
     #[test]

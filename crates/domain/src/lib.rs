@@ -12,6 +12,7 @@ pub mod contract;
 pub mod coverage;
 pub mod dates;
 pub mod error;
+pub mod experience;
 pub mod goal;
 pub mod handoff;
 pub mod health;

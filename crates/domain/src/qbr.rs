@@ -1,4 +1,5 @@
-//! QBRs, EBRs and check-ins (F-35): the cadence each tier is owed, the agenda a review is
+//! QBRs, EBRs and check-ins (F-35): the cadence of a review (which experience level entitles an
+//! account to which is `experience`), the agenda a review is
 //! held on — the customer's goals and plan, the contract and the CSM's gut-check of the
 //! renewal, usage against peers of the same segment, recommendations — whether a senior
 //! sponsor attends, and the pack the customer keeps afterwards.
@@ -9,8 +10,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Invalid, Rules, Valid};
-use crate::vocabulary::{ContactRole, Level, MeetingKind, RenewalOutlook, Tier};
+use crate::vocabulary::{ContactRole, Level, MeetingKind, RenewalOutlook};
 
 /// The meeting kinds a cadence can ask for.
 pub const REVIEW_KINDS: [MeetingKind; 3] = [MeetingKind::Qbr, MeetingKind::Ebr, MeetingKind::CheckIn];
@@ -18,40 +18,14 @@ pub const REVIEW_KINDS: [MeetingKind; 3] = [MeetingKind::Qbr, MeetingKind::Ebr, 
 /// The shortest and longest time a cadence allows between two reviews.
 pub const CADENCE_DAYS: std::ops::RangeInclusive<u32> = 7..=366;
 
-/// How often an account of a tier is owed a review, and which kind (an admin setting; every
-/// tier has one).
+/// One review an experience level entitles its accounts to: which kind, and how often.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Cadence {
-    pub tier: Tier,
     pub kind: MeetingKind,
     pub every_days: u32,
 }
 
 impl Cadence {
-    pub fn validate(self) -> Result<Valid<Cadence>, Invalid> {
-        let mut rules = Rules::default();
-        rules.require(REVIEW_KINDS.contains(&self.kind), "meeting_kind", || {
-            "a cadence asks for a qbr, an ebr or a check_in".into()
-        });
-        rules.require(CADENCE_DAYS.contains(&self.every_days), "every_days", || {
-            format!("between {} and {} days", CADENCE_DAYS.start(), CADENCE_DAYS.end())
-        });
-        rules.finish(self)
-    }
-
-    /// The seed's practice, until an admin sets another: a QBR each quarter for strategic
-    /// accounts, check-ins for the others — monthly for enterprise, every two months for
-    /// mid-tier, quarterly for the long tail.
-    pub fn default_for(tier: Tier) -> Cadence {
-        let (kind, every_days) = match tier {
-            Tier::Strategic => (MeetingKind::Qbr, 91),
-            Tier::Enterprise => (MeetingKind::CheckIn, 30),
-            Tier::MidTier => (MeetingKind::CheckIn, 60),
-            Tier::LongTail => (MeetingKind::CheckIn, 91),
-        };
-        Cadence { tier, kind, every_days }
-    }
-
     /// The meetings that keep this cadence. A QBR and an EBR stand for each other; either
     /// also keeps a check-in cadence (it covers everything a check-in does, and more).
     pub fn kept_by(self) -> &'static [MeetingKind] {
@@ -400,37 +374,8 @@ mod tests {
     }
 
     #[test]
-    fn a_cadence_asks_for_a_review_kind_within_a_year() {
-        let ok = Cadence {
-            tier: Tier::Strategic,
-            kind: MeetingKind::Qbr,
-            every_days: 91,
-        };
-        assert!(ok.validate().is_ok());
-        let err = Cadence {
-            kind: MeetingKind::Call,
-            every_days: 400,
-            ..ok
-        }
-        .validate()
-        .unwrap_err();
-        let fields: Vec<_> = err.errors.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["meeting_kind", "every_days"]);
-    }
-
-    #[test]
-    fn every_default_cadence_is_valid_and_strategic_accounts_get_quarterly_qbrs() {
-        for tier in Tier::ALL {
-            assert!(Cadence::default_for(*tier).validate().is_ok());
-        }
-        assert_eq!(Cadence::default_for(Tier::Strategic).kind, MeetingKind::Qbr);
-        assert_eq!(Cadence::default_for(Tier::MidTier).kind, MeetingKind::CheckIn);
-    }
-
-    #[test]
     fn a_qbr_keeps_a_check_in_cadence_but_not_the_reverse() {
         let check_ins = Cadence {
-            tier: Tier::MidTier,
             kind: MeetingKind::CheckIn,
             every_days: 60,
         };

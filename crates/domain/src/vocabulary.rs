@@ -123,6 +123,15 @@ pub type GrowthPotential = Level;
 pub type Influence = Level;
 
 vocabulary!(
+    /// Who serves the accounts of an experience level (seed 004): one CSM they know by name,
+    /// or a pool of CSMs dedicated to the level, any of whom holds the review that is due.
+    Coverage, "coverage" {
+        Named = "named" | "dedicated" | "named_csm" => "Named CSM",
+        Pooled = "pooled" | "pool" | "shared" => "Pooled CSMs",
+    }
+);
+
+vocabulary!(
     /// Whether the customer wants a person or prefers to help themselves (seed 004 tiers).
     EngagementPreference, "engagement preference" {
         HighTouch = "high_touch" | "high" => "High-touch",
@@ -217,6 +226,7 @@ vocabulary!(
         ScorecardChanged = "scorecard_changed" => "Changed a health scorecard",
         SettingsChanged = "settings_changed" => "Changed risk settings",
         CadenceChanged = "cadence_changed" => "Changed a review cadence",
+        ExperienceChanged = "experience_changed" => "Changed an experience level",
         RoutingChanged = "routing_changed" => "Changed who works expansion opportunities",
         RenewalClosed = "renewal_closed" => "Recorded how a renewal closed",
         CapacityChanged = "capacity_changed" => "Changed a capacity benchmark",

@@ -26,8 +26,9 @@ use serde_json::Value as Json;
 use sqlx::Row;
 
 use crate::bulk::{Value, insert_rows};
-use crate::catalog::{ColumnType, Table, read_tables};
+use crate::catalog::{ColumnType, SEEDED_TABLES, Table, read_tables};
 use crate::migrate::MIGRATIONS;
+use crate::query::Query;
 use crate::records::{defer_foreign_keys, ensure_empty, reset_id_sequences};
 use crate::{Backend, Result, Store, StoreError, on_tx};
 
@@ -196,6 +197,10 @@ impl Store {
 
         let mut tx = self.begin_write().await?;
         ensure_empty(&mut tx, self.backend(), "restore").await?;
+        // The backup holds the settings a migration filled, as they were then.
+        for table in SEEDED_TABLES {
+            Query::sql(format!("DELETE FROM {table}")).execute(&mut tx).await?;
+        }
         defer_foreign_keys(&mut tx).await?;
         let tables = read_tables(&mut tx, self.backend()).await?;
         let mut restored_tables = 0;

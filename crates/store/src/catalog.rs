@@ -47,6 +47,11 @@ pub struct Table {
 /// Lodestar's bookkeeping table; it describes the schema rather than holding data.
 pub(crate) const MIGRATIONS_TABLE: &str = "lodestar_migrations";
 
+/// Settings a migration fills, so a new database already holds them (the experience levels
+/// and the level of each tier): a database with only these is still empty, and a restore
+/// replaces them. Children first, the order to clear them in.
+pub(crate) const SEEDED_TABLES: &[&str] = &["tier_experience", "experience_levels"];
+
 impl Store {
     /// Every data table with its columns in declaration order, parents before the tables
     /// that reference them (ties by name): the order a load can insert without waiting for

@@ -242,6 +242,12 @@ pub(crate) const UNIQUE_RULES: &[UniqueRule] = &[
         "trigger_firings_rule_id_account_id_cause_key",
         "the rule has fired for this account and cause already",
     ),
+    rule(
+        "experience_levels",
+        &["name"],
+        "experience_levels_name_key",
+        "an experience level with this name already exists",
+    ),
 ];
 
 /// What a unique violation means to a person, from the database's own words: PostgreSQL's

@@ -46,6 +46,7 @@ pub use records::customer_links::{
     CUSTOMER_LINK_EMAIL_JOB, CustomerLink, CustomerLinkEmail, LinkTarget, NewCustomerLink,
 };
 pub use records::dataset::Dataset;
+pub use records::experience::{AccountLevel, ExperienceLevel};
 pub use records::goals::{Goal, GoalDraft, GoalPart, NewPart, ValueEntry};
 pub use records::handoffs::{Handoff, HandoffCriterion, HandoffDraft, ImportedHandoff, RenewalOutcome};
 pub use records::health::{

@@ -46,6 +46,11 @@ fn make_audit_log_append_only(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result
     Box::pin(crate::records::audit::refuse_changes(tx))
 }
 
+/// Version 30 turns each tier's review cadence into the experience level of that tier.
+fn move_cadences_into_levels(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::experience::move_cadences_into_levels(tx))
+}
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -220,6 +225,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "renewals",
         sql: include_str!("../migrations/0029_renewals.sql"),
         rust: None,
+    },
+    Migration {
+        version: 30,
+        name: "experience_levels",
+        sql: include_str!("../migrations/0030_experience_levels.sql"),
+        rust: Some(move_cadences_into_levels),
     },
 ];
 

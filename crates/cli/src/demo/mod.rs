@@ -25,7 +25,8 @@
 //! state),
 //! `tickets` (support tickets, bugs and feature requests), `subscriptions` (the contracts' ARR
 //! histories as billing periods, with a few win-backs, for revenue retention), `capacity` (accounts handed
-//! over between CSMs, leaving books over and under their benchmarks), `one_on_ones` (1:1s,
+//! over between CSMs, leaving books over and under their benchmarks), `experience` (the
+//! experience levels, one pooled, and two accounts placed outside their tier's), `one_on_ones` (1:1s,
 //! long-term goals, anonymous feedback).
 
 mod accounts;
@@ -33,6 +34,7 @@ mod capacity;
 mod champions;
 mod contracts;
 mod coverage;
+mod experience;
 mod goals;
 mod handoffs;
 pub mod health;
@@ -249,6 +251,9 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
     let handed_over = capacity::load(store)
         .await
         .context("cannot load the demo handovers between CSMs")?;
+    let placed = experience::load(store)
+        .await
+        .context("cannot load the demo experience levels")?;
     let one_on_ones = one_on_ones::load(store).await.context("cannot load the demo 1:1s")?;
     let (renewal_calls, opportunities) = renewals::load(store, with_usage.accounts(), config.today)
         .await
@@ -262,7 +267,8 @@ pub async fn load(store: &Store, config: &DemoConfig, usage: bool) -> anyhow::Re
          {sponsor_changes} sponsor changes, {firings} trigger firings, {answers} survey answers, \
          {tickets} tickets, {requests} requests, {champions} champions placed, {sprints} sprints, \
          {retros} retrospectives, {renewal_calls} renewal calls, {opportunities} opportunities, {periods} subscription periods, \
-         {handed_over} accounts handed over between CSMs, {one_on_ones} 1:1s",
+         {handed_over} accounts handed over between CSMs, {placed} accounts placed in another experience level, \
+         {one_on_ones} 1:1s",
         stored.stored
     ))
 }

@@ -78,6 +78,8 @@ fn rule(method: &str, path: &str) -> Rule {
         ("GET", "/one-on-ones/roster") | ("POST", "/one-on-ones") | ("PUT", "/one-on-ones/{id}") => Rule::LeaderRole,
         ("GET", "/feedback") => Rule::Leadership,
         ("POST", "/segmentation/preview" | "/segmentation/apply") => Rule::Admins,
+        ("POST", "/experience-levels") | ("PUT", "/experience-levels/{id}" | "/tier-experience/{tier}") => Rule::Admins,
+        ("PUT", "/accounts/{id}/experience-level") => Rule::Leaders,
         // Goals and feedback are each person's own (a manager also writes their reports' goals).
         ("POST", "/career-goals" | "/career-goals/{id}/status" | "/feedback") => Rule::Myself,
         ("PUT", "/capacity/benchmarks/{tier}" | "/capacity/meeting-hours") | ("POST", "/capacity/rebalancing") => {
@@ -101,7 +103,6 @@ fn rule(method: &str, path: &str) -> Rule {
         | ("POST", "/customer-links/{id}/revoke")
         | ("PUT", "/plans/{id}") => Rule::Book,
         ("PUT", "/meetings/{id}/review/outlook") | ("POST", "/meetings/{id}/review/pack") => Rule::Book,
-        ("PUT", "/review-cadences/{tier}") => Rule::Admins,
         ("POST", "/accounts/{id}/sprints" | "/sprints/{id}/wins")
         | ("PUT", "/sprint-goals/{id}" | "/meetings/{id}/retrospective")
         | ("POST", "/meetings/{id}/retrospective/challenges" | "/meetings/{id}/retrospective/promises")
@@ -443,7 +444,9 @@ impl Fixture {
             "opportunities" => self.opportunity,
             "opportunity-routes" => 0,
             "users" => self.victim.0,
-            "review-cadences" | "capacity" | "one-on-ones" | "career-goals" => 0,
+            "tier-experience" | "capacity" | "one-on-ones" | "career-goals" => 0,
+            // The first level, which the migration made.
+            "experience-levels" => 1,
             "triggers" => 1,
             other => panic!("no fixture id for /{other}/{{id}}"),
         };

@@ -1,4 +1,5 @@
-//! QBRs, EBRs and check-ins over HTTP: cadences (admins set them), the overdue list, a QBR's
+//! QBRs, EBRs and check-ins over HTTP: experience levels (admins keep them; leaders place an
+//! account in one), the overdue list that follows them, a QBR's
 //! agenda with the sponsor check, the gut-check, and the pack shared with the customer's
 //! attendees through customer links — one self-contained page, each link bound to its pack.
 
@@ -24,64 +25,112 @@ fn path_of(url: &Value) -> String {
     url[url.find("/c/").expect("a customer link")..].to_owned()
 }
 
+fn fields_of(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 #[tokio::test]
-async fn admins_set_the_cadences_and_the_overdue_list_follows_them() {
+async fn admins_keep_the_experience_levels_and_the_overdue_list_follows_them() {
     let app = app().await;
     let (_, admin) = app.api_user("admin@v.io", Role::Admin).await;
+    let (_, leader) = app.api_user("lead@v.io", Role::Leader).await;
     let (_, csm) = app.api_user("csm@v.io", Role::Csm).await;
-    let list = app.send("GET", "/api/v1/review-cadences", Some(&csm), None).await;
+    let list = app.send("GET", "/api/v1/experience-levels", Some(&csm), None).await;
     assert_eq!(list.status, StatusCode::OK);
+    let names: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        list.body[0],
-        json!({"tier": "strategic", "meeting_kind": "qbr", "every_days": 91})
+        names,
+        ["Strategic", "Enterprise", "Mid-tier", "Long tail"],
+        "{}",
+        list.text
     );
+    assert_eq!(
+        (
+            &list.body[0]["qbr_every_days"],
+            &list.body[0]["check_in_every_days"],
+            &list.body[0]["coverage"],
+            &list.body[0]["tiers"]
+        ),
+        (&json!(91), &Value::Null, &json!("named"), &json!(["strategic"]))
+    );
+    let enterprise = list.body[1]["id"].as_i64().unwrap();
 
+    let level = |name: &str, qbr: Value, check_in: Value, coverage: &str| json!({"name": name, "qbr_every_days": qbr, "check_in_every_days": check_in, "coverage": coverage});
+    let neighborhood = level("Neighborhood", Value::Null, json!(91), "pooled");
     let refused = app
         .send(
-            "PUT",
-            "/api/v1/review-cadences/enterprise",
+            "POST",
+            "/api/v1/experience-levels",
             Some(&csm),
-            Some(json!({"meeting_kind": "qbr", "every_days": 91})),
+            Some(neighborhood.clone()),
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     let invalid = app
         .send(
-            "PUT",
-            "/api/v1/review-cadences/gold",
+            "POST",
+            "/api/v1/experience-levels",
             Some(&admin),
-            Some(json!({"meeting_kind": "dinner", "every_days": 400})),
+            Some(level("", json!(91), Value::Null, "solo")),
         )
         .await;
     assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", invalid.text);
     assert_eq!(invalid.content_type, "application/problem+json");
-    let fields: Vec<&str> = invalid.body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["tier", "meeting_kind"], "{}", invalid.text);
+    assert_eq!(fields_of(&invalid.body), ["name", "coverage"], "{}", invalid.text);
     let too_long = app
         .send(
-            "PUT",
-            "/api/v1/review-cadences/enterprise",
+            "POST",
+            "/api/v1/experience-levels",
             Some(&admin),
-            Some(json!({"meeting_kind": "qbr", "every_days": 400})),
+            Some(level("Rare", json!(400), json!(3), "named")),
         )
         .await;
     assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(too_long.text.contains("every_days"), "{}", too_long.text);
+    assert_eq!(
+        fields_of(&too_long.body),
+        ["qbr_every_days", "check_in_every_days"],
+        "{}",
+        too_long.text
+    );
+    let made = app
+        .send(
+            "POST",
+            "/api/v1/experience-levels",
+            Some(&admin),
+            Some(neighborhood.clone()),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    assert_eq!(
+        (&made.body["coverage"], &made.body["tiers"]),
+        (&json!("pooled"), &json!([]))
+    );
+    let pooled = made.body["id"].as_i64().unwrap();
+    let again = app
+        .send("POST", "/api/v1/experience-levels", Some(&admin), Some(neighborhood))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
 
     // An enterprise account launched long ago and never reviewed is overdue for a check-in;
-    // once enterprise accounts are owed a QBR, a check-in held yesterday does not keep it.
+    // once the enterprise level also promises a QBR, a check-in held yesterday does not keep it.
     let id = create_account(&app, &admin, account("acme", None)).await;
     let patched = app
         .send(
             "PATCH",
             &format!("/api/v1/accounts/{id}"),
             Some(&admin),
-            Some(json!({"launch_date": "2025-01-01"})),
+            Some(json!({"launch_date": "2025-01-01", "tier": "enterprise"})),
         )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
@@ -100,12 +149,13 @@ async fn admins_set_the_cadences_and_the_overdue_list_follows_them() {
     let set = app
         .send(
             "PUT",
-            "/api/v1/review-cadences/enterprise",
+            &format!("/api/v1/experience-levels/{enterprise}"),
             Some(&admin),
-            Some(json!({"meeting_kind": "qbr", "every_days": 91})),
+            Some(level("Enterprise", json!(91), json!(30), "named")),
         )
         .await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["accounts"], 1, "{}", set.text);
     let overdue = app
         .send("GET", "/api/v1/reviews/overdue?limit=10", Some(&csm), None)
         .await;
@@ -115,27 +165,88 @@ async fn admins_set_the_cadences_and_the_overdue_list_follows_them() {
         (
             first["account_id"].as_i64(),
             first["meeting_kind"].as_str(),
-            first["due_on"].as_str()
+            first["due_on"].as_str(),
+            first["experience_level"].as_str(),
+            first["coverage"].as_str(),
         ),
-        (Some(id), Some("qbr"), Some("2025-04-02"))
+        (
+            Some(id),
+            Some("qbr"),
+            Some("2025-04-02"),
+            Some("Enterprise"),
+            Some("named")
+        )
     );
     let bad = app
         .send("GET", "/api/v1/reviews/overdue?limit=0", Some(&csm), None)
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 
+    // A leader places the account in the pooled level (check-ins only): yesterday's check-in
+    // keeps it. A CSM may not; an unknown level is a 404.
+    let place = |level: Value| json!({ "level_id": level });
+    let path = format!("/api/v1/accounts/{id}/experience-level");
+    let refused = app.send("PUT", &path, Some(&csm), Some(place(json!(pooled)))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = app.send("PUT", &path, Some(&leader), Some(place(json!(9999)))).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.text);
+    let placed = app.send("PUT", &path, Some(&leader), Some(place(json!(pooled)))).await;
+    assert_eq!(placed.status, StatusCode::OK, "{}", placed.text);
+    assert_eq!(
+        placed.body,
+        json!({"level_id": pooled, "level_name": "Neighborhood", "placed": true})
+    );
+    let overdue = app.send("GET", "/api/v1/reviews/overdue", Some(&csm), None).await;
+    assert_eq!(overdue.body["total"], 0, "{}", overdue.text);
+    let back = app.send("PUT", &path, Some(&leader), Some(place(Value::Null))).await;
+    assert_eq!(
+        back.body,
+        json!({"level_id": enterprise, "level_name": "Enterprise", "placed": false})
+    );
+
+    // The enterprise tier's accounts get the pooled level.
+    let unnamed = app
+        .send("PUT", "/api/v1/tier-experience/gold", Some(&admin), Some(json!({})))
+        .await;
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields_of(&unnamed.body), ["tier", "level_id"], "{}", unnamed.text);
+    let moved = app
+        .send(
+            "PUT",
+            "/api/v1/tier-experience/enterprise",
+            Some(&admin),
+            Some(json!({"level_id": pooled})),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let now_pooled = moved
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == pooled)
+        .unwrap();
+    assert_eq!(
+        (&now_pooled["tiers"], &now_pooled["accounts"]),
+        (&json!(["enterprise"]), &json!(1))
+    );
+
     let audit = app
         .store
         .audit_entries(
             &AuditFilter {
-                kind: Some(AuditKind::CadenceChanged),
+                kind: Some(AuditKind::ExperienceChanged),
                 ..AuditFilter::default()
             },
             100,
         )
         .await
         .unwrap();
-    assert_eq!(audit.len(), 1, "one cadence changed");
+    assert_eq!(
+        audit.len(),
+        3,
+        "a level added, one changed, a tier's level set: {audit:?}"
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use lodestar_domain::user::User;
 use super::accounts::{AccountRow, AccountSummary, SELECT_ACCOUNTS};
 use super::contacts::contacts_of_in;
 use super::contracts::{Which, load_contracts};
+use super::experience::{AccountLevel, account_level_in};
 use super::health::{AccountHealth, Problem, account_health_in, problem_in};
 use super::timeline::{TimelineEntry, assemble_timeline, timeline_entries_in};
 use super::usage::{AccountUsageSummary, usage_summary_in};
@@ -30,6 +31,8 @@ pub struct AccountView {
     pub usage: AccountUsageSummary,
     pub health: AccountHealth,
     pub problem: Option<Problem>,
+    /// The experience level it has, by its tier or placed there.
+    pub experience: Option<AccountLevel>,
 }
 
 impl Store {
@@ -75,6 +78,7 @@ impl Store {
         let usage = usage_summary_in(&mut tx, id, today).await?;
         let health = account_health_in(&mut tx, id, today).await?;
         let problem = problem_in(&mut tx, id).await?;
+        let experience = account_level_in(&mut tx, id).await?;
         Ok(Some(AccountView {
             summary,
             people,
@@ -85,6 +89,7 @@ impl Store {
             usage,
             health,
             problem,
+            experience,
         }))
     }
 }

@@ -1,5 +1,5 @@
 //! Capacity (F-61): the benchmarks a leader keeps, each owner's book measured against them and
-//! against the meeting hours their tiers' review cadences promise, the rebalancing suggested
+//! against the review meeting hours its accounts' experience levels promise, the rebalancing suggested
 //! when someone is over, and applying it — every owner changed in one transaction, each on its
 //! account's timeline.
 
@@ -9,12 +9,11 @@ use lodestar_domain::account::{ChangedValue, FieldChange};
 use lodestar_domain::capacity::{
     Benchmark, Benchmarks, Book, Held, Load, MeetingHours, Move, Rebalancing, Seat, measure, rebalance,
 };
-use lodestar_domain::qbr::Cadence;
 use lodestar_domain::user::AccountSlot;
 use lodestar_domain::vocabulary::{Role, Tier};
 use lodestar_domain::{AccountId, Cents, UserId, Valid};
 
-use super::reviews::cadences_in;
+use super::experience::{ExperienceLevel, LEVEL_OF_ACCOUNT, entitlements_in, levels_in};
 use super::timeline::record_edit;
 use super::{parse, parse_opt, to_u32};
 use crate::query::Query;
@@ -37,7 +36,8 @@ pub struct CsmBook {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TeamCapacity {
     pub benchmarks: Benchmarks,
-    pub cadences: Vec<Cadence>,
+    /// The levels whose entitlements the promised hours come from.
+    pub levels: Vec<ExperienceLevel>,
     pub books: Vec<CsmBook>,
 }
 
@@ -118,41 +118,42 @@ async fn seats_in(tx: &mut Tx) -> Result<Vec<(UserId, String, Role, Option<UserI
     Ok(out)
 }
 
-/// The live accounts of the seats' books.
-async fn held_in(tx: &mut Tx) -> Result<Vec<Held>> {
-    let rows: Vec<(i64, Option<String>, i64, i64)> = Query::sql(format!(
-        "SELECT a.id, a.tier, a.arr_cents, a.owner_id FROM accounts a WHERE a.owner_id IS NOT NULL AND {LIVE}"
+/// The live accounts of the seats' books, each with its experience level.
+async fn held_in(tx: &mut Tx) -> Result<Vec<(Held, Option<i64>)>> {
+    let rows: Vec<(i64, Option<String>, i64, i64, Option<i64>)> = Query::sql(format!(
+        "SELECT a.id, a.tier, a.arr_cents, a.owner_id, {LEVEL_OF_ACCOUNT} FROM accounts a \
+         WHERE a.owner_id IS NOT NULL AND {LIVE}"
     ))
     .fetch_all(tx)
     .await?;
     rows.into_iter()
-        .map(|(id, tier, arr, owner)| {
-            Ok(Held {
+        .map(|(id, tier, arr, owner, level)| {
+            let held = Held {
                 account: AccountId(id),
                 tier: parse_opt("accounts.tier", tier)?,
                 arr: Cents(arr),
                 owner: UserId(owner),
-            })
+            };
+            Ok((held, level))
         })
         .collect()
 }
 
 async fn team_in(tx: &mut Tx) -> Result<(TeamCapacity, Vec<Held>)> {
     let benchmarks = benchmarks_in(tx).await?;
-    let cadences = cadences_in(tx).await?;
-    let held = held_in(tx).await?;
+    let entitlements = entitlements_in(tx).await?;
+    let (held, levels): (Vec<Held>, Vec<Option<i64>>) = held_in(tx).await?.into_iter().unzip();
     let mut books: HashMap<UserId, Book> = HashMap::new();
-    for h in &held {
-        let book = books.entry(h.owner).or_default();
-        *book.accounts.entry(h.tier).or_default() += 1;
-        book.arr = Cents(book.arr.0 + h.arr.0);
+    for (h, level) in held.iter().zip(levels) {
+        let promised = level.and_then(|l| entitlements.get(&l)).map(|(_, e)| e);
+        books.entry(h.owner).or_default().add(h.tier, h.arr, promised);
     }
     let mut out: Vec<CsmBook> = seats_in(tx)
         .await?
         .into_iter()
         .map(|(user, name, role, manager_id, capacity)| {
             let book = books.remove(&user).unwrap_or_default();
-            let load = measure(&book, capacity, &benchmarks, &cadences);
+            let load = measure(&book, capacity, &benchmarks);
             CsmBook {
                 user,
                 name,
@@ -170,7 +171,7 @@ async fn team_in(tx: &mut Tx) -> Result<(TeamCapacity, Vec<Held>)> {
     Ok((
         TeamCapacity {
             benchmarks,
-            cadences,
+            levels: levels_in(tx).await?,
             books: out,
         },
         held,

@@ -14,6 +14,7 @@ pub mod contracts;
 pub mod coverage;
 pub mod customer_links;
 pub mod dataset;
+pub mod experience;
 pub mod goals;
 pub mod handoffs;
 pub mod health;
@@ -242,9 +243,13 @@ pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) ->
     Ok(())
 }
 
-/// Refuses to go on unless every data table is empty (demo data and restores never merge).
+/// Refuses to go on unless every data table is empty (demo data and restores never merge);
+/// the settings a migration fills do not count.
 pub(crate) async fn ensure_empty(tx: &mut Tx, backend: Backend, action: &'static str) -> Result<()> {
     for table in crate::catalog::read_tables(tx, backend).await? {
+        if crate::catalog::SEEDED_TABLES.contains(&table.name.as_str()) {
+            continue;
+        }
         let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", table.name);
         let any: bool = Query::sql(&sql).scalar_one(tx).await?;
         if any {

@@ -1,5 +1,5 @@
-//! QBRs, EBRs and check-ins (F-35): the cadence each tier is owed and the accounts overdue
-//! for a review; the agenda a review is held on, assembled from the account's records; the
+//! QBRs, EBRs and check-ins (F-35): the accounts overdue for a review their experience level
+//! entitles them to; the agenda a review is held on, assembled from the account's records; the
 //! CSM's gut-check of the renewal; the pack shared with the customer's attendees afterwards;
 //! and the reactive QBR a red health score opens.
 
@@ -9,16 +9,17 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lodestar_domain::goal::{GoalStatus, PartRating};
 use lodestar_domain::qbr::{
     Agenda, AgendaAttendee, AgendaGoal, AgendaPlan, AgendaTactic, Cadence, ContractCheck, PackPromise, PeerMetric,
-    PeerUsage, QbrPack, is_review, is_senior, percentile_rank, shown_figure,
+    PeerUsage, QbrPack, REVIEW_KINDS, is_review, is_senior, percentile_rank, shown_figure,
 };
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::Note;
-use lodestar_domain::vocabulary::{ActionStatus, MeetingKind, RenewalOutlook, TaskSource, Tier};
-use lodestar_domain::{AccountId, MeetingId, UserId, Valid};
+use lodestar_domain::vocabulary::{ActionStatus, Coverage, MeetingKind, RenewalOutlook, TaskSource, Tier};
+use lodestar_domain::{AccountId, MeetingId, UserId};
 
 use super::accounts::{AccountRow, AccountSummary, SELECT_ACCOUNTS};
 use super::contacts::contacts_of_in;
 use super::customer_links::{CustomerLink, NewCustomerLink, insert_link};
+use super::experience::{LEVEL_OF_ACCOUNT, entitlements_in};
 use super::goals::goals_where;
 use super::meetings::{Attendee, Meeting, meeting_in};
 use super::plans::plan_in;
@@ -35,6 +36,11 @@ pub struct OverdueReview {
     pub account_id: AccountId,
     pub account_name: String,
     pub owner: Option<String>,
+    pub tier: Option<Tier>,
+    /// The experience level that entitles the account to the review.
+    pub level: String,
+    /// Who holds it: the owner (named) or anyone of the level's pool.
+    pub coverage: Coverage,
     pub cadence: Cadence,
     /// The day of the last review that kept the cadence, if there was one.
     pub last_held: Option<NaiveDate>,
@@ -78,27 +84,6 @@ const USAGE_DAYS: i64 = 28;
 
 /// Days a reactive QBR task is given.
 const REACTIVE_QBR_DAYS: i64 = 7;
-
-/// Every tier's cadence: the one an admin set, else the default.
-pub(crate) async fn cadences_in(tx: &mut Tx) -> Result<Vec<Cadence>> {
-    let rows: Vec<(String, String, i64)> = Query::sql("SELECT tier, meeting_kind, every_days FROM review_cadences")
-        .fetch_all(tx)
-        .await?;
-    let mut set = HashMap::new();
-    for (tier, kind, days) in rows {
-        let tier: Tier = parse("review_cadences.tier", &tier)?;
-        let cadence = Cadence {
-            tier,
-            kind: parse("review_cadences.meeting_kind", &kind)?,
-            every_days: u32::try_from(days).map_err(|e| StoreError::Corrupt(format!("review_cadences: {e}")))?,
-        };
-        set.insert(tier, cadence);
-    }
-    Ok(Tier::ALL
-        .iter()
-        .map(|t| set.get(t).copied().unwrap_or_else(|| Cadence::default_for(*t)))
-        .collect())
-}
 
 fn kinds_list(kinds: &[MeetingKind]) -> String {
     kinds
@@ -378,83 +363,101 @@ pub(crate) async fn open_reactive_qbrs(tx: &mut Tx, accounts: &[i64], why: &str)
 }
 
 impl Store {
-    /// Every tier's review cadence.
-    pub async fn review_cadences(&self) -> Result<Vec<Cadence>> {
-        let mut tx = self.begin_snapshot().await?;
-        cadences_in(&mut tx).await
-    }
-
-    /// Sets a tier's cadence.
-    pub async fn set_review_cadence(&self, cadence: Valid<Cadence>) -> Result<Vec<Cadence>> {
-        let c = cadence.into_inner();
-        let mut tx = self.begin_write().await?;
-        Query::sql(
-            "INSERT INTO review_cadences (tier, meeting_kind, every_days, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tier) DO UPDATE SET meeting_kind = excluded.meeting_kind, every_days = excluded.every_days, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(c.tier.as_str())
-        .bind(c.kind.as_str())
-        .bind(i64::from(c.every_days))
-        .bind(tx.now())
-        .execute(&mut tx)
-        .await?;
-        let all = cadences_in(&mut tx).await?;
-        tx.commit().await?;
-        Ok(all)
-    }
-
-    /// The accounts (of one CSM's book when `owner` is set) overdue for the review their tier's
-    /// cadence asks for, the longest overdue first. Churned accounts are owed nothing.
+    /// The accounts overdue for a review their experience level entitles them to, the longest
+    /// overdue first. With `owner`: that CSM's book, plus every account of a pooled level when
+    /// they serve in its pool (own an account of it). An account owed both a QBR and a
+    /// check-in is listed once, for the QBR, which keeps both. Churned accounts are owed
+    /// nothing; an account with no level (no tier, not placed) is owed nothing either.
     pub async fn overdue_reviews(&self, owner: Option<UserId>, today: NaiveDate) -> Result<Vec<OverdueReview>> {
         let mut tx = self.begin_snapshot().await?;
         let now = tx.now();
-        let mut out = Vec::new();
-        for cadence in cadences_in(&mut tx).await? {
-            let of_tier = |q: Query| {
-                let q = q.push(" AND a.tier = ").value(cadence.tier.as_str());
-                match owner {
-                    Some(o) => q.push(" AND a.owner_id = ").value(o.0),
-                    None => q,
-                }
-            };
-            type AccountFacts = (i64, String, Option<String>, Option<NaiveDate>, DateTime<Utc>);
-            let accounts: Vec<AccountFacts> = of_tier(Query::sql(
-                "SELECT a.id, a.name, u.name, a.launch_date, a.created_at FROM accounts a \
-                 LEFT JOIN users u ON u.id = a.owner_id WHERE a.lifecycle_stage <> 'churned'",
+        let levels = entitlements_in(&mut tx).await?;
+        // The pools `owner` serves: the pooled levels of the accounts they own.
+        let mut pools: Vec<i64> = Vec::new();
+        if let Some(o) = owner {
+            let theirs: Vec<Option<i64>> = Query::sql(format!(
+                "SELECT DISTINCT {LEVEL_OF_ACCOUNT} FROM accounts a WHERE a.lifecycle_stage <> 'churned' AND a.owner_id = "
             ))
-            .fetch_all(&mut tx)
+            .value(o.0)
+            .scalars(&mut tx)
             .await?;
-            if accounts.is_empty() {
+            pools = theirs
+                .into_iter()
+                .flatten()
+                .filter(|l| levels.get(l).is_some_and(|(_, e)| e.coverage == Coverage::Pooled))
+                .collect();
+        }
+        let book = |q: Query| match owner {
+            None => q,
+            Some(o) if pools.is_empty() => q.push(" AND a.owner_id = ").value(o.0),
+            Some(o) => q
+                .push(" AND (a.owner_id = ")
+                .value(o.0)
+                .push(format!(" OR {LEVEL_OF_ACCOUNT} IN ("))
+                .list(pools.iter().copied())
+                .push("))"),
+        };
+        type AccountFacts = (
+            i64,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<NaiveDate>,
+            DateTime<Utc>,
+            Option<i64>,
+        );
+        let accounts: Vec<AccountFacts> = book(Query::sql(format!(
+            "SELECT a.id, a.name, u.name, a.tier, a.launch_date, a.created_at, {LEVEL_OF_ACCOUNT} FROM accounts a \
+             LEFT JOIN users u ON u.id = a.owner_id WHERE a.lifecycle_stage <> 'churned'"
+        )))
+        .fetch_all(&mut tx)
+        .await?;
+        let meetings = |aggregate: &str, side: &str| {
+            book(Query::sql(format!(
+                "SELECT m.account_id, m.kind, {aggregate}(m.starts_at) FROM meetings m JOIN accounts a ON a.id = m.account_id \
+                 WHERE m.cancelled_at IS NULL AND m.kind IN ({}) AND m.starts_at {side} ",
+                kinds_list(&REVIEW_KINDS)
+            ))
+            .value(now))
+            .push(" GROUP BY m.account_id, m.kind")
+        };
+        let by_kind = |rows: Vec<(i64, String, DateTime<Utc>)>| -> Result<HashMap<(i64, MeetingKind), DateTime<Utc>>> {
+            rows.into_iter()
+                .map(|(id, kind, at)| Ok(((id, parse("meetings.kind", &kind)?), at)))
+                .collect()
+        };
+        let last = by_kind(meetings("MAX", "<=").fetch_all(&mut tx).await?)?;
+        let next = by_kind(meetings("MIN", ">").fetch_all(&mut tx).await?)?;
+        let mut out = Vec::new();
+        for (id, name, owner_name, tier, launch, created, level) in accounts {
+            let Some((level_name, entitlements)) = level.and_then(|l| levels.get(&l)) else {
                 continue;
-            }
-            let meetings = |aggregate: &str, side: &str| {
-                of_tier(Query::sql(format!(
-                    "SELECT m.account_id, {aggregate}(m.starts_at) FROM meetings m JOIN accounts a ON a.id = m.account_id \
-                     WHERE m.cancelled_at IS NULL AND m.kind IN ({}) AND m.starts_at {side} ",
-                    kinds_list(cadence.kept_by())
-                ))
-                .value(now))
-                .push(" GROUP BY m.account_id")
             };
-            let last: Vec<(i64, DateTime<Utc>)> = meetings("MAX", "<=").fetch_all(&mut tx).await?;
-            let next: Vec<(i64, DateTime<Utc>)> = meetings("MIN", ">").fetch_all(&mut tx).await?;
-            let last: HashMap<i64, DateTime<Utc>> = last.into_iter().collect();
-            let next: HashMap<i64, DateTime<Utc>> = next.into_iter().collect();
-            let every = Duration::days(i64::from(cadence.every_days));
-            for (id, name, owner_name, launch, created) in accounts {
-                let last_held = last.get(&id).map(|at| at.date_naive());
-                let due_on = last_held.or(launch).unwrap_or(created.date_naive()) + every;
+            let tier: Option<Tier> = parse_opt("accounts.tier", tier)?;
+            for cadence in entitlements.cadences() {
+                let kept = cadence.kept_by();
+                let last_held = kept
+                    .iter()
+                    .filter_map(|k| last.get(&(id, *k)))
+                    .max()
+                    .map(|at| at.date_naive());
+                let due_on = last_held.or(launch).unwrap_or(created.date_naive())
+                    + Duration::days(i64::from(cadence.every_days));
                 if due_on < today {
                     out.push(OverdueReview {
                         account_id: AccountId(id),
-                        account_name: name,
-                        owner: owner_name,
+                        account_name: name.clone(),
+                        owner: owner_name.clone(),
+                        tier,
+                        level: level_name.to_string(),
+                        coverage: entitlements.coverage,
                         cadence,
                         last_held,
                         due_on,
-                        next_booked: next.get(&id).copied(),
+                        next_booked: kept.iter().filter_map(|k| next.get(&(id, *k))).min().copied(),
                     });
+                    // The QBR comes first; holding it keeps the check-in cadence too.
+                    break;
                 }
             }
         }

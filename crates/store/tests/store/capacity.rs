@@ -2,6 +2,7 @@
 //! suggested rebalancing, and applying it all or nothing with each move on its timeline.
 
 use lodestar_domain::capacity::{Benchmark, Loading, MeetingHours, Move};
+use lodestar_domain::experience::{Entitlements, ExperienceFields};
 use lodestar_domain::vocabulary::{LifecycleStage, Role, Tier};
 use lodestar_domain::{AccountId, UserId};
 use lodestar_store::{Store, StoreError, store_test};
@@ -102,6 +103,32 @@ async fn books_are_measured_against_the_benchmarks_a_leader_sets(store: Store) {
         busy_book.load.meeting_hours_over,
         "16 monthly check-ins of an hour are more than 2 hours"
     );
+    let monthly = busy_book.load.promised_hours_per_month;
+    assert!((monthly - 16.0 * (365.25 / 12.0) / 30.0).abs() < 1e-9, "{monthly}");
+
+    // The hours come from the accounts' experience level: the enterprise level's check-ins
+    // every 60 days halve them.
+    let enterprise = store
+        .experience_levels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.tiers.contains(&Tier::Enterprise))
+        .unwrap();
+    let fields = ExperienceFields {
+        name: enterprise.name.clone(),
+        entitlements: Entitlements {
+            check_in_every_days: Some(60),
+            ..enterprise.entitlements
+        },
+    };
+    store
+        .update_experience_level(enterprise.id, fields.validate().unwrap(), None)
+        .await
+        .unwrap();
+    let team = store.team_capacity().await.unwrap();
+    let busy_book = team.books.iter().find(|b| b.user == busy).unwrap();
+    assert!((busy_book.load.promised_hours_per_month - monthly / 2.0).abs() < 1e-9);
 }
 
 store_test!(a_rebalancing_is_applied_all_or_nothing_and_on_the_timeline);

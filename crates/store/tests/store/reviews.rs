@@ -2,13 +2,16 @@
 //! its links, and the reactive QBR a red score opens.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use lodestar_domain::experience::{Entitlements, ExperienceFields, LevelName};
 use lodestar_domain::health::PulseLevel;
 use lodestar_domain::meeting::MeetingFields;
 use lodestar_domain::promise::{PromiseFields, PromiseOwner};
 use lodestar_domain::qbr::Cadence;
 use lodestar_domain::review::ActionText;
 use lodestar_domain::text::{Name, Note};
-use lodestar_domain::vocabulary::{ContactRole, LifecycleStage, MeetingKind, RenewalOutlook, Role, TaskSource, Tier};
+use lodestar_domain::vocabulary::{
+    ContactRole, Coverage, LifecycleStage, MeetingKind, RenewalOutlook, Role, TaskSource, Tier,
+};
 use lodestar_domain::{AccountId, ContactId, MeetingId, UserId};
 use lodestar_store::{Clock, LinkTarget, NewCustomerLink, Store, StoreError, TaskView, store_test};
 
@@ -57,9 +60,9 @@ fn names(list: &[lodestar_store::OverdueReview]) -> Vec<String> {
     list.iter().map(|o| o.account_name.clone()).collect()
 }
 
-store_test!(the_overdue_list_follows_each_tiers_cadence);
+store_test!(the_overdue_list_follows_each_accounts_experience_level);
 
-async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
+async fn the_overdue_list_follows_each_accounts_experience_level(store: Store) {
     let store = store.with_clock(Clock::fixed(now()));
     let today = store.today();
     let csm = store
@@ -127,7 +130,15 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     let overdue = store.overdue_reviews(None, today).await.unwrap();
     assert_eq!(names(&overdue), ["Account s1", "Account s3"], "{overdue:?}");
     let s3 = &overdue[1];
-    assert_eq!(s3.cadence, Cadence::default_for(Tier::Strategic));
+    assert_eq!(
+        s3.cadence,
+        Cadence {
+            kind: MeetingKind::Qbr,
+            every_days: 91
+        },
+        "the level the migration made of the strategic tier's old default"
+    );
+    assert_eq!((s3.level.as_str(), s3.tier), ("Strategic", Some(Tier::Strategic)));
     assert_eq!(s3.last_held, None, "a check-in does not keep a QBR cadence");
     assert_eq!(s3.due_on, d("2025-05-03"), "launch day plus 91 days");
     assert_eq!(s3.next_booked, Some(booked));
@@ -139,14 +150,8 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     );
 
     // Strategic accounts owed a check-in every 60 days instead: s3's check-in keeps it.
-    let cadence = Cadence {
-        tier: Tier::Strategic,
-        kind: MeetingKind::CheckIn,
-        every_days: 60,
-    };
-    let all = store.set_review_cadence(cadence.validate().unwrap()).await.unwrap();
-    assert_eq!(all.len(), Tier::ALL.len());
-    assert!(all.contains(&cadence));
+    let strategic = level_of(&store, Tier::Strategic).await;
+    set_level(&store, strategic.id, "Strategic", None, Some(60), Coverage::Named).await;
     assert_eq!(
         names(&store.overdue_reviews(None, today).await.unwrap()),
         ["Account s1"]
@@ -157,6 +162,193 @@ async fn the_overdue_list_follows_each_tiers_cadence(store: Store) {
     assert_eq!(names(&overdue), ["Account s1", "Account e1"], "{overdue:?}");
     assert_eq!(overdue[1].last_held, Some(d("2026-11-12")));
     assert_eq!(overdue[1].due_on, d("2026-12-12"));
+
+    // Both a quarterly QBR and check-ins every 60 days: s3 kept its check-ins but never had a
+    // QBR, so it is listed once, for the QBR (holding one keeps both).
+    set_level(&store, strategic.id, "High touch", Some(91), Some(60), Coverage::Named).await;
+    let overdue = store.overdue_reviews(None, today).await.unwrap();
+    assert_eq!(names(&overdue), ["Account s1", "Account s3"], "{overdue:?}");
+    assert_eq!(overdue[1].cadence.kind, MeetingKind::Qbr);
+    assert_eq!(overdue[1].level, "High touch", "a renamed level is read by name");
+
+    // Placed in high touch, the enterprise account is owed QBRs: its EBR of 20 days ago keeps
+    // that too. Placed back, it follows its tier again; each move is on its timeline.
+    let placed = store
+        .place_account_experience(enterprise, Some(strategic.id), None)
+        .await
+        .unwrap();
+    assert_eq!(placed.map(|(id, _)| id), Some(strategic.id));
+    let at = store.account_experience(enterprise).await.unwrap().unwrap();
+    assert!(at.placed);
+    assert_eq!(at.entitlements.qbr_every_days, Some(91));
+    assert_eq!(
+        names(&store.overdue_reviews(None, later).await.unwrap()),
+        ["Account s1", "Account s3"],
+        "e1 is no longer owed a 30-day check-in"
+    );
+    store.place_account_experience(enterprise, None, None).await.unwrap();
+    assert!(!store.account_experience(enterprise).await.unwrap().unwrap().placed);
+    let timeline = store.timeline_entries(enterprise).await.unwrap();
+    let moves: Vec<&str> = timeline
+        .iter()
+        .filter(|e| e.text.starts_with("Experience level"))
+        .map(|e| e.text.as_str())
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "Experience level: Enterprise (by its tier) → High touch (placed)",
+            "Experience level: High touch (placed) → Enterprise (by its tier)",
+        ]
+    );
+    let missing = store.place_account_experience(enterprise, Some(9999), None).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+}
+
+async fn level_of(store: &Store, tier: Tier) -> lodestar_store::ExperienceLevel {
+    let levels = store.experience_levels().await.unwrap();
+    levels.into_iter().find(|l| l.tiers.contains(&tier)).unwrap()
+}
+
+async fn set_level(store: &Store, id: i64, name: &str, qbr: Option<u32>, check_in: Option<u32>, coverage: Coverage) {
+    let fields = ExperienceFields {
+        name: LevelName::parse(name).unwrap(),
+        entitlements: Entitlements {
+            qbr_every_days: qbr,
+            check_in_every_days: check_in,
+            coverage,
+        },
+    };
+    store
+        .update_experience_level(id, fields.validate().unwrap(), None)
+        .await
+        .unwrap();
+}
+
+store_test!(a_pooled_levels_reviews_are_listed_for_every_csm_of_its_pool);
+
+async fn a_pooled_levels_reviews_are_listed_for_every_csm_of_its_pool(store: Store) {
+    let store = store.with_clock(Clock::fixed(now()));
+    let today = store.today();
+    let mut csms = Vec::new();
+    for email in ["ana@example.com", "ben@example.com", "cy@example.com"] {
+        csms.push(
+            store
+                .create_user(user(email, Role::Csm).validate(None).unwrap())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let adopt = LifecycleStage::Adopt;
+    tiered(&store, "t1", Tier::LongTail, Some(csms[0]), adopt).await;
+    tiered(&store, "t2", Tier::LongTail, Some(csms[1]), adopt).await;
+    tiered(&store, "m1", Tier::MidTier, Some(csms[2]), adopt).await;
+    let named = |store: &Store, who: UserId| {
+        let store = store.clone();
+        async move { names(&store.overdue_reviews(Some(who), today).await.unwrap()) }
+    };
+    // Named: each CSM sees their own book.
+    assert_eq!(named(&store, csms[0]).await, ["Account t1"]);
+    assert_eq!(named(&store, csms[2]).await, ["Account m1"]);
+
+    // The long tail moves to a pooled level of its own: Ana and Ben serve its pool, and each
+    // sees both of its accounts; Cy, who owns none of them, still sees only hers.
+    let fields = ExperienceFields {
+        name: LevelName::parse("Neighborhood").unwrap(),
+        entitlements: Entitlements {
+            qbr_every_days: None,
+            check_in_every_days: Some(91),
+            coverage: Coverage::Pooled,
+        },
+    };
+    let (pool, levels) = store
+        .create_experience_level(fields.clone().validate().unwrap(), Some(csms[0]))
+        .await
+        .unwrap();
+    assert_eq!(levels.len(), 5);
+    let levels = store.set_tier_experience(Tier::LongTail, pool).await.unwrap();
+    let neighborhood = levels.iter().find(|l| l.id == pool).unwrap();
+    assert_eq!(
+        (neighborhood.tiers.as_slice(), neighborhood.accounts),
+        (&[Tier::LongTail][..], 2)
+    );
+    let old = levels.iter().find(|l| l.name.as_str() == "Long tail").unwrap();
+    assert!(old.tiers.is_empty() && old.accounts == 0, "{old:?}");
+    assert_eq!(named(&store, csms[0]).await, ["Account t1", "Account t2"]);
+    assert_eq!(named(&store, csms[1]).await, ["Account t1", "Account t2"]);
+    assert_eq!(named(&store, csms[2]).await, ["Account m1"]);
+    let all = store.overdue_reviews(None, today).await.unwrap();
+    let row = all.iter().find(|o| o.account_name == "Account t1").unwrap();
+    assert_eq!((row.coverage, row.level.as_str()), (Coverage::Pooled, "Neighborhood"));
+
+    // A name is one level's only.
+    let taken = store.create_experience_level(fields.validate().unwrap(), None).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    // A level with no cadence owes nothing.
+    set_level(&store, pool, "Neighborhood", None, None, Coverage::Pooled).await;
+    assert_eq!(named(&store, csms[0]).await, Vec::<String>::new());
+}
+
+store_test!(
+    each_tiers_review_cadence_becomes_an_experience_level_when_the_schema_is_upgraded,
+    unmigrated
+);
+
+async fn each_tiers_review_cadence_becomes_an_experience_level_when_the_schema_is_upgraded(store: Store) {
+    store.migrate_until(29).await.unwrap();
+    lodestar_store::testing::execute_sql(
+        &store,
+        "INSERT INTO review_cadences (tier, meeting_kind, every_days, updated_at) VALUES \
+           ('enterprise', 'ebr', 120, '2026-11-02T09:00:00+00:00'), \
+           ('strategic', 'check_in', 45, '2026-11-02T09:00:00+00:00')",
+    )
+    .await;
+    store.migrate().await.unwrap();
+    let levels = store.experience_levels().await.unwrap();
+    let got: Vec<(String, Vec<Tier>, Option<u32>, Option<u32>, Coverage)> = levels
+        .iter()
+        .map(|l| {
+            let e = l.entitlements;
+            (
+                l.name.to_string(),
+                l.tiers.clone(),
+                e.qbr_every_days,
+                e.check_in_every_days,
+                e.coverage,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "Strategic".into(),
+                vec![Tier::Strategic],
+                None,
+                Some(45),
+                Coverage::Named
+            ),
+            (
+                "Enterprise".into(),
+                vec![Tier::Enterprise],
+                Some(120),
+                None,
+                Coverage::Named
+            ),
+            ("Mid-tier".into(), vec![Tier::MidTier], None, Some(60), Coverage::Named),
+            (
+                "Long tail".into(),
+                vec![Tier::LongTail],
+                None,
+                Some(91),
+                Coverage::Named
+            ),
+        ],
+        "a tier's cadence is kept; a tier without one gets the practice the code held"
+    );
+    let gone = lodestar_store::testing::try_execute_sql(&store, "SELECT 1 FROM review_cadences").await;
+    assert!(gone.is_err(), "the cadences are gone");
 }
 
 store_test!(an_agenda_compares_usage_with_peers_and_the_pack_keeps_only_what_the_customer_may_see);

@@ -279,6 +279,9 @@ struct AccountPage {
     goals: crate::features::goals::web::AccountGoals,
     surveys: crate::features::surveys::web::AccountSurveys,
     support: crate::features::tickets::web::AccountSupport,
+    /// The levels a leader may place the account in ("" is its tier's); empty for others.
+    level_choices: Vec<Choice>,
+    level_error: Option<String>,
 }
 
 pub(crate) async fn show(
@@ -329,7 +332,33 @@ pub(crate) async fn show(
         ("Launch (go-live)", text(f.launch_date.map(|d| d.to_string()))),
         ("First value", text(f.first_value_date.map(|d| d.to_string()))),
         ("Parent account", text(parent)),
+        (
+            "Experience level",
+            view.experience.as_ref().map_or_else(
+                || "— (no tier)".into(),
+                |l| {
+                    let how = if l.placed { "placed by hand" } else { "by its tier" };
+                    format!("{} ({how}): {}", l.name, l.entitlements.summary())
+                },
+            ),
+        ),
     ];
+    let level_choices = if actor.can_manage_all_accounts() {
+        let placed = view.experience.as_ref().filter(|l| l.placed).map(|l| l.id);
+        let mut all = vec![Choice {
+            value: String::new(),
+            label: "Its tier's level".into(),
+            selected: placed.is_none(),
+        }];
+        all.extend(state.store.experience_levels().await?.into_iter().map(|l| Choice {
+            value: l.id.to_string(),
+            label: l.name.to_string(),
+            selected: placed == Some(l.id),
+        }));
+        all
+    } else {
+        Vec::new()
+    };
     let custom = f
         .custom_fields
         .iter()
@@ -399,6 +428,8 @@ pub(crate) async fn show(
         meetings.feed_url = feed.map(|f| crate::features::calendar::feed_url(&state, &headers, &f));
     }
     let page = AccountPage {
+        level_choices,
+        level_error: flash.for_slot("level_error"),
         me,
         id: id.0,
         name: f.name.to_string(),

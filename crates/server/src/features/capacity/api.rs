@@ -87,7 +87,7 @@ pub struct CsmLoadOutput {
     share_of_min: f64,
     /// under, within or over.
     loading: &'static str,
-    /// Review meeting hours a month the book's cadences promise.
+    /// Review meeting hours a month the book's experience levels promise.
     promised_hours_per_month: f64,
     /// More than the meeting hours a CSM has.
     meeting_hours_over: bool,
@@ -139,7 +139,7 @@ impl From<TeamCapacity> for TeamCapacityOutput {
     }
 }
 
-/// Each owner's book against the tier benchmarks and the meeting hours its cadences promise
+/// Each owner's book against the tier benchmarks and the review meeting hours its accounts' experience levels promise
 /// (leaders, admins and executives).
 #[utoipa::path(get, path = "/api/v1/capacity", tag = "capacity",
     responses((status = 200, description = "The team's books", body = TeamCapacityOutput), ReadProblems),

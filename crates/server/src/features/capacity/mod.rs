@@ -1,5 +1,5 @@
 //! Capacity (F-61): each owner's book against the tier benchmarks and the meeting hours their
-//! tiers' review cadences promise, over- and under-loaded people highlighted, and the
+//! accounts' experience levels promise, over- and under-loaded people highlighted, and the
 //! rebalancing a leader applies in one step.
 
 mod api;

@@ -37,7 +37,7 @@ struct BenchmarkRow {
     min_accounts: u32,
     max_accounts: u32,
     review_minutes: u32,
-    cadence: String,
+    level: String,
 }
 
 struct MoveRow {
@@ -119,20 +119,18 @@ pub(crate) async fn index(State(state): State<AppState>, page: SignedIn) -> Resu
         .tiers
         .iter()
         .map(|b| {
-            let cadence = team
-                .cadences
+            let level = team
+                .levels
                 .iter()
-                .find(|c| c.tier == b.tier)
-                .map_or_else(String::new, |c| {
-                    format!("{} every {} days", c.kind.label(), c.every_days)
-                });
+                .find(|l| l.tiers.contains(&b.tier))
+                .map_or_else(String::new, |l| format!("{}: {}", l.name, l.entitlements.summary()));
             BenchmarkRow {
                 tier: b.tier.as_str(),
                 label: b.tier.label(),
                 min_accounts: b.min_accounts,
                 max_accounts: b.max_accounts,
                 review_minutes: b.review_minutes,
-                cadence,
+                level,
             }
         })
         .collect();

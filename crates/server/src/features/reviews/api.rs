@@ -1,10 +1,11 @@
-//! QBRs, EBRs and check-ins on the API: cadences, the accounts overdue, business reviews ahead
+//! QBRs, EBRs and check-ins on the API: the accounts overdue for what their experience level
+//! promises, business reviews ahead
 //! with the sponsor check, a review's agenda and gut-check, and its pack.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use lodestar_domain::qbr::{Agenda, Cadence, QbrPack};
+use lodestar_domain::qbr::{Agenda, QbrPack};
 use lodestar_domain::{MeetingId, UserId};
 use lodestar_store::{LinkTarget, OverdueReview, Review, UpcomingReview};
 use serde::{Deserialize, Serialize};
@@ -22,8 +23,6 @@ use crate::http::params::{BookQuery, IdPath, path_id};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_cadences))
-        .routes(routes!(set_cadence))
         .routes(routes!(overdue))
         .routes(routes!(upcoming))
         .routes(routes!(get_review))
@@ -32,75 +31,18 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CadenceOutput {
-    /// strategic, enterprise, mid_tier or long_tail.
-    tier: &'static str,
-    /// qbr, ebr or check_in.
-    meeting_kind: &'static str,
-    every_days: u32,
-}
-
-impl From<Cadence> for CadenceOutput {
-    fn from(c: Cadence) -> Self {
-        CadenceOutput {
-            tier: c.tier.as_str(),
-            meeting_kind: c.kind.as_str(),
-            every_days: c.every_days,
-        }
-    }
-}
-
-/// How often each tier is owed a review, and which kind (the defaults until an admin sets one:
-/// a QBR every 91 days for strategic accounts, check-ins every 30, 60 and 91 days for
-/// enterprise, mid-tier and long-tail accounts).
-#[utoipa::path(get, path = "/api/v1/review-cadences", tag = "reviews",
-    responses((status = 200, description = "The cadences", body = Vec<CadenceOutput>), ReadProblems),
-    security(("bearer" = [])))]
-async fn list_cadences(
-    State(state): State<AppState>,
-    Caller(_actor): Caller,
-) -> Result<axum::Json<Vec<CadenceOutput>>, ApiError> {
-    let all = state.store.review_cadences().await?;
-    Ok(axum::Json(all.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CadenceBody {
-    /// qbr, ebr or check_in.
-    #[schema(example = "qbr")]
-    meeting_kind: String,
-    /// Days between two reviews, 7 to 366.
-    #[schema(example = 91)]
-    every_days: Option<u32>,
-}
-
-/// Set a tier's cadence (admins). Returns every cadence.
-#[utoipa::path(put, path = "/api/v1/review-cadences/{tier}", tag = "reviews",
-    params(("tier" = String, Path, description = "strategic, enterprise, mid_tier or long_tail")),
-    request_body = CadenceBody,
-    responses((status = 200, description = "Set", body = Vec<CadenceOutput>), WriteProblems),
-    security(("bearer" = [])))]
-async fn set_cadence(
-    State(state): State<AppState>,
-    Who { actor, origin }: Who,
-    Path(tier): Path<String>,
-    body: Json<CadenceBody>,
-) -> Result<axum::Json<Vec<CadenceOutput>>, ApiError> {
-    ops::may_set_cadences(&actor)?;
-    let b = body.read()?;
-    let cadence = ops::cadence(&tier, &b.meeting_kind, b.every_days)?;
-    let all = ops::set_cadence(&state, &actor, &origin, cadence).await?;
-    Ok(axum::Json(all.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct OverdueOutput {
     account_id: i64,
     account_name: String,
     owner_name: Option<String>,
-    tier: &'static str,
-    /// The review the tier is owed: qbr, ebr or check_in.
+    /// strategic, enterprise, mid_tier or long_tail; null when the account has none and was
+    /// placed in a level by hand.
+    tier: Option<&'static str>,
+    /// The experience level that entitles the account to the review.
+    experience_level: String,
+    /// named (the owner holds it) or pooled (anyone of the level's pool does).
+    coverage: &'static str,
+    /// The review owed: qbr or check_in (a QBR or an EBR keeps both).
     meeting_kind: &'static str,
     every_days: u32,
     /// The day of the last review that kept the cadence.
@@ -117,7 +59,9 @@ impl From<OverdueReview> for OverdueOutput {
             account_id: o.account_id.0,
             account_name: o.account_name,
             owner_name: o.owner,
-            tier: o.cadence.tier.as_str(),
+            tier: o.tier.map(|t| t.as_str()),
+            experience_level: o.level,
+            coverage: o.coverage.as_str(),
             meeting_kind: o.cadence.kind.as_str(),
             every_days: o.cadence.every_days,
             last_held: o.last_held,
@@ -148,8 +92,10 @@ pub struct OverdueList {
     accounts: Vec<OverdueOutput>,
 }
 
-/// The accounts overdue for the review their tier's cadence asks for, the longest overdue
-/// first, a page at a time; `owner_id` narrows to one CSM's book.
+/// The accounts overdue for a review their experience level entitles them to (its QBR or
+/// check-in cadence), the longest overdue first, a page at a time; one row per account, for the
+/// QBR when both are due. `owner_id` narrows to one CSM's book plus the accounts of the pooled
+/// levels whose pool they serve.
 #[utoipa::path(get, path = "/api/v1/reviews/overdue", tag = "reviews", params(OverdueQuery),
     responses((status = 200, description = "The accounts overdue", body = OverdueList), ReadProblems),
     security(("bearer" = [])))]

@@ -1,4 +1,5 @@
-//! QBRs, EBRs and check-ins (F-35): the cadence each tier is owed and the accounts overdue,
+//! QBRs, EBRs and check-ins (F-35): the accounts overdue for what their experience level
+//! promises,
 //! the business reviews ahead with the senior-sponsor check, a review's agenda assembled from
 //! the account's records with the CSM's gut-check of the renewal, and the pack shared with the
 //! customer's attendees afterwards through customer links. (A red health score opens a
@@ -21,7 +22,6 @@ pub(crate) const AHEAD_WEEKS: i64 = 8;
 pub(crate) fn web_router() -> Router<AppState> {
     Router::new()
         .route("/reviews", get(web::index))
-        .route("/reviews/cadences", post(web::set_cadence))
         .route("/meetings/{id}/review", get(web::show))
         .route("/meetings/{id}/review/outlook", post(web::set_outlook))
         .route(

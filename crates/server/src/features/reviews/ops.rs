@@ -1,12 +1,11 @@
-//! What the reviews API and pages both do: read a cadence with every problem named, check who
-//! may change what (admins the cadences; whoever writes to the account its reviews), write the
-//! gut-check, and share the pack — one link per customer attendee.
+//! What the reviews API and pages both do: check who may change a review (whoever writes to
+//! its account), write the gut-check, and share the pack — one link per customer attendee.
+//! (What each account is owed is its experience level's: `segments::ops`.)
 
 use axum::http::HeaderMap;
 use lodestar_domain::access::Actor;
-use lodestar_domain::qbr::Cadence;
 use lodestar_domain::text::Note;
-use lodestar_domain::vocabulary::{AuditKind, MeetingKind, RenewalOutlook, Tier};
+use lodestar_domain::vocabulary::{AuditKind, RenewalOutlook};
 use lodestar_domain::{FieldError, Invalid, MeetingId};
 use lodestar_store::{CustomerLink, LinkTarget, Review, SharedPack};
 
@@ -16,57 +15,6 @@ use crate::features::customer;
 use crate::http::auth::Origin;
 use crate::http::error::ApiError;
 use crate::http::params::checked;
-
-/// A cadence as typed: a tier, a review kind and the days between two reviews.
-pub(crate) fn cadence(tier: &str, kind: &str, every_days: Option<u32>) -> Result<Cadence, ApiError> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let tier = checked(&mut errors, "tier", tier.parse::<Tier>());
-    let kind = checked(&mut errors, "meeting_kind", kind.parse::<MeetingKind>());
-    if every_days.is_none() {
-        errors.push(FieldError {
-            field: "every_days",
-            reason: "is required: the days between two reviews".into(),
-        });
-    }
-    match (tier, kind, every_days) {
-        (Some(tier), Some(kind), Some(every_days)) if errors.is_empty() => Ok(Cadence { tier, kind, every_days }),
-        _ => Err(Invalid { errors }.into()),
-    }
-}
-
-/// Only admins set the cadences.
-pub(crate) fn may_set_cadences(actor: &Actor) -> Result<(), ApiError> {
-    if actor.can_administer() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden("only admins set the review cadences"))
-    }
-}
-
-/// Sets a tier's cadence (admins).
-pub(crate) async fn set_cadence(
-    state: &AppState,
-    actor: &Actor,
-    origin: &Origin,
-    cadence: Cadence,
-) -> Result<Vec<Cadence>, ApiError> {
-    may_set_cadences(actor)?;
-    let all = state.store.set_review_cadence(cadence.validate()?).await?;
-    state
-        .audit(
-            origin,
-            AuditKind::CadenceChanged,
-            Some(format!("tier {}", cadence.tier)),
-            format!(
-                "{} accounts are owed a {} every {} days",
-                cadence.tier.label(),
-                cadence.kind.label(),
-                cadence.every_days
-            ),
-        )
-        .await?;
-    Ok(all)
-}
 
 /// The review meeting `id` with its agenda as of today.
 pub(crate) async fn review(state: &AppState, id: MeetingId) -> Result<Review, ApiError> {

@@ -1,5 +1,5 @@
-//! The review pages: `/reviews` (accounts overdue for their cadence, business reviews ahead
-//! with the sponsor check, the cadences) and `/meetings/{id}/review` (a review's agenda, the
+//! The review pages: `/reviews` (accounts overdue for what their experience level promises,
+//! business reviews ahead with the sponsor check, each level's entitlements) and `/meetings/{id}/review` (a review's agenda, the
 //! gut-check, and the pack shared after it).
 
 use axum::body::Bytes;
@@ -8,10 +8,10 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use lodestar_domain::MeetingId;
-use lodestar_domain::qbr::{Agenda, REVIEW_KINDS};
+use lodestar_domain::qbr::Agenda;
 use lodestar_domain::user::User;
-use lodestar_domain::vocabulary::RenewalOutlook;
-use lodestar_store::LinkTarget;
+use lodestar_domain::vocabulary::{Coverage, RenewalOutlook};
+use lodestar_store::{ExperienceLevel, LinkTarget};
 use serde::Deserialize;
 
 use super::ops;
@@ -35,7 +35,8 @@ struct OverdueRow {
     account_id: i64,
     account: String,
     owner: String,
-    tier: &'static str,
+    level: String,
+    pooled: bool,
     owed: String,
     last_held: String,
     due_on: String,
@@ -54,12 +55,30 @@ struct UpcomingRow {
     sponsor_missing: bool,
 }
 
-struct CadenceRow {
-    tier: &'static str,
-    tier_label: &'static str,
-    kind: &'static str,
-    kind_label: &'static str,
-    every_days: u32,
+/// A level as the reviews page lists it.
+pub(crate) struct LevelRow {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) tiers: String,
+    pub(crate) entitlements: String,
+    pub(crate) accounts: usize,
+}
+
+impl LevelRow {
+    pub(crate) fn of(l: &ExperienceLevel) -> LevelRow {
+        let tiers: Vec<&str> = l.tiers.iter().map(|t| t.label()).collect();
+        LevelRow {
+            id: l.id,
+            name: l.name.to_string(),
+            tiers: if tiers.is_empty() {
+                "— (placed by hand)".into()
+            } else {
+                tiers.join(", ")
+            },
+            entitlements: l.entitlements.summary(),
+            accounts: l.accounts,
+        }
+    }
 }
 
 #[derive(askama::Template)]
@@ -75,10 +94,8 @@ struct ReviewsPage {
     next_link: Option<String>,
     upcoming: Vec<UpcomingRow>,
     weeks: i64,
-    cadences: Vec<CadenceRow>,
-    kinds: Vec<(&'static str, &'static str)>,
-    can_set: bool,
-    problem: Option<String>,
+    levels: Vec<LevelRow>,
+    can_see_levels: bool,
 }
 
 /// `GET /reviews`: who is owed a review, and the business reviews ahead.
@@ -107,7 +124,8 @@ pub(crate) async fn index(
             account_id: o.account_id.0,
             account: o.account_name,
             owner: o.owner.unwrap_or_else(|| "—".into()),
-            tier: o.cadence.tier.label(),
+            level: o.level,
+            pooled: o.coverage == Coverage::Pooled,
             owed: format!("{} every {} days", o.cadence.kind.label(), o.cadence.every_days),
             last_held: o.last_held.map_or_else(|| "never".to_owned(), |d| d.to_string()),
             due_on: o.due_on.to_string(),
@@ -133,18 +151,12 @@ pub(crate) async fn index(
             sponsor_missing: u.sponsor_missing,
         })
         .collect();
-    let cadences = state
+    let levels = state
         .store
-        .review_cadences()
+        .experience_levels()
         .await?
-        .into_iter()
-        .map(|c| CadenceRow {
-            tier: c.tier.as_str(),
-            tier_label: c.tier.label(),
-            kind: c.kind.as_str(),
-            kind_label: c.kind.label(),
-            every_days: c.every_days,
-        })
+        .iter()
+        .map(LevelRow::of)
         .collect();
     render(&ReviewsPage {
         books: book_choices(mine),
@@ -156,27 +168,10 @@ pub(crate) async fn index(
         next_link,
         upcoming,
         weeks: super::AHEAD_WEEKS,
-        cadences,
-        kinds: REVIEW_KINDS.iter().map(|k| (k.as_str(), k.label())).collect(),
-        can_set: page.actor.can_administer(),
-        problem: page.flash.for_slot("cadence"),
+        levels,
+        can_see_levels: page.actor.can_see_team(),
         me: page.user,
     })
-}
-
-/// `POST /reviews/cadences`: an admin sets a tier's cadence.
-pub(crate) async fn set_cadence(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let form = FormFields::parse(&body);
-    let result = async {
-        let cadence = ops::cadence(form.text("tier"), form.text("meeting_kind"), form.count("every_days"))?;
-        ops::set_cadence(&state, &signed_in.actor, &signed_in.origin, cadence).await
-    }
-    .await;
-    back_after_form("/reviews", "cadence", "cadences", result.map(drop))
 }
 
 struct AttendeeLine {

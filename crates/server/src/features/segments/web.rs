@@ -1,11 +1,15 @@
 //! `/segmentation`: the tier formula as a form; previewing it lists the accounts it would move
 //! (nothing changes), and admins apply it in one step with the number of changes they saw.
+//! Below it the experience levels, each tier's level, and (on the account page) an account
+//! placed in another level.
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use lodestar_domain::AccountId;
 use lodestar_domain::segment::TierFormula;
 use lodestar_domain::user::User;
+use lodestar_domain::vocabulary::Tier;
 use serde::Deserialize;
 
 use super::ops;
@@ -57,6 +61,41 @@ struct SegmentationPage {
     changes_total: usize,
     can_apply: bool,
     problem: Option<String>,
+    levels: Vec<LevelForm>,
+    tier_levels: Vec<TierLevel>,
+    can_change_levels: bool,
+    level_problem: Option<String>,
+}
+
+/// A level as its row and edit form show it.
+struct LevelForm {
+    id: i64,
+    name: String,
+    qbr_every_days: String,
+    check_in_every_days: String,
+    coverage: &'static str,
+    tiers: String,
+    summary: String,
+    accounts: usize,
+}
+
+impl LevelForm {
+    fn covers(&self, coverage: &str) -> bool {
+        self.coverage == coverage
+    }
+}
+
+/// A tier and the level its accounts get.
+struct TierLevel {
+    tier: &'static str,
+    label: &'static str,
+    level_id: Option<i64>,
+}
+
+const COVERAGES: [(&str, &str); 2] = [("named", "Named CSM"), ("pooled", "Pooled CSMs")];
+
+fn days(d: Option<u32>) -> String {
+    d.map_or_else(String::new, |d| d.to_string())
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,7 +200,36 @@ pub(crate) async fn index(
             })
             .collect();
     }
+    let all_levels = state.store.experience_levels().await?;
+    let tier_levels = Tier::ALL
+        .iter()
+        .map(|t| TierLevel {
+            tier: t.as_str(),
+            label: t.label(),
+            level_id: all_levels.iter().find(|l| l.tiers.contains(t)).map(|l| l.id),
+        })
+        .collect();
+    let levels = all_levels
+        .iter()
+        .map(|l| {
+            let tiers: Vec<&str> = l.tiers.iter().map(|t| t.label()).collect();
+            LevelForm {
+                id: l.id,
+                name: l.name.to_string(),
+                qbr_every_days: days(l.entitlements.qbr_every_days),
+                check_in_every_days: days(l.entitlements.check_in_every_days),
+                coverage: l.entitlements.coverage.as_str(),
+                tiers: tiers.join(", "),
+                summary: l.entitlements.summary(),
+                accounts: l.accounts,
+            }
+        })
+        .collect();
     render(&SegmentationPage {
+        levels,
+        tier_levels,
+        can_change_levels: page.actor.can_administer(),
+        level_problem: page.flash.for_slot("experience"),
         fields,
         edited: edited && formula.as_deref() != Some(&current),
         accounts,
@@ -185,4 +253,65 @@ pub(crate) async fn apply(State(state): State<AppState>, page: SignedIn, body: B
     }
     .await;
     back_after_form("/segmentation", "segmentation", "preview", result.map(drop))
+}
+
+/// A level typed in the form: the day fields may be left empty (none).
+fn typed_level(
+    form: &FormFields,
+) -> Result<lodestar_domain::Valid<lodestar_domain::experience::ExperienceFields>, ApiError> {
+    ops::level_fields(
+        form.text("name"),
+        form.count("qbr_every_days"),
+        form.count("check_in_every_days"),
+        form.text("coverage"),
+    )
+}
+
+/// `POST /segmentation/levels`: an admin adds a level.
+pub(crate) async fn create_level(
+    State(state): State<AppState>,
+    page: SignedIn,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let result = async { ops::create_level(&state, &page.actor, &page.origin, typed_level(&form)?).await }.await;
+    back_after_form("/segmentation", "experience", "experience", result.map(drop))
+}
+
+/// `POST /segmentation/levels/{id}`: an admin changes a level.
+pub(crate) async fn update_level(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let result = async { ops::update_level(&state, &page.actor, &page.origin, id, typed_level(&form)?).await }.await;
+    back_after_form("/segmentation", "experience", "experience", result.map(drop))
+}
+
+/// `POST /segmentation/tier-levels`: an admin gives a tier's accounts a level.
+pub(crate) async fn set_tier_level(
+    State(state): State<AppState>,
+    page: SignedIn,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let level = form.text("level_id").parse::<i64>().ok();
+    let result = ops::set_tier_level(&state, &page.actor, &page.origin, form.text("tier"), level).await;
+    back_after_form("/segmentation", "experience", "experience", result.map(drop))
+}
+
+/// `POST /accounts/{id}/experience-level`: a leader places the account in a level ("" puts it
+/// back in its tier's).
+pub(crate) async fn place_account(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let form = FormFields::parse(&body);
+    let level = form.text("level_id").parse::<i64>().ok();
+    let result = ops::place_account(&state, &page.actor, AccountId(id), level).await;
+    back_after_form(&format!("/accounts/{id}"), "level_error", "profile", result.map(drop))
 }
