@@ -107,6 +107,34 @@ async fn level_exists(tx: &mut Tx, id: i64) -> Result<LevelName> {
     LevelName::parse(&name).map_err(|e| StoreError::Corrupt(format!("experience_levels.name: {e}")))
 }
 
+/// Writes level `id` (a new one when `None`); returns its id.
+async fn write_level(tx: &mut Tx, id: Option<i64>, fields: &ExperienceFields, by: Option<UserId>) -> Result<i64> {
+    let sql = match id {
+        None => {
+            "INSERT INTO experience_levels (name, qbr_every_days, check_in_every_days, coverage, updated_by, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
+        }
+        Some(_) => {
+            "UPDATE experience_levels SET name = $1, qbr_every_days = $2, check_in_every_days = $3, coverage = $4, \
+             updated_by = $5, updated_at = $6 WHERE id = $7 RETURNING id"
+        }
+    };
+    let e = fields.entitlements;
+    let query = Query::sql(sql)
+        .bind(fields.name.as_str())
+        .bind(e.qbr_every_days.map(i64::from))
+        .bind(e.check_in_every_days.map(i64::from))
+        .bind(e.coverage.as_str())
+        .bind(by)
+        .bind(tx.now());
+    match id {
+        Some(id) => query.bind(id),
+        None => query,
+    }
+    .scalar_one(tx)
+    .await
+}
+
 /// Version 30's step: each tier's review cadence, or the practice the code held for a tier
 /// without one, becomes a level named after the tier that the tier's accounts get; then the
 /// cadences go.
@@ -115,7 +143,6 @@ pub(crate) async fn move_cadences_into_levels(tx: &mut Tx) -> Result<()> {
         .fetch_all(tx)
         .await?;
     let mut set: HashMap<String, (String, i64)> = rows.into_iter().map(|(t, k, d)| (t, (k, d))).collect();
-    let now = tx.now();
     for tier in Tier::ALL {
         let mut entitlements = Entitlements::default_for(*tier);
         if let Some((kind, days)) = set.remove(tier.as_str()) {
@@ -124,17 +151,11 @@ pub(crate) async fn move_cadences_into_levels(tx: &mut Tx) -> Result<()> {
             entitlements.qbr_every_days = if is_check_in { None } else { days };
             entitlements.check_in_every_days = if is_check_in { days } else { None };
         }
-        let id: i64 = Query::sql(
-            "INSERT INTO experience_levels (name, qbr_every_days, check_in_every_days, coverage, updated_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(tier.label())
-        .bind(entitlements.qbr_every_days.map(i64::from))
-        .bind(entitlements.check_in_every_days.map(i64::from))
-        .bind(entitlements.coverage.as_str())
-        .bind(now)
-        .scalar_one(tx)
-        .await?;
+        let fields = ExperienceFields {
+            name: LevelName::parse(tier.label()).map_err(StoreError::Corrupt)?,
+            entitlements,
+        };
+        let id = write_level(tx, None, &fields, None).await?;
         Query::sql("INSERT INTO tier_experience (tier, level_id) VALUES ($1, $2)")
             .bind(tier.as_str())
             .bind(id)
@@ -152,27 +173,14 @@ impl Store {
         levels_in(&mut tx).await
     }
 
-    /// Adds a level; returns every level. A name already taken is a conflict.
+    /// Adds a level; returns its id and every level. A name already taken is a conflict.
     pub async fn create_experience_level(
         &self,
         fields: Valid<ExperienceFields>,
         by: Option<UserId>,
     ) -> Result<(i64, Vec<ExperienceLevel>)> {
-        let f = fields.into_inner();
         let mut tx = self.begin_write().await?;
-        let e = f.entitlements;
-        let id: i64 = Query::sql(
-            "INSERT INTO experience_levels (name, qbr_every_days, check_in_every_days, coverage, updated_by, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-        )
-        .bind(f.name.as_str())
-        .bind(e.qbr_every_days.map(i64::from))
-        .bind(e.check_in_every_days.map(i64::from))
-        .bind(e.coverage.as_str())
-        .bind(by)
-        .bind(tx.now())
-        .scalar_one(&mut tx)
-        .await?;
+        let id = write_level(&mut tx, None, &fields, by).await?;
         let all = levels_in(&mut tx).await?;
         tx.commit().await?;
         Ok((id, all))
@@ -185,23 +193,9 @@ impl Store {
         fields: Valid<ExperienceFields>,
         by: Option<UserId>,
     ) -> Result<Vec<ExperienceLevel>> {
-        let f = fields.into_inner();
         let mut tx = self.begin_write().await?;
         level_exists(&mut tx, id).await?;
-        let e = f.entitlements;
-        Query::sql(
-            "UPDATE experience_levels SET name = $1, qbr_every_days = $2, check_in_every_days = $3, coverage = $4, \
-             updated_by = $5, updated_at = $6 WHERE id = $7",
-        )
-        .bind(f.name.as_str())
-        .bind(e.qbr_every_days.map(i64::from))
-        .bind(e.check_in_every_days.map(i64::from))
-        .bind(e.coverage.as_str())
-        .bind(by)
-        .bind(tx.now())
-        .bind(id)
-        .execute(&mut tx)
-        .await?;
+        write_level(&mut tx, Some(id), &fields, by).await?;
         let all = levels_in(&mut tx).await?;
         tx.commit().await?;
         Ok(all)

@@ -18,8 +18,7 @@ pub(crate) fn web_router() -> Router<AppState> {
     Router::new()
         .route("/segmentation", get(web::index))
         .route("/segmentation/apply", post(web::apply))
-        .route("/segmentation/levels", post(web::create_level))
-        .route("/segmentation/levels/{id}", post(web::update_level))
+        .route("/segmentation/levels", post(web::save_level))
         .route("/segmentation/tier-levels", post(web::set_tier_level))
         .route("/accounts/{id}/experience-level", post(web::place_account))
 }

@@ -267,27 +267,26 @@ fn typed_level(
     )
 }
 
-/// `POST /segmentation/levels`: an admin adds a level.
-pub(crate) async fn create_level(
+/// `POST /segmentation/levels`: an admin adds a level, or changes the one `id` names.
+pub(crate) async fn save_level(
     State(state): State<AppState>,
     page: SignedIn,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let form = FormFields::parse(&body);
-    let result = async { ops::create_level(&state, &page.actor, &page.origin, typed_level(&form)?).await }.await;
-    back_after_form("/segmentation", "experience", "experience", result.map(drop))
-}
-
-/// `POST /segmentation/levels/{id}`: an admin changes a level.
-pub(crate) async fn update_level(
-    State(state): State<AppState>,
-    page: SignedIn,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let form = FormFields::parse(&body);
-    let result = async { ops::update_level(&state, &page.actor, &page.origin, id, typed_level(&form)?).await }.await;
-    back_after_form("/segmentation", "experience", "experience", result.map(drop))
+    let result = async {
+        let fields = typed_level(&form)?;
+        match form.text("id").parse::<i64>() {
+            Ok(id) => ops::update_level(&state, &page.actor, &page.origin, id, fields)
+                .await
+                .map(drop),
+            Err(_) => ops::create_level(&state, &page.actor, &page.origin, fields)
+                .await
+                .map(drop),
+        }
+    }
+    .await;
+    back_after_form("/segmentation", "experience", "experience", result)
 }
 
 /// `POST /segmentation/tier-levels`: an admin gives a tier's accounts a level.
