@@ -119,6 +119,33 @@ pub(crate) async fn claim_keys(tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
+    if let crate::TxConn::Postgres(c) = &mut tx.conn {
+        // One statement however many keys: the three columns as arrays, in key order.
+        let mut columns = (
+            Vec::with_capacity(sorted.len()),
+            Vec::with_capacity(sorted.len()),
+            Vec::with_capacity(sorted.len()),
+        );
+        for k in &sorted {
+            columns.0.push(k.at);
+            columns.1.push(k.high);
+            columns.2.push(k.low);
+        }
+        let new: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "INSERT INTO usage_event_keys (at, high, low) \
+             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS k (at, high, low) ORDER BY 1, 2, 3 \
+             ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
+        )
+        .bind(columns.0)
+        .bind(columns.1)
+        .bind(columns.2)
+        .fetch_all(&mut **c)
+        .await?;
+        return Ok(new
+            .into_iter()
+            .map(|(at, high, low)| EventKey { at, high, low })
+            .collect());
+    }
     let rows: Vec<Vec<Value>> = sorted.into_iter().map(key_row).collect();
     let new: Vec<(i64, i64, i64)> = insert_rows_returning(
         tx,
