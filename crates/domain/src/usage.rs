@@ -80,6 +80,9 @@ pub struct Message {
     /// An `alias` call's earlier id for the same person.
     pub previous_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// Whether `occurred_at` is the message's own (its `timestamp` or `originalTimestamp`)
+    /// rather than the time it arrived.
+    pub own_time: bool,
     /// `identify` and `group` traits (`context.traits` when the call has none of its own).
     pub traits: Map<String, Value>,
     /// The message exactly as it arrived: nothing a client sent is lost.
@@ -190,7 +193,37 @@ impl MessageKey {
     }
 }
 
+/// How storage knows an event again: its own time, then its [`MessageKey`]. A retry carries
+/// its original `timestamp`, so it has the same key; and live traffic is "now", so new keys
+/// land at the end of the index instead of on a random page each. A message that carried no
+/// time of its own keys at 0: the time it arrived differs between a send and its retry.
+/// Ordered by `at`, then the hash: the order the keys are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EventKey {
+    /// The message's own time in microseconds since 1970-01-01 UTC, 0 when it carried none.
+    pub at: i64,
+    pub high: i64,
+    pub low: i64,
+}
+
+impl EventKey {
+    /// The key of the message `message_id` whose own time is `own_time` (`None`: it carried none).
+    pub fn of(message_id: &str, own_time: Option<DateTime<Utc>>) -> EventKey {
+        let MessageKey { high, low } = MessageKey::of(message_id);
+        EventKey {
+            at: own_time.map_or(0, |t| t.timestamp_micros()),
+            high,
+            low,
+        }
+    }
+}
+
 impl Message {
+    /// How storage knows this message again.
+    pub fn event_key(&self) -> EventKey {
+        EventKey::of(&self.message_id, self.own_time.then_some(self.occurred_at))
+    }
+
     /// Reads one message. `kind` is set by single-call endpoints (`/v1/track`) and wins over
     /// a `type` member; `received_at` is used when the message carries no time;
     /// `fallback_id` names a message that came without a `messageId`.
@@ -294,10 +327,10 @@ impl Message {
             ),
             _ => None,
         };
-        let occurred_at = match (wire.timestamp, wire.original_timestamp) {
-            (Some(t), _) => instant("timestamp", &t)?,
-            (None, Some(t)) => instant("originalTimestamp", &t)?,
-            (None, None) => received_at,
+        let (occurred_at, own_time) = match (wire.timestamp, wire.original_timestamp) {
+            (Some(t), _) => (instant("timestamp", &t)?, true),
+            (None, Some(t)) => (instant("originalTimestamp", &t)?, true),
+            (None, None) => (received_at, false),
         };
         Ok(Message {
             kind,
@@ -307,6 +340,7 @@ impl Message {
             group_id,
             previous_id,
             occurred_at,
+            own_time,
             traits: wire.traits.or(context_traits).unwrap_or_default(),
             payload: json.to_owned(),
         })
@@ -498,6 +532,58 @@ mod tests {
             }
         );
         assert_ne!(MessageKey::of("bench-0"), MessageKey::of("bench-1"));
+    }
+
+    #[test]
+    fn an_event_key_is_its_own_time_then_its_id() {
+        let key = |json: &str| parse(json).unwrap().event_key();
+        let utc =
+            key(r#"{"type":"track","messageId":"m1","userId":"u","event":"e","timestamp":"2026-11-20T10:00:00Z"}"#);
+        // The same instant written another way, or as the original time: the same event.
+        for same in [
+            r#"{"type":"track","messageId":"m1","userId":"u","event":"e","timestamp":"2026-11-20T10:00:00.000+00:00"}"#,
+            r#"{"type":"track","messageId":"m1","userId":"u","event":"e","timestamp":"2026-11-20T11:00:00+01:00"}"#,
+            r#"{"type":"track","messageId":"m1","userId":"u","event":"e","originalTimestamp":"2026-11-20T10:00:00Z"}"#,
+        ] {
+            assert_eq!(key(same), utc, "{same}");
+        }
+        assert_eq!(
+            utc,
+            EventKey {
+                at: "2026-11-20T10:00:00Z"
+                    .parse::<DateTime<Utc>>()
+                    .unwrap()
+                    .timestamp_micros(),
+                high: MessageKey::of("m1").high,
+                low: MessageKey::of("m1").low,
+            }
+        );
+        // Another own time: another event; another id: another event.
+        assert_ne!(
+            key(r#"{"type":"track","messageId":"m1","userId":"u","event":"e","timestamp":"2026-11-20T10:00:00.001Z"}"#),
+            utc
+        );
+        assert_ne!(
+            key(r#"{"type":"track","messageId":"m2","userId":"u","event":"e","timestamp":"2026-11-20T10:00:00Z"}"#),
+            utc
+        );
+        // No time of its own: it takes the time it arrived, but keys at 0, whenever it arrives.
+        let timeless = r#"{"type":"track","messageId":"m1","userId":"u","event":"e"}"#;
+        let m = parse(timeless).unwrap();
+        assert!(!m.own_time && m.occurred_at == now());
+        let later = Message::parse(timeless, None, now() + chrono::Duration::days(3), String::new).unwrap();
+        assert_eq!(m.event_key(), later.event_key());
+        assert_eq!(
+            m.event_key(),
+            EventKey {
+                at: 0,
+                high: MessageKey::of("m1").high,
+                low: MessageKey::of("m1").low,
+            }
+        );
+        assert!(key(r#"{"type":"track","messageId":"m1","userId":"u","event":"e","timestamp":null}"#).at == 0);
+        // Keys order by time first.
+        assert!(m.event_key() < utc);
     }
 
     #[test]

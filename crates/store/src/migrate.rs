@@ -51,6 +51,12 @@ fn move_cadences_into_levels(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<
     Box::pin(crate::records::experience::move_cadences_into_levels(tx))
 }
 
+/// Version 31 keys each message by its own time, then the hash of its id: the keys are
+/// derived again from the blocks, and the table of hashes alone goes.
+fn move_keys_by_time(tx: &mut Tx) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+    Box::pin(crate::records::usage::move_keys_by_time(tx, 2_000_000))
+}
+
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -231,6 +237,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "experience_levels",
         sql: include_str!("../migrations/0030_experience_levels.sql"),
         rust: Some(move_cadences_into_levels),
+    },
+    Migration {
+        version: 31,
+        name: "event_keys_by_time",
+        sql: include_str!("../migrations/0031_event_keys_by_time.sql"),
+        rust: Some(move_keys_by_time),
     },
 ];
 

@@ -193,6 +193,15 @@ impl SqliteWriteLock {
     }
 }
 
+/// Stores `messages` (all new) as one block with their keys as versions 10 to 30 kept them
+/// (the hash of the messageId alone) and nothing else: a database as version 30 left it, for
+/// the test of the move to keys by time.
+pub async fn store_block_as_version_30(store: &Store, messages: &[lodestar_domain::usage::Message]) {
+    crate::records::usage::store_block_as_version_30(store, messages)
+        .await
+        .expect("the block is stored");
+}
+
 /// The schema's uniqueness rules as (table, columns, PostgreSQL constraint name), for the test
 /// that holds them to both catalogs.
 pub fn unique_rules() -> impl Iterator<Item = (&'static str, &'static [&'static str], &'static str)> {

@@ -16,6 +16,11 @@ pub(crate) fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// An instant written in RFC 3339.
+pub(crate) fn instant(s: &str) -> chrono::DateTime<Utc> {
+    s.parse().unwrap()
+}
+
 pub(crate) fn user(email: &str, role: Role) -> UserFields {
     UserFields {
         email: Email::parse(email).unwrap(),

@@ -181,7 +181,13 @@ async fn a_bulk_import_is_one_transaction_that_keeps_duplicates_out(store: Store
         .unwrap();
     drop(abandoned);
     assert_eq!(store.usage_counts().await.unwrap().events, 3);
-    assert!(store.stored_message_ids(&["t4".into()]).await.unwrap().is_empty());
+    assert!(
+        store
+            .stored_message_ids(&[("t4".into(), Some(instant("2026-11-04T09:00:00Z")))])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(days(&store, acme).await.len(), 2);
 }
 
@@ -281,7 +287,14 @@ async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store
         (waiting[0].message_id.as_str(), waiting[0].group_id.as_deref()),
         ("w1", Some("globex"))
     );
-    let ids = ["p1", "a1", "t1", "w1", "never"].map(String::from);
+    let ids = [
+        ("p1", "2026-11-02T08:00:00Z"),
+        ("a1", "2026-11-02T09:00:00Z"),
+        ("t1", "2026-11-02T09:00:00Z"),
+        ("w1", "2026-11-03T09:00:00Z"),
+        ("never", "2026-11-02T09:00:00Z"),
+    ]
+    .map(|(id, time)| (id.to_owned(), Some(instant(time))));
     let mut stored: Vec<String> = store.stored_message_ids(&ids).await.unwrap().into_iter().collect();
     stored.sort();
     assert_eq!(stored, ["a1", "p1", "t1", "w1"]);
@@ -299,6 +312,175 @@ async fn stored_events_move_into_blocks_when_the_schema_is_upgraded(store: Store
     let globex = one_account(&store, "globex").await;
     assert_eq!(days(&store, globex).await, [("2026-11-03".into(), 1, 1)]);
     assert_eq!(store.usage_counts().await.unwrap().unmatched, 0);
+}
+
+store_test!(a_retry_days_later_is_stored_once_with_or_without_its_own_time);
+
+/// A message is known by its own time and its messageId: a retry carries its original
+/// timestamp, so a week later it is still a duplicate; a message without a timestamp is
+/// known by its id alone, so it is a duplicate whatever day it arrives again.
+async fn a_retry_days_later_is_stored_once_with_or_without_its_own_time(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let monday = instant("2026-11-23T10:00:00Z");
+    let timeless =
+        r#"{"type":"track","messageId":"n1","userId":"u1","event":"Signed In","context":{"groupId":"acme"}}"#;
+    let sent_on = |at| Message::parse(timeless, None, at, || unreachable!()).unwrap();
+    let first = store
+        .with_clock(lodestar_store::Clock::fixed(monday))
+        .ingest(&[
+            track("r1", "u1", "Report Exported", "2026-11-23T09:59:58Z", Some("acme")),
+            sent_on(monday),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((first.stored, first.duplicates), (2, 0));
+
+    // A week later: the same timestamp written another way, and the timeless one again (it
+    // now takes the later day as its time, but it is the same message).
+    let week_later = monday + chrono::Duration::days(7);
+    let retry = store
+        .with_clock(lodestar_store::Clock::fixed(week_later))
+        .ingest(&[
+            track("r1", "u1", "Report Exported", "2026-11-23T10:59:58+01:00", Some("acme")),
+            sent_on(week_later),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((retry.stored, retry.duplicates), (0, 2));
+    assert_eq!(store.usage_counts().await.unwrap().events, 2);
+    assert_eq!(days(&store, acme).await, [("2026-11-23".into(), 2, 1)]);
+
+    // Found by their id and own time; the timeless one by its id alone.
+    let ids = [
+        ("r1".to_owned(), Some(instant("2026-11-23T09:59:58Z"))),
+        ("n1".to_owned(), None),
+    ];
+    assert_eq!(store.stored_message_ids(&ids).await.unwrap().len(), 2);
+    let elsewhere = [
+        ("r1".to_owned(), None),
+        ("n1".to_owned(), Some(monday)),
+        ("r1".to_owned(), Some(instant("2026-11-23T09:59:59Z"))),
+    ];
+    assert!(store.stored_message_ids(&elsewhere).await.unwrap().is_empty());
+
+    // The same messageId with another time of its own is another event, in a batch as across
+    // batches.
+    let other = store
+        .ingest(&[
+            track("r1", "u1", "Report Exported", "2026-11-24T09:00:00Z", Some("acme")),
+            track("r1", "u1", "Report Exported", "2026-11-24T09:00:00Z", Some("acme")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((other.stored, other.duplicates), (1, 1));
+}
+
+store_test!(
+    message_keys_move_to_keys_by_time_when_the_schema_is_upgraded,
+    unmigrated
+);
+
+async fn message_keys_move_to_keys_by_time_when_the_schema_is_upgraded(store: Store) {
+    use lodestar_store::testing::{query_strings, store_block_as_version_30};
+    // The database as version 30 left it: blocks, and the hash of each messageId as its key.
+    store.migrate_until(30).await.unwrap();
+    let timeless = |id: &str| {
+        Message::parse(
+            &format!(r#"{{"type":"track","messageId":"{id}","userId":"u2","event":"Signed In","context":{{"groupId":"acme"}}}}"#),
+            None,
+            instant("2026-11-04T08:00:00Z"),
+            || unreachable!(),
+        )
+        .unwrap()
+    };
+    store_block_as_version_30(
+        &store,
+        &[
+            track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+            track("t2", "u1", "Signed In", "2026-11-03T09:00:00+02:00", Some("acme")),
+            timeless("n1"),
+        ],
+    )
+    .await;
+    store_block_as_version_30(
+        &store,
+        &[
+            track("t3", "u2", "Signed In", "2026-11-03T10:00:00Z", Some("acme")),
+            timeless("n2"),
+        ],
+    )
+    .await;
+    assert_eq!(store.migrate().await.unwrap(), [31]);
+
+    let count = |sql: &str| {
+        let store = store.clone();
+        let sql = sql.to_owned();
+        async move { query_strings(&store, &sql).await }
+    };
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM usage_event_keys").await,
+        ["5"]
+    );
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS TEXT) FROM usage_event_keys WHERE at = 0").await,
+        ["2"],
+        "the timeless ones key at 0"
+    );
+    let tables = store.tables().await.unwrap();
+    assert!(
+        tables.iter().all(|t| t.name != "usage_message_keys"),
+        "the old keys are gone"
+    );
+    assert!(tables.iter().any(|t| t.name == "usage_event_keys"));
+
+    let ids = [
+        ("t1", Some("2026-11-02T09:00:00Z")),
+        ("t2", Some("2026-11-03T07:00:00Z")),
+        ("t3", Some("2026-11-03T10:00:00Z")),
+        ("n1", None),
+        ("n2", None),
+        ("t1", None),
+    ]
+    .map(|(id, at)| (id.to_owned(), at.map(instant)));
+    let mut stored: Vec<String> = store.stored_message_ids(&ids).await.unwrap().into_iter().collect();
+    stored.sort();
+    assert_eq!(stored, ["n1", "n2", "t1", "t2", "t3"]);
+
+    // Sent again, each is a duplicate; the blocks still read.
+    let again = store
+        .ingest(&[
+            track("t2", "u1", "Signed In", "2026-11-03T07:00:00Z", Some("acme")),
+            timeless("n1"),
+            track("t4", "u1", "Signed In", "2026-11-04T09:00:00Z", Some("acme")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.duplicates), (1, 2));
+    let acme = one_account(&store, "acme").await;
+    store.rebuild_usage_rollups().await.unwrap();
+    assert_eq!(
+        days(&store, acme).await,
+        [
+            ("2026-11-02".into(), 1, 1),
+            ("2026-11-03".into(), 2, 2),
+            ("2026-11-04".into(), 3, 2)
+        ]
+    );
+}
+
+store_test!(a_key_no_block_holds_stops_the_upgrade, unmigrated);
+
+async fn a_key_no_block_holds_stops_the_upgrade(store: Store) {
+    store.migrate_until(30).await.unwrap();
+    lodestar_store::testing::store_block_as_version_30(
+        &store,
+        &[track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", None)],
+    )
+    .await;
+    lodestar_store::testing::execute_sql(&store, "INSERT INTO usage_message_keys (high, low) VALUES (1, 2)").await;
+    let refused = store.migrate().await.unwrap_err();
+    assert!(refused.to_string().contains("usage_message_keys"), "{refused}");
+    assert_eq!(store.schema_version().await.unwrap(), 30, "nothing of version 31 stays");
 }
 
 store_test!(usage_views_show_weeks_people_and_falling_accounts);

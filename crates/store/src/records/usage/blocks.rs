@@ -1,9 +1,10 @@
 //! How product-usage messages are kept (F-10): each stored batch is one row of
 //! `usage_event_blocks`, its messages framed one after another and LZ4-compressed (JSON
 //! events shrink to about a fifth: less to write, to back up and to keep), and each message's
-//! [`MessageKey`] one row of `usage_message_keys`. A message costs one index entry (its key)
-//! instead of a row and three index entries; the block is read again only to rebuild the
-//! rollups.
+//! [`EventKey`] (its own time, then the hash of its messageId) one row of `usage_event_keys`.
+//! A message costs one index entry (its key) instead of a row and three index entries; the
+//! block is read again only to rebuild the rollups. Live messages are "now", so their keys
+//! are written at the end of the key index, not on a random page of it each.
 //!
 //! A record is a header line, `KIND MICROS ID_BYTES PAYLOAD_BYTES`, then the message id and
 //! the payload as received, then a newline. Lengths rather than separators because a payload
@@ -13,7 +14,7 @@ use std::collections::HashSet;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use lodestar_domain::usage::{Message, MessageKey, MessageKind};
+use lodestar_domain::usage::{EventKey, Message, MessageKey, MessageKind};
 
 use crate::bulk::{Value, insert_rows, insert_rows_returning, values_rows};
 use crate::{Result, StoreError, Tx, on_tx};
@@ -37,6 +38,11 @@ impl Record<'_> {
         m.message_id = self.message_id.to_owned();
         m.occurred_at = self.occurred_at;
         Ok(m)
+    }
+
+    /// The message's key: its own time (read again from the payload) or 0, then its id's hash.
+    pub(crate) fn key(&self) -> Result<EventKey> {
+        Ok(self.message()?.event_key())
     }
 }
 
@@ -107,29 +113,60 @@ pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, message
 
 /// Records the keys of messages about to be stored and returns those that are new: a key
 /// stored already (by an earlier batch, or by another writer that committed first) is left
-/// out. One index write per message decides it, with no lookup before; written in key order,
-/// the inserts walk the index once instead of jumping about it.
-pub(crate) async fn claim_keys(tx: &mut Tx, keys: &[MessageKey]) -> Result<HashSet<MessageKey>> {
+/// out. One index write per message decides it, with no lookup before; written in key order
+/// (time first), the inserts walk the index once, and live traffic's keys append to it.
+pub(crate) async fn claim_keys(tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet<EventKey>> {
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let rows: Vec<Vec<Value>> = sorted
-        .into_iter()
-        .map(|k| vec![Value::from(k.high), Value::from(k.low)])
-        .collect();
-    let new: Vec<(i64, i64)> = insert_rows_returning(
+    if let crate::TxConn::Postgres(c) = &mut tx.conn {
+        // One statement however many keys: the three columns as arrays, in key order.
+        let mut columns = (
+            Vec::with_capacity(sorted.len()),
+            Vec::with_capacity(sorted.len()),
+            Vec::with_capacity(sorted.len()),
+        );
+        for k in &sorted {
+            columns.0.push(k.at);
+            columns.1.push(k.high);
+            columns.2.push(k.low);
+        }
+        let new: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "INSERT INTO usage_event_keys (at, high, low) \
+             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS k (at, high, low) ORDER BY 1, 2, 3 \
+             ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
+        )
+        .bind(columns.0)
+        .bind(columns.1)
+        .bind(columns.2)
+        .fetch_all(&mut **c)
+        .await?;
+        return Ok(new
+            .into_iter()
+            .map(|(at, high, low)| EventKey { at, high, low })
+            .collect());
+    }
+    let rows: Vec<Vec<Value>> = sorted.into_iter().map(key_row).collect();
+    let new: Vec<(i64, i64, i64)> = insert_rows_returning(
         tx,
-        "usage_message_keys",
-        &["high", "low"],
+        "usage_event_keys",
+        &["at", "high", "low"],
         rows,
-        "ON CONFLICT (high, low) DO NOTHING RETURNING high, low",
+        "ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
     )
     .await?;
-    Ok(new.into_iter().map(|(high, low)| MessageKey { high, low }).collect())
+    Ok(new
+        .into_iter()
+        .map(|(at, high, low)| EventKey { at, high, low })
+        .collect())
+}
+
+fn key_row(k: EventKey) -> Vec<Value> {
+    vec![Value::from(k.at), Value::from(k.high), Value::from(k.low)]
 }
 
 /// Which of `keys` are stored.
-pub(crate) async fn stored_keys(tx: &mut Tx, keys: &[MessageKey]) -> Result<HashSet<MessageKey>> {
+pub(crate) async fn stored_keys(tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet<EventKey>> {
     let mut found = HashSet::new();
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
@@ -137,17 +174,18 @@ pub(crate) async fn stored_keys(tx: &mut Tx, keys: &[MessageKey]) -> Result<Hash
     for chunk in sorted.chunks(5000) {
         // Driven from the list, so each key is one lookup in the index.
         let sql = format!(
-            "SELECT k.high, k.low FROM ({}) v JOIN usage_message_keys k ON k.high = v.column1 AND k.low = v.column2",
-            values_rows(tx.backend(), chunk.len(), &["BIGINT", "BIGINT"])
+            "SELECT k.at, k.high, k.low FROM ({}) v JOIN usage_event_keys k \
+             ON k.at = v.column1 AND k.high = v.column2 AND k.low = v.column3",
+            values_rows(tx.backend(), chunk.len(), &["BIGINT", "BIGINT", "BIGINT"])
         );
-        let rows: Vec<(i64, i64)> = on_tx!(&mut *tx, |c| {
+        let rows: Vec<(i64, i64, i64)> = on_tx!(&mut *tx, |c| {
             let mut q = sqlx::query_as(&sql);
             for k in chunk {
-                q = q.bind(k.high).bind(k.low);
+                q = q.bind(k.at).bind(k.high).bind(k.low);
             }
             q.fetch_all(&mut *c).await?
         });
-        found.extend(rows.into_iter().map(|(high, low)| MessageKey { high, low }));
+        found.extend(rows.into_iter().map(|(at, high, low)| EventKey { at, high, low }));
     }
     Ok(found)
 }
@@ -235,8 +273,7 @@ pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<
         }
         let refs: Vec<&Message> = messages.iter().collect();
         write_block(tx, received_at, &refs).await?;
-        let keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
-        claim_keys(tx, &keys).await?;
+        insert_hash_keys(tx, &refs).await?;
         insert_rows(
             tx,
             "usage_aliases",
@@ -250,6 +287,92 @@ pub(crate) async fn move_legacy_events(tx: &mut Tx, per_block: usize) -> Result<
         .execute(&mut *c)
         .await?
         .rows_affected());
+    Ok(())
+}
+
+/// Records the keys of `messages` as versions 10 to 30 kept them, the hash of the messageId
+/// alone, in `usage_message_keys`; version 31 keys them by time.
+async fn insert_hash_keys(tx: &mut Tx, messages: &[&Message]) -> Result<()> {
+    let mut keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
+    keys.sort_unstable();
+    let rows: Vec<Vec<Value>> = keys
+        .into_iter()
+        .map(|k| vec![Value::from(k.high), Value::from(k.low)])
+        .collect();
+    insert_rows(
+        tx,
+        "usage_message_keys",
+        &["high", "low"],
+        rows,
+        "ON CONFLICT (high, low) DO NOTHING",
+    )
+    .await
+}
+
+/// Stores `messages` (all new) as one block with their keys as versions 10 to 30 kept them,
+/// and nothing else: a database as version 30 left it, for the test of version 31.
+#[cfg(feature = "testing")]
+pub(crate) async fn store_block_as_version_30(store: &crate::Store, messages: &[Message]) -> Result<()> {
+    let mut tx = store.begin_write().await?;
+    let received_at = tx.now();
+    let refs: Vec<&Message> = messages.iter().collect();
+    write_block(&mut tx, received_at, &refs).await?;
+    insert_hash_keys(&mut tx, &refs).await?;
+    tx.commit().await
+}
+
+/// Keys every stored message by its own time, then its id's hash (version 31): the keys are
+/// derived again from the blocks, written in key order in sorted runs of at most `per_run`
+/// (the memory they take), checked against the table of hashes alone, which then goes. Every
+/// key that table holds has its message in a block (a message is claimed, then stored, in one
+/// transaction), so the counts must agree.
+pub(crate) async fn move_keys_by_time(tx: &mut Tx, per_run: usize) -> Result<()> {
+    let mut run: Vec<EventKey> = Vec::with_capacity(per_run.min(1 << 16));
+    let mut seen = 0i64;
+    let mut after = 0i64;
+    while let Some((id, body)) = next_block(tx, after).await? {
+        after = id;
+        for record in decode(&body)? {
+            run.push(record.key()?);
+            seen += 1;
+            if run.len() >= per_run {
+                write_sorted_keys(tx, &mut run).await?;
+            }
+        }
+    }
+    write_sorted_keys(tx, &mut run).await?;
+    let old: i64 = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT COUNT(*) FROM usage_message_keys")
+            .fetch_one(&mut *c)
+            .await?
+    });
+    if old != seen {
+        return Err(StoreError::Corrupt(format!(
+            "usage_message_keys holds {old} keys but the blocks hold {seen} messages"
+        )));
+    }
+    on_tx!(&mut *tx, |c| sqlx::query("DROP TABLE usage_message_keys")
+        .execute(&mut *c)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// Writes `run` in key order and empties it.
+async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
+    run.sort_unstable();
+    for chunk in run.chunks(10_000) {
+        let rows: Vec<Vec<Value>> = chunk.iter().copied().map(key_row).collect();
+        insert_rows(
+            tx,
+            "usage_event_keys",
+            &["at", "high", "low"],
+            rows,
+            "ON CONFLICT (at, high, low) DO NOTHING",
+        )
+        .await?;
+    }
+    run.clear();
     Ok(())
 }
 

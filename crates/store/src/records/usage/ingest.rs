@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use lodestar_domain::usage::{Message, MessageKey, MessageKind};
+use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
@@ -242,11 +242,15 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
     let mut summary = IngestSummary::default();
     let received_at = tx.now();
 
-    // 1. Only messages never stored before.
+    // 1. Only messages never stored before: a message is known by its own time and its id
+    // (see EventKey), in the batch as in the store.
     let total = messages.len();
     let mut seen = HashSet::new();
-    let messages: Vec<&Message> = messages.iter().filter(|m| seen.insert(m.message_id.as_str())).collect();
-    let keys: Vec<MessageKey> = messages.iter().map(|m| MessageKey::of(&m.message_id)).collect();
+    let (messages, keys): (Vec<&Message>, Vec<EventKey>) = messages
+        .iter()
+        .map(|m| (m, m.event_key()))
+        .filter(|(_, k)| seen.insert(*k))
+        .unzip();
     let new = blocks::claim_keys(tx, &keys).await?;
     let messages: Vec<&Message> = messages
         .into_iter()

@@ -21,7 +21,9 @@ pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDa
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use write_keys::WriteKey;
 
-pub(crate) use blocks::move_legacy_events;
+#[cfg(feature = "testing")]
+pub(crate) use blocks::store_block_as_version_30;
+pub(crate) use blocks::{move_keys_by_time, move_legacy_events};
 pub(crate) use ingest::link_people_to_contacts;
 pub(crate) use rollups::rebuild_person_activity;
 pub(crate) use views::{has_events, usage_summary_in};

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use lodestar_domain::AccountId;
-use lodestar_domain::usage::{Message, MessageKey};
+use lodestar_domain::usage::{EventKey, Message};
 
 use super::blocks;
 use super::placement::Placement;
@@ -99,16 +99,18 @@ impl Store {
         Ok(handed)
     }
 
-    /// Which of these message ids are stored.
-    pub async fn stored_message_ids(&self, ids: &[String]) -> Result<HashSet<String>> {
+    /// Which of these messages are stored, each given by its messageId and its own time
+    /// (`None` for a message that carried no `timestamp` or `originalTimestamp`): a message is
+    /// known by both (see [`EventKey`]). Returns the ids of those stored.
+    pub async fn stored_message_ids(&self, messages: &[(String, Option<DateTime<Utc>>)]) -> Result<HashSet<String>> {
         let mut tx = self.begin_snapshot().await?;
-        let keys: Vec<MessageKey> = ids.iter().map(|id| MessageKey::of(id)).collect();
+        let keys: Vec<EventKey> = messages.iter().map(|(id, at)| EventKey::of(id, *at)).collect();
         let found = blocks::stored_keys(&mut tx, &keys).await?;
-        Ok(ids
+        Ok(messages
             .iter()
             .zip(keys)
             .filter(|(_, k)| found.contains(k))
-            .map(|(id, _)| id.clone())
+            .map(|((id, _), _)| id.clone())
             .collect())
     }
 
