@@ -75,7 +75,9 @@ pub use records::search::SearchHit;
 pub use records::segments::{TierChange, TierPreview};
 pub use records::sessions::{SessionLimits, SessionUser, SignInAttempt, SignInLimits};
 pub use records::sprints::{BoardCard, GoalOption, Sprint, SprintGoal, SprintWin};
-pub use records::subscriptions::{Behaviour, ImportedSubscription, RevenueAccount, SubscriptionImport};
+pub use records::subscriptions::{
+    Behaviour, ImportedSubscription, RevenueAccount, RevenueAttributes, SubscriptionImport,
+};
 pub use records::surveys::{BetaCandidate, ImportedAnswer, NpsLine, Survey, SurveyAnswer};
 pub use records::tasks::{Task, TaskFields, TaskView};
 pub use records::tickets::{TICKETS_PER_PAGE, Ticket};

@@ -219,11 +219,15 @@ pub(crate) async fn ids_by_external_id(tx: &mut Tx, table: &str) -> Result<HashM
 
 /// Recomputes accounts' ARR and next renewal date from their contracts, and so their health:
 /// for `ids`, or for every account when `ids` is `None`. Called in the transaction of every
-/// contract change.
+/// contract change. The `GROUP BY` in the renewal date's subquery (one group or none, so the
+/// same value) keeps PostgreSQL from reading `MIN(end_date)` as "the first contract in
+/// `contracts_end_date` order that is this account's", a walk over every contract per account
+/// when the table's statistics predate the import: 9 s per 500 accounts at 131,334 contracts.
 pub(crate) async fn refresh_account_rollups(tx: &mut Tx, ids: Option<&[i64]>) -> Result<()> {
     const UPDATE: &str = "UPDATE accounts SET \
         arr_cents = (SELECT COALESCE(SUM(arr_cents), 0) FROM contracts WHERE contracts.account_id = accounts.id), \
-        renewal_date = (SELECT MIN(end_date) FROM contracts WHERE contracts.account_id = accounts.id AND contracts.arr_cents > 0)";
+        renewal_date = (SELECT MIN(end_date) FROM contracts WHERE contracts.account_id = accounts.id AND contracts.arr_cents > 0 \
+        GROUP BY contracts.account_id)";
     let Some(ids) = ids else {
         Query::sql(UPDATE).execute(tx).await?;
         tx.touch_all_accounts();

@@ -31,7 +31,7 @@ use super::contracts::{
 use super::{ensure_new_external_id, ids_by_external_id, parse, parse_opt, refresh_account_rollups, to_u32};
 use crate::bulk::{Value, insert_rows, insert_rows_returning};
 use crate::query::Query;
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// One row of a subscription file: the account by its external id and the period.
 #[derive(Debug, Clone)]
@@ -74,6 +74,44 @@ pub struct RevenueAccount {
     /// Whether the account ever had a QBR or EBR meeting.
     pub had_qbr: bool,
     pub movements: Vec<Movement>,
+}
+
+/// Which of an account's attributes a revenue report reads besides its movements; the others
+/// stay empty (none, no custom fields, no QBR). A report grouped by tier reads the tier alone,
+/// one by start cohort none — then the accounts' table is not read at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RevenueAttributes {
+    pub name: bool,
+    pub tier: bool,
+    pub industry: bool,
+    pub employees: bool,
+    pub region: bool,
+    pub owner: bool,
+    pub custom_fields: bool,
+    pub had_qbr: bool,
+}
+
+impl RevenueAttributes {
+    pub const NONE: Self = Self {
+        name: false,
+        tier: false,
+        industry: false,
+        employees: false,
+        region: false,
+        owner: false,
+        custom_fields: false,
+        had_qbr: false,
+    };
+    pub const ALL: Self = Self {
+        name: true,
+        tier: true,
+        industry: true,
+        employees: true,
+        region: true,
+        owner: true,
+        custom_fields: true,
+        had_qbr: true,
+    };
 }
 
 #[derive(sqlx::FromRow)]
@@ -120,6 +158,46 @@ fn movement_kind(text: &str) -> Result<MovementKind> {
     .into_iter()
     .find(|k| k.as_str() == text)
     .ok_or_else(|| StoreError::Corrupt(format!("mrr_movements.kind: unknown {text:?}")))
+}
+
+/// An account's movements from the text `revenue_accounts_reading` reads ("id date kind
+/// before after", `;` between movements, in any order), oldest first: by day, then by id (the
+/// order they were written in).
+fn unpack_movements(account: i64, packed: &str) -> Result<Vec<Movement>> {
+    let corrupt = |item: &str| StoreError::Corrupt(format!("mrr_movements of account {account}: {item:?}"));
+    let mut moves: Vec<(i64, Movement)> = Vec::with_capacity(packed.len() / 32 + 1);
+    for item in packed.split(';') {
+        let mut field = item.split(' ');
+        let mut next = || field.next().ok_or_else(|| corrupt(item));
+        let (id, date, kind, before, after) = (next()?, next()?, next()?, next()?, next()?);
+        let number = |text: &str| text.parse::<i64>().map_err(|_| corrupt(item));
+        moves.push((
+            number(id)?,
+            Movement {
+                date: iso_date(date).ok_or_else(|| corrupt(item))?,
+                kind: movement_kind(kind)?,
+                mrr_before: Cents(number(before)?),
+                mrr_after: Cents(number(after)?),
+            },
+        ));
+    }
+    // SQLite's text follows the index, so is in order already: the (stable) sort only checks.
+    moves.sort_by_key(|(id, m)| (m.date, *id));
+    Ok(moves.into_iter().map(|(_, m)| m).collect())
+}
+
+/// A day written `YYYY-MM-DD`, as both databases spell a DATE as text.
+fn iso_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range]
+            .iter()
+            .try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(digits(0..4)?).ok()?, digits(5..7)?, digits(8..10)?)
 }
 
 /// The contract one stretch of activity becomes, as of `today`; none for a stretch not begun.
@@ -418,44 +496,106 @@ impl Store {
     }
 
     /// The accounts with a subscription history in `scope`, with what reports group them by and
-    /// their MRR movements: two reads, the movements in one pass in index order.
+    /// their MRR movements.
     pub async fn revenue_accounts(&self, scope: Scope) -> Result<Vec<RevenueAccount>> {
+        self.revenue_accounts_reading(scope, RevenueAttributes::ALL).await
+    }
+
+    /// The accounts with a subscription history in `scope`, by id, with the attributes `read`
+    /// asks for and their MRR movements: at most two reads, each one pass in index order. The
+    /// movements come one row per account, carried as text ("id date kind before after;…"): a
+    /// row per movement costs the driver an allocation per value and a hop between threads per
+    /// row, which was the bulk of the time (547,380 movements of 100,000 accounts:
+    /// BENCHMARKS.md).
+    pub async fn revenue_accounts_reading(&self, scope: Scope, read: RevenueAttributes) -> Result<Vec<RevenueAccount>> {
         let mut tx = self.begin_snapshot().await?;
-        let in_scope = |q: Query| match scope {
-            Scope::All => q,
-            Scope::Book(user) => q.push(" AND a.owner_id = ").value(user.0),
+        let backend = tx.backend();
+        let packed = match backend {
+            Backend::Sqlite => {
+                "group_concat(v.id || ' ' || v.effective_date || ' ' || v.kind || ' ' || v.mrr_before_cents \
+                 || ' ' || v.mrr_after_cents, ';')"
+            }
+            Backend::Postgres => {
+                "string_agg(CAST(v.id AS TEXT) || ' ' || CAST(v.effective_date AS TEXT) || ' ' || v.kind || ' ' \
+                 || CAST(v.mrr_before_cents AS TEXT) || ' ' || CAST(v.mrr_after_cents AS TEXT), ';')"
+            }
         };
-        let accounts: Vec<AccountRow> = in_scope(Query::sql(
-            "SELECT a.id, a.name, a.tier, a.industry, a.employees, a.region, a.owner_id, u.name AS owner_name, \
-             a.custom_fields, EXISTS (SELECT 1 FROM meetings m WHERE m.account_id = a.id AND m.kind IN ('qbr', 'ebr')) AS had_qbr \
-             FROM accounts a LEFT JOIN users u ON u.id = a.owner_id \
-             WHERE EXISTS (SELECT 1 FROM mrr_movements v WHERE v.account_id = a.id)",
-        ))
-        .push(" ORDER BY a.id")
-        .fetch_all(&mut tx)
-        .await?;
-        type MoveRow = (i64, NaiveDate, String, i64, i64);
-        let moves: Vec<MoveRow> = in_scope(Query::sql(
-            "SELECT v.account_id, v.effective_date, v.kind, v.mrr_before_cents, v.mrr_after_cents \
-             FROM mrr_movements v JOIN accounts a ON a.id = v.account_id WHERE 1 = 1",
-        ))
-        .push(" ORDER BY v.account_id, v.effective_date, v.id")
-        .fetch_all(&mut tx)
-        .await?;
-        let mut moves_of: HashMap<i64, Vec<Movement>> = HashMap::with_capacity(accounts.len());
-        for (account, date, kind, before, after) in moves {
-            moves_of.entry(account).or_default().push(Movement {
-                date,
-                kind: movement_kind(&kind)?,
-                mrr_before: Cents(before),
-                mrr_after: Cents(after),
-            });
+        let mut moves = Query::sql(format!("SELECT v.account_id, {packed} FROM mrr_movements v"));
+        if let Scope::Book(user) = scope {
+            moves = moves
+                .push(" WHERE v.account_id IN (SELECT a.id FROM accounts a WHERE a.owner_id = ")
+                .value(user.0)
+                .push(")");
         }
+        let mut moves: Vec<(i64, String)> = moves.push(" GROUP BY v.account_id").fetch_all(&mut tx).await?;
+        moves.sort_unstable_by_key(|(account, _)| *account);
+        let bare = |id: i64, movements: Vec<Movement>| RevenueAccount {
+            id: AccountId(id),
+            name: String::new(),
+            tier: None,
+            industry: None,
+            employees: None,
+            region: None,
+            owner: None,
+            custom_fields: CustomFields::default(),
+            had_qbr: false,
+            movements,
+        };
+        if read == RevenueAttributes::NONE {
+            return moves
+                .into_iter()
+                .map(|(account, packed)| Ok(bare(account, unpack_movements(account, &packed)?)))
+                .collect();
+        }
+        let mut moves_of: HashMap<i64, String> = moves.into_iter().collect();
+
+        // The attributes asked for; the others as the empty value of their type.
+        let column = |wanted: bool, sql: &'static str, empty: &'static str| if wanted { sql } else { empty };
+        let (null_text, null_int) = match backend {
+            Backend::Sqlite => ("NULL", "NULL"),
+            Backend::Postgres => ("CAST(NULL AS TEXT)", "CAST(NULL AS BIGINT)"),
+        };
+        let columns = [
+            "a.id".to_owned(),
+            format!("{} AS name", column(read.name, "a.name", "''")),
+            format!("{} AS tier", column(read.tier, "a.tier", null_text)),
+            format!("{} AS industry", column(read.industry, "a.industry", null_text)),
+            format!("{} AS employees", column(read.employees, "a.employees", null_int)),
+            format!("{} AS region", column(read.region, "a.region", null_text)),
+            format!("{} AS owner_id", column(read.owner, "a.owner_id", null_int)),
+            format!("{} AS owner_name", column(read.owner, "u.name", null_text)),
+            format!(
+                "{} AS custom_fields",
+                column(read.custom_fields, "a.custom_fields", "'{}'")
+            ),
+            format!(
+                "{} AS had_qbr",
+                column(
+                    read.had_qbr,
+                    "EXISTS (SELECT 1 FROM meetings m WHERE m.account_id = a.id AND m.kind IN ('qbr', 'ebr'))",
+                    "1 = 0"
+                )
+            ),
+        ];
+        let owners = if read.owner {
+            " LEFT JOIN users u ON u.id = a.owner_id"
+        } else {
+            ""
+        };
+        let mut accounts = Query::sql(format!(
+            "SELECT {} FROM accounts a{owners} WHERE 1 = 1",
+            columns.join(", ")
+        ));
+        if let Scope::Book(user) = scope {
+            accounts = accounts.push(" AND a.owner_id = ").value(user.0);
+        }
+        let accounts: Vec<AccountRow> = accounts.push(" ORDER BY a.id").fetch_all(&mut tx).await?;
         accounts
             .into_iter()
-            .map(|a| {
+            // Accounts without a subscription history are not in revenue reports.
+            .filter_map(|a| moves_of.remove(&a.id).map(|packed| (a, packed)))
+            .map(|(a, packed)| {
                 Ok(RevenueAccount {
-                    id: AccountId(a.id),
                     name: a.name,
                     tier: parse_opt("accounts.tier", a.tier)?,
                     industry: a.industry,
@@ -465,7 +605,7 @@ impl Store {
                     custom_fields: CustomFields::parse_json(&a.custom_fields)
                         .map_err(|e| StoreError::Corrupt(format!("accounts.custom_fields: {e}")))?,
                     had_qbr: a.had_qbr,
-                    movements: moves_of.remove(&a.id).unwrap_or_default(),
+                    ..bare(a.id, unpack_movements(a.id, &packed)?)
                 })
             })
             .collect()
@@ -542,5 +682,46 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_movements_come_back_oldest_first() {
+        let moves = unpack_movements(
+            7,
+            "12 2025-03-01 churn 15000 0;9 2024-01-01 new 0 10000;11 2024-06-01 expansion 10000 15000;\
+             13 2025-03-01 reactivation 0 8000",
+        )
+        .unwrap();
+        let got: Vec<(NaiveDate, MovementKind, i64, i64)> = moves
+            .iter()
+            .map(|m| (m.date, m.kind, m.mrr_before.0, m.mrr_after.0))
+            .collect();
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        assert_eq!(
+            got,
+            [
+                (d("2024-01-01"), MovementKind::New, 0, 10_000),
+                (d("2024-06-01"), MovementKind::Expansion, 10_000, 15_000),
+                (d("2025-03-01"), MovementKind::Churn, 15_000, 0),
+                (d("2025-03-01"), MovementKind::Reactivation, 0, 8_000),
+            ]
+        );
+        assert!(unpack_movements(7, "1 2024-01-01 new 0").is_err());
+        assert!(unpack_movements(7, "1 2024-13-01 new 0 1").is_err());
+        assert!(unpack_movements(7, "1 2024-01-01 upgrade 0 1").is_err());
+    }
+
+    #[test]
+    fn iso_dates() {
+        assert_eq!(iso_date("2026-12-03"), NaiveDate::from_ymd_opt(2026, 12, 3));
+        assert_eq!(iso_date("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        for bad in ["2023-02-29", "2026-1-03", "2026/12/03", "20261203", "2026-12-0x", ""] {
+            assert_eq!(iso_date(bad), None, "{bad}");
+        }
     }
 }

@@ -7,7 +7,7 @@ use lodestar_domain::access::Scope;
 use lodestar_domain::revenue::{MovementKind, SubscriptionFields};
 use lodestar_domain::text::{ExternalId, Name};
 use lodestar_domain::vocabulary::ChangeKind;
-use lodestar_store::{ImportedSubscription, Store, StoreError, store_test};
+use lodestar_store::{ImportedSubscription, RevenueAttributes, Store, StoreError, store_test};
 
 use crate::common::*;
 
@@ -127,6 +127,30 @@ async fn an_import_becomes_contracts_and_a_typed_history(store: Store) {
     let book = store.revenue_accounts(Scope::Book(csm)).await.unwrap();
     assert_eq!(book.iter().map(|a| a.id).collect::<Vec<_>>(), [acme]);
     assert_eq!(book[0].movements.len(), 4);
+    // A report reading fewer attributes gets the same accounts and movements, the others empty.
+    let kinds = |accounts: &[lodestar_store::RevenueAccount]| -> Vec<(i64, Vec<(MovementKind, i64, i64)>)> {
+        accounts
+            .iter()
+            .map(|a| {
+                let moves = a.movements.iter().map(|m| (m.kind, m.mrr_before.0, m.mrr_after.0));
+                (a.id.0, moves.collect())
+            })
+            .collect()
+    };
+    let bare = store
+        .revenue_accounts_reading(Scope::All, RevenueAttributes::NONE)
+        .await
+        .unwrap();
+    assert_eq!(kinds(&bare), kinds(&all));
+    assert!(bare.iter().all(|a| a.owner.is_none() && a.tier.is_none() && !a.had_qbr));
+    let owners = RevenueAttributes {
+        owner: true,
+        ..RevenueAttributes::NONE
+    };
+    let book_owners = store.revenue_accounts_reading(Scope::Book(csm), owners).await.unwrap();
+    assert_eq!(kinds(&book_owners), kinds(&book));
+    assert_eq!(book_owners[0].owner, book[0].owner);
+    assert_eq!(book_owners[0].name, "");
 
     // Importing the same history again replaces it: no second set of rows or contracts.
     let again = store.import_subscriptions(history()).await.unwrap();

@@ -10,7 +10,7 @@ use lodestar_domain::revenue::{Retention, Step, mrr_at, start_cohort};
 use lodestar_domain::survival::{Tenure, kaplan_meier, median_day, tenure};
 use lodestar_domain::text::CustomFields;
 use lodestar_domain::vocabulary::Tier;
-use lodestar_store::{RevenueAccount, Store};
+use lodestar_store::{RevenueAccount, RevenueAttributes, Store};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -59,6 +59,18 @@ impl RetentionBy {
             Self::Csm => "csm",
             Self::Cohort => "cohort",
         }
+    }
+
+    /// What `group_of` reads of an account besides its movements.
+    fn reads(by: Option<Self>) -> RevenueAttributes {
+        let mut read = RevenueAttributes::NONE;
+        match by {
+            Some(Self::Tier) => read.tier = true,
+            Some(Self::Industry) => read.industry = true,
+            Some(Self::Csm) => read.owner = true,
+            Some(Self::Cohort) | None => {}
+        }
+        read
     }
 
     /// The group an account falls in: a sort key, and its label.
@@ -222,7 +234,9 @@ fn scope_name(scope: Scope) -> &'static str {
 /// Retention for `params` over the accounts `actor` may see.
 pub async fn retention(store: &Store, actor: &Actor, params: RetentionParams) -> Result<RetentionReport, ApiError> {
     let scope = scope(actor)?;
-    let accounts = store.revenue_accounts(scope).await?;
+    let accounts = store
+        .revenue_accounts_reading(scope, RetentionBy::reads(params.by))
+        .await?;
     Ok(retention_of(&accounts, params, scope))
 }
 
@@ -340,6 +354,22 @@ impl SurvivalBy {
         }
     }
 
+    /// What `group_of` reads of an account besides its movements.
+    fn reads(&self) -> RevenueAttributes {
+        let mut read = RevenueAttributes::NONE;
+        match self {
+            Self::All | Self::ContractSize => {}
+            Self::Tier => read.tier = true,
+            Self::Industry => read.industry = true,
+            Self::Size => read.employees = true,
+            Self::Region => read.region = true,
+            Self::Csm => read.owner = true,
+            Self::HadQbr => read.had_qbr = true,
+            Self::Custom(_) => read.custom_fields = true,
+        }
+        read
+    }
+
     fn group_of(&self, a: &RevenueAccount) -> (String, String) {
         match self {
             Self::All => (String::new(), "All accounts".into()),
@@ -444,7 +474,7 @@ pub async fn survival(
 ) -> Result<SurvivalReport, ApiError> {
     let scope = scope(actor)?;
     let as_of = as_of.unwrap_or_else(|| store.today());
-    let accounts = store.revenue_accounts(scope).await?;
+    let accounts = store.revenue_accounts_reading(scope, by.reads()).await?;
     let mut groups: BTreeMap<String, (String, Vec<Tenure>)> = BTreeMap::new();
     for a in &accounts {
         if let Some(t) = tenure(&a.movements, as_of) {
@@ -534,7 +564,8 @@ pub async fn sticky_drivers(
         return Err(bad("days", "must be between 1 and 3650"));
     }
     let as_of = as_of.unwrap_or_else(|| store.today());
-    let accounts = store.revenue_accounts(scope).await?;
+    // Behaviours come from `first_behaviours`; of the accounts, only their movements count.
+    let accounts = store.revenue_accounts_reading(scope, RevenueAttributes::NONE).await?;
     let behaviours = store.first_behaviours(scope).await?;
     // Each compared account's first day and whether it stayed.
     let compared: std::collections::HashMap<lodestar_domain::AccountId, (NaiveDate, bool)> = accounts
