@@ -6,17 +6,9 @@
 set -euo pipefail
 duration=${DURATION:-20s}
 bin=target/release/lodestar
-work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-url="http://127.0.0.1:$port"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk $(wrk --version 2>&1 | head -n1 | cut -d' ' -f2); $(date -u +%F)"
-$bin --db "sqlite://$work/bench.db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
-key=$($bin --db "sqlite://$work/bench.db" writekey create --name bench 2>/dev/null)
+source "$(dirname "$0")/ingest_server.sh"
 auth=$(printf '%s:' "$key" | base64 -w0)
-$bin --db "sqlite://$work/bench.db" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
-server=$!
-trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
 run() {
   local name=$1 path=$2 out p50 p99 rps
@@ -30,4 +22,4 @@ run() {
 run "POST /nowhere (404 fallback, no work)" /nowhere
 sleep 2
 run "POST /v1/batch (100 events, committed)" /v1/batch
-echo "stored: $(python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select coalesce(sum(events), 0) from usage_event_blocks').fetchone()[0])") events"
+echo "stored: $(stored_events) events"

@@ -1,0 +1,17 @@
+# Sourced by the ingestion benchmarks: starts `$bin serve` on a fresh SQLite database with
+# 1,000 demo accounts (no usage) and a write key, on a random loopback port; sets `work`,
+# `url`, `key` and `server`, and stops the server and removes the files on exit.
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+url="http://127.0.0.1:$port"
+$bin --db "sqlite://$work/bench.db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
+key=$($bin --db "sqlite://$work/bench.db" writekey create --name bench 2>/dev/null)
+$bin --db "sqlite://$work/bench.db" serve --listen "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill -TERM $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# The events the runs stored, read from the database.
+stored_events() {
+  python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select coalesce(sum(events), 0) from usage_event_blocks').fetchone()[0])"
+}
