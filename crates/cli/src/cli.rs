@@ -646,7 +646,7 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             println!("{report}");
         }
         Command::Import {
-            kind: TransferKind::SurveyAnswers,
+            kind: kind @ (TransferKind::SurveyAnswers | TransferKind::Handoffs | TransferKind::Subscriptions),
             file,
             mapping,
             skip_invalid,
@@ -654,61 +654,40 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             as_of,
             check,
         } => {
+            let what = match kind {
+                TransferKind::SurveyAnswers => "survey answers",
+                TransferKind::Handoffs => "handoffs",
+                _ => "subscriptions",
+            };
             own_columns_only(
-                "survey answers",
+                what,
                 mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
             )?;
-            let report = import_survey_answers(store, &file).await?;
-            all_or_none(&file, &report.errors, report.added, |added| {
+            let added = |rows: usize, added: u64| {
                 format!(
-                    "{} rows, {added} survey answers added ({} already there)",
-                    report.rows,
-                    report.rows as u64 - added
+                    "{rows} rows, {added} {what} added ({} already there)",
+                    rows as u64 - added
                 )
-            })?;
-        }
-        Command::Import {
-            kind: TransferKind::Handoffs,
-            file,
-            mapping,
-            skip_invalid,
-            keep_unmapped,
-            as_of,
-            check,
-        } => {
-            own_columns_only(
-                "handoffs",
-                mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
-            )?;
-            let report = import_handoffs(store, &file).await?;
-            all_or_none(&file, &report.errors, report.added, |added| {
-                format!(
-                    "{} rows, {added} handoffs added ({} already there)",
-                    report.rows,
-                    report.rows as u64 - added
-                )
-            })?;
-        }
-        Command::Import {
-            kind: TransferKind::Subscriptions,
-            file,
-            mapping,
-            skip_invalid,
-            keep_unmapped,
-            as_of,
-            check,
-        } => {
-            own_columns_only(
-                "subscriptions",
-                mapping.is_some() || skip_invalid || keep_unmapped || as_of.is_some() || check,
-            )?;
-            let report = import_subscriptions(store, &file).await?;
-            all_or_none(&file, &report.errors, report.written, |written| {
-                format!(
-                    "{} rows; {} accounts' subscription history replaced: {} MRR movements, {} contracts",
-                    report.rows, written.accounts, written.movements, written.contracts
-                )
-            })?;
+            };
+            match kind {
+                TransferKind::SurveyAnswers => {
+                    let report = import_survey_answers(store, &file).await?;
+                    all_or_none(&file, &report.errors, report.added, |n| added(report.rows, n))?;
+                }
+                TransferKind::Handoffs => {
+                    let report = import_handoffs(store, &file).await?;
+                    all_or_none(&file, &report.errors, report.added, |n| added(report.rows, n))?;
+                }
+                _ => {
+                    let report = import_subscriptions(store, &file).await?;
+                    all_or_none(&file, &report.errors, report.added, |written| {
+                        format!(
+                            "{} rows; {} accounts' subscription history replaced: {} MRR movements, {} contracts",
+                            report.rows, written.accounts, written.movements, written.contracts
+                        )
+                    })?;
+                }
+            }
         }
         Command::Import {
             kind: TransferKind::Audit,

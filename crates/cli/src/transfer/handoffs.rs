@@ -17,9 +17,9 @@ use lodestar_domain::handoff::{Criterion, DealException, ExceptionKind, HandoffF
 use lodestar_domain::text::{ExternalId, Label, Note};
 use lodestar_store::{ImportedHandoff, Store};
 
-use super::AddedRecords;
 use super::export::neutralise;
 use super::import::unneutralise;
+use super::{AddedRecords, OwnColumns};
 
 pub const COLUMNS: [&str; 9] = [
     "external_id",
@@ -125,24 +125,10 @@ fn fields_of(
 
 pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<AddedRecords> {
     let name = file.display().to_string();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
-    let headers: HashMap<String, usize> = reader
-        .headers()?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
-        .collect();
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
-    if !missing.is_empty() {
-        return Ok(AddedRecords {
-            rows: 0,
-            errors: vec![format!(
-                "{name}:1: the header lacks the column(s) {}",
-                missing.join(", ")
-            )],
-            added: None,
-        });
-    }
+    let OwnColumns { mut reader, headers } = match OwnColumns::open(file, &REQUIRED)? {
+        Ok(opened) => opened,
+        Err(refused) => return Ok(refused),
+    };
     let column = |field: &str| headers.get(field).map_or(0, |c| c + 1);
     let team = store.qualification_criteria().await?;
     let mut errors = Vec::new();
@@ -194,11 +180,7 @@ pub async fn import_handoffs(store: &Store, file: &Path) -> anyhow::Result<Added
     }
     let rows = deals.len();
     if !errors.is_empty() {
-        return Ok(AddedRecords {
-            rows,
-            errors,
-            added: None,
-        });
+        return Ok(AddedRecords::refused(rows, errors));
     }
     let written = store.import_handoffs(deals).await;
     AddedRecords::from_store(&name, rows, written, &lines, column)

@@ -12,27 +12,70 @@ pub mod mapping;
 pub mod subscriptions;
 pub mod survey_answers;
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::io::IsTerminal;
+use std::path::Path;
 
 /// What an all-or-none import of records with their own columns came to: problems as
-/// `FILE:LINE:COLUMN: field: reason`, or how many records it added.
-pub struct AddedRecords {
+/// `FILE:LINE:COLUMN: field: reason`, or what it wrote (how many records it added, unless
+/// the import says more).
+pub struct AddedRecords<T = u64> {
     pub rows: usize,
     pub errors: Vec<String>,
-    pub added: Option<u64>,
+    pub added: Option<T>,
 }
 
-impl AddedRecords {
+/// A CSV file of records in their own columns, opened: its reader and each column's index by
+/// its header (trimmed, lower case).
+pub(crate) struct OwnColumns {
+    pub reader: csv::Reader<File>,
+    pub headers: HashMap<String, usize>,
+}
+
+impl OwnColumns {
+    /// Opens `file`; a header without every `required` column is refused, at line 1.
+    pub(crate) fn open<T>(file: &Path, required: &[&str]) -> anyhow::Result<Result<OwnColumns, AddedRecords<T>>> {
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
+        let headers: HashMap<String, usize> = reader
+            .headers()?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
+            .collect();
+        let missing: Vec<&str> = required.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
+        if !missing.is_empty() {
+            let problem = format!(
+                "{}:1: the header lacks the column(s) {}",
+                file.display(),
+                missing.join(", ")
+            );
+            return Ok(Err(AddedRecords::refused(0, vec![problem])));
+        }
+        Ok(Ok(OwnColumns { reader, headers }))
+    }
+}
+
+impl<T> AddedRecords<T> {
+    /// Nothing written: the file's problems.
+    pub fn refused(rows: usize, errors: Vec<String>) -> AddedRecords<T> {
+        AddedRecords {
+            rows,
+            errors,
+            added: None,
+        }
+    }
+
     /// What the store's all-or-none write of the rows read from `file` came to: how many it
     /// added, or each problem it names by row ("row 3: …") placed at the file's line (`lines`,
     /// one per row written) and the field's column.
     pub fn from_store(
         file: &str,
         rows: usize,
-        written: Result<u64, lodestar_store::StoreError>,
+        written: Result<T, lodestar_store::StoreError>,
         lines: &[u64],
         column: impl Fn(&str) -> usize,
-    ) -> anyhow::Result<AddedRecords> {
+    ) -> anyhow::Result<AddedRecords<T>> {
         let errors = match written {
             Ok(added) => {
                 return Ok(AddedRecords {
@@ -57,11 +100,7 @@ impl AddedRecords {
                 .collect(),
             Err(e) => return Err(e.into()),
         };
-        Ok(AddedRecords {
-            rows,
-            errors,
-            added: None,
-        })
+        Ok(AddedRecords::refused(rows, errors))
     }
 }
 

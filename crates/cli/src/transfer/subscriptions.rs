@@ -16,10 +16,12 @@ use lodestar_domain::Cents;
 use lodestar_domain::dates::parse_date;
 use lodestar_domain::revenue::SubscriptionFields;
 use lodestar_domain::text::{ExternalId, Name};
-use lodestar_store::{ImportedSubscription, Store, StoreError, SubscriptionImport};
+use lodestar_store::{ImportedSubscription, Store, SubscriptionImport};
 
 use super::export::neutralise;
 use super::import::unneutralise;
+
+use super::{AddedRecords, OwnColumns};
 
 pub const COLUMNS: [&str; 7] = [
     "account_id",
@@ -31,13 +33,6 @@ pub const COLUMNS: [&str; 7] = [
     "discount",
 ];
 const REQUIRED: [&str; 4] = ["account_id", "product", "start_date", "mrr"];
-
-/// What an import came to: problems as `FILE:LINE:COLUMN: field: reason`, or what it wrote.
-pub struct SubscriptionFile {
-    pub rows: usize,
-    pub errors: Vec<String>,
-    pub written: Option<SubscriptionImport>,
-}
 
 /// A percentage (`15`, `15%`, `12.5 %`) in basis points.
 fn discount_bp(cell: &str) -> Result<u16, String> {
@@ -117,26 +112,12 @@ fn fields_of(
     }
 }
 
-pub async fn import_subscriptions(store: &Store, file: &Path) -> anyhow::Result<SubscriptionFile> {
+pub async fn import_subscriptions(store: &Store, file: &Path) -> anyhow::Result<AddedRecords<SubscriptionImport>> {
     let name = file.display().to_string();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
-    let headers: HashMap<String, usize> = reader
-        .headers()?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
-        .collect();
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
-    if !missing.is_empty() {
-        return Ok(SubscriptionFile {
-            rows: 0,
-            errors: vec![format!(
-                "{name}:1: the header lacks the column(s) {}",
-                missing.join(", ")
-            )],
-            written: None,
-        });
-    }
+    let OwnColumns { mut reader, headers } = match OwnColumns::open(file, &REQUIRED)? {
+        Ok(opened) => opened,
+        Err(refused) => return Ok(refused),
+    };
     let column = |field: &str| headers.get(field).map_or(0, |c| c + 1);
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -182,39 +163,10 @@ pub async fn import_subscriptions(store: &Store, file: &Path) -> anyhow::Result<
     }
     let count = rows.len();
     if !errors.is_empty() {
-        return Ok(SubscriptionFile {
-            rows: count,
-            errors,
-            written: None,
-        });
+        return Ok(AddedRecords::refused(count, errors));
     }
-    match store.import_subscriptions(rows).await {
-        Ok(written) => Ok(SubscriptionFile {
-            rows: count,
-            errors,
-            written: Some(written),
-        }),
-        // The store names the row ("row 3: …"): the file's line and the field's column.
-        Err(StoreError::Invalid(invalid)) => Ok(SubscriptionFile {
-            rows: count,
-            errors: invalid
-                .errors
-                .iter()
-                .map(|e| {
-                    let (row, reason) = e
-                        .reason
-                        .strip_prefix("row ")
-                        .and_then(|r| r.split_once(": "))
-                        .and_then(|(n, reason)| Some((n.parse::<usize>().ok()?, reason)))
-                        .unwrap_or((0, e.reason.as_str()));
-                    let line = row.checked_sub(1).and_then(|i| lines.get(i)).copied().unwrap_or(0);
-                    format!("{name}:{line}:{}: {}: {reason}", column(e.field), e.field)
-                })
-                .collect(),
-            written: None,
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let written = store.import_subscriptions(rows).await;
+    AddedRecords::from_store(&name, count, written, &lines, column)
 }
 
 /// Writes every subscription, by account and start, as CSV; how many.

@@ -4,7 +4,6 @@
 //! `question`, `score`, `comment`, `answered_on`. Every problem is reported by file, line and
 //! column, and nothing is written unless every row is valid. Past answers open no tasks.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -13,9 +12,9 @@ use lodestar_domain::survey::{comment, score};
 use lodestar_domain::vocabulary::SurveyKind;
 use lodestar_store::{ImportedAnswer, Store};
 
-use super::AddedRecords;
 use super::export::neutralise;
 use super::import::unneutralise;
+use super::{AddedRecords, OwnColumns};
 
 pub const COLUMNS: [&str; 9] = [
     "external_id",
@@ -33,24 +32,10 @@ const REQUIRED: [&str; 5] = ["external_id", "account_external_id", "kind", "scor
 
 pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result<AddedRecords> {
     let name = file.display().to_string();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
-    let headers: HashMap<String, usize> = reader
-        .headers()?
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim().to_ascii_lowercase(), i))
-        .collect();
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !headers.contains_key(*c)).collect();
-    if !missing.is_empty() {
-        return Ok(AddedRecords {
-            rows: 0,
-            errors: vec![format!(
-                "{name}:1: the header lacks the column(s) {}",
-                missing.join(", ")
-            )],
-            added: None,
-        });
-    }
+    let OwnColumns { mut reader, headers } = match OwnColumns::open(file, &REQUIRED)? {
+        Ok(opened) => opened,
+        Err(refused) => return Ok(refused),
+    };
     let column = |field: &str| headers.get(field).map(|c| c + 1);
     let mut errors = Vec::new();
     let mut rows = Vec::new();
@@ -121,11 +106,7 @@ pub async fn import_survey_answers(store: &Store, file: &Path) -> anyhow::Result
     }
     let count = rows.len();
     if !errors.is_empty() {
-        return Ok(AddedRecords {
-            rows: count,
-            errors,
-            added: None,
-        });
+        return Ok(AddedRecords::refused(count, errors));
     }
     let written = store.import_survey_answers(&rows).await;
     AddedRecords::from_store(&name, count, written, &lines, |field| column(field).unwrap_or(0))
