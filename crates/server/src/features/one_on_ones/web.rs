@@ -408,17 +408,24 @@ fn back_to(form: &FormFields) -> String {
     }
 }
 
+/// After a goal's form: back to the page it was posted from (the roster or one 1:1), at its
+/// goals, with the problem shown there.
+fn back_to_goals(form: &FormFields, result: Result<(), ApiError>) -> Result<Response, ApiError> {
+    let back = back_to(form);
+    let slot = if back == "/one-on-ones" {
+        "one-on-ones"
+    } else {
+        "one-on-one"
+    };
+    back_after_form(&back, slot, "goals", result)
+}
+
 /// `POST /career-goals`: the person or their manager adds a long-term goal.
 pub(crate) async fn add_goal(State(state): State<AppState>, page: SignedIn, body: Bytes) -> Result<Response, ApiError> {
     let form = FormFields::parse(&body);
     let person = form.text("user_id").parse::<i64>().map_or(page.user.id, UserId);
     let result = ops::add_goal(&state, &page.actor, person, form.text("title"), form.text("target_on")).await;
-    let slot = if back_to(&form) == "/one-on-ones" {
-        "one-on-ones"
-    } else {
-        "one-on-one"
-    };
-    back_after_form(&back_to(&form), slot, "goals", result.map(drop))
+    back_to_goals(&form, result.map(drop))
 }
 
 /// `POST /career-goals/{id}/status`.
@@ -430,12 +437,7 @@ pub(crate) async fn set_goal_status(
 ) -> Result<Response, ApiError> {
     let form = FormFields::parse(&body);
     let result = ops::set_goal_status(&state, &page.actor, id, form.text("status"), form.text("note")).await;
-    let slot = if back_to(&form) == "/one-on-ones" {
-        "one-on-ones"
-    } else {
-        "one-on-one"
-    };
-    back_after_form(&back_to(&form), slot, "goals", result.map(drop))
+    back_to_goals(&form, result.map(drop))
 }
 
 /// `POST /feedback`: anonymous. On success the page says it was sent and shows nothing of it.
