@@ -87,7 +87,8 @@ pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::triggers::{Candidate, Firing, TriggerRule, TriggerRun};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{
-    EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay,
+    AppliedUsage, EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageBacklog, UsageCounts,
+    UsageDay,
 };
 pub use records::users::UserUpsert;
 
@@ -101,7 +102,11 @@ pub enum Backend {
 }
 
 pub(crate) enum Pools {
-    Sqlite(SqlitePool),
+    /// With the process's turn to write: SQLite allows one writer at a time, and a writer
+    /// that finds the lock taken retries after sleeps of up to 100 ms (its busy handler).
+    /// Writers of one process queue on this turn instead, first come first served, and take
+    /// the lock the moment it is free; other processes still meet the busy handler.
+    Sqlite(SqlitePool, std::sync::Arc<tokio::sync::Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -112,6 +117,8 @@ pub(crate) enum Pools {
 /// score is never staler than its inputs and no write path has to remember to rescore.
 pub(crate) struct Tx {
     conn: TxConn,
+    /// This process's turn to write on SQLite, held until the transaction ends.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     clock: Clock,
     unsettled: Unsettled,
     outbox: std::sync::Arc<Outbox>,
@@ -135,7 +142,7 @@ enum Unsettled {
 macro_rules! on_pool {
     ($store:expr, |$p:ident| $body:expr) => {
         match &*$store.pools {
-            $crate::Pools::Sqlite($p) => $body,
+            $crate::Pools::Sqlite($p, _) => $body,
             $crate::Pools::Postgres($p) => $body,
         }
     };
@@ -264,7 +271,7 @@ impl Store {
                 .max_connections(4)
                 .connect_with(options)
                 .await?;
-            Pools::Sqlite(pool)
+            Pools::Sqlite(pool, Default::default())
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_owned()))?;
             let pool = PgPoolOptions::new()
@@ -292,7 +299,7 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         match *self.pools {
-            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Sqlite(..) => Backend::Sqlite,
             Pools::Postgres(_) => Backend::Postgres,
         }
     }
@@ -336,18 +343,22 @@ impl Store {
     /// (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of failing when a
     /// reader tries to become a writer.
     pub(crate) async fn begin_write(&self) -> Result<Tx> {
-        let conn = match &*self.pools {
-            Pools::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pools::Postgres(p) => TxConn::Postgres(p.begin().await?),
-        };
-        Ok(self.tx(conn))
+        match &*self.pools {
+            Pools::Sqlite(p, turn) => {
+                let turn = turn.clone().lock_owned().await;
+                let mut tx = self.tx(TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?));
+                tx._turn = Some(turn);
+                Ok(tx)
+            }
+            Pools::Postgres(p) => Ok(self.tx(TxConn::Postgres(p.begin().await?))),
+        }
     }
 
     /// Starts a read-only transaction that sees one consistent snapshot throughout, even
     /// while other connections write (SQLite WAL readers; PostgreSQL REPEATABLE READ).
     pub(crate) async fn begin_snapshot(&self) -> Result<Tx> {
         let conn = match &*self.pools {
-            Pools::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
+            Pools::Sqlite(p, _) => TxConn::Sqlite(p.begin_with("BEGIN DEFERRED").await?),
             Pools::Postgres(p) => {
                 TxConn::Postgres(p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?)
             }
@@ -358,6 +369,7 @@ impl Store {
     fn tx(&self, conn: TxConn) -> Tx {
         Tx {
             conn,
+            _turn: None,
             clock: self.clock.clone(),
             unsettled: Unsettled::None,
             outbox: self.outbox.clone(),

@@ -244,6 +244,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0031_event_keys_by_time.sql"),
         rust: Some(move_keys_by_time),
     },
+    Migration {
+        version: 32,
+        name: "usage_block_queue",
+        sql: include_str!("../migrations/0032_usage_block_queue.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

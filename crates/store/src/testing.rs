@@ -217,3 +217,29 @@ pub async fn query_strings(store: &Store, sql: &str) -> Vec<String> {
         .await
         .expect("the test's query runs"))
 }
+
+/// Every row of the usage rollups and of the events waiting for an account, as
+/// `table: value|value|…` lines in order (ids left out): what a rebuild from the blocks must
+/// give again, whatever order and slices the events were applied in.
+pub async fn usage_rollup_rows(store: &Store) -> Vec<String> {
+    let tables = store.tables().await.expect("the catalog reads");
+    let mut rows = Vec::new();
+    for name in crate::records::usage::ROLLUP_TABLES.into_iter().chain(["usage_waiting"]) {
+        let table = tables.iter().find(|t| t.name == name).expect("a usage table");
+        let columns: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| c.name != "id")
+            .map(|c| format!("COALESCE(CAST({} AS TEXT), '-')", c.name))
+            .collect();
+        let sql = format!("SELECT {} FROM {name}", columns.join(" || '|' || "));
+        let mut lines: Vec<String> = query_strings(store, &sql)
+            .await
+            .into_iter()
+            .map(|line| format!("{name}: {line}"))
+            .collect();
+        lines.sort();
+        rows.append(&mut lines);
+    }
+    rows
+}

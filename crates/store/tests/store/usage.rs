@@ -7,7 +7,7 @@ use lodestar_domain::milestone::{MilestoneFields, Threshold};
 use lodestar_domain::text::{Email, Name};
 use lodestar_domain::usage::Message;
 use lodestar_store::testing::TestDb;
-use lodestar_store::{IngestSummary, Store, store_test};
+use lodestar_store::{AppliedUsage, IngestSummary, Store, UsageBacklog, store_test};
 
 store_test!(usage_is_stored_once_placed_on_accounts_and_rolled_up);
 
@@ -219,33 +219,35 @@ store_test!(two_writers_count_a_person_once, with_db);
 async fn two_writers_count_a_person_once(db: TestDb) {
     let acme = one_account(&db.store, "acme").await;
     let other = Store::connect(&db.url).await.unwrap();
-    let batch = |side: &str| -> Vec<Message> {
-        (0..400)
-            .map(|i| {
-                let at = format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24);
-                track(
-                    &format!("{side}{i}"),
-                    &format!("u{}", i % 7),
-                    "Signed In",
-                    &at,
-                    Some("acme"),
-                )
-            })
-            .collect()
-    };
-    let (first, second) = (batch("a"), batch("b"));
+    let (first, second) = (side_batch("a", 0..400), side_batch("b", 0..400));
     let (a, b) = tokio::join!(db.store.ingest(&first), other.ingest(&second));
     a.unwrap();
     b.unwrap();
-    let days = days(&db.store, acme).await;
+    assert_each_day_counts_both_sides_once(&db.store, acme).await;
+    other.close().await;
+    db.finish().await;
+}
+
+/// Events `range` of one writer's side (ids prefixed `side`): over 20 days of October, by
+/// seven people, all on acme.
+fn side_batch(side: &str, range: std::ops::Range<usize>) -> Vec<Message> {
+    range
+        .map(|i| {
+            let at = format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24);
+            track(&format!("{side}{i}"), &format!("u{}", i % 7), "Signed In", &at, Some("acme"))
+        })
+        .collect()
+}
+
+/// Each day of two sides' 400 events each: 20 events from each side, by all seven people
+/// (20 ≡ 6 mod 7 walks them all), each counted once.
+async fn assert_each_day_counts_both_sides_once(store: &Store, acme: lodestar_domain::AccountId) {
+    let days = days(store, acme).await;
     assert_eq!(days.len(), 20);
-    // Each day: 20 events from each side, by all seven people (20 ≡ 6 mod 7 walks them all).
     assert!(
         days.iter().all(|(_, events, users)| (*events, *users) == (40, 7)),
         "{days:?}"
     );
-    other.close().await;
-    db.finish().await;
 }
 
 store_test!(stored_events_move_into_blocks_when_the_schema_is_upgraded, unmigrated);
@@ -410,7 +412,7 @@ async fn message_keys_move_to_keys_by_time_when_the_schema_is_upgraded(store: St
         ],
     )
     .await;
-    assert_eq!(store.migrate().await.unwrap(), [31]);
+    assert_eq!(store.migrate().await.unwrap(), [31, 32]);
 
     let count = |sql: &str| {
         let store = store.clone();
@@ -563,5 +565,186 @@ async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
     assert!(
         store.usage_drops(today, 0.7).await.unwrap().is_empty(),
         "3 → 1 is a 67 % fall"
+    );
+}
+
+store_test!(an_acknowledged_block_counts_once_it_is_applied);
+
+/// The answer path stores and queues; the follower's step places and rolls up, once.
+async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let batch = vec![
+        track("q1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("q2", "u2", "Signed In", "2026-11-02T10:00:00Z", None),
+    ];
+    let summary = store.append_events(&batch).await.unwrap();
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 2,
+            duplicates: 0,
+            unmatched: 0
+        }
+    );
+    assert_eq!(store.usage_counts().await.unwrap().events, 2, "stored at once");
+    assert!(days(&store, acme).await.is_empty(), "not applied yet");
+    let backlog = store.usage_backlog().await.unwrap();
+    assert_eq!((backlog.blocks, backlog.events), (1, 2));
+    assert!(backlog.oldest.is_some());
+    assert_eq!(
+        store.append_events(&batch).await.unwrap().duplicates,
+        2,
+        "a resend is a duplicate before its first copy is applied"
+    );
+
+    let applied = store.apply_queued_usage(10_000).await.unwrap();
+    assert_eq!(
+        applied,
+        AppliedUsage {
+            blocks: 1,
+            events: 2,
+            unmatched: 1
+        },
+        "u2 has no account"
+    );
+    assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 1, 1)]);
+    assert_eq!(store.usage_counts().await.unwrap().unmatched, 1);
+    assert_eq!(store.apply_queued_usage(10_000).await.unwrap(), AppliedUsage::default());
+    assert_eq!(store.usage_backlog().await.unwrap(), UsageBacklog::default());
+
+    // A step takes whole blocks up to its size, and at least one.
+    for i in 0..3 {
+        store
+            .append_events(&[
+                track(&format!("s{i}a"), "u1", "Signed In", "2026-11-03T09:00:00Z", Some("acme")),
+                track(&format!("s{i}b"), "u1", "Signed In", "2026-11-03T10:00:00Z", Some("acme")),
+            ])
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.apply_queued_usage(3).await.unwrap().blocks, 1);
+    assert_eq!(store.apply_queued_usage(1).await.unwrap().blocks, 1);
+    assert_eq!(store.apply_all_queued_usage().await.unwrap().blocks, 1);
+    assert_eq!(
+        days(&store, acme).await,
+        [("2026-11-02".into(), 1, 1), ("2026-11-03".into(), 6, 1)]
+    );
+}
+
+store_test!(two_followers_apply_each_block_once, with_db);
+
+/// Two servers on one database: each acknowledges its own batches and runs a follower; every
+/// block is applied by one of them, once, and each day counts each person once.
+async fn two_followers_apply_each_block_once(db: TestDb) {
+    let acme = one_account(&db.store, "acme").await;
+    let other = Store::connect(&db.url).await.unwrap();
+    for part in 0..10 {
+        let range = part * 40..part * 40 + 40;
+        let (first, second) = (side_batch("a", range.clone()), side_batch("b", range));
+        let (a, b) = tokio::join!(db.store.append_events(&first), other.append_events(&second));
+        a.unwrap();
+        b.unwrap();
+    }
+    let follow = |store: Store| async move {
+        let mut applied = 0;
+        loop {
+            let step = store.apply_queued_usage(100).await.unwrap();
+            if step.blocks == 0 {
+                return applied;
+            }
+            applied += step.events;
+        }
+    };
+    let (a, b) = tokio::join!(follow(db.store.clone()), follow(other.clone()));
+    assert_eq!(a + b, 800, "every event applied by one follower: {a} + {b}");
+    assert_each_day_counts_both_sides_once(&db.store, acme).await;
+    other.close().await;
+    db.finish().await;
+}
+
+store_test!(rollups_equal_a_rebuild_whatever_the_order_of_application);
+
+/// A stream of every kind of call — people identified, grouped and aliased, events on known,
+/// unknown and later accounts, late events — acknowledged in batches of any size, applied in
+/// steps of any size while an account and a contact are written midway: the rollups and the
+/// waiting events are what a rebuild from the blocks gives. (People keep their company, as
+/// they do: a rebuild places a person's every event on their account of now, while events
+/// applied before a person moved stay where they were counted.)
+async fn rollups_equal_a_rebuild_whatever_the_order_of_application(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    one_account(&store, "globex").await;
+    let mut random = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |below: u64| {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        random % below
+    };
+    // Person n's company; initech is written midway, nobody writes "nowhere".
+    let groups = ["acme", "globex", "initech", "nowhere"];
+    let mut stream = Vec::new();
+    for i in 0..600 {
+        let person = next(12);
+        let user = format!("u{person}");
+        let company = groups[person as usize % 4];
+        let visitor = next(5);
+        let at = format!("2026-11-{:02}T{:02}:{:02}:00Z", 1 + next(28), next(24), next(60));
+        let json = match next(12) {
+            0 => format!(
+                r#"{{"type":"identify","messageId":"m{i}","userId":"{user}","traits":{{"email":"{user}@acme.io"}},"timestamp":"{at}"}}"#
+            ),
+            1 => format!(
+                r#"{{"type":"group","messageId":"m{i}","userId":"{user}","groupId":"{company}","timestamp":"{at}"}}"#
+            ),
+            // Visitor k turns out to be person k.
+            2 => format!(
+                r#"{{"type":"alias","messageId":"m{i}","userId":"u{visitor}","previousId":"anon-{visitor}","timestamp":"{at}"}}"#
+            ),
+            3 => format!(
+                r#"{{"type":"page","messageId":"m{i}","anonymousId":"anon-{visitor}","name":"Pricing","timestamp":"{at}"}}"#
+            ),
+            4 => format!(
+                r#"{{"type":"track","messageId":"m{i}","userId":"{user}","event":"Exported","timestamp":"{at}","context":{{"groupId":"{company}"}}}}"#
+            ),
+            _ => format!(
+                r#"{{"type":"track","messageId":"m{i}","userId":"{user}","event":"Feature {}","timestamp":"{at}"}}"#,
+                next(6)
+            ),
+        };
+        stream.push(message(&json));
+    }
+    let mut rest = &stream[..];
+    let mut round = 0;
+    while !rest.is_empty() {
+        let (batch, after) = rest.split_at((1 + next(60) as usize).min(rest.len()));
+        rest = after;
+        store.append_events(batch).await.unwrap();
+        store.apply_queued_usage(next(80) as usize).await.unwrap();
+        round += 1;
+        if round == 4 {
+            let ada = ContactFields {
+                email: Some(Email::parse("u3@acme.io").unwrap()),
+                ..contact("u3", acme)
+            };
+            store.upsert_contacts(vec![ada.validate().unwrap()]).await.unwrap();
+        }
+        if round == 8 {
+            one_account(&store, "initech").await;
+        }
+    }
+    store.apply_all_queued_usage().await.unwrap();
+    let applied = lodestar_store::testing::usage_rollup_rows(&store).await;
+    assert!(
+        applied.iter().any(|row| row.starts_with("usage_waiting")),
+        "some events wait (the group nobody has)"
+    );
+    assert!(applied.iter().any(|row| row.starts_with("usage_user_days")));
+    store.rebuild_usage_rollups().await.unwrap();
+    let rebuilt = lodestar_store::testing::usage_rollup_rows(&store).await;
+    let only_applied: Vec<_> = applied.iter().filter(|r| !rebuilt.contains(r)).collect();
+    let only_rebuilt: Vec<_> = rebuilt.iter().filter(|r| !applied.contains(r)).collect();
+    assert!(
+        only_applied.is_empty() && only_rebuilt.is_empty(),
+        "applied, not rebuilt: {only_applied:#?}\nrebuilt, not applied: {only_rebuilt:#?}"
     );
 }

@@ -93,22 +93,22 @@ pub(crate) fn decode(body: &str) -> Result<Vec<Record<'_>>> {
     Ok(records)
 }
 
-/// Stores `messages` (their keys claimed with [`claim_keys`]) as one block.
-pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, messages: &[&Message]) -> Result<()> {
+/// Stores `messages` (their keys claimed with [`claim_keys`]) as one block; returns its id,
+/// `None` when there is nothing to store.
+pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, messages: &[&Message]) -> Result<Option<i64>> {
     if messages.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let body = lz4_flex::compress_prepend_size(encode(messages.iter().copied()).as_bytes());
-    on_tx!(&mut *tx, |c| {
-        sqlx::query("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3)")
+    let id: i64 = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3) RETURNING id")
             .bind(received_at)
             .bind(messages.len() as i64)
             .bind(&body)
-            .execute(&mut *c)
+            .fetch_one(&mut *c)
             .await?
-            .rows_affected()
     });
-    Ok(())
+    Ok(Some(id))
 }
 
 /// Records the keys of messages about to be stored and returns those that are new: a key

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
+use super::queue::apply_queued;
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
@@ -142,6 +143,9 @@ impl Store {
     /// Recomputes every rollup from the stored events (`lodestar usage rebuild`).
     pub async fn rebuild_usage_rollups(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        // Queued blocks first: applying them keeps their unplaced events waiting, which the
+        // rebuild reads, and leaves no block for a follower to count a second time.
+        while apply_queued(&mut tx, usize::MAX).await?.blocks > 0 {}
         rebuild_rollups(&mut tx).await?;
         tx.commit().await
     }
@@ -239,32 +243,50 @@ pub(super) fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
 /// at its end.
 pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending) -> Result<IngestSummary> {
     lock_usage(tx).await?;
-    let mut summary = IngestSummary::default();
+    let (new, duplicates) = claim_new(tx, messages).await?;
     let received_at = tx.now();
+    blocks::write_block(tx, received_at, &new).await?;
+    let unmatched = place_messages(tx, &new, pending).await?;
+    Ok(IngestSummary {
+        stored: new.len(),
+        duplicates,
+        unmatched,
+    })
+}
 
-    // 1. Only messages never stored before: a message is known by its own time and its id
-    // (see EventKey), in the batch as in the store.
-    let total = messages.len();
+/// The messages never stored before, each once, and how many were left out: a message is
+/// known by its own time and its id (see EventKey), in the batch as in the store. Their keys
+/// are claimed, so the caller must store them in the same transaction.
+pub(super) async fn claim_new<'m>(tx: &mut Tx, messages: &'m [Message]) -> Result<(Vec<&'m Message>, usize)> {
     let mut seen = HashSet::new();
-    let (messages, keys): (Vec<&Message>, Vec<EventKey>) = messages
+    let (messages_once, keys): (Vec<&Message>, Vec<EventKey>) = messages
         .iter()
         .map(|m| (m, m.event_key()))
         .filter(|(_, k)| seen.insert(*k))
         .unzip();
-    let new = blocks::claim_keys(tx, &keys).await?;
-    let messages: Vec<&Message> = messages
+    let new_keys = blocks::claim_keys(tx, &keys).await?;
+    let new: Vec<&Message> = messages_once
         .into_iter()
         .zip(keys)
-        .filter(|(_, k)| new.contains(k))
+        .filter(|(_, k)| new_keys.contains(k))
         .map(|(m, _)| m)
         .collect();
-    summary.duplicates = total - messages.len();
+    let duplicates = messages.len() - new.len();
+    Ok((new, duplicates))
+}
+
+/// Places stored messages (see the module documentation): people changed by their identify,
+/// group and alias calls, each activity on its account or waiting for one, the earlier events
+/// of people merged or placed just now. Leaves in `pending` what is to be written at the end;
+/// returns how many messages wait for an account. The caller holds [`lock_usage`].
+pub(super) async fn place_messages(tx: &mut Tx, messages: &[&Message], pending: &mut Pending) -> Result<usize> {
     if messages.is_empty() {
-        return Ok(summary);
+        return Ok(0);
     }
+    let mut unmatched = 0;
     // People change in the order things happened; the block keeps the order of arrival, so an
     // export gives the messages back as they came (and an export imported exports the same).
-    let mut in_time_order = messages.clone();
+    let mut in_time_order = messages.to_vec();
     in_time_order.sort_by_key(|m| m.occurred_at);
 
     // 2. The people involved, as stored, then as this batch changes them.
@@ -388,11 +410,9 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
         }
     }
 
-    // 4. The events: one block, and each on its account when it has one, else waiting.
-    blocks::write_block(tx, received_at, &messages).await?;
-    summary.stored = messages.len();
+    // 4. The events: each on its account when it has one, else waiting.
     let mut waiting = Vec::new();
-    for &m in &messages {
+    for &m in messages {
         let account = match &m.group_id {
             Some(g) => accounts.get(g).copied(),
             None => people.get(&m.user_key).and_then(|p| p.account_id),
@@ -404,7 +424,7 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
                 }
             }
             None => {
-                summary.unmatched += 1;
+                unmatched += 1;
                 waiting.push(vec![
                     Value::from(m.message_id.as_str()),
                     m.kind.as_str().into(),
@@ -429,7 +449,7 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
     }
     let attached = attach_waiting(tx, Waiting::People(&newly_placed), &mut pending.rollups).await?;
     pending.touched.extend(attached);
-    Ok(summary)
+    Ok(unmatched)
 }
 
 /// Counts `previous`'s events (an alias call's earlier id) as `current`'s from now on: in the

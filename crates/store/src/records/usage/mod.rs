@@ -10,6 +10,7 @@
 mod blocks;
 mod ingest;
 mod placement;
+mod queue;
 mod reads;
 mod rollups;
 mod views;
@@ -17,6 +18,7 @@ mod waiting;
 pub(crate) mod write_keys;
 
 pub use ingest::{EventImport, IngestSummary};
+pub use queue::{AppliedUsage, UsageBacklog};
 pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use write_keys::WriteKey;
@@ -25,6 +27,8 @@ pub use write_keys::WriteKey;
 pub(crate) use blocks::store_block_as_version_30;
 pub(crate) use blocks::{move_keys_by_time, move_legacy_events};
 pub(crate) use ingest::link_people_to_contacts;
+#[cfg(feature = "testing")]
+pub(crate) use rollups::ROLLUP_TABLES;
 pub(crate) use rollups::rebuild_person_activity;
 pub(crate) use views::{has_events, usage_summary_in};
 pub(crate) use waiting::place_waiting_usage;

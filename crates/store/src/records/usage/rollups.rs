@@ -302,19 +302,22 @@ pub(crate) async fn rebuild_person_activity(tx: &mut Tx, scope: Option<&str>) ->
 /// of events.
 pub(super) const REBUILD_ROWS: usize = 1_000_000;
 
+/// The tables a rebuild recomputes from the blocks.
+pub(crate) const ROLLUP_TABLES: [&str; 6] = [
+    "usage_user_days",
+    "usage_feature_days",
+    "usage_account_days",
+    "usage_person_features",
+    "usage_person_activity",
+    "usage_features",
+];
+
 /// Recomputes every rollup from the stored blocks. Each activity event is placed as a new one
 /// would be now: on its own group's account, else on its person's (after any alias). Events
 /// still waiting for an account stay out, as they did.
 pub(crate) async fn rebuild_rollups(tx: &mut Tx) -> Result<()> {
     lock_usage(tx).await?;
-    for table in [
-        "usage_user_days",
-        "usage_feature_days",
-        "usage_account_days",
-        "usage_person_features",
-        "usage_person_activity",
-        "usage_features",
-    ] {
+    for table in ROLLUP_TABLES {
         let sql = format!("DELETE FROM {table}");
         on_tx!(&mut *tx, |c| sqlx::query(&sql).execute(&mut *c).await?.rows_affected());
     }
