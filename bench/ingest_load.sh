@@ -22,4 +22,5 @@ run() {
 run "POST /nowhere (404 fallback, no work)" /nowhere
 sleep 2
 run "POST /v1/batch (100 events, committed)" /v1/batch
+report_backlog
 echo "stored: $(stored_events) events"

@@ -19,4 +19,5 @@ $client "$url/nowhere" "$key" "$rate" "$seconds" 100 "$skew"
 sleep 2
 printf '%-40s ' "POST /v1/batch (100 events, committed)"
 $client "$url/v1/batch" "$key" "$rate" "$seconds" 100 "$skew"
+report_backlog
 echo "stored: $(stored_events) events"

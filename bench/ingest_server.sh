@@ -15,3 +15,19 @@ for _ in $(seq 1 100); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; slee
 stored_events() {
   python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select coalesce(sum(events), 0) from usage_event_blocks').fetchone()[0])"
 }
+
+# The events acknowledged but not yet applied by the follower, read from the database.
+pending_events() {
+  python3 -c "import sqlite3; print(sqlite3.connect('$work/bench.db').execute('select coalesce(sum(b.events), 0) from usage_block_queue q join usage_event_blocks b on b.id = q.block_id').fetchone()[0])"
+}
+
+# Prints the follower's backlog when a run ends and how long it takes to apply it: a follower
+# that keeps up leaves next to nothing.
+report_backlog() {
+  local start pending
+  start=$(date +%s.%N)
+  pending=$(pending_events)
+  while [ "$(pending_events)" -gt 0 ]; do sleep 0.1; done
+  printf 'follower: %s events not yet applied when the run ended, all applied %.1f s later\n' "$pending" \
+    "$(echo "$(date +%s.%N) - $start" | bc -l)"
+}

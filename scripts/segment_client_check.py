@@ -7,6 +7,7 @@ its gzip option) that show up on the account's usage in the API.
 
 import json
 import sys
+import time
 import urllib.request
 import uuid
 from datetime import datetime, timezone
@@ -46,10 +47,17 @@ def main():
         sys.exit(f"the client reported errors: {errors}")
 
     day = now.date().isoformat()
-    usage = api(base, token, f"/api/v1/accounts/{account['id']}/usage?from={day}&to={day}")
-    features = {f["feature"]: f["events"] for f in usage["features"]}
-    if features.get("Report Exported", 0) < 4:
-        sys.exit(f"the track calls did not show up on account {account['id']}: {usage}")
+    # Usage counts events once the server's follower applied them, normally well within a
+    # second of the answer.
+    deadline = time.monotonic() + 5
+    while True:
+        usage = api(base, token, f"/api/v1/accounts/{account['id']}/usage?from={day}&to={day}")
+        features = {f["feature"]: f["events"] for f in usage["features"]}
+        if features.get("Report Exported", 0) >= 4:
+            break
+        if time.monotonic() > deadline:
+            sys.exit(f"the track calls did not show up on account {account['id']} within 5 s: {usage}")
+        time.sleep(0.05)
     print(f"segment-analytics-python: identify, group and 4 track calls (one gzipped) arrived on account {account['id']}")
 
 

@@ -327,6 +327,10 @@ pub enum UsageCommand {
     /// Recompute every usage rollup (per account, feature and person per day) from the
     /// stored events. Rollups are kept up to date as events arrive; this is for repairs.
     Rebuild,
+    /// Apply the events acknowledged but not yet counted in the rollups and scores. A running
+    /// `serve` does this within a second of each ingestion answer; this is for a database
+    /// whose server is stopped (after a crash, say), or to wait for the backlog.
+    Apply,
 }
 
 #[derive(Debug, Subcommand)]
@@ -741,6 +745,15 @@ async fn dispatch(store: &Store, command: Command) -> anyhow::Result<()> {
             let started = Instant::now();
             store.rebuild_usage_rollups().await?;
             println!("usage rollups rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+        }
+        Command::Usage {
+            command: UsageCommand::Apply,
+        } => {
+            let applied = store.apply_all_queued_usage().await?;
+            println!(
+                "{} events in {} blocks applied ({} wait for their account)",
+                applied.events, applied.blocks, applied.unmatched
+            );
         }
         Command::Health {
             command: HealthCommand::Recompute { as_of },

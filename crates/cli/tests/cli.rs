@@ -928,6 +928,14 @@ async fn a_killed_server_loses_no_acknowledged_event() {
         acked.iter().map(|id| (id.clone(), None)).collect();
     let stored = store.stored_message_ids(&timeless).await.unwrap();
     assert_eq!(stored.len(), acked.len(), "every acknowledged event survived the kill");
+    // The follower was killed too, perhaps mid-step: what it had not committed is still
+    // queued, and is applied once. No event has an account, so each waits, exactly once.
+    let applied = ok(&db, &["usage", "apply"]);
+    assert!(applied.contains("wait for their account"), "{applied}");
+    let counts = store.usage_counts().await.unwrap();
+    assert!(counts.events >= acked.len() as i64, "{counts:?}");
+    assert_eq!(counts.unmatched, counts.events, "every stored event applied once");
+    assert_eq!(store.usage_backlog().await.unwrap().blocks, 0);
 }
 
 #[test]

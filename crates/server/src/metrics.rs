@@ -48,6 +48,8 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     ingest_queued: Gauge,
     ingest_in_memory: Gauge,
+    usage_blocks_pending: Gauge,
+    usage_apply_lag_seconds: Gauge<f64, AtomicU64>,
     jobs: Family<StateLabels, Gauge>,
     rescore_seconds: Gauge<f64, AtomicU64>,
 }
@@ -84,6 +86,18 @@ impl Metrics {
             "Ingestion requests held from reading their body until their commit",
             ingest_in_memory.clone(),
         );
+        let usage_blocks_pending = Gauge::default();
+        registry.register(
+            "usage_blocks_pending",
+            "Blocks of events acknowledged and not yet applied to the rollups and scores",
+            usage_blocks_pending.clone(),
+        );
+        let usage_apply_lag_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "usage_apply_lag_seconds",
+            "Age of the oldest acknowledged block not yet applied (0 when none waits)",
+            usage_apply_lag_seconds.clone(),
+        );
         let jobs = Family::<StateLabels, Gauge>::default();
         registry.register("jobs", "Background jobs by state", jobs.clone());
         let rescore_seconds = Gauge::<f64, AtomicU64>::default();
@@ -98,6 +112,8 @@ impl Metrics {
             latency,
             ingest_queued,
             ingest_in_memory,
+            usage_blocks_pending,
+            usage_apply_lag_seconds,
             jobs,
             rescore_seconds,
         }
@@ -125,6 +141,13 @@ impl Metrics {
         let (queued, in_memory) = state.ingestor.load();
         self.ingest_queued.set(queued as i64);
         self.ingest_in_memory.set(in_memory as i64);
+        let backlog = state.store.usage_backlog().await?;
+        self.usage_blocks_pending.set(backlog.blocks);
+        self.usage_apply_lag_seconds.set(
+            backlog
+                .oldest
+                .map_or(0.0, |oldest| (state.store.now() - oldest).num_milliseconds().max(0) as f64 / 1000.0),
+        );
         let counts = state.store.job_counts().await?;
         for (label, n) in [
             ("queued", counts.queued),

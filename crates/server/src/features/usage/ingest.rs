@@ -2,9 +2,10 @@
 //! alias,batch}` with the write key as the HTTP Basic user name, so Segment and RudderStack
 //! clients work with only their host changed.
 //!
-//! A request is answered 200 only after its messages are committed. Requests are written by
-//! one writer task that commits whatever has queued up in one transaction (group commit): one
-//! disk flush serves many requests. The requests in memory — from reading their body until
+//! A request is answered 200 only after its messages are committed: their keys, their block
+//! and the block's place in the queue that the follower applies (see [`super::follower`]).
+//! Requests are written by one writer task that commits whatever has queued up in one
+//! transaction (group commit): one disk flush serves many requests. The requests in memory — from reading their body until
 //! their commit — are bounded, and so is the writer's queue; past them the answer is 503 with
 //! `Retry-After`, so memory stays bounded under any load and the client keeps its events to
 //! send again.
@@ -23,7 +24,7 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Batch, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Message, MessageKind, Refusal};
 use lodestar_store::{IngestSummary, Store, StoreError};
 use prometheus_client::metrics::counter::Counter;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::AppState;
 use crate::http::auth::token_hash;
@@ -62,7 +63,8 @@ impl Ingestor {
     pub fn with_limits(store: Store, reading: usize, queued: usize) -> Ingestor {
         let (queue, jobs) = mpsc::channel(queued.max(1));
         let events_stored = Counter::default();
-        tokio::spawn(write_jobs(store, jobs, events_stored.clone()));
+        let follower = super::follower::start(store.clone());
+        tokio::spawn(write_jobs(store, jobs, events_stored.clone(), follower));
         Ingestor {
             queue,
             reading: Arc::new(Semaphore::new(reading)),
@@ -104,9 +106,9 @@ impl Ingestor {
     }
 }
 
-/// Commits queued jobs together; when a group fails, each of its jobs is tried alone so one
-/// request's failure is not another's.
-async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter) {
+/// Commits queued jobs together, then wakes the follower; when a group fails, each of its jobs
+/// is tried alone so one request's failure is not another's.
+async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter, follower: Arc<Notify>) {
     let mut group = Vec::new();
     while jobs.recv_many(&mut group, QUEUED).await > 0 {
         // The jobs' messages moved into one list; each job keeps its range of it for a retry.
@@ -122,10 +124,11 @@ async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter
         let count = |result: Result<IngestSummary, StoreError>| {
             if let Ok(summary) = &result {
                 stored.inc_by(summary.stored as u64);
+                follower.notify_one();
             }
             result
         };
-        match count(store.ingest(&all).await) {
+        match count(store.append_events(&all).await) {
             Ok(summary) => {
                 for done in waiting {
                     let _ = done.send(Ok(summary));
@@ -136,7 +139,7 @@ async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter
             }
             Err(_) => {
                 for (done, range) in waiting.into_iter().zip(ranges) {
-                    let _ = done.send(count(store.ingest(&all[range]).await));
+                    let _ = done.send(count(store.append_events(&all[range]).await));
                 }
             }
         }

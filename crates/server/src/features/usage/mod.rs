@@ -2,6 +2,7 @@
 //! of the account page and the falling-accounts page.
 
 mod api;
+mod follower;
 pub mod ingest;
 pub(crate) mod web;
 
