@@ -824,6 +824,92 @@ fn http_get(addr: &str, path: &str, token: Option<&str>) -> (u16, String) {
 }
 
 /// One HTTP/1.1 exchange: `request` is the method and path, `headers` whole header lines.
+/// Two servers on one PostgreSQL take a stream of events, each half of it, and both run a
+/// follower: every event is stored once and applied once (each day counts each person once),
+/// and a resend to the other server stores nothing.
+#[tokio::test]
+async fn two_servers_on_one_postgres_ingest_each_event_once() {
+    use base64::Engine;
+    let Some(pg) = TestDb::postgres().await else {
+        return;
+    };
+    let t = Scratch::new();
+    let url = pg.url.clone();
+    ok(&url, &["import", "accounts", s(&t.file("accounts.csv", "external_id,name\nacme,Acme\n"))]);
+    let key = ok(&url, &["writekey", "create", "--name", "two servers"]).trim().to_owned();
+    let auth = format!(
+        "Authorization: Basic {}\r\nContent-Type: application/json\r\n",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    );
+    let batches: Vec<String> = (0..20)
+        .map(|b| {
+            let messages: Vec<serde_json::Value> = (0..40)
+                .map(|j| {
+                    let i = b * 40 + j;
+                    serde_json::json!({"type": "track", "messageId": format!("m{i}"), "userId": format!("u{}", i % 7),
+                        "event": "Signed In", "timestamp": format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24),
+                        "context": {"groupId": "acme"}})
+                })
+                .collect();
+            serde_json::json!({ "batch": messages }).to_string()
+        })
+        .collect();
+    let sent = tokio::task::spawn_blocking(move || {
+        let servers = vec![spawn_server(&url, &[]), spawn_server(&url, &[])];
+        let addrs: Vec<String> = servers.iter().map(|s| s.1.clone()).collect();
+        let senders: Vec<_> = (0..2)
+            .map(|side| {
+                let (addr, auth, batches) = (addrs[side].clone(), auth.clone(), batches.clone());
+                std::thread::spawn(move || {
+                    for body in batches.iter().skip(side).step_by(2) {
+                        assert_eq!(http(&addr, "POST /v1/batch", &auth, body).unwrap().0, 200);
+                    }
+                })
+            })
+            .collect();
+        for sender in senders {
+            sender.join().unwrap();
+        }
+        // The same stream again, each half to the other server.
+        for (i, body) in batches.iter().enumerate() {
+            assert_eq!(http(&addrs[(i + 1) % 2], "POST /v1/batch", &auth, body).unwrap().0, 200);
+        }
+        servers
+    });
+    let mut servers = sent.await.unwrap();
+    // Both followers apply, whichever takes each block.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while pg.store.usage_backlog().await.unwrap().blocks > 0 {
+        assert!(std::time::Instant::now() < deadline, "the followers never caught up");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for (child, ..) in &mut servers {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let store = &pg.store;
+    assert_eq!(
+        store.usage_counts().await.unwrap(),
+        lodestar_store::UsageCounts { events: 800, unmatched: 0 }
+    );
+    assert_eq!(store.usage_backlog().await.unwrap().blocks, 0);
+    let acme = lodestar_store::testing::query_strings(store, "SELECT CAST(id AS TEXT) FROM accounts").await;
+    let days = store
+        .usage_days(
+            lodestar_domain::AccountId(acme[0].parse().unwrap()),
+            "2026-10-01".parse().unwrap(),
+            "2026-10-31".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(days.len(), 20);
+    assert!(
+        days.iter().all(|d| (d.events, d.active_users) == (40, 7)),
+        "each day: 40 events by seven people, each counted once: {days:?}"
+    );
+    pg.finish().await;
+}
+
 fn http(addr: &str, request: &str, headers: &str, body: &str) -> std::io::Result<(u16, String)> {
     use std::io::Read;
     let mut stream = std::net::TcpStream::connect(addr)?;
@@ -1276,6 +1362,8 @@ fn metrics_are_served_on_their_own_address_and_count_stored_events() {
     let (status, text) = http_get(&metrics_addr, "/metrics", None);
     assert_eq!(status, 200);
     assert!(text.contains("lodestar_events_stored_total 2"), "{text}");
+    assert!(text.contains("# TYPE lodestar_usage_blocks_pending gauge"), "{text}");
+    assert!(text.contains("# TYPE lodestar_usage_apply_lag_seconds gauge"), "{text}");
     assert!(text.contains("route=\"/v1/batch\",status=\"200\"} 1"), "{text}");
     assert_eq!(
         http_get(&addr, "/metrics", None).0,
