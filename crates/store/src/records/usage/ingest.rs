@@ -58,9 +58,6 @@ pub(super) struct Pending {
     pub(super) touched: HashSet<i64>,
 }
 
-/// Beyond this many rows in memory, an import writes them before the next batch.
-pub(super) const PENDING_ROWS: usize = 2_000_000;
-
 impl Pending {
     pub(super) fn rows(&self) -> usize {
         self.people.len() + self.rollups.rows()
@@ -130,41 +127,11 @@ impl Store {
         Ok(summary)
     }
 
-    /// Starts a bulk import: batches added to it share one transaction (and so one write of
-    /// each index page they touch), and milestones and health are settled once, at commit.
-    pub async fn begin_event_import(&self) -> Result<EventImport> {
-        Ok(EventImport {
-            tx: self.begin_write().await?,
-            pending: Pending::default(),
-        })
-    }
-
     /// Recomputes every rollup from the stored events (`lodestar usage rebuild`).
     pub async fn rebuild_usage_rollups(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
         rebuild_rollups(&mut tx).await?;
         tx.commit().await
-    }
-}
-
-/// Batches of a bulk import in one transaction ([`Store::begin_event_import`]); dropped
-/// without [`EventImport::commit`], nothing of it is stored.
-pub struct EventImport {
-    tx: Tx,
-    pending: Pending,
-}
-
-impl EventImport {
-    pub async fn add(&mut self, messages: &[Message]) -> Result<IngestSummary> {
-        if self.pending.rows() >= PENDING_ROWS {
-            self.pending.flush(&mut self.tx).await?;
-        }
-        store_messages(&mut self.tx, messages, &mut self.pending).await
-    }
-
-    pub async fn commit(mut self) -> Result<()> {
-        self.pending.finish(&mut self.tx).await?;
-        self.tx.commit().await
     }
 }
 

@@ -8,6 +8,7 @@
 //! placed, rollups and all, when the link arrives (see [`attach_waiting`]).
 
 mod blocks;
+mod import;
 mod ingest;
 mod placement;
 mod reads;
@@ -16,7 +17,8 @@ mod views;
 mod waiting;
 pub(crate) mod write_keys;
 
-pub use ingest::{EventImport, IngestSummary};
+pub use import::EventImport;
+pub use ingest::IngestSummary;
 pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
 pub use write_keys::WriteKey;
