@@ -359,7 +359,7 @@ pub(crate) async fn move_keys_by_time(tx: &mut Tx, per_run: usize) -> Result<()>
 }
 
 /// Writes `run` in key order and empties it.
-async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
+pub(super) async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
     run.sort_unstable();
     for chunk in run.chunks(10_000) {
         let rows: Vec<Vec<Value>> = chunk.iter().copied().map(key_row).collect();

@@ -1,10 +1,22 @@
 //! Bulk imports of usage messages (`lodestar import events`, the demo data): many batches in
 //! one transaction, their people and rollups summed in memory and written once.
+//!
+//! On SQLite the import's keys are not claimed batch by batch: a file's timestamps are spread
+//! over months, so each batch's keys would land on pages all over the key index, and every
+//! page would be written again by the next batch. They are kept in memory (a repeat within
+//! the import is caught there), checked against the stored keys by reads, and written once,
+//! in key order, at commit: one walk along the index. No other writer can store one of
+//! these keys in between, as the import holds SQLite's write lock from its first statement.
+//! On PostgreSQL another server may be storing the same messages meanwhile, so each batch
+//! claims its keys in the key table as live ingestion does.
 
-use lodestar_domain::usage::Message;
+use std::collections::HashSet;
 
-use super::ingest::{IngestSummary, Pending, store_messages};
-use crate::{Result, Store, Tx};
+use lodestar_domain::usage::{EventKey, Message};
+
+use super::blocks;
+use super::ingest::{FastSet, IngestSummary, Pending, store_messages};
+use crate::{Backend, Result, Store, Tx, on_tx};
 
 /// Beyond this many rows in memory, an import writes them before the next batch.
 const PENDING_ROWS: usize = 2_000_000;
@@ -13,10 +25,12 @@ impl Store {
     /// Starts a bulk import: batches added to it share one transaction (and so one write of
     /// each index page they touch), and milestones and health are settled once, at commit.
     pub async fn begin_event_import(&self) -> Result<EventImport> {
-        Ok(EventImport {
-            tx: self.begin_write().await?,
-            pending: Pending::default(),
-        })
+        let tx = self.begin_write().await?;
+        let pending = Pending {
+            import_keys: (tx.backend() == Backend::Sqlite).then(ImportKeys::default),
+            ..Pending::default()
+        };
+        Ok(EventImport { tx, pending })
     }
 }
 
@@ -36,7 +50,55 @@ impl EventImport {
     }
 
     pub async fn commit(mut self) -> Result<()> {
+        if let Some(keys) = self.pending.import_keys.take() {
+            keys.write(&mut self.tx).await?;
+        }
         self.pending.finish(&mut self.tx).await?;
         self.tx.commit().await
+    }
+}
+
+/// The keys a bulk import on SQLite has claimed, not yet in the key table (see the module
+/// documentation).
+#[derive(Default)]
+pub(super) struct ImportKeys {
+    claimed: FastSet<EventKey>,
+}
+
+impl ImportKeys {
+    /// Of `keys` (each once), those new: neither claimed by this import nor stored before it.
+    /// They count as claimed from now on.
+    pub(super) async fn claim(&mut self, tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet<EventKey>> {
+        let unclaimed: Vec<EventKey> = keys.iter().copied().filter(|k| !self.claimed.contains(k)).collect();
+        let stored = stored_among(tx, &unclaimed).await?;
+        let new: HashSet<EventKey> = unclaimed.into_iter().filter(|k| !stored.contains(k)).collect();
+        self.claimed.extend(new.iter().copied());
+        Ok(new)
+    }
+
+    /// Writes the claimed keys to the key table, in key order.
+    async fn write(self, tx: &mut Tx) -> Result<()> {
+        let mut keys: Vec<EventKey> = self.claimed.into_iter().collect();
+        blocks::write_sorted_keys(tx, &mut keys).await
+    }
+}
+
+/// Which of `keys` the key table holds. A file imported for the first time, or into a store
+/// that holds other times, has none: one read of the keys' time range says so, and only when
+/// that range holds keys is each key looked up.
+async fn stored_among(tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet<EventKey>> {
+    let (Some(first), Some(last)) = (keys.iter().min(), keys.iter().max()) else {
+        return Ok(HashSet::new());
+    };
+    let any: Option<i64> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT 1 FROM usage_event_keys WHERE at BETWEEN $1 AND $2 LIMIT 1")
+            .bind(first.at)
+            .bind(last.at)
+            .fetch_optional(&mut *c)
+            .await?
+    });
+    match any {
+        None => Ok(HashSet::new()),
+        Some(_) => blocks::stored_keys(tx, keys).await,
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
+use super::import::ImportKeys;
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
@@ -56,6 +57,9 @@ pub(super) struct Pending {
     pub(super) rollups: RollupDelta,
     /// Accounts whose usage changed: their milestones and health are settled at the end.
     pub(super) touched: HashSet<i64>,
+    /// In a bulk import on SQLite, the keys it claimed, written at its commit; otherwise each
+    /// batch claims its keys in the key table.
+    pub(super) import_keys: Option<ImportKeys>,
 }
 
 impl Pending {
@@ -218,7 +222,10 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
         .map(|m| (m, m.event_key()))
         .filter(|(_, k)| seen.insert(*k))
         .unzip();
-    let new = blocks::claim_keys(tx, &keys).await?;
+    let new = match pending.import_keys.as_mut() {
+        Some(import_keys) => import_keys.claim(tx, &keys).await?,
+        None => blocks::claim_keys(tx, &keys).await?,
+    };
     let messages: Vec<&Message> = messages
         .into_iter()
         .zip(keys)
