@@ -15,6 +15,7 @@ mod jobs;
 mod migrate;
 mod query;
 mod records;
+mod sqlite_raw;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -16,7 +16,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKey, MessageKind};
 
-use crate::bulk::{Value, insert_rows, insert_rows_returning, values_rows};
+use crate::bulk::{Value, insert_each_row, insert_rows, insert_rows_returning, values_rows};
 use crate::{Result, StoreError, Tx, on_tx};
 
 /// One message as a block keeps it.
@@ -361,17 +361,15 @@ pub(crate) async fn move_keys_by_time(tx: &mut Tx, per_run: usize) -> Result<()>
 /// Writes `run` in key order and empties it.
 pub(super) async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
     run.sort_unstable();
-    for chunk in run.chunks(10_000) {
-        let rows: Vec<Vec<Value>> = chunk.iter().copied().map(key_row).collect();
-        insert_rows(
-            tx,
-            "usage_event_keys",
-            &["at", "high", "low"],
-            rows,
-            "ON CONFLICT (at, high, low) DO NOTHING",
-        )
-        .await?;
-    }
+    insert_each_row(
+        tx,
+        "usage_event_keys",
+        &["at", "high", "low"],
+        run,
+        |k| key_row(*k),
+        "ON CONFLICT (at, high, low) DO NOTHING",
+    )
+    .await?;
     run.clear();
     Ok(())
 }
