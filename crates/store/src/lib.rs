@@ -88,7 +88,7 @@ pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::triggers::{Candidate, Firing, TriggerRule, TriggerRun};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{
-    EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay,
+    EventImport, EventSelection, FeatureDay, ImportBatch, IngestSummary, UnmatchedEvent, UsageCounts, UsageDay,
 };
 pub use records::users::UserUpsert;
 

@@ -98,12 +98,26 @@ pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, message
     if messages.is_empty() {
         return Ok(());
     }
-    let body = lz4_flex::compress_prepend_size(encode(messages.iter().copied()).as_bytes());
+    write_compressed_block(tx, received_at, messages.len(), &compress(messages.iter().copied())).await
+}
+
+/// The body of a block of `messages`: framed ([`encode`]), then LZ4-compressed.
+pub(crate) fn compress<'a>(messages: impl IntoIterator<Item = &'a Message>) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(encode(messages).as_bytes())
+}
+
+/// Stores a block whose body ([`compress`]) holds `events` messages.
+pub(crate) async fn write_compressed_block(
+    tx: &mut Tx,
+    received_at: DateTime<Utc>,
+    events: usize,
+    body: &[u8],
+) -> Result<()> {
     on_tx!(&mut *tx, |c| {
         sqlx::query("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3)")
             .bind(received_at)
-            .bind(messages.len() as i64)
-            .bind(&body)
+            .bind(events as i64)
+            .bind(body)
             .execute(&mut *c)
             .await?
             .rows_affected()

@@ -49,6 +49,14 @@ impl EventImport {
         store_messages(&mut self.tx, messages, &mut self.pending).await
     }
 
+    /// [`EventImport::add`] of a batch whose block is framed and compressed already.
+    pub async fn add_batch(&mut self, batch: ImportBatch) -> Result<IngestSummary> {
+        self.pending.compressed_block = Some(batch.block);
+        let summary = self.add(&batch.messages).await;
+        self.pending.compressed_block = None;
+        summary
+    }
+
     pub async fn commit(mut self) -> Result<()> {
         if let Some(keys) = self.pending.import_keys.take() {
             keys.write(&mut self.tx).await?;
@@ -56,6 +64,34 @@ impl EventImport {
         self.pending.finish(&mut self.tx).await?;
         self.tx.commit().await
     }
+}
+
+/// A batch of an import with its block framed and compressed where it was made: on a parser
+/// thread, not on the import's one writer. The block is stored as it is unless some of the
+/// batch are duplicates.
+pub struct ImportBatch {
+    messages: Vec<Message>,
+    block: CompressedBlock,
+}
+
+impl ImportBatch {
+    pub fn new(messages: Vec<Message>) -> ImportBatch {
+        let block = CompressedBlock {
+            events: messages.len(),
+            body: blocks::compress(&messages),
+        };
+        ImportBatch { messages, block }
+    }
+
+    pub fn messages(&self) -> &[Message] {
+        &self.messages
+    }
+}
+
+/// A block's body ([`blocks::compress`]) and how many messages it holds.
+pub(super) struct CompressedBlock {
+    pub(super) events: usize,
+    pub(super) body: Vec<u8>,
 }
 
 /// The keys a bulk import on SQLite has claimed, not yet in the key table (see the module

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
-use super::import::ImportKeys;
+use super::import::{CompressedBlock, ImportKeys};
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
@@ -60,6 +60,9 @@ pub(super) struct Pending {
     /// In a bulk import on SQLite, the keys it claimed, written at its commit; otherwise each
     /// batch claims its keys in the key table.
     pub(super) import_keys: Option<ImportKeys>,
+    /// The block of the next batch as a bulk import's parser framed and compressed it: stored
+    /// as it is when none of the batch is a duplicate.
+    pub(super) compressed_block: Option<CompressedBlock>,
 }
 
 impl Pending {
@@ -363,7 +366,10 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
     }
 
     // 4. The events: one block, and each on its account when it has one, else waiting.
-    blocks::write_block(tx, received_at, &messages).await?;
+    match pending.compressed_block.take().filter(|b| b.events == messages.len()) {
+        Some(block) => blocks::write_compressed_block(tx, received_at, block.events, &block.body).await?,
+        None => blocks::write_block(tx, received_at, &messages).await?,
+    }
     summary.stored = messages.len();
     let mut waiting = Vec::new();
     for &m in &messages {

@@ -17,7 +17,7 @@ mod views;
 mod waiting;
 pub(crate) mod write_keys;
 
-pub use import::EventImport;
+pub use import::{EventImport, ImportBatch};
 pub use ingest::IngestSummary;
 pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};
