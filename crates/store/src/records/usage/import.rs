@@ -18,8 +18,10 @@ use super::blocks;
 use super::ingest::{FastSet, IngestSummary, Pending, store_messages};
 use crate::{Backend, Result, Store, Tx, on_tx};
 
-/// Beyond this many rows in memory, an import writes them before the next batch.
-const PENDING_ROWS: usize = 2_000_000;
+/// Beyond this many rows in memory (people and summed rollup rows, some 40 bytes each), an
+/// import writes them before the next batch. The CLI's segments of 4 million events of a usual
+/// file stay below it, so their rollups are written once, at commit.
+const PENDING_ROWS: usize = 4_000_000;
 
 impl Store {
     /// Starts a bulk import: batches added to it share one transaction (and so one write of
