@@ -7,7 +7,7 @@
 //!
 //! A reader thread parses the file in chunks while the database stores the previous chunk;
 //! the channel between them holds two chunks, which bounds the memory whatever the file's
-//! size. Chunks are committed together, [`EVENTS_PER_COMMIT`] events at a time: each commit
+//! size. Chunks are committed together, [`SEGMENT_EVENTS`] events at a time: each commit
 //! writes every index page its events touched, so fewer, larger commits write far less.
 
 use std::fmt;
@@ -24,9 +24,12 @@ use sha2::{Digest, Sha256};
 
 /// Lines per chunk: one block of stored events each.
 const CHUNK_LINES: usize = 20_000;
-/// Events per transaction. An import stopped half-way keeps what was committed; importing the
-/// file again stores the rest (the committed events count as duplicates).
-const EVENTS_PER_COMMIT: usize = 500_000;
+/// Events per transaction (a segment of the file). A segment's keys and rollup rows are
+/// written once, at its commit, so up to this many events are one transaction; the bound is
+/// the memory held until then (the keys and the summed rollups). An import stopped half-way
+/// keeps the segments committed; importing the file again stores the rest (the committed
+/// events count as duplicates).
+const SEGMENT_EVENTS: usize = 4_000_000;
 
 /// One refused line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +162,7 @@ async fn store_chunks(
             };
             stored.add(open.add(&chunk.messages).await?);
             uncommitted += chunk.messages.len();
-            if uncommitted >= EVENTS_PER_COMMIT {
+            if uncommitted >= SEGMENT_EVENTS {
                 import.take().expect("open").commit().await?;
                 uncommitted = 0;
             }
