@@ -25,7 +25,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use lodestar_domain::usage::{Message, MessageKind};
-use lodestar_store::{EventImport, IngestSummary, Store};
+use lodestar_store::{EventImport, ImportBatch, IngestSummary, Store};
 use sha2::{Digest, Sha256};
 
 /// CSV lines per chunk: one block of stored events each.
@@ -92,7 +92,9 @@ impl fmt::Display for EventImportReport {
 /// Parsed lines in file order: `seq` numbers the chunks as the file gives them.
 struct Chunk {
     seq: u64,
-    messages: Vec<Message>,
+    /// The messages read, with their block framed and compressed on the parsing thread, off
+    /// the writer's; `None` in a check, which stores nothing.
+    batch: Option<ImportBatch>,
     rejected: Vec<Rejected>,
     lines: u64,
     bytes: u64,
@@ -125,7 +127,7 @@ pub async fn import_events(
     let mut threads = Vec::new();
     if csv {
         threads.push(std::thread::spawn(move || {
-            if let Err(e) = read_csv(input, &chunks, received_at) {
+            if let Err(e) = read_csv(input, &chunks, received_at, !check) {
                 let _ = chunks.send(Err(e.context(reader_file)));
             }
         }));
@@ -134,7 +136,9 @@ pub async fn import_events(
         let to_parse = Arc::new(Mutex::new(to_parse));
         for _ in 0..parsers {
             let (to_parse, chunks) = (to_parse.clone(), chunks.clone());
-            threads.push(std::thread::spawn(move || parse_slabs(&to_parse, &chunks, received_at)));
+            threads.push(std::thread::spawn(move || {
+                parse_slabs(&to_parse, &chunks, received_at, !check)
+            }));
         }
         threads.push(std::thread::spawn(move || {
             if let Err(e) = read_slabs(input, SLAB_BYTES, &slabs) {
@@ -183,8 +187,9 @@ async fn store_chunks(
                     Some(open) => open,
                     None => import.insert(store.begin_event_import().await?),
                 };
-                stored.add(open.add(&chunk.messages).await?);
-                uncommitted += chunk.messages.len();
+                let batch = chunk.batch.expect("an import's chunks are ready to store");
+                uncommitted += batch.messages().len();
+                stored.add(open.add_batch(batch).await?);
                 if uncommitted >= SEGMENT_EVENTS {
                     import.take().expect("open").commit().await?;
                     uncommitted = 0;
@@ -287,28 +292,30 @@ fn read_up_to(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize
     Ok(filled)
 }
 
-/// A parser thread: takes slabs until there are none, parses each into a chunk.
-fn parse_slabs(slabs: &Mutex<Receiver<Slab>>, chunks: &SyncSender<anyhow::Result<Chunk>>, received_at: DateTime<Utc>) {
+/// A parser thread: takes slabs until there are none, parses each into a chunk (ready to
+/// `store`, or only judged).
+fn parse_slabs(
+    slabs: &Mutex<Receiver<Slab>>,
+    chunks: &SyncSender<anyhow::Result<Chunk>>,
+    received_at: DateTime<Utc>,
+    store: bool,
+) {
     loop {
         let slab = slabs.lock().expect("no parser panics holding the slabs").recv();
         let Ok(slab) = slab else { return };
-        if chunks.send(parse_slab(slab, received_at)).is_err() {
+        if chunks.send(parse_slab(slab, received_at, store)).is_err() {
             return;
         }
     }
 }
 
-fn parse_slab(slab: Slab, received_at: DateTime<Utc>) -> anyhow::Result<Chunk> {
+fn parse_slab(slab: Slab, received_at: DateTime<Utc>, store: bool) -> anyhow::Result<Chunk> {
     let text = std::str::from_utf8(&slab.text)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
         .context("cannot read")?;
-    let mut chunk = Chunk {
-        seq: slab.seq,
-        messages: Vec::with_capacity(text.len() / 200),
-        rejected: Vec::new(),
-        lines: 0,
-        bytes: text.len() as u64,
-    };
+    let mut chunk = new_chunk(slab.seq);
+    chunk.bytes = text.len() as u64;
+    let mut messages = Vec::with_capacity(text.len() / 200);
     for (number, line) in (slab.first_line..).zip(text.split_inclusive('\n')) {
         let line = line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
@@ -316,7 +323,7 @@ fn parse_slab(slab: Slab, received_at: DateTime<Utc>) -> anyhow::Result<Chunk> {
         }
         chunk.lines += 1;
         match Message::parse_line(line, None, received_at, || content_id(line)) {
-            Ok(m) => chunk.messages.push(m),
+            Ok(m) => messages.push(m),
             Err(refusal) => chunk.rejected.push(Rejected {
                 line: number,
                 field: refusal.field.to_owned(),
@@ -324,13 +331,14 @@ fn parse_slab(slab: Slab, received_at: DateTime<Utc>) -> anyhow::Result<Chunk> {
             }),
         }
     }
+    chunk.batch = store.then(|| ImportBatch::new(messages));
     Ok(chunk)
 }
 
 fn new_chunk(seq: u64) -> Chunk {
     Chunk {
         seq,
-        messages: Vec::with_capacity(CHUNK_LINES),
+        batch: None,
         rejected: Vec::new(),
         lines: 0,
         bytes: 0,
@@ -344,6 +352,7 @@ fn read_csv(
     input: impl Read,
     chunks: &SyncSender<anyhow::Result<Chunk>>,
     received_at: DateTime<Utc>,
+    store: bool,
 ) -> anyhow::Result<()> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader.headers().context("line 1: cannot read the header")?.clone();
@@ -366,6 +375,7 @@ fn read_csv(
         .collect();
     let mut seq = 0;
     let mut chunk = new_chunk(seq);
+    let mut messages = Vec::with_capacity(CHUNK_LINES);
     let mut record = csv::StringRecord::new();
     let mut consumed = 0u64;
     loop {
@@ -408,7 +418,7 @@ fn read_csv(
         }
         let text = json.to_string();
         match Message::parse(&text, Some(MessageKind::Track), received_at, || content_id(&text)) {
-            Ok(m) => chunk.messages.push(m),
+            Ok(m) => messages.push(m),
             Err(refusal) => chunk.rejected.push(Rejected {
                 line,
                 field: csv_field(refusal.field).to_owned(),
@@ -416,12 +426,15 @@ fn read_csv(
             }),
         }
         if chunk.lines as usize >= CHUNK_LINES {
+            let full = std::mem::replace(&mut messages, Vec::with_capacity(CHUNK_LINES));
+            chunk.batch = store.then(|| ImportBatch::new(full));
             seq += 1;
             if chunks.send(Ok(std::mem::replace(&mut chunk, new_chunk(seq)))).is_err() {
                 return Ok(());
             }
         }
     }
+    chunk.batch = store.then(|| ImportBatch::new(messages));
     let _ = chunks.send(Ok(chunk));
     Ok(())
 }
@@ -447,7 +460,7 @@ mod tests {
         drop(slabs);
         let received_at = "2026-11-25T12:00:00Z".parse().unwrap();
         cut.into_iter()
-            .map(|slab| parse_slab(slab, received_at).unwrap())
+            .map(|slab| parse_slab(slab, received_at, true).unwrap())
             .collect()
     }
 
@@ -474,7 +487,7 @@ mod tests {
             assert!(chunks.iter().enumerate().all(|(i, c)| c.seq == i as u64));
             let ids: Vec<&str> = chunks
                 .iter()
-                .flat_map(|c| &c.messages)
+                .flat_map(|c| c.batch.as_ref().unwrap().messages())
                 .map(|m| m.message_id.as_str())
                 .collect();
             assert_eq!(ids, ["m1", "m4", "long", "m6", "m8"], "slabs of {slab_bytes} bytes");
@@ -497,7 +510,7 @@ mod tests {
     fn chunks_are_handed_on_in_file_order_whichever_parser_finishes_first() {
         let chunk = |seq| Chunk {
             seq,
-            messages: Vec::new(),
+            batch: None,
             rejected: Vec::new(),
             lines: 0,
             bytes: 0,
