@@ -68,9 +68,8 @@ pub(crate) struct RawStatement<'r> {
 }
 
 impl RawStatement<'_> {
-    /// Runs the statement with one row of `values`, one for each of its parameters, and returns
-    /// how many rows it changed.
-    pub(crate) fn execute(&mut self, values: &[Value]) -> Result<u64> {
+    /// Runs the statement with one row of `values`, one for each of its parameters.
+    pub(crate) fn execute(&mut self, values: &[Value]) -> Result<()> {
         assert_eq!(values.len(), self.parameters, "one value for each parameter");
         let statement = self.statement.as_ptr();
         for (i, value) in values.iter().enumerate() {
@@ -81,11 +80,18 @@ impl RawStatement<'_> {
             let code = unsafe {
                 match value {
                     Value::Int(Some(n)) => ffi::sqlite3_bind_int64(statement, at, *n),
-                    Value::Text(Some(text)) => bind_text(statement, at, text),
-                    Value::Date(Some(day)) => bind_transient_text(statement, at, &day.format("%F").to_string()),
+                    Value::Text(Some(text)) => bind_text(statement, at, text, ffi::SQLITE_STATIC()),
+                    Value::Date(Some(day)) => {
+                        bind_text(statement, at, &day.format("%F").to_string(), ffi::SQLITE_TRANSIENT())
+                    }
                     Value::Timestamp(Some(t)) => {
                         // As sqlx writes a time, so that stored times compare as text alike.
-                        bind_transient_text(statement, at, &t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+                        bind_text(
+                            statement,
+                            at,
+                            &t.to_rfc3339_opts(SecondsFormat::AutoSi, false),
+                            ffi::SQLITE_TRANSIENT(),
+                        )
                     }
                     Value::Bytes(Some(bytes)) => ffi::sqlite3_bind_blob(
                         statement,
@@ -106,11 +112,10 @@ impl RawStatement<'_> {
         // SAFETY: every parameter is bound (above); the statement is reset whatever the step
         // returned, so it is ready for the next row.
         let stepped = unsafe { ffi::sqlite3_step(statement) };
-        let changed = unsafe { ffi::sqlite3_changes64(self.db) };
         let reset = unsafe { ffi::sqlite3_reset(statement) };
         match stepped {
-            ffi::SQLITE_DONE | ffi::SQLITE_ROW => check(self.db, reset).map(|()| changed as u64),
-            code => check(self.db, code).map(|()| 0),
+            ffi::SQLITE_DONE => check(self.db, reset),
+            failed => check(self.db, failed),
         }
     }
 }
@@ -122,30 +127,15 @@ impl Drop for RawStatement<'_> {
     }
 }
 
-/// SAFETY: the caller keeps `text` alive and unchanged until the statement has stepped.
-unsafe fn bind_text(statement: *mut ffi::sqlite3_stmt, at: c_int, text: &str) -> c_int {
-    unsafe {
-        ffi::sqlite3_bind_text(
-            statement,
-            at,
-            text.as_ptr().cast(),
-            text.len() as c_int,
-            ffi::SQLITE_STATIC(),
-        )
-    }
-}
-
-/// Text SQLite copies: for a value made just for the binding.
-unsafe fn bind_transient_text(statement: *mut ffi::sqlite3_stmt, at: c_int, text: &str) -> c_int {
-    unsafe {
-        ffi::sqlite3_bind_text(
-            statement,
-            at,
-            text.as_ptr().cast(),
-            text.len() as c_int,
-            ffi::SQLITE_TRANSIENT(),
-        )
-    }
+/// Binds `text`: borrowed with `SQLITE_STATIC` (SAFETY: the caller keeps it alive and unchanged
+/// until the statement has stepped), or copied by SQLite with `SQLITE_TRANSIENT`.
+unsafe fn bind_text(
+    statement: *mut ffi::sqlite3_stmt,
+    at: c_int,
+    text: &str,
+    keep: ffi::sqlite3_destructor_type,
+) -> c_int {
+    unsafe { ffi::sqlite3_bind_text(statement, at, text.as_ptr().cast(), text.len() as c_int, keep) }
 }
 
 /// The error SQLite reported for `code`, if any, as sqlx's errors of the same kind become.
