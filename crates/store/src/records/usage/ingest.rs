@@ -540,4 +540,15 @@ impl Names {
     pub(super) fn text(&self, id: u32) -> &str {
         &self.texts[id as usize]
     }
+
+    /// Each id's place among the texts in their order: sorting by rank sorts by text.
+    pub(super) fn ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.texts.len() as u32).collect();
+        ids.sort_unstable_by_key(|id| self.text(*id));
+        let mut rank = vec![0; ids.len()];
+        for (place, id) in ids.into_iter().enumerate() {
+            rank[id as usize] = place as u32;
+        }
+        rank
+    }
 }
