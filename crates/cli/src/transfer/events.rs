@@ -121,7 +121,7 @@ pub async fn import_events(
     let input = std::fs::File::open(path).with_context(|| format!("{file}: cannot read"))?;
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
     let parsers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let (chunks, received) = sync_channel::<anyhow::Result<Chunk>>(2 * parsers);
+    let (chunks, received) = sync_channel::<anyhow::Result<Chunk>>(parsers);
     let received_at = store.now();
     let reader_file = file.clone();
     let mut threads = Vec::new();
