@@ -19,8 +19,8 @@ use super::ingest::{FastSet, IngestSummary, Pending, store_messages};
 use crate::{Backend, Result, Store, Tx, on_tx};
 
 /// Beyond this many rows in memory (people and summed rollup rows, some 40 bytes each), an
-/// import writes them before the next batch. The CLI's segments of 4 million events of a usual
-/// file stay below it, so their rollups are written once, at commit.
+/// import writes them before the next batch. The CLI's segments of 3.5 million events of a
+/// usual file stay below it, so their rollups are written once, at commit.
 const PENDING_ROWS: usize = 4_000_000;
 
 impl Store {
