@@ -28,10 +28,17 @@ fn main() -> std::process::ExitCode {
 /// 100,000-account demo peaked at 511 MB with the default, 373 MB with four arenas, no
 /// slower). The server keeps the default: with four arenas its request threads contend on
 /// them (the list endpoint lost ~40 % of its throughput). Called before any thread starts.
+///
+/// Buffers of a mebibyte and more (an event import's slabs, chunks and blocks) are mapped and
+/// unmapped whole. glibc's threshold for that otherwise rises to the size of the largest
+/// buffer freed, after which such buffers come from the heap, and the freed ones stay
+/// resident: a 3-million-event import peaked at 529 MB that way, 435 MB with the fixed
+/// threshold (BENCHMARKS.md, issue 19 point 2).
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    // SAFETY: mallopt only sets allocator parameters; it is called before any thread starts.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 4);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }

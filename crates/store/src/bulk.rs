@@ -219,6 +219,40 @@ pub(crate) async fn insert_rows(
     Ok(())
 }
 
+/// [`insert_rows`] of a row per key, for the millions of rows of a bulk write (an import's keys
+/// and rollups):
+/// on SQLite one single-row statement prepared on the raw handle and run per row, several
+/// times cheaper than binding each value through sqlx ([`crate::sqlite_raw`]); on PostgreSQL
+/// multi-row statements, a slice of rows built at a time. Either way each row is built as it
+/// is written (all of a rollup flush's rows built at once were most of a bulk import's
+/// memory). A row that fails leaves the rows before it written, so the transaction must end
+/// on the error, as every caller's does.
+pub(crate) async fn insert_each_row<K: Sync>(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    keys: &[K],
+    row: impl Fn(&K) -> Vec<Value> + Sync,
+    tail: &str,
+) -> Result<()> {
+    match &mut tx.conn {
+        crate::TxConn::Sqlite(c) => {
+            let sql = statement(Backend::Sqlite, table, columns, 1, tail);
+            let mut raw = crate::sqlite_raw::RawConnection::lock(c).await?;
+            let mut insert = raw.prepare(&sql)?;
+            for key in keys {
+                insert.execute(&row(key))?;
+            }
+        }
+        crate::TxConn::Postgres(_) => {
+            for slice in keys.chunks(20_000) {
+                insert_rows(tx, table, columns, slice.iter().map(&row).collect(), tail).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Like [`insert_rows`], for statements whose `tail` ends in `RETURNING …`: returns the
 /// rows returned for every row written.
 pub(crate) async fn insert_rows_returning<T>(

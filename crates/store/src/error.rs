@@ -28,6 +28,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// An error of a statement run on SQLite's own handle (the bulk writes of an import).
+    #[error("database error: {message} (SQLite code {code})")]
+    Sqlite { code: i32, message: String },
 }
 
 fn backup_schema_advice(found: i64, known: i64) -> String {

@@ -15,6 +15,7 @@ mod jobs;
 mod migrate;
 mod query;
 mod records;
+mod sqlite_raw;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -87,8 +88,8 @@ pub use records::tokens::{ApiToken, TokenCaller};
 pub use records::triggers::{Candidate, Firing, TriggerRule, TriggerRun};
 pub use records::usage::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek, WriteKey};
 pub use records::usage::{
-    AppliedUsage, EventImport, EventSelection, FeatureDay, IngestSummary, UnmatchedEvent, UsageBacklog, UsageCounts,
-    UsageDay,
+    AppliedUsage, EventImport, EventSelection, FeatureDay, ImportBatch, IngestSummary, UnmatchedEvent, UsageBacklog,
+    UsageCounts, UsageDay,
 };
 pub use records::users::UserUpsert;
 

@@ -5,28 +5,38 @@
 //! messageId get one derived from their content, so importing a file twice stores nothing
 //! the second time.
 //!
-//! A reader thread parses the file in chunks while the database stores the previous chunk;
-//! the channel between them holds two chunks, which bounds the memory whatever the file's
-//! size. Chunks are committed together, [`EVENTS_PER_COMMIT`] events at a time: each commit
-//! writes every index page its events touched, so fewer, larger commits write far less.
+//! An NDJSON file is parsed on every core while the database stores what is parsed: a reader
+//! thread cuts it into slabs of whole lines ([`SLAB_BYTES`]), parser threads turn each slab
+//! into a chunk of messages, and the writer takes the chunks back in file order (so the
+//! stored blocks keep the file's order, and an export gives it back). The channels hold a few
+//! slabs and chunks each, which bounds the memory whatever the file's size. A CSV file is
+//! read and parsed on one thread. Chunks are committed together, [`SEGMENT_EVENTS`] events
+//! at a time: each commit writes every index page its events touched, so fewer, larger
+//! commits write far less.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
 use lodestar_domain::usage::{Message, MessageKind};
-use lodestar_store::{EventImport, IngestSummary, Store};
+use lodestar_store::{EventImport, ImportBatch, IngestSummary, Store};
 use sha2::{Digest, Sha256};
 
-/// Lines per chunk: one block of stored events each.
+/// CSV lines per chunk: one block of stored events each.
 const CHUNK_LINES: usize = 20_000;
-/// Events per transaction. An import stopped half-way keeps what was committed; importing the
-/// file again stores the rest (the committed events count as duplicates).
-const EVENTS_PER_COMMIT: usize = 500_000;
+/// Events per transaction (a segment of the file). A segment's keys and rollup rows are
+/// written once, at its commit, so up to this many events are one transaction; the bound is
+/// the memory held until then (the keys and the summed rollups): 3.5 million keys still fit
+/// the key set's table of 4 million slots (100 MB), the next size doubles it. An import
+/// stopped half-way keeps the segments committed; importing the file again stores the rest
+/// (the committed events count as duplicates).
+const SEGMENT_EVENTS: usize = 3_500_000;
 
 /// One refused line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +90,12 @@ impl fmt::Display for EventImportReport {
     }
 }
 
+/// Parsed lines in file order: `seq` numbers the chunks as the file gives them.
 struct Chunk {
-    messages: Vec<Message>,
+    seq: u64,
+    /// The messages read, with their block framed and compressed on the parsing thread, off
+    /// the writer's; `None` in a check, which stores nothing.
+    batch: Option<ImportBatch>,
     rejected: Vec<Rejected>,
     lines: u64,
     bytes: u64,
@@ -107,19 +121,32 @@ pub async fn import_events(
         .len();
     let input = std::fs::File::open(path).with_context(|| format!("{file}: cannot read"))?;
     let csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    let (chunks, received) = sync_channel::<anyhow::Result<Chunk>>(2);
-    let reader_file = file.clone();
+    let parsers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (chunks, received) = sync_channel::<anyhow::Result<Chunk>>(parsers);
     let received_at = store.now();
-    let reader = std::thread::spawn(move || {
-        let result = if csv {
-            read_csv(input, &chunks, received_at)
-        } else {
-            read_ndjson(input, &chunks, received_at)
-        };
-        if let Err(e) = result {
-            let _ = chunks.send(Err(e.context(reader_file)));
+    let reader_file = file.clone();
+    let mut threads = Vec::new();
+    if csv {
+        threads.push(std::thread::spawn(move || {
+            if let Err(e) = read_csv(input, &chunks, received_at, !check) {
+                let _ = chunks.send(Err(e.context(reader_file)));
+            }
+        }));
+    } else {
+        let (slabs, to_parse) = sync_channel::<Slab>(parsers);
+        let to_parse = Arc::new(Mutex::new(to_parse));
+        for _ in 0..parsers {
+            let (to_parse, chunks) = (to_parse.clone(), chunks.clone());
+            threads.push(std::thread::spawn(move || {
+                parse_slabs(&to_parse, &chunks, received_at, !check)
+            }));
         }
-    });
+        threads.push(std::thread::spawn(move || {
+            if let Err(e) = read_slabs(input, SLAB_BYTES, &slabs) {
+                let _ = chunks.send(Err(anyhow::Error::new(e).context("cannot read").context(reader_file)));
+            }
+        }));
+    }
     let bar = super::progress_bar(
         size,
         progress,
@@ -128,7 +155,9 @@ pub async fn import_events(
     let report = store_chunks((!check).then_some(store), &received, &bar, file).await;
     bar.finish_and_clear();
     drop(received);
-    reader.join().expect("the reader thread does not panic");
+    for thread in threads {
+        thread.join().expect("the reading and parsing threads do not panic");
+    }
     report
 }
 
@@ -145,74 +174,172 @@ async fn store_chunks(
     };
     let mut import: Option<EventImport> = None;
     let mut uncommitted = 0;
+    let mut in_order = InOrder::default();
     // The blocking receive runs off the async runtime's threads.
     loop {
         let next = tokio::task::block_in_place(|| chunks.recv());
         let Ok(chunk) = next else { break };
-        let chunk = chunk?;
-        report.lines += chunk.lines;
-        report.rejected.extend(chunk.rejected);
-        if let (Some(store), Some(stored)) = (store, report.stored.as_mut()) {
-            let open = match import.as_mut() {
-                Some(open) => open,
-                None => import.insert(store.begin_event_import().await?),
-            };
-            stored.add(open.add(&chunk.messages).await?);
-            uncommitted += chunk.messages.len();
-            if uncommitted >= EVENTS_PER_COMMIT {
-                import.take().expect("open").commit().await?;
-                uncommitted = 0;
+        in_order.put(chunk?);
+        while let Some(chunk) = in_order.next() {
+            report.lines += chunk.lines;
+            report.rejected.extend(chunk.rejected);
+            if let (Some(store), Some(stored)) = (store, report.stored.as_mut()) {
+                let open = match import.as_mut() {
+                    Some(open) => open,
+                    None => import.insert(store.begin_event_import().await?),
+                };
+                let batch = chunk.batch.expect("an import's chunks are ready to store");
+                uncommitted += batch.messages().len();
+                stored.add(open.add_batch(batch).await?);
+                if uncommitted >= SEGMENT_EVENTS {
+                    import.take().expect("open").commit().await?;
+                    uncommitted = 0;
+                }
             }
+            bar.inc(chunk.bytes);
         }
-        bar.inc(chunk.bytes);
     }
+    anyhow::ensure!(in_order.is_empty(), "a part of the file was lost between its parsers");
     if let Some(open) = import {
         open.commit().await?;
     }
     Ok(report)
 }
 
-fn read_ndjson(
-    input: impl Read,
+/// Chunks as the parsers finish them, handed on in file order.
+#[derive(Default)]
+struct InOrder {
+    next: u64,
+    early: BTreeMap<u64, Chunk>,
+}
+
+impl InOrder {
+    fn put(&mut self, chunk: Chunk) {
+        self.early.insert(chunk.seq, chunk);
+    }
+
+    fn next(&mut self) -> Option<Chunk> {
+        let chunk = self.early.remove(&self.next)?;
+        self.next += 1;
+        Some(chunk)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.early.is_empty()
+    }
+}
+
+/// Whole lines of an NDJSON file, read in one piece to be parsed on another thread.
+struct Slab {
+    seq: u64,
+    /// The number of its first line in the file.
+    first_line: u64,
+    text: Vec<u8>,
+}
+
+/// Bytes read at a time (up to the last line break): one chunk, and so one stored block, of
+/// about 16,000 events of a typical export. Large enough that handing slabs between threads
+/// costs nothing much, small enough that the slabs in flight stay a few tens of megabytes.
+const SLAB_BYTES: usize = 4 << 20;
+
+/// Cuts `input` into slabs of whole lines of about `slab_bytes` (a longer line is one slab).
+fn read_slabs(mut input: impl Read, slab_bytes: usize, slabs: &SyncSender<Slab>) -> std::io::Result<()> {
+    let mut seq = 0;
+    let mut first_line = 1;
+    let mut rest: Vec<u8> = Vec::new();
+    loop {
+        let mut text = std::mem::take(&mut rest);
+        let start = text.len();
+        text.resize(start + slab_bytes, 0);
+        let read = read_up_to(&mut input, &mut text[start..])?;
+        text.truncate(start + read);
+        let end_of_file = read == 0;
+        if !end_of_file {
+            match text.iter().rposition(|&b| b == b'\n') {
+                Some(last) => rest = text.split_off(last + 1),
+                None => {
+                    // A line longer than a slab: read on until it ends.
+                    rest = text;
+                    continue;
+                }
+            }
+        }
+        if !text.is_empty() {
+            let breaks = text.iter().filter(|&&b| b == b'\n').count() as u64;
+            let slab = Slab { seq, first_line, text };
+            if slabs.send(slab).is_err() {
+                return Ok(());
+            }
+            seq += 1;
+            first_line += breaks;
+        }
+        if end_of_file {
+            return Ok(());
+        }
+    }
+}
+
+/// Fills `buffer` from `input` as far as it goes; fewer bytes only at the end of the input.
+fn read_up_to(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// A parser thread: takes slabs until there are none, parses each into a chunk (ready to
+/// `store`, or only judged).
+fn parse_slabs(
+    slabs: &Mutex<Receiver<Slab>>,
     chunks: &SyncSender<anyhow::Result<Chunk>>,
     received_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let mut lines = BufReader::with_capacity(1 << 20, input);
-    let mut chunk = new_chunk();
-    let mut number = 0u64;
-    let mut text = String::new();
+    store: bool,
+) {
     loop {
-        text.clear();
-        let read = lines.read_line(&mut text).context("cannot read")?;
-        if read == 0 {
-            break;
+        let slab = slabs.lock().expect("no parser panics holding the slabs").recv();
+        let Ok(slab) = slab else { return };
+        if chunks.send(parse_slab(slab, received_at, store)).is_err() {
+            return;
         }
-        number += 1;
-        chunk.bytes += read as u64;
-        let line = text.trim_end_matches(['\n', '\r']);
+    }
+}
+
+fn parse_slab(slab: Slab, received_at: DateTime<Utc>, store: bool) -> anyhow::Result<Chunk> {
+    let text = std::str::from_utf8(&slab.text)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        .context("cannot read")?;
+    let mut chunk = new_chunk(slab.seq);
+    chunk.bytes = text.len() as u64;
+    let mut messages = Vec::with_capacity(text.len() / 200);
+    for (number, line) in (slab.first_line..).zip(text.split_inclusive('\n')) {
+        let line = line.trim_end_matches(['\n', '\r']);
         if line.trim().is_empty() {
             continue;
         }
         chunk.lines += 1;
         match Message::parse_line(line, None, received_at, || content_id(line)) {
-            Ok(m) => chunk.messages.push(m),
+            Ok(m) => messages.push(m),
             Err(refusal) => chunk.rejected.push(Rejected {
                 line: number,
                 field: refusal.field.to_owned(),
                 reason: refusal.reason,
             }),
         }
-        if chunk.lines as usize >= CHUNK_LINES && chunks.send(Ok(std::mem::replace(&mut chunk, new_chunk()))).is_err() {
-            return Ok(());
-        }
     }
-    let _ = chunks.send(Ok(chunk));
-    Ok(())
+    chunk.batch = store.then(|| ImportBatch::new(messages));
+    Ok(chunk)
 }
 
-fn new_chunk() -> Chunk {
+fn new_chunk(seq: u64) -> Chunk {
     Chunk {
-        messages: Vec::with_capacity(CHUNK_LINES),
+        seq,
+        batch: None,
         rejected: Vec::new(),
         lines: 0,
         bytes: 0,
@@ -226,6 +353,7 @@ fn read_csv(
     input: impl Read,
     chunks: &SyncSender<anyhow::Result<Chunk>>,
     received_at: DateTime<Utc>,
+    store: bool,
 ) -> anyhow::Result<()> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = reader.headers().context("line 1: cannot read the header")?.clone();
@@ -246,7 +374,9 @@ fn read_csv(
         .filter(|(_, h)| !CSV_COLUMNS.iter().any(|c| h.trim().eq_ignore_ascii_case(c)))
         .map(|(i, h)| (i, h.trim().to_owned()))
         .collect();
-    let mut chunk = new_chunk();
+    let mut seq = 0;
+    let mut chunk = new_chunk(seq);
+    let mut messages = Vec::with_capacity(CHUNK_LINES);
     let mut record = csv::StringRecord::new();
     let mut consumed = 0u64;
     loop {
@@ -289,17 +419,23 @@ fn read_csv(
         }
         let text = json.to_string();
         match Message::parse(&text, Some(MessageKind::Track), received_at, || content_id(&text)) {
-            Ok(m) => chunk.messages.push(m),
+            Ok(m) => messages.push(m),
             Err(refusal) => chunk.rejected.push(Rejected {
                 line,
                 field: csv_field(refusal.field).to_owned(),
                 reason: refusal.reason,
             }),
         }
-        if chunk.lines as usize >= CHUNK_LINES && chunks.send(Ok(std::mem::replace(&mut chunk, new_chunk()))).is_err() {
-            return Ok(());
+        if chunk.lines as usize >= CHUNK_LINES {
+            let full = std::mem::replace(&mut messages, Vec::with_capacity(CHUNK_LINES));
+            chunk.batch = store.then(|| ImportBatch::new(full));
+            seq += 1;
+            if chunks.send(Ok(std::mem::replace(&mut chunk, new_chunk(seq)))).is_err() {
+                return Ok(());
+            }
         }
     }
+    chunk.batch = store.then(|| ImportBatch::new(messages));
     let _ = chunks.send(Ok(chunk));
     Ok(())
 }
@@ -311,5 +447,81 @@ fn csv_field(message_field: &str) -> &str {
         "context.groupId" => "account_id",
         "messageId" => "message_id",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The slabs of `text` cut at most `slab_bytes` apart (a longer line whole), parsed.
+    fn parsed(text: &str, slab_bytes: usize) -> Vec<Chunk> {
+        let (slabs, cut) = sync_channel(1000);
+        read_slabs(text.as_bytes(), slab_bytes, &slabs).unwrap();
+        drop(slabs);
+        let received_at = "2026-11-25T12:00:00Z".parse().unwrap();
+        cut.into_iter()
+            .map(|slab| parse_slab(slab, received_at, true).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn slabs_keep_every_line_whole_in_order_with_its_number() {
+        let track = |id: &str| format!(r#"{{"type":"track","messageId":"{id}","userId":"u","event":"e"}}"#);
+        let long = format!(
+            r#"{{"type":"track","messageId":"long","userId":"u","event":"e","properties":{{"pad":"{}"}}}}"#,
+            "x".repeat(300)
+        );
+        let text = [
+            track("m1"),
+            String::new(),
+            r#"{"type":"track","userId":"u"}"#.to_owned(),
+            track("m4") + "\r",
+            long,
+            track("m6"),
+            "not json".to_owned(),
+            track("m8"),
+        ]
+        .join("\n");
+        for slab_bytes in [16, 100, 200, 1 << 20] {
+            let chunks = parsed(&text, slab_bytes);
+            assert!(chunks.iter().enumerate().all(|(i, c)| c.seq == i as u64));
+            let ids: Vec<&str> = chunks
+                .iter()
+                .flat_map(|c| c.batch.as_ref().unwrap().messages())
+                .map(|m| m.message_id.as_str())
+                .collect();
+            assert_eq!(ids, ["m1", "m4", "long", "m6", "m8"], "slabs of {slab_bytes} bytes");
+            let refused: Vec<(u64, &str)> = chunks
+                .iter()
+                .flat_map(|c| &c.rejected)
+                .map(|r| (r.line, r.field.as_str()))
+                .collect();
+            assert_eq!(refused, [(3, "event"), (7, "message")], "slabs of {slab_bytes} bytes");
+            assert_eq!(
+                chunks.iter().map(|c| c.lines).sum::<u64>(),
+                7,
+                "the blank line is not an event"
+            );
+            assert_eq!(chunks.iter().map(|c| c.bytes).sum::<u64>(), text.len() as u64);
+        }
+    }
+
+    #[test]
+    fn chunks_are_handed_on_in_file_order_whichever_parser_finishes_first() {
+        let chunk = |seq| Chunk {
+            seq,
+            batch: None,
+            rejected: Vec::new(),
+            lines: 0,
+            bytes: 0,
+        };
+        let mut in_order = InOrder::default();
+        in_order.put(chunk(1));
+        assert!(in_order.next().is_none(), "chunk 0 is still being parsed");
+        in_order.put(chunk(0));
+        assert_eq!(in_order.next().map(|c| c.seq), Some(0));
+        assert_eq!(in_order.next().map(|c| c.seq), Some(1));
+        assert!(in_order.next().is_none() && in_order.is_empty());
     }
 }

@@ -191,6 +191,64 @@ async fn a_bulk_import_is_one_transaction_that_keeps_duplicates_out(store: Store
     assert_eq!(days(&store, acme).await.len(), 2);
 }
 
+store_test!(a_bulk_import_of_stored_messages_stores_none_of_them_again);
+
+/// An import checks its messages against the keys stored before it (on SQLite by reads, its
+/// own keys written only at commit): a file imported again, timed and timeless lines alike,
+/// is all duplicates, and the new lines among them are stored once.
+async fn a_bulk_import_of_stored_messages_stores_none_of_them_again(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    let timeless =
+        message(r#"{"type":"track","messageId":"n1","userId":"u1","event":"Signed In","context":{"groupId":"acme"}}"#);
+    let file = [
+        track("t1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
+        track("t2", "u2", "Signed In", "2026-11-03T10:00:00Z", Some("acme")),
+        timeless.clone(),
+    ];
+    let mut import = store.begin_event_import().await.unwrap();
+    assert_eq!(import.add(&file).await.unwrap().stored, 3);
+    import.commit().await.unwrap();
+
+    let mut again = store.begin_event_import().await.unwrap();
+    let mut summary = again.add(&file).await.unwrap();
+    // Between the stored ones in time: found by its key, not by the range around it.
+    summary.add(
+        again
+            .add(&[track(
+                "t3",
+                "u1",
+                "Report Exported",
+                "2026-11-02T12:00:00Z",
+                Some("acme"),
+            )])
+            .await
+            .unwrap(),
+    );
+    again.commit().await.unwrap();
+    assert_eq!(
+        summary,
+        IngestSummary {
+            stored: 1,
+            duplicates: 3,
+            unmatched: 0
+        }
+    );
+    assert_eq!(store.usage_counts().await.unwrap().events, 4);
+    assert_eq!(
+        days(&store, acme).await,
+        [
+            ("2026-11-02".into(), 2, 1),
+            ("2026-11-03".into(), 1, 1),
+            ("2026-11-25".into(), 1, 1)
+        ]
+    );
+    let ids = [
+        ("t3".to_owned(), Some(instant("2026-11-02T12:00:00Z"))),
+        ("n1".to_owned(), None),
+    ];
+    assert_eq!(store.stored_message_ids(&ids).await.unwrap().len(), 2);
+}
+
 store_test!(a_day_counts_each_active_person_once_however_late_their_events);
 
 async fn a_day_counts_each_active_person_once_however_late_their_events(store: Store) {

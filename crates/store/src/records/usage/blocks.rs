@@ -16,7 +16,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKey, MessageKind};
 
-use crate::bulk::{Value, insert_rows, insert_rows_returning, values_rows};
+use crate::bulk::{Value, insert_each_row, insert_rows, insert_rows_returning, values_rows};
 use crate::{Result, StoreError, Tx, on_tx};
 
 /// One message as a block keeps it.
@@ -99,16 +99,31 @@ pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, message
     if messages.is_empty() {
         return Ok(None);
     }
-    let body = lz4_flex::compress_prepend_size(encode(messages.iter().copied()).as_bytes());
+    let body = compress(messages.iter().copied());
+    write_compressed_block(tx, received_at, messages.len(), &body).await.map(Some)
+}
+
+/// The body of a block of `messages`: framed ([`encode`]), then LZ4-compressed.
+pub(crate) fn compress<'a>(messages: impl IntoIterator<Item = &'a Message>) -> Vec<u8> {
+    lz4_flex::compress_prepend_size(encode(messages).as_bytes())
+}
+
+/// Stores a block whose body ([`compress`]) holds `events` messages; returns its id.
+pub(crate) async fn write_compressed_block(
+    tx: &mut Tx,
+    received_at: DateTime<Utc>,
+    events: usize,
+    body: &[u8],
+) -> Result<i64> {
     let id: i64 = on_tx!(&mut *tx, |c| {
         sqlx::query_scalar("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3) RETURNING id")
             .bind(received_at)
-            .bind(messages.len() as i64)
-            .bind(&body)
+            .bind(events as i64)
+            .bind(body)
             .fetch_one(&mut *c)
             .await?
     });
-    Ok(Some(id))
+    Ok(id)
 }
 
 /// Records the keys of messages about to be stored and returns those that are new: a key
@@ -359,19 +374,17 @@ pub(crate) async fn move_keys_by_time(tx: &mut Tx, per_run: usize) -> Result<()>
 }
 
 /// Writes `run` in key order and empties it.
-async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
+pub(super) async fn write_sorted_keys(tx: &mut Tx, run: &mut Vec<EventKey>) -> Result<()> {
     run.sort_unstable();
-    for chunk in run.chunks(10_000) {
-        let rows: Vec<Vec<Value>> = chunk.iter().copied().map(key_row).collect();
-        insert_rows(
-            tx,
-            "usage_event_keys",
-            &["at", "high", "low"],
-            rows,
-            "ON CONFLICT (at, high, low) DO NOTHING",
-        )
-        .await?;
-    }
+    insert_each_row(
+        tx,
+        "usage_event_keys",
+        &["at", "high", "low"],
+        run,
+        |k| key_row(*k),
+        "ON CONFLICT (at, high, low) DO NOTHING",
+    )
+    .await?;
     run.clear();
     Ok(())
 }

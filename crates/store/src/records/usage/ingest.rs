@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
+use super::import::{CompressedBlock, ImportKeys};
 use super::queue::apply_queued;
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
@@ -57,10 +58,13 @@ pub(super) struct Pending {
     pub(super) rollups: RollupDelta,
     /// Accounts whose usage changed: their milestones and health are settled at the end.
     pub(super) touched: HashSet<i64>,
+    /// In a bulk import on SQLite, the keys it claimed, written at its commit; otherwise each
+    /// batch claims its keys in the key table.
+    pub(super) import_keys: Option<ImportKeys>,
+    /// The block of the next batch as a bulk import's parser framed and compressed it: stored
+    /// as it is when none of the batch is a duplicate.
+    pub(super) compressed_block: Option<CompressedBlock>,
 }
-
-/// Beyond this many rows in memory, an import writes them before the next batch.
-pub(super) const PENDING_ROWS: usize = 2_000_000;
 
 impl Pending {
     pub(super) fn rows(&self) -> usize {
@@ -131,15 +135,6 @@ impl Store {
         Ok(summary)
     }
 
-    /// Starts a bulk import: batches added to it share one transaction (and so one write of
-    /// each index page they touch), and milestones and health are settled once, at commit.
-    pub async fn begin_event_import(&self) -> Result<EventImport> {
-        Ok(EventImport {
-            tx: self.begin_write().await?,
-            pending: Pending::default(),
-        })
-    }
-
     /// Recomputes every rollup from the stored events (`lodestar usage rebuild`).
     pub async fn rebuild_usage_rollups(&self) -> Result<()> {
         let mut tx = self.begin_write().await?;
@@ -148,27 +143,6 @@ impl Store {
         while apply_queued(&mut tx, usize::MAX).await?.blocks > 0 {}
         rebuild_rollups(&mut tx).await?;
         tx.commit().await
-    }
-}
-
-/// Batches of a bulk import in one transaction ([`Store::begin_event_import`]); dropped
-/// without [`EventImport::commit`], nothing of it is stored.
-pub struct EventImport {
-    tx: Tx,
-    pending: Pending,
-}
-
-impl EventImport {
-    pub async fn add(&mut self, messages: &[Message]) -> Result<IngestSummary> {
-        if self.pending.rows() >= PENDING_ROWS {
-            self.pending.flush(&mut self.tx).await?;
-        }
-        store_messages(&mut self.tx, messages, &mut self.pending).await
-    }
-
-    pub async fn commit(mut self) -> Result<()> {
-        self.pending.finish(&mut self.tx).await?;
-        self.tx.commit().await
     }
 }
 
@@ -243,9 +217,18 @@ pub(super) fn distinct(keys: impl IntoIterator<Item = String>) -> Vec<String> {
 /// at its end.
 pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &mut Pending) -> Result<IngestSummary> {
     lock_usage(tx).await?;
-    let (new, duplicates) = claim_new(tx, messages).await?;
+    let (new, duplicates) = claim_new(tx, messages, pending.import_keys.as_mut()).await?;
     let received_at = tx.now();
-    blocks::write_block(tx, received_at, &new).await?;
+    // An import's batch comes with its block compressed already: stored as it is when none of
+    // the batch was left out.
+    match pending.compressed_block.take().filter(|b| b.events == new.len()) {
+        Some(block) => {
+            blocks::write_compressed_block(tx, received_at, block.events, &block.body).await?;
+        }
+        None => {
+            blocks::write_block(tx, received_at, &new).await?;
+        }
+    }
     let unmatched = place_messages(tx, &new, pending).await?;
     Ok(IngestSummary {
         stored: new.len(),
@@ -257,14 +240,23 @@ pub(super) async fn store_messages(tx: &mut Tx, messages: &[Message], pending: &
 /// The messages never stored before, each once, and how many were left out: a message is
 /// known by its own time and its id (see EventKey), in the batch as in the store. Their keys
 /// are claimed, so the caller must store them in the same transaction.
-pub(super) async fn claim_new<'m>(tx: &mut Tx, messages: &'m [Message]) -> Result<(Vec<&'m Message>, usize)> {
+/// A bulk import on SQLite passes its `import_keys`, which claims in memory and writes at
+/// commit.
+pub(super) async fn claim_new<'m>(
+    tx: &mut Tx,
+    messages: &'m [Message],
+    import_keys: Option<&mut ImportKeys>,
+) -> Result<(Vec<&'m Message>, usize)> {
     let mut seen = HashSet::new();
     let (messages_once, keys): (Vec<&Message>, Vec<EventKey>) = messages
         .iter()
         .map(|m| (m, m.event_key()))
         .filter(|(_, k)| seen.insert(*k))
         .unzip();
-    let new_keys = blocks::claim_keys(tx, &keys).await?;
+    let new_keys = match import_keys {
+        Some(import_keys) => import_keys.claim(tx, &keys).await?,
+        None => blocks::claim_keys(tx, &keys).await?,
+    };
     let new: Vec<&Message> = messages_once
         .into_iter()
         .zip(keys)
@@ -579,5 +571,16 @@ impl Names {
 
     pub(super) fn text(&self, id: u32) -> &str {
         &self.texts[id as usize]
+    }
+
+    /// Each id's place among the texts in their order: sorting by rank sorts by text.
+    pub(super) fn ranks(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = (0..self.texts.len() as u32).collect();
+        ids.sort_unstable_by_key(|id| self.text(*id));
+        let mut rank = vec![0; ids.len()];
+        for (place, id) in ids.into_iter().enumerate() {
+            rank[id as usize] = place as u32;
+        }
+        rank
     }
 }

@@ -8,6 +8,7 @@
 //! placed, rollups and all, when the link arrives (see [`attach_waiting`]).
 
 mod blocks;
+mod import;
 mod ingest;
 mod placement;
 mod queue;
@@ -17,7 +18,8 @@ mod views;
 mod waiting;
 pub(crate) mod write_keys;
 
-pub use ingest::{EventImport, IngestSummary};
+pub use import::{EventImport, ImportBatch};
+pub use ingest::IngestSummary;
 pub use queue::{AppliedUsage, UsageBacklog};
 pub use reads::{EventSelection, FeatureDay, UnmatchedEvent, UsageCounts, UsageDay};
 pub use views::{AccountUsageSummary, PersonUsage, UsageDrop, UsageWeek};

@@ -47,7 +47,7 @@ impl Store {
     /// an event belongs is decided when it is applied.
     pub async fn append_events(&self, messages: &[Message]) -> Result<IngestSummary> {
         let mut tx = self.begin_write().await?;
-        let (new, duplicates) = claim_new(&mut tx, messages).await?;
+        let (new, duplicates) = claim_new(&mut tx, messages, None).await?;
         let received_at = tx.now();
         if let Some(block) = blocks::write_block(&mut tx, received_at, &new).await? {
             on_tx!(&mut tx, |c| sqlx::query(

@@ -11,7 +11,7 @@ use lodestar_domain::usage::RecentActivity;
 use super::blocks;
 use super::ingest::{FastMap, FastSet, Names, lock_usage};
 use super::placement::Placement;
-use crate::bulk::{Value, insert_rows, values_rows};
+use crate::bulk::{Value, insert_each_row, insert_rows, values_rows};
 use crate::{Result, Tx, on_tx};
 
 /// Activity to add to the rollups, summed in memory first so each rollup row is written
@@ -58,13 +58,15 @@ impl RollupDelta {
         }
         let names = &self.names;
         let mut by_user: Vec<_> = self.by_user.into_iter().collect();
-        by_user.sort_unstable_by(|a, b| (a.0.0, a.0.1, names.text(a.0.2)).cmp(&(b.0.0, b.0.1, names.text(b.0.2))));
+        // In the texts' order, compared by rank: comparing the texts was most of the sorting.
+        let rank = names.ranks();
+        by_user.sort_unstable_by_key(|((account, day, user), _)| (*account, *day, rank[*user as usize]));
         let active: Vec<(i64, &str, NaiveDate)> = by_user
             .iter()
             .map(|((account, day, user), _)| (*account, names.text(*user), *day))
             .collect();
         let (newly_active, unknown) = add_to_person_activity(tx, &active).await?;
-        insert_in_slices(
+        insert_each_row(
             tx,
             "usage_user_days",
             &["account_id", "user_key", "day", "events"],
@@ -99,8 +101,8 @@ impl RollupDelta {
         )
         .await?;
         let mut by_feature: Vec<_> = self.by_feature.into_iter().collect();
-        by_feature.sort_unstable_by(|a, b| (a.0.0, names.text(a.0.1), a.0.2).cmp(&(b.0.0, names.text(b.0.1), b.0.2)));
-        insert_in_slices(
+        by_feature.sort_unstable_by_key(|((account, feature, day), _)| (*account, rank[*feature as usize], *day));
+        insert_each_row(
             tx,
             "usage_feature_days",
             &["account_id", "feature", "day", "events"],
@@ -117,10 +119,10 @@ impl RollupDelta {
         )
         .await?;
         let mut first_use: Vec<_> = self.first_use.into_iter().collect();
-        first_use.sort_unstable_by(|a, b| {
-            (a.0.0, names.text(a.0.1), names.text(a.0.2)).cmp(&(b.0.0, names.text(b.0.1), names.text(b.0.2)))
+        first_use.sort_unstable_by_key(|((account, feature, user), _)| {
+            (*account, rank[*feature as usize], rank[*user as usize])
         });
-        insert_in_slices(
+        insert_each_row(
             tx,
             "usage_person_features",
             &["account_id", "feature", "user_key", "first_at"],
@@ -141,7 +143,7 @@ impl RollupDelta {
         let mut pairs: Vec<(i64, NaiveDate)> = self.by_account.keys().copied().collect();
         pairs.sort_unstable();
         let by_account = &self.by_account;
-        insert_in_slices(
+        insert_each_row(
             tx,
             "usage_account_days",
             &["account_id", "day", "events", "active_users"],
@@ -178,23 +180,6 @@ impl RollupDelta {
         }
         Ok(())
     }
-}
-
-/// Inserts a row per key, built a slice of keys at a time: all of a flush's rows built at
-/// once were most of a bulk import's memory.
-pub(super) async fn insert_in_slices<K: Sync>(
-    tx: &mut Tx,
-    table: &str,
-    columns: &[&str],
-    keys: &[K],
-    row: impl Fn(&K) -> Vec<Value> + Sync,
-    tail: &str,
-) -> Result<()> {
-    for slice in keys.chunks(20_000) {
-        let rows: Vec<Vec<Value>> = slice.iter().map(&row).collect();
-        insert_rows(tx, table, columns, rows, tail).await?;
-    }
-    Ok(())
 }
 
 pub(super) const ACTIVITY_COLUMNS: &[&str] = &["account_id", "user_key", "last_day", "recent_days"];
