@@ -4,7 +4,8 @@
 # (crates/server/examples/open_loop.rs) sends on schedule whatever the server does and times
 # each request from when it was due, so a slow server cannot hide its queue from the p99 as a
 # closed-loop client does. Events are stamped "now" (minus 0..SKEW_MS). Run from the repo root:
-#   cargo build --release -p lodestar -p lodestar-server --example open_loop && bench/ingest_open_loop.sh
+#   cargo build --release -p lodestar && cargo build --release -p lodestar-server --example open_loop && bench/ingest_open_loop.sh
+#   (two commands: `--example` with both packages builds the example alone)
 # RATE is requests per second of 100 events (500 = 50,000 events/s), SECONDS each run's length.
 set -euo pipefail
 rate=${RATE:-500}
