@@ -77,6 +77,9 @@ pub struct AccountUsage {
 }
 
 /// An account's usage per day and per feature.
+///
+/// Counts events once the server has applied them, normally within a second of the ingestion
+/// answer (`lodestar_usage_blocks_pending` on `/metrics` shows what waits).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/usage", tag = "usage", params(("id" = i64, Path), UsageQuery),
     responses(
         (status = 200, description = "Usage per day and per feature", body = AccountUsage),
@@ -155,6 +158,9 @@ pub struct PersonOutput {
 }
 
 /// The people using the product on an account: who is active, who misses the key behaviours.
+///
+/// Counts events once the server has applied them, normally within a second of the ingestion
+/// answer (`lodestar_usage_blocks_pending` on `/metrics` shows what waits).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/people", tag = "usage", params(("id" = i64, Path)),
     responses(
         (status = 200, description = "The account's people, most active first", body = [PersonOutput]),
@@ -215,6 +221,9 @@ pub struct DropPage {
 
 /// Accounts whose weekly active users fell by more than `share` over four weeks, a page at a
 /// time.
+///
+/// Counts events once the server has applied them, normally within a second of the ingestion
+/// answer (`lodestar_usage_blocks_pending` on `/metrics` shows what waits).
 #[utoipa::path(get, path = "/api/v1/usage/drops", tag = "usage", params(DropQuery),
     responses(
         (status = 200, description = "Falling accounts, steepest first", body = DropPage),
@@ -273,6 +282,9 @@ pub struct UnmatchedPage {
 
 /// Events kept without an account (admins): they attach when the account or the person's
 /// group call arrives.
+///
+/// Counts events once the server has applied them, normally within a second of the ingestion
+/// answer (`lodestar_usage_blocks_pending` on `/metrics` shows what waits).
 #[utoipa::path(get, path = "/api/v1/usage/unmatched", tag = "usage",
     responses(
         (status = 200, description = "The most recent unmatched events", body = UnmatchedPage),
