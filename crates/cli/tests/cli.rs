@@ -835,8 +835,17 @@ async fn two_servers_on_one_postgres_ingest_each_event_once() {
     };
     let t = Scratch::new();
     let url = pg.url.clone();
-    ok(&url, &["import", "accounts", s(&t.file("accounts.csv", "external_id,name\nacme,Acme\n"))]);
-    let key = ok(&url, &["writekey", "create", "--name", "two servers"]).trim().to_owned();
+    ok(
+        &url,
+        &[
+            "import",
+            "accounts",
+            s(&t.file("accounts.csv", "external_id,name\nacme,Acme\n")),
+        ],
+    );
+    let key = ok(&url, &["writekey", "create", "--name", "two servers"])
+        .trim()
+        .to_owned();
     let auth = format!(
         "Authorization: Basic {}\r\nContent-Type: application/json\r\n",
         base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
@@ -890,7 +899,10 @@ async fn two_servers_on_one_postgres_ingest_each_event_once() {
     let store = &pg.store;
     assert_eq!(
         store.usage_counts().await.unwrap(),
-        lodestar_store::UsageCounts { events: 800, unmatched: 0 }
+        lodestar_store::UsageCounts {
+            events: 800,
+            unmatched: 0
+        }
     );
     assert_eq!(store.usage_backlog().await.unwrap().blocks, 0);
     let acme = lodestar_store::testing::query_strings(store, "SELECT CAST(id AS TEXT) FROM accounts").await;

@@ -143,11 +143,9 @@ impl Metrics {
         self.ingest_in_memory.set(in_memory as i64);
         let backlog = state.store.usage_backlog().await?;
         self.usage_blocks_pending.set(backlog.blocks);
-        self.usage_apply_lag_seconds.set(
-            backlog
-                .oldest
-                .map_or(0.0, |oldest| (state.store.now() - oldest).num_milliseconds().max(0) as f64 / 1000.0),
-        );
+        self.usage_apply_lag_seconds.set(backlog.oldest.map_or(0.0, |oldest| {
+            (state.store.now() - oldest).num_milliseconds().max(0) as f64 / 1000.0
+        }));
         let counts = state.store.job_counts().await?;
         for (label, n) in [
             ("queued", counts.queued),

@@ -224,7 +224,10 @@ pub async fn query_strings(store: &Store, sql: &str) -> Vec<String> {
 pub async fn usage_rollup_rows(store: &Store) -> Vec<String> {
     let tables = store.tables().await.expect("the catalog reads");
     let mut rows = Vec::new();
-    for name in crate::records::usage::ROLLUP_TABLES.into_iter().chain(["usage_waiting"]) {
+    for name in crate::records::usage::ROLLUP_TABLES
+        .into_iter()
+        .chain(["usage_waiting"])
+    {
         let table = tables.iter().find(|t| t.name == name).expect("a usage table");
         let columns: Vec<String> = table
             .columns

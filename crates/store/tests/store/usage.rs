@@ -292,7 +292,13 @@ fn side_batch(side: &str, range: std::ops::Range<usize>) -> Vec<Message> {
     range
         .map(|i| {
             let at = format!("2026-10-{:02}T{:02}:00:00Z", i % 20 + 1, i % 24);
-            track(&format!("{side}{i}"), &format!("u{}", i % 7), "Signed In", &at, Some("acme"))
+            track(
+                &format!("{side}{i}"),
+                &format!("u{}", i % 7),
+                "Signed In",
+                &at,
+                Some("acme"),
+            )
         })
         .collect()
 }
@@ -674,8 +680,20 @@ async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
     for i in 0..3 {
         store
             .append_events(&[
-                track(&format!("s{i}a"), "u1", "Signed In", "2026-11-03T09:00:00Z", Some("acme")),
-                track(&format!("s{i}b"), "u1", "Signed In", "2026-11-03T10:00:00Z", Some("acme")),
+                track(
+                    &format!("s{i}a"),
+                    "u1",
+                    "Signed In",
+                    "2026-11-03T09:00:00Z",
+                    Some("acme"),
+                ),
+                track(
+                    &format!("s{i}b"),
+                    "u1",
+                    "Signed In",
+                    "2026-11-03T10:00:00Z",
+                    Some("acme"),
+                ),
             ])
             .await
             .unwrap();

@@ -100,7 +100,9 @@ pub(crate) async fn write_block(tx: &mut Tx, received_at: DateTime<Utc>, message
         return Ok(None);
     }
     let body = compress(messages.iter().copied());
-    write_compressed_block(tx, received_at, messages.len(), &body).await.map(Some)
+    write_compressed_block(tx, received_at, messages.len(), &body)
+        .await
+        .map(Some)
 }
 
 /// The body of a block of `messages`: framed ([`encode`]), then LZ4-compressed.
@@ -116,12 +118,14 @@ pub(crate) async fn write_compressed_block(
     body: &[u8],
 ) -> Result<i64> {
     let id: i64 = on_tx!(&mut *tx, |c| {
-        sqlx::query_scalar("INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3) RETURNING id")
-            .bind(received_at)
-            .bind(events as i64)
-            .bind(body)
-            .fetch_one(&mut *c)
-            .await?
+        sqlx::query_scalar(
+            "INSERT INTO usage_event_blocks (received_at, events, body) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(received_at)
+        .bind(events as i64)
+        .bind(body)
+        .fetch_one(&mut *c)
+        .await?
     });
     Ok(id)
 }
