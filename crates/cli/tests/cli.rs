@@ -1376,6 +1376,10 @@ fn metrics_are_served_on_their_own_address_and_count_stored_events() {
     assert!(text.contains("lodestar_events_stored_total 2"), "{text}");
     assert!(text.contains("# TYPE lodestar_usage_blocks_pending gauge"), "{text}");
     assert!(text.contains("# TYPE lodestar_usage_apply_lag_seconds gauge"), "{text}");
+    assert!(
+        text.contains("# TYPE lodestar_usage_accounts_unsettled gauge"),
+        "{text}"
+    );
     assert!(text.contains("route=\"/v1/batch\",status=\"200\"} 1"), "{text}");
     assert_eq!(
         http_get(&addr, "/metrics", None).0,

@@ -50,6 +50,7 @@ pub struct Metrics {
     ingest_in_memory: Gauge,
     usage_blocks_pending: Gauge,
     usage_apply_lag_seconds: Gauge<f64, AtomicU64>,
+    usage_accounts_unsettled: Gauge,
     jobs: Family<StateLabels, Gauge>,
     rescore_seconds: Gauge<f64, AtomicU64>,
 }
@@ -98,6 +99,12 @@ impl Metrics {
             "Age of the oldest acknowledged block not yet applied (0 when none waits)",
             usage_apply_lag_seconds.clone(),
         );
+        let usage_accounts_unsettled = Gauge::default();
+        registry.register(
+            "usage_accounts_unsettled",
+            "Accounts whose applied usage is not yet in their milestones and score",
+            usage_accounts_unsettled.clone(),
+        );
         let jobs = Family::<StateLabels, Gauge>::default();
         registry.register("jobs", "Background jobs by state", jobs.clone());
         let rescore_seconds = Gauge::<f64, AtomicU64>::default();
@@ -114,6 +121,7 @@ impl Metrics {
             ingest_in_memory,
             usage_blocks_pending,
             usage_apply_lag_seconds,
+            usage_accounts_unsettled,
             jobs,
             rescore_seconds,
         }
@@ -143,6 +151,7 @@ impl Metrics {
         self.ingest_in_memory.set(in_memory as i64);
         let backlog = state.store.usage_backlog().await?;
         self.usage_blocks_pending.set(backlog.blocks);
+        self.usage_accounts_unsettled.set(backlog.unsettled_accounts);
         self.usage_apply_lag_seconds.set(backlog.oldest.map_or(0.0, |oldest| {
             (state.store.now() - oldest).num_milliseconds().max(0) as f64 / 1000.0
         }));

@@ -250,6 +250,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0032_usage_block_queue.sql"),
         rust: None,
     },
+    Migration {
+        version: 33,
+        name: "usage_unsettled_accounts",
+        sql: include_str!("../migrations/0033_usage_unsettled_accounts.sql"),
+        rust: None,
+    },
 ];
 
 impl Migration {

@@ -476,7 +476,7 @@ async fn message_keys_move_to_keys_by_time_when_the_schema_is_upgraded(store: St
         ],
     )
     .await;
-    assert_eq!(store.migrate().await.unwrap(), [31, 32]);
+    assert_eq!(store.migrate().await.unwrap(), [31, 32, 33]);
 
     let count = |sql: &str| {
         let store = store.clone();
@@ -637,6 +637,21 @@ store_test!(an_acknowledged_block_counts_once_it_is_applied);
 /// The answer path stores and queues; the follower's step places and rolls up, once.
 async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
     let acme = one_account(&store, "acme").await;
+    lodestar_store::testing::execute_sql(&store, "UPDATE accounts SET launch_date = '2026-11-01'").await;
+    store
+        .create_milestone(
+            MilestoneFields {
+                name: Name::parse("Signed in").unwrap(),
+                feature: "Signed In".into(),
+                threshold: Threshold::Times(1),
+                within_days: 30,
+                first_value: false,
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
     let batch = vec![
         track("q1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
         track("q2", "u2", "Signed In", "2026-11-02T10:00:00Z", None),
@@ -674,6 +689,22 @@ async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
     assert_eq!(days(&store, acme).await, [("2026-11-02".into(), 1, 1)]);
     assert_eq!(store.usage_counts().await.unwrap().unmatched, 1);
     assert_eq!(store.apply_queued_usage(10_000).await.unwrap(), AppliedUsage::default());
+
+    // Applied, acme is listed for settling: its milestones (and score) are brought up to date
+    // by the next settling step, not by the step that applied its events.
+    let achieved = || async {
+        lodestar_store::testing::query_strings(&store, "SELECT CAST(account_id AS TEXT) FROM milestone_achievements")
+            .await
+    };
+    assert!(achieved().await.is_empty(), "not settled yet");
+    assert_eq!(store.usage_backlog().await.unwrap().unsettled_accounts, 1);
+    assert_eq!(store.settle_applied_usage(100).await.unwrap(), 1);
+    assert_eq!(
+        achieved().await,
+        [acme.0.to_string()],
+        "settled: the first sign-in reached"
+    );
+    assert_eq!(store.settle_applied_usage(100).await.unwrap(), 0, "settled once");
     assert_eq!(store.usage_backlog().await.unwrap(), UsageBacklog::default());
 
     // A step takes whole blocks up to its size, and at least one.

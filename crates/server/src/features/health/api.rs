@@ -274,8 +274,9 @@ impl AccountHealthOutput {
 /// An account's health score: each measure's value, points and weight, what changed since
 /// last week, and the history.
 ///
-/// Counts events once the server has applied them, normally within a second of the ingestion
-/// answer (`lodestar_usage_blocks_pending` on `/metrics` shows what waits).
+/// Counts events once the server has applied them and rescored the account, normally within
+/// a second of the ingestion answer (`lodestar_usage_blocks_pending` and
+/// `lodestar_usage_accounts_unsettled` on `/metrics` show what waits).
 #[utoipa::path(get, path = "/api/v1/accounts/{id}/health", tag = "health", params(("id" = i64, Path)),
     responses((status = 200, description = "The score and its explanation", body = AccountHealthOutput), ReadProblems),
     security(("bearer" = [])))]

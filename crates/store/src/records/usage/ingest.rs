@@ -8,7 +8,7 @@ use lodestar_domain::usage::{EventKey, Message, MessageKind};
 
 use super::blocks;
 use super::import::{CompressedBlock, ImportKeys};
-use super::queue::apply_queued;
+use super::queue::{apply_queued, settle_unsettled};
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
 use crate::bulk::{Value, in_list, insert_rows, values_rows};
@@ -142,6 +142,7 @@ impl Store {
         // rebuild reads, and leaves no block for a follower to count a second time.
         while apply_queued(&mut tx, usize::MAX).await?.blocks > 0 {}
         rebuild_rollups(&mut tx).await?;
+        settle_unsettled(&mut tx, usize::MAX).await?;
         tx.commit().await
     }
 }

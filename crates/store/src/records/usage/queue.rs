@@ -3,10 +3,17 @@
 //! [`Store::append_events`] is the answer path: it claims the messages' keys, writes their
 //! block and queues the block in `usage_block_queue`, in one short transaction that reads no
 //! people or accounts and rescores nothing. [`Store::apply_queued_usage`] is the follower's
-//! step: under the usage lock it takes the oldest queued blocks, places their messages and
-//! writes the rollups, milestones and scores, and deletes the blocks' queue rows, all in one
-//! transaction. A crash rolls the step back with its deletions, so the next step applies the
-//! same blocks; a block whose queue row is gone was applied, once.
+//! step: under the usage lock it takes the oldest queued blocks, places their messages,
+//! writes the rollups, lists the accounts touched in `usage_unsettled_accounts` and deletes
+//! the blocks' queue rows, all in one transaction. A crash rolls the step back with its
+//! deletions, so the next step applies the same blocks; a block whose queue row is gone was
+//! applied, once.
+//!
+//! [`Store::settle_applied_usage`] then records those accounts' milestones and rescores them,
+//! deleting their rows in the same transaction. It is a step of its own because rescoring an
+//! account costs about as much as applying hundreds of its events: the follower settles at
+//! most about twice a second under load (and at once when the queue is empty), so an account
+//! that a thousand steps touch is rescored a few times, not a thousand.
 //!
 //! A queue rather than a cursor over block ids: a PostgreSQL identity is taken at insert and
 //! seen at commit, so two servers may commit blocks 102 then 101, and a cursor past 102 would
@@ -18,8 +25,8 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::Message;
 
 use super::blocks::{self, decode};
-use super::ingest::{IngestSummary, Pending, claim_new, lock_usage, place_messages};
-use crate::bulk::in_list;
+use super::ingest::{IngestSummary, Pending, claim_new, lock_usage, place_messages, settle_accounts};
+use crate::bulk::{Value, in_list, insert_rows};
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// What one follower step applied.
@@ -38,6 +45,8 @@ pub struct UsageBacklog {
     pub events: i64,
     /// When the oldest of them was acknowledged.
     pub oldest: Option<DateTime<Utc>>,
+    /// Accounts whose applied usage is not yet in their milestones and score.
+    pub unsettled_accounts: i64,
 }
 
 impl Store {
@@ -88,13 +97,34 @@ impl Store {
         Ok(applied)
     }
 
-    /// Applies queued blocks until none is left: what a test or a command does when it needs
-    /// the rollups to count everything acknowledged so far.
+    /// Records the milestones of at most `max_accounts` of the accounts whose usage was
+    /// applied and not yet settled, and rescores them, in one transaction; returns how many
+    /// it settled (0 when none waits). Safe to run from several tasks and servers at once.
+    pub async fn settle_applied_usage(&self, max_accounts: usize) -> Result<usize> {
+        // A read first, as in `apply_queued_usage`: the follower looks after every idle poll.
+        let waiting: Option<i64> = on_pool!(self, |p| {
+            sqlx::query_scalar("SELECT account_id FROM usage_unsettled_accounts LIMIT 1")
+                .fetch_optional(p)
+                .await?
+        });
+        if waiting.is_none() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        let settled = settle_unsettled(&mut tx, max_accounts).await?;
+        tx.commit().await?;
+        Ok(settled)
+    }
+
+    /// Applies queued blocks until none is left, then settles every account they touched:
+    /// what a test or a command does when it needs the rollups and scores to count
+    /// everything acknowledged so far.
     pub async fn apply_all_queued_usage(&self) -> Result<AppliedUsage> {
         let mut total = AppliedUsage::default();
         loop {
             let step = self.apply_queued_usage(APPLY_ALL_EVENTS).await?;
             if step.blocks == 0 {
+                while self.settle_applied_usage(SETTLE_ALL_ACCOUNTS).await? > 0 {}
                 return Ok(total);
             }
             total.blocks += step.blocks;
@@ -105,18 +135,21 @@ impl Store {
 
     /// What is acknowledged but not yet applied.
     pub async fn usage_backlog(&self) -> Result<UsageBacklog> {
-        let (blocks, events, oldest): (i64, Option<i64>, Option<DateTime<Utc>>) = on_pool!(self, |p| {
-            sqlx::query_as(
-                "SELECT COUNT(*), CAST(SUM(b.events) AS BIGINT), MIN(q.queued_at) \
-                 FROM usage_block_queue q JOIN usage_event_blocks b ON b.id = q.block_id",
-            )
-            .fetch_one(p)
-            .await?
-        });
+        let (blocks, events, oldest, unsettled_accounts): (i64, Option<i64>, Option<DateTime<Utc>>, i64) =
+            on_pool!(self, |p| {
+                sqlx::query_as(
+                    "SELECT COUNT(*), CAST(SUM(b.events) AS BIGINT), MIN(q.queued_at), \
+                     (SELECT COUNT(*) FROM usage_unsettled_accounts) \
+                     FROM usage_block_queue q JOIN usage_event_blocks b ON b.id = q.block_id",
+                )
+                .fetch_one(p)
+                .await?
+            });
         Ok(UsageBacklog {
             blocks,
             events: events.unwrap_or(0),
             oldest,
+            unsettled_accounts,
         })
     }
 }
@@ -124,6 +157,8 @@ impl Store {
 /// Events per step of [`Store::apply_all_queued_usage`]: large steps, as nobody waits on its
 /// lock but the caller.
 const APPLY_ALL_EVENTS: usize = 200_000;
+/// Accounts per step of [`Store::apply_all_queued_usage`]'s settling.
+const SETTLE_ALL_ACCOUNTS: usize = 10_000;
 
 /// Blocks looked at per step; a step ends earlier once it holds `max_events`.
 const BLOCKS_PER_STEP: i64 = 256;
@@ -185,10 +220,51 @@ pub(super) async fn apply_queued(tx: &mut Tx, max_events: usize) -> Result<Appli
     let mut pending = Pending::default();
     let refs: Vec<&Message> = messages.iter().collect();
     let unmatched = place_messages(tx, &refs, &mut pending).await?;
-    pending.finish(tx).await?;
+    pending.flush(tx).await?;
+    let unsettled: Vec<Vec<Value>> = pending.touched.iter().map(|&id| vec![Value::from(id)]).collect();
+    insert_rows(
+        tx,
+        "usage_unsettled_accounts",
+        &["account_id"],
+        unsettled,
+        "ON CONFLICT (account_id) DO NOTHING",
+    )
+    .await?;
     Ok(AppliedUsage {
         blocks: taken.len(),
         events: messages.len(),
         unmatched,
     })
+}
+
+/// Settles at most `max_accounts` of the accounts listed unsettled, inside `tx`: see
+/// [`Store::settle_applied_usage`]. Returns how many it settled.
+pub(super) async fn settle_unsettled(tx: &mut Tx, max_accounts: usize) -> Result<usize> {
+    // Under the usage lock, so a step applying more of an account's events on another server
+    // either committed before this read (and is settled here) or lists the account again.
+    lock_usage(tx).await?;
+    let accounts: Vec<i64> = on_tx!(&mut *tx, |c| {
+        sqlx::query_scalar("SELECT account_id FROM usage_unsettled_accounts ORDER BY account_id LIMIT $1")
+            .bind(i64::try_from(max_accounts).unwrap_or(i64::MAX))
+            .fetch_all(&mut *c)
+            .await?
+    });
+    if accounts.is_empty() {
+        return Ok(0);
+    }
+    for chunk in accounts.chunks(5000) {
+        let sql = format!(
+            "DELETE FROM usage_unsettled_accounts WHERE account_id IN ({})",
+            in_list(tx.backend(), chunk.len())
+        );
+        on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for account in chunk {
+                q = q.bind(account);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    settle_accounts(tx, &accounts.iter().copied().collect()).await?;
+    Ok(accounts.len())
 }
