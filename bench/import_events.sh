@@ -8,21 +8,28 @@
 # Needs python3 with duckdb (pip install duckdb; set PYTHON to that interpreter). BIN names
 # another lodestar binary to measure (a build of an earlier commit, say); BEFORE names one to
 # measure in the same run, on a database of its own, for a before/after in one run; FLOOR=0
-# leaves out the SQLite floor.
+# leaves out the SQLite floor. DB=postgres://postgres@127.0.0.1:5432/test imports into fresh
+# PostgreSQL databases on that server instead of SQLite files.
 set -euo pipefail
 events=${1:-3000000}
 python=${PYTHON:-python3}
 bin=${BIN:-target/release/lodestar}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/bench_db.sh"
+trap 'bench_db_drop; rm -rf "$work"' EXIT
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%F)"
 # EVENTS_FILE keeps the file between runs (it is written when missing).
 file=${EVENTS_FILE:-$work/events.ndjson}
 [ -s "$file" ] || python3 bench/events_file.py "$events" > "$file"
 echo "file: $events events, $(du -m "$file" | cut -f1) MB"
-$bin --db "sqlite://$work/lodestar.db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
+bench_db_create lodestar
+lodestar_db=$db
+echo "database: ${lodestar_db%%:*}"
+$bin --db "$lodestar_db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
 if [ -n "${BEFORE:-}" ]; then
-  $BEFORE --db "sqlite://$work/before.db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
+  bench_db_create before
+  before_db=$db
+  $BEFORE --db "$before_db" demo --accounts 1000 --seed 42 --no-usage >/dev/null
 fi
 
 measure() {
@@ -34,7 +41,7 @@ measure() {
     "$(echo "$events / $seconds" | bc -l)" "$((kb / 1024))"
 }
 
-measure "lodestar import events --check (parse only)" $bin --db "sqlite://$work/lodestar.db" import events "$file" --check
+measure "lodestar import events --check (parse only)" $bin --db "$lodestar_db" import events "$file" --check
 cat > "$work/duck.py" <<PY
 import duckdb
 con = duckdb.connect("$work/duck.db")
@@ -44,11 +51,11 @@ con.execute("CREATE TABLE daily AS SELECT context.groupId AS account, CAST(times
 PY
 measure "duckdb read_json + group by account, day" "$python" "$work/duck.py"
 duck_seconds=$last_seconds
-measure "lodestar import events (stored + rollups)" $bin --db "sqlite://$work/lodestar.db" import events "$file"
+measure "lodestar import events (stored + rollups)" $bin --db "$lodestar_db" import events "$file"
 tail -n 1 "$work/out"
 import_seconds=$last_seconds
 if [ -n "${BEFORE:-}" ]; then
-  measure "the same with \$BEFORE" $BEFORE --db "sqlite://$work/before.db" import events "$file"
+  measure "the same with \$BEFORE" $BEFORE --db "$before_db" import events "$file"
   tail -n 1 "$work/out"
 fi
 echo "import / duckdb: $(echo "scale=2; $import_seconds / $duck_seconds" | bc -l)x"
