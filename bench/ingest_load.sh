@@ -2,10 +2,10 @@
 # Benchmark: HTTP ingestion of 100-event batches (POST /v1/batch) over loopback with 32
 # connections, side by side in the same run with the same requests sent to a path the server
 # answers without any work (the 404 fallback): what HTTP and wrk alone cost. Run from the
-# repo root:   cargo build --release -p lodestar && bench/ingest_load.sh
+# repo root:   cargo build --release -p lodestar && bench/ingest_load.sh  (BIN names another binary)
 set -euo pipefail
 duration=${DURATION:-20s}
-bin=target/release/lodestar
+bin=${BIN:-target/release/lodestar}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; wrk $(wrk --version 2>&1 | head -n1 | cut -d' ' -f2); $(date -u +%F)"
 source "$(dirname "$0")/ingest_server.sh"
 auth=$(printf '%s:' "$key" | base64 -w0)

@@ -68,8 +68,9 @@ pub(crate) struct RawStatement<'r> {
 }
 
 impl RawStatement<'_> {
-    /// Runs the statement with one row of `values`, one for each of its parameters.
-    pub(crate) fn execute(&mut self, values: &[Value]) -> Result<()> {
+    /// Runs the statement with one row of `values`, one for each of its parameters; returns
+    /// how many rows it changed (0 for an insert that `ON CONFLICT DO NOTHING` skipped).
+    pub(crate) fn execute(&mut self, values: &[Value]) -> Result<u64> {
         assert_eq!(values.len(), self.parameters, "one value for each parameter");
         let statement = self.statement.as_ptr();
         for (i, value) in values.iter().enumerate() {
@@ -118,8 +119,12 @@ impl RawStatement<'_> {
         let stepped = unsafe { ffi::sqlite3_step(statement) };
         let reset = unsafe { ffi::sqlite3_reset(statement) };
         match stepped {
-            ffi::SQLITE_DONE => check(self.db, reset),
-            failed => check(self.db, failed),
+            ffi::SQLITE_DONE => {
+                check(self.db, reset)?;
+                // SAFETY: an open connection, used by this thread only while it is locked.
+                Ok(unsafe { ffi::sqlite3_changes64(self.db) } as u64)
+            }
+            failed => check(self.db, failed).map(|()| 0),
         }
     }
 }

@@ -24,7 +24,9 @@ use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{Batch, MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, Message, MessageKind, Refusal};
 use lodestar_store::{IngestSummary, Store, StoreError};
 use prometheus_client::metrics::counter::Counter;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
+
+use super::follower::Follower;
 
 use crate::AppState;
 use crate::http::auth::token_hash;
@@ -108,9 +110,14 @@ impl Ingestor {
 
 /// Commits queued jobs together, then wakes the follower; when a group fails, each of its jobs
 /// is tried alone so one request's failure is not another's.
-async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter, follower: Arc<Notify>) {
+async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter, follower: Arc<Follower>) {
     let mut group = Vec::new();
-    while jobs.recv_many(&mut group, QUEUED).await > 0 {
+    loop {
+        // Before taking more: what waits meanwhile fills the queue, and past it is refused.
+        follower.keep_up().await;
+        if jobs.recv_many(&mut group, QUEUED).await == 0 {
+            break;
+        }
         // The jobs' messages moved into one list; each job keeps its range of it for a retry.
         let mut all = Vec::new();
         let mut ranges = Vec::with_capacity(group.len());
@@ -124,7 +131,7 @@ async fn write_jobs(store: Store, mut jobs: mpsc::Receiver<Job>, stored: Counter
         let count = |result: Result<IngestSummary, StoreError>| {
             if let Ok(summary) = &result {
                 stored.inc_by(summary.stored as u64);
-                follower.notify_one();
+                follower.committed(summary.stored);
             }
             result
         };

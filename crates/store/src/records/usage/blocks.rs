@@ -16,7 +16,8 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 use lodestar_domain::usage::{EventKey, Message, MessageKey, MessageKind};
 
-use crate::bulk::{Value, insert_each_row, insert_rows, insert_rows_returning, values_rows};
+use crate::bulk::{Value, insert_each_row, insert_rows, values_rows};
+use crate::sqlite_raw::RawConnection;
 use crate::{Result, StoreError, Tx, on_tx};
 
 /// One message as a block keeps it.
@@ -138,46 +139,51 @@ pub(crate) async fn claim_keys(tx: &mut Tx, keys: &[EventKey]) -> Result<HashSet
     let mut sorted = keys.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    if let crate::TxConn::Postgres(c) = &mut tx.conn {
-        // One statement however many keys: the three columns as arrays, in key order.
-        let mut columns = (
-            Vec::with_capacity(sorted.len()),
-            Vec::with_capacity(sorted.len()),
-            Vec::with_capacity(sorted.len()),
-        );
-        for k in &sorted {
-            columns.0.push(k.at);
-            columns.1.push(k.high);
-            columns.2.push(k.low);
+    match &mut tx.conn {
+        crate::TxConn::Postgres(c) => {
+            // One statement however many keys: the three columns as arrays, in key order.
+            let mut columns = (
+                Vec::with_capacity(sorted.len()),
+                Vec::with_capacity(sorted.len()),
+                Vec::with_capacity(sorted.len()),
+            );
+            for k in &sorted {
+                columns.0.push(k.at);
+                columns.1.push(k.high);
+                columns.2.push(k.low);
+            }
+            let new: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "INSERT INTO usage_event_keys (at, high, low) \
+                 SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS k (at, high, low) ORDER BY 1, 2, 3 \
+                 ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
+            )
+            .bind(columns.0)
+            .bind(columns.1)
+            .bind(columns.2)
+            .fetch_all(&mut **c)
+            .await?;
+            Ok(new
+                .into_iter()
+                .map(|(at, high, low)| EventKey { at, high, low })
+                .collect())
         }
-        let new: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "INSERT INTO usage_event_keys (at, high, low) \
-             SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[]) AS k (at, high, low) ORDER BY 1, 2, 3 \
-             ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
-        )
-        .bind(columns.0)
-        .bind(columns.1)
-        .bind(columns.2)
-        .fetch_all(&mut **c)
-        .await?;
-        return Ok(new
-            .into_iter()
-            .map(|(at, high, low)| EventKey { at, high, low })
-            .collect());
+        crate::TxConn::Sqlite(c) => {
+            // One prepared insert stepped per key, as SQLite's C would: a key whose insert
+            // changed no row was stored already. Through sqlx a batch of keys cost as much as
+            // the rest of the answer path together (BENCHMARKS.md, issue 19 lever 2).
+            let mut raw = RawConnection::lock(c).await?;
+            let mut insert = raw.prepare(
+                "INSERT INTO usage_event_keys (at, high, low) VALUES (?, ?, ?) ON CONFLICT (at, high, low) DO NOTHING",
+            )?;
+            let mut new = HashSet::with_capacity(sorted.len());
+            for key in sorted {
+                if insert.execute(&key_row(key))? == 1 {
+                    new.insert(key);
+                }
+            }
+            Ok(new)
+        }
     }
-    let rows: Vec<Vec<Value>> = sorted.into_iter().map(key_row).collect();
-    let new: Vec<(i64, i64, i64)> = insert_rows_returning(
-        tx,
-        "usage_event_keys",
-        &["at", "high", "low"],
-        rows,
-        "ON CONFLICT (at, high, low) DO NOTHING RETURNING at, high, low",
-    )
-    .await?;
-    Ok(new
-        .into_iter()
-        .map(|(at, high, low)| EventKey { at, high, low })
-        .collect())
 }
 
 fn key_row(k: EventKey) -> Vec<Value> {

@@ -11,7 +11,7 @@ use super::import::{CompressedBlock, ImportKeys};
 use super::queue::{apply_queued, settle_unsettled};
 use super::rollups::{RollupDelta, rebuild_person_activity, rebuild_rollups};
 use super::waiting::{WAITING_COLUMNS, Waiting, attach_waiting};
-use crate::bulk::{Value, in_list, insert_rows, values_rows};
+use crate::bulk::{Value, in_list, insert_each_row, insert_rows, values_rows};
 use crate::{Result, Store, Tx, on_tx};
 
 /// What storing a batch did.
@@ -73,23 +73,8 @@ impl Pending {
 
     pub(super) async fn flush(&mut self, tx: &mut Tx) -> Result<()> {
         let received_at = tx.now();
-        let person_rows: Vec<Vec<Value>> = std::mem::take(&mut self.people)
-            .into_iter()
-            .map(|(key, p)| {
-                vec![
-                    Value::from(key),
-                    p.group_id.into(),
-                    p.account_id.into(),
-                    p.contact_id.into(),
-                    p.email.into(),
-                    p.name.into(),
-                    serde_json::Value::Object(p.traits).to_string().into(),
-                    p.first_seen_at.unwrap_or(received_at).into(),
-                    p.last_seen_at.unwrap_or(received_at).into(),
-                ]
-            })
-            .collect();
-        insert_rows(
+        let people: Vec<(String, Person)> = std::mem::take(&mut self.people).into_iter().collect();
+        insert_each_row(
             tx,
             "usage_people",
             &[
@@ -103,7 +88,20 @@ impl Pending {
                 "first_seen_at",
                 "last_seen_at",
             ],
-            person_rows,
+            &people,
+            |(key, p)| {
+                vec![
+                    Value::from(key.clone()),
+                    p.group_id.clone().into(),
+                    p.account_id.into(),
+                    p.contact_id.into(),
+                    p.email.clone().into(),
+                    p.name.clone().into(),
+                    serde_json::Value::Object(p.traits.clone()).to_string().into(),
+                    p.first_seen_at.unwrap_or(received_at).into(),
+                    p.last_seen_at.unwrap_or(received_at).into(),
+                ]
+            },
             "ON CONFLICT (user_key) DO UPDATE SET group_id = excluded.group_id, account_id = excluded.account_id, \
              contact_id = excluded.contact_id, email = excluded.email, name = excluded.name, traits = excluded.traits, \
              first_seen_at = CASE WHEN excluded.first_seen_at < usage_people.first_seen_at \
