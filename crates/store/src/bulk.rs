@@ -150,6 +150,26 @@ pub(crate) fn in_list(backend: Backend, n: usize) -> String {
     }
 }
 
+/// Deletes the rows of `table` whose `column` is one of `ids`, a chunk of ids a statement;
+/// returns how many it deleted.
+pub(crate) async fn delete_in(tx: &mut Tx, table: &str, column: &str, ids: &[i64]) -> Result<u64> {
+    let mut deleted = 0;
+    for chunk in ids.chunks(5000) {
+        let sql = format!(
+            "DELETE FROM {table} WHERE {column} IN ({})",
+            in_list(tx.backend(), chunk.len())
+        );
+        deleted += on_tx!(&mut *tx, |c| {
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut *c).await?.rows_affected()
+        });
+    }
+    Ok(deleted)
+}
+
 /// A `VALUES` list of `rows` rows with one placeholder per type in `types`, for joining a
 /// batch of keys to a table (its columns are `column1`, `column2`, … on both backends).
 /// PostgreSQL gets numbered, typed placeholders (`$1::BIGINT`); SQLite anonymous ones, so the

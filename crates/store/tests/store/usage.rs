@@ -553,20 +553,7 @@ store_test!(usage_views_show_weeks_people_and_falling_accounts);
 
 async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
     let acme = one_account(&store, "acme").await;
-    store
-        .create_milestone(
-            MilestoneFields {
-                name: Name::parse("Exports").unwrap(),
-                feature: "Report Exported".into(),
-                threshold: Threshold::Times(1),
-                within_days: 30,
-                first_value: false,
-            }
-            .validate()
-            .unwrap(),
-        )
-        .await
-        .unwrap();
+    used_once_within_30_days(&store, "Exports", "Report Exported").await;
     // Wednesday 2026-11-25: three people active four weeks ago, one of them last week.
     let mut batch = Vec::new();
     for (i, user) in ["u1", "u2", "u3"].into_iter().enumerate() {
@@ -632,17 +619,13 @@ async fn usage_views_show_weeks_people_and_falling_accounts(store: Store) {
     );
 }
 
-store_test!(an_acknowledged_block_counts_once_it_is_applied);
-
-/// The answer path stores and queues; the follower's step places and rolls up, once.
-async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
-    let acme = one_account(&store, "acme").await;
-    lodestar_store::testing::execute_sql(&store, "UPDATE accounts SET launch_date = '2026-11-01'").await;
+/// A milestone reached by using `feature` once within 30 days of launch.
+async fn used_once_within_30_days(store: &Store, name: &str, feature: &str) {
     store
         .create_milestone(
             MilestoneFields {
-                name: Name::parse("Signed in").unwrap(),
-                feature: "Signed In".into(),
+                name: Name::parse(name).unwrap(),
+                feature: feature.into(),
                 threshold: Threshold::Times(1),
                 within_days: 30,
                 first_value: false,
@@ -652,6 +635,15 @@ async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
         )
         .await
         .unwrap();
+}
+
+store_test!(an_acknowledged_block_counts_once_it_is_applied);
+
+/// The answer path stores and queues; the follower's step places and rolls up, once.
+async fn an_acknowledged_block_counts_once_it_is_applied(store: Store) {
+    let acme = one_account(&store, "acme").await;
+    lodestar_store::testing::execute_sql(&store, "UPDATE accounts SET launch_date = '2026-11-01'").await;
+    used_once_within_30_days(&store, "Signed in", "Signed In").await;
     let batch = vec![
         track("q1", "u1", "Signed In", "2026-11-02T09:00:00Z", Some("acme")),
         track("q2", "u2", "Signed In", "2026-11-02T10:00:00Z", None),

@@ -26,7 +26,7 @@ use lodestar_domain::usage::Message;
 
 use super::blocks::{self, decode};
 use super::ingest::{IngestSummary, Pending, claim_new, lock_usage, place_messages, settle_accounts};
-use crate::bulk::{Value, in_list, insert_rows};
+use crate::bulk::{Value, delete_in, insert_rows};
 use crate::{Result, Store, StoreError, Tx, on_pool, on_tx};
 
 /// What one follower step applied.
@@ -81,14 +81,10 @@ impl Store {
     /// run from several tasks and servers at once: the usage lock makes them take turns, and
     /// each finds only blocks the others have not applied.
     pub async fn apply_queued_usage(&self, max_events: usize) -> Result<AppliedUsage> {
-        // A read first: an idle follower looks often, and taking the write lock to find the
-        // queue empty would keep writers waiting for nothing.
-        let queued: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar("SELECT block_id FROM usage_block_queue LIMIT 1")
-                .fetch_optional(p)
-                .await?
-        });
-        if queued.is_none() {
+        if !self
+            .holds_any_row("SELECT block_id FROM usage_block_queue LIMIT 1")
+            .await?
+        {
             return Ok(AppliedUsage::default());
         }
         let mut tx = self.begin_write().await?;
@@ -101,13 +97,10 @@ impl Store {
     /// applied and not yet settled, and rescores them, in one transaction; returns how many
     /// it settled (0 when none waits). Safe to run from several tasks and servers at once.
     pub async fn settle_applied_usage(&self, max_accounts: usize) -> Result<usize> {
-        // A read first, as in `apply_queued_usage`: the follower looks after every idle poll.
-        let waiting: Option<i64> = on_pool!(self, |p| {
-            sqlx::query_scalar("SELECT account_id FROM usage_unsettled_accounts LIMIT 1")
-                .fetch_optional(p)
-                .await?
-        });
-        if waiting.is_none() {
+        if !self
+            .holds_any_row("SELECT account_id FROM usage_unsettled_accounts LIMIT 1")
+            .await?
+        {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
@@ -131,6 +124,14 @@ impl Store {
             total.events += step.events;
             total.unmatched += step.unmatched;
         }
+    }
+
+    /// Whether `sql` (`SELECT id … LIMIT 1`) finds a row, read outside any transaction: an
+    /// idle follower looks often, and taking the write lock only to find nothing to do would
+    /// keep writers waiting for nothing.
+    async fn holds_any_row(&self, sql: &str) -> Result<bool> {
+        let found: Option<i64> = on_pool!(self, |p| sqlx::query_scalar(sql).fetch_optional(p).await?);
+        Ok(found.is_some())
     }
 
     /// What is acknowledged but not yet applied.
@@ -189,17 +190,7 @@ pub(super) async fn apply_queued(tx: &mut Tx, max_events: usize) -> Result<Appli
     if taken.is_empty() {
         return Ok(AppliedUsage::default());
     }
-    let sql = format!(
-        "DELETE FROM usage_block_queue WHERE block_id IN ({})",
-        in_list(tx.backend(), taken.len())
-    );
-    let deleted = on_tx!(&mut *tx, |c| {
-        let mut q = sqlx::query(&sql);
-        for block in &taken {
-            q = q.bind(block);
-        }
-        q.execute(&mut *c).await?.rows_affected()
-    });
+    let deleted = delete_in(tx, "usage_block_queue", "block_id", &taken).await?;
     if deleted != taken.len() as u64 {
         // Only a step that bypassed the usage lock could have taken them.
         return Err(StoreError::Corrupt(format!(
@@ -252,19 +243,7 @@ pub(super) async fn settle_unsettled(tx: &mut Tx, max_accounts: usize) -> Result
     if accounts.is_empty() {
         return Ok(0);
     }
-    for chunk in accounts.chunks(5000) {
-        let sql = format!(
-            "DELETE FROM usage_unsettled_accounts WHERE account_id IN ({})",
-            in_list(tx.backend(), chunk.len())
-        );
-        on_tx!(&mut *tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for account in chunk {
-                q = q.bind(account);
-            }
-            q.execute(&mut *c).await?.rows_affected()
-        });
-    }
+    delete_in(tx, "usage_unsettled_accounts", "account_id", &accounts).await?;
     settle_accounts(tx, &accounts.iter().copied().collect()).await?;
     Ok(accounts.len())
 }

@@ -8,7 +8,7 @@ use lodestar_domain::usage::MessageKind;
 
 use super::ingest::{Pending, lock_usage, select_in, select_in_then};
 use super::rollups::RollupDelta;
-use crate::bulk::in_list;
+use crate::bulk::delete_in;
 use crate::{Result, StoreError, Tx, on_tx};
 
 pub(super) const WAITING_COLUMNS: &[&str] = &["message_id", "kind", "feature", "user_key", "group_id", "occurred_at"];
@@ -86,19 +86,7 @@ pub(crate) async fn attach_waiting(
     }
     let mut touched: HashSet<i64> = placed.iter().map(|p| p.1).collect();
     let ids: Vec<i64> = placed.iter().map(|p| p.0).collect();
-    for chunk in ids.chunks(5000) {
-        let sql = format!(
-            "DELETE FROM usage_waiting WHERE id IN ({})",
-            in_list(tx.backend(), chunk.len())
-        );
-        on_tx!(&mut *tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            q.execute(&mut *c).await?.rows_affected()
-        });
-    }
+    delete_in(tx, "usage_waiting", "id", &ids).await?;
     if !people.is_empty() {
         touched.extend(Box::pin(attach_waiting(tx, Waiting::People(&people), rollups)).await?);
     }
